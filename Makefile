@@ -1,0 +1,47 @@
+# Every target installs what it needs on a fresh machine: a virtual environment with the Python
+# packages, and the pinned npm toolchain (solc, anvil, OpenZeppelin) from package-lock.json.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP_PY  := $(VENV)/.installed
+STAMP_NPM := node_modules/.installed
+
+.PHONY: setup demo test check lint types unit bench-gas build-contracts clean
+
+setup: $(STAMP_PY) $(STAMP_NPM)
+
+$(STAMP_PY): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(STAMP_NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## The main job: the demo network on the embedded chain.
+demo: setup
+	$(BIN)/tracenet demo
+
+## All tests: lint, types, unit and integration tiers.
+test: setup lint types
+	$(BIN)/python -m pytest
+
+check: test
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: setup
+	$(BIN)/mypy
+
+build-contracts: setup
+	$(BIN)/tracenet contracts build
+
+bench-gas: setup
+	$(BIN)/python benchmarks/gas.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
