@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {ERC165, IERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
+
+import {ICatalog} from "./interfaces/ICatalog.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ILedger} from "./interfaces/ILedger.sol";
+import {Tracenet} from "./libraries/Tracenet.sol";
+
+/// @title Mass-balance ledger of Tracenet.
+/// @notice Holds credits per bookkeeping unit and enforces R1 and R3–R8 on every operation.
+/// Balances read as ERC-1155 (a unit's account is `accountOf(unitId)`); ERC-1155 transfers are
+/// disabled because every movement must carry its record.
+contract Ledger is ILedger, IERC1155, ERC165 {
+    /// @dev Conservation counters, packed so that each operation writes one slot per class.
+    struct Counters {
+        uint128 issued;
+        uint128 convertedIn;
+        uint128 convertedOut;
+        uint128 claimed;
+        uint128 lapsed;
+    }
+
+    struct Sequence {
+        uint64 inputs;
+        uint64 shipments;
+        uint64 conversions;
+        uint64 claims;
+    }
+
+    /// @dev What a debit of credit lines found, for the operation that made it.
+    struct Debit {
+        uint256 total;
+        uint32 oldestVintage;
+        uint32 batch;
+        uint8 periodMonths;
+    }
+
+    /// @dev What an operation requires of each line's class.
+    enum Use {
+        Ship,
+        Transfer,
+        Trade,
+        Convert,
+        Claim
+    }
+
+    IConsortium public immutable consortium;
+    ICatalog public immutable catalog;
+
+    mapping(uint256 tokenId => mapping(uint32 unitId => uint256)) private _balances;
+    mapping(uint32 classId => Counters) private _counters;
+    mapping(bytes32 evidenceHash => bool) public evidenceUsed;
+    mapping(uint32 unitId => mapping(uint32 classId => uint32)) public closedPeriods;
+    Sequence private _sequence;
+
+    /// @param consortium_ the registry of parties, units, signers and certificates
+    /// @param catalog_ the catalog of schemes, groups, classes and processes
+    constructor(IConsortium consortium_, ICatalog catalog_) {
+        consortium = consortium_;
+        catalog = catalog_;
+    }
+
+    // ---- operations -----------------------------------------------------------------------------
+
+    /// @inheritdoc ILedger
+    function recordInput(uint32 classId, uint256 amount, uint32 certificateId, bytes32 evidenceHash)
+        external
+        returns (uint256 id)
+    {
+        IConsortium.Actor memory actor = _actor(Tracenet.ROLE_ORIGIN);
+        if (amount == 0) revert AmountZero(0);
+        if (evidenceHash == bytes32(0)) revert InputEvidenceMissing();
+        if (evidenceUsed[evidenceHash]) revert InputEvidenceReused(evidenceHash);
+        ICatalog.ClassInfo memory info = catalog.classInfo(classId);
+        consortium.consumeCertificate(certificateId, actor.partyId, actor.unitId, classId, info.schemeId, amount);
+        evidenceUsed[evidenceHash] = true;
+        uint64 inputId = ++_sequence.inputs;
+        uint32 batch = info.model == Tracenet.MODEL_SEGREGATED ? uint32(inputId) : 0;
+        id = Tracenet.tokenId(classId, Tracenet.periodAt(info.periodMonths, block.timestamp), batch);
+        _balances[id][actor.unitId] += amount;
+        _counters[classId].issued += uint128(amount);
+        emit InputRecorded(inputId, actor.unitId, id, certificateId, amount, evidenceHash);
+        emit TransferSingle(msg.sender, address(0), Tracenet.unitAccount(actor.unitId), id, amount);
+    }
+
+    /// @inheritdoc ILedger
+    function recordConventionalInput(uint32 productGroupId, uint256 quantity, bytes32 documentHash) external {
+        uint32 unitId = _checkQuantityRecord(productGroupId, quantity);
+        emit ConventionalInputRecorded(unitId, productGroupId, quantity, documentHash);
+    }
+
+    /// @inheritdoc ILedger
+    function recordProduction(uint32 productGroupId, uint256 quantity, bytes32 documentHash) external {
+        uint32 unitId = _checkQuantityRecord(productGroupId, quantity);
+        emit ProductionRecorded(unitId, productGroupId, quantity, documentHash);
+    }
+
+    /// @inheritdoc ILedger
+    function ship(ShipmentRequest calldata r) external returns (uint64 shipmentId) {
+        uint32 fromUnitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        if (r.toUnitId == fromUnitId) revert ShipmentToSelf(fromUnitId);
+        _recipient(r.toUnitId);
+        if (r.quantity == 0) revert QuantityZero();
+        if (r.documentHash == bytes32(0)) revert ShipmentDocumentMissing();
+        uint256 cap = r.quantity * catalog.maxShareBps(r.productGroupId) / Tracenet.FULL_SHARE_BPS;
+        uint256 total = _debit(fromUnitId, r.tokenIds, r.amounts, Use.Ship, r.productGroupId).total;
+        if (total > cap) revert CapExceeded(total, cap);
+        _credit(r.toUnitId, r.tokenIds, r.amounts);
+        shipmentId = ++_sequence.shipments;
+        emit Shipped(
+            shipmentId,
+            fromUnitId,
+            r.toUnitId,
+            r.productGroupId,
+            r.quantity,
+            r.documentHash,
+            r.orderRef,
+            r.product,
+            r.tokenIds,
+            r.amounts
+        );
+        _emitTransfer(fromUnitId, r.toUnitId, r.tokenIds, r.amounts);
+    }
+
+    /// @inheritdoc ILedger
+    function transferInventory(uint32 toUnitId, uint256[] calldata tokenIds, uint256[] calldata amounts) external {
+        IConsortium.Actor memory actor = _actor(Tracenet.ROLE_MEMBER);
+        (uint32 fromParty, uint32 fromBoundary) = _unitOf(actor.unitId);
+        IConsortium.UnitView memory to = _recipient(toUnitId);
+        if (fromBoundary == 0 || to.boundaryId != fromBoundary || to.partyId != fromParty || toUnitId == actor.unitId) {
+            revert BoundaryViolation(actor.unitId, toUnitId);
+        }
+        _debit(actor.unitId, tokenIds, amounts, Use.Transfer, 0);
+        _credit(toUnitId, tokenIds, amounts);
+        emit InventoryTransferred(actor.unitId, toUnitId, tokenIds, amounts);
+        _emitTransfer(actor.unitId, toUnitId, tokenIds, amounts);
+    }
+
+    /// @inheritdoc ILedger
+    function transferCertificates(
+        uint32 toUnitId,
+        bytes32 tradeRef,
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts
+    ) external {
+        uint32 fromUnitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        if (toUnitId == fromUnitId) revert ShipmentToSelf(fromUnitId);
+        _recipient(toUnitId);
+        _debit(fromUnitId, tokenIds, amounts, Use.Trade, 0);
+        _credit(toUnitId, tokenIds, amounts);
+        emit CertificatesTransferred(fromUnitId, toUnitId, tradeRef, tokenIds, amounts);
+        _emitTransfer(fromUnitId, toUnitId, tokenIds, amounts);
+    }
+
+    /// @inheritdoc ILedger
+    function convert(uint32 processId, uint32 factorVersion, uint256[] calldata tokenIds, uint256[] calldata amounts)
+        external
+        returns (uint256 outputTokenId, uint256 outputAmount)
+    {
+        uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        (uint32 inClass, uint32 outClass, uint16 yieldBps) = catalog.factorInEffect(processId, factorVersion, unitId);
+        Debit memory d = _debit(unitId, tokenIds, amounts, Use.Convert, inClass);
+        outputAmount = d.total * yieldBps / Tracenet.FULL_SHARE_BPS;
+        if (outputAmount == 0) revert ConversionOutputZero(d.total, yieldBps);
+        // The output keeps the oldest input vintage, expressed in the output class's periods: the
+        // output period is the one containing the first month of that vintage, so converting never
+        // extends a credit's life.
+        uint8 outMonths = catalog.classInfo(outClass).periodMonths;
+        uint32 outVintage = uint32(uint256(d.oldestVintage) * d.periodMonths / outMonths);
+        outputTokenId = Tracenet.tokenId(outClass, outVintage, d.batch);
+        _balances[outputTokenId][unitId] += outputAmount;
+        _counters[inClass].convertedOut += uint128(d.total);
+        _counters[outClass].convertedIn += uint128(outputAmount);
+        uint64 conversionId = ++_sequence.conversions;
+        emit Converted(
+            conversionId, unitId, processId, factorVersion, yieldBps, tokenIds, amounts, outputTokenId, outputAmount
+        );
+        address account = Tracenet.unitAccount(unitId);
+        emit TransferBatch(msg.sender, account, address(0), tokenIds, amounts);
+        emit TransferSingle(msg.sender, address(0), account, outputTokenId, outputAmount);
+    }
+
+    /// @inheritdoc ILedger
+    function claim(
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts,
+        string calldata beneficiary,
+        bytes32 product,
+        bytes32 purpose
+    ) external returns (uint64 claimId) {
+        uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
+        _debit(unitId, tokenIds, amounts, Use.Claim, 0);
+        for (uint256 i; i < tokenIds.length; ++i) {
+            _counters[uint32(tokenIds[i] >> 64)].claimed += uint128(amounts[i]);
+        }
+        claimId = ++_sequence.claims;
+        emit Claimed(claimId, unitId, beneficiary, product, purpose, tokenIds, amounts);
+        _emitTransfer(unitId, 0, tokenIds, amounts);
+    }
+
+    /// @inheritdoc ILedger
+    function lapse(uint32 unitId, uint256[] calldata tokenIds) external returns (uint256 lapsed) {
+        for (uint256 i; i < tokenIds.length; ++i) {
+            uint256 id = tokenIds[i];
+            (uint32 classId, uint32 vintage,) = Tracenet.splitTokenId(id);
+            ICatalog.ClassInfo memory info = catalog.classInfo(classId);
+            uint32 current = Tracenet.periodAt(info.periodMonths, block.timestamp);
+            uint32 lapsesAt = vintage + info.windowPeriods;
+            if (current < lapsesAt) revert CreditsNotLapsed(id, lapsesAt);
+            uint256 amount = _balances[id][unitId];
+            if (amount == 0) revert CreditsNone(unitId, id);
+            _burnLapsed(unitId, id, classId, amount, Tracenet.LAPSE_WINDOW, current);
+            lapsed += amount;
+        }
+    }
+
+    /// @inheritdoc ILedger
+    function closePeriod(uint32 classId, uint256 physicalStock) external returns (uint256 lapsed) {
+        uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        ICatalog.ClassInfo memory info = catalog.classInfo(classId);
+        if (info.model != Tracenet.MODEL_MASS_BALANCE) revert PeriodCloseModel(classId, info.model);
+        uint32 current = Tracenet.periodAt(info.periodMonths, block.timestamp);
+        if (current == 0) revert PeriodNoneEnded(classId);
+        uint32 period = current - 1;
+        if (closedPeriods[unitId][classId] > period) revert PeriodAlreadyClosed(unitId, classId, period);
+        closedPeriods[unitId][classId] = current;
+        // Book stock: credits still valid now whose vintage is the closed period or earlier.
+        uint32 first = current >= info.windowPeriods ? current - info.windowPeriods + 1 : 0;
+        uint256 bookStock;
+        for (uint32 v = first; v <= period; ++v) {
+            bookStock += _balances[Tracenet.tokenId(classId, v, 0)][unitId];
+        }
+        if (info.capAtStock && bookStock > physicalStock) {
+            lapsed = _lapseOldestFirst(unitId, classId, first, bookStock - physicalStock, period);
+        }
+        emit PeriodClosed(unitId, classId, period, bookStock, physicalStock, lapsed);
+    }
+
+    // ---- ERC-1155 reads ---------------------------------------------------------------------------
+
+    /// @inheritdoc IERC1155
+    function balanceOf(address account, uint256 id) public view returns (uint256) {
+        return _balances[id][consortium.unitOfAccount(account)];
+    }
+
+    /// @inheritdoc IERC1155
+    function balanceOfBatch(address[] calldata accounts, uint256[] calldata ids)
+        external
+        view
+        returns (uint256[] memory balances)
+    {
+        if (accounts.length != ids.length) revert LinesInvalid(ids.length, accounts.length);
+        balances = new uint256[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            balances[i] = balanceOf(accounts[i], ids[i]);
+        }
+    }
+
+    /// @notice Always reverts: credits move only through the ledger's operations.
+    function setApprovalForAll(address, bool) external pure {
+        revert TransferDisabled();
+    }
+
+    /// @notice No operator is ever approved.
+    function isApprovedForAll(address, address) external pure returns (bool) {
+        return false;
+    }
+
+    /// @notice Always reverts: credits move only through the ledger's operations.
+    function safeTransferFrom(address, address, uint256, uint256, bytes calldata) external pure {
+        revert TransferDisabled();
+    }
+
+    /// @notice Always reverts: credits move only through the ledger's operations.
+    function safeBatchTransferFrom(address, address, uint256[] calldata, uint256[] calldata, bytes calldata)
+        external
+        pure
+    {
+        revert TransferDisabled();
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) public view override(ERC165, IERC165) returns (bool) {
+        return interfaceId == type(IERC1155).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ---- views --------------------------------------------------------------------------------
+
+    /// @inheritdoc ILedger
+    function balanceOfUnit(uint32 unitId, uint256 tokenId) external view returns (uint256) {
+        return _balances[tokenId][unitId];
+    }
+
+    /// @inheritdoc ILedger
+    function supplyOf(uint32 classId) external view returns (Supply memory s) {
+        Counters memory c = _counters[classId];
+        s = Supply(c.issued, c.convertedIn, c.convertedOut, c.claimed, c.lapsed, 0);
+        s.held = s.issued + s.convertedIn - s.convertedOut - s.claimed - s.lapsed;
+    }
+
+    /// @inheritdoc ILedger
+    function currentPeriod(uint32 classId) external view returns (uint32) {
+        return Tracenet.periodAt(catalog.classInfo(classId).periodMonths, block.timestamp);
+    }
+
+    /// @inheritdoc ILedger
+    function counts() external view returns (uint64, uint64, uint64, uint64) {
+        Sequence memory s = _sequence;
+        return (s.inputs, s.shipments, s.conversions, s.claims);
+    }
+
+    /// @inheritdoc ILedger
+    function tokenIdOf(uint32 classId, uint32 vintage, uint32 batch) external pure returns (uint256) {
+        return Tracenet.tokenId(classId, vintage, batch);
+    }
+
+    /// @inheritdoc ILedger
+    function accountOf(uint32 unitId) external pure returns (address) {
+        return Tracenet.unitAccount(unitId);
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    /// @dev The caller's actor: active, with a unit, holding `role`.
+    function _actor(uint8 role) private view returns (IConsortium.Actor memory actor) {
+        actor = consortium.actorOf(msg.sender);
+        if (!actor.active) revert IConsortium.PartyIsSuspended(actor.partyId);
+        if (actor.unitId == 0) revert LedgerUnitRequired(msg.sender);
+        if (actor.roles & role == 0) revert IConsortium.AccessRoleMissing(actor.partyId, role);
+    }
+
+    /// @dev A unit that may receive credits: its party is an active member.
+    function _recipient(uint32 unitId) private view returns (IConsortium.UnitView memory unit) {
+        unit = consortium.unitView(unitId);
+        if (!unit.active) revert IConsortium.PartyIsSuspended(unit.partyId);
+        if (unit.roles & Tracenet.ROLE_MEMBER == 0) {
+            revert IConsortium.AccessRoleMissing(unit.partyId, Tracenet.ROLE_MEMBER);
+        }
+    }
+
+    function _unitOf(uint32 unitId) private view returns (uint32 partyId, uint32 boundaryId) {
+        IConsortium.UnitView memory unit = consortium.unitView(unitId);
+        return (unit.partyId, unit.boundaryId);
+    }
+
+    function _checkQuantityRecord(uint32 productGroupId, uint256 quantity) private view returns (uint32 unitId) {
+        unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        if (quantity == 0) revert QuantityZero();
+        catalog.maxShareBps(productGroupId);
+    }
+
+    /// @dev Takes credit lines out of `unitId` after checking each line against R1, R4, R5, R7, R8.
+    function _debit(uint32 unitId, uint256[] calldata ids, uint256[] calldata amounts, Use use, uint32 expected)
+        private
+        returns (Debit memory d)
+    {
+        uint256 n = ids.length;
+        if (n == 0 || n != amounts.length) revert LinesInvalid(n, amounts.length);
+        d.oldestVintage = type(uint32).max;
+        uint32 cachedClass;
+        ICatalog.ClassInfo memory info;
+        uint32 current;
+        bool segregated;
+        for (uint256 i; i < n; ++i) {
+            uint256 id = ids[i];
+            uint256 amount = amounts[i];
+            if (amount == 0) revert AmountZero(i);
+            (uint32 classId, uint32 vintage, uint32 batch) = Tracenet.splitTokenId(id);
+            if (classId != cachedClass || i == 0) {
+                info = catalog.classInfo(classId);
+                cachedClass = classId;
+                current = Tracenet.periodAt(info.periodMonths, block.timestamp);
+            }
+            _checkUse(id, info, use, expected, classId);
+            if (info.model == Tracenet.MODEL_SEGREGATED) segregated = true;
+            if (segregated && use != Use.Claim && id != ids[0]) revert SegregationViolated(id);
+            if (uint256(vintage) + info.windowPeriods <= current) revert CreditsLapsed(id, vintage, current);
+            uint256 held = _balances[id][unitId];
+            if (held < amount) revert CreditsInsufficient(unitId, id, held, amount);
+            unchecked {
+                _balances[id][unitId] = held - amount;
+            }
+            d.total += amount;
+            if (vintage < d.oldestVintage) d.oldestVintage = vintage;
+            d.batch = batch;
+            d.periodMonths = info.periodMonths;
+        }
+    }
+
+    function _checkUse(uint256 id, ICatalog.ClassInfo memory info, Use use, uint32 expected, uint32 classId)
+        private
+        pure
+    {
+        if (use == Use.Ship) {
+            if (info.model == Tracenet.MODEL_BOOK_AND_CLAIM) revert ModelNotShippable(id);
+            if (info.productGroupId != expected) revert ShipmentProductGroupMismatch(id, expected);
+        } else if (use == Use.Trade) {
+            if (info.model != Tracenet.MODEL_BOOK_AND_CLAIM) revert ModelNotTradable(id);
+        } else if (use == Use.Convert) {
+            if (classId != expected) revert ConversionInputMismatch(id, expected);
+        }
+    }
+
+    function _credit(uint32 unitId, uint256[] calldata ids, uint256[] calldata amounts) private {
+        for (uint256 i; i < ids.length; ++i) {
+            _balances[ids[i]][unitId] += amounts[i];
+        }
+    }
+
+    /// @dev Lapses `excess` credits of `classId` at `unitId`, oldest vintage first (R4 stock cap).
+    function _lapseOldestFirst(uint32 unitId, uint32 classId, uint32 first, uint256 excess, uint32 period)
+        private
+        returns (uint256 lapsed)
+    {
+        for (uint32 v = first; excess != 0; ++v) {
+            uint256 id = Tracenet.tokenId(classId, v, 0);
+            uint256 held = _balances[id][unitId];
+            uint256 amount = held < excess ? held : excess;
+            if (amount != 0) _burnLapsed(unitId, id, classId, amount, Tracenet.LAPSE_STOCK_CAP, period);
+            excess -= amount;
+            lapsed += amount;
+        }
+    }
+
+    function _burnLapsed(uint32 unitId, uint256 id, uint32 classId, uint256 amount, uint8 reason, uint32 period)
+        private
+    {
+        _balances[id][unitId] -= amount;
+        _counters[classId].lapsed += uint128(amount);
+        emit Lapsed(unitId, id, amount, reason, period);
+        emit TransferSingle(msg.sender, Tracenet.unitAccount(unitId), address(0), id, amount);
+    }
+
+    /// @dev ERC-1155 transfer event(s) for a movement; `toUnitId` 0 is a burn.
+    function _emitTransfer(uint32 fromUnitId, uint32 toUnitId, uint256[] calldata ids, uint256[] calldata amounts)
+        private
+    {
+        address from = Tracenet.unitAccount(fromUnitId);
+        address to = toUnitId == 0 ? address(0) : Tracenet.unitAccount(toUnitId);
+        if (ids.length == 1) emit TransferSingle(msg.sender, from, to, ids[0], amounts[0]);
+        else emit TransferBatch(msg.sender, from, to, ids, amounts);
+    }
+}
