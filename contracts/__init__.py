@@ -1,0 +1,54 @@
+"""Tracenet's Solidity contracts: the compile step, the committed artifacts, Python bindings.
+
+Compile with ``tracenet contracts build`` (``check`` verifies the committed artifacts); deploy
+the wired ledger with ``deploy_ledger``, record it as a ``Deployment``, ``attach`` to it later.
+Reverts decode to their custom error's name and arguments (``decode_error``, ``LedgerRevert``).
+"""
+
+from __future__ import annotations
+
+from contracts._abi import Artifact, artifact_names, load_artifact
+from contracts._artifacts import Build, check_build, compile_contracts, write_build
+from contracts._compiler import Compiler, select_compiler
+from contracts._decoding import (
+    LEDGER_CONTRACTS,
+    DecodedError,
+    DecodedEvent,
+    as_ledger_revert,
+    decode_error,
+    decode_events,
+    decode_exception,
+)
+from contracts._deploy import (
+    Deployment,
+    LedgerHandle,
+    Sender,
+    attach,
+    deploy_ledger,
+    transact,
+)
+
+__all__ = [
+    "LEDGER_CONTRACTS",
+    "Artifact",
+    "Build",
+    "Compiler",
+    "DecodedError",
+    "DecodedEvent",
+    "Deployment",
+    "LedgerHandle",
+    "Sender",
+    "artifact_names",
+    "as_ledger_revert",
+    "attach",
+    "check_build",
+    "compile_contracts",
+    "decode_error",
+    "decode_events",
+    "decode_exception",
+    "deploy_ledger",
+    "load_artifact",
+    "select_compiler",
+    "transact",
+    "write_build",
+]
