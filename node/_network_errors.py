@@ -1,0 +1,89 @@
+"""Errors of ``tracenet network init``: one root, subclasses that carry structured fields.
+
+::
+
+    NetworkError                    root; ``code``, ``field`` and ``retryable`` on every error
+    ├── NetworkSpecError            the requested network is invalid (field, value)
+    │   └── TooFewOrganisationsError fewer than 4 organisations: QBFT could tolerate no fault
+    ├── NetworkOutputExistsError    the output directory exists and is not empty (path)
+    └── QbftExtraDataError          bytes that are not a QBFT extraData (reason)
+
+Kept beside the generator until they join ``node/errors.py``: there ``NetworkError`` becomes a
+subclass of ``NodeError`` (same ``message, *, field`` signature) and the rest follow unchanged.
+None is retryable: the same call with the same arguments fails the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+__all__ = [
+    "NetworkError",
+    "NetworkOutputExistsError",
+    "NetworkSpecError",
+    "QbftExtraDataError",
+    "TooFewOrganisationsError",
+]
+
+
+class NetworkError(Exception):
+    """Root of every error raised while generating or decoding a network."""
+
+    code: ClassVar[str] = "node.network.error"
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        #: The argument at fault, if one is (``organisations``, ``accounts``, ``chain_id``).
+        self.field = field
+
+
+class NetworkSpecError(NetworkError):
+    """An argument of the network specification is invalid; ``value`` is what was given."""
+
+    code = "node.network.invalid_spec"
+
+    def __init__(self, message: str, *, field: str, value: object) -> None:
+        super().__init__(message, field=field)
+        self.value = value
+
+
+class TooFewOrganisationsError(NetworkSpecError):
+    """QBFT needs n >= 3f + 1 validators to survive f faults: 4 is the least that survives one."""
+
+    code = "node.network.too_few_organisations"
+
+    def __init__(self, count: int, minimum: int) -> None:
+        super().__init__(
+            f"a network needs at least {minimum} organisations (one validator each) so that "
+            f"QBFT keeps producing blocks when one is down; got {count}",
+            field="organisations",
+            value=count,
+        )
+        self.count = count
+        self.minimum = minimum
+
+
+class NetworkOutputExistsError(NetworkError):
+    """The output directory already holds files; generating would mix or overwrite keys."""
+
+    code = "node.network.output_exists"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} exists and is not empty; choose a new directory (generated node keys are "
+            "never overwritten)",
+            field="out",
+        )
+        self.path = path
+
+
+class QbftExtraDataError(NetworkError):
+    """The bytes do not decode as Besu's QBFT extraData; ``reason`` says which part is wrong."""
+
+    code = "node.network.invalid_extra_data"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not a QBFT extraData: {reason}", field="extra_data")
+        self.reason = reason
