@@ -17,12 +17,13 @@ SOLC_COMMIT: Final = "7893614a"
 SOLC_LONG_VERSION: Final = f"{SOLC_VERSION}+commit.{SOLC_COMMIT}"
 
 #: Compiler settings recorded in every artifact. ``bytecodeHash: none`` drops the metadata hash
-#: from the bytecode so that it depends only on the sources and these settings.
+#: from the bytecode so that it depends only on the sources and these settings. ``viaIR`` is on
+#: because the ledger's event-rich operations are "stack too deep" for the legacy code generator.
 SETTINGS: Final[dict[str, Any]] = {
     "evmVersion": "cancun",
     "metadata": {"bytecodeHash": "none"},
     "optimizer": {"enabled": True, "runs": 200},
-    "viaIR": False,
+    "viaIR": True,
 }
 
 #: What the compiler is asked to produce for the project's own source files (none for libraries).
