@@ -1,0 +1,302 @@
+"""``tracenet network init``: every file a multi-organisation Besu/QBFT network needs.
+
+    from node._network import NetworkSpec, Organisation, generate_network
+
+    orgs = tuple(Organisation(name) for name in ("acme", "bolt", "cora", "dune"))
+    layout = generate_network(NetworkSpec(organisations=orgs), Path("net"))
+    print(layout.validators[0].enode)
+
+One validator per organisation. Each validator's node key is drawn from the operating system's
+CSPRNG, written once with mode 0600 and never returned, printed or logged: a
+:class:`NetworkLayout` carries only public material (addresses, public keys, enode URLs) and
+paths. The output appears all at once: it is assembled in a private sibling directory and renamed
+into place, so a failure leaves nothing half-written behind.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_keys.constants import SECPK1_N
+from eth_keys.datatypes import PrivateKey
+from eth_utils.address import is_checksum_address, is_hex_address
+
+from node._network_errors import (
+    NetworkError,
+    NetworkOutputExistsError,
+    NetworkSpecError,
+    QbftExtraDataError,
+    TooFewOrganisationsError,
+)
+from node._network_files import write_network
+from node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
+
+__all__ = [
+    "DEFAULT_BALANCE_WEI",
+    "DEFAULT_BESU_IMAGE",
+    "DEFAULT_CHAIN_ID",
+    "DEFAULT_GAS_LIMIT",
+    "DEFAULT_POSTGRES_IMAGE",
+    "DEFAULT_TRACENET_IMAGE",
+    "MIN_ORGANISATIONS",
+    "NetworkError",
+    "NetworkLayout",
+    "NetworkOutputExistsError",
+    "NetworkSpec",
+    "NetworkSpecError",
+    "Organisation",
+    "QbftExtraData",
+    "QbftExtraDataError",
+    "TooFewOrganisationsError",
+    "Validator",
+    "decode_qbft_extra_data",
+    "find_build_context",
+    "generate_network",
+]
+
+DEFAULT_CHAIN_ID = 7177
+#: n >= 3f + 1: four validators are the fewest with which QBFT survives one fault.
+MIN_ORGANISATIONS = 4
+#: Pinned, never ``latest``: a network's nodes must agree on the protocol rules they run.
+DEFAULT_BESU_IMAGE = "hyperledger/besu:25.6.0"
+DEFAULT_TRACENET_IMAGE = "tracenet:0.1.0"
+DEFAULT_POSTGRES_IMAGE = "postgres:16"
+#: Besu's free-gas guide: the block gas limit as large as tooling accepts (2**53 - 1).
+DEFAULT_GAS_LIMIT = 0x1FFFFFFFFFFFFF
+#: Genesis balance of each organisation account: unused while gas is free, there so that a
+#: client which insists on a non-zero gas price still gets its transaction in.
+DEFAULT_BALANCE_WEI = 10**24
+#: EIP-2294's ceiling for chain ids.
+MAX_CHAIN_ID = 2**63 - 37
+#: A DNS label that is also a compose service name: lowercase, digits, inner hyphens.
+_ORG_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """A member of the network: it runs one validator and one gateway.
+
+    ``accounts`` are the 0x-addresses it transacts from (deployer, gateway signer); they get a
+    genesis balance and, when any organisation lists one, are the only senders Besu accepts.
+    """
+
+    name: str
+    accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSpec:
+    """What to generate. Invalid values raise :class:`NetworkSpecError` on construction."""
+
+    organisations: tuple[Organisation, ...]
+    chain_id: int = DEFAULT_CHAIN_ID
+    block_period_seconds: int = 1
+    request_timeout_seconds: int = 10
+    epoch_length: int = 30_000
+    gas_limit: int = DEFAULT_GAS_LIMIT
+    evm_fork: EvmFork = "cancun"
+    contract_size_limit: int | None = None
+    account_balance_wei: int = DEFAULT_BALANCE_WEI
+    besu_image: str = DEFAULT_BESU_IMAGE
+    gateway_image: str = DEFAULT_TRACENET_IMAGE
+    indexer_image: str = DEFAULT_TRACENET_IMAGE
+    postgres_image: str = DEFAULT_POSTGRES_IMAGE
+    #: Directory holding ``docker/Dockerfile``; ``None`` means the images must already exist.
+    build_context: Path | None = None
+    rpc_host_port: int = 8545
+    gateway_host_port: int = 8100
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return tuple(a for org in self.organisations for a in org.accounts)
+
+
+@dataclass(frozen=True, slots=True)
+class Validator:
+    """Public facts of one organisation's validator; the private key stays on disk."""
+
+    organisation: str
+    service: str
+    address: str
+    public_key: str
+    enode: str
+    key_file: Path
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkLayout:
+    """Where everything was written, and the validators' public identities."""
+
+    root: Path
+    genesis: Path
+    compose: Path
+    permissions: Path
+    static_nodes: Path
+    readme: Path
+    validators: tuple[Validator, ...]
+    extra_data: bytes = field(repr=False)
+
+
+def generate_network(
+    spec: NetworkSpec,
+    out: Path,
+    *,
+    entropy: Callable[[int], bytes] = secrets.token_bytes,
+) -> NetworkLayout:
+    """Generate the network described by ``spec`` into the new or empty directory ``out``.
+
+    ``entropy(n)`` returns ``n`` random bytes; the default is the OS CSPRNG. Tests may pass a
+    deterministic source, never production code.
+    """
+    out = out.absolute()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise NetworkOutputExistsError(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        node_keys = [_new_node_key(entropy) for _ in spec.organisations]
+        written = write_network(spec, staging, node_keys, final_root=out)
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        staging.chmod(0o755)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return NetworkLayout(
+        root=out,
+        genesis=out / written.genesis,
+        compose=out / written.compose,
+        permissions=out / written.permissions,
+        static_nodes=out / written.static_nodes,
+        readme=out / written.readme,
+        validators=tuple(
+            Validator(
+                organisation=v.organisation,
+                service=v.service,
+                address=v.address,
+                public_key=v.public_key,
+                enode=v.enode,
+                key_file=out / v.key_file,
+            )
+            for v in written.validators
+        ),
+        extra_data=written.extra_data,
+    )
+
+
+def find_build_context() -> Path | None:
+    """The source tree this package runs from, if it has ``docker/Dockerfile`` (a checkout)."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "docker" / "Dockerfile").is_file() else None
+
+
+def _new_node_key(entropy: Callable[[int], bytes]) -> PrivateKey:
+    # Rejection sampling: about one draw in 2**128 falls outside [1, n-1] and is drawn again.
+    for _ in range(64):
+        candidate = entropy(32)
+        if len(candidate) == 32 and 0 < int.from_bytes(candidate, "big") < SECPK1_N:
+            return PrivateKey(candidate)
+    raise NetworkError("the entropy source keeps returning invalid secp256k1 keys")
+
+
+def _validate(spec: NetworkSpec) -> None:
+    names = [org.name for org in spec.organisations]
+    if len(names) < MIN_ORGANISATIONS:
+        raise TooFewOrganisationsError(len(names), MIN_ORGANISATIONS)
+    for name in names:
+        if not _ORG_NAME.fullmatch(name):
+            raise NetworkSpecError(
+                f"organisation name {name!r} must be 1-32 lowercase letters, digits or inner "
+                "hyphens, starting with a letter (it names docker services and hosts)",
+                field="organisations",
+                value=name,
+            )
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise NetworkSpecError(
+            f"organisation names must be unique; repeated: {', '.join(duplicates)}",
+            field="organisations",
+            value=duplicates,
+        )
+    seen: set[str] = set()
+    for org in spec.organisations:
+        for account in org.accounts:
+            _check_account(org.name, account)
+            if account.lower() in seen:
+                raise NetworkSpecError(
+                    f"account {account} is listed more than once",
+                    field="accounts",
+                    value=account,
+                )
+            seen.add(account.lower())
+    _check_range("chain_id", spec.chain_id, 1, MAX_CHAIN_ID)
+    _check_range("block_period_seconds", spec.block_period_seconds, 1, 3600)
+    _check_range("request_timeout_seconds", spec.request_timeout_seconds, 1, 3600)
+    _check_range("epoch_length", spec.epoch_length, 1, 2**63 - 1)
+    _check_range("gas_limit", spec.gas_limit, 5000, 2**63 - 1)
+    _check_range("account_balance_wei", spec.account_balance_wei, 0, 2**256 - 1)
+    if spec.contract_size_limit is not None:
+        _check_range("contract_size_limit", spec.contract_size_limit, 1, 2**31 - 1)
+    count = len(names)
+    _check_range("rpc_host_port", spec.rpc_host_port, 1, 65536 - count)
+    _check_range("gateway_host_port", spec.gateway_host_port, 1, 65536 - count)
+    rpc_ports = range(spec.rpc_host_port, spec.rpc_host_port + count)
+    gateway_ports = range(spec.gateway_host_port, spec.gateway_host_port + count)
+    if set(rpc_ports) & set(gateway_ports):
+        raise NetworkSpecError(
+            f"host ports {rpc_ports.start}-{rpc_ports.stop - 1} (RPC) and "
+            f"{gateway_ports.start}-{gateway_ports.stop - 1} (gateways) overlap",
+            field="gateway_host_port",
+            value=spec.gateway_host_port,
+        )
+    if (
+        spec.build_context is not None
+        and not (spec.build_context / "docker" / "Dockerfile").is_file()
+    ):
+        raise NetworkSpecError(
+            f"build context {spec.build_context} has no docker/Dockerfile",
+            field="build_context",
+            value=str(spec.build_context),
+        )
+    for attr in ("besu_image", "gateway_image", "indexer_image", "postgres_image"):
+        image = getattr(spec, attr)
+        if not image or any(c.isspace() for c in image):
+            raise NetworkSpecError(
+                f"{attr} {image!r} is not an image reference", field=attr, value=image
+            )
+
+
+def _check_account(org: str, account: str) -> None:
+    if not is_hex_address(account) or not account.startswith("0x"):
+        raise NetworkSpecError(
+            f"account {account!r} of {org} is not a 0x-prefixed 20-byte hex address",
+            field="accounts",
+            value=account,
+        )
+    mixed_case = account[2:] not in (account[2:].lower(), account[2:].upper())
+    if mixed_case and not is_checksum_address(account):
+        raise NetworkSpecError(
+            f"account {account} of {org} fails its EIP-55 checksum: a character is probably "
+            "mistyped (give it all-lowercase only if you are sure it is right)",
+            field="accounts",
+            value=account,
+        )
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise NetworkSpecError(
+            f"{name} must be an integer from {low} to {high}; got {value!r}",
+            field=name,
+            value=value,
+        )

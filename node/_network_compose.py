@@ -1,0 +1,202 @@
+"""``docker-compose.yml`` for a generated network: validators, gateways, indexer, PostgreSQL.
+
+Health checks, chosen for what each image ships:
+
+* Besu: its JSON-RPC port serves ``GET /liveness`` (``{"status": "UP"}`` with 200 once the
+  node runs; Besu's ``HealthService.LIVENESS_PATH``). The image has no curl or wget, so bash's
+  ``/dev/tcp`` sends the request and the check reads the status line. ``/readiness`` would also
+  want peers and sync, which at first start would make the validators wait on each other.
+* Gateways: a TCP connect to their port, from the Python image; it needs no knowledge of routes.
+* PostgreSQL: ``pg_isready``; the indexer starts only once it passes.
+
+No secret is inline: node keys and the database password are compose secrets (files under
+``/run/secrets``), the indexer's database URL and each gateway's secrets come from env files
+under ``secrets/``. Containers run Besu as the invoking user (``TRACENET_UID``/``TRACENET_GID``
+from the generated ``.env``) so it can read its 0600 key and write its bind-mounted data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from node._network_besu import (
+    CONTAINER_CONFIG,
+    CONTAINER_DATA,
+    CONTAINER_GENESIS,
+    CONTAINER_PERMISSIONS,
+    CONTAINER_STATIC_NODES,
+    NODE_KEY_SECRET,
+    RPC_PORT,
+)
+
+__all__ = [
+    "GATEWAY_PORT",
+    "POSTGRES_DB",
+    "POSTGRES_SERVICE",
+    "POSTGRES_USER",
+    "ComposeNode",
+    "compose_yaml",
+]
+
+GATEWAY_PORT = 8000
+POSTGRES_SERVICE = "postgres"
+POSTGRES_USER = "tracenet"
+POSTGRES_DB = "tracenet"
+POSTGRES_PASSWORD_SECRET = "postgres-password"
+INDEXER_SERVICE = "indexer"
+
+_LIVENESS_REQUEST = "GET /liveness HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n"
+_BESU_HEALTH = (
+    f"exec 3<>/dev/tcp/127.0.0.1/{RPC_PORT}"
+    f" && printf '{_LIVENESS_REQUEST}' >&3"
+    " && head -n 1 <&3 | grep -q ' 200 '"
+)
+_GATEWAY_HEALTH = f"import socket; socket.create_connection(('127.0.0.1', {GATEWAY_PORT}), 2)"
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeNode:
+    """One organisation's slice of the compose file; paths are relative to the compose file."""
+
+    organisation: str
+    besu_service: str
+    gateway_service: str
+    node_dir: str  # holds config.toml, key, data/
+    gateway_env_file: str
+    rpc_host_port: int
+    gateway_host_port: int
+
+
+def compose_yaml(
+    *,
+    nodes: Sequence[ComposeNode],
+    chain_id: int,
+    besu_image: str,
+    gateway_image: str,
+    indexer_image: str,
+    postgres_image: str,
+    build_context: str | None,
+    indexer_env_file: str,
+    postgres_password_file: str,
+) -> str:
+    """The compose document as YAML, headed by a comment saying it is generated."""
+    services: dict[str, Any] = {}
+    secrets: dict[str, Any] = {}
+    for node in nodes:
+        key_secret = f"{node.besu_service}-node-key"
+        secrets[key_secret] = {"file": f"./{node.node_dir}/key"}
+        services[node.besu_service] = _besu(node, besu_image, key_secret)
+    for node in nodes:
+        services[node.gateway_service] = _tracenet(
+            image=gateway_image,
+            build_context=build_context,
+            command=["gateway", "serve"],
+            environment={
+                "TRACENET_GATEWAY_RPC_URL": f"http://{node.besu_service}:{RPC_PORT}",
+                "TRACENET_GATEWAY_CHAIN_ID": str(chain_id),
+                "TRACENET_GATEWAY_ORGANISATION": node.organisation,
+                "TRACENET_GATEWAY_HOST": "0.0.0.0",
+                "TRACENET_GATEWAY_PORT": str(GATEWAY_PORT),
+            },
+            env_file=node.gateway_env_file,
+            depends_on={node.besu_service: {"condition": "service_healthy"}},
+        )
+        services[node.gateway_service]["ports"] = [
+            f"127.0.0.1:{node.gateway_host_port}:{GATEWAY_PORT}"
+        ]
+        services[node.gateway_service]["healthcheck"] = {
+            "test": ["CMD", "python", "-c", _GATEWAY_HEALTH],
+            **_timing(),
+        }
+    services[INDEXER_SERVICE] = _tracenet(
+        image=indexer_image,
+        build_context=build_context,
+        command=["indexer", "run"],
+        environment={
+            "TRACENET_INDEXER_RPC_URL": f"http://{nodes[0].besu_service}:{RPC_PORT}",
+            "TRACENET_INDEXER_CHAIN_ID": str(chain_id),
+        },
+        env_file=indexer_env_file,
+        depends_on={
+            POSTGRES_SERVICE: {"condition": "service_healthy"},
+            nodes[0].besu_service: {"condition": "service_healthy"},
+        },
+    )
+    services[POSTGRES_SERVICE] = {
+        "image": postgres_image,
+        "restart": "unless-stopped",
+        "environment": {
+            "POSTGRES_USER": POSTGRES_USER,
+            "POSTGRES_DB": POSTGRES_DB,
+            "POSTGRES_PASSWORD_FILE": f"/run/secrets/{POSTGRES_PASSWORD_SECRET}",
+        },
+        "secrets": [POSTGRES_PASSWORD_SECRET],
+        "volumes": [
+            {"type": "volume", "source": "postgres-data", "target": "/var/lib/postgresql/data"}
+        ],
+        "healthcheck": {
+            "test": ["CMD", "pg_isready", "-U", POSTGRES_USER, "-d", POSTGRES_DB],
+            **_timing(),
+        },
+    }
+    secrets[POSTGRES_PASSWORD_SECRET] = {"file": postgres_password_file}
+    document = {"services": services, "volumes": {"postgres-data": {}}, "secrets": secrets}
+    header = (
+        "# Generated by `tracenet network init`; regenerate rather than edit by hand.\n"
+        f"# Chain id {chain_id}; see README.md beside this file to start it.\n"
+    )
+    return header + yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def _besu(node: ComposeNode, image: str, key_secret: str) -> dict[str, Any]:
+    return {
+        "image": image,
+        "restart": "unless-stopped",
+        "user": "${TRACENET_UID:-1000}:${TRACENET_GID:-1000}",
+        "command": [f"--config-file={CONTAINER_CONFIG}"],
+        "secrets": [{"source": key_secret, "target": NODE_KEY_SECRET}],
+        "volumes": [
+            _bind("./genesis.json", CONTAINER_GENESIS),
+            _bind(f"./{node.node_dir}/config.toml", CONTAINER_CONFIG),
+            _bind("./permissions_config.toml", CONTAINER_PERMISSIONS),
+            _bind("./static-nodes.json", CONTAINER_STATIC_NODES),
+            _bind(f"./{node.node_dir}/data", CONTAINER_DATA, read_only=False),
+        ],
+        "ports": [f"127.0.0.1:{node.rpc_host_port}:{RPC_PORT}"],
+        "healthcheck": {"test": ["CMD", "bash", "-c", _BESU_HEALTH], **_timing()},
+        "stop_grace_period": "30s",
+    }
+
+
+def _tracenet(
+    *,
+    image: str,
+    build_context: str | None,
+    command: list[str],
+    environment: dict[str, str],
+    env_file: str,
+    depends_on: dict[str, Any],
+) -> dict[str, Any]:
+    service: dict[str, Any] = {"image": image}
+    if build_context is not None:
+        service["build"] = {"context": build_context, "dockerfile": "docker/Dockerfile"}
+    service |= {
+        "restart": "unless-stopped",
+        "command": command,
+        "environment": environment,
+        "env_file": [env_file],
+        "depends_on": depends_on,
+    }
+    return service
+
+
+def _bind(source: str, target: str, *, read_only: bool = True) -> dict[str, Any]:
+    return {"type": "bind", "source": source, "target": target, "read_only": read_only}
+
+
+def _timing() -> dict[str, Any]:
+    return {"interval": "5s", "timeout": "3s", "retries": 30, "start_period": "30s"}
