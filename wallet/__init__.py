@@ -1,0 +1,47 @@
+"""Tracenet keys: an encrypted key store and the ``Signer`` protocol the rest of the system uses.
+
+    from wallet import Keystore, Signer
+
+    keys = Keystore.from_settings()
+    info = keys.create(label="acme-mill-1", party="acme", unit="mill", passphrase=secret)
+    signer: Signer = keys.unlock("acme-mill-1", secret)
+
+Components that sign depend on ``Signer`` only, never on how or where the key is kept.
+``tracenet wallet create|import|list|address`` drives the key store from the command line.
+"""
+
+from wallet._keystore import KeyInfo, Keystore
+from wallet._passphrase import read_passphrase, read_private_key
+from wallet._settings import DEFAULT_PASSPHRASE_ENV, STANDARD_SCRYPT_N, WalletSettings
+from wallet._signer import LocalSigner, SignedTx, Signer
+from wallet.errors import (
+    DuplicateKeyError,
+    InvalidPrivateKeyError,
+    KeyfileCorruptError,
+    KeyNotFoundError,
+    PassphraseUnavailableError,
+    WalletError,
+    WalletInputError,
+    WrongPassphraseError,
+)
+
+__all__ = [
+    "DEFAULT_PASSPHRASE_ENV",
+    "STANDARD_SCRYPT_N",
+    "DuplicateKeyError",
+    "InvalidPrivateKeyError",
+    "KeyInfo",
+    "KeyNotFoundError",
+    "KeyfileCorruptError",
+    "Keystore",
+    "LocalSigner",
+    "PassphraseUnavailableError",
+    "SignedTx",
+    "Signer",
+    "WalletError",
+    "WalletInputError",
+    "WalletSettings",
+    "WrongPassphraseError",
+    "read_passphrase",
+    "read_private_key",
+]
