@@ -1,4 +1,8 @@
-"""``tracenet node up|down|status``: the embedded dev chain from the command line."""
+"""``tracenet node up|down|status``: the embedded dev chain from the command line.
+
+``register`` also adds ``tracenet network`` (the multi-organisation Besu network generator of
+``node._network_cli``), since ``tracenet.cli`` loads one ``register`` per component.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from node._anvil import AnvilNode
+from node._network_cli import register_network
 from node._settings import NodeSettings
 from node.errors import NodeError, NodeNotRunningError
 
@@ -42,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _common(status)
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=_status)
+
+    register_network(subparsers)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -321,6 +321,14 @@ def test_cli_up_status_down(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "no node is running" in capsys.readouterr().err
 
 
+def test_cli_registers_node_and_network_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("node", "network"):
+        with pytest.raises(SystemExit) as exited:
+            main([command, "--help"])
+        assert exited.value.code == 0
+        assert "COMMAND" in capsys.readouterr().out
+
+
 def test_cli_reports_a_missing_binary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
