@@ -296,7 +296,15 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     }
 
     /// @inheritdoc ILedger
-    function supplyOf(uint32 classId) external view returns (Supply memory s) {
+    function supplyOfBatch(uint32[] calldata classIds) external view returns (Supply[] memory supplies) {
+        supplies = new Supply[](classIds.length);
+        for (uint256 i; i < classIds.length; ++i) {
+            supplies[i] = supplyOf(classIds[i]);
+        }
+    }
+
+    /// @inheritdoc ILedger
+    function supplyOf(uint32 classId) public view returns (Supply memory s) {
         Counters memory c = _counters[classId];
         s = Supply(c.issued, c.convertedIn, c.convertedOut, c.claimed, c.lapsed, 0);
         s.held = s.issued + s.convertedIn - s.convertedOut - s.claimed - s.lapsed;

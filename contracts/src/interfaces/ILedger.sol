@@ -197,6 +197,8 @@ interface ILedger {
     function balanceOfUnit(uint32 unitId, uint256 tokenId) external view returns (uint256);
     /// @notice Conservation counters of a class.
     function supplyOf(uint32 classId) external view returns (Supply memory);
+    /// @notice Conservation counters of several classes, in one call.
+    function supplyOfBatch(uint32[] calldata classIds) external view returns (Supply[] memory);
     /// @notice The current period of a class.
     function currentPeriod(uint32 classId) external view returns (uint32);
     /// @notice Whether `evidenceHash` already created credits.

@@ -1,0 +1,462 @@
+"""A pure-Python model of the ledger's rules: the oracle the contracts are tested against.
+
+It mirrors the contracts' decisions, including the order in which checks fire, so that for any
+operation both the model and the chain accept it or reject it with the same custom error. It is
+written from ``shared/domain/RULES.md`` and ``contracts/src/interfaces/*.sol``, never from the
+contracts' bytecode; where the two disagree, a test fails.
+
+Every operation either applies entirely or raises :class:`Rejected` and leaves the model unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+ROLE_ADMIN = 1
+ROLE_CERTIFIER = 2
+ROLE_AUDITOR = 4
+ROLE_MEMBER = 8
+ROLE_ORIGIN = 16
+
+MASS_BALANCE = 0
+SEGREGATED = 1
+BOOK_AND_CLAIM = 2
+
+FULL_SHARE_BPS = 10_000
+LAPSE_WINDOW = 0
+LAPSE_STOCK_CAP = 1
+
+ZERO32 = b"\x00" * 32
+
+
+class Rejected(Exception):
+    """The operation reverts with custom error ``name`` and ``args``."""
+
+    def __init__(self, name: str, *args: object) -> None:
+        super().__init__(name, *args)
+        self.name = name
+        self.args_ = args
+
+
+def token_id(class_id: int, vintage: int, batch: int = 0) -> int:
+    return (class_id << 64) | (vintage << 32) | batch
+
+
+def split_token_id(tid: int) -> tuple[int, int, int]:
+    return (tid >> 64) & 0xFFFFFFFF, (tid >> 32) & 0xFFFFFFFF, tid & 0xFFFFFFFF
+
+
+def month_index(timestamp: int) -> int:
+    when = datetime.fromtimestamp(timestamp, UTC)
+    return (when.year - 1970) * 12 + when.month - 1
+
+
+def period_at(period_months: int, timestamp: int) -> int:
+    return month_index(timestamp) // period_months
+
+
+@dataclass
+class Party:
+    roles: int
+    active: bool = True
+
+
+@dataclass
+class Unit:
+    party: int
+    boundary: int
+
+
+@dataclass
+class CreditClass:
+    scheme: int
+    group: int
+    model: int
+    period_months: int
+    window: int
+    cap_at_stock: bool = False
+
+
+@dataclass
+class Certificate:
+    holder: int
+    scheme: int
+    certifier: int
+    valid_from: int
+    valid_until: int
+    audited: int
+    classes: frozenset[int]
+    units: frozenset[int]
+    used: int = 0
+    revoked: bool = False
+
+
+@dataclass
+class Process:
+    unit: int
+    input_class: int
+    output_class: int
+    factors: list[tuple[int, int]] = field(default_factory=list)  # (yield bps, effective from)
+
+
+@dataclass
+class Counters:
+    issued: int = 0
+    converted_in: int = 0
+    converted_out: int = 0
+    claimed: int = 0
+    lapsed: int = 0
+
+    @property
+    def held(self) -> int:
+        return self.issued + self.converted_in - self.converted_out - self.claimed - self.lapsed
+
+
+@dataclass
+class Ledger:
+    """The whole state the rules decide on."""
+
+    parties: dict[int, Party] = field(default_factory=dict)
+    units: dict[int, Unit] = field(default_factory=dict)
+    signers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    groups: dict[int, int] = field(default_factory=dict)  # max share bps
+    classes: dict[int, CreditClass] = field(default_factory=dict)
+    certificates: dict[int, Certificate] = field(default_factory=dict)
+    processes: dict[int, Process] = field(default_factory=dict)
+    balances: dict[tuple[int, int], int] = field(default_factory=dict)  # (token id, unit)
+    counters: dict[int, Counters] = field(default_factory=dict)
+    evidence: set[bytes] = field(default_factory=set)
+    closed: dict[tuple[int, int], int] = field(default_factory=dict)
+    inputs: int = 0
+    shipments: int = 0
+    conversions: int = 0
+    claims: int = 0
+
+    # ---- registry (set-up and administration) ------------------------------------------------
+
+    def suspend(self, party: int) -> None:
+        if not self.parties[party].active:
+            raise Rejected("PartyIsSuspended", party)
+        self.parties[party].active = False
+
+    def reinstate(self, party: int) -> None:
+        self.parties[party].active = True
+
+    def revoke_certificate(self, cert_id: int) -> None:
+        cert = self.certificates[cert_id]
+        if cert.revoked:
+            raise Rejected("CertificateIsRevoked", cert_id)
+        cert.revoked = True
+
+    def register_factor(self, process_id: int, yield_bps: int, effective_from: int) -> int:
+        proc = self.processes[process_id]
+        if not 0 < yield_bps <= FULL_SHARE_BPS:
+            raise Rejected("FactorOutOfRange", yield_bps)
+        if proc.factors and effective_from < proc.factors[-1][1]:
+            raise Rejected("FactorOutOfOrder", effective_from, proc.factors[-1][1])
+        proc.factors.append((yield_bps, effective_from))
+        return len(proc.factors) - 1
+
+    # ---- operations --------------------------------------------------------------------------
+
+    def balance(self, unit: int, tid: int) -> int:
+        return self.balances.get((tid, unit), 0)
+
+    def apply(self, op: str, *args: object, **kwargs: object) -> object:
+        """Runs operation ``op`` atomically: on Rejected the state is left as it was."""
+        saved = copy.deepcopy(self.__dict__)
+        try:
+            return getattr(self, op)(*args, **kwargs)
+        except Rejected:
+            self.__dict__.update(saved)
+            raise
+
+    def record_input(
+        self, sender: str, class_id: int, amount: int, cert_id: int, evidence: bytes, now: int
+    ) -> int:
+        party, unit = self._actor(sender, ROLE_ORIGIN)
+        if amount == 0:
+            raise Rejected("AmountZero", 0)
+        if evidence == ZERO32:
+            raise Rejected("InputEvidenceMissing")
+        if evidence in self.evidence:
+            raise Rejected("InputEvidenceReused", evidence)
+        info = self._class(class_id)
+        self._consume_certificate(cert_id, party, unit, class_id, info.scheme, amount, now)
+        self.evidence.add(evidence)
+        self.inputs += 1
+        batch = self.inputs if info.model == SEGREGATED else 0
+        tid = token_id(class_id, period_at(info.period_months, now), batch)
+        self._add(unit, tid, amount)
+        self._counters(class_id).issued += amount
+        return tid
+
+    def record_quantity(self, sender: str, group: int, quantity: int) -> None:
+        """Conventional input or production: quantities only."""
+        self._actor(sender, ROLE_MEMBER)
+        if quantity == 0:
+            raise Rejected("QuantityZero")
+        self._group(group)
+
+    def ship(
+        self,
+        sender: str,
+        to_unit: int,
+        group: int,
+        quantity: int,
+        document: bytes,
+        lines: list[tuple[int, int]],
+        now: int,
+    ) -> int:
+        _, from_unit = self._actor(sender, ROLE_MEMBER)
+        if to_unit == from_unit:
+            raise Rejected("ShipmentToSelf", from_unit)
+        self._recipient(to_unit)
+        if quantity == 0:
+            raise Rejected("QuantityZero")
+        if document == ZERO32:
+            raise Rejected("ShipmentDocumentMissing")
+        cap = quantity * self._group(group) // FULL_SHARE_BPS
+        total = self._debit(from_unit, lines, "ship", group, now)[0]
+        if total > cap:
+            raise Rejected("CapExceeded", total, cap)
+        self._credit(to_unit, lines)
+        self.shipments += 1
+        return self.shipments
+
+    def transfer_inventory(
+        self, sender: str, to_unit: int, lines: list[tuple[int, int]], now: int
+    ) -> None:
+        party, from_unit = self._actor(sender, ROLE_MEMBER)
+        source = self.units[from_unit]
+        target = self._recipient(to_unit)
+        if (
+            source.boundary == 0
+            or target.boundary != source.boundary
+            or target.party != party
+            or to_unit == from_unit
+        ):
+            raise Rejected("BoundaryViolation", from_unit, to_unit)
+        self._debit(from_unit, lines, "transfer", 0, now)
+        self._credit(to_unit, lines)
+
+    def transfer_certificates(
+        self, sender: str, to_unit: int, lines: list[tuple[int, int]], now: int
+    ) -> None:
+        _, from_unit = self._actor(sender, ROLE_MEMBER)
+        if to_unit == from_unit:
+            raise Rejected("ShipmentToSelf", from_unit)
+        self._recipient(to_unit)
+        self._debit(from_unit, lines, "trade", 0, now)
+        self._credit(to_unit, lines)
+
+    def convert(
+        self, sender: str, process_id: int, version: int, lines: list[tuple[int, int]], now: int
+    ) -> tuple[int, int]:
+        _, unit = self._actor(sender, ROLE_MEMBER)
+        in_class, out_class, yield_bps = self._factor_in_effect(process_id, version, unit, now)
+        total, oldest, batch, months = self._debit(unit, lines, "convert", in_class, now)
+        output = total * yield_bps // FULL_SHARE_BPS
+        if output == 0:
+            raise Rejected("ConversionOutputZero", total, yield_bps)
+        out_months = self._class(out_class).period_months
+        out_tid = token_id(out_class, oldest * months // out_months, batch)
+        self._add(unit, out_tid, output)
+        self._counters(in_class).converted_out += total
+        self._counters(out_class).converted_in += output
+        self.conversions += 1
+        return out_tid, output
+
+    def claim(self, sender: str, lines: list[tuple[int, int]], beneficiary: str, now: int) -> int:
+        _, unit = self._actor(sender, ROLE_MEMBER)
+        if not beneficiary:
+            raise Rejected("ClaimBeneficiaryMissing")
+        self._debit(unit, lines, "claim", 0, now)
+        for tid, amount in lines:
+            self._counters(split_token_id(tid)[0]).claimed += amount
+        self.claims += 1
+        return self.claims
+
+    def lapse(self, unit: int, tids: list[int], now: int) -> int:
+        lapsed = 0
+        for tid in tids:
+            class_id, vintage, _ = split_token_id(tid)
+            info = self._class(class_id)
+            current = period_at(info.period_months, now)
+            lapses_at = vintage + info.window
+            if current < lapses_at:
+                raise Rejected("CreditsNotLapsed", tid, lapses_at)
+            amount = self.balance(unit, tid)
+            if amount == 0:
+                raise Rejected("CreditsNone", unit, tid)
+            self._burn_lapsed(unit, tid, amount)
+            lapsed += amount
+        return lapsed
+
+    def close_period(self, sender: str, class_id: int, physical_stock: int, now: int) -> int:
+        _, unit = self._actor(sender, ROLE_MEMBER)
+        info = self._class(class_id)
+        if info.model != MASS_BALANCE:
+            raise Rejected("PeriodCloseModel", class_id, info.model)
+        current = period_at(info.period_months, now)
+        if current == 0:
+            raise Rejected("PeriodNoneEnded", class_id)
+        period = current - 1
+        if self.closed.get((unit, class_id), 0) > period:
+            raise Rejected("PeriodAlreadyClosed", unit, class_id, period)
+        self.closed[(unit, class_id)] = current
+        first = current - info.window + 1 if current >= info.window else 0
+        vintages = range(first, period + 1)
+        book = sum(self.balance(unit, token_id(class_id, v)) for v in vintages)
+        lapsed = 0
+        if info.cap_at_stock and book > physical_stock:
+            excess = book - physical_stock
+            for v in vintages:
+                tid = token_id(class_id, v)
+                amount = min(self.balance(unit, tid), excess)
+                if amount:
+                    self._burn_lapsed(unit, tid, amount)
+                excess -= amount
+                lapsed += amount
+        return lapsed
+
+    # ---- views -----------------------------------------------------------------------------
+
+    def held_by_class(self) -> dict[int, int]:
+        held: dict[int, int] = {}
+        for (tid, _), amount in self.balances.items():
+            class_id = split_token_id(tid)[0]
+            held[class_id] = held.get(class_id, 0) + amount
+        return held
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    def _actor(self, sender: str, role: int) -> tuple[int, int]:
+        if sender not in self.signers:
+            raise Rejected("SignerUnknown", sender)
+        party_id, unit = self.signers[sender]
+        party = self.parties[party_id]
+        if not party.active:
+            raise Rejected("PartyIsSuspended", party_id)
+        if unit == 0:
+            raise Rejected("LedgerUnitRequired", sender)
+        if party.roles & role == 0:
+            raise Rejected("AccessRoleMissing", party_id, role)
+        return party_id, unit
+
+    def _recipient(self, unit_id: int) -> Unit:
+        if unit_id not in self.units:
+            raise Rejected("UnitUnknown", unit_id)
+        unit = self.units[unit_id]
+        party = self.parties[unit.party]
+        if not party.active:
+            raise Rejected("PartyIsSuspended", unit.party)
+        if party.roles & ROLE_MEMBER == 0:
+            raise Rejected("AccessRoleMissing", unit.party, ROLE_MEMBER)
+        return unit
+
+    def _class(self, class_id: int) -> CreditClass:
+        if class_id not in self.classes:
+            raise Rejected("ClassUnknown", class_id)
+        return self.classes[class_id]
+
+    def _group(self, group: int) -> int:
+        if group not in self.groups:
+            raise Rejected("ProductGroupUnknown", group)
+        return self.groups[group]
+
+    def _counters(self, class_id: int) -> Counters:
+        return self.counters.setdefault(class_id, Counters())
+
+    def _consume_certificate(
+        self, cert_id: int, party: int, unit: int, class_id: int, scheme: int, amount: int, now: int
+    ) -> None:
+        cert = self.certificates.get(cert_id)
+        if cert is None:
+            raise Rejected("CertificateUnknown", cert_id)
+        if cert.revoked:
+            raise Rejected("CertificateIsRevoked", cert_id)
+        if not cert.valid_from <= now < cert.valid_until:
+            raise Rejected("CertificateNotValid", cert_id, now, cert.valid_from, cert.valid_until)
+        if cert.holder != party:
+            raise Rejected("CertificateHolderMismatch", cert_id, party)
+        if cert.scheme != scheme:
+            raise Rejected("CertificateSchemeMismatch", cert_id, scheme)
+        if class_id not in cert.classes:
+            raise Rejected("CertificateScopeClass", cert_id, class_id)
+        if unit not in cert.units:
+            raise Rejected("CertificateScopeUnit", cert_id, unit)
+        if cert.audited:
+            remaining = cert.audited - cert.used
+            if amount > remaining:
+                raise Rejected("CertificateVolumeExceeded", cert_id, amount, remaining)
+            cert.used += amount
+
+    def _factor_in_effect(
+        self, process_id: int, version: int, unit: int, now: int
+    ) -> tuple[int, int, int]:
+        proc = self.processes.get(process_id)
+        if proc is None:
+            raise Rejected("ProcessUnknown", process_id)
+        if proc.unit != unit:
+            raise Rejected("ProcessSiteMismatch", process_id, unit)
+        if version >= len(proc.factors):
+            raise Rejected("FactorUnknown", process_id, version)
+        yield_bps, effective_from = proc.factors[version]
+        if effective_from > now:
+            raise Rejected("FactorNotEffective", process_id, version, effective_from)
+        if version + 1 < len(proc.factors) and proc.factors[version + 1][1] <= now:
+            raise Rejected("FactorSuperseded", process_id, version, version + 1)
+        return proc.input_class, proc.output_class, yield_bps
+
+    def _debit(
+        self, unit: int, lines: list[tuple[int, int]], use: str, expected: int, now: int
+    ) -> tuple[int, int, int, int]:
+        if not lines:
+            raise Rejected("LinesInvalid", 0, 0)
+        total, oldest, batch, months = 0, 2**32 - 1, 0, 0
+        segregated = False
+        first = lines[0][0]
+        for i, (tid, amount) in enumerate(lines):
+            if amount == 0:
+                raise Rejected("AmountZero", i)
+            class_id, vintage, line_batch = split_token_id(tid)
+            info = self._class(class_id)
+            current = period_at(info.period_months, now)
+            if use == "ship":
+                if info.model == BOOK_AND_CLAIM:
+                    raise Rejected("ModelNotShippable", tid)
+                if info.group != expected:
+                    raise Rejected("ShipmentProductGroupMismatch", tid, expected)
+            elif use == "trade":
+                if info.model != BOOK_AND_CLAIM:
+                    raise Rejected("ModelNotTradable", tid)
+            elif use == "convert" and class_id != expected:
+                raise Rejected("ConversionInputMismatch", tid, expected)
+            segregated = segregated or info.model == SEGREGATED
+            if segregated and use != "claim" and tid != first:
+                raise Rejected("SegregationViolated", tid)
+            if vintage + info.window <= current:
+                raise Rejected("CreditsLapsed", tid, vintage, current)
+            held = self.balance(unit, tid)
+            if held < amount:
+                raise Rejected("CreditsInsufficient", unit, tid, held, amount)
+            self.balances[(tid, unit)] = held - amount
+            total += amount
+            oldest = min(oldest, vintage)
+            batch = line_batch
+            months = info.period_months
+        return total, oldest, batch, months
+
+    def _credit(self, unit: int, lines: list[tuple[int, int]]) -> None:
+        for tid, amount in lines:
+            self._add(unit, tid, amount)
+
+    def _add(self, unit: int, tid: int, amount: int) -> None:
+        self.balances[(tid, unit)] = self.balance(unit, tid) + amount
+
+    def _burn_lapsed(self, unit: int, tid: int, amount: int) -> None:
+        self.balances[(tid, unit)] -= amount
+        self._counters(split_token_id(tid)[0]).lapsed += amount
