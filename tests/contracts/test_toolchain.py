@@ -264,8 +264,15 @@ def test_check_names_stale_missing_and_extra_files(fixture_build: Build, tmp_pat
 
 
 def test_cli_build_then_check(
-    fixture_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fixture_dir: Path,
+    fixture_build: Build,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from contracts import _cli
+
+    monkeypatch.setattr(_cli, "compile_contracts", lambda source_dir: fixture_build)
     dirs = ["--source-dir", str(fixture_dir), "--build-dir", str(tmp_path)]
     assert main(["contracts", "build", *dirs]) == 0
     assert main(["contracts", "check", *dirs]) == 0

@@ -1,0 +1,42 @@
+"""Shared fixtures: the in-process chain (eth-tester) and the deployed ledger on it.
+
+Deploying is paid once per session; ``w3`` and ``ledger`` take an ``evm_snapshot`` before each
+test and ``evm_revert`` after it, so every test starts from the freshly deployed state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from web3 import EthereumTesterProvider, Web3
+
+from contracts import LedgerHandle, deploy_ledger
+
+ADMIN_NAME = "Tracenet Consortium"
+
+
+@pytest.fixture(scope="session")
+def chain() -> Web3:
+    """One eth-tester chain per session, with ten funded, unlocked accounts."""
+    return Web3(EthereumTesterProvider())
+
+
+@pytest.fixture(scope="session")
+def deployed_ledger(chain: Web3) -> LedgerHandle:
+    """The wired ledger, deployed once by ``chain.eth.accounts[0]`` (its admin)."""
+    return deploy_ledger(chain, chain.eth.accounts[0], admin_name=ADMIN_NAME)
+
+
+@pytest.fixture
+def w3(chain: Web3) -> Iterator[Web3]:
+    """The session chain, reverted to its state before the test when the test ends."""
+    snapshot = chain.testing.snapshot()
+    yield chain
+    chain.testing.revert(snapshot)
+
+
+@pytest.fixture
+def ledger(deployed_ledger: LedgerHandle, w3: Web3) -> LedgerHandle:
+    """The deployed ledger; whatever the test does to it is reverted afterwards."""
+    return deployed_ledger
