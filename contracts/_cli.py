@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts import _config
-from contracts._abi import clear_cache
 from contracts._artifacts import Build, check_build, compile_contracts, write_build
 from contracts._compiler import install_native
+from contracts._decoding import clear_cache
 from contracts.errors import StaleArtifactsError, TracenetContractsError
 
 

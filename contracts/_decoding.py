@@ -33,7 +33,7 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from contracts import _config
+from contracts import _abi, _config
 from contracts._abi import artifact_names, load_artifact
 from contracts.errors import LedgerRevert, UnknownRevert
 
@@ -146,6 +146,13 @@ def decode_events(
                 decoded.append(DecodedEvent(name, entry["name"], args))
                 break
     return decoded
+
+
+def clear_cache() -> None:
+    """Forget artifacts and ABI tables read so far (after a rebuild in the same process)."""
+    _abi.clear_cache()
+    _errors.cache_clear()
+    _events.cache_clear()
 
 
 def _decode_tester(first: object, build_dir: Path | None) -> DecodedError:
