@@ -1,0 +1,497 @@
+"""Lineage of a shipment or a claim back to the certified inputs it draws on — a pure function.
+
+Input: the ledger's decoded events in chain order (the small typed model below). No I/O.
+
+Allocation method — proportional (pro-rata), the same everywhere:
+
+* Credits are fungible within a pool = (unit, token id). A pool carries a composition: integer
+  grams by *source lot* (the input, received shipment line, inventory or certificate transfer
+  line, or conversion output that put them there). Inflows merge into it.
+* Every outflow (shipment, transfer, conversion input, claim, lapse) takes the pool's current
+  composition pro rata: source ``s`` gives ``v_s * amount / total``. Rounding: largest remainder
+  (Hamilton) at every outflow, ties to the earliest source, so each lot's composition sums
+  exactly to its amount and each pool's composition always equals its balance on chain.
+  Sources that round to nothing drop out, which keeps compositions sparse.
+* A conversion's output lot is composed of its input lots (in input credits); a lot that reaches
+  the target passes the target's share on to its sources in proportion (exact ``Fraction``
+  arithmetic backwards along the graph), scaled by the yield through conversions.
+* Segregated credits carry their batch in the token id, so their pool holds one input only and
+  their lineage is exact.
+* An outflow larger than its pool (impossible on a consistent chain, possible in a tampered event
+  list) takes the shortfall from an *unexplained* source, reported as ``Lineage.unexplained``.
+
+Reported grams are integers: origins by largest remainder so that ``sum(o.grams) + unexplained``
+is exactly the target's credits; node and edge grams round half up (edges into one node by
+largest remainder). One forward pass, O(events × sources per pool); the backward walk touches
+only the target's ancestors.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+__all__ = [
+    "CertificatesTransferred",
+    "Claimed",
+    "Converted",
+    "Edge",
+    "EventRef",
+    "InputRecorded",
+    "InventoryTransferred",
+    "Lapsed",
+    "LedgerEvent",
+    "Line",
+    "Lineage",
+    "LineageBook",
+    "Node",
+    "Origin",
+    "PeriodClosed",
+    "Shipped",
+    "trace_claim",
+    "trace_shipment",
+]
+
+#: One credit line: (token id, grams).
+Line = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRef:
+    """Where an event sits on the chain; ``(block_number, log_index)`` orders events."""
+
+    block_number: int
+    log_index: int
+    tx_hash: str  # 0x-prefixed
+    timestamp: int  # block time, UTC seconds
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecorded:
+    ref: EventRef
+    input_id: int
+    unit_id: int
+    token_id: int
+    certificate_id: int
+    amount: int
+    evidence_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Shipped:
+    ref: EventRef
+    shipment_id: int
+    from_unit_id: int
+    to_unit_id: int
+    product_group_id: int
+    quantity: int  # physical grams
+    document_hash: bytes
+    order_ref: bytes
+    product: bytes
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryTransferred:
+    ref: EventRef
+    from_unit_id: int
+    to_unit_id: int
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificatesTransferred:
+    ref: EventRef
+    from_unit_id: int
+    to_unit_id: int
+    trade_ref: bytes
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    ref: EventRef
+    conversion_id: int
+    unit_id: int
+    process_id: int
+    factor_version: int
+    yield_bps: int
+    inputs: tuple[Line, ...]
+    output_token_id: int
+    output_amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    ref: EventRef
+    claim_id: int
+    unit_id: int
+    beneficiary: str
+    product: bytes
+    purpose: bytes
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lapsed:
+    ref: EventRef
+    unit_id: int
+    token_id: int
+    amount: int
+    reason: int  # 0 allocation window, 1 stock cap at period close
+    period: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodClosed:
+    ref: EventRef
+    unit_id: int
+    class_id: int
+    period: int
+    book_stock: int
+    physical_stock: int
+    lapsed: int
+
+
+LedgerEvent = (
+    InputRecorded
+    | Shipped
+    | InventoryTransferred
+    | CertificatesTransferred
+    | Converted
+    | Claimed
+    | Lapsed
+    | PeriodClosed
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """An event on the lineage: ``kind`` is input, shipment, transfer, trade, conversion, claim
+    or unexplained; ``grams`` are its own credits that reach the target (rounded half up)."""
+
+    key: str
+    kind: str
+    event: LedgerEvent | None  # None for the unexplained source
+    grams: int
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """``grams`` of ``token_id`` (the source's credits) flowed from ``source`` to ``target``."""
+
+    source: str
+    target: str
+    token_id: int
+    grams: int
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """A certified input the target draws on: ``grams`` of the target's credits come from it,
+    which used ``input_grams`` of the credits the input created (they differ by the yields)."""
+
+    input_id: int
+    unit_id: int
+    token_id: int
+    certificate_id: int
+    evidence_hash: bytes
+    ref: EventRef
+    grams: int
+    input_grams: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    target: Node
+    nodes: tuple[Node, ...]  # chain order, the target last
+    edges: tuple[Edge, ...]
+    origins: tuple[Origin, ...]  # by input id
+    unexplained: int  # target grams backed by no recorded inflow (0 on a consistent chain)
+
+    def node(self, key: str) -> Node:
+        return next(n for n in self.nodes if n.key == key)
+
+    def of_kind(self, kind: str) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.kind == kind)
+
+
+# ---- the forward pass -------------------------------------------------------------------------
+
+_LotKey = tuple[str, int]  # (node key, token id)
+_UNEXPLAINED = "unexplained"
+
+
+@dataclass(slots=True)
+class _Lot:
+    node: str
+    amount: int
+    sources: tuple[tuple[_LotKey, int], ...]  # source lot -> grams (in the source's credits)
+    order: tuple[int, int]
+
+
+@dataclass
+class LineageBook:
+    """Feed it every ledger event in chain order (``apply``), then ask for any lineage.
+
+    Pools and lots are kept for the whole history, so one pass serves every shipment and claim.
+    """
+
+    _pools: dict[tuple[int, int], dict[_LotKey, int]] = field(default_factory=dict)
+    _lots: dict[_LotKey, _Lot] = field(default_factory=dict)
+    _events: dict[str, LedgerEvent] = field(default_factory=dict)
+    _node_lots: dict[str, list[_LotKey]] = field(default_factory=dict)
+    _seq: int = 0
+
+    def apply_all(self, events: Iterable[LedgerEvent]) -> LineageBook:
+        for event in events:
+            self.apply(event)
+        return self
+
+    def apply(self, event: LedgerEvent) -> None:
+        ref = event.ref
+        order = (ref.block_number, ref.log_index)
+        if isinstance(event, InputRecorded):
+            key = f"input:{event.input_id}"
+            self._add(key, event, event.token_id, event.amount, (), order)
+            self._inflow(event.unit_id, event.token_id, (key, event.token_id), event.amount)
+        elif isinstance(event, Shipped | InventoryTransferred | CertificatesTransferred):
+            key = _key_of(event)
+            for tid, amount in event.lines:
+                taken = self._outflow(event.from_unit_id, tid, amount)
+                self._add(key, event, tid, amount, taken, order)
+                self._inflow(event.to_unit_id, tid, (key, tid), amount)
+        elif isinstance(event, Converted):
+            key = f"conversion:{event.conversion_id}"
+            taken_all: list[tuple[_LotKey, int]] = []
+            for tid, amount in event.inputs:
+                taken_all.extend(self._outflow(event.unit_id, tid, amount))
+            out = event.output_token_id
+            self._add(key, event, out, event.output_amount, tuple(taken_all), order)
+            self._inflow(event.unit_id, out, (key, out), event.output_amount)
+        elif isinstance(event, Claimed):
+            key = f"claim:{event.claim_id}"
+            for tid, amount in event.lines:
+                self._add(key, event, tid, amount, self._outflow(event.unit_id, tid, amount), order)
+        elif isinstance(event, Lapsed):
+            self._outflow(event.unit_id, event.token_id, event.amount)
+        # PeriodClosed moves nothing itself: its lapses arrive as Lapsed events.
+
+    def pool(self, unit_id: int, token_id: int) -> dict[str, int]:
+        """The current composition of a pool: grams by source lot ``"<node key>#<token id>"``."""
+        return {f"{k}#{t}": v for (k, t), v in self._pools.get((unit_id, token_id), {}).items()}
+
+    def shipment(self, shipment_id: int) -> Lineage:
+        return self._lineage(f"shipment:{shipment_id}")
+
+    def claim(self, claim_id: int) -> Lineage:
+        return self._lineage(f"claim:{claim_id}")
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _add(
+        self,
+        key: str,
+        event: LedgerEvent,
+        tid: int,
+        amount: int,
+        sources: Sequence[tuple[_LotKey, int]],
+        order: tuple[int, int],
+    ) -> None:
+        self._events[key] = event
+        lot = self._lots.get((key, tid))
+        if lot is None:
+            self._lots[(key, tid)] = _Lot(key, amount, _merge(sources), order)
+            self._node_lots.setdefault(key, []).append((key, tid))
+        else:  # the same token on two lines of one event
+            lot.amount += amount
+            lot.sources = _merge((*lot.sources, *sources))
+
+    def _inflow(self, unit: int, tid: int, lot: _LotKey, amount: int) -> None:
+        pool = self._pools.setdefault((unit, tid), {})
+        pool[lot] = pool.get(lot, 0) + amount
+
+    def _outflow(self, unit: int, tid: int, amount: int) -> tuple[tuple[_LotKey, int], ...]:
+        pool = self._pools.setdefault((unit, tid), {})
+        total = sum(pool.values())
+        if amount >= total:
+            taken = list(pool.items())
+            pool.clear()
+            if amount > total:
+                self._seq += 1
+                gap: _LotKey = (f"{_UNEXPLAINED}:{unit}:{self._seq}", tid)
+                self._lots[gap] = _Lot(gap[0], amount - total, (), (-1, self._seq))
+                taken.append((gap, amount - total))
+            return tuple(taken)
+        shares = _apportion_int(list(pool.values()), amount, total)
+        taken = []
+        for (lot, held), share in zip(list(pool.items()), shares, strict=True):
+            if share:
+                taken.append((lot, share))
+                if held == share:
+                    del pool[lot]
+                else:
+                    pool[lot] = held - share
+        return tuple(taken)
+
+    def _lineage(self, key: str) -> Lineage:
+        targets = self._node_lots.get(key)
+        if not targets:
+            raise LookupError(f"no {key.replace(':', ' ')} in the events")
+        return _walk(self._lots, self._events, key, targets)
+
+
+def trace_shipment(events: Iterable[LedgerEvent], shipment_id: int) -> Lineage:
+    """The lineage of shipment ``shipment_id``; ``LookupError`` if the events hold none."""
+    return _trace(events, f"shipment:{shipment_id}")
+
+
+def trace_claim(events: Iterable[LedgerEvent], claim_id: int) -> Lineage:
+    """The lineage of claim ``claim_id``; ``LookupError`` if the events hold none."""
+    return _trace(events, f"claim:{claim_id}")
+
+
+def _trace(events: Iterable[LedgerEvent], key: str) -> Lineage:
+    book = LineageBook()
+    for event in events:
+        book.apply(event)
+        if _target_key(event) == key:
+            break  # later events cannot change what the target took
+    return book._lineage(key)
+
+
+def _target_key(event: LedgerEvent) -> str | None:
+    if isinstance(event, Shipped):
+        return f"shipment:{event.shipment_id}"
+    if isinstance(event, Claimed):
+        return f"claim:{event.claim_id}"
+    return None
+
+
+def _key_of(event: Shipped | InventoryTransferred | CertificatesTransferred) -> str:
+    if isinstance(event, Shipped):
+        return f"shipment:{event.shipment_id}"
+    kind = "transfer" if isinstance(event, InventoryTransferred) else "trade"
+    return f"{kind}:{event.ref.block_number}:{event.ref.log_index}"
+
+
+def _kind(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def _merge(pairs: Iterable[tuple[_LotKey, int]]) -> tuple[tuple[_LotKey, int], ...]:
+    merged: dict[_LotKey, int] = {}
+    for lot, grams in pairs:
+        merged[lot] = merged.get(lot, 0) + grams
+    return tuple(merged.items())
+
+
+def _apportion_int(values: Sequence[int], amount: int, total: int) -> list[int]:
+    """Largest remainder split of ``amount`` in proportion to ``values`` (summing to ``total``)."""
+    floors, rems = [], []
+    for i, v in enumerate(values):
+        q, r = divmod(v * amount, total)
+        floors.append(q)
+        rems.append((-r, i))
+    for _, i in sorted(rems)[: amount - sum(floors)]:
+        floors[i] += 1
+    return floors
+
+
+def _apportion(values: Sequence[Fraction], total: int) -> list[int]:
+    """Largest remainder rounding of exact shares to integers summing to ``total``."""
+    floors = [v.numerator // v.denominator for v in values]
+    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    for i in order[: max(0, total - sum(floors))]:
+        floors[i] += 1
+    return floors
+
+
+def _half_up(value: Fraction) -> int:
+    return (2 * value.numerator + value.denominator) // (2 * value.denominator)
+
+
+def _order(lot: _Lot) -> tuple[int, int]:
+    return (-lot.order[0], -lot.order[1])
+
+
+def _walk(
+    lots: dict[_LotKey, _Lot], events: dict[str, LedgerEvent], key: str, targets: list[_LotKey]
+) -> Lineage:
+    """Backwards from the target's lots: each lot passes its share of the target to its sources.
+
+    Sources are strictly earlier on the chain, so visiting lots latest first sees every lot
+    after all the lots it feeds.
+    """
+    reach: dict[_LotKey, Fraction] = {}  # grams of the lot's own credits that reach the target
+    share: dict[_LotKey, Fraction] = {}  # grams of the target's credits that come through it
+    heap: list[tuple[tuple[int, int], _LotKey]] = []
+    for k in targets:
+        reach[k] = share[k] = Fraction(lots[k].amount)
+        heapq.heappush(heap, (_order(lots[k]), k))
+    flows: dict[str, dict[tuple[str, int], Fraction]] = {}  # target node -> (source, token) -> g
+    seen: set[_LotKey] = set()
+    while heap:
+        _, k = heapq.heappop(heap)
+        if k in seen:
+            continue
+        seen.add(k)
+        lot = lots[k]
+        inflow = sum(g for _, g in lot.sources)
+        into = flows.setdefault(lot.node, {})
+        if not lot.amount or not inflow:
+            continue
+        for src, grams in lot.sources:
+            part = reach[k] * grams / lot.amount
+            reach[src] = reach.get(src, Fraction(0)) + part
+            share[src] = share.get(src, Fraction(0)) + share[k] * grams / inflow
+            into[(src[0], src[1])] = into.get((src[0], src[1]), Fraction(0)) + part
+            heapq.heappush(heap, (_order(lots[src]), src))
+    by_node: dict[str, Fraction] = {}
+    position: dict[str, tuple[int, int]] = {}
+    for k, reached in reach.items():
+        by_node[k[0]] = by_node.get(k[0], Fraction(0)) + reached
+        position[k[0]] = lots[k].order
+    ordered = sorted(by_node, key=lambda n: (position[n], n))
+    nodes = tuple(Node(n, _kind(n), events.get(n), _half_up(by_node[n])) for n in ordered)
+    edges: list[Edge] = []
+    for node in nodes:
+        flow = flows.get(node.key, {})
+        rounded = _apportion(list(flow.values()), _half_up(sum(flow.values(), Fraction(0))))
+        edges.extend(
+            Edge(s, node.key, t, g) for ((s, t), g) in zip(flow, rounded, strict=True) if g
+        )
+    total = sum(lots[k].amount for k in targets)
+    leaves = [k for k in share if not lots[k].sources]
+    inputs = [k for k in leaves if isinstance(events.get(k[0]), InputRecorded)]
+    target_grams = dict(zip(leaves, _apportion([share[k] for k in leaves], total), strict=True))
+    drawn = _apportion(
+        [reach[k] for k in inputs], _half_up(sum((reach[k] for k in inputs), Fraction(0)))
+    )
+    origins = []
+    for k, ig in zip(inputs, drawn, strict=True):
+        e = events[k[0]]
+        assert isinstance(e, InputRecorded)
+        origins.append(
+            Origin(
+                e.input_id,
+                e.unit_id,
+                e.token_id,
+                e.certificate_id,
+                e.evidence_hash,
+                e.ref,
+                target_grams[k],
+                ig,
+            )
+        )
+    origins.sort(key=lambda o: o.input_id)
+    unexplained = total - sum(o.grams for o in origins)
+    return Lineage(
+        target=next(n for n in nodes if n.key == key),
+        nodes=nodes,
+        edges=tuple(edges),
+        origins=tuple(origins),
+        unexplained=unexplained,
+    )
