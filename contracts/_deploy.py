@@ -31,12 +31,18 @@ Sender = str | LocalAccount
 
 @dataclass(frozen=True)
 class Deployment:
-    """Where a ledger lives: chain, first block (indexers start there), addresses by name."""
+    """Where a ledger lives: chain, first block (indexers start there), addresses by name.
+
+    ``registry`` maps the keys of a bootstrap config to on-chain ids, per kind (``parties``,
+    ``units``, ``boundaries``, ``schemes``, ``product_groups``, ``classes``, ``certificates``,
+    ``processes``); it is empty for a ledger deployed without one.
+    """
 
     chain_id: int
     block_number: int
     addresses: dict[str, ChecksumAddress] = field(hash=False)
     deployer: ChecksumAddress
+    registry: dict[str, dict[str, int]] = field(default_factory=dict, hash=False, compare=False)
 
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, indent 2, trailing newline)."""
@@ -46,6 +52,10 @@ class Deployment:
             "chainId": self.chain_id,
             "deployer": self.deployer,
         }
+        if self.registry:
+            data["registry"] = {
+                kind: dict(sorted(ids.items())) for kind, ids in self.registry.items()
+            }
         return json.dumps(data, sort_keys=True, indent=2) + "\n"
 
     @classmethod
@@ -56,6 +66,9 @@ class Deployment:
             block_number=int(data["blockNumber"]),
             addresses={n: to_checksum_address(a) for n, a in sorted(data["addresses"].items())},
             deployer=to_checksum_address(data["deployer"]),
+            registry={
+                k: {n: int(i) for n, i in v.items()} for k, v in data.get("registry", {}).items()
+            },
         )
 
     def save(self, path: Path) -> None:

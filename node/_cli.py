@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from node._anvil import AnvilNode
+from node._deploy_cli import register_deploy
 from node._network_cli import register_network
 from node._settings import NodeSettings
 from node.errors import NodeError, NodeNotRunningError
@@ -49,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.set_defaults(handler=_status)
 
     register_network(subparsers)
+    register_deploy(subparsers)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,9 @@
     ├── NodeStartError              anvil exited before it answered (returncode, log_tail)
     │   └── NodeStartTimeoutError   anvil did not answer within the timeout (retryable)
     ├── NodeStopError               the process group survived SIGKILL (pid)
-    └── NodeRpcError                a JSON-RPC call failed or returned an error (retryable)
+    ├── NodeRpcError                a JSON-RPC call failed or returned an error (retryable)
+    ├── DeployConfigError           the consortium config is invalid (field names where)
+    └── DeployError                 a bootstrap transaction failed (step, revert name and args)
 
 ``code`` is stable (``node.<problem>``) and meant for machines; the message is for people.
 ``retryable`` says whether the same call, unchanged, may succeed later.
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import ClassVar
 
 __all__ = [
+    "DeployConfigError",
+    "DeployError",
     "NodeAlreadyRunningError",
     "NodeBinaryNotFoundError",
     "NodeError",
@@ -167,3 +171,20 @@ class NodeRpcError(NodeError):
         super().__init__(f"{method} at {url} failed: {detail}")
         self.url = url
         self.method = method
+
+
+class DeployConfigError(NodeError):
+    """The consortium config file is unreadable or breaks a rule; ``field`` says where."""
+
+    code = "node.deploy_config_invalid"
+
+
+class DeployError(NodeError):
+    """A bootstrap step failed on chain; ``step`` names it, ``revert`` is the decoded error."""
+
+    code = "node.deploy_failed"
+
+    def __init__(self, step: str, revert: str) -> None:
+        super().__init__(f"deploy step '{step}' failed: {revert}", field=step)
+        self.step = step
+        self.revert = revert
