@@ -1,0 +1,113 @@
+"""``tracenet indexer run|check|serve|keys|verify-report``: the mirror from the command line.
+
+Options override ``TRACENET_INDEXER_*`` settings. Exit codes: 0 fine, 1 mismatch / invalid,
+2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+from web3 import Web3
+
+from contracts import Deployment, attach
+from indexer._chain import RpcReader
+from indexer._check import check_mirror
+from indexer._cli_api import register_api
+from indexer._follower import Follower
+from indexer._settings import IndexerSettings
+from indexer._store import make_engine
+from indexer.errors import IndexerError
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("indexer", help="mirror the ledger into SQL and serve reports")
+    commands = parser.add_subparsers(dest="indexer_command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="catch up from the deployment block, then follow the head"
+    )
+    _common(run)
+    run.add_argument("--reset", action="store_true", help="drop the mirror and rebuild it")
+    run.add_argument("--once", action="store_true", help="stop once caught up")
+    run.set_defaults(handler=_run)
+
+    check = commands.add_parser("check", help="compare every balance with the contracts' views")
+    _common(check)
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(handler=_check)
+
+    register_api(commands, _common)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite under .tracenet/)")
+    parser.add_argument("--rpc-url", help="node JSON-RPC URL (default http://127.0.0.1:8545)")
+    parser.add_argument("--deployment", type=Path, help="deployment record (JSON)")
+
+
+def settings_from(args: argparse.Namespace) -> IndexerSettings:
+    overrides: dict[str, Any] = {}
+    for name in ("database_url", "rpc_url", "deployment"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return IndexerSettings(**overrides)
+
+
+def _follower(settings: IndexerSettings, engine: Engine) -> Follower:
+    deployment = Deployment.load(settings.deployment)
+    reader = RpcReader(settings.rpc_url, timeout=settings.rpc_timeout)
+    return Follower(engine, reader, deployment, settings)
+
+
+def _run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = settings_from(args)
+    engine = make_engine(settings.database_url)
+    if args.reset:
+        SQLModel.metadata.drop_all(engine)
+    try:
+        follower = _follower(settings, engine)
+        follower.init()
+        if args.once:
+            result = follower.catch_up()
+            print(f"caught up at block {result.checkpoint}")
+            return 0
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        follower.run(stop)
+    except IndexerError as exc:
+        print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    engine = make_engine(settings.database_url)
+    deployment = Deployment.load(settings.deployment)
+    w3 = Web3(Web3.HTTPProvider(settings.rpc_url))
+    report = check_mirror(engine, attach(w3, deployment))
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(
+            f"block {report.block_number}: {report.balances_checked} balances, "
+            f"{report.classes_checked} classes checked, {len(report.differences)} differences"
+        )
+        for d in report.differences:
+            print(f"  {d.what} {d.key}: chain {d.chain}, mirror {d.mirror}")
+    return 0 if report.ok else 1
