@@ -16,6 +16,7 @@ _COMPONENTS = (
     "contracts._cli",
     "node._cli",
     "wallet._cli",
+    "indexer._cli",
     "tracenet._demo",
 )
 
