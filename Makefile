@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP_PY  := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo test check lint types unit bench-gas build-contracts clean
+.PHONY: setup demo test check lint types bench-gas build-contracts clean
 
 setup: $(STAMP_PY) $(STAMP_NPM)
 

@@ -1,0 +1,329 @@
+"""Gas of every Tracenet operation beside the closest OpenZeppelin ERC-1155 operation.
+
+Deploys Tracenet and OpenZeppelin's ERC-1155 (``contracts/src/bench/BenchERC1155.sol``, same
+compiler and settings) on one embedded chain (anvil) and measures ``gasUsed`` of each operation as
+a separate transaction (so every storage access is cold, as in production). Gas is deterministic:
+the run is compared with the committed snapshot ``benchmarks/snapshots/gas.json`` and any change is
+reported; ``--update`` rewrites the snapshot.
+
+    python benchmarks/gas.py [--json] [--update]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from web3 import Web3
+
+import contracts
+from node import AnvilNode, NodeSettings
+from node._config import ConsortiumConfig
+from node._deploy import deploy_consortium
+from wallet import LocalSigner, Signer
+
+SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "gas.json"
+TARGET_RATIO = 1.5
+T = 1_000_000
+MONTH = 31 * 86_400
+
+CONFIG: dict[str, Any] = {
+    "admin": {"name": "Bench Consortium", "signer": "admin"},
+    "schemes": [{"key": "plus", "name": "ISCC PLUS", "max_period_months": 12}],
+    "product_groups": [
+        {"key": "flakes", "name": "PET flakes", "max_share_bps": 10_000},
+        {"key": "resin", "name": "PET resin", "max_share_bps": 10_000},
+    ],
+    "classes": [
+        {
+            "key": "flake",
+            "name": "rPET flake",
+            "characteristic": "recycled",
+            "scheme": "plus",
+            "product_group": "flakes",
+            "model": "mass_balance",
+            "period_months": 1,
+            "window_periods": 12,
+            "raw_material": "circular",
+            "sustainable_factor": 450,
+            "conventional_factor": 2150,
+        },
+        {
+            "key": "resin",
+            "name": "rPET resin",
+            "characteristic": "recycled",
+            "scheme": "plus",
+            "product_group": "resin",
+            "model": "mass_balance",
+            "period_months": 1,
+            "window_periods": 1,
+            "raw_material": "circular",
+            "sustainable_factor": 900,
+            "conventional_factor": 2700,
+        },
+    ],
+    "parties": [
+        {"key": "certifier", "name": "CertCo", "roles": ["certifier"], "signers": ["certifier"]},
+        {
+            "key": "origin",
+            "name": "Recycler",
+            "roles": ["member", "origin"],
+            "units": [{"key": "plant", "name": "Plant", "location": "x", "signers": ["plant"]}],
+        },
+        {
+            "key": "holder",
+            "name": "Converter",
+            "roles": ["member"],
+            "units": [{"key": "mill", "name": "Mill", "location": "y", "signers": ["mill"]}],
+        },
+        {
+            "key": "fresh",
+            "name": "Newcomer",
+            "roles": ["member"],
+            "units": [
+                {"key": "yard", "name": "Yard", "location": "z", "signers": ["yard"]},
+                {"key": "depot", "name": "Depot", "location": "w", "signers": ["depot"]},
+            ],
+        },
+    ],
+    "certificates": [
+        {
+            "key": "cert",
+            "holder": "origin",
+            "certifier": "certifier",
+            "scheme": "plus",
+            "number": "ISCC-PLUS-1",
+            "valid_from": "2026-01-01",
+            "valid_until": "2036-01-01",
+            "classes": ["flake"],
+            "units": ["plant"],
+        },
+    ],
+    "processes": [
+        {
+            "key": "p",
+            "name": "Flake to resin",
+            "unit": "plant",
+            "input_class": "flake",
+            "output_class": "resin",
+            "certifier": "certifier",
+            "factors": [{"yield_bps": 9000, "effective_from": "2026-01-01", "evidence": "yield"}],
+        },
+    ],
+}
+
+
+class Chain:
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        self.counter = 0
+
+    def send(self, signer: Signer, fn: Any) -> int:
+        tx = fn.build_transaction(
+            {
+                "from": signer.address,
+                "gasPrice": 0,
+                "gas": 5_000_000,
+                "nonce": self.w3.eth.get_transaction_count(signer.address),
+            }
+        )
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            self.w3.eth.send_raw_transaction(signer.sign_transaction(tx).raw_transaction)
+        )
+        if receipt["status"] != 1:
+            raise RuntimeError(f"benchmark transaction reverted: {fn.fn_name}")
+        return int(receipt["gasUsed"])
+
+    def doc(self) -> bytes:
+        self.counter += 1
+        return Web3.keccak(text=f"bench-document-{self.counter}")
+
+    def next_month(self) -> None:
+        self.w3.provider.make_request("evm_increaseTime", [MONTH])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def measure(w3: Web3) -> dict[str, dict[str, int]]:
+    config = ConsortiumConfig.model_validate(CONFIG)
+    labels = [
+        "admin",
+        "certifier",
+        "plant",
+        "mill",
+        "yard",
+        "depot",
+        "oz-owner",
+        "oz-holder",
+        "oz-fresh",
+        "oz-fresh-2",
+    ]
+    keys = {label: LocalSigner.from_key(Web3.keccak(text=label)) for label in labels}
+    signers: dict[str, Signer] = dict(keys)
+    deployment = deploy_consortium(w3, config, signers)
+    handle = contracts.attach(w3, deployment)
+    reg = deployment.registry
+    chain = Chain(w3)
+    led = handle.ledger.functions
+    plant, mill = keys["plant"], keys["mill"]
+    flake, cert = reg["classes"]["flake"], reg["certificates"]["cert"]
+    group = reg["product_groups"]["flakes"]
+    u_mill, u_yard, u_depot = reg["units"]["mill"], reg["units"]["yard"], reg["units"]["depot"]
+
+    artifact = contracts.load_artifact("BenchERC1155")
+    owner = keys["oz-owner"]
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    tx = factory.constructor(owner.address).build_transaction(
+        {"from": owner.address, "gasPrice": 0, "gas": 5_000_000, "nonce": 0}
+    )
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_raw_transaction(owner.sign_transaction(tx).raw_transaction)
+    )
+    oz = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi).functions
+    holder, fresh = keys["oz-holder"].address, keys["oz-fresh"].address
+
+    tracenet: dict[str, int] = {}
+    baseline: dict[str, int] = {}
+    # Five vintages of flake credits at the plant (monthly periods, a 12-period window). The first
+    # input ever also creates the ledger's counters, so the steady state is measured on month 1.
+    tokens = []
+    for month in range(5):
+        if month:
+            chain.next_month()
+        gas = chain.send(plant, led.recordInput(flake, 100 * T, cert, chain.doc()))
+        tokens.append(led.tokenIdOf(flake, led.currentPeriod(flake).call(), 0).call())
+        if month == 1:
+            tracenet["record input (new token for the unit)"] = gas
+    tracenet["record input (unit already holds the token)"] = chain.send(
+        plant, led.recordInput(flake, T, cert, chain.doc())
+    )
+    for i in range(5):
+        chain.send(owner, oz.mint(owner.address, i, 100 * T))
+    chain.send(owner, oz.mint(holder, 8, T))  # the holder is not new to the contract either
+    baseline["record input (new token for the unit)"] = chain.send(owner, oz.mint(holder, 9, T))
+    baseline["record input (unit already holds the token)"] = chain.send(
+        owner, oz.mint(holder, 9, T)
+    )
+
+    def shipment(to: int, lines: list[int]) -> tuple[Any, ...]:
+        return (
+            to,
+            group,
+            10 * T * len(lines),
+            chain.doc(),
+            b"\0" * 32,
+            b"\0" * 32,
+            [tokens[i] for i in lines],
+            [T] * len(lines),
+        )
+
+    chain.send(plant, led.ship(shipment(u_mill, [0, 1, 2, 3, 4])))  # the mill holds every token
+    for i in range(5):
+        chain.send(owner, oz.safeTransferFrom(owner.address, holder, i, T, b""))
+    tracenet["ship 1 line to a holder"] = chain.send(plant, led.ship(shipment(u_mill, [0])))
+    tracenet["ship 1 line to a non-holder"] = chain.send(plant, led.ship(shipment(u_yard, [0])))
+    tracenet["ship 5 lines to a holder"] = chain.send(
+        plant, led.ship(shipment(u_mill, [0, 1, 2, 3, 4]))
+    )
+    tracenet["ship 5 lines to a non-holder"] = chain.send(
+        plant, led.ship(shipment(u_depot, [0, 1, 2, 3, 4]))
+    )
+    safe, batch = oz.safeTransferFrom, oz.safeBatchTransferFrom
+    baseline["ship 1 line to a holder"] = chain.send(owner, safe(owner.address, holder, 0, T, b""))
+    baseline["ship 1 line to a non-holder"] = chain.send(
+        owner, safe(owner.address, fresh, 0, T, b"")
+    )
+    ids, amounts = [0, 1, 2, 3, 4], [T] * 5
+    baseline["ship 5 lines to a holder"] = chain.send(
+        owner, batch(owner.address, holder, ids, amounts, b"")
+    )
+    fresh2 = keys["oz-fresh-2"].address
+    baseline["ship 5 lines to a non-holder"] = chain.send(
+        owner, batch(owner.address, fresh2, ids, amounts, b"")
+    )
+
+    process = reg["processes"]["p"]
+    # Warm-ups: the first conversion and claim ever also create the ledger's counters.
+    chain.send(plant, led.convert(process, 0, [tokens[4]], [T]))
+    chain.send(plant, led.claim([tokens[4]], [T], "Acme", b"\0" * 32, b"\0" * 32))
+    tracenet["convert (1 input line)"] = chain.send(
+        plant, led.convert(process, 0, [tokens[4]], [T])
+    )
+    burn = chain.send(owner, oz.burn(owner.address, 4, T))
+    baseline["convert (1 input line)"] = (
+        burn + chain.send(owner, oz.mint(owner.address, 7, T)) - 21_000
+    )
+    tracenet["claim (1 line)"] = chain.send(
+        plant, led.claim([tokens[4]], [T], "Acme", b"\0" * 32, b"\0" * 32)
+    )
+    baseline["claim (1 line)"] = chain.send(owner, oz.burn(owner.address, 4, T))
+    for _ in range(12):
+        chain.next_month()
+    chain.send(mill, led.lapse(u_mill, [tokens[1]]))  # warm-up: the first lapse ever
+    tracenet["lapse (1 token)"] = chain.send(mill, led.lapse(u_mill, [tokens[0]]))
+    baseline["lapse (1 token)"] = chain.send(owner, oz.burn(owner.address, 3, T))
+    return {"tracenet": tracenet, "openzeppelin": baseline}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print only the JSON")
+    parser.add_argument("--update", action="store_true", help="rewrite the committed snapshot")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        with AnvilNode(NodeSettings(data_dir=Path(tmp), port=port, block_time=0)) as node:
+            node_w3 = Web3(Web3.HTTPProvider(node.rpc_url))
+            node_w3.provider.make_request(  # type: ignore[arg-type]
+                "evm_setNextBlockTimestamp", [int(datetime(2027, 1, 5, tzinfo=UTC).timestamp())]
+            )
+            gas = measure(node_w3)
+    rows = []
+    for op, used in gas["tracenet"].items():
+        base = gas["openzeppelin"][op]
+        rows.append(
+            {
+                "operation": op,
+                "tracenet": used,
+                "openzeppelin": base,
+                "ratio": round(used / base, 2),
+                "within_target": used <= TARGET_RATIO * base,
+            }
+        )
+    result = {"target_ratio": TARGET_RATIO, "solc": "0.8.28", "operations": rows}
+    previous = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else None
+    if args.update or previous is None:
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(result, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(json.dumps(result))
+    print()
+    print(f"{'operation':<44} {'tracenet':>9} {'OpenZeppelin':>12} {'ratio':>6}  ≤{TARGET_RATIO}")
+    for row in rows:
+        mark = "ok" if row["within_target"] else "OVER"
+        op, ours, theirs = row["operation"], row["tracenet"], row["openzeppelin"]
+        print(f"{op:<44} {ours:>9,} {theirs:>12,} {row['ratio']:>6}  {mark}")
+    if previous is not None and not args.update:
+        before = {r["operation"]: r["tracenet"] for r in previous["operations"]}
+        changed = {
+            r["operation"]: (before.get(r["operation"]), r["tracenet"])
+            for r in rows
+            if before.get(r["operation"]) != r["tracenet"]
+        }
+        print(
+            "\nsnapshot:", "unchanged" if not changed else f"CHANGED {changed} (run with --update)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
