@@ -176,7 +176,7 @@ class Ledger:
     def record_input(
         self, sender: str, class_id: int, amount: int, cert_id: int, evidence: bytes, now: int
     ) -> int:
-        party, unit = self._actor(sender, ROLE_ORIGIN)
+        party, unit = self._actor(sender, ROLE_ORIGIN | ROLE_MEMBER)
         if amount == 0:
             raise Rejected("AmountZero", 0)
         if evidence == ZERO32:
@@ -342,8 +342,9 @@ class Ledger:
             raise Rejected("PartyIsSuspended", party_id)
         if unit == 0:
             raise Rejected("LedgerUnitRequired", sender)
-        if party.roles & role == 0:
-            raise Rejected("AccessRoleMissing", party_id, role)
+        missing = role & ~party.roles
+        if missing:
+            raise Rejected("AccessRoleMissing", party_id, missing)
         return party_id, unit
 
     def _recipient(self, unit_id: int) -> Unit:

@@ -70,7 +70,8 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         external
         returns (uint256 id)
     {
-        IConsortium.Actor memory actor = _actor(Tracenet.ROLE_ORIGIN);
+        // Creating credits takes the origin role; holding them, membership.
+        IConsortium.Actor memory actor = _actor(Tracenet.ROLE_ORIGIN | Tracenet.ROLE_MEMBER);
         if (amount == 0) revert AmountZero(0);
         if (evidenceHash == bytes32(0)) revert InputEvidenceMissing();
         if (evidenceUsed[evidenceHash]) revert InputEvidenceReused(evidenceHash);
@@ -333,12 +334,13 @@ contract Ledger is ILedger, IERC1155, ERC165 {
 
     // ---- internals ----------------------------------------------------------------------------
 
-    /// @dev The caller's actor: active, with a unit, holding `role`.
-    function _actor(uint8 role) private view returns (IConsortium.Actor memory actor) {
+    /// @dev The caller's actor: active, with a unit, holding every role bit of `roles`.
+    function _actor(uint8 roles) private view returns (IConsortium.Actor memory actor) {
         actor = consortium.actorOf(msg.sender);
         if (!actor.active) revert IConsortium.PartyIsSuspended(actor.partyId);
         if (actor.unitId == 0) revert LedgerUnitRequired(msg.sender);
-        if (actor.roles & role == 0) revert IConsortium.AccessRoleMissing(actor.partyId, role);
+        uint8 missing = roles & ~actor.roles;
+        if (missing != 0) revert IConsortium.AccessRoleMissing(actor.partyId, missing);
     }
 
     /// @dev A unit that may receive credits: its party is an active member.
