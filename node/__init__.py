@@ -9,8 +9,13 @@
 """
 
 from node._anvil import AnvilNode, NodeStatus, rpc_call
+from node._config import ConsortiumConfig
+from node._connect import connect
+from node._deploy import deploy_consortium, required_signers
 from node._settings import DEV_CHAIN_ID, NodeSettings
 from node.errors import (
+    DeployConfigError,
+    DeployError,
     NodeAlreadyRunningError,
     NodeBinaryNotFoundError,
     NodeError,
@@ -26,6 +31,9 @@ from node.errors import (
 __all__ = [
     "DEV_CHAIN_ID",
     "AnvilNode",
+    "ConsortiumConfig",
+    "DeployConfigError",
+    "DeployError",
     "NodeAlreadyRunningError",
     "NodeBinaryNotFoundError",
     "NodeError",
@@ -38,5 +46,8 @@ __all__ = [
     "NodeStateCorruptError",
     "NodeStatus",
     "NodeStopError",
+    "connect",
+    "deploy_consortium",
+    "required_signers",
     "rpc_call",
 ]

@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from web3 import Web3
-
 from node._config import ConsortiumConfig
+from node._connect import connect
 from node._deploy import deploy_consortium, required_signers
 from node._settings import NodeSettings
 from node.errors import NodeError
@@ -51,7 +50,7 @@ def _deploy(args: argparse.Namespace) -> int:
         passphrase = read_passphrase(env_var=settings.passphrase_env, file=args.passphrase_file)
         signers = {label: keys.unlock(label, passphrase) for label in required_signers(config)}
         addresses = {info.label: info.address for info in keys.list()}
-        w3 = Web3(Web3.HTTPProvider(args.rpc_url or NodeSettings().rpc_url))
+        w3 = connect(args.rpc_url or NodeSettings().rpc_url)
         deployment = deploy_consortium(w3, config, signers, addresses)
     except (NodeError, WalletError) as exc:
         print(f"tracenet deploy: {exc}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -157,3 +158,32 @@ def test_demo_runs_the_story_and_conservation_holds(
     ]
     assert verdicts == ["holds"] * 3
     assert (tmp_path / "demo" / "deployment.json").exists()
+
+
+def test_connect_reads_qbft_headers_with_long_extra_data() -> None:
+    from web3.providers.base import BaseProvider
+
+    from node import connect
+
+    class FakeBesu(BaseProvider):
+        """Answers eth_getBlockByNumber with a QBFT-sized extraData header."""
+
+        def make_request(self, method: str, params: Any) -> Any:
+            block = {
+                "number": "0x1",
+                "hash": "0x" + "11" * 32,
+                "parentHash": "0x" + "22" * 32,
+                "extraData": "0x" + "ab" * 97,
+                "timestamp": "0x1",
+                "gasLimit": "0x1",
+                "gasUsed": "0x0",
+                "miner": "0x" + "00" * 20,
+                "transactions": [],
+            }
+            return {"jsonrpc": "2.0", "id": 1, "result": block}
+
+    w3 = connect("http://127.0.0.1:1")
+    w3.provider = FakeBesu()
+    block = w3.eth.get_block(1)
+    assert block["number"] == 1 and "extraData" not in block
+    assert block["proofOfAuthorityData"] == bytes.fromhex("ab" * 97)
