@@ -1,0 +1,73 @@
+"""API keys: high-entropy random secrets, stored only as their SHA-256, compared in constant time.
+
+A key looks like ``tn_<43 url-safe characters>`` (256 bits). It is shown once, when created;
+the store keeps its hash, the party it is bound to and its scope (``write`` or ``read``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from gateway._models import ApiKey
+from gateway._store import Store
+from gateway.errors import AuthError
+
+__all__ = ["KeyCache", "Principal", "hash_key", "new_key"]
+
+_PREFIX = "tn_"
+
+
+def new_key() -> str:
+    return _PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, its party and its scope."""
+
+    key_id: int
+    party_id: int
+    scope: str
+
+    def require_write(self) -> None:
+        if self.scope != "write":
+            raise AuthError("this API key may only read", error="ScopeInsufficient")
+
+
+class KeyCache:
+    """Looks keys up by hash; a found key is trusted for ``ttl`` seconds (revocation delay)."""
+
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+
+    def authenticate(self, presented: str | None) -> Principal:
+        if not presented:
+            raise AuthError("missing API key", error="ApiKeyMissing")
+        digest = hash_key(presented)
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > now:
+            row = hit[1]
+        else:
+            row = self.store.find_key(digest)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now + self.ttl, row)
+        if (
+            row is None
+            or row.id is None
+            or row.revoked_at is not None
+            or not hmac.compare_digest(row.key_hash, digest)
+        ):
+            raise AuthError("unknown or revoked API key", error="ApiKeyInvalid")
+        return Principal(row.id, row.party_id, row.scope)

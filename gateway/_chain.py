@@ -1,0 +1,313 @@
+"""The gateway's view of the node: a small async interface, two implementations.
+
+``RpcChain`` speaks JSON-RPC over HTTP with batches (one round trip for hundreds of raw
+transactions or receipts); ``Web3Chain`` wraps a synchronous ``Web3`` (the in-process eth-tester
+of the unit tests). Reverts of ``call`` surface as ``contracts.errors.LedgerRevert``; a node that
+does not answer as ``ChainUnavailable``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import httpx
+from hexbytes import HexBytes
+from web3 import Web3
+
+import contracts
+from contracts.errors import LedgerRevert, UnknownRevert
+from gateway.errors import ChainUnavailable
+
+__all__ = ["Chain", "RpcChain", "Web3Chain"]
+
+
+class Chain(Protocol):
+    async def chain_id(self) -> int: ...
+    async def block_number(self) -> int: ...
+    async def gas_price(self) -> int: ...
+    async def timestamp(self) -> int: ...
+    async def call(self, to: str, data: str, block: str | int = "latest") -> bytes: ...
+    async def nonce(self, address: str, tag: str = "latest") -> int: ...
+    async def send_raw(self, raws: Sequence[str]) -> list[str | None]: ...
+    async def block_hash(self, number: int) -> str | None: ...
+    async def block_hashes(self, numbers: Sequence[int]) -> list[str | None]: ...
+    async def block_receipts(self, number: int) -> list[dict[str, Any]]: ...
+    async def receipts(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]: ...
+    async def transactions(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]: ...
+    async def revert_of(self, receipt: dict[str, Any]) -> LedgerRevert: ...
+    async def aclose(self) -> None: ...
+
+
+class RpcError(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(str(error.get("message", error)))
+        self.error = error
+
+
+class RpcChain:
+    """JSON-RPC over HTTP (httpx, keep-alive, batches)."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self.url = url
+        self._client = httpx.AsyncClient(timeout=timeout, trust_env=False)
+        self._ids = itertools.count(1)
+        self._receipts_by_block = True
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """Results in order; an item is an ``RpcError`` where that call failed."""
+        if not calls:
+            return []
+        body = [
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": m, "params": p} for m, p in calls
+        ]
+        try:
+            response = await self._client.post(self.url, json=body)
+            replies = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ChainUnavailable(
+                f"node at {self.url} did not answer: {type(exc).__name__}"
+            ) from None
+        if not isinstance(replies, list):
+            raise ChainUnavailable(f"node at {self.url}: unexpected reply to a batch")
+        by_id = {r.get("id"): r for r in replies}
+        out: list[Any] = []
+        for item in body:
+            reply = by_id.get(item["id"], {"error": {"message": "no reply"}})
+            out.append(RpcError(reply["error"]) if "error" in reply else reply.get("result"))
+        return out
+
+    async def rpc(self, method: str, params: list[Any]) -> Any:
+        (result,) = await self.batch([(method, params)])
+        if isinstance(result, RpcError):
+            raise result
+        return result
+
+    async def chain_id(self) -> int:
+        return int(await self.rpc("eth_chainId", []), 16)
+
+    async def block_number(self) -> int:
+        return int(await self.rpc("eth_blockNumber", []), 16)
+
+    async def gas_price(self) -> int:
+        return int(await self.rpc("eth_gasPrice", []), 16)
+
+    async def timestamp(self) -> int:
+        block = await self.rpc("eth_getBlockByNumber", ["latest", False])
+        return int(block["timestamp"], 16)
+
+    async def call(self, to: str, data: str, block: str | int = "latest") -> bytes:
+        tag = hex(block) if isinstance(block, int) else block
+        try:
+            return bytes(HexBytes(await self.rpc("eth_call", [{"to": to, "data": data}, tag])))
+        except RpcError as exc:
+            raise _revert(exc.error) from None
+
+    async def nonce(self, address: str, tag: str = "latest") -> int:
+        return int(await self.rpc("eth_getTransactionCount", [address, tag]), 16)
+
+    async def send_raw(self, raws: Sequence[str]) -> list[str | None]:
+        results = await self.batch([("eth_sendRawTransaction", [r]) for r in raws])
+        return [None if isinstance(r, RpcError) and not _known(r) else "ok" for r in results]
+
+    async def block_hash(self, number: int) -> str | None:
+        return (await self.block_hashes([number]))[0]
+
+    async def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        blocks = await self.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        return [b["hash"] if isinstance(b, dict) else None for b in blocks]
+
+    async def block_receipts(self, number: int) -> list[dict[str, Any]]:
+        if self._receipts_by_block:
+            try:
+                return list(await self.rpc("eth_getBlockReceipts", [hex(number)]) or [])
+            except RpcError:
+                self._receipts_by_block = False
+        block = await self.rpc("eth_getBlockByNumber", [hex(number), False])
+        found = await self.receipts(block["transactions"] if block else [])
+        return [r for r in found if r is not None]
+
+    async def receipts(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]:
+        out = await self.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+        return [r if isinstance(r, dict) else None for r in out]
+
+    async def transactions(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]:
+        out = await self.batch([("eth_getTransactionByHash", [h]) for h in hashes])
+        return [r if isinstance(r, dict) else None for r in out]
+
+    async def revert_of(self, receipt: dict[str, Any]) -> LedgerRevert:
+        """The custom error a mined, failed transaction reverted with.
+
+        First ``debug_traceTransaction`` with the call tracer (exact: the transaction's own
+        execution in its block); where the node has no tracer, ``eth_call`` replayed on the
+        parent block (right unless a transaction before it in the same block changed the state).
+        """
+        tx_hash = receipt["transactionHash"]
+        try:
+            trace = await self.rpc("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+            if isinstance(trace, dict) and trace.get("output"):
+                return _decode(trace["output"], tx_hash)
+        except RpcError:
+            pass
+        (tx,) = await self.transactions([tx_hash])
+        if tx is None:
+            return UnknownRevert(b"", reason="transaction not found", tx_hash=tx_hash)
+        parent = int(receipt["blockNumber"], 16) - 1
+        try:
+            await self.rpc(
+                "eth_call", [{"from": tx["from"], "to": tx["to"], "data": tx["input"]}, hex(parent)]
+            )
+        except RpcError as exc:
+            revert = _revert(exc.error)
+            revert.tx_hash = tx_hash
+            return revert
+        return UnknownRevert(b"", reason="status 0, but the replay did not revert", tx_hash=tx_hash)
+
+
+def _known(error: RpcError) -> bool:
+    """A send that failed because the node has the transaction already counts as sent."""
+    message = str(error).lower()
+    return "already known" in message or "already imported" in message
+
+
+def _decode(data: str, tx_hash: str | None) -> LedgerRevert:
+    try:
+        decoded = contracts.decode_error(data)
+    except UnknownRevert as exc:
+        return UnknownRevert(exc.data, reason=exc.reason, tx_hash=tx_hash)
+    return LedgerRevert(decoded.name, decoded.args, tx_hash=tx_hash, data=bytes(HexBytes(data)))
+
+
+def _revert(error: dict[str, Any]) -> LedgerRevert:
+    data = error.get("data")
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return _decode(data, None)
+    return UnknownRevert(b"", reason=str(error.get("message", "")))
+
+
+class Web3Chain:
+    """A synchronous ``Web3`` (eth-tester in unit tests) behind the async interface."""
+
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        self._lock = asyncio.Lock()
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        async with self._lock:
+            return fn(*args)
+
+    async def aclose(self) -> None:
+        return None
+
+    async def chain_id(self) -> int:
+        return int(await self._run(lambda: self.w3.eth.chain_id))
+
+    async def block_number(self) -> int:
+        return int(await self._run(lambda: self.w3.eth.block_number))
+
+    async def gas_price(self) -> int:
+        return int(await self._run(lambda: self.w3.eth.gas_price))
+
+    async def timestamp(self) -> int:
+        return int(await self._run(lambda: self.w3.eth.get_block("latest")["timestamp"]))
+
+    async def call(self, to: str, data: str, block: str | int = "latest") -> bytes:
+        def go() -> bytes:
+            try:
+                return bytes(self.w3.eth.call({"to": to, "data": data}, block))  # type: ignore[typeddict-item]
+            except Exception as exc:
+                raise contracts.as_ledger_revert(exc) from None
+
+        return bytes(await self._run(go))
+
+    async def nonce(self, address: str, tag: str = "latest") -> int:
+        return int(await self._run(lambda: self.w3.eth.get_transaction_count(address, tag)))  # type: ignore[arg-type]
+
+    async def send_raw(self, raws: Sequence[str]) -> list[str | None]:
+        def go() -> list[str | None]:
+            out: list[str | None] = []
+            for raw in raws:
+                try:
+                    out.append(self.w3.eth.send_raw_transaction(raw).to_0x_hex())
+                except Exception:
+                    out.append(None)
+            return out
+
+        return list(await self._run(go))
+
+    async def block_hash(self, number: int) -> str | None:
+        return (await self.block_hashes([number]))[0]
+
+    async def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        def go() -> list[str | None]:
+            head = self.w3.eth.block_number
+            return [
+                HexBytes(self.w3.eth.get_block(n)["hash"]).to_0x_hex() if n <= head else None
+                for n in numbers
+            ]
+
+        return list(await self._run(go))
+
+    async def block_receipts(self, number: int) -> list[dict[str, Any]]:
+        def go() -> list[dict[str, Any]]:
+            block = self.w3.eth.get_block(number)
+            return [_plain(self.w3.eth.get_transaction_receipt(h)) for h in block["transactions"]]  # type: ignore[arg-type]
+
+        return list(await self._run(go))
+
+    async def receipts(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]:
+        def go() -> list[dict[str, Any] | None]:
+            out: list[dict[str, Any] | None] = []
+            for h in hashes:
+                try:
+                    out.append(_plain(self.w3.eth.get_transaction_receipt(h)))  # type: ignore[arg-type]
+                except Exception:
+                    out.append(None)
+            return out
+
+        return list(await self._run(go))
+
+    async def transactions(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]:
+        def go() -> list[dict[str, Any] | None]:
+            out: list[dict[str, Any] | None] = []
+            for h in hashes:
+                try:
+                    out.append(_plain(self.w3.eth.get_transaction(h)))  # type: ignore[arg-type]
+                except Exception:
+                    out.append(None)
+            return out
+
+        return list(await self._run(go))
+
+    async def revert_of(self, receipt: dict[str, Any]) -> LedgerRevert:
+        def go() -> LedgerRevert:
+            tx = self.w3.eth.get_transaction(receipt["transactionHash"])
+            params = {"from": tx["from"], "to": tx["to"], "data": tx["input"]}
+            try:
+                self.w3.eth.call(params, int(receipt["blockNumber"], 16) - 1)  # type: ignore[arg-type]
+            except Exception as exc:
+                return contracts.as_ledger_revert(exc, tx_hash=receipt["transactionHash"])
+            return UnknownRevert(b"", reason="replay did not revert")
+
+        result: LedgerRevert = await self._run(go)
+        return result
+
+
+def _plain(value: Any) -> Any:
+    """web3's AttributeDict/HexBytes/int receipt → the JSON-RPC shape (hex strings)."""
+    if isinstance(value, bytes):
+        return HexBytes(value).to_0x_hex()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return hex(value)
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {k: _plain(v) for k, v in dict(value).items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

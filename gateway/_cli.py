@@ -1,0 +1,149 @@
+"""``tracenet gateway serve`` and ``tracenet gateway keys create|list|revoke``.
+
+Settings come from ``TRACENET_GATEWAY_*`` (see gateway/_settings.py); flags override a few.
+``keys create`` prints the new API key ONCE; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from gateway._auth import hash_key, new_key
+from gateway._log import configure_logging
+from gateway._models import ApiKey, ApiKeyPublic
+from gateway._registry import Registry
+from gateway._settings import GatewaySettings
+from gateway._store import Store, make_engine
+from gateway.errors import ConfigurationError, GatewayError
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    gateway = subparsers.add_parser("gateway", help="run a party's gateway; manage API keys")
+    commands = gateway.add_subparsers(dest="gateway_command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API (uvicorn)")
+    serve.add_argument("--host", help="interface (default TRACENET_GATEWAY_HOST)")
+    serve.add_argument("--port", type=int, help="port (default TRACENET_GATEWAY_PORT)")
+    serve.set_defaults(handler=_serve)
+
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    create = key_commands.add_parser("create", help="create a key (printed once)")
+    create.add_argument("--party", required=True, help="party id or registry key")
+    create.add_argument("--scope", required=True, choices=("write", "read"))
+    create.add_argument("--label", default="", help="a note to recognise the key by")
+    create.set_defaults(handler=_create)
+    lst = key_commands.add_parser("list", help="list keys (never the keys themselves)")
+    lst.set_defaults(handler=_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(handler=_revoke)
+
+
+def _settings() -> GatewaySettings:
+    return GatewaySettings()
+
+
+def _store(settings: GatewaySettings) -> Store:
+    return Store(make_engine(settings.database_url, synchronous=settings.sqlite_synchronous))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.main import create_app
+
+    try:
+        settings = _settings()
+    except ValidationError as exc:
+        print(f"tracenet gateway: bad settings: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    try:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_config=None, access_log=False,
+            timeout_graceful_shutdown=5,
+        )  # fmt: skip
+    except ConfigurationError as exc:
+        print(f"tracenet gateway: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _create(args: argparse.Namespace) -> int:
+    settings = _settings()
+    try:
+        party = _party(settings, args.party)
+    except (GatewayError, ConfigurationError) as exc:
+        print(f"tracenet gateway: {exc}", file=sys.stderr)
+        return 2
+    key = new_key()
+    row = ApiKey(label=args.label or f"{args.scope} key", party_id=party, scope=args.scope,
+                 key_hash=hash_key(key))  # fmt: skip
+    store = _store(settings)
+    try:
+        saved = store.write_sync(_add, row)
+    finally:
+        store.close()
+    print(json.dumps({"id": saved.id, "party": party, "scope": args.scope, "api_key": key}))
+    print("Store the api_key now: it is not shown again.", file=sys.stderr)
+    return 0
+
+
+def _party(settings: GatewaySettings, ref: str) -> int:
+    if ref.isdigit():
+        return int(ref)
+    registry = (
+        Registry.from_deployment(settings.deployment)[0]
+        if settings.deployment.exists()
+        else Registry()
+    )
+    return registry.resolve("parties", ref, "party")
+
+
+def _add(session: Session, row: ApiKey) -> ApiKey:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _list(_: argparse.Namespace) -> int:
+    store = _store(_settings())
+    try:
+        rows = store.read(lambda s: list(s.exec(select(ApiKey).order_by(ApiKey.id))))  # type: ignore[arg-type]
+    finally:
+        store.close()
+    for row in rows:
+        print(ApiKeyPublic.model_validate(row, from_attributes=True).model_dump_json())
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    def revoke(session: Session) -> bool:
+        row = session.get(ApiKey, args.id)
+        if row is None:
+            return False
+        row.revoked_at = row.revoked_at or datetime.now(UTC)
+        session.add(row)
+        return True
+
+    store = _store(_settings())
+    try:
+        found = store.write_sync(revoke)
+    finally:
+        store.close()
+    if not found:
+        print(f"tracenet gateway: no key {args.id}", file=sys.stderr)
+        return 1
+    print(json.dumps({"id": args.id, "revoked": True}))
+    return 0

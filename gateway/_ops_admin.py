@@ -1,0 +1,187 @@
+"""Operations of the certification-body role and of the consortium admin role.
+
+Both act at party level (acting unit 0): signed by a party-level key of the caller's party, or
+any key of it when it has none. The role is checked against the chain before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from gateway._auth import Principal
+from gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Body, Context, Plan
+from gateway._types import Hash32, Ref
+from gateway.errors import AuthError, RequestRejected
+
+__all__ = ["acting_party"]
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Uint32 = Annotated[int, Field(ge=0, lt=2**32)]
+Uint64 = Annotated[int, Field(ge=0, lt=2**64)]
+
+
+async def acting_party(ctx: Context, who: Principal, role: int) -> None:
+    roles, active = await ctx.views.party(who.party_id)
+    if not active:
+        raise RequestRejected(f"party {who.party_id} is suspended", error="PartySuspended")
+    if roles & role == 0:
+        raise AuthError(f"party {who.party_id} lacks role {role}", error="RoleMissing")
+    ctx.pool.require(who.party_id, 0, any_unit=True)
+
+
+# ---- certification body --------------------------------------------------------------------------
+
+
+class CertificateIn(Body):
+    holder: Ref
+    scheme: Ref
+    number: Name
+    valid_from: Uint64
+    valid_until: Uint64
+    audited_volume: int = Field(default=0, ge=0, lt=2**128)
+    classes: list[Ref] = Field(min_length=1, max_length=64)
+    units: list[Ref] = Field(min_length=1, max_length=64)
+
+
+class ProcessIn(Body):
+    unit: Ref
+    input_class: Ref
+    output_class: Ref
+    name: Name
+
+
+class FactorIn(Body):
+    yield_bps: int = Field(ge=1, le=10_000)
+    effective_from: Uint64
+    evidence_hash: Hash32
+
+
+async def plan_certificate(ctx: Context, who: Principal, body: CertificateIn) -> Plan:
+    await acting_party(ctx, who, ROLE_CERTIFIER)
+    r = ctx.registry
+    holder = r.resolve("parties", body.holder, "holder")
+    await ctx.views.party(holder, "holder")
+    scheme = r.resolve("schemes", body.scheme, "scheme")
+    await ctx.views.scheme(scheme)
+    if body.valid_from >= body.valid_until:
+        raise RequestRejected("valid_from must precede valid_until", field="valid_until")
+    classes = [r.resolve("classes", c, f"classes[{i}]") for i, c in enumerate(body.classes)]
+    for i, c in enumerate(classes):
+        await ctx.views.class_info(c, f"classes[{i}]")
+    units = [r.resolve("units", u, f"units[{i}]") for i, u in enumerate(body.units)]
+    for i, u in enumerate(units):
+        if (await ctx.views.unit(u, f"units[{i}]")).party_id != holder:
+            raise RequestRejected(f"unit {u} is not the holder's", field=f"units[{i}]")
+    args = (
+        holder, scheme, body.number, body.valid_from, body.valid_until, body.audited_volume,
+        classes, units,
+    )  # fmt: skip
+    return Plan(0, "Consortium", "registerCertificate", args)
+
+
+async def plan_revoke_certificate(ctx: Context, who: Principal, certificate: int) -> Plan:
+    await acting_party(ctx, who, ROLE_CERTIFIER)
+    cert = await ctx.views.certificate(certificate)
+    if cert[2] != who.party_id:
+        raise AuthError("only the issuing body revokes a certificate", error="RoleMissing")
+    return Plan(0, "Consortium", "revokeCertificate", (certificate,))
+
+
+async def plan_process(ctx: Context, who: Principal, body: ProcessIn) -> Plan:
+    await acting_party(ctx, who, ROLE_CERTIFIER)
+    unit = ctx.registry.resolve("units", body.unit, "unit")
+    await ctx.views.unit(unit)
+    a = ctx.registry.resolve("classes", body.input_class, "input_class")
+    b = ctx.registry.resolve("classes", body.output_class, "output_class")
+    ia = await ctx.views.class_info(a, "input_class")
+    ib = await ctx.views.class_info(b, "output_class")
+    if ia[2] != ib[2]:
+        raise RequestRejected("input and output follow other models", error="ModelMismatch")
+    return Plan(0, "Catalog", "registerProcess", (unit, a, b, body.name))
+
+
+async def plan_factor(ctx: Context, who: Principal, process: Ref, body: FactorIn) -> Plan:
+    await acting_party(ctx, who, ROLE_CERTIFIER)
+    pid = ctx.registry.resolve("processes", process, "process")
+    await ctx.views.process(pid)
+    args = (pid, body.yield_bps, body.effective_from, body.evidence_hash)
+    return Plan(0, "Catalog", "registerFactor", args)
+
+
+# ---- consortium admin -------------------------------------------------------------------------
+
+
+class PartyIn(Body):
+    name: Name
+    identifier: Hash32 | None = None
+    roles: int = Field(ge=1, le=31)
+
+
+class RolesIn(Body):
+    roles: int = Field(ge=0, le=31)
+
+
+class BoundaryIn(Body):
+    party: Ref
+    name: Name
+
+
+class UnitIn(Body):
+    party: Ref
+    boundary: Uint32 = 0
+    name: Name
+    location: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class SignerIn(Body):
+    address: Annotated[str, StringConstraints(pattern="^0x[0-9a-fA-F]{40}$")]
+    party: Ref
+    unit: Ref = 0
+
+
+class SchemeIn(Body):
+    name: Name
+    max_period_months: int = Field(ge=1, le=12)
+
+
+class ProductGroupIn(Body):
+    name: Name
+    max_share_bps: int = Field(ge=1, le=10_000)
+
+
+class ClassIn(Body):
+    name: Name
+    characteristic: Name
+    scheme: Ref
+    product_group: Ref
+    model: int = Field(ge=0, le=2)
+    attribution: int = Field(default=0, ge=0, le=1)
+    period_months: int = Field(ge=1, le=12)
+    window_periods: int = Field(ge=1, le=12)
+    cap_at_stock: bool = False
+    raw_material: int = Field(default=0, ge=0, le=3)
+    waste: bool = False
+    sustainable_factor: Uint32
+    conventional_factor: Uint32
+
+
+async def plan_admin(
+    ctx: Context, who: Principal, fn: str, build: Callable[[], Awaitable[tuple[Any, ...]]]
+) -> Plan:
+    """Admin role first (403), then the arguments' own checks (422)."""
+    await acting_party(ctx, who, ROLE_ADMIN)
+    args = await build()
+    contract = "Catalog" if fn in _CATALOG else "Consortium"
+    return Plan(0, contract, fn, tuple(args))
+
+
+_CATALOG = ("registerScheme", "registerProductGroup", "registerClass")
+
+
+async def admin_party_ref(ctx: Context, ref: Ref, field: str = "party") -> int:
+    party = ctx.registry.resolve("parties", ref, field)
+    await ctx.views.party(party, field)
+    return party

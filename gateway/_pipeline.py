@@ -1,0 +1,404 @@
+"""The request pipeline: sign with persisted nonces, send, follow to confirmed/rejected, recover.
+
+Three loops share one ``Dispatcher``:
+
+* **sign**: takes queued requests in arrival order, gives each the next signer of its unit
+  (round-robin) and that signer's next nonce, signs, and commits nonce + signed bytes + hash in
+  ONE transaction before anything is sent; then sends the batch (one JSON-RPC batch).
+* **track**: reads the receipts of every new block (``eth_getBlockReceipts``), matches them to
+  requests by hash: status 1 → ``confirmed`` with the decoded events, status 0 → ``rejected``
+  with the decoded custom error. Remembers block hashes to notice a chain that went back.
+* **reconcile** (at start and every ``resend_after``/2 s): looks up every in-flight transaction
+  by hash — mined: finalised from its receipt; pending: left alone; unknown to the node:
+  re-sent with the same signed bytes, in nonce order per signer. When the chain lost blocks
+  (head below a block we processed, or another hash at that height), requests finalised in the
+  lost blocks are re-checked by hash and re-opened if they are gone, then re-sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+import contracts
+from gateway._chain import Chain
+from gateway._jsonable import jsonable
+from gateway._models import FINAL, Request, Status, utcnow
+from gateway._settings import GatewaySettings
+from gateway._signers import SignerPool
+from gateway._store import Store
+from gateway._views import LedgerViews
+from gateway.errors import GatewayError
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger("gateway.pipeline")
+_VERIFY_DEPTH = 2048  # blocks of final requests re-checked at start
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        chain: Chain,
+        pool: SignerPool,
+        views: LedgerViews,
+        settings: GatewaySettings,
+        chain_id: int,
+        addresses: dict[str, str],
+    ) -> None:
+        self.store, self.chain, self.pool, self.views = store, chain, pool, views
+        self.settings, self.chain_id, self.addresses = settings, chain_id, addresses
+        self._wake = asyncio.Event()
+        self._nonces: dict[str, int] = {}
+        self._hashes: dict[int, str] = {}
+        self._cursor = 0
+        self._gas_price = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self.ready = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._main(), name="gateway-pipeline")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _main(self) -> None:
+        await self._forever("bootstrap", self._bootstrap, once=True)
+        self.ready.set()
+        await asyncio.gather(
+            self._forever("sign", self._sign_round),
+            self._forever("track", self._track_round),
+            self._forever("reconcile", self._reconcile_round),
+        )
+
+    async def _forever(
+        self, name: str, step: Callable[[], Awaitable[None]], *, once: bool = False
+    ) -> None:
+        failures = 0
+        while True:
+            try:
+                await step()
+                failures = 0
+                if once:
+                    return
+            except asyncio.CancelledError:
+                raise
+            except GatewayError as exc:  # ChainUnavailable above all: wait for the node
+                failures += 1
+                if failures in (1, 10) or failures % 100 == 0:
+                    log.warning("%s: %s (retrying)", name, exc.message)
+                await asyncio.sleep(min(self.settings.poll_interval * failures, 2.0))
+            except Exception:
+                failures += 1
+                log.exception("%s round failed (retrying)", name)
+                await asyncio.sleep(min(self.settings.poll_interval * failures, 2.0))
+
+    # ---- bootstrap -----------------------------------------------------------------------------
+
+    async def _bootstrap(self) -> None:
+        self._gas_price = await self.chain.gas_price()
+        stored = await asyncio.to_thread(self.store.nonces)
+        for address in self.pool.by_address:
+            on_chain = await self.chain.nonce(address, "pending")
+            self._nonces[address] = max(stored.get(address, 0), on_chain)
+        self._cursor = await self.chain.block_number()
+        top = await asyncio.to_thread(self.store.max_final_block)
+        if top is not None:
+            await self._verify_final(max(0, top - _VERIFY_DEPTH))
+        await self._reconcile(everything=True)
+        log.info("pipeline ready at block %d, nonces %s", self._cursor, self._nonces)
+
+    # ---- sign and send ---------------------------------------------------------------------------
+
+    async def _sign_round(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+        self._wake.clear()
+        while rows := await asyncio.to_thread(self.store.queued, self.settings.batch_size):
+            await self._sign_and_send(rows)
+
+    async def _sign_and_send(self, rows: Sequence[Request]) -> None:
+        saved = dict(self._nonces)
+        signed = await asyncio.to_thread(self._sign, rows)
+        try:
+            await self.store.write(_save_signed, signed, self._touched(signed))
+        except BaseException:
+            self._nonces = saved  # nothing was persisted, nothing was sent: reuse the nonces
+            raise
+        sendable = [(seq, values) for seq, values in signed if values["status"] == Status.SIGNED]
+        await self._send(sendable)
+
+    def _sign(self, rows: Sequence[Request]) -> list[tuple[int, dict[str, Any]]]:
+        now = utcnow()
+        out: list[tuple[int, dict[str, Any]]] = []
+        for row in rows:
+            assert row.seq is not None
+            try:
+                signer = self.pool.next(row.party_id, row.unit_id)
+            except GatewayError as exc:
+                outcome = {"error": exc.error, "code": exc.code, "message": exc.message}
+                out.append(
+                    (row.seq, {"status": Status.REJECTED, "outcome": outcome, "final_at": now})
+                )
+                continue
+            nonce = self._nonces[signer.address]
+            self._nonces[signer.address] = nonce + 1
+            tx = {
+                "to": row.to_address,
+                "data": row.call_data,
+                "value": 0,
+                "gas": self.settings.tx_gas,
+                "gasPrice": self._gas_price,
+                "nonce": nonce,
+                "chainId": self.chain_id,
+            }
+            result = signer.sign_transaction(tx)
+            out.append(
+                (
+                    row.seq,
+                    {
+                        "status": Status.SIGNED,
+                        "signer": signer.address,
+                        "nonce": nonce,
+                        "raw_tx": "0x" + result.raw_transaction.hex(),
+                        "tx_hash": "0x" + result.hash.hex(),
+                        "signed_at": now,
+                    },
+                )
+            )
+        return out
+
+    def _touched(self, signed: Sequence[tuple[int, dict[str, Any]]]) -> dict[str, int]:
+        return {v["signer"]: self._nonces[v["signer"]] for _, v in signed if "signer" in v}
+
+    async def _send(self, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        if not items:
+            return
+        results = await self.chain.send_raw([v["raw_tx"] for _, v in items])
+        accepted = [seq for (seq, _), ok in zip(items, results, strict=True) if ok]
+        if len(accepted) < len(items):
+            log.warning(
+                "node refused %d of %d transactions", len(items) - len(accepted), len(items)
+            )
+        await self.store.write(_mark_submitted, accepted)
+
+    # ---- track ---------------------------------------------------------------------------------
+
+    async def _track_round(self) -> None:
+        await asyncio.sleep(self.settings.poll_interval)
+        head = await self.chain.block_number()
+        if head < self._cursor or await self._cursor_moved():
+            await self._rollback(head)
+            return
+        target = head - (self.settings.confirmations - 1)
+        while self._cursor < target:
+            n = self._cursor + 1
+            receipts = await self.chain.block_receipts(n)
+            block_hash = receipts[0]["blockHash"] if receipts else await self.chain.block_hash(n)
+            if block_hash is None:
+                return
+            await self._finalize([r for r in receipts if self._ours(r)])
+            self._hashes[n] = block_hash
+            self._hashes.pop(n - _VERIFY_DEPTH, None)
+            self._cursor = n
+
+    def _ours(self, receipt: dict[str, Any]) -> bool:
+        return to_checksum_address(receipt["from"]) in self.pool.by_address
+
+    async def _cursor_moved(self) -> bool:
+        known = self._hashes.get(self._cursor)
+        return known is not None and await self.chain.block_hash(self._cursor) != known
+
+    async def _finalize(self, receipts: Sequence[dict[str, Any]]) -> None:
+        if not receipts:
+            return
+        rows = await asyncio.to_thread(
+            self.store.by_hashes, [r["transactionHash"] for r in receipts]
+        )
+        by_hash = {r.tx_hash: r for r in rows}
+        changes: list[tuple[int, str, dict[str, Any]]] = []
+        now = utcnow()
+        for receipt in receipts:
+            row = by_hash.get(receipt["transactionHash"])
+            if row is None or row.seq is None or row.tx_hash is None:
+                continue
+            if row.status in FINAL and row.block_hash == receipt["blockHash"]:
+                continue
+            if int(receipt["status"], 16) == 1:
+                events = contracts.decode_events(receipt, addresses=self.addresses)
+                outcome: dict[str, Any] = {
+                    "events": [
+                        {"contract": e.contract, "event": e.event, "args": jsonable(e.args)}
+                        for e in events
+                    ]
+                }
+                status = Status.CONFIRMED
+            else:
+                revert = await self.chain.revert_of(receipt)
+                outcome = {"error": revert.name or "Unknown", "args": jsonable(revert.error_args)}
+                status = Status.REJECTED
+            values = {
+                "status": status,
+                "block_number": int(receipt["blockNumber"], 16),
+                "block_hash": receipt["blockHash"],
+                "final_at": now,
+                "outcome": outcome,
+            }
+            changes.append((row.seq, row.tx_hash, values))
+        if changes:
+            await self.store.write(_save_final, changes)
+            for seq, _, values in changes:
+                log.info("request %s %s in block %s", seq, values["status"], values["block_number"])
+
+    # ---- reconcile and recover -------------------------------------------------------------------
+
+    async def _reconcile_round(self) -> None:
+        await asyncio.sleep(self.settings.resend_after / 2)
+        await self._reconcile(everything=False)
+
+    async def _reconcile(self, *, everything: bool) -> None:
+        rows = await asyncio.to_thread(self.store.in_flight)
+        cutoff = utcnow() - timedelta(seconds=self.settings.resend_after)
+        stale = [
+            r
+            for r in rows
+            if everything
+            or r.status == Status.SIGNED
+            or r.sent_at is None
+            or _aware(r.sent_at) < cutoff
+        ]
+        if not stale:
+            return
+        found = await self.chain.transactions([r.tx_hash or "" for r in stale])
+        mined = [r for r, tx in zip(stale, found, strict=True) if tx and tx.get("blockNumber")]
+        missing = [r for r, tx in zip(stale, found, strict=True) if tx is None]
+        if mined:
+            receipts = await self.chain.receipts([r.tx_hash or "" for r in mined])
+            await self._finalize([r for r in receipts if r is not None])
+        if not missing:
+            return
+        chain_nonces = {
+            a: await self.chain.nonce(a) for a in {r.signer for r in missing if r.signer}
+        }
+        replaced = [r for r in missing if (r.nonce or 0) < chain_nonces.get(r.signer or "", 0)]
+        resend = [r for r in missing if r not in replaced]
+        if replaced:  # the nonce went to another transaction: sign this one again
+            log.warning("%d transactions lost their nonce; re-queued", len(replaced))
+            await self.store.write(_requeue, [r.seq for r in replaced])
+            self.wake()
+        resend.sort(key=lambda r: (r.signer or "", r.nonce or 0))
+        log.info("re-sending %d transactions the node does not know", len(resend))
+        await self._send([(r.seq or 0, {"raw_tx": r.raw_tx}) for r in resend])
+
+    async def _rollback(self, head: int) -> None:
+        """The chain lost blocks: find where it forks from what we saw, re-open what was lost."""
+        known = sorted((n for n in self._hashes if n <= head), reverse=True)
+        fork = 0
+        if known:
+            hashes = await self.chain.block_hashes(known)
+            fork = next((n for n, h in zip(known, hashes, strict=True) if h == self._hashes[n]), 0)
+        log.warning("chain went back: head %d, last common block %d", head, fork)
+        self._hashes = {n: h for n, h in self._hashes.items() if n <= fork}
+        self._cursor = fork
+        self.views.forget()
+        await self._verify_final(fork + 1)
+        await self._reconcile(everything=True)
+
+    async def _verify_final(self, from_block: int) -> None:
+        rows = await asyncio.to_thread(self.store.final_from_block, from_block)
+        if not rows:
+            return
+        numbers = sorted({r.block_number for r in rows if r.block_number is not None})
+        chain_hashes = dict(zip(numbers, await self.chain.block_hashes(numbers), strict=True))
+        doubtful = [r for r in rows if chain_hashes.get(r.block_number or -1) != r.block_hash]
+        if not doubtful:
+            return
+        receipts = await self.chain.receipts([r.tx_hash or "" for r in doubtful])
+        await self._finalize([r for r in receipts if r is not None])
+        lost = [r.seq for r, rc in zip(doubtful, receipts, strict=True) if rc is None]
+        if lost:
+            log.warning("%d finalised requests were in lost blocks; re-opened", len(lost))
+            await self.store.write(_reopen, lost)
+
+
+def _aware(value: Any) -> Any:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _save_signed(
+    session: Session, signed: Sequence[tuple[int, dict[str, Any]]], nonces: dict[str, int]
+) -> None:
+    for seq, values in signed:
+        session.execute(
+            update(Request)
+            .where(col(Request.seq) == seq, col(Request.status) == Status.QUEUED)
+            .values(**values)
+        )
+    Store.set_nonces(session, nonces)
+
+
+def _mark_submitted(session: Session, seqs: Sequence[int]) -> None:
+    now = utcnow()
+    for seq in seqs:
+        session.execute(
+            update(Request)
+            .where(col(Request.seq) == seq)
+            .values(sent_at=now, attempts=Request.attempts + 1)
+        )
+        session.execute(
+            update(Request)
+            .where(col(Request.seq) == seq, col(Request.status) == Status.SIGNED)
+            .values(status=Status.SUBMITTED, submitted_at=now)
+        )
+
+
+def _save_final(session: Session, changes: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    for seq, tx_hash, values in changes:
+        session.execute(
+            update(Request)
+            .where(col(Request.seq) == seq, col(Request.tx_hash) == tx_hash)
+            .values(**values)
+        )
+
+
+def _reopen(session: Session, seqs: Sequence[int | None]) -> None:
+    for seq in seqs:
+        session.execute(
+            update(Request)
+            .where(col(Request.seq) == seq)
+            .values(
+                status=Status.SUBMITTED, block_number=None, block_hash=None, final_at=None,
+                outcome=None, sent_at=None,
+            )
+        )  # fmt: skip
+
+
+def _requeue(session: Session, seqs: Sequence[int | None]) -> None:
+    for seq in seqs:
+        session.execute(
+            update(Request)
+            .where(col(Request.seq) == seq)
+            .values(
+                status=Status.QUEUED, signer=None, nonce=None, raw_tx=None, tx_hash=None,
+                signed_at=None, submitted_at=None, sent_at=None,
+            )
+        )  # fmt: skip

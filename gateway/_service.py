@@ -1,0 +1,125 @@
+"""Service functions behind the routes: accept a write (durably) and read requests back.
+
+``submit`` is the one path of every write: idempotency check, validation (the operation's
+planner), encoding, durable insert (group commit), then the pipeline is woken. Nothing is
+stored unless every check passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway._auth import KeyCache, Principal
+from gateway._chain import Chain
+from gateway._jsonable import jsonable
+from gateway._models import Request
+from gateway._ops import Context, Plan
+from gateway._pipeline import Dispatcher
+from gateway._registry import Registry
+from gateway._settings import GatewaySettings
+from gateway._signers import SignerPool
+from gateway._store import Store
+from gateway._views import Abi, LedgerViews
+from gateway.errors import IdempotencyConflict, NotFound, RequestRejected
+
+__all__ = ["Gateway", "get_request", "submit"]
+
+log = logging.getLogger("gateway.requests")
+
+
+@dataclass
+class Gateway:
+    """Everything a request handler needs; built once per app in ``main.lifespan``."""
+
+    settings: GatewaySettings
+    store: Store
+    chain: Chain
+    views: LedgerViews
+    registry: Registry
+    pool: SignerPool
+    dispatcher: Dispatcher
+    keys: KeyCache
+    chain_id: int
+    abis: dict[str, Abi]
+
+    @property
+    def context(self) -> Context:
+        return Context(self.views, self.registry, self.pool, self.settings)
+
+
+def body_hash(operation: str, payload: Any) -> str:
+    canonical = json.dumps(
+        {"op": operation, "body": payload}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def submit(
+    *,
+    gw: Gateway,
+    who: Principal,
+    operation: str,
+    body: BaseModel | dict[str, Any],
+    plan: Callable[[], Awaitable[Plan]],
+    idempotency_key: str | None,
+) -> tuple[int, Request]:
+    """Validate and durably accept one write: (202, new request) or (200, the earlier one)."""
+    who.require_write()
+    if who.party_id not in gw.pool.parties():
+        raise RequestRejected(
+            f"this gateway holds no signing key of party {who.party_id}", error="NoSigner"
+        )
+    payload = jsonable(body.model_dump(by_alias=True) if isinstance(body, BaseModel) else body)
+    digest = body_hash(operation, payload)
+    if idempotency_key is not None:
+        if not 0 < len(idempotency_key) <= 200:
+            raise RequestRejected("Idempotency-Key: 1 to 200 characters", field="Idempotency-Key")
+        earlier = await asyncio.to_thread(gw.store.by_idempotency, who.party_id, idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, digest)
+    planned = await plan()
+    abi = gw.abis[planned.contract]
+    row = Request(
+        id=str(uuid.uuid4()),
+        party_id=who.party_id,
+        unit_id=planned.unit_id,
+        operation=operation,
+        idempotency_key=idempotency_key,
+        api_key_id=who.key_id,
+        body_hash=digest,
+        payload=payload,
+        to_address=abi.address,
+        call_data=abi.encode(planned.fn, *planned.args),
+    )
+    result = await gw.store.insert(row)
+    if result.kind == "existing":
+        return _replay(result.request, digest)
+    gw.dispatcher.wake()
+    log.info("accepted %s", operation, extra={"request_id": row.id, "party": who.party_id})
+    return 202, result.request
+
+
+def _replay(earlier: Request, digest: str) -> tuple[int, Request]:
+    if earlier.body_hash != digest:
+        raise IdempotencyConflict(
+            "this Idempotency-Key was used for another request body",
+            field="Idempotency-Key",
+            details={"request_id": earlier.id},
+        )
+    return 200, earlier
+
+
+def get_request(*, gw: Gateway, who: Principal, request_id: str) -> Request:
+    row = gw.store.get_request(request_id, who.party_id)
+    if row is None:
+        raise NotFound(f"no request {request_id}", field="id")
+    return row

@@ -1,0 +1,100 @@
+"""The signing keys a gateway holds, grouped by whom they act for on chain.
+
+Who a key acts for is read from the chain (``Consortium.actorOf``), never taken from the key
+file's labels: a key acts for exactly one party and at most one unit, so the gateway can only
+ever sign for those. Several keys of one unit are used round-robin (each has its own nonces, so
+they carry transactions in parallel).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from gateway._settings import GatewaySettings
+from gateway._views import LedgerViews
+from gateway.errors import ConfigurationError, RequestRejected
+from wallet import Keystore, Signer, WalletError, read_passphrase
+
+__all__ = ["SignerPool", "load_signers"]
+
+log = logging.getLogger("gateway.signers")
+
+
+@dataclass
+class SignerPool:
+    """Signers by ``(party_id, unit_id)``; unit 0 holds the party-level signers."""
+
+    by_address: dict[str, Signer] = field(default_factory=dict)
+    _groups: dict[tuple[int, int], list[Signer]] = field(default_factory=dict)
+    _cycles: dict[tuple[int, int], Iterator[Signer]] = field(default_factory=dict)
+
+    def add(self, signer: Signer, party_id: int, unit_id: int) -> None:
+        self.by_address[signer.address] = signer
+        self._groups.setdefault((party_id, unit_id), []).append(signer)
+        self._cycles[(party_id, unit_id)] = itertools.cycle(self._groups[(party_id, unit_id)])
+
+    def parties(self) -> set[int]:
+        return {p for p, _ in self._groups}
+
+    def has(self, party_id: int, unit_id: int) -> bool:
+        return (party_id, unit_id) in self._groups
+
+    def require(self, party_id: int, unit_id: int, *, any_unit: bool = False) -> None:
+        """``NoSigner`` unless a key acts for the unit (or, with ``any_unit``, for the party)."""
+        if self.has(party_id, unit_id):
+            return
+        if any_unit and any(p == party_id for p, _ in self._groups):
+            return
+        raise RequestRejected(
+            f"this gateway holds no signing key for party {party_id} unit {unit_id}",
+            error="NoSigner",
+            field="unit" if unit_id else None,
+        )
+
+    def next(self, party_id: int, unit_id: int) -> Signer:
+        """The next signer of the unit; party-level work may use any key of the party."""
+        cycle = self._cycles.get((party_id, unit_id))
+        if cycle is None and unit_id == 0:
+            cycle = next((c for (p, _), c in self._cycles.items() if p == party_id), None)
+        if cycle is None:
+            raise RequestRejected("no signing key", error="NoSigner")
+        return next(cycle)
+
+    def summary(self) -> list[dict[str, object]]:
+        return [
+            {"party": p, "unit": u, "signers": [s.address for s in signers]}
+            for (p, u), signers in sorted(self._groups.items())
+        ]
+
+
+def unlock_keys(settings: GatewaySettings) -> list[Signer]:
+    """Unlock the configured keys of the key store (every key when none are named)."""
+    keystore = Keystore(settings.wallet_dir)
+    labels = settings.signers or [info.label for info in keystore.list()]
+    if not labels:
+        raise ConfigurationError(f"no signing keys in {settings.wallet_dir}")
+    passphrase: SecretStr = settings.passphrase or read_passphrase(
+        env_var=settings.passphrase_env, file=settings.passphrase_file
+    )
+    try:
+        return [keystore.unlock(label, passphrase) for label in labels]
+    except WalletError as exc:
+        raise ConfigurationError(f"cannot unlock the gateway's keys: {exc}") from None
+
+
+async def load_signers(views: LedgerViews, signers: Sequence[Signer]) -> SignerPool:
+    """Group ``signers`` by the party and unit the chain says each acts for."""
+    pool = SignerPool()
+    for signer in signers:
+        actor = await views.actor(signer.address)
+        if actor is None:
+            log.warning("key %s is not an authorised signer; not used", signer.address)
+            continue
+        party, unit, _roles, _active = actor
+        pool.add(signer, party, unit)
+    return pool

@@ -1,0 +1,225 @@
+"""The durable store: SQLite (WAL) or PostgreSQL through SQLModel, one writer thread.
+
+Every write goes through one thread, so SQLite never sees two writers and nonce allocation is
+serial. New requests are committed in groups (group commit): a request joins the next commit
+and is answered only after that commit returned, so a 202 always means "on disk" (with
+``synchronous=FULL`` on SQLite, fsync'd). Reads use their own sessions (WAL readers never block).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import event, func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, col, create_engine, select
+
+from gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
+
+__all__ = ["Insert", "Store", "make_engine"]
+
+T = TypeVar("T")
+
+
+def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
+    """An engine for ``url``; SQLite gets WAL, the given ``synchronous`` and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+@dataclass
+class Insert:
+    """The outcome of inserting one request: a new row, or the one its idempotency key names."""
+
+    kind: Literal["created", "existing"]
+    request: Request
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        SQLModel.metadata.create_all(engine)
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gw-store")
+        self._pending: list[tuple[Request, asyncio.Future[Insert]]] = []
+        self._flushing = False
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self.engine.dispose()
+
+    # ---- the writer thread ------------------------------------------------------------------
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(session, *args)`` on the writer thread, in one transaction."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._in_tx, fn, *args)
+
+    def write_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        return self._writer.submit(self._in_tx, fn, *args).result()
+
+    def _in_tx(self, fn: Callable[..., T], *args: Any) -> T:
+        with Session(self.engine, expire_on_commit=False) as session:
+            result = fn(session, *args)
+            session.commit()
+            return result
+
+    async def insert(self, request: Request) -> Insert:
+        """Commit ``request`` with the next group; the existing row if its key was used."""
+        future: asyncio.Future[Insert] = asyncio.get_running_loop().create_future()
+        self._pending.append((request, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    results = await self.write(_insert_batch, [r for r, _ in batch])
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._flushing = False
+
+    # ---- reads --------------------------------------------------------------------------------
+
+    def read(self, fn: Callable[..., T], *args: Any) -> T:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return fn(session, *args)
+
+    def find_key(self, key_hash: str) -> ApiKey | None:
+        return self.read(
+            lambda s: s.exec(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
+        )
+
+    def get_request(self, request_id: str, party_id: int) -> Request | None:
+        return self.read(
+            lambda s: s.exec(
+                select(Request).where(Request.id == request_id, Request.party_id == party_id)
+            ).first()
+        )
+
+    def by_idempotency(self, party_id: int, key: str) -> Request | None:
+        return self.read(
+            lambda s: s.exec(
+                select(Request).where(Request.party_id == party_id, Request.idempotency_key == key)
+            ).first()
+        )
+
+    def list_requests(
+        self, party_id: int, *, status: str | None, after: int, limit: int
+    ) -> list[Request]:
+        def q(s: Session) -> list[Request]:
+            stmt = select(Request).where(Request.party_id == party_id, col(Request.seq) > after)
+            if status:
+                stmt = stmt.where(Request.status == status)
+            return list(s.exec(stmt.order_by(col(Request.seq)).limit(limit)))
+
+        return self.read(q)
+
+    def count_requests(self) -> int:
+        return self.read(lambda s: int(s.exec(select(func.count()).select_from(Request)).one()))
+
+    def queued(self, limit: int) -> list[Request]:
+        return self.read(
+            lambda s: list(
+                s.exec(
+                    select(Request)
+                    .where(Request.status == Status.QUEUED)
+                    .order_by(col(Request.seq))
+                    .limit(limit)
+                )
+            )
+        )
+
+    def in_flight(self) -> list[Request]:
+        stmt = select(Request).where(col(Request.status).in_([Status.SIGNED, Status.SUBMITTED]))
+        return self.read(lambda s: list(s.exec(stmt.order_by(Request.signer, Request.nonce))))
+
+    def final_from_block(self, block: int) -> list[Request]:
+        stmt = select(Request).where(
+            col(Request.status).in_(list(FINAL)), col(Request.block_number) >= block
+        )
+        return self.read(lambda s: list(s.exec(stmt)))
+
+    def max_final_block(self) -> int | None:
+        stmt = select(func.max(Request.block_number))
+        value = self.read(lambda s: s.exec(stmt).one())
+        return None if value is None else int(value)
+
+    def by_hashes(self, hashes: Sequence[str]) -> list[Request]:
+        if not hashes:
+            return []
+        stmt = select(Request).where(col(Request.tx_hash).in_(list(hashes)))
+        return self.read(lambda s: list(s.exec(stmt)))
+
+    def nonces(self) -> dict[str, int]:
+        rows = self.read(lambda s: list(s.exec(select(SignerState))))
+        return {r.address: r.next_nonce for r in rows}
+
+    # ---- bulk updates (writer thread) -----------------------------------------------------------
+
+    @staticmethod
+    def update_rows(session: Session, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        for seq, values in changes:
+            session.execute(update(Request).where(col(Request.seq) == seq).values(**values))
+
+    @staticmethod
+    def set_nonces(session: Session, nonces: dict[str, int]) -> None:
+        for address, next_nonce in nonces.items():
+            row = session.get(SignerState, address)
+            if row is None:
+                session.add(SignerState(address=address, next_nonce=next_nonce))
+            else:
+                row.next_nonce = next_nonce
+                session.add(row)
+
+
+def _insert_batch(session: Session, rows: list[Request]) -> list[Insert]:
+    keyed = {(r.party_id, r.idempotency_key) for r in rows if r.idempotency_key}
+    existing: dict[tuple[int, str | None], Request] = {}
+    if keyed:
+        keys = [k for _, k in keyed]
+        stmt = select(Request).where(col(Request.idempotency_key).in_(keys))
+        for found in session.exec(stmt):
+            existing[(found.party_id, found.idempotency_key)] = found
+    results = []
+    for row in rows:
+        key = (row.party_id, row.idempotency_key)
+        if row.idempotency_key and key in existing:
+            results.append(Insert("existing", existing[key]))
+            continue
+        row.created_at = utcnow()
+        session.add(row)
+        if row.idempotency_key:
+            existing[key] = row
+        results.append(Insert("created", row))
+    session.flush()
+    return results

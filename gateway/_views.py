@@ -1,0 +1,226 @@
+"""Calldata for the ledger's functions, and the chain views validation reads, cached.
+
+Encoding goes straight through eth-abi with the committed ABIs (a write is encoded once, on
+the request path, so it has to be cheap). Views are cached for ``view_cache_seconds``; balances
+and periods for at most one second. Concurrent readers of one key share one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
+
+import contracts
+from contracts.errors import LedgerRevert
+from gateway._chain import Chain
+from gateway.errors import ChainUnavailable, RequestRejected
+
+__all__ = ["Abi", "LedgerViews", "UnitView"]
+
+
+class Abi:
+    """Encode calls and decode results of one contract's functions."""
+
+    def __init__(self, name: str, address: str) -> None:
+        self.name = name
+        self.address = address
+        self._fns: dict[str, tuple[bytes, list[str], list[str]]] = {}
+        for entry in contracts.load_artifact(name).abi:
+            if entry.get("type") == "function":
+                self._fns[entry["name"]] = (
+                    function_abi_to_4byte_selector(entry),  # type: ignore[arg-type]
+                    [collapse_if_tuple(dict(i)) for i in entry["inputs"]],
+                    [collapse_if_tuple(dict(o)) for o in entry["outputs"]],
+                )
+
+    def encode(self, fn: str, *args: Any) -> str:
+        selector, inputs, _ = self._fns[fn]
+        return "0x" + (selector + encode(inputs, list(args))).hex()
+
+    def decode(self, fn: str, data: bytes) -> tuple[Any, ...]:
+        return tuple(decode(self._fns[fn][2], data))
+
+
+@dataclass(frozen=True)
+class UnitView:
+    party_id: int
+    boundary_id: int
+    roles: int
+    active: bool
+
+
+class LedgerViews:
+    """What validation reads from the chain. Unknown ids raise ``RequestRejected``."""
+
+    def __init__(self, chain: Chain, addresses: dict[str, str], *, ttl: float) -> None:
+        self.chain = chain
+        self.consortium = Abi("Consortium", addresses["Consortium"])
+        self.catalog = Abi("Catalog", addresses["Catalog"])
+        self.ledger = Abi("Ledger", addresses["Ledger"])
+        self.ttl = ttl
+        self._cache: dict[tuple[Any, ...], tuple[float, asyncio.Task[Any]]] = {}
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+    async def _cached(
+        self, key: tuple[Any, ...], ttl: float, load: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            task = hit[1]
+        else:
+            task = asyncio.ensure_future(load())
+            self._cache[key] = (now + ttl, task)
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+                self._cache[key] = (now + ttl, task)
+        try:
+            return await asyncio.shield(task)
+        except ChainUnavailable:
+            self._cache.pop(key, None)
+            raise
+
+    async def _view(self, abi: Abi, fn: str, *args: Any) -> tuple[Any, ...]:
+        data = await self.chain.call(abi.address, abi.encode(fn, *args))
+        return abi.decode(fn, data)
+
+    async def _known(
+        self, abi: Abi, fn: str, args: Sequence[Any], error: str, field: str, ttl: float = -1.0
+    ) -> tuple[Any, ...]:
+        async def load() -> tuple[Any, ...]:
+            try:
+                return await self._view(abi, fn, *args)
+            except LedgerRevert as revert:
+                raise RequestRejected(
+                    f"{revert.name}: no {field} {args[0]}", error=error, field=field
+                ) from None
+
+        result: tuple[Any, ...] = await self._cached(
+            (fn, *args), self.ttl if ttl < 0 else ttl, load
+        )
+        return result
+
+    # ---- consortium ---------------------------------------------------------------------------
+
+    async def party(self, party_id: int, field: str = "party") -> tuple[int, bool]:
+        roles, active = await self._known(
+            self.consortium, "partyOf", [party_id], "PartyUnknown", field
+        )
+        return int(roles), bool(active)
+
+    async def unit(self, unit_id: int, field: str = "unit") -> UnitView:
+        if not 0 < unit_id < 2**32:
+            raise RequestRejected(f"no unit {unit_id}", error="UnitUnknown", field=field)
+        ((party, boundary, roles, active),) = await self._known(
+            self.consortium, "unitView", [unit_id], "UnitUnknown", field
+        )
+        return UnitView(int(party), int(boundary), int(roles), bool(active))
+
+    async def certificate(self, cert_id: int, field: str = "certificate") -> tuple[Any, ...]:
+        (view,) = await self._known(
+            self.consortium, "certificate", [cert_id], "CertificateUnknown", field
+        )
+        if int(view[0]) == 0:
+            raise RequestRejected(
+                f"no certificate {cert_id}", error="CertificateUnknown", field=field
+            )
+        return tuple(view)
+
+    async def covers(self, cert_id: int, class_id: int, unit_id: int) -> tuple[bool, bool]:
+        a, b = await self._known(
+            self.consortium, "certificateCovers", [cert_id, class_id, unit_id],
+            "CertificateUnknown", "certificate",
+        )  # fmt: skip
+        return bool(a), bool(b)
+
+    async def actor(self, address: str) -> tuple[int, int, int, bool] | None:
+        try:
+            ((party, unit, roles, active),) = await self._view(self.consortium, "actorOf", address)
+        except LedgerRevert:
+            return None
+        return int(party), int(unit), int(roles), bool(active)
+
+    # ---- catalog ------------------------------------------------------------------------------
+
+    async def class_info(self, class_id: int, field: str = "class") -> tuple[Any, ...]:
+        if not 0 < class_id < 2**32:
+            raise RequestRejected(f"no class {class_id}", error="ClassUnknown", field=field)
+        (info,) = await self._known(self.catalog, "classInfo", [class_id], "ClassUnknown", field)
+        return tuple(info)
+
+    async def max_share(self, group_id: int, field: str = "product_group") -> int:
+        if not 0 < group_id < 2**32:
+            raise RequestRejected(
+                f"no product group {group_id}", error="ProductGroupMismatch", field=field
+            )
+        (share,) = await self._known(
+            self.catalog, "maxShareBps", [group_id], "ProductGroupMismatch", field
+        )
+        return int(share)
+
+    async def scheme(self, scheme_id: int, field: str = "scheme") -> int:
+        (months,) = await self._known(
+            self.catalog, "schemeMaxPeriodMonths", [scheme_id], "FieldInvalid", field
+        )
+        return int(months)
+
+    async def process(self, process_id: int, field: str = "process") -> tuple[Any, ...]:
+        (proc,) = await self._known(
+            self.catalog, "process", [process_id], "FactorNotInEffect", field
+        )
+        return tuple(proc)
+
+    async def factor_in_effect(self, process_id: int, version: int, unit_id: int) -> int:
+        key = ("factorInEffect", process_id, version, unit_id)
+
+        async def load() -> int:
+            try:
+                data = self.catalog.encode("factorInEffect", process_id, version, unit_id)
+                raw = await self.chain.call(self.catalog.address, data)
+            except LedgerRevert as revert:
+                raise RequestRejected(
+                    f"{revert.name}: process {process_id} factor {version} is not in effect",
+                    error="FactorNotInEffect",
+                    field="factor_version",
+                ) from None
+            return int(self.catalog.decode("factorInEffect", raw)[0])
+
+        result: int = await self._cached(key, min(self.ttl, 1.0), load)
+        return result
+
+    # ---- ledger -------------------------------------------------------------------------------
+
+    async def current_period(self, class_id: int) -> int:
+        (period,) = await self._known(
+            self.ledger, "currentPeriod", [class_id], "ClassUnknown", "class", ttl=1.0
+        )
+        return int(period)
+
+    async def balance(self, unit_id: int, token_id: int) -> int:
+        (held,) = await self._known(
+            self.ledger, "balanceOfUnit", [unit_id, token_id], "ClassUnknown", "lines",
+            ttl=min(self.ttl, 1.0),
+        )  # fmt: skip
+        return int(held)
+
+    async def evidence_used(self, evidence: bytes) -> bool:
+        (used,) = await self._view(self.ledger, "evidenceUsed", evidence)
+        return bool(used)
+
+
+async def chain_time(views: LedgerViews) -> int:
+    """The latest block's timestamp, cached for a second."""
+
+    async def load() -> int:
+        return await views.chain.timestamp()
+
+    value: int = await views._cached(("timestamp",), 1.0, load)
+    return value

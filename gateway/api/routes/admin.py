@@ -1,0 +1,169 @@
+"""Writes of the consortium admin role: parties, units, boundaries, signers, catalog entries."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+
+from gateway import _ops_admin as ops
+from gateway._auth import Principal
+from gateway._ops import Plan
+from gateway._service import Gateway
+from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
+from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=WRITE_RESPONSES)
+_W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
+PartyId = Annotated[int, Path(ge=1, lt=2**32)]
+Address = Annotated[str, Path(pattern="^0x[0-9a-fA-F]{40}$")]
+
+
+def _admin(
+    gw: Gateway, who: Principal, fn: str, build: Callable[[], Awaitable[tuple[Any, ...]]]
+) -> Callable[[], Awaitable[Plan]]:
+    async def plan() -> Plan:
+        return await ops.plan_admin(gw.context, who, fn, build)
+
+    return plan
+
+
+@router.post("/parties", summary="Register a party", **_W)
+async def register_party(
+    body: ops.PartyIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (body.name, body.identifier or bytes(32), body.roles)
+
+    return await accept(
+        gw, who, "register_party", body, key, _admin(gw, who, "registerParty", args)
+    )
+
+
+@router.post("/parties/{party}/roles", summary="Replace a party's roles", **_W)
+async def set_roles(
+    party: PartyId, body: ops.RolesIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (await ops.admin_party_ref(gw.context, party), body.roles)
+
+    payload = {"party": party, "roles": body.roles}
+    return await accept(gw, who, "set_roles", payload, key, _admin(gw, who, "setRoles", args))
+
+
+@router.post("/parties/{party}/suspension", summary="Suspend a party", **_W)
+async def suspend(
+    party: PartyId, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (await ops.admin_party_ref(gw.context, party),)
+
+    plan = _admin(gw, who, "suspendParty", args)
+    return await accept(gw, who, "suspend_party", {"party": party}, key, plan)
+
+
+@router.post("/parties/{party}/reinstatement", summary="Reinstate a suspended party", **_W)
+async def reinstate(
+    party: PartyId, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (await ops.admin_party_ref(gw.context, party),)
+
+    plan = _admin(gw, who, "reinstateParty", args)
+    return await accept(gw, who, "reinstate_party", {"party": party}, key, plan)
+
+
+@router.post("/boundaries", summary="Declare a multi-site boundary", **_W)
+async def declare_boundary(
+    body: ops.BoundaryIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (await ops.admin_party_ref(gw.context, body.party), body.name)
+
+    return await accept(
+        gw, who, "declare_boundary", body, key, _admin(gw, who, "declareBoundary", args)
+    )
+
+
+@router.post("/units", summary="Register a bookkeeping unit", **_W)
+async def register_unit(
+    body: ops.UnitIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        party = await ops.admin_party_ref(gw.context, body.party)
+        return (party, body.boundary, body.name, body.location)
+
+    return await accept(gw, who, "register_unit", body, key, _admin(gw, who, "registerUnit", args))
+
+
+@router.post("/signers", summary="Authorise a signer for a party (and unit)", **_W)
+async def authorize_signer(
+    body: ops.SignerIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        party = await ops.admin_party_ref(gw.context, body.party)
+        unit = gw.registry.resolve("units", body.unit, "unit")
+        if unit:
+            await gw.views.unit(unit)
+        return (body.address, party, unit)
+
+    plan = _admin(gw, who, "authorizeSigner", args)
+    return await accept(gw, who, "authorize_signer", body, key, plan)
+
+
+@router.post("/signers/{address}/revocation", summary="Revoke a signer", **_W)
+async def revoke_signer(
+    address: Address, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (address,)
+
+    plan = _admin(gw, who, "revokeSigner", args)
+    return await accept(gw, who, "revoke_signer", {"address": address}, key, plan)
+
+
+@router.post("/schemes", summary="Register a scheme", **_W)
+async def register_scheme(
+    body: ops.SchemeIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (body.name, body.max_period_months)
+
+    return await accept(
+        gw, who, "register_scheme", body, key, _admin(gw, who, "registerScheme", args)
+    )
+
+
+@router.post("/product-groups", summary="Register a product group and its max share", **_W)
+async def register_group(
+    body: ops.ProductGroupIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        return (body.name, body.max_share_bps)
+
+    plan = _admin(gw, who, "registerProductGroup", args)
+    return await accept(gw, who, "register_product_group", body, key, plan)
+
+
+@router.post("/classes", summary="Register a credit class", **_W)
+async def register_class(
+    body: ops.ClassIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        r = gw.registry
+        scheme = r.resolve("schemes", body.scheme, "scheme")
+        group = r.resolve("product_groups", body.product_group, "product_group")
+        await gw.views.scheme(scheme)
+        await gw.views.max_share(group)
+        spec = (
+            body.name, body.characteristic, scheme, group, body.model, body.attribution,
+            body.period_months, body.window_periods, body.cap_at_stock, body.raw_material,
+            body.waste, body.sustainable_factor, body.conventional_factor,
+        )  # fmt: skip
+        return (spec,)
+
+    return await accept(
+        gw, who, "register_class", body, key, _admin(gw, who, "registerClass", args)
+    )

@@ -1,0 +1,52 @@
+"""Writes of the certification-body role: certificates, processes, conversion factors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+
+from gateway import _ops_admin as ops
+from gateway._types import Ref
+from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
+from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+
+router = APIRouter(prefix="/v1", tags=["certification"], responses=WRITE_RESPONSES)
+_W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
+CertId = Annotated[int, Path(ge=1, lt=2**32)]
+
+
+@router.post("/certificates", summary="Register a certificate", **_W)
+async def register_certificate(
+    body: ops.CertificateIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    plan = lambda: ops.plan_certificate(gw.context, who, body)  # noqa: E731
+    return await accept(gw, who, "register_certificate", body, key, plan)
+
+
+@router.post("/certificates/{certificate}/revocation", summary="Revoke a certificate", **_W)
+async def revoke_certificate(
+    certificate: CertId, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    plan = lambda: ops.plan_revoke_certificate(gw.context, who, certificate)  # noqa: E731
+    body = {"certificate": certificate}
+    return await accept(gw, who, "revoke_certificate", body, key, plan)
+
+
+@router.post("/processes", summary="Register a conversion process at a unit", **_W)
+async def register_process(
+    body: ops.ProcessIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    plan = lambda: ops.plan_process(gw.context, who, body)  # noqa: E731
+    return await accept(gw, who, "register_process", body, key, plan)
+
+
+@router.post("/processes/{process}/factors", summary="Register a conversion factor", **_W)
+async def register_factor(
+    process: str, body: ops.FactorIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+) -> JSONResponse:
+    ref: Ref = int(process) if process.isdigit() else process
+    plan = lambda: ops.plan_factor(gw.context, who, ref, body)  # noqa: E731
+    payload = {"process": process, **body.model_dump()}
+    return await accept(gw, who, "register_factor", payload, key, plan)

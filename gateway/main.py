@@ -1,0 +1,195 @@
+"""Builds the FastAPI app: lifespan (store, chain, keys, pipeline), limits, error mapping.
+
+Every domain error becomes an HTTP answer HERE and nowhere else: ``GatewayError`` carries its
+row of the code table (gateway/errors.py); request-validation errors are mapped to the same
+table by error type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway._auth import KeyCache
+from gateway._chain import Chain, RpcChain
+from gateway._pipeline import Dispatcher
+from gateway._registry import Registry
+from gateway._service import Gateway
+from gateway._settings import GatewaySettings
+from gateway._signers import load_signers, unlock_keys
+from gateway._store import Store, make_engine
+from gateway._views import Abi, LedgerViews
+from gateway.api.routes import admin, balances, certification, ledger, requests
+from gateway.errors import CODES, BodyError, ConfigurationError, GatewayError, codes_markdown
+from wallet import Signer
+
+__all__ = ["create_app"]
+
+_BY_TYPE = {
+    "quantity_not_integer": "TN-GW-4222",
+    "quantity_not_positive": "TN-GW-4223",
+    "quantity_overflow": "TN-GW-4224",
+}
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    chain: Chain | None = None,
+    signers: Sequence[Signer] | None = None,
+    store: Store | None = None,
+) -> FastAPI:
+    """The gateway app. ``chain``, ``signers`` and ``store`` replace what settings describe."""
+    s = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gw = await _start(s, chain, signers, store)
+        app.state.gateway = gw
+        await gw.dispatcher.start()
+        try:
+            yield
+        finally:
+            await gw.dispatcher.stop()
+            if chain is None:
+                await gw.chain.aclose()
+            if store is None:
+                gw.store.close()
+
+    app = FastAPI(
+        title="Tracenet gateway",
+        version="1",
+        description="A party's door to the Tracenet ledger. Writes answer 202 once stored "
+        "durably; follow them at /v1/requests/{id}.\n\n## Error codes\n\n" + codes_markdown(),
+        lifespan=lifespan,
+    )
+    for module in (ledger, certification, admin, requests, balances):
+        app.include_router(module.router)
+    _handlers(app)
+    app.add_middleware(_Limits, max_body=s.max_body_bytes)
+
+    @app.get("/v1/health", tags=["meta"], summary="Liveness, and whether the pipeline runs")
+    async def health(request: Request) -> dict[str, Any]:
+        gw: Gateway = request.app.state.gateway
+        return {"ok": True, "pipeline_ready": gw.dispatcher.ready.is_set(), "chain_id": gw.chain_id}
+
+    return app
+
+
+async def _start(
+    s: GatewaySettings, chain: Chain | None, signers: Sequence[Signer] | None, store: Store | None
+) -> Gateway:
+    registry, record = Registry.from_deployment(s.deployment)
+    addresses: dict[str, str] = dict(record.get("addresses") or {})
+    if not all(k in addresses for k in ("Consortium", "Catalog", "Ledger")):
+        raise ConfigurationError(f"{s.deployment}: no ledger addresses")
+    the_chain = chain or RpcChain(s.rpc_url)
+    chain_id = await the_chain.chain_id()
+    if chain_id != int(record["chainId"]):
+        raise ConfigurationError(f"node is chain {chain_id}, deployment {record['chainId']}")
+    views = LedgerViews(the_chain, addresses, ttl=s.view_cache_seconds)
+    keys = list(signers) if signers is not None else await asyncio.to_thread(unlock_keys, s)
+    pool = await load_signers(views, keys)
+    the_store = store or Store(make_engine(s.database_url, synchronous=s.sqlite_synchronous))
+    dispatcher = Dispatcher(
+        store=the_store, chain=the_chain, pool=pool, views=views, settings=s,
+        chain_id=chain_id, addresses=addresses,
+    )  # fmt: skip
+    abis = {name: Abi(name, addresses[name]) for name in ("Consortium", "Catalog", "Ledger")}
+    return Gateway(
+        settings=s, store=the_store, chain=the_chain, views=views, registry=registry, pool=pool,
+        dispatcher=dispatcher, keys=KeyCache(the_store), chain_id=chain_id, abis=abis,
+    )  # fmt: skip
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(GatewayError)
+    async def gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+        kind = str(first.get("type", ""))
+        if kind == "json_invalid":
+            return await gateway_error(_, BodyError("the body is not valid JSON"))
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        row = CODES[_BY_TYPE.get(kind, "TN-GW-4220")]
+        body = {
+            "code": row.code,
+            "error": row.error,
+            "field": ".".join(loc) or None,
+            "message": str(first.get("msg", "invalid request")),
+        }
+        return JSONResponse(body, status_code=row.status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        body = {"code": f"TN-GW-{exc.status_code}0", "error": "HttpError", "field": None,
+                "message": str(exc.detail)}  # fmt: skip
+        return JSONResponse(body, status_code=exc.status_code)
+
+
+class _Limits:
+    """Refuses oversized bodies (413) and non-JSON writes (415) before anything parses them."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            await _refuse(send, "BodyTooLarge", f"bodies are limited to {self.max_body} bytes")
+            return
+        if (ctype and ctype != "application/json") or (not ctype and length not in ("", "0")):
+            await _refuse(send, "UnsupportedMediaType", "send application/json")
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _refuse(send, "BodyTooLarge", f"bodies are limited to {self.max_body} bytes")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _refuse(send: Send, error: str, message: str) -> None:
+    exc = BodyError(message, error=error)
+    payload = json.dumps(exc.to_json()).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": exc.status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
