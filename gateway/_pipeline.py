@@ -299,6 +299,8 @@ class Dispatcher:
         }
         replaced = [r for r in missing if (r.nonce or 0) < chain_nonces.get(r.signer or "", 0)]
         resend = [r for r in missing if r not in replaced]
+        for address, on_chain in chain_nonces.items():  # someone else used the key
+            self._nonces[address] = max(self._nonces.get(address, 0), on_chain)
         if replaced:  # the nonce went to another transaction: sign this one again
             log.warning("%d transactions lost their nonce; re-queued", len(replaced))
             await self.store.write(_requeue, [r.seq for r in replaced])

@@ -6,6 +6,8 @@ gets a fresh SQLite store in its tmp dir and an app whose signers are the world'
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import time
 import warnings
@@ -52,8 +54,10 @@ def world(_gw_world: tuple[World, list[LocalSigner]]) -> Iterator[World]:
     w = _gw_world[0]
     tester = w.w3.provider.ethereum_tester  # type: ignore[attr-defined]
     snapshot = tester.take_snapshot()
+    saved = copy.deepcopy(w.model)
     yield w
     tester.revert_to_snapshot(snapshot)
+    w.model = saved
 
 
 class Harness:
@@ -109,10 +113,9 @@ def write_deployment(path: Path, world: World, registry: dict[str, Any] | None =
     path.write_text(json.dumps(record))
 
 
-@pytest.fixture
-def harness(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
-) -> Iterator[Harness]:
+@contextlib.contextmanager
+def open_harness(world: World, signers: list[LocalSigner], tmp_path: Path) -> Iterator[Harness]:
+    """The app on ``world``'s chain with a fresh SQLite store under ``tmp_path``."""
     write_deployment(tmp_path / "deployment.json", world)
     settings = GatewaySettings(
         deployment=tmp_path / "deployment.json",
@@ -122,7 +125,28 @@ def harness(
         tx_gas=f.GAS_LIMIT,
     )
     store = Store(make_engine(settings.database_url))
-    app = create_app(settings, chain=Web3Chain(world.w3), signers=_gw_world[1], store=store)
+    app = create_app(settings, chain=Web3Chain(world.w3), signers=signers, store=store)
     with TestClient(app) as client:
         yield Harness(client, store, world)
     store.close()
+
+
+@contextlib.contextmanager
+def world_snapshot(world: World) -> Iterator[World]:
+    """``world`` as it is now, restored (chain and model) on exit."""
+    tester = world.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+    snapshot = tester.take_snapshot()
+    saved = copy.deepcopy(world.model)
+    try:
+        yield world
+    finally:
+        tester.revert_to_snapshot(snapshot)
+        world.model = saved
+
+
+@pytest.fixture
+def harness(
+    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+) -> Iterator[Harness]:
+    with open_harness(world, _gw_world[1], tmp_path) as h:
+        yield h

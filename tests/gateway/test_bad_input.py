@@ -1,0 +1,190 @@
+"""Malformed and hostile writes: each gets its documented status and code, and changes nothing.
+
+After every rejected request the chain's block number, the credits involved and the store's
+request count are exactly what they were.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import factories as f
+from tests.factories import World
+from tests.gateway.conftest import Harness, open_harness, world_snapshot
+from wallet import LocalSigner
+
+Q1_TOKEN = (f.C_FLAKE << 64) | (244 << 32)  # flake credits of Q1 2031: lapsed in Q3
+Q3_TOKEN = (f.C_FLAKE << 64) | (246 << 32)  # flake credits of Q3 2031
+GLASS = (f.C_GLASS << 64) | (244 << 32)
+BIO = (f.C_BIO << 64) | (738 << 32)  # bio-oil: monthly periods
+SHORT_CERT = 4
+
+
+def ship(**over: Any) -> dict[str, Any]:
+    body = {
+        "unit": "recycling-plant", "to_unit": "brand-dc", "product_group": "pet-flakes",
+        "quantity": 1_000_000, "document_hash": "0x" + "ab" * 32, "order_ref": "PO-7",
+        "product": "rPET flakes", "lines": [{"token_id": str(Q3_TOKEN), "amount": 500_000}],
+    }  # fmt: skip
+    body.update(over)
+    return body
+
+
+def line(amount: Any, token: int = Q3_TOKEN) -> dict[str, Any]:
+    return {"unit": "recycling-plant", "to_unit": "brand-dc", "product_group": "pet-flakes",
+            "quantity": 1_000_000, "document_hash": "0x" + "cd" * 32, "order_ref": "PO-8",
+            "product": "rPET", "lines": [{"token_id": str(token), "amount": amount}]}  # fmt: skip
+
+
+def record_input(**over: Any) -> dict[str, Any]:
+    body = {"unit": "recycling-plant", "class": "rpet-flake", "amount": 1_000,
+            "certificate": f.CERT_RECYCLER, "evidence_hash": "0x" + "ee" * 32}  # fmt: skip
+    body.update(over)
+    return body
+
+
+# (case, path, body, who, extra headers, status, code)
+CASES: list[tuple[str, str, Any, str, dict[str, str], int, str]] = [
+    ("quantity negative", "/v1/shipments", ship(quantity=-5), "rec", {}, 422, "TN-GW-4223"),
+    ("quantity zero", "/v1/shipments", ship(quantity=0), "rec", {}, 422, "TN-GW-4223"),
+    ("quantity float", "/v1/shipments", ship(quantity=1.5), "rec", {}, 422, "TN-GW-4222"),
+    ("quantity integral float", "/v1/shipments", ship(quantity=1.0), "rec", {}, 422, "TN-GW-4222"),
+    ("quantity exponent", "/v1/shipments", ship(quantity="1e6"), "rec", {}, 422, "TN-GW-4222"),
+    ("quantity decimal string", "/v1/shipments", ship(quantity="12.5"), "rec", {}, 422, "TN-GW-4222"),
+    ("quantity boolean", "/v1/shipments", ship(quantity=True), "rec", {}, 422, "TN-GW-4222"),
+    ("quantity overflow", "/v1/shipments", ship(quantity=2**256), "rec", {}, 422, "TN-GW-4224"),
+    ("quantity overflow string", "/v1/shipments", ship(quantity=str(2**300)), "rec", {}, 422, "TN-GW-4224"),
+    ("line amount zero", "/v1/shipments", line(0), "rec", {}, 422, "TN-GW-4223"),
+    ("line amount negative string", "/v1/shipments", line("-5"), "rec", {}, 422, "TN-GW-4223"),
+    ("line amount float", "/v1/shipments", line(10.25), "rec", {}, 422, "TN-GW-4222"),
+    ("input amount float", "/v1/inputs", record_input(amount=2.5), "rec", {}, 422, "TN-GW-4222"),
+    ("unknown unit name", "/v1/shipments", ship(unit="nowhere"), "rec", {}, 422, "TN-GW-4225"),
+    ("unknown unit id", "/v1/shipments", ship(unit=999), "rec", {}, 422, "TN-GW-4225"),
+    ("unknown recipient", "/v1/shipments", ship(to_unit=77), "rec", {}, 422, "TN-GW-4225"),
+    ("foreign unit", "/v1/shipments", ship(unit="resin-a"), "rec", {}, 403, "TN-GW-4032"),
+    ("unknown class", "/v1/inputs", record_input(**{"class": "unobtainium"}), "rec", {}, 422, "TN-GW-4226"),
+    ("token of unknown class", "/v1/shipments", line(5, token=(99 << 64) | (246 << 32)), "rec", {}, 422, "TN-GW-4226"),
+    ("unknown product group", "/v1/shipments", ship(product_group=42), "rec", {}, 422, "TN-GW-4235"),
+    ("credits of another group", "/v1/shipments", ship(product_group="glass"), "rec", {}, 422, "TN-GW-4235"),
+    ("over cap", "/v1/shipments", ship(quantity=100), "rec", {}, 422, "TN-GW-4221"),
+    ("over-claim", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 10**12}], "beneficiary": "Brand", "product": "bottle", "purpose": "recycled"}, "rec", {}, 422, "TN-GW-4232"),
+    ("over-ship", "/v1/shipments", ship(quantity=10**13, lines=[{"token_id": str(Q3_TOKEN), "amount": 10**12}]), "rec", {}, 422, "TN-GW-4232"),
+    ("lapsed credits", "/v1/shipments", line(1_000, token=Q1_TOKEN), "rec", {}, 422, "TN-GW-4233"),
+    ("expired certificate", "/v1/inputs", record_input(certificate=SHORT_CERT), "rec", {}, 422, "TN-GW-4230"),
+    ("unknown certificate", "/v1/inputs", record_input(certificate=999), "rec", {}, 422, "TN-GW-4229"),
+    ("certificate of another holder", "/v1/inputs", record_input(certificate=f.CERT_RESIN), "rec", {}, 422, "TN-GW-4231"),
+    ("certificate without the class", "/v1/inputs", record_input(**{"class": "rpet-resin"}), "rec", {}, 422, "TN-GW-4231"),
+    ("evidence reused", "/v1/inputs", record_input(evidence_hash="0x" + "11" * 32), "rec", {}, 422, "TN-GW-4234"),
+    ("shipment to self", "/v1/shipments", ship(to_unit="recycling-plant"), "rec", {}, 422, "TN-GW-4239"),
+    ("recipient suspended", "/v1/shipments", ship(to_unit="outsider-yard"), "rec", {}, 422, "TN-GW-4244"),
+    ("suspended party acts", "/v1/productions", {"unit": "outsider-yard", "product_group": 1, "quantity": 5, "document_hash": "0x" + "12" * 32}, "out", {}, 422, "TN-GW-4228"),
+    ("party without signer", "/v1/productions", {"unit": 1, "product_group": 1, "quantity": 5, "document_hash": "0x" + "12" * 32}, "p99", {}, 422, "TN-GW-4241"),
+    ("book-and-claim shipped", "/v1/shipments", ship(product_group="bio-oil", lines=[{"token_id": str(BIO), "amount": 5}]), "rec", {}, 422, "TN-GW-4236"),
+    ("inventory outside boundary", "/v1/inventory-transfers", {"unit": 1, "to_unit": "brand-dc", "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}]}, "rec", {}, 422, "TN-GW-4237"),
+    ("duplicate lines", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}] * 2, "beneficiary": "B", "product": "p", "purpose": "q"}, "rec", {}, 422, "TN-GW-4240"),
+    ("no lines", "/v1/shipments", ship(lines=[]), "rec", {}, 422, "TN-GW-4240"),
+    ("wrong factor version", "/v1/conversions", {"unit": "resin-a", "process": "flake-to-resin", "factor_version": 7, "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}]}, "resin", {}, 422, "TN-GW-4238"),
+    ("not yet lapsed", "/v1/lapses", {"unit": 1, "token_ids": [str(Q3_TOKEN)]}, "rec", {}, 422, "TN-GW-4245"),
+    ("origin role missing", "/v1/inputs", record_input(unit="brand-dc"), "brand", {}, 403, "TN-GW-4033"),
+    ("certifier role missing", "/v1/processes", {"unit": 1, "input_class": 1, "output_class": 2, "name": "x"}, "rec", {}, 403, "TN-GW-4033"),
+    ("admin role missing", "/v1/admin/schemes", {"name": "X", "max_period_months": 3}, "rec", {}, 403, "TN-GW-4033"),
+    ("unknown field", "/v1/shipments", ship(secret_extra=1), "rec", {}, 422, "TN-GW-4220"),
+    ("missing field", "/v1/shipments", {k: v for k, v in ship().items() if k != "document_hash"}, "rec", {}, 422, "TN-GW-4220"),
+    ("bad document hash", "/v1/shipments", ship(document_hash="0x1234"), "rec", {}, 422, "TN-GW-4220"),
+    ("zero document hash", "/v1/shipments", ship(document_hash="0x" + "00" * 32), "rec", {}, 422, "TN-GW-4220"),
+    ("missing API key", "/v1/shipments", ship(), "none", {}, 401, "TN-GW-4011"),
+    ("forged API key", "/v1/shipments", ship(), "forged", {}, 401, "TN-GW-4012"),
+    ("revoked API key", "/v1/shipments", ship(), "revoked", {}, 401, "TN-GW-4012"),
+    ("read-scope key writes", "/v1/shipments", ship(), "read", {}, 403, "TN-GW-4031"),
+    ("replayed idempotency key", "/v1/shipments", ship(quantity=999_999), "rec", {"Idempotency-Key": "replayed"}, 409, "TN-GW-4091"),
+    ("wrong content type", "/v1/shipments", "raw:quantity=5", "rec", {"Content-Type": "text/plain"}, 415, "TN-GW-4151"),
+    ("oversized body", "/v1/shipments", "raw:" + json.dumps(ship(product="x" * 70_000)), "rec", {"Content-Type": "application/json"}, 413, "TN-GW-4131"),
+    ("malformed JSON", "/v1/shipments", "raw:{\"unit\": 1,", "rec", {"Content-Type": "application/json"}, 400, "TN-GW-4001"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def prepared(
+    _gw_world: tuple[World, list[LocalSigner]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Harness, dict[str, str | None]]]:
+    """One prepared state for the whole table: every case must leave it as it found it."""
+    with (
+        world_snapshot(_gw_world[0]) as w,
+        open_harness(w, _gw_world[1], tmp_path_factory.mktemp("bad")) as harness,
+    ):
+        yield _prepare(harness)
+
+
+def _prepare(harness: Harness) -> tuple[Harness, dict[str, str | None]]:
+    w = harness.world
+    w.ok("record_input", w.cast.recycler, f.C_FLAKE, 10_000_000, f.CERT_RECYCLER, f.evidence())
+    w.ok("record_input", w.cast.recycler, f.C_GLASS, 10_000_000, f.CERT_RECYCLER, f.evidence())
+    w.ok("record_input", w.cast.recycler, f.C_FLAKE, 1, f.CERT_RECYCLER, bytes.fromhex("11" * 32))
+    w.send(w.consortium.functions.registerCertificate(
+        f.P_RECYCLER, f.S_PLUS, "SHORT-1", f.START, f.START + 30 * f.DAY, 0, [f.C_FLAKE],
+        [f.U_RECYCLER]), w.cast.certifier)  # fmt: skip
+    w.travel(f.at(2031, 7, 2))
+    w.ok("record_input", w.cast.recycler, f.C_FLAKE, 10_000_000, f.CERT_RECYCLER, f.evidence())
+    w.ok("record_input", w.cast.recycler, f.C_BIO, 1_000, f.CERT_BIO, f.evidence())
+    w.send(w.consortium.functions.suspendParty(f.P_OUTSIDER), w.cast.admin)
+    keys: dict[str, str | None] = {
+        "rec": harness.key(f.P_RECYCLER),
+        "resin": harness.key(f.P_RESIN),
+        "brand": harness.key(f.P_BRAND),
+        "out": harness.key(f.P_OUTSIDER),
+        "p99": harness.key(99),
+        "read": harness.key(f.P_RECYCLER, "read"),
+        "revoked": harness.key(f.P_RECYCLER),
+        "forged": "tn_" + "A" * 43,
+        "none": None,
+    }
+    harness.store.write_sync(_revoke_all_but_first_of, keys["revoked"])
+    first = harness.post("/v1/shipments", ship(), keys["rec"], **{"Idempotency-Key": "replayed"})
+    assert first.status_code == 202, first.text
+    assert harness.wait(first.json()["id"], str(keys["rec"]))["status"] == "confirmed"
+    return harness, keys
+
+
+def _revoke_all_but_first_of(session: Any, secret: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from gateway import ApiKey, hash_key
+
+    row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(secret))).one()
+    row.revoked_at = datetime.now(UTC)
+    session.add(row)
+
+
+def test_there_are_at_least_forty_cases() -> None:
+    assert len(CASES) >= 40
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize(("case", "path", "body", "who", "headers", "status", "code"), CASES,
+                         ids=[c[0] for c in CASES])  # fmt: skip
+def test_bad_input_is_refused_and_changes_nothing(
+    prepared: tuple[Harness, dict[str, str | None]],
+    case: str, path: str, body: Any, who: str, headers: dict[str, str], status: int, code: str,
+) -> None:  # fmt: skip
+    harness, keys = prepared
+    w = harness.world
+    block, count = w.w3.eth.block_number, harness.store.count_requests()
+    balances = [w.balance(f.U_RECYCLER, t) for t in (Q1_TOKEN, Q3_TOKEN, GLASS)]
+    h = dict(headers)
+    if keys[who] is not None:
+        h["Authorization"] = f"Bearer {keys[who]}"
+    if isinstance(body, str) and body.startswith("raw:"):
+        answer = harness.client.post(path, content=body[4:].encode(), headers=h)
+    else:
+        answer = harness.client.post(path, json=body, headers=h)
+    assert (answer.status_code, answer.json().get("code")) == (status, code), answer.text
+    assert set(answer.json()) >= {"code", "error", "field", "message"}
+    assert w.w3.eth.block_number == block
+    assert harness.store.count_requests() == count
+    assert [w.balance(f.U_RECYCLER, t) for t in (Q1_TOKEN, Q3_TOKEN, GLASS)] == balances
