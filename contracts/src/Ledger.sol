@@ -297,6 +297,19 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     }
 
     /// @inheritdoc ILedger
+    function balanceOfUnitBatch(uint32[] calldata unitIds, uint256[] calldata tokenIds)
+        external
+        view
+        returns (uint256[] memory balances)
+    {
+        if (unitIds.length != tokenIds.length) revert LinesInvalid(tokenIds.length, unitIds.length);
+        balances = new uint256[](unitIds.length);
+        for (uint256 i; i < unitIds.length; ++i) {
+            balances[i] = _balances[tokenIds[i]][unitIds[i]];
+        }
+    }
+
+    /// @inheritdoc ILedger
     function supplyOfBatch(uint32[] calldata classIds) external view returns (Supply[] memory supplies) {
         supplies = new Supply[](classIds.length);
         for (uint256 i; i < classIds.length; ++i) {

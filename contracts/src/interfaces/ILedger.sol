@@ -195,6 +195,11 @@ interface ILedger {
 
     /// @notice Credits of `tokenId` held by unit `unitId`.
     function balanceOfUnit(uint32 unitId, uint256 tokenId) external view returns (uint256);
+    /// @notice Credits of `tokenIds[i]` held by unit `unitIds[i]`, for every i, in one call.
+    function balanceOfUnitBatch(uint32[] calldata unitIds, uint256[] calldata tokenIds)
+        external
+        view
+        returns (uint256[] memory);
     /// @notice Conservation counters of a class.
     function supplyOf(uint32 classId) external view returns (Supply memory);
     /// @notice Conservation counters of several classes, in one call.
