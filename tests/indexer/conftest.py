@@ -1,0 +1,84 @@
+"""Fixtures of the indexer tests: the bootstrapped world on eth-tester (reverted after each test),
+a mirror database per test on SQLite (tmp file) or PostgreSQL (one database per session, emptied
+before each test), and a follower bound to both."""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from eth_tester import EthereumTester
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+from web3 import EthereumTesterProvider, Web3
+
+from indexer import Follower, IndexerSettings, Web3Reader, make_engine
+from tests.factories import World, bootstrap
+
+PG_ADMIN = os.environ.get("TRACENET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database of this session only, dropped at the end."""
+    name = f"tracenet_idx_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """The mirror's URL: a fresh SQLite file, or the session's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/mirror.sqlite3"
+    url: str = request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _world_session() -> World:
+    return bootstrap(Web3(EthereumTesterProvider(EthereumTester())))
+
+
+@pytest.fixture
+def world(_world_session: World) -> Iterator[World]:
+    """The bootstrapped world; chain and model are restored after the test."""
+    tester = _world_session.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+    snapshot = tester.take_snapshot()
+    saved = copy.deepcopy(_world_session.model)
+    yield _world_session
+    tester.revert_to_snapshot(snapshot)
+    _world_session.model = saved
+
+
+def follower_for(world: World, engine: Engine, **settings: object) -> Follower:
+    follower = Follower(
+        engine, Web3Reader(world.w3), world.handle.deployment, IndexerSettings(**settings)
+    )
+    follower.init()
+    return follower
+
+
+@pytest.fixture
+def follower(world: World, engine: Engine) -> Follower:
+    return follower_for(world, engine)
