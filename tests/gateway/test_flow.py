@@ -25,3 +25,42 @@ def test_input_is_confirmed_with_its_events(harness: Harness) -> None:
     events = [e["event"] for e in done["outcome"]["events"]]
     assert "InputRecorded" in events
     assert done["block_number"] > 0 and done["tx_hash"].startswith("0x")
+
+
+def test_errors_md_is_the_code_table() -> None:
+    from pathlib import Path
+
+    from gateway.errors import codes_markdown
+
+    text = (Path(__file__).parents[2] / "gateway" / "ERRORS.md").read_text()
+    assert codes_markdown() in text
+
+
+def test_same_key_same_body_is_the_same_request(harness: Harness) -> None:
+    key = harness.key(f.P_RECYCLER)
+    body = _input()
+    first = harness.post("/v1/inputs", body, key, **{"Idempotency-Key": "same"})
+    again = harness.post("/v1/inputs", body, key, **{"Idempotency-Key": "same"})
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert harness.store.count_requests() == 1
+
+
+def test_a_revert_on_chain_ends_rejected_with_the_decoded_error(harness: Harness) -> None:
+    key = harness.key(f.P_RECYCLER)
+    body = _input()
+    ids = [harness.post("/v1/inputs", body, key).json()["id"] for _ in range(2)]
+    ends = [harness.wait(i, key) for i in ids]
+    assert sorted(e["status"] for e in ends) == ["confirmed", "rejected"]
+    (rejected,) = [e for e in ends if e["status"] == "rejected"]
+    assert rejected["outcome"]["error"] == "InputEvidenceReused"
+
+
+def test_nonces_are_consecutive_per_signer_and_persisted(harness: Harness) -> None:
+    key = harness.key(f.P_RECYCLER)
+    ids = [harness.post("/v1/inputs", _input(1_000 + n), key).json()["id"] for n in range(6)]
+    ends = [harness.wait(i, key) for i in ids]
+    nonces = sorted(e["nonce"] for e in ends)
+    assert nonces == list(range(nonces[0], nonces[0] + 6))
+    assert {e["status"] for e in ends} == {"confirmed"}
+    assert harness.store.nonces()[ends[0]["signer"]] == nonces[-1] + 1
