@@ -12,18 +12,19 @@ Allocation method — proportional (pro-rata), the same everywhere:
   (Hamilton) at every outflow, ties to the earliest source, so each lot's composition sums
   exactly to its amount and each pool's composition always equals its balance on chain.
   Sources that round to nothing drop out, which keeps compositions sparse.
-* A conversion's output lot is composed of its input lots (in input credits); a lot that reaches
-  the target passes the target's share on to its sources in proportion (exact ``Fraction``
-  arithmetic backwards along the graph), scaled by the yield through conversions.
+* A conversion's output lot is composed of its input lots (in input credits). Backwards from
+  the target, each lot passes what reaches the target on to its sources in proportion — again
+  by largest remainder, integers throughout — converting through a conversion's yield (the
+  input grams it stands for, rounded half up).
 * Segregated credits carry their batch in the token id, so their pool holds one input only and
   their lineage is exact.
 * An outflow larger than its pool (impossible on a consistent chain, possible in a tampered event
   list) takes the shortfall from an *unexplained* source, reported as ``Lineage.unexplained``.
 
-Reported grams are integers: origins by largest remainder so that ``sum(o.grams) + unexplained``
-is exactly the target's credits; node and edge grams round half up (edges into one node by
-largest remainder). One forward pass, O(events × sources per pool); the backward walk touches
-only the target's ancestors.
+So ``sum(o.grams for o in origins) + unexplained`` is exactly the target's credits, the edges
+into a node add up to what it draws, and contributions that round to nothing end the walk.
+Cost: one forward pass, O(events × sources per pool) — a pool lives for one vintage at one
+unit, so it stays small — and a backward walk over the target's ancestors only.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 __all__ = [
     "CertificatesTransferred",
@@ -400,19 +400,6 @@ def _apportion_int(values: Sequence[int], amount: int, total: int) -> list[int]:
     return floors
 
 
-def _apportion(values: Sequence[Fraction], total: int) -> list[int]:
-    """Largest remainder rounding of exact shares to integers summing to ``total``."""
-    floors = [v.numerator // v.denominator for v in values]
-    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
-    for i in order[: max(0, total - sum(floors))]:
-        floors[i] += 1
-    return floors
-
-
-def _half_up(value: Fraction) -> int:
-    return (2 * value.numerator + value.denominator) // (2 * value.denominator)
-
-
 def _order(lot: _Lot) -> tuple[int, int]:
     return (-lot.order[0], -lot.order[1])
 
@@ -420,18 +407,19 @@ def _order(lot: _Lot) -> tuple[int, int]:
 def _walk(
     lots: dict[_LotKey, _Lot], events: dict[str, LedgerEvent], key: str, targets: list[_LotKey]
 ) -> Lineage:
-    """Backwards from the target's lots: each lot passes its share of the target to its sources.
+    """Backwards from the target's lots: each lot passes what reaches the target to its sources.
 
     Sources are strictly earlier on the chain, so visiting lots latest first sees every lot
-    after all the lots it feeds.
+    after all the lots it feeds. Integers throughout, split by largest remainder at each lot, so
+    totals stay exact and contributions that round to nothing end the walk (sparse lineages).
     """
-    reach: dict[_LotKey, Fraction] = {}  # grams of the lot's own credits that reach the target
-    share: dict[_LotKey, Fraction] = {}  # grams of the target's credits that come through it
+    reach: dict[_LotKey, int] = {}  # grams of the lot's own credits that reach the target
+    share: dict[_LotKey, int] = {}  # grams of the target's credits that come through it
     heap: list[tuple[tuple[int, int], _LotKey]] = []
     for k in targets:
-        reach[k] = share[k] = Fraction(lots[k].amount)
+        reach[k] = share[k] = lots[k].amount
         heapq.heappush(heap, (_order(lots[k]), k))
-    flows: dict[str, dict[tuple[str, int], Fraction]] = {}  # target node -> (source, token) -> g
+    edges: list[Edge] = []
     seen: set[_LotKey] = set()
     while heap:
         _, k = heapq.heappop(heap)
@@ -440,58 +428,55 @@ def _walk(
         seen.add(k)
         lot = lots[k]
         inflow = sum(g for _, g in lot.sources)
-        into = flows.setdefault(lot.node, {})
         if not lot.amount or not inflow:
             continue
-        for src, grams in lot.sources:
-            part = reach[k] * grams / lot.amount
-            reach[src] = reach.get(src, Fraction(0)) + part
-            share[src] = share.get(src, Fraction(0)) + share[k] * grams / inflow
-            into[(src[0], src[1])] = into.get((src[0], src[1]), Fraction(0)) + part
+        grams = [g for _, g in lot.sources]
+        # in the sources' credits: a conversion's output stands for more input (half up)
+        drawn = (2 * reach[k] * inflow + lot.amount) // (2 * lot.amount)
+        parts = _apportion_int(grams, min(drawn, inflow), inflow)
+        shares = _apportion_int(grams, share[k], inflow)
+        for (src, _), part, part_share in zip(lot.sources, parts, shares, strict=True):
+            if not (part or part_share):
+                continue
+            reach[src] = reach.get(src, 0) + part
+            share[src] = share.get(src, 0) + part_share
+            if part:
+                edges.append(Edge(src[0], lot.node, src[1], part))
             heapq.heappush(heap, (_order(lots[src]), src))
-    by_node: dict[str, Fraction] = {}
+    by_node: dict[str, int] = {}
     position: dict[str, tuple[int, int]] = {}
     for k, reached in reach.items():
-        by_node[k[0]] = by_node.get(k[0], Fraction(0)) + reached
+        by_node[k[0]] = by_node.get(k[0], 0) + reached
         position[k[0]] = lots[k].order
     ordered = sorted(by_node, key=lambda n: (position[n], n))
-    nodes = tuple(Node(n, _kind(n), events.get(n), _half_up(by_node[n])) for n in ordered)
-    edges: list[Edge] = []
-    for node in nodes:
-        flow = flows.get(node.key, {})
-        rounded = _apportion(list(flow.values()), _half_up(sum(flow.values(), Fraction(0))))
-        edges.extend(
-            Edge(s, node.key, t, g) for ((s, t), g) in zip(flow, rounded, strict=True) if g
-        )
-    total = sum(lots[k].amount for k in targets)
-    leaves = [k for k in share if not lots[k].sources]
-    inputs = [k for k in leaves if isinstance(events.get(k[0]), InputRecorded)]
-    target_grams = dict(zip(leaves, _apportion([share[k] for k in leaves], total), strict=True))
-    drawn = _apportion(
-        [reach[k] for k in inputs], _half_up(sum((reach[k] for k in inputs), Fraction(0)))
-    )
+    nodes = tuple(Node(n, _kind(n), events.get(n), by_node[n]) for n in ordered)
+    edges.sort(key=lambda e: (position[e.target], position[e.source], e.source, e.token_id))
+    merged: dict[tuple[str, str, int], int] = {}
+    for e in edges:
+        merged[(e.source, e.target, e.token_id)] = merged.get((e.source, e.target, e.token_id), 0)
+        merged[(e.source, e.target, e.token_id)] += e.grams
     origins = []
-    for k, ig in zip(inputs, drawn, strict=True):
-        e = events[k[0]]
-        assert isinstance(e, InputRecorded)
-        origins.append(
-            Origin(
-                e.input_id,
-                e.unit_id,
-                e.token_id,
-                e.certificate_id,
-                e.evidence_hash,
-                e.ref,
-                target_grams[k],
-                ig,
+    for k in sorted(k for k in share if not lots[k].sources):
+        event = events.get(k[0])
+        if isinstance(event, InputRecorded) and (share[k] or reach[k]):
+            origins.append(
+                Origin(
+                    event.input_id,
+                    event.unit_id,
+                    event.token_id,
+                    event.certificate_id,
+                    event.evidence_hash,
+                    event.ref,
+                    share[k],
+                    reach[k],
+                )
             )
-        )
     origins.sort(key=lambda o: o.input_id)
-    unexplained = total - sum(o.grams for o in origins)
+    total = sum(lots[k].amount for k in targets)
     return Lineage(
         target=next(n for n in nodes if n.key == key),
         nodes=nodes,
-        edges=tuple(edges),
+        edges=tuple(Edge(s, t, tid, g) for (s, t, tid), g in merged.items()),
         origins=tuple(origins),
-        unexplained=unexplained,
+        unexplained=total - sum(o.grams for o in origins),
     )
