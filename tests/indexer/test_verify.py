@@ -1,0 +1,296 @@
+"""Verifying claims and shipments from the chain record alone; each rule broken by tampering."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from eth_tester import EthereumTester
+from web3 import EthereumTesterProvider, Web3
+
+import contracts
+from indexer._chainread import ChainRecord, DeploymentMismatch, FactorInfo, read_chain, read_logs
+from indexer._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
+from indexer._verify import Verdict, verify
+from tests import factories as f
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    world: f.World
+    record: ChainRecord
+    flake: int
+    resin: int
+    glass: int
+
+
+def build_scenario(w3: Web3) -> Scenario:
+    """Flakes in (two inputs) → shipped → resin → part moved in the boundary → shipped → claimed;
+    segregated cullet shipped; a later factor and a later revocation that change nothing."""
+    w = f.bootstrap(w3)
+    c = w.cast
+    w.travel(f.at(2031, 2, 1))
+    r = w.ok("record_input", c.recycler, f.C_FLAKE, 10_000_000, f.CERT_RECYCLER, f.evidence())
+    flake = w.events(r, "InputRecorded")[0]["tokenId"]
+    w.ok("record_input", c.recycler, f.C_FLAKE, 4_000_000, f.CERT_RECYCLER, f.evidence())
+    w.ok("ship", c.recycler, f.U_RESIN, f.G_FLAKE, 6_000_000, f.evidence(), [(flake, 6_000_000)])
+    r = w.ok("convert", c.resin, f.PR_RESIN, 0, [(flake, 6_000_000)])
+    resin = w.events(r, "Converted")[0]["outputTokenId"]
+    w.ok("transfer_inventory", c.resin, f.U_RESIN2, [(resin, 400_000)])
+    w.ok("ship", c.resin, f.U_BRAND, f.G_RESIN, 5_000_000, f.evidence(), [(resin, 5_000_000)])
+    w.ok("claim", c.brand, [(resin, 1_000_000)], "Acme Bottles")
+    r = w.ok("record_input", c.recycler, f.C_GLASS, 2_000_000, f.CERT_RECYCLER, f.evidence())
+    glass = w.events(r, "InputRecorded")[0]["tokenId"]
+    w.ok("ship", c.recycler, f.U_BRAND, f.G_GLASS, 20_000_000, f.evidence(), [(glass, 2_000_000)])
+    later = f.at(2031, 3, 1)
+    w.send(w.catalog.functions.registerFactor(f.PR_RESIN, 8_500, later, f.evidence()), c.certifier)
+    w.send(w.consortium.functions.revokeCertificate(f.CERT_RECYCLER), c.certifier)
+    return Scenario(w, read_chain(w3, w.handle.deployment, max_range=7), flake, resin, glass)
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return build_scenario(Web3(EthereumTesterProvider(EthereumTester())))
+
+
+def check(verdict: Verdict, code: str, subject: str | None = None) -> list[bool]:
+    return [c.ok for c in verdict.checks if c.code == code and subject in (None, c.subject)]
+
+
+def failed(verdict: Verdict) -> set[str]:
+    return {c.code for c in verdict.failures}
+
+
+def replace_event(record: ChainRecord, match: Any, **changes: Any) -> ChainRecord:
+    events = [dataclasses.replace(e, **changes) if match(e) else e for e in record.events]
+    return dataclasses.replace(record, events=tuple(events))
+
+
+# ---- the chain as it is --------------------------------------------------------------------
+
+
+def test_a_valid_claim_holds_with_its_lineage(scenario: Scenario) -> None:
+    verdict = verify(scenario.record, "claim", 1)
+    assert verdict.ok, verdict.failures
+    lineage = verdict.lineage
+    assert lineage is not None
+    assert [(o.input_id, o.grams) for o in lineage.origins] == [(1, 714_286), (2, 285_714)]
+    kinds = [n.kind for n in lineage.nodes]
+    assert kinds == ["input", "input", "shipment", "conversion", "shipment", "claim"]
+    assert check(verdict, "conversion-factor", "conversion:1") == [True]
+    assert len(check(verdict, "certificate-not-revoked")) == 2
+    revoked = [c for c in verdict.checks if c.code == "certificate-not-revoked"]
+    assert all("revoked later" in c.detail for c in revoked)
+    assert check(verdict, "retired-once") == [True]
+
+
+def test_valid_shipments_hold_including_a_segregated_one(scenario: Scenario) -> None:
+    assert verify(scenario.record, "shipment", 2).ok
+    verdict = verify(scenario.record, "shipment", 3)
+    assert verdict.ok, verdict.failures
+    assert verdict.lineage is not None and [o.input_id for o in verdict.lineage.origins] == [3]
+    assert check(verdict, "segregation") == [True]
+    assert check(verdict, "shipment-cap", "shipment:3") == [True]
+
+
+def test_the_chain_record_is_read_in_adaptive_ranges(scenario: Scenario) -> None:
+    r = scenario.record
+    assert r.counts == (3, 3, 1, 1)
+    assert sum(isinstance(e, InputRecorded) for e in r.events) == 3
+    assert r.certificates[f.CERT_RECYCLER].revoked_at is not None
+    assert [v.version for v in r.processes[f.PR_RESIN].factors] == [0, 1]
+    assert r.units[f.U_RESIN].name == "Resin site A" and r.parties[f.P_BRAND].name == "Brand"
+
+
+def test_a_node_refusing_large_ranges_gets_smaller_ones() -> None:
+    class Eth:
+        def __init__(self) -> None:
+            self.asked: list[tuple[int, int]] = []
+
+        def get_logs(self, params: dict[str, Any]) -> list[dict[str, int]]:
+            lo, hi = params["fromBlock"], params["toBlock"]
+            self.asked.append((lo, hi))
+            if hi - lo + 1 > 5:
+                raise ValueError("query exceeds max block range 5")
+            return [{"blockNumber": b} for b in range(lo, hi + 1) if b % 3 == 0]
+
+    class W3:
+        eth = Eth()
+
+    logs = read_logs(W3(), ["0x0"], 10, 60, max_range=1_000)  # type: ignore[arg-type]
+    assert [log["blockNumber"] for log in logs] == list(range(12, 61, 3))
+    served = [(lo, hi) for lo, hi in W3.eth.asked if hi - lo + 1 <= 5]
+    assert served[0][0] == 10 and served[-1][1] == 60
+
+
+# ---- tampered records: every rule's failure -------------------------------------------------
+
+
+def test_a_claim_that_does_not_exist(scenario: Scenario) -> None:
+    verdict = verify(scenario.record, "claim", 99)
+    assert not verdict.ok and verdict.lineage is None
+    assert failed(verdict) == {"target-exists"}
+
+
+def test_a_certificate_revoked_before_the_input(scenario: Scenario) -> None:
+    r = scenario.record
+    early = EventRef(r.events[0].ref.block_number - 1, 0, "0x" + "ab" * 32, 0)
+    cert = dataclasses.replace(r.certificates[f.CERT_RECYCLER], revoked_at=early)
+    tampered = dataclasses.replace(r, certificates={**r.certificates, f.CERT_RECYCLER: cert})
+    verdict = verify(tampered, "claim", 1)
+    assert failed(verdict) == {"certificate-not-revoked"}
+    assert check(verdict, "certificate-not-revoked", "input:1") == [False]
+
+
+def test_a_certificate_that_does_not_cover_the_input(scenario: Scenario) -> None:
+    r = scenario.record
+    cert = dataclasses.replace(
+        r.certificates[f.CERT_RECYCLER], holder_party_id=f.P_OUTSIDER, valid_until=1, class_ids=()
+    )
+    tampered = dataclasses.replace(r, certificates={**r.certificates, f.CERT_RECYCLER: cert})
+    failures = failed(verify(tampered, "claim", 1))
+    assert failures == {"certificate-holder", "certificate-scope", "certificate-validity"}
+
+
+def test_evidence_presented_twice(scenario: Scenario) -> None:
+    first = next(e for e in scenario.record.events if isinstance(e, InputRecorded))
+    tampered = replace_event(
+        scenario.record,
+        lambda e: isinstance(e, InputRecorded) and e.input_id == 2,
+        evidence_hash=first.evidence_hash,
+    )
+    assert failed(verify(tampered, "claim", 1)) == {"evidence-unique"}
+
+
+def test_a_factor_superseded_before_the_conversion(scenario: Scenario) -> None:
+    r = scenario.record
+    proc = r.processes[f.PR_RESIN]
+    early = FactorInfo(1, 9_500, f.START + f.DAY, b"\x01" * 32)
+    tampered = dataclasses.replace(
+        r,
+        processes={
+            **r.processes,
+            f.PR_RESIN: dataclasses.replace(proc, factors=(proc.factors[0], early)),
+        },
+    )
+    verdict = verify(tampered, "claim", 1)
+    assert failed(verdict) == {"conversion-factor"}
+    assert "superseded by v1" in verdict.failures[0].detail
+
+
+def test_a_conversion_that_made_more_than_its_yield(scenario: Scenario) -> None:
+    tampered = replace_event(
+        scenario.record, lambda e: type(e).__name__ == "Converted", output_amount=6_000_000
+    )
+    assert failed(verify(tampered, "claim", 1)) == {"conversion-output"}
+
+
+def test_an_over_cap_shipment(scenario: Scenario) -> None:
+    tampered = replace_event(
+        scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 3, quantity=5_000_000
+    )
+    verdict = verify(tampered, "shipment", 3)
+    assert failed(verdict) == {"shipment-cap"}
+    assert "2000000 g > 5000000 g × 3500 bps" in verdict.failures[0].detail
+
+
+def test_a_shipment_over_one_hundred_percent(scenario: Scenario) -> None:
+    tampered = replace_event(
+        scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 2, quantity=4_000_000
+    )
+    assert failed(verify(tampered, "claim", 1)) == {"shipment-cap"}
+
+
+def test_a_lapsed_credit_moved(scenario: Scenario) -> None:
+    def late(e: LedgerEvent) -> bool:
+        return isinstance(e, Claimed)
+
+    ref = next(e.ref for e in scenario.record.events if late(e))
+    tampered = replace_event(
+        scenario.record, late, ref=dataclasses.replace(ref, timestamp=f.at(2031, 7, 1))
+    )
+    verdict = verify(tampered, "claim", 1)
+    assert failed(verdict) == {"window"}
+    assert "lapsed at period" in verdict.failures[0].detail
+
+
+def test_a_double_retired_claim(scenario: Scenario) -> None:
+    r = scenario.record
+    claim = next(e for e in r.events if isinstance(e, Claimed))
+    again = dataclasses.replace(claim, ref=dataclasses.replace(claim.ref, block_number=10**6))
+    verdict = verify(dataclasses.replace(r, events=(*r.events, again)), "claim", 1)
+    assert {"retired-once", "target-exists", "records-complete"} <= failed(verdict)
+
+
+def test_credits_that_never_entered(scenario: Scenario) -> None:
+    tampered = replace_event(
+        scenario.record,
+        lambda e: isinstance(e, Shipped) and e.shipment_id == 1,
+        lines=((scenario.flake, 6_500_000),),
+        quantity=7_000_000,
+    )
+    tampered = replace_event(tampered, lambda e: isinstance(e, InputRecorded), amount=1)
+    verdict = verify(tampered, "claim", 1)
+    assert "conservation" in failed(verdict)
+    assert verdict.lineage is not None and verdict.lineage.unexplained > 0
+
+
+def test_an_inventory_transfer_outside_the_boundary(scenario: Scenario) -> None:
+    r = scenario.record
+    claim = next(e for e in r.events if isinstance(e, Claimed))
+    moved = dataclasses.replace(  # a claim of what was moved to the second resin site
+        claim,
+        ref=dataclasses.replace(claim.ref, block_number=10**6),
+        claim_id=2,
+        unit_id=f.U_RESIN2,
+        lines=((scenario.resin, 400_000),),
+    )
+    record = dataclasses.replace(
+        r,
+        events=(*r.events, moved),
+        counts=(*r.counts[:3], 2),
+        claimed={**r.claimed, f.C_RESIN: r.claimed[f.C_RESIN] + 400_000},
+    )
+    assert verify(record, "claim", 2).ok
+    unit = dataclasses.replace(r.units[f.U_RESIN2], party_id=f.P_OUTSIDER)
+    tampered = dataclasses.replace(record, units={**r.units, f.U_RESIN2: unit})
+    verdict = verify(tampered, "claim", 2)
+    assert failed(verdict) == {"boundary"}
+
+
+def test_a_missing_event_is_found_by_the_counters(scenario: Scenario) -> None:
+    r = scenario.record
+    events = tuple(e for e in r.events if not (isinstance(e, Shipped) and e.shipment_id == 3))
+    assert failed(verify(dataclasses.replace(r, events=events), "claim", 1)) == {"records-complete"}
+
+
+# ---- doctored deployment records -----------------------------------------------------------
+
+
+@pytest.fixture
+def chain(scenario: Scenario) -> Iterator[Web3]:
+    tester = scenario.world.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+    snapshot = tester.take_snapshot()
+    yield scenario.world.w3
+    tester.revert_to_snapshot(snapshot)
+
+
+def test_a_record_pointing_at_another_ledger(scenario: Scenario, chain: Web3) -> None:
+    other = contracts.deploy_ledger(chain, scenario.world.cast.admin, "Impostor")
+    d = scenario.world.handle.deployment
+    doctored = dataclasses.replace(d, addresses={**d.addresses, "Ledger": other.ledger.address})
+    verdict = verify(read_chain(chain, doctored), "claim", 1)
+    assert "deployment-wiring" in failed(verdict) and not verdict.ok
+
+
+def test_a_record_with_no_code_at_an_address(scenario: Scenario, chain: Web3) -> None:
+    d = scenario.world.handle.deployment
+    nowhere = Web3.to_checksum_address("0x" + "12" * 20)
+    doctored = dataclasses.replace(d, addresses={**d.addresses, "Catalog": nowhere})
+    with pytest.raises(DeploymentMismatch, match="no code"):
+        read_chain(chain, doctored)
+    swapped = {**d.addresses, "Catalog": d.addresses["Consortium"]}
+    with pytest.raises(DeploymentMismatch):
+        read_chain(chain, dataclasses.replace(d, addresses=swapped))
