@@ -24,9 +24,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from node import AnvilNode, NodeSettings  # noqa: E402
-from tests.gateway.anvil_setup import setup  # noqa: E402
-from tests.gateway.test_reliability import Gateway, body, free_port, gateway_env  # noqa: E402
+from node import AnvilNode, NodeSettings
+from tests.gateway.anvil_setup import setup
+from tests.gateway.test_reliability import Gateway, body, free_port, gateway_env
 
 
 def pct(values: list[float], p: float) -> float:
@@ -34,7 +34,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
 
 
-async def drive(gw: Gateway, key: str, token: int, n: int, clients: int) -> tuple[dict[str, float], list[float]]:
+async def drive(
+    gw: Gateway, key: str, token: int, n: int, clients: int
+) -> tuple[dict[str, float], list[float]]:
     sent_at: dict[str, float] = {}
     accept_ms: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -48,8 +50,11 @@ async def drive(gw: Gateway, key: str, token: int, n: int, clients: int) -> tupl
             while not queue.empty():
                 i = queue.get_nowait()
                 t0 = time.time()
-                r = await c.post("/v1/shipments", json=body(i, token),
-                                 headers={**headers, "Idempotency-Key": f"b{i}"})  # fmt: skip
+                r = await c.post(
+                    "/v1/shipments",
+                    json=body(i, token),
+                    headers={**headers, "Idempotency-Key": f"b{i}"},
+                )
                 accept_ms.append((time.time() - t0) * 1000)
                 assert r.status_code == 202, r.text
                 sent_at[r.json()["id"]] = t0
@@ -62,8 +67,12 @@ def wait_final(gw: Gateway, key: str, sent_at: dict[str, float]) -> tuple[list[f
     headers = {"Authorization": f"Bearer {key}"}
     while True:
         rows, after = [], 0
-        while page := httpx.get(gw.url + "/v1/requests", params={"after": after, "limit": 1000},
-                                headers=headers, timeout=60).json():  # fmt: skip
+        while page := httpx.get(
+            gw.url + "/v1/requests",
+            params={"after": after, "limit": 1000},
+            headers=headers,
+            timeout=60,
+        ).json():
             rows += page
             after += len(page)
         final = [r for r in rows if r["status"] in ("confirmed", "rejected")]
@@ -85,58 +94,95 @@ def main() -> int:
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        ns = NodeSettings(data_dir=tmp / "node", port=free_port(), block_time=1,
-                          gas_limit=2_000_000_000)  # fmt: skip
+        ns = NodeSettings(
+            data_dir=tmp / "node", port=free_port(), block_time=1, gas_limit=2_000_000_000
+        )
         with AnvilNode(ns) as node:
             from web3 import Web3
 
             w3 = Web3(Web3.HTTPProvider(ns.rpc_url))
             world = setup(w3, tmp, plant_signers=a.signers)
-            env = gateway_env(world, node.rpc_url, tmp / "gw.db", free_port(),
-                              TRACENET_GATEWAY_TX_GAS="300000", TRACENET_GATEWAY_LOG_LEVEL="WARNING")  # fmt: skip
+            env = gateway_env(
+                world,
+                node.rpc_url,
+                tmp / "gw.db",
+                free_port(),
+                TRACENET_GATEWAY_TX_GAS="300000",
+                TRACENET_GATEWAY_LOG_LEVEL="WARNING",
+            )
             import subprocess
 
-            out = subprocess.run([sys.executable, "-m", "tracenet.cli", "gateway", "keys", "create",
-                                  "--party", "recycler", "--scope", "write"], env=env,
-                                 capture_output=True, check=True)  # fmt: skip
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tracenet.cli",
+                    "gateway",
+                    "keys",
+                    "create",
+                    "--party",
+                    "recycler",
+                    "--scope",
+                    "write",
+                ],
+                env=env,
+                capture_output=True,
+                check=True,
+            )
             key = json.loads(out.stdout)["api_key"]
             gw = Gateway(env, int(env["TRACENET_GATEWAY_PORT"]), tmp / "gateway.log")
             gw.start()
             try:
                 t0 = time.time()
-                sent_at, accept_ms = asyncio.run(drive(gw, key, world.token_id, a.writes, a.clients))
+                sent_at, accept_ms = asyncio.run(
+                    drive(gw, key, world.token_id, a.writes, a.clients)
+                )
                 t_accepted = time.time() - t0
                 confirm_ms, confirmed, last_end = wait_final(gw, key, sent_at)
                 elapsed = last_end - t0
             finally:
                 gw.stop()
             # Baseline: one write at a time, web3 transact + wait for its receipt.
-            from tests.gateway.anvil_setup import _send_all  # noqa: PLC0415
-
             import contracts
+            from tests.gateway.anvil_setup import _send_all
 
             record = json.loads(world.deployment_path.read_text())
-            ledger = w3.eth.contract(address=record["addresses"]["Ledger"],
-                                     abi=contracts.load_artifact("Ledger").abi)  # fmt: skip
+            ledger = w3.eth.contract(
+                address=record["addresses"]["Ledger"], abi=contracts.load_artifact("Ledger").abi
+            )
             feeder = w3.eth.accounts[2]
             b0 = time.time()
             for i in range(a.baseline):
-                req = (2, 1, 1000, bytes.fromhex(body(10**9 + i, 0)["document_hash"][2:]),
-                       b"PO".ljust(32, b"\0"), b"f".ljust(32, b"\0"), [world.token_id], [1])  # fmt: skip
+                req = (
+                    2,
+                    1,
+                    1000,
+                    bytes.fromhex(body(10**9 + i, 0)["document_hash"][2:]),
+                    b"PO".ljust(32, b"\0"),
+                    b"f".ljust(32, b"\0"),
+                    [world.token_id],
+                    [1],
+                )
                 _send_all(w3, [(ledger.functions.ship(req), feeder)])
             base_rate = a.baseline / (time.time() - b0)
     rate = confirmed / elapsed
     result = {
-        "writes": a.writes, "clients": a.clients, "signers": a.signers, "confirmed": confirmed,
+        "writes": a.writes,
+        "clients": a.clients,
+        "signers": a.signers,
+        "confirmed": confirmed,
         "accept_rate_per_s": round(a.writes / t_accepted, 1),
         "confirmed_ops_per_s": round(rate, 1),
-        "p50_202_ms": round(statistics.median(accept_ms), 1), "p95_202_ms": round(pct(accept_ms, 95), 1),
+        "p50_202_ms": round(statistics.median(accept_ms), 1),
+        "p95_202_ms": round(pct(accept_ms, 95), 1),
         "p99_202_ms": round(pct(accept_ms, 99), 1),
         "p50_confirmed_ms": round(statistics.median(confirm_ms), 1),
-        "p95_confirmed_ms": round(pct(confirm_ms, 95), 1), "p99_confirmed_ms": round(pct(confirm_ms, 99), 1),
-        "baseline_ops": a.baseline, "baseline_ops_per_s": round(base_rate, 2),
+        "p95_confirmed_ms": round(pct(confirm_ms, 95), 1),
+        "p99_confirmed_ms": round(pct(confirm_ms, 99), 1),
+        "baseline_ops": a.baseline,
+        "baseline_ops_per_s": round(base_rate, 2),
         "ratio_to_baseline": round(rate / base_rate, 1),
-    }  # fmt: skip
+    }
     print(json.dumps(result))
     for k, v in result.items():
         print(f"{k:<22} {v}")

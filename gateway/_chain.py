@@ -221,7 +221,7 @@ class Web3Chain:
     async def call(self, to: str, data: str, block: str | int = "latest") -> bytes:
         def go() -> bytes:
             try:
-                return bytes(self.w3.eth.call({"to": to, "data": data}, block))  # type: ignore[typeddict-item]
+                return bytes(self.w3.eth.call({"to": to, "data": data}, block))  # type: ignore[typeddict-item,arg-type]
             except Exception as exc:
                 raise contracts.as_ledger_revert(exc) from None
 
@@ -235,7 +235,7 @@ class Web3Chain:
             out: list[str | None] = []
             for raw in raws:
                 try:
-                    out.append(self.w3.eth.send_raw_transaction(raw).to_0x_hex())
+                    out.append(self.w3.eth.send_raw_transaction(HexBytes(raw)).to_0x_hex())
                 except Exception:
                     out.append(None)
             return out

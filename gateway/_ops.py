@@ -286,8 +286,15 @@ async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
         )
     ids, amounts = split(body.lines)
     request = (
-        to_unit, group, body.quantity, body.document_hash, body.order_ref, body.product, ids, amounts
-    )  # fmt: skip
+        to_unit,
+        group,
+        body.quantity,
+        body.document_hash,
+        body.order_ref,
+        body.product,
+        ids,
+        amounts,
+    )
     return Plan(unit_id, "Ledger", "ship", (request,))
 
 

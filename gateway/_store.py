@@ -115,19 +115,19 @@ class Store:
             return fn(session, *args)
 
     def find_key(self, key_hash: str) -> ApiKey | None:
-        return self.read(
+        return self.read(  # type: ignore[no-any-return]
             lambda s: s.exec(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
         )
 
     def get_request(self, request_id: str, party_id: int) -> Request | None:
-        return self.read(
+        return self.read(  # type: ignore[no-any-return]
             lambda s: s.exec(
                 select(Request).where(Request.id == request_id, Request.party_id == party_id)
             ).first()
         )
 
     def by_idempotency(self, party_id: int, key: str) -> Request | None:
-        return self.read(
+        return self.read(  # type: ignore[no-any-return]
             lambda s: s.exec(
                 select(Request).where(Request.party_id == party_id, Request.idempotency_key == key)
             ).first()
@@ -161,7 +161,9 @@ class Store:
 
     def in_flight(self) -> list[Request]:
         stmt = select(Request).where(col(Request.status).in_([Status.SIGNED, Status.SUBMITTED]))
-        return self.read(lambda s: list(s.exec(stmt.order_by(Request.signer, Request.nonce))))
+        return self.read(
+            lambda s: list(s.exec(stmt.order_by(col(Request.signer), col(Request.nonce))))
+        )
 
     def final_from_block(self, block: int) -> list[Request]:
         stmt = select(Request).where(

@@ -42,7 +42,9 @@ def setup(w3: Web3, directory: Path, *, plant_signers: int = 4) -> AnvilWorld:
     c, cat = handle.consortium.functions, handle.catalog.functions
     keys = Keystore(directory / "wallet", scrypt_n=2)
     labels = [f"plant-{i}" for i in range(plant_signers)]
-    infos = [keys.create(label=x, party="recycler", unit="plant", passphrase=PASSPHRASE) for x in labels]
+    infos = [
+        keys.create(label=x, party="recycler", unit="plant", passphrase=PASSPHRASE) for x in labels
+    ]
     now = int(w3.eth.get_block("latest")["timestamp"])
     spec = ("rPET-flake", "recycled content", 1, 1, 0, 0, 3, 4, False, 0, False, 1_000, 3_000)
     plan: list[tuple[Any, str]] = [
@@ -59,10 +61,13 @@ def setup(w3: Web3, directory: Path, *, plant_signers: int = 4) -> AnvilWorld:
         (cat.registerClass(spec), admin),
     ]
     _send_all(w3, plan)
-    cert = c.registerCertificate(P_RECYCLER, 1, "ISCC-1", now - 86_400, now + 365 * 86_400, 0,
-                                 [C_FLAKE], [U_PLANT])  # fmt: skip
+    cert = c.registerCertificate(
+        P_RECYCLER, 1, "ISCC-1", now - 86_400, now + 365 * 86_400, 0, [C_FLAKE], [U_PLANT]
+    )
     _send_all(w3, [(cert, certifier)])
-    receipt = _send_all(w3, [(handle.ledger.functions.recordInput(C_FLAKE, STOCK, 1, b"\1" * 32), feeder)])
+    receipt = _send_all(
+        w3, [(handle.ledger.functions.recordInput(C_FLAKE, STOCK, 1, b"\1" * 32), feeder)]
+    )
     (event,) = [e for e in handle.decode_events(receipt) if e.event == "InputRecorded"]
     record = json.loads(handle.deployment.to_json())
     record["registry"] = {
@@ -85,7 +90,9 @@ def _send_all(w3: Web3, plan: list[tuple[Any, str]]) -> Any:
     return receipt
 
 
-def gateway_env(world: AnvilWorld, rpc_url: str, database: Path, port: int, **extra: str) -> dict[str, str]:
+def gateway_env(
+    world: AnvilWorld, rpc_url: str, database: Path, port: int, **extra: str
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACENET_")}
     env.update(
         TRACENET_GATEWAY_RPC_URL=rpc_url,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the case table reads best one case per line)
 """Malformed and hostile writes: each gets its documented status and code, and changes nothing.
 
 After every rejected request the chain's block number, the credits involved and the store's

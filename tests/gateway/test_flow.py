@@ -47,13 +47,27 @@ def test_same_key_same_body_is_the_same_request(harness: Harness) -> None:
 
 
 def test_a_revert_on_chain_ends_rejected_with_the_decoded_error(harness: Harness) -> None:
+    # Both claims pass validation against the same (cached) balance; the chain takes only one.
+    w = harness.world
+    receipt = w.ok(
+        "record_input", w.cast.recycler, f.C_FLAKE, 1_000_000, f.CERT_RECYCLER, f.evidence()
+    )
+    (event,) = w.events(receipt, "InputRecorded")
     key = harness.key(f.P_RECYCLER)
-    body = _input()
-    ids = [harness.post("/v1/inputs", body, key).json()["id"] for _ in range(2)]
-    ends = [harness.wait(i, key) for i in ids]
+    claim = {
+        "unit": 1,
+        "lines": [{"token_id": str(event["tokenId"]), "amount": 600_000}],
+        "beneficiary": "Brand",
+        "product": "bottle",
+        "purpose": "recycled",
+    }
+    answers = [harness.post("/v1/claims", claim, key) for _ in range(2)]
+    assert [a.status_code for a in answers] == [202, 202], [a.text for a in answers]
+    ends = [harness.wait(a.json()["id"], key) for a in answers]
     assert sorted(e["status"] for e in ends) == ["confirmed", "rejected"]
     (rejected,) = [e for e in ends if e["status"] == "rejected"]
-    assert rejected["outcome"]["error"] == "InputEvidenceReused"
+    assert rejected["outcome"]["error"] == "CreditsInsufficient"
+    assert rejected["outcome"]["args"]["required"] == 600_000
 
 
 def test_nonces_are_consecutive_per_signer_and_persisted(harness: Harness) -> None:

@@ -47,8 +47,11 @@ class Gateway:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tracenet.cli", "gateway", "serve"],
-                env=self.env, stdout=out, stderr=out, start_new_session=True,
-            )  # fmt: skip
+                env=self.env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
         wait_for(self._ready, timeout=60, what="gateway ready")
 
     def _ready(self) -> bool:
@@ -71,8 +74,13 @@ class Gateway:
 
 @pytest.fixture
 def chain(tmp_path: Path) -> Iterator[tuple[AnvilNode, Web3, AnvilWorld]]:
-    settings = NodeSettings(data_dir=tmp_path / "node", port=free_port(), block_time=1,
-                            gas_limit=1_000_000_000, state_interval=1)  # fmt: skip
+    settings = NodeSettings(
+        data_dir=tmp_path / "node",
+        port=free_port(),
+        block_time=1,
+        gas_limit=1_000_000_000,
+        state_interval=1,
+    )
     node = AnvilNode(settings)
     node.start()
     try:
@@ -87,16 +95,37 @@ def chain(tmp_path: Path) -> Iterator[tuple[AnvilNode, Web3, AnvilWorld]]:
 
 
 @pytest.fixture
-def gateway(chain: tuple[AnvilNode, Web3, AnvilWorld], tmp_path: Path) -> Iterator[tuple[Gateway, str]]:
+def gateway(
+    chain: tuple[AnvilNode, Web3, AnvilWorld], tmp_path: Path
+) -> Iterator[tuple[Gateway, str]]:
     node, _, world = chain
     port = free_port()
-    env = gateway_env(world, node.rpc_url, tmp_path / "gw.db", port,
-                      TRACENET_GATEWAY_TX_GAS="400000", TRACENET_GATEWAY_RESEND_AFTER="1.0",
-                      TRACENET_GATEWAY_POLL_INTERVAL="0.1")  # fmt: skip
+    env = gateway_env(
+        world,
+        node.rpc_url,
+        tmp_path / "gw.db",
+        port,
+        TRACENET_GATEWAY_TX_GAS="400000",
+        TRACENET_GATEWAY_RESEND_AFTER="1.0",
+        TRACENET_GATEWAY_POLL_INTERVAL="0.1",
+    )
     created = subprocess.run(
-        [sys.executable, "-m", "tracenet.cli", "gateway", "keys", "create", "--party", "recycler",
-         "--scope", "write"], env=env, capture_output=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tracenet.cli",
+            "gateway",
+            "keys",
+            "create",
+            "--party",
+            "recycler",
+            "--scope",
+            "write",
+        ],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     key = json.loads(created.stdout)["api_key"]
     gw = Gateway(env, port, tmp_path / "gateway.log")
     gw.start()
@@ -111,15 +140,28 @@ def doc(i: int) -> str:
 
 
 def body(i: int, token: int) -> dict[str, Any]:
-    return {"unit": "plant", "to_unit": "brand-dc", "product_group": "pet-flakes",
-            "quantity": 1000, "document_hash": doc(i), "order_ref": f"PO-{i}", "product": "flakes",
-            "lines": [{"token_id": str(token), "amount": 1}]}  # fmt: skip
+    return {
+        "unit": "plant",
+        "to_unit": "brand-dc",
+        "product_group": "pet-flakes",
+        "quantity": 1000,
+        "document_hash": doc(i),
+        "order_ref": f"PO-{i}",
+        "product": "flakes",
+        "lines": [{"token_id": str(token), "amount": 1}],
+    }
 
 
 async def write_all(
-    gw: Gateway, key: str, token: int, indices: list[int], answered: dict[int, str],
-    *, retry: bool, concurrency: int = 64,
-) -> None:  # fmt: skip
+    gw: Gateway,
+    key: str,
+    token: int,
+    indices: list[int],
+    answered: dict[int, str],
+    *,
+    retry: bool,
+    concurrency: int = 64,
+) -> None:
     """POST each write; record the id of every 202/200. With ``retry``, until answered."""
     limit = asyncio.Semaphore(concurrency)
     headers = {"Authorization": f"Bearer {key}"}
@@ -129,8 +171,11 @@ async def write_all(
             async with limit:
                 for _ in range(600 if retry else 1):
                     try:
-                        r = await client.post("/v1/shipments", json=body(i, token),
-                                              headers={**headers, "Idempotency-Key": f"k{i}"})  # fmt: skip
+                        r = await client.post(
+                            "/v1/shipments",
+                            json=body(i, token),
+                            headers={**headers, "Idempotency-Key": f"k{i}"},
+                        )
                     except httpx.HTTPError:
                         r = None
                     if r is not None and r.status_code in (200, 202):
@@ -149,8 +194,12 @@ def finals(gw: Gateway, key: str) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     after = 0
     while True:
-        page = httpx.get(gw.url + "/v1/requests", params={"after": after, "limit": 1000},
-                         headers={"Authorization": f"Bearer {key}"}, timeout=30).json()  # fmt: skip
+        page = httpx.get(
+            gw.url + "/v1/requests",
+            params={"after": after, "limit": 1000},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        ).json()
         if not page:
             return rows
         for row in page:
@@ -158,16 +207,22 @@ def finals(gw: Gateway, key: str) -> dict[str, dict[str, Any]]:
         after = max(after, *(r["seq"] for r in page)) if "seq" in page[0] else after + len(page)
 
 
-def check_exactly_once(w3: Web3, world: AnvilWorld, gw: Gateway, key: str, answered: dict[int, str]) -> None:
+def check_exactly_once(
+    w3: Web3, world: AnvilWorld, gw: Gateway, key: str, answered: dict[int, str]
+) -> None:
     def all_final() -> dict[str, dict[str, Any]] | None:
         rows = finals(gw, key)
-        done = all(rows.get(r, {}).get("status") in ("confirmed", "rejected") for r in answered.values())
+        done = all(
+            rows.get(r, {}).get("status") in ("confirmed", "rejected") for r in answered.values()
+        )
         return rows if done else None
 
     rows = wait_for(all_final, timeout=180, what="every accepted request to end")
     record = json.loads(world.deployment_path.read_text())
-    ledger = w3.eth.contract(address=record["addresses"]["Ledger"],
-                             abi=__import__("contracts").load_artifact("Ledger").abi)  # fmt: skip
+    ledger = w3.eth.contract(
+        address=record["addresses"]["Ledger"],
+        abi=__import__("contracts").load_artifact("Ledger").abi,
+    )
     logs = ledger.events.Shipped().get_logs(from_block=record["blockNumber"])
     shipped = Counter("0x" + bytes(e["args"]["documentHash"]).hex() for e in logs)
     assert max(shipped.values(), default=0) <= 1, "a shipment was mined twice"
@@ -189,7 +244,9 @@ def test_sigkill_of_the_gateway_mid_burst_loses_nothing(
     indices = list(range(1000))
 
     async def burst_then_kill() -> None:
-        task = asyncio.create_task(write_all(gw, key, world.token_id, indices, answered, retry=False))
+        task = asyncio.create_task(
+            write_all(gw, key, world.token_id, indices, answered, retry=False)
+        )
         while len(answered) < 300 and not task.done():
             await asyncio.sleep(0.01)
         gw.kill()
@@ -215,7 +272,9 @@ def test_chain_restart_mid_burst_loses_nothing(
     indices = list(range(400))
 
     async def burst_with_restart() -> None:
-        task = asyncio.create_task(write_all(gw, key, world.token_id, indices, answered, retry=True))
+        task = asyncio.create_task(
+            write_all(gw, key, world.token_id, indices, answered, retry=True)
+        )
         while len(answered) < 150:
             await asyncio.sleep(0.01)
         await asyncio.to_thread(node.stop if how == "stop" else node.kill)
