@@ -17,6 +17,7 @@ _COMPONENTS = (
     "node._cli",
     "wallet._cli",
     "indexer._cli",
+    "indexer._verify_cli",
     "gateway._cli",
     "tracenet._demo",
 )
