@@ -43,7 +43,10 @@ def _name(table: tuple[str, ...], index: int) -> str:
     return table[index] if 0 <= index < len(table) else f"unknown ({index})"
 
 
-def _party(record: ChainRecord, unit: UnitInfo | None, at: int) -> dict[str, Any]:
+def _party(
+    record: ChainRecord, unit: UnitInfo | None, at: int, schemes: set[int]
+) -> dict[str, Any]:
+    """Who, where, and the certificates of the shipment's schemes valid at dispatch."""
     if unit is None:
         return {"name": None, "unit": None, "address": None, "certificates": []}
     party = record.parties.get(unit.party_id)
@@ -51,6 +54,7 @@ def _party(record: ChainRecord, unit: UnitInfo | None, at: int) -> dict[str, Any
         c.number
         for c in sorted(record.certificates.values(), key=lambda c: c.certificate_id)
         if c.holder_party_id == unit.party_id
+        and c.scheme_id in schemes
         and unit.unit_id in c.unit_ids
         and c.valid_from <= at < c.valid_until
         and (c.revoked_at is None or c.revoked_at.timestamp > at)
@@ -127,6 +131,7 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         )
     # Emission factor of the delivered product: credits at the sustainable factor, the rest at
     # the conventional one, weighted by grams (gCO2e per kg, rounded half up).
+    schemes = {record.classes[c].scheme_id for c in classes}
     first = record.classes.get(next(iter(classes), 0))
     emission = None
     if first is not None and s.quantity:
@@ -136,8 +141,8 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     return {
         "declaration": f"SD-{record.chain_id}-{shipment_id}",
         "shipment_id": shipment_id,
-        "supplier": _party(record, record.units.get(s.from_unit_id), t),
-        "recipient": _party(record, record.units.get(s.to_unit_id), t),
+        "supplier": _party(record, record.units.get(s.from_unit_id), t, schemes),
+        "recipient": _party(record, record.units.get(s.to_unit_id), t, schemes),
         "dispatch_date": _iso(t),
         "dispatch_address": getattr(record.units.get(s.from_unit_id), "location", None),
         "order_reference": _text(s.order_ref),
