@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +17,9 @@ import contracts
 from indexer._chainread import ChainRecord, DeploymentMismatch, FactorInfo, read_chain, read_logs
 from indexer._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
 from indexer._verify import Verdict, verify
+from node import AnvilNode, NodeSettings
 from tests import factories as f
+from tracenet.cli import main
 
 
 @dataclasses.dataclass(frozen=True)
@@ -294,3 +299,71 @@ def test_a_record_with_no_code_at_an_address(scenario: Scenario, chain: Web3) ->
     swapped = {**d.addresses, "Catalog": d.addresses["Consortium"]}
     with pytest.raises(DeploymentMismatch):
         read_chain(chain, dataclasses.replace(d, addresses=swapped))
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_endpoint_is_exit_code_two(
+    scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deployment.json"
+    scenario.world.handle.deployment.save(path)
+    url = f"http://127.0.0.1:{_free_port()}"
+    assert main(["verify", "claim", "1", "--rpc-url", url, "--deployment", str(path)]) == 2
+    assert "cannot read the chain" in capsys.readouterr().err
+    missing = str(tmp_path / "missing.json")
+    assert main(["verify", "claim", "1", "--rpc-url", url, "--deployment", missing]) == 2
+    assert main(["declaration", "shipment", "1", "--rpc-url", url, "--deployment", missing]) == 2
+
+
+@pytest.mark.integration
+def test_tracenet_verify_end_to_end_on_anvil(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo story on a real anvil, then buyers verify with nothing but RPC and the record."""
+    workdir = tmp_path / "demo"
+    node = AnvilNode(NodeSettings(data_dir=workdir / "node"))
+    try:
+        assert main(["demo", "--dir", str(workdir), "--keep"]) == 0
+        capsys.readouterr()
+        record = str(workdir / "deployment.json")
+        common = ["--rpc-url", node.rpc_url, "--deployment", record, "--max-block-range", "4"]
+
+        assert main(["verify", "claim", "1", *common]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("claim 1: HOLDS") and "← input:1" in out
+        assert "✓ conversion-factor (R5)" in out
+
+        assert main(["verify", "shipment", "3", "--json", *common]) == 0
+        verdict = json.loads(capsys.readouterr().out)
+        assert verdict["holds"] and verdict["failed"] == 0
+        assert {c["code"] for c in verdict["checks"]} >= {"shipment-cap", "segregation"}
+
+        assert main(["verify", "claim", "2", *common]) == 1
+        assert "claim 2: FAILS" in capsys.readouterr().out
+
+        assert main(["declaration", "shipment", "2", "--json", *common]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["quantity_g"] == 8_000_000 and doc["sustainable_share_bps"] == 5_000
+        assert doc["conversion_factors_upstream"][0]["yield_bps"] == 9_000
+        assert main(["declaration", "shipment", "2", *common]) == 0
+        assert "# Sustainability Declaration" in capsys.readouterr().out
+
+        d = contracts.Deployment.load(Path(record))
+        doctored = tmp_path / "doctored.json"
+        swapped = {**d.addresses, "Ledger": d.addresses["Catalog"]}
+        dataclasses.replace(d, addresses=swapped).save(doctored)
+        bad = ["--rpc-url", node.rpc_url, "--deployment", str(doctored)]
+        assert main(["verify", "claim", "1", *bad]) == 1
+        assert "does not fit the chain" in capsys.readouterr().err
+    finally:
+        if node.pid is not None:
+            node.stop()
+    assert main(["verify", "claim", "1", *common]) == 2  # the node is down
