@@ -181,7 +181,8 @@ def read_logs(
 def read_chain(
     w3: Web3, deployment: contracts.Deployment, *, max_range: int = DEFAULT_MAX_RANGE
 ) -> ChainRecord:
-    """Read every event of the deployment and the views the verifier needs."""
+    """Every event of the deployment up to the head, and the views the verifier needs, read
+    at that same head block so that counters and events agree on a live chain."""
     try:
         handle = contracts.attach(w3, deployment)
     except contracts.errors.DeploymentError as exc:
@@ -303,18 +304,18 @@ def _views(
     certificates = {}
     for a in of("CertificateRegistered"):
         cid = a["certificateId"]
-        view = con.certificate(cid).call()
+        view = con.certificate(cid).call(block_identifier=head)
         certificates[cid] = CertificateInfo(
             cid, a["holderPartyId"], a["schemeId"], a["certifierPartyId"], a["number"],
             a["validFrom"], a["validUntil"], a["auditedVolume"], tuple(a["classIds"]),
             tuple(a["unitIds"]), bool(view[5]), revoked_at.get(cid),
         )  # fmt: skip
-    supply = led.supplyOfBatch(sorted(classes)).call() if classes else []
+    supply = led.supplyOfBatch(sorted(classes)).call(block_identifier=head) if classes else []
     wiring = {
-        "Consortium.ledger": con.ledger().call(),
-        "Ledger.consortium": led.consortium().call(),
-        "Ledger.catalog": led.catalog().call(),
-        "Catalog.consortium": cat.consortium().call(),
+        "Consortium.ledger": con.ledger().call(block_identifier=head),
+        "Ledger.consortium": led.consortium().call(block_identifier=head),
+        "Ledger.catalog": led.catalog().call(block_identifier=head),
+        "Catalog.consortium": cat.consortium().call(block_identifier=head),
     }
     return ChainRecord(
         chain_id=handle.deployment.chain_id,
@@ -328,7 +329,7 @@ def _views(
         classes=classes,
         processes=processes,
         certificates=certificates,
-        counts=tuple(led.counts().call()),
+        counts=tuple(led.counts().call(block_identifier=head)),
         claimed={c: int(s[3]) for c, s in zip(sorted(classes), supply, strict=True)},
         wiring={k: Web3.to_checksum_address(v) for k, v in wiring.items()},
     )
