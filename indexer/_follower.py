@@ -90,7 +90,7 @@ class Follower:
                 table(Cursor).insert(),
                 {"id": 1, "chain_id": d.chain_id, "ledger": ledger, "start_block": start,
                  "block_number": before.number, "block_hash": before.hash,
-                 "addresses": dict(d.addresses)},
+                 "addresses": dict(sorted(d.addresses.items()))},
             )  # fmt: skip
             conn.execute(
                 table(Block).insert(),
