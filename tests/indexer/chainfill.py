@@ -114,8 +114,9 @@ class Filler:
         f = self.handle.ledger.functions
         if self._cached.get("a") != a:
             flake, resin = self.token(C_FLAKE), self.token(C_RESIN)
-            hops = [(G_FLAKE, flake, a), (G_FLAKE, flake, a * 9 // 10), (G_FLAKE, flake, a * 8 // 10),
-                    (G_RESIN, resin, a * 6 // 10), (G_RESIN, resin, a // 2), (G_RESIN, resin, a * 4 // 10)]  # fmt: skip
+            tenths = [(G_FLAKE, flake, 10), (G_FLAKE, flake, 9), (G_FLAKE, flake, 8),
+                      (G_RESIN, resin, 6), (G_RESIN, resin, 5), (G_RESIN, resin, 4)]  # fmt: skip
+            hops = [(g, t, a * n // 10) for g, t, n in tenths]
             s = self.signers
             fixed = []
             for k, (group, token, n) in enumerate(hops):  # U(k+1) ships to U(k+2)

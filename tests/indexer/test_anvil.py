@@ -124,7 +124,7 @@ def test_sigkill_during_catch_up_changes_nothing(
         try:
             target = before + rng.randint(8, 24)
             wait_until(
-                lambda t=target: checkpoint(engine) >= min(t, head) or proc.poll() is not None,
+                lambda t=target, p=proc: checkpoint(engine) >= min(t, head) or p.poll() is not None,
                 what="the indexer to make progress",
             )
             assert proc.poll() is None, log.read_text()[-2000:]
