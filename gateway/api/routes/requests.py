@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from gateway._models import FINAL, Request, RequestPublic
-from gateway._service import Gateway, get_request
+from gateway._models import Request, RequestPublic
+from gateway._service import get_request
+from gateway._streams import party_events, request_events
 from gateway.api.deps import CallerDep, GatewayDep
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
-_ORDER = ("queued", "signed", "submitted", "confirmed", "rejected")
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+_SSE_DOC = (
+    "Server-sent events (`text/event-stream`). Each event is `event: <status>`, "
+    "`id: <seq>-<step>` and `data:` the request as JSON (as `GET /v1/requests/{id}` shows it, "
+    "plus its `seq`) with `status` set to that step. Steps come in order: queued → signed → "
+    "submitted → confirmed, or … → rejected (a write refused before signing: queued → "
+    "rejected); a step passed between two polls is still told."
+)
+_SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the event stream",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+}
 
 
 def public(row: Request) -> RequestPublic:
@@ -39,6 +51,30 @@ async def list_requests(
     return [public(r) for r in rows]
 
 
+@router.get(
+    "/events",
+    summary="Progress of every request of the caller's party, as server-sent events",
+    description=_SSE_DOC + " The stream does not end; a `: keep-alive` comment line comes "
+    "after 15 s of silence. It starts with the requests still open (from their current step) "
+    "and follows every new one; `after=<seq>` replays every request after that seq instead "
+    "(reconnect with the last seq you saw). A request re-opened after a chain rollback is not "
+    "told again once it was told final: read it back by id.",
+    response_class=StreamingResponse,
+    responses=_SSE_RESPONSES,
+)
+async def party_request_events(
+    gw: GatewayDep,
+    who: CallerDep,
+    after: Annotated[
+        int | None, Query(ge=0, description="replay requests after this seq cursor")
+    ] = None,
+) -> StreamingResponse:
+    stream = await party_events(
+        store=gw.store, party_id=who.party_id, after=after, poll=gw.settings.poll_interval
+    )
+    return StreamingResponse(stream, media_type="text/event-stream", headers=_SSE_HEADERS)
+
+
 @router.get("/{request_id}", response_model=RequestPublic, summary="One request and its outcome")
 async def read_request(request_id: str, gw: GatewayDep, who: CallerDep) -> RequestPublic:
     row = await asyncio.to_thread(lambda: get_request(gw=gw, who=who, request_id=request_id))
@@ -47,32 +83,14 @@ async def read_request(request_id: str, gw: GatewayDep, who: CallerDep) -> Reque
 
 @router.get(
     "/{request_id}/events",
-    summary="Progress as server-sent events (queued → signed → submitted → confirmed/rejected)",
+    summary="Progress of one request as server-sent events, ending at its final state",
+    description=_SSE_DOC + " The stream ends after `confirmed` or `rejected`.",
     response_class=StreamingResponse,
+    responses=_SSE_RESPONSES,
 )
-async def request_events(request_id: str, gw: GatewayDep, who: CallerDep) -> StreamingResponse:
+async def one_request_events(request_id: str, gw: GatewayDep, who: CallerDep) -> StreamingResponse:
     first = await asyncio.to_thread(lambda: get_request(gw=gw, who=who, request_id=request_id))
-    return StreamingResponse(_stream(gw, first, who.party_id), media_type="text/event-stream")
-
-
-async def _stream(gw: Gateway, row: Request, party_id: int) -> AsyncIterator[str]:
-    sent = -1
-    while True:
-        reached = _ORDER.index(row.status)
-        # A request re-opened after a chain rollback goes back to "submitted": say so.
-        if reached < sent:
-            sent = reached - 1
-        for step in range(sent + 1, reached + 1):
-            if step == 3 and row.status == "rejected":
-                continue
-            data = public(row).model_dump(mode="json")
-            data["status"] = _ORDER[step]
-            yield f"event: {_ORDER[step]}\ndata: {json.dumps(data)}\n\n"
-        sent = reached
-        if row.status in FINAL:
-            return
-        await asyncio.sleep(gw.settings.poll_interval)
-        fresh = await asyncio.to_thread(gw.store.get_request, row.id, party_id)
-        if fresh is None:
-            return
-        row = fresh
+    stream = request_events(
+        store=gw.store, first=first, party_id=who.party_id, poll=gw.settings.poll_interval
+    )
+    return StreamingResponse(stream, media_type="text/event-stream", headers=_SSE_HEADERS)
