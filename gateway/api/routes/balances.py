@@ -1,58 +1,116 @@
-"""The party's balances, read from the ledger's views (``balanceOfUnit``), never from a cache."""
+"""A unit's balances, read from the ledger's views (``balanceOfUnitBatch``), never from a cache."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from gateway._views import LedgerViews
+from gateway._balances import UnitHoldings, unit_balances
 from gateway.api.deps import CallerDep, GatewayDep
-from gateway.errors import AuthError
+from gateway.api.routes._common import ErrorBody
 
 router = APIRouter(prefix="/v1/balances", tags=["balances"])
+Uint32 = Annotated[int, Field(ge=0, lt=2**32)]
+
+_NOTE_SEGREGATED = (
+    "credits of segregated classes {classes} are not enumerable on-chain (their batch is the "
+    "input id): ask for them by token_id (from the InputRecorded event or the indexer)"
+)
+_NOTE_WINDOW = (
+    "only vintages inside their allocation window are listed; credits past it that were not "
+    "lapsed yet: ask by class and vintage"
+)
 
 
 class Balance(BaseModel):
-    unit: int
-    token_id: str
+    token_id: str  # decimal (a uint256)
     credit_class: int
     vintage: int
     batch: int
     amount: str  # grams, decimal string (may exceed 2**53)
 
 
+class Window(BaseModel):
+    credit_class: int
+    first_vintage: int
+    current_vintage: int
+
+
+class UnitBalances(BaseModel):
+    """Balances of one unit at ``block_number``; ``notes`` say what an enumeration missed."""
+
+    unit: int
+    block_number: int
+    enumerated: bool
+    balances: list[Balance]
+    windows: list[Window]
+    not_enumerable_classes: list[int]
+    notes: list[str]
+
+
 @router.get(
-    "/{unit}", response_model=list[Balance], summary="Credits held by one of the party's units"
+    "/{unit}",
+    response_model=UnitBalances,
+    summary="Credits held by one of the party's units",
+    description="With `token_id` or `class` + `vintage`: exactly those balances (zeros "
+    "included). Without: every class of the Catalog (or the `class`es given) at every vintage "
+    "still inside its allocation window, batch 0, non-zero balances only (`include_zero` to "
+    "list all). Segregated classes are NOT enumerable on-chain (the batch is the input id): "
+    "ask for them by `token_id`. Credits past their window not lapsed yet: ask by `class` + "
+    "`vintage`. One `balanceOfUnitBatch` call at `block_number`. An auditor party may read "
+    "any unit; every other party only its own (403 TN-GW-4032).",
+    responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
-async def unit_balances(
+async def read_unit_balances(
     unit: str,
     gw: GatewayDep,
     who: CallerDep,
     token_id: Annotated[list[str], Query(description="token ids (decimal)")] = [],  # noqa: B006
     credit_class: Annotated[list[str], Query(alias="class")] = [],  # noqa: B006
-    vintage: Annotated[list[int], Query(ge=0, lt=2**32)] = [],  # noqa: B006
+    vintage: Annotated[list[Uint32], Query()] = [],  # noqa: B006
     batch: Annotated[int, Query(ge=0, lt=2**32)] = 0,
-) -> list[Balance]:
-    """Balances of the given token ids, or of every class × vintage (batch 0) asked for."""
-    unit_id = gw.registry.resolve("units", unit, "unit")
-    view = await gw.views.unit(unit_id)
-    if view.party_id != who.party_id:
-        raise AuthError(f"unit {unit_id} is another party's", error="ForeignUnit", field="unit")
-    ids = [int(t) for t in token_id if t.isdigit()]
-    for c in credit_class:
-        class_id = gw.registry.resolve("classes", c, "class")
-        ids += [(class_id << 64) | (v << 32) | batch for v in vintage]
-    return [await _balance(gw.views, unit_id, tid) for tid in dict.fromkeys(ids)]
-
-
-async def _balance(views: LedgerViews, unit_id: int, tid: int) -> Balance:
-    data = views.ledger.encode("balanceOfUnit", unit_id, tid)
-    (amount,) = views.ledger.decode(
-        "balanceOfUnit", await views.chain.call(views.ledger.address, data)
+    include_zero: bool = False,
+) -> UnitBalances:
+    found = await unit_balances(
+        views=gw.views,
+        registry=gw.registry,
+        who=who,
+        unit=unit,
+        token_ids=token_id,
+        classes=credit_class,
+        vintages=vintage,
+        batch=batch,
+        include_zero=include_zero,
     )
-    return Balance(
-        unit=unit_id, token_id=str(tid), credit_class=tid >> 64,
-        vintage=(tid >> 32) & 0xFFFFFFFF, batch=tid & 0xFFFFFFFF, amount=str(amount),
-    )  # fmt: skip
+    return _public(found)
+
+
+def _public(found: UnitHoldings) -> UnitBalances:
+    notes = []
+    if found.segregated:
+        notes.append(_NOTE_SEGREGATED.format(classes=found.segregated))
+    if found.enumerated:
+        notes.append(_NOTE_WINDOW)
+    return UnitBalances(
+        unit=found.unit,
+        block_number=found.block_number,
+        enumerated=found.enumerated,
+        balances=[
+            Balance(
+                token_id=str(h.token_id),
+                credit_class=h.credit_class,
+                vintage=h.vintage,
+                batch=h.batch,
+                amount=str(h.amount),
+            )
+            for h in found.holdings
+        ],
+        windows=[
+            Window(credit_class=c, first_vintage=a, current_vintage=b)
+            for c, (a, b) in found.windows.items()
+        ],
+        not_enumerable_classes=found.segregated,
+        notes=notes,
+    )
