@@ -1,15 +1,111 @@
-"""``tracenet indexer serve|keys|verify-report``: the read API's commands."""
+"""``tracenet indexer serve|keys|audit|verify-report``: the read API's commands."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
+
+from indexer._keys import create_key
+from indexer._reports_class import audit_csv, supply_audit
+from indexer._settings import IndexerSettings
+from indexer._signing import sign_report, verify_report
+from indexer._store import create_schema, make_engine
+from indexer.errors import IndexerError
 
 __all__ = ["register_api"]
 
+Common = Callable[[argparse.ArgumentParser], None]
+
 
 def register_api(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: Callable[[argparse.ArgumentParser], None],
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: Common
 ) -> None:
-    """Adds the API commands (filled in as the API lands)."""
+    serve = commands.add_parser("serve", help="serve the read API (/v1, OpenAPI at /docs)")
+    common(serve)
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8600)")
+    serve.set_defaults(handler=_serve)
+
+    keys = commands.add_parser("keys", help="read keys of the API")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    create = key_commands.add_parser("create", help="create a read key for a party (printed once)")
+    common(create)
+    create.add_argument("--party", type=int, required=True, help="party id")
+    create.add_argument("--label", default="", help="what the key is for")
+    create.set_defaults(handler=_create_key)
+
+    audit = commands.add_parser("audit", help="R13 supply audit of a class and period")
+    common(audit)
+    audit.add_argument("--class", dest="class_id", type=int, required=True)
+    audit.add_argument("--period", type=int, required=True)
+    audit.add_argument("--csv", action="store_true", help="CSV instead of JSON")
+    audit.add_argument("--sign", metavar="LABEL", help="sign with this keystore key (EIP-191)")
+    audit.add_argument("--passphrase-file", type=Path, help="passphrase of the signing key")
+    audit.set_defaults(handler=_audit)
+
+    verify = commands.add_parser("verify-report", help="verify a signed report's signature")
+    verify.add_argument("file", type=Path)
+    verify.set_defaults(handler=_verify)
+
+
+def _settings(args: argparse.Namespace) -> IndexerSettings:
+    from indexer._cli import settings_from
+
+    return settings_from(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from indexer._api import create_app
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    uvicorn.run(
+        create_app(engine), host=args.host or settings.api_host, port=args.port or settings.api_port
+    )
+    return 0
+
+
+def _create_key(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings(args).database_url)
+    create_schema(engine)
+    try:
+        with engine.begin() as conn:
+            secret = create_key(conn, args.party, args.label)
+    except IndexerError as exc:
+        print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
+        return 2
+    print(secret)
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings(args).database_url)
+    with engine.connect() as conn:
+        report = supply_audit(conn, class_id=args.class_id, period=args.period)
+    if args.csv:
+        sys.stdout.write(audit_csv(report))
+        return 0 if report["reconciles"] else 1
+    document: dict[str, object] = report
+    if args.sign:
+        from wallet import DEFAULT_PASSPHRASE_ENV, Keystore, read_passphrase
+
+        passphrase = read_passphrase(env_var=DEFAULT_PASSPHRASE_ENV, file=args.passphrase_file)
+        document = sign_report(report, Keystore.from_settings().unlock(args.sign, passphrase))
+    print(json.dumps(document, indent=2, sort_keys=True))
+    return 0 if report["reconciles"] else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        signer = verify_report(json.loads(args.file.read_text(encoding="utf-8")))
+    except (IndexerError, ValueError) as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    print(f"valid: signed by {signer}")
+    return 0

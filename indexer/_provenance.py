@@ -1,0 +1,268 @@
+"""Provenance of a shipment or a claim, from the mirror, through the shared lineage function.
+
+The mirror's archived Ledger events are converted to ``indexer._lineage``'s event types and fed,
+in chain order, to one ``LineageBook`` kept per mirror state (new events are appended; a rollback
+below what it has seen rebuilds it), so ``tracenet verify`` and the indexer allocate identically.
+"""
+
+from __future__ import annotations
+
+import threading
+from html import escape
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from indexer import _lineage as lin
+from indexer._registry import table
+from indexer._tables import Certificate, Factor, Process
+from indexer._tables_ops import EventRow
+from indexer.errors import NotFoundError
+
+__all__ = ["ALLOCATION_METHOD", "ProvenanceCache", "lineage_svg"]
+
+ALLOCATION_METHOD = (
+    "proportional (pro-rata) mass-balance allocation: every outflow of a unit's credits of one "
+    "token takes the pool's current composition pro rata, largest remainder rounding; "
+    "conversions pass shares back scaled by their yield (indexer._lineage)"
+)
+_LEDGER = ("InputRecorded", "Shipped", "InventoryTransferred", "CertificatesTransferred",
+           "Converted", "Claimed", "Lapsed", "PeriodClosed")  # fmt: skip
+
+
+def _b(value: str) -> bytes:
+    return bytes.fromhex(value[2:])
+
+
+def _lines(ids: list[int], amounts: list[int]) -> tuple[tuple[int, int], ...]:
+    return tuple(zip(ids, amounts, strict=True))
+
+
+def to_lineage_event(row: Any) -> lin.LedgerEvent:
+    a = row.args
+    ref = lin.EventRef(row.block_number, row.log_index, row.tx_hash, row.timestamp)
+    name = row.name
+    if name == "InputRecorded":
+        return lin.InputRecorded(
+            ref,
+            a["inputId"],
+            a["unitId"],
+            a["tokenId"],
+            a["certificateId"],
+            a["amount"],
+            _b(a["evidenceHash"]),
+        )
+    if name == "Shipped":
+        return lin.Shipped(ref, a["shipmentId"], a["fromUnitId"], a["toUnitId"], a["productGroupId"], a["quantity"],
+                           _b(a["documentHash"]), _b(a["orderRef"]), _b(a["product"]), _lines(a["tokenIds"], a["amounts"]))  # fmt: skip
+    if name == "InventoryTransferred":
+        return lin.InventoryTransferred(
+            ref, a["fromUnitId"], a["toUnitId"], _lines(a["tokenIds"], a["amounts"])
+        )
+    if name == "CertificatesTransferred":
+        return lin.CertificatesTransferred(
+            ref,
+            a["fromUnitId"],
+            a["toUnitId"],
+            _b(a["tradeRef"]),
+            _lines(a["tokenIds"], a["amounts"]),
+        )
+    if name == "Converted":
+        return lin.Converted(ref, a["conversionId"], a["unitId"], a["processId"], a["factorVersion"], a["yieldBps"],
+                             _lines(a["inputTokenIds"], a["inputAmounts"]), a["outputTokenId"], a["outputAmount"])  # fmt: skip
+    if name == "Claimed":
+        return lin.Claimed(
+            ref,
+            a["claimId"],
+            a["unitId"],
+            a["beneficiary"],
+            _b(a["product"]),
+            _b(a["purpose"]),
+            _lines(a["tokenIds"], a["amounts"]),
+        )
+    if name == "Lapsed":
+        return lin.Lapsed(ref, a["unitId"], a["tokenId"], a["amount"], a["reason"], a["period"])
+    return lin.PeriodClosed(
+        ref, a["unitId"], a["classId"], a["period"], a["bookStock"], a["physicalStock"], a["lapsed"]
+    )
+
+
+class ProvenanceCache:
+    """One LineageBook per mirror, advanced with the mirror's new events."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._book = lin.LineageBook()
+        self._last: tuple[int, int] = (-1, -1)
+        self._last_hash = ""
+
+    def _refresh(self, conn: Connection) -> None:
+        ev = table(EventRow)
+        if self._last[0] >= 0:
+            known = conn.execute(
+                select(ev.c.block_hash).where(
+                    ev.c.block_number == self._last[0], ev.c.log_index == self._last[1]
+                )
+            ).scalar()
+            if known != self._last_hash:  # rolled back under us: start again
+                self._book, self._last, self._last_hash = lin.LineageBook(), (-1, -1), ""
+        query = (select(ev).where(ev.c.contract == "Ledger", ev.c.name.in_(_LEDGER))
+                 .where((ev.c.block_number > self._last[0]) | ((ev.c.block_number == self._last[0]) & (ev.c.log_index > self._last[1])))
+                 .order_by(ev.c.block_number, ev.c.log_index))  # fmt: skip
+        for row in conn.execute(query):
+            self._book.apply(to_lineage_event(row))
+            self._last, self._last_hash = (row.block_number, row.log_index), row.block_hash
+
+    def lineage(self, conn: Connection, kind: str, ident: int) -> lin.Lineage:
+        with self._lock:
+            self._refresh(conn)
+            try:
+                return self._book.shipment(ident) if kind == "shipment" else self._book.claim(ident)
+            except LookupError as exc:
+                raise NotFoundError(f"no {kind} {ident}", field=f"{kind}_id") from exc
+
+    def provenance(self, conn: Connection, kind: str, ident: int) -> dict[str, Any]:
+        lineage = self.lineage(conn, kind, ident)
+        certs = {r.id: r for r in conn.execute(select(table(Certificate)))}
+        procs = {r.id: r for r in conn.execute(select(table(Process)))}
+        factors = {(r.process_id, r.version): r for r in conn.execute(select(table(Factor)))}
+        nodes = [_node(n, certs, procs, factors) for n in lineage.nodes]
+        return {
+            "target": {"kind": kind, "id": ident, "grams": lineage.target.grams},
+            "allocationMethod": ALLOCATION_METHOD,
+            "depth": depth(lineage),
+            "nodes": nodes,
+            "edges": [
+                {
+                    "source": e.source,
+                    "target": e.target,
+                    "tokenId": str(e.token_id),
+                    "grams": e.grams,
+                }
+                for e in lineage.edges
+            ],
+            "origins": [
+                {
+                    "inputId": o.input_id,
+                    "unitId": o.unit_id,
+                    "tokenId": str(o.token_id),
+                    "certificateId": o.certificate_id,
+                    "certificateNumber": getattr(certs.get(o.certificate_id), "number", None),
+                    "evidenceHash": "0x" + o.evidence_hash.hex(),
+                    "grams": o.grams,
+                    "inputGrams": o.input_grams,
+                    "blockNumber": o.ref.block_number,
+                    "txHash": o.ref.tx_hash,
+                }
+                for o in lineage.origins
+            ],  # fmt: skip
+            "unexplained": lineage.unexplained,
+        }
+
+
+def depth(lineage: lin.Lineage) -> int:
+    """Edges on the longest path from an origin to the target."""
+    parents: dict[str, list[str]] = {}
+    for e in lineage.edges:
+        parents.setdefault(e.target, []).append(e.source)
+    memo: dict[str, int] = {}
+
+    def walk(key: str) -> int:
+        if key not in memo:
+            memo[key] = 1 + max((walk(p) for p in parents.get(key, [])), default=-1)
+        return memo[key]
+
+    return walk(lineage.target.key)
+
+
+def _node(
+    n: lin.Node, certs: dict[int, Any], procs: dict[int, Any], factors: dict[Any, Any]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": n.key, "kind": n.kind, "grams": n.grams}
+    e = n.event
+    if e is None:
+        return out
+    out |= {
+        "blockNumber": e.ref.block_number,
+        "logIndex": e.ref.log_index,
+        "txHash": e.ref.tx_hash,
+        "timestamp": e.ref.timestamp,
+    }
+    if isinstance(e, lin.InputRecorded):
+        cert = certs.get(e.certificate_id)
+        out |= {"unitId": e.unit_id, "certificateId": e.certificate_id, "certificateNumber": getattr(cert, "number", None),
+                "evidenceHash": "0x" + e.evidence_hash.hex()}  # fmt: skip
+    elif isinstance(e, lin.Shipped):
+        out |= {
+            "fromUnitId": e.from_unit_id,
+            "toUnitId": e.to_unit_id,
+            "quantity": e.quantity,
+            "documentHash": "0x" + e.document_hash.hex(),
+        }
+    elif isinstance(e, lin.InventoryTransferred | lin.CertificatesTransferred):
+        out |= {"fromUnitId": e.from_unit_id, "toUnitId": e.to_unit_id}
+    elif isinstance(e, lin.Converted):
+        f = factors.get((e.process_id, e.factor_version))
+        out |= {"unitId": e.unit_id, "processId": e.process_id, "process": getattr(procs.get(e.process_id), "name", None),
+                "factorVersion": e.factor_version, "yieldBps": e.yield_bps,
+                "factorEvidenceHash": getattr(f, "evidence_hash", None)}  # fmt: skip
+    elif isinstance(e, lin.Claimed):
+        out |= {"unitId": e.unit_id, "beneficiary": e.beneficiary}
+    return out
+
+
+def lineage_svg(prov: dict[str, Any]) -> str:
+    """A hand-written SVG: one column per depth (origins left, target right), arrows in grams."""
+    parents: dict[str, list[str]] = {}
+    for e in prov["edges"]:
+        parents.setdefault(e["target"], []).append(e["source"])
+    level: dict[str, int] = {}
+
+    def lv(key: str) -> int:
+        if key not in level:
+            level[key] = 1 + max((lv(p) for p in parents.get(key, [])), default=-1)
+        return level[key]
+
+    for n in prov["nodes"]:
+        lv(n["key"])
+    columns: dict[int, list[dict[str, Any]]] = {}
+    for n in prov["nodes"]:
+        columns.setdefault(level[n["key"]], []).append(n)
+    w, h, gap_x, gap_y = 190, 46, 60, 18
+    pos = {
+        n["key"]: (20 + c * (w + gap_x), 40 + i * (h + gap_y))
+        for c, ns in columns.items()
+        for i, n in enumerate(ns)
+    }
+    width = 40 + (max(columns, default=0) + 1) * (w + gap_x)
+    height = 60 + max((len(ns) for ns in columns.values()), default=1) * (h + gap_y)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f'<text x="20" y="20" font-size="13">Provenance of {escape(prov["target"]["kind"])} {prov["target"]["id"]} (pro-rata)</text>']  # fmt: skip
+    for e in prov["edges"]:
+        (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
+        parts.append(
+            f'<line x1="{x1 + w}" y1="{y1 + h // 2}" x2="{x2}" y2="{y2 + h // 2}" stroke="#888"/>'
+        )
+        parts.append(
+            f'<text x="{(x1 + w + x2) // 2}" y="{(y1 + y2) // 2 + h // 2 - 3}" fill="#555">{e["grams"]} g</text>'
+        )
+    for n in prov["nodes"]:
+        x, y = pos[n["key"]]
+        fill = {
+            "input": "#d9f2d9",
+            "claim": "#f9e0c7",
+            "shipment": "#dce8fa",
+            "conversion": "#efe0f7",
+        }.get(n["kind"], "#eee")
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="6" fill="{fill}" stroke="#444"/>'
+        )
+        parts.append(f'<text x="{x + 8}" y="{y + 18}">{escape(n["key"])}</text>')
+        detail = n.get("certificateNumber") or (
+            f"yield {n['yieldBps']} bps" if "yieldBps" in n else ""
+        )
+        parts.append(
+            f'<text x="{x + 8}" y="{y + 36}">{n["grams"]} g {escape(str(detail or ""))}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

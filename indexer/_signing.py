@@ -1,0 +1,56 @@
+"""Signed reports: an EIP-191 (personal_sign) signature over the report's canonical JSON.
+
+Canonical JSON: keys sorted, no spaces (``separators=(",", ":")``), UTF-8, no NaN. Anyone can
+verify a signed report offline: recover the address and compare it with the named signer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_utils.address import to_checksum_address
+
+from indexer.errors import SignatureError
+from wallet import Signer
+
+__all__ = ["SCHEME", "canonical_json", "sign_report", "verify_report"]
+
+SCHEME = "EIP-191 personal_sign over canonical JSON (sorted keys, no spaces, UTF-8)"
+
+
+def canonical_json(report: Any) -> bytes:
+    return json.dumps(
+        report, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def sign_report(report: dict[str, Any], signer: Signer) -> dict[str, Any]:
+    """``{"report": …, "signature": {"signer", "signature", "scheme"}}``."""
+    signature = signer.sign_message(canonical_json(report))
+    return {
+        "report": report,
+        "signature": {
+            "signer": signer.address,
+            "signature": "0x" + signature.hex(),
+            "scheme": SCHEME,
+        },
+    }
+
+
+def verify_report(document: dict[str, Any]) -> str:
+    """The checksummed signer of a signed report; ``SignatureError`` unless it verifies."""
+    try:
+        report, sig = document["report"], document["signature"]
+        claimed = to_checksum_address(sig["signer"])
+        message = encode_defunct(primitive=canonical_json(report))
+        recovered = Account.recover_message(
+            message, signature=bytes.fromhex(sig["signature"].removeprefix("0x"))
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SignatureError(f"not a signed report: {exc}", field="signature") from exc
+    if to_checksum_address(recovered) != claimed:
+        raise SignatureError(f"signed by {recovered}, not by {claimed}", field="signature")
+    return claimed
