@@ -80,11 +80,14 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(world: World, signers: list[LocalSigner], tmp_path: Path) -> Iterator[Live]:
+def serve(
+    world: World, signers: list[LocalSigner], tmp_path: Path, database_url: str | None = None
+) -> Iterator[Live]:
+    """The app on ``world``'s chain, its store at ``database_url`` (default: SQLite in tmp)."""
     write_deployment(tmp_path / "deployment.json", world)
     settings = GatewaySettings(
         deployment=tmp_path / "deployment.json",
-        database_url=f"sqlite:///{tmp_path}/gw.db",
+        database_url=database_url or f"sqlite:///{tmp_path}/gw.db",
         poll_interval=0.02,
         resend_after=0.5,
         tx_gas=f.GAS_LIMIT,
