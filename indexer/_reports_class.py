@@ -12,7 +12,7 @@ import io
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal_column, select
 
 from indexer._periods import period_bounds
 from indexer._registry import table
@@ -142,11 +142,12 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     info = class_info(conn, class_id)
     start, end = period_bounds(info.period_months, period)
     mv = table(Movement)
+    positive = mv.c.amount > literal_column("0")  # one literal: PostgreSQL groups by it
     rows: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for unit, kind, sign_in, n in conn.execute(
-        select(mv.c.unit_id, mv.c.kind, mv.c.amount > 0, func.sum(mv.c.amount))
+        select(mv.c.unit_id, mv.c.kind, positive, func.sum(mv.c.amount))
         .where(mv.c.class_id == class_id, mv.c.timestamp < end)
-        .group_by(mv.c.unit_id, mv.c.kind, mv.c.amount > 0)
+        .group_by(mv.c.unit_id, mv.c.kind, positive)
     ):
         rows[int(unit)][f"{kind}{'In' if sign_in else 'Out'}"] += abs(int(n))
     ir, cv = table(InputRecord), table(Conversion)
