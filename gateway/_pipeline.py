@@ -24,8 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from eth_utils.address import to_checksum_address
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col
 
 import contracts
@@ -34,7 +33,7 @@ from gateway._jsonable import jsonable
 from gateway._models import FINAL, Request, Status, utcnow
 from gateway._settings import GatewaySettings
 from gateway._signers import SignerPool
-from gateway._store import Store
+from gateway._store import REQUESTS, Store
 from gateway._views import LedgerViews
 from gateway.errors import GatewayError
 
@@ -65,6 +64,7 @@ class Dispatcher:
         self._gas_price = 0
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = asyncio.Event()
+        self._ours_lower = {a.lower() for a in pool.by_address}
 
     def wake(self) -> None:
         self._wake.set()
@@ -134,7 +134,7 @@ class Dispatcher:
         while rows := await asyncio.to_thread(self.store.queued, self.settings.batch_size):
             await self._sign_and_send(rows)
 
-    async def _sign_and_send(self, rows: Sequence[Request]) -> None:
+    async def _sign_and_send(self, rows: Sequence[Any]) -> None:
         saved = dict(self._nonces)
         signed = await asyncio.to_thread(self._sign, rows)
         try:
@@ -145,7 +145,7 @@ class Dispatcher:
         sendable = [(seq, values) for seq, values in signed if values["status"] == Status.SIGNED]
         await self._send(sendable)
 
-    def _sign(self, rows: Sequence[Request]) -> list[tuple[int, dict[str, Any]]]:
+    def _sign(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
         now = utcnow()
         out: list[tuple[int, dict[str, Any]]] = []
         for row in rows:
@@ -220,7 +220,7 @@ class Dispatcher:
             self._cursor = n
 
     def _ours(self, receipt: dict[str, Any]) -> bool:
-        return to_checksum_address(receipt["from"]) in self.pool.by_address
+        return str(receipt["from"]).lower() in self._ours_lower
 
     async def _cursor_moved(self) -> bool:
         known = self._hashes.get(self._cursor)
@@ -349,37 +349,43 @@ def _aware(value: Any) -> Any:
 def _save_signed(
     session: Session, signed: Sequence[tuple[int, dict[str, Any]]], nonces: dict[str, int]
 ) -> None:
-    for seq, values in signed:
-        session.execute(
-            update(Request)
-            .where(col(Request.seq) == seq, col(Request.status) == Status.QUEUED)
-            .values(**values)
-        )
+    ok = [{"w_seq": seq, "w_status": Status.QUEUED, **v} for seq, v in signed if "signer" in v]
+    refused = [
+        {"w_seq": seq, "w_status": Status.QUEUED, **v} for seq, v in signed if "signer" not in v
+    ]
+    Store.update_many(session, ok, where=("seq", "status"), columns=_SIGNED)
+    Store.update_many(session, refused, where=("seq", "status"), columns=_REFUSED)
     Store.set_nonces(session, nonces)
+
+
+_SIGNED = ("status", "signer", "nonce", "raw_tx", "tx_hash", "signed_at")
+_REFUSED = ("status", "outcome", "final_at")
 
 
 def _mark_submitted(session: Session, seqs: Sequence[int]) -> None:
     now = utcnow()
-    for seq in seqs:
-        session.execute(
-            update(Request)
-            .where(col(Request.seq) == seq)
-            .values(sent_at=now, attempts=Request.attempts + 1)
-        )
-        session.execute(
-            update(Request)
-            .where(col(Request.seq) == seq, col(Request.status) == Status.SIGNED)
-            .values(status=Status.SUBMITTED, submitted_at=now)
-        )
+    session.connection().execute(
+        update(REQUESTS)
+        .where(REQUESTS.c.seq == bindparam("w_seq"))
+        .values(sent_at=now, attempts=REQUESTS.c.attempts + 1),
+        [{"w_seq": seq} for seq in seqs],
+    )
+    Store.update_many(
+        session,
+        [{"w_seq": seq, "w_status": Status.SIGNED, "status": Status.SUBMITTED,
+          "submitted_at": now} for seq in seqs],
+        where=("seq", "status"),
+        columns=("status", "submitted_at"),
+    )  # fmt: skip
 
 
 def _save_final(session: Session, changes: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
-    for seq, tx_hash, values in changes:
-        session.execute(
-            update(Request)
-            .where(col(Request.seq) == seq, col(Request.tx_hash) == tx_hash)
-            .values(**values)
-        )
+    Store.update_many(
+        session,
+        [{"w_seq": seq, "w_tx_hash": tx_hash, **values} for seq, tx_hash, values in changes],
+        where=("seq", "tx_hash"),
+        columns=("status", "block_number", "block_hash", "final_at", "outcome"),
+    )
 
 
 def _reopen(session: Session, seqs: Sequence[int | None]) -> None:

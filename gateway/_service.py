@@ -1,8 +1,9 @@
 """Service functions behind the routes: accept a write (durably) and read requests back.
 
-``submit`` is the one path of every write: idempotency check, validation (the operation's
-planner), encoding, durable insert (group commit), then the pipeline is woken. Nothing is
-stored unless every check passed.
+``submit`` is the one path of every write: validation (the operation's planner), encoding,
+durable insert (group commit, which also resolves the Idempotency-Key in its transaction),
+then the pipeline is woken. Nothing is stored unless every check passed; a rejected write
+whose key names an earlier request is answered as a replay of that request.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from gateway._settings import GatewaySettings
 from gateway._signers import SignerPool
 from gateway._store import Store
 from gateway._views import Abi, LedgerViews
-from gateway.errors import IdempotencyConflict, NotFound, RequestRejected
+from gateway.errors import GatewayError, IdempotencyConflict, NotFound, RequestRejected
 
 __all__ = ["Gateway", "get_request", "submit"]
 
@@ -80,13 +81,21 @@ async def submit(
         )
     payload = jsonable(body.model_dump(by_alias=True) if isinstance(body, BaseModel) else body)
     digest = body_hash(operation, payload)
-    if idempotency_key is not None:
-        if not 0 < len(idempotency_key) <= 200:
-            raise RequestRejected("Idempotency-Key: 1 to 200 characters", field="Idempotency-Key")
-        earlier = await asyncio.to_thread(gw.store.by_idempotency, who.party_id, idempotency_key)
-        if earlier is not None:
-            return _replay(earlier, digest)
-    planned = await plan()
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
+        raise RequestRejected("Idempotency-Key: 1 to 200 characters", field="Idempotency-Key")
+    try:
+        planned = await plan()
+    except GatewayError:
+        # A replay answers with the earlier request even if its checks would fail now (the
+        # credits it moved are gone). Looked up only here: on the happy path the group commit
+        # finds an earlier row of the key in the same transaction that would insert the new one.
+        if idempotency_key is not None:
+            earlier = await asyncio.to_thread(
+                gw.store.by_idempotency, who.party_id, idempotency_key
+            )
+            if earlier is not None:
+                return _replay(earlier, digest)
+        raise
     abi = gw.abis[planned.contract]
     row = Request(
         id=str(uuid.uuid4()),

@@ -1,9 +1,15 @@
 """The durable store: SQLite (WAL) or PostgreSQL through SQLModel, one writer thread.
 
 Every write goes through one thread, so SQLite never sees two writers and nonce allocation is
-serial. New requests are committed in groups (group commit): a request joins the next commit
-and is answered only after that commit returned, so a 202 always means "on disk" (with
-``synchronous=FULL`` on SQLite, fsync'd). Reads use their own sessions (WAL readers never block).
+serial. New requests are committed in groups (group commit): every request that arrives while a
+commit runs joins the next one, and is answered only after the commit that holds it returned, so
+a 202 always means "in the database file". With ``synchronous=FULL`` (the default) the commit is
+fsync'd: it survives a power loss. With ``NORMAL`` (WAL) it survives any crash of the process
+(SIGKILL included: the WAL is in the OS page cache) but the last commits may be lost if the
+machine loses power. Reads use their own sessions (WAL readers never block the writer).
+
+The hot paths (insert, the pipeline's reads and bulk updates) use Core statements and
+``executemany``: ORM objects cost more CPU than the whole rest of a write.
 """
 
 from __future__ import annotations
@@ -15,15 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import event, func, update
+from sqlalchemy import Row, Table, bindparam, event, func, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
 
-__all__ = ["Insert", "Store", "make_engine"]
+__all__ = ["REQUESTS", "Insert", "Store", "make_engine"]
 
 T = TypeVar("T")
+REQUESTS: Table = Request.__table__  # type: ignore[attr-defined]
 
 
 def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
@@ -147,23 +155,28 @@ class Store:
     def count_requests(self) -> int:
         return self.read(lambda s: int(s.exec(select(func.count()).select_from(Request)).one()))
 
-    def queued(self, limit: int) -> list[Request]:
-        return self.read(
-            lambda s: list(
-                s.exec(
-                    select(Request)
-                    .where(Request.status == Status.QUEUED)
-                    .order_by(col(Request.seq))
-                    .limit(limit)
-                )
-            )
+    def queued(self, limit: int) -> list[Row[Any]]:
+        """The oldest queued requests: what signing needs (seq, party, unit, to, calldata)."""
+        t = REQUESTS
+        stmt = (
+            core_select(t.c.seq, t.c.party_id, t.c.unit_id, t.c.to_address, t.c.call_data)
+            .where(t.c.status == Status.QUEUED)
+            .order_by(t.c.seq)
+            .limit(limit)
         )
+        return self.read(lambda s: list(s.connection().execute(stmt)))
 
-    def in_flight(self) -> list[Request]:
-        stmt = select(Request).where(col(Request.status).in_([Status.SIGNED, Status.SUBMITTED]))
-        return self.read(
-            lambda s: list(s.exec(stmt.order_by(col(Request.signer), col(Request.nonce))))
+    def in_flight(self) -> list[Row[Any]]:
+        """Signed or submitted requests, by signer and nonce (what reconciling needs)."""
+        t = REQUESTS
+        stmt = (
+            core_select(
+                t.c.seq, t.c.status, t.c.signer, t.c.nonce, t.c.tx_hash, t.c.raw_tx, t.c.sent_at
+            )
+            .where(t.c.status.in_([Status.SIGNED, Status.SUBMITTED]))
+            .order_by(t.c.signer, t.c.nonce)
         )
+        return self.read(lambda s: list(s.connection().execute(stmt)))
 
     def final_from_block(self, block: int) -> list[Request]:
         stmt = select(Request).where(
@@ -176,11 +189,15 @@ class Store:
         value = self.read(lambda s: s.exec(stmt).one())
         return None if value is None else int(value)
 
-    def by_hashes(self, hashes: Sequence[str]) -> list[Request]:
+    def by_hashes(self, hashes: Sequence[str]) -> list[Row[Any]]:
+        """(seq, tx_hash, status, block_hash) of the requests carried by ``hashes``."""
         if not hashes:
             return []
-        stmt = select(Request).where(col(Request.tx_hash).in_(list(hashes)))
-        return self.read(lambda s: list(s.exec(stmt)))
+        t = REQUESTS
+        stmt = core_select(t.c.seq, t.c.tx_hash, t.c.status, t.c.block_hash).where(
+            t.c.tx_hash.in_(list(hashes))
+        )
+        return self.read(lambda s: list(s.connection().execute(stmt)))
 
     def nonces(self) -> dict[str, int]:
         rows = self.read(lambda s: list(s.exec(select(SignerState))))
@@ -194,6 +211,26 @@ class Store:
             session.execute(update(Request).where(col(Request.seq) == seq).values(**values))
 
     @staticmethod
+    def update_many(
+        session: Session,
+        rows: Sequence[dict[str, Any]],
+        *,
+        where: Sequence[str],
+        columns: Sequence[str],
+    ) -> None:
+        """One executemany: per dict, set ``columns`` where the ``where`` columns equal the
+        dict's ``w_<name>`` values."""
+        if not rows:
+            return
+        t = REQUESTS
+        stmt = (
+            update(t)
+            .where(*(t.c[name] == bindparam(f"w_{name}") for name in where))
+            .values({name: bindparam(name) for name in columns})
+        )
+        session.connection().execute(stmt, list(rows))
+
+    @staticmethod
     def set_nonces(session: Session, nonces: dict[str, int]) -> None:
         for address, next_nonce in nonces.items():
             row = session.get(SignerState, address)
@@ -205,6 +242,7 @@ class Store:
 
 
 def _insert_batch(session: Session, rows: list[Request]) -> list[Insert]:
+    """Insert ``rows`` (one executemany); a row whose idempotency key exists yields that row."""
     keyed = {(r.party_id, r.idempotency_key) for r in rows if r.idempotency_key}
     existing: dict[tuple[int, str | None], Request] = {}
     if keyed:
@@ -212,16 +250,24 @@ def _insert_batch(session: Session, rows: list[Request]) -> list[Insert]:
         stmt = select(Request).where(col(Request.idempotency_key).in_(keys))
         for found in session.exec(stmt):
             existing[(found.party_id, found.idempotency_key)] = found
-    results = []
+    results, values = [], []
+    now = utcnow()
     for row in rows:
         key = (row.party_id, row.idempotency_key)
         if row.idempotency_key and key in existing:
             results.append(Insert("existing", existing[key]))
             continue
-        row.created_at = utcnow()
-        session.add(row)
+        row.created_at = now
+        values.append({name: getattr(row, name) for name in _INSERTED})
         if row.idempotency_key:
             existing[key] = row
         results.append(Insert("created", row))
-    session.flush()
+    if values:
+        session.connection().execute(insert(REQUESTS), values)
     return results
+
+
+_INSERTED = (
+    "id", "party_id", "unit_id", "operation", "status", "idempotency_key", "api_key_id",
+    "body_hash", "payload", "to_address", "call_data", "created_at", "attempts",
+)  # fmt: skip

@@ -64,18 +64,29 @@ class LedgerViews:
         self.catalog = Abi("Catalog", addresses["Catalog"])
         self.ledger = Abi("Ledger", addresses["Ledger"])
         self.ttl = ttl
-        self._cache: dict[tuple[Any, ...], tuple[float, asyncio.Task[Any]]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[float, asyncio.Future[Any]]] = {}
+        self._refreshing: set[tuple[Any, ...]] = set()
+        self._generation = 0
 
     def forget(self) -> None:
         self._cache.clear()
+        self._generation += 1  # a refresh started before this does not come back
 
     async def _cached(
         self, key: tuple[Any, ...], ttl: float, load: Callable[[], Awaitable[Any]]
     ) -> Any:
+        """``load()``'s result, at most ``ttl`` seconds old; concurrent callers share one call.
+
+        Refresh-ahead: a value read after half its lifetime is reloaded in the background while
+        callers keep getting it (never past ``ttl``), so under steady traffic no request waits
+        for the node; only a value nobody read for ``ttl`` seconds is loaded while they wait.
+        """
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             task = hit[1]
+            if now > hit[0] - ttl / 2 and task.done() and key not in self._refreshing:
+                self._refresh(key, ttl, load)
         else:
             task = asyncio.ensure_future(load())
             self._cache[key] = (now + ttl, task)
@@ -87,6 +98,21 @@ class LedgerViews:
         except ChainUnavailable:
             self._cache.pop(key, None)
             raise
+
+    def _refresh(
+        self, key: tuple[Any, ...], ttl: float, load: Callable[[], Awaitable[Any]]
+    ) -> None:
+        self._refreshing.add(key)
+        started, generation = time.monotonic(), self._generation
+        task = asyncio.ensure_future(load())
+
+        def done(_: asyncio.Future[Any]) -> None:
+            self._refreshing.discard(key)
+            ok = not task.cancelled() and task.exception() is None
+            if ok and generation == self._generation:
+                self._cache[key] = (started + ttl, task)
+
+        task.add_done_callback(done)
 
     async def _view(self, abi: Abi, fn: str, *args: Any) -> tuple[Any, ...]:
         data = await self.chain.call(abi.address, abi.encode(fn, *args))
