@@ -3,8 +3,9 @@
 Three loops share one ``Dispatcher``:
 
 * **sign**: takes queued requests in arrival order, gives each the next signer of its unit
-  (round-robin) and that signer's next nonce, signs, and commits nonce + signed bytes + hash in
-  ONE transaction before anything is sent; then sends the batch (one JSON-RPC batch).
+  (round-robin) and that signer's next nonce, signs the batch in a helper process, and commits
+  nonces + signed bytes + hashes in ONE transaction before anything is sent; then sends the
+  batch (one JSON-RPC batch of ``eth_sendRawTransaction``).
 * **track**: reads the receipts of every new block (``eth_getBlockReceipts``), matches them to
   requests by hash: status 1 → ``confirmed`` with the decoded events, status 0 → ``rejected``
   with the decoded custom error. Remembers block hashes to notice a chain that went back.
@@ -33,6 +34,7 @@ from gateway._jsonable import jsonable
 from gateway._models import FINAL, Request, Status, utcnow
 from gateway._settings import GatewaySettings
 from gateway._signers import SignerPool
+from gateway._signing import BatchSigner
 from gateway._store import REQUESTS, Store
 from gateway._views import LedgerViews
 from gateway.errors import GatewayError
@@ -65,11 +67,16 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = asyncio.Event()
         self._ours_lower = {a.lower() for a in pool.by_address}
+        self._contract_at = {
+            a.lower(): n for n, a in addresses.items() if n in ("Consortium", "Catalog", "Ledger")
+        }
+        self.signer = BatchSigner(pool.by_address, processes=settings.sign_processes)
 
     def wake(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
+        await self.signer.start()
         self._tasks = [asyncio.create_task(self._main(), name="gateway-pipeline")]
 
     async def stop(self) -> None:
@@ -78,6 +85,7 @@ class Dispatcher:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.signer.close()
 
     async def _main(self) -> None:
         await self._forever("bootstrap", self._bootstrap, once=True)
@@ -136,8 +144,8 @@ class Dispatcher:
 
     async def _sign_and_send(self, rows: Sequence[Any]) -> None:
         saved = dict(self._nonces)
-        signed = await asyncio.to_thread(self._sign, rows)
         try:
+            signed = await self._sign(rows)
             await self.store.write(_save_signed, signed, self._touched(signed))
         except BaseException:
             self._nonces = saved  # nothing was persisted, nothing was sent: reuse the nonces
@@ -145,11 +153,13 @@ class Dispatcher:
         sendable = [(seq, values) for seq, values in signed if values["status"] == Status.SIGNED]
         await self._send(sendable)
 
-    def _sign(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
+    async def _sign(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
+        """Give each row the next signer of its unit and that signer's next nonce; sign all
+        of them in one batch (``BatchSigner``: a helper process)."""
         now = utcnow()
         out: list[tuple[int, dict[str, Any]]] = []
+        jobs: list[tuple[str, dict[str, Any]]] = []
         for row in rows:
-            assert row.seq is not None
             try:
                 signer = self.pool.next(row.party_id, row.unit_id)
             except GatewayError as exc:
@@ -169,20 +179,17 @@ class Dispatcher:
                 "nonce": nonce,
                 "chainId": self.chain_id,
             }
-            result = signer.sign_transaction(tx)
+            jobs.append((signer.address, tx))
             out.append(
-                (
-                    row.seq,
-                    {
-                        "status": Status.SIGNED,
-                        "signer": signer.address,
-                        "nonce": nonce,
-                        "raw_tx": "0x" + result.raw_transaction.hex(),
-                        "tx_hash": "0x" + result.hash.hex(),
-                        "signed_at": now,
-                    },
-                )
-            )
+                (row.seq, {"status": Status.SIGNED, "signer": signer.address, "nonce": nonce,
+                           "signed_at": now})
+            )  # fmt: skip
+        results = iter(await self.signer.sign(jobs))
+        for _, values in out:
+            if values["status"] == Status.SIGNED:
+                raw, tx_hash = next(results)
+                values["raw_tx"] = "0x" + raw.hex()
+                values["tx_hash"] = "0x" + tx_hash.hex()
         return out
 
     def _touched(self, signed: Sequence[tuple[int, dict[str, Any]]]) -> dict[str, int]:
@@ -219,6 +226,18 @@ class Dispatcher:
             self._hashes.pop(n - _VERIFY_DEPTH, None)
             self._cursor = n
 
+    def _events(self, receipt: dict[str, Any]) -> list[dict[str, Any]]:
+        """The receipt's ledger events, decoded; each log by the ABI of the contract at its
+        address (lower-cased lookup: checksumming every address costs a keccak each)."""
+        out = []
+        for log_entry in receipt["logs"]:
+            name = self._contract_at.get(str(log_entry["address"]).lower())
+            if name is None:
+                continue
+            for e in contracts.decode_events({"logs": [log_entry]}, contracts=(name,)):
+                out.append({"contract": e.contract, "event": e.event, "args": jsonable(e.args)})
+        return out
+
     def _ours(self, receipt: dict[str, Any]) -> bool:
         return str(receipt["from"]).lower() in self._ours_lower
 
@@ -242,13 +261,7 @@ class Dispatcher:
             if row.status in FINAL and row.block_hash == receipt["blockHash"]:
                 continue
             if int(receipt["status"], 16) == 1:
-                events = contracts.decode_events(receipt, addresses=self.addresses)
-                outcome: dict[str, Any] = {
-                    "events": [
-                        {"contract": e.contract, "event": e.event, "args": jsonable(e.args)}
-                        for e in events
-                    ]
-                }
+                outcome: dict[str, Any] = {"events": self._events(receipt)}
                 status = Status.CONFIRMED
             else:
                 revert = await self.chain.revert_of(receipt)

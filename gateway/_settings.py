@@ -54,5 +54,7 @@ class GatewaySettings(BaseSettings):
     max_lines: int = Field(default=64, ge=1)
     #: Most requests signed and sent in one round of the pipeline.
     batch_size: int = Field(default=512, ge=1)
+    #: Helper processes that sign (forked at start, inheriting the unlocked keys; 0: a thread).
+    sign_processes: int = Field(default=1, ge=0, le=8)
     #: Log level of the JSON-lines log on standard error.
     log_level: str = "INFO"

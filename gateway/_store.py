@@ -245,9 +245,11 @@ def _insert_batch(session: Session, rows: list[Request]) -> list[Insert]:
     """Insert ``rows`` (one executemany); a row whose idempotency key exists yields that row."""
     keyed = {(r.party_id, r.idempotency_key) for r in rows if r.idempotency_key}
     existing: dict[tuple[int, str | None], Request] = {}
-    if keyed:
-        keys = [k for _, k in keyed]
-        stmt = select(Request).where(col(Request.idempotency_key).in_(keys))
+    for party in {p for p, _ in keyed}:  # (party, key) is the unique index: look up by both
+        keys = [k for p, k in keyed if p == party]
+        stmt = select(Request).where(
+            Request.party_id == party, col(Request.idempotency_key).in_(keys)
+        )
         for found in session.exec(stmt):
             existing[(found.party_id, found.idempotency_key)] = found
     results, values = [], []
