@@ -78,8 +78,8 @@ def _run(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     if args.reset:
         SQLModel.metadata.drop_all(engine)
+    follower = _follower(settings, engine)
     try:
-        follower = _follower(settings, engine)
         follower.init()
         if args.once:
             result = follower.catch_up()
@@ -92,6 +92,10 @@ def _run(args: argparse.Namespace) -> int:
     except IndexerError as exc:
         print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
         return 2
+    finally:
+        if isinstance(follower.reader, RpcReader):
+            follower.reader.close()
+        engine.dispose()
     return 0
 
 

@@ -88,15 +88,25 @@ class Follower:
             )
             conn.execute(
                 table(Cursor).insert(),
-                {"id": 1, "chain_id": d.chain_id, "ledger": ledger, "start_block": start,
-                 "block_number": before.number, "block_hash": before.hash,
-                 "addresses": dict(sorted(d.addresses.items()))},
-            )  # fmt: skip
+                {
+                    "id": 1,
+                    "chain_id": d.chain_id,
+                    "ledger": ledger,
+                    "start_block": start,
+                    "block_number": before.number,
+                    "block_hash": before.hash,
+                    "addresses": dict(sorted(d.addresses.items())),
+                },
+            )
             conn.execute(
                 table(Block).insert(),
-                {"number": before.number, "hash": before.hash, "parent_hash": before.parent_hash,
-                 "timestamp": before.timestamp},
-            )  # fmt: skip
+                {
+                    "number": before.number,
+                    "hash": before.hash,
+                    "parent_hash": before.parent_hash,
+                    "timestamp": before.timestamp,
+                },
+            )
 
     def checkpoint(self) -> tuple[int, str]:
         with self.engine.connect() as conn:
@@ -154,9 +164,13 @@ class Follower:
         keep_from = min(head - self.settings.reorg_window + 1, last)
         with self.engine.begin() as conn:
             write_batch(
-                conn, batch, previous=(number, hash_), checkpoint=headers[last], window=window,
+                conn,
+                batch,
+                previous=(number, hash_),
+                checkpoint=headers[last],
+                window=window,
                 keep_from=keep_from,
-            )  # fmt: skip
+            )
         return StepResult(blocks=last - number, events=len(events), head=head, checkpoint=last)
 
     def _grow(self) -> None:

@@ -24,12 +24,23 @@ _MAX = 2**63 - 1
 #: Events that change the registry tables (rebuilt from the archive on a reorg).
 REGISTRY_EVENTS = frozenset(
     {
-        "PartyRegistered", "PartyRolesChanged", "PartySuspended", "PartyReinstated",
-        "BoundaryDeclared", "UnitRegistered", "SignerAuthorized", "SignerRevoked",
-        "CertificateRegistered", "CertificateRevoked", "SchemeRegistered",
-        "ProductGroupRegistered", "ClassRegistered", "ProcessRegistered", "FactorRegistered",
+        "PartyRegistered",
+        "PartyRolesChanged",
+        "PartySuspended",
+        "PartyReinstated",
+        "BoundaryDeclared",
+        "UnitRegistered",
+        "SignerAuthorized",
+        "SignerRevoked",
+        "CertificateRegistered",
+        "CertificateRevoked",
+        "SchemeRegistered",
+        "ProductGroupRegistered",
+        "ClassRegistered",
+        "ProcessRegistered",
+        "FactorRegistered",
     }
-)  # fmt: skip
+)
 
 
 def _int(value: int, name: str) -> int:
@@ -93,20 +104,33 @@ def _lines(
 def _input(b: Batch, e: Event, a: dict[str, Any]) -> None:
     class_id, vintage, batch = token_parts(a["tokenId"])
     b.rows["input_record"].append(
-        {**b.key(e), "input_id": a["inputId"], "unit_id": a["unitId"], "class_id": class_id,
-         "vintage": vintage, "batch": batch, "certificate_id": a["certificateId"],
-         "amount": _int(a["amount"], "amount"), "evidence_hash": a["evidenceHash"]}
-    )  # fmt: skip
+        {
+            **b.key(e),
+            "input_id": a["inputId"],
+            "unit_id": a["unitId"],
+            "class_id": class_id,
+            "vintage": vintage,
+            "batch": batch,
+            "certificate_id": a["certificateId"],
+            "amount": _int(a["amount"], "amount"),
+            "evidence_hash": a["evidenceHash"],
+        }
+    )
     b.move(e, 0, "input", a["unitId"], 0, a["tokenId"], a["amount"])
 
 
 def _quantity(kind: str) -> Callable[[Batch, Event, dict[str, Any]], None]:
     def project(b: Batch, e: Event, a: dict[str, Any]) -> None:
         b.rows["quantity_record"].append(
-            {**b.key(e), "kind": kind, "unit_id": a["unitId"],
-             "product_group_id": a["productGroupId"], "quantity": _int(a["quantity"], "quantity"),
-             "document_hash": a["documentHash"]}
-        )  # fmt: skip
+            {
+                **b.key(e),
+                "kind": kind,
+                "unit_id": a["unitId"],
+                "product_group_id": a["productGroupId"],
+                "quantity": _int(a["quantity"], "quantity"),
+                "document_hash": a["documentHash"],
+            }
+        )
 
     return project
 
@@ -115,11 +139,20 @@ def _shipped(b: Batch, e: Event, a: dict[str, Any]) -> None:
     src, dst = a["fromUnitId"], a["toUnitId"]
     total = _lines(b, e, "ship", src, dst, a["tokenIds"], a["amounts"])
     b.rows["shipment"].append(
-        {**b.key(e), "shipment_id": a["shipmentId"], "from_unit_id": src, "to_unit_id": dst,
-         "product_group_id": a["productGroupId"], "quantity": _int(a["quantity"], "quantity"),
-         "credits": total, "document_hash": a["documentHash"], "order_ref": a["orderRef"],
-         "product": a["product"], "tx_hash": e.tx_hash}
-    )  # fmt: skip
+        {
+            **b.key(e),
+            "shipment_id": a["shipmentId"],
+            "from_unit_id": src,
+            "to_unit_id": dst,
+            "product_group_id": a["productGroupId"],
+            "quantity": _int(a["quantity"], "quantity"),
+            "credits": total,
+            "document_hash": a["documentHash"],
+            "order_ref": a["orderRef"],
+            "product": a["product"],
+            "tx_hash": e.tx_hash,
+        }
+    )
 
 
 def _transfer(kind: str) -> Callable[[Batch, Event, dict[str, Any]], None]:
@@ -127,9 +160,15 @@ def _transfer(kind: str) -> Callable[[Batch, Event, dict[str, Any]], None]:
         src, dst = a["fromUnitId"], a["toUnitId"]
         total = _lines(b, e, kind, src, dst, a["tokenIds"], a["amounts"])
         b.rows["transfer"].append(
-            {**b.key(e), "kind": kind, "from_unit_id": src, "to_unit_id": dst,
-             "trade_ref": a.get("tradeRef", "0x" + "00" * 32), "credits": total}
-        )  # fmt: skip
+            {
+                **b.key(e),
+                "kind": kind,
+                "from_unit_id": src,
+                "to_unit_id": dst,
+                "trade_ref": a.get("tradeRef", "0x" + "00" * 32),
+                "credits": total,
+            }
+        )
 
     return project
 
@@ -140,40 +179,67 @@ def _converted(b: Batch, e: Event, a: dict[str, Any]) -> None:
     b.move(e, len(a["inputTokenIds"]), "convert", unit, 0, a["outputTokenId"], a["outputAmount"])
     out_class, out_vintage, out_batch = token_parts(a["outputTokenId"])
     b.rows["conversion"].append(
-        {**b.key(e), "conversion_id": a["conversionId"], "unit_id": unit,
-         "process_id": a["processId"], "factor_version": a["factorVersion"],
-         "yield_bps": a["yieldBps"], "input_class_id": token_parts(a["inputTokenIds"][0])[0],
-         "input_amount": total, "output_class_id": out_class, "output_vintage": out_vintage,
-         "output_batch": out_batch, "output_amount": _int(a["outputAmount"], "outputAmount")}
-    )  # fmt: skip
+        {
+            **b.key(e),
+            "conversion_id": a["conversionId"],
+            "unit_id": unit,
+            "process_id": a["processId"],
+            "factor_version": a["factorVersion"],
+            "yield_bps": a["yieldBps"],
+            "input_class_id": token_parts(a["inputTokenIds"][0])[0],
+            "input_amount": total,
+            "output_class_id": out_class,
+            "output_vintage": out_vintage,
+            "output_batch": out_batch,
+            "output_amount": _int(a["outputAmount"], "outputAmount"),
+        }
+    )
 
 
 def _claimed(b: Batch, e: Event, a: dict[str, Any]) -> None:
     total = _lines(b, e, "claim", a["unitId"], 0, a["tokenIds"], a["amounts"])
     b.rows["claim"].append(
-        {**b.key(e), "claim_id": a["claimId"], "unit_id": a["unitId"],
-         "beneficiary": a["beneficiary"], "product": a["product"], "purpose": a["purpose"],
-         "credits": total}
-    )  # fmt: skip
+        {
+            **b.key(e),
+            "claim_id": a["claimId"],
+            "unit_id": a["unitId"],
+            "beneficiary": a["beneficiary"],
+            "product": a["product"],
+            "purpose": a["purpose"],
+            "credits": total,
+        }
+    )
 
 
 def _lapsed(b: Batch, e: Event, a: dict[str, Any]) -> None:
     class_id, vintage, batch = token_parts(a["tokenId"])
     b.rows["lapse"].append(
-        {**b.key(e), "unit_id": a["unitId"], "class_id": class_id, "vintage": vintage,
-         "batch": batch, "amount": _int(a["amount"], "amount"), "reason": a["reason"],
-         "period": a["period"]}
-    )  # fmt: skip
+        {
+            **b.key(e),
+            "unit_id": a["unitId"],
+            "class_id": class_id,
+            "vintage": vintage,
+            "batch": batch,
+            "amount": _int(a["amount"], "amount"),
+            "reason": a["reason"],
+            "period": a["period"],
+        }
+    )
     b.move(e, 0, "lapse", a["unitId"], 0, a["tokenId"], -a["amount"])
 
 
 def _closed(b: Batch, e: Event, a: dict[str, Any]) -> None:
     b.rows["period_close"].append(
-        {**b.key(e), "unit_id": a["unitId"], "class_id": a["classId"], "period": a["period"],
-         "book_stock": _int(a["bookStock"], "bookStock"),
-         "physical_stock": _int(a["physicalStock"], "physicalStock"),
-         "lapsed": _int(a["lapsed"], "lapsed")}
-    )  # fmt: skip
+        {
+            **b.key(e),
+            "unit_id": a["unitId"],
+            "class_id": a["classId"],
+            "period": a["period"],
+            "book_stock": _int(a["bookStock"], "bookStock"),
+            "physical_stock": _int(a["physicalStock"], "physicalStock"),
+            "lapsed": _int(a["lapsed"], "lapsed"),
+        }
+    )
 
 
 _PROJECTORS: dict[str, Callable[[Batch, Event, dict[str, Any]], None]] = {
@@ -196,9 +262,15 @@ def project(chain_id: int, events: Iterable[Event]) -> Batch:
     archive = b.rows["event"]
     for e in events:
         archive.append(
-            {**b.key(e), "block_hash": e.block_hash, "tx_hash": e.tx_hash,
-             "contract": e.contract, "name": e.name, "args": e.args}
-        )  # fmt: skip
+            {
+                **b.key(e),
+                "block_hash": e.block_hash,
+                "tx_hash": e.tx_hash,
+                "contract": e.contract,
+                "name": e.name,
+                "args": e.args,
+            }
+        )
         if e.contract == "Ledger":
             projector = _PROJECTORS.get(e.name)
             if projector is not None:

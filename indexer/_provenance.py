@@ -26,8 +26,16 @@ ALLOCATION_METHOD = (
     "token takes the pool's current composition pro rata, largest remainder rounding; "
     "conversions pass shares back scaled by their yield (indexer._lineage)"
 )
-_LEDGER = ("InputRecorded", "Shipped", "InventoryTransferred", "CertificatesTransferred",
-           "Converted", "Claimed", "Lapsed", "PeriodClosed")  # fmt: skip
+_LEDGER = (
+    "InputRecorded",
+    "Shipped",
+    "InventoryTransferred",
+    "CertificatesTransferred",
+    "Converted",
+    "Claimed",
+    "Lapsed",
+    "PeriodClosed",
+)
 
 
 def _b(value: str) -> bytes:
@@ -53,8 +61,18 @@ def to_lineage_event(row: Any) -> lin.LedgerEvent:
             _b(a["evidenceHash"]),
         )
     if name == "Shipped":
-        return lin.Shipped(ref, a["shipmentId"], a["fromUnitId"], a["toUnitId"], a["productGroupId"], a["quantity"],
-                           _b(a["documentHash"]), _b(a["orderRef"]), _b(a["product"]), _lines(a["tokenIds"], a["amounts"]))  # fmt: skip
+        return lin.Shipped(
+            ref,
+            a["shipmentId"],
+            a["fromUnitId"],
+            a["toUnitId"],
+            a["productGroupId"],
+            a["quantity"],
+            _b(a["documentHash"]),
+            _b(a["orderRef"]),
+            _b(a["product"]),
+            _lines(a["tokenIds"], a["amounts"]),
+        )
     if name == "InventoryTransferred":
         return lin.InventoryTransferred(
             ref, a["fromUnitId"], a["toUnitId"], _lines(a["tokenIds"], a["amounts"])
@@ -68,8 +86,17 @@ def to_lineage_event(row: Any) -> lin.LedgerEvent:
             _lines(a["tokenIds"], a["amounts"]),
         )
     if name == "Converted":
-        return lin.Converted(ref, a["conversionId"], a["unitId"], a["processId"], a["factorVersion"], a["yieldBps"],
-                             _lines(a["inputTokenIds"], a["inputAmounts"]), a["outputTokenId"], a["outputAmount"])  # fmt: skip
+        return lin.Converted(
+            ref,
+            a["conversionId"],
+            a["unitId"],
+            a["processId"],
+            a["factorVersion"],
+            a["yieldBps"],
+            _lines(a["inputTokenIds"], a["inputAmounts"]),
+            a["outputTokenId"],
+            a["outputAmount"],
+        )
     if name == "Claimed":
         return lin.Claimed(
             ref,
@@ -106,9 +133,15 @@ class ProvenanceCache:
             ).scalar()
             if known != self._last_hash:  # rolled back under us: start again
                 self._book, self._last, self._last_hash = lin.LineageBook(), (-1, -1), ""
-        query = (select(ev).where(ev.c.contract == "Ledger", ev.c.name.in_(_LEDGER))
-                 .where((ev.c.block_number > self._last[0]) | ((ev.c.block_number == self._last[0]) & (ev.c.log_index > self._last[1])))
-                 .order_by(ev.c.block_number, ev.c.log_index))  # fmt: skip
+        query = (
+            select(ev)
+            .where(ev.c.contract == "Ledger", ev.c.name.in_(_LEDGER))
+            .where(
+                (ev.c.block_number > self._last[0])
+                | ((ev.c.block_number == self._last[0]) & (ev.c.log_index > self._last[1]))
+            )
+            .order_by(ev.c.block_number, ev.c.log_index)
+        )
         for row in conn.execute(query):
             self._book.apply(to_lineage_event(row))
             self._last, self._last_hash = (row.block_number, row.log_index), row.block_hash
@@ -155,7 +188,7 @@ class ProvenanceCache:
                     "txHash": o.ref.tx_hash,
                 }
                 for o in lineage.origins
-            ],  # fmt: skip
+            ],
             "unexplained": lineage.unexplained,
         }
 
@@ -190,8 +223,12 @@ def _node(
     }
     if isinstance(e, lin.InputRecorded):
         cert = certs.get(e.certificate_id)
-        out |= {"unitId": e.unit_id, "certificateId": e.certificate_id, "certificateNumber": getattr(cert, "number", None),
-                "evidenceHash": "0x" + e.evidence_hash.hex()}  # fmt: skip
+        out |= {
+            "unitId": e.unit_id,
+            "certificateId": e.certificate_id,
+            "certificateNumber": getattr(cert, "number", None),
+            "evidenceHash": "0x" + e.evidence_hash.hex(),
+        }
     elif isinstance(e, lin.Shipped):
         out |= {
             "fromUnitId": e.from_unit_id,
@@ -203,9 +240,14 @@ def _node(
         out |= {"fromUnitId": e.from_unit_id, "toUnitId": e.to_unit_id}
     elif isinstance(e, lin.Converted):
         f = factors.get((e.process_id, e.factor_version))
-        out |= {"unitId": e.unit_id, "processId": e.process_id, "process": getattr(procs.get(e.process_id), "name", None),
-                "factorVersion": e.factor_version, "yieldBps": e.yield_bps,
-                "factorEvidenceHash": getattr(f, "evidence_hash", None)}  # fmt: skip
+        out |= {
+            "unitId": e.unit_id,
+            "processId": e.process_id,
+            "process": getattr(procs.get(e.process_id), "name", None),
+            "factorVersion": e.factor_version,
+            "yieldBps": e.yield_bps,
+            "factorEvidenceHash": getattr(f, "evidence_hash", None),
+        }
     elif isinstance(e, lin.Claimed):
         out |= {"unitId": e.unit_id, "beneficiary": e.beneficiary}
     return out
@@ -236,15 +278,20 @@ def lineage_svg(prov: dict[str, Any]) -> str:
     }
     width = 40 + (max(columns, default=0) + 1) * (w + gap_x)
     height = 60 + max((len(ns) for ns in columns.values()), default=1) * (h + gap_y)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-             f'<text x="20" y="20" font-size="13">Provenance of {escape(prov["target"]["kind"])} {prov["target"]["id"]} (pro-rata)</text>']  # fmt: skip
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="11">',
+        f'<text x="20" y="20" font-size="13">Provenance of {escape(prov["target"]["kind"])} '
+        f"{prov['target']['id']} (pro-rata)</text>",
+    ]
     for e in prov["edges"]:
         (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
         parts.append(
             f'<line x1="{x1 + w}" y1="{y1 + h // 2}" x2="{x2}" y2="{y2 + h // 2}" stroke="#888"/>'
         )
         parts.append(
-            f'<text x="{(x1 + w + x2) // 2}" y="{(y1 + y2) // 2 + h // 2 - 3}" fill="#555">{e["grams"]} g</text>'
+            f'<text x="{(x1 + w + x2) // 2}" y="{(y1 + y2) // 2 + h // 2 - 3}" '
+            f'fill="#555">{e["grams"]} g</text>'
         )
     for n in prov["nodes"]:
         x, y = pos[n["key"]]

@@ -37,16 +37,32 @@ def table(model: Any) -> Table:
     return t
 
 
-_TABLES = [Party, Boundary, Unit, SignerRow, Certificate, CertificateScope, Scheme,
-           ProductGroup, CreditClass, Process, Factor]  # fmt: skip
+_TABLES = [
+    Party,
+    Boundary,
+    Unit,
+    SignerRow,
+    Certificate,
+    CertificateScope,
+    Scheme,
+    ProductGroup,
+    CreditClass,
+    Process,
+    Factor,
+]
 
 
 def _party(c: Connection, a: dict[str, Any]) -> None:
     c.execute(
         table(Party).insert(),
-        {"id": a["partyId"], "name": a["name"], "identifier": a["identifier"],
-         "roles": a["roles"], "active": True},
-    )  # fmt: skip
+        {
+            "id": a["partyId"],
+            "name": a["name"],
+            "identifier": a["identifier"],
+            "roles": a["roles"],
+            "active": True,
+        },
+    )
 
 
 def _party_set(**values: Any) -> Callable[[Connection, dict[str, Any]], None]:
@@ -67,9 +83,15 @@ def _boundary(c: Connection, a: dict[str, Any]) -> None:
 def _unit(c: Connection, a: dict[str, Any]) -> None:
     c.execute(
         table(Unit).insert(),
-        {"id": a["unitId"], "party_id": a["partyId"], "boundary_id": a["boundaryId"],
-         "account": a["account"], "name": a["name"], "location": a["location"]},
-    )  # fmt: skip
+        {
+            "id": a["unitId"],
+            "party_id": a["partyId"],
+            "boundary_id": a["boundaryId"],
+            "account": a["account"],
+            "name": a["name"],
+            "location": a["location"],
+        },
+    )
 
 
 def _signer(c: Connection, a: dict[str, Any]) -> None:
@@ -89,11 +111,18 @@ def _signer_revoked(c: Connection, a: dict[str, Any]) -> None:
 def _certificate(c: Connection, a: dict[str, Any]) -> None:
     c.execute(
         table(Certificate).insert(),
-        {"id": a["certificateId"], "holder_party_id": a["holderPartyId"],
-         "certifier_party_id": a["certifierPartyId"], "scheme_id": a["schemeId"],
-         "number": a["number"], "valid_from": a["validFrom"], "valid_until": a["validUntil"],
-         "audited_volume": a["auditedVolume"], "revoked": False},
-    )  # fmt: skip
+        {
+            "id": a["certificateId"],
+            "holder_party_id": a["holderPartyId"],
+            "certifier_party_id": a["certifierPartyId"],
+            "scheme_id": a["schemeId"],
+            "number": a["number"],
+            "valid_from": a["validFrom"],
+            "valid_until": a["validUntil"],
+            "audited_volume": a["auditedVolume"],
+            "revoked": False,
+        },
+    )
     scope = [
         {"certificate_id": a["certificateId"], "kind": "class", "ref_id": i}
         for i in set(a["classIds"])
@@ -129,30 +158,49 @@ def _class(c: Connection, a: dict[str, Any]) -> None:
     s = a["spec"]
     c.execute(
         table(CreditClass).insert(),
-        {"id": a["classId"], "name": s["name"], "characteristic": s["characteristic"],
-         "scheme_id": s["schemeId"], "product_group_id": s["productGroupId"], "model": s["model"],
-         "attribution": s["attribution"], "period_months": s["periodMonths"],
-         "window_periods": s["windowPeriods"], "cap_at_stock": s["capAtStock"],
-         "raw_material": s["rawMaterial"], "waste": s["waste"],
-         "sustainable_factor": s["sustainableFactor"],
-         "conventional_factor": s["conventionalFactor"]},
-    )  # fmt: skip
+        {
+            "id": a["classId"],
+            "name": s["name"],
+            "characteristic": s["characteristic"],
+            "scheme_id": s["schemeId"],
+            "product_group_id": s["productGroupId"],
+            "model": s["model"],
+            "attribution": s["attribution"],
+            "period_months": s["periodMonths"],
+            "window_periods": s["windowPeriods"],
+            "cap_at_stock": s["capAtStock"],
+            "raw_material": s["rawMaterial"],
+            "waste": s["waste"],
+            "sustainable_factor": s["sustainableFactor"],
+            "conventional_factor": s["conventionalFactor"],
+        },
+    )
 
 
 def _process(c: Connection, a: dict[str, Any]) -> None:
     c.execute(
         table(Process).insert(),
-        {"id": a["processId"], "unit_id": a["unitId"], "input_class_id": a["inputClassId"],
-         "output_class_id": a["outputClassId"], "name": a["name"]},
-    )  # fmt: skip
+        {
+            "id": a["processId"],
+            "unit_id": a["unitId"],
+            "input_class_id": a["inputClassId"],
+            "output_class_id": a["outputClassId"],
+            "name": a["name"],
+        },
+    )
 
 
 def _factor(c: Connection, a: dict[str, Any]) -> None:
     c.execute(
         table(Factor).insert(),
-        {"process_id": a["processId"], "version": a["version"], "yield_bps": a["yieldBps"],
-         "effective_from": a["effectiveFrom"], "evidence_hash": a["evidenceHash"]},
-    )  # fmt: skip
+        {
+            "process_id": a["processId"],
+            "version": a["version"],
+            "yield_bps": a["yieldBps"],
+            "effective_from": a["effectiveFrom"],
+            "evidence_hash": a["evidenceHash"],
+        },
+    )
 
 
 _APPLY: dict[str, Callable[[Connection, dict[str, Any]], None]] = {

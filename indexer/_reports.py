@@ -57,10 +57,16 @@ def balances(
     if class_id is not None:
         query = query.where(b.c.class_id == class_id)
     return [
-        {"unitId": r.unit_id, "classId": r.class_id, "vintage": r.vintage, "batch": r.batch,
-         "tokenId": str((r.class_id << 64) | (r.vintage << 32) | r.batch), "amount": r.amount}
+        {
+            "unitId": r.unit_id,
+            "classId": r.class_id,
+            "vintage": r.vintage,
+            "batch": r.batch,
+            "tokenId": str((r.class_id << 64) | (r.vintage << 32) | r.batch),
+            "amount": r.amount,
+        }
         for r in conn.execute(query)
-    ]  # fmt: skip
+    ]
 
 
 def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> dict[str, Any]:
@@ -91,17 +97,29 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
     q = table(QuantityRecord)
     conventional = conn.execute(
         select(func.coalesce(func.sum(q.c.quantity), 0)).where(
-            q.c.unit_id == unit_id, q.c.kind == "conventional",
-            q.c.product_group_id == info.product_group_id, q.c.timestamp >= start, q.c.timestamp < end)
-    ).scalar_one()  # fmt: skip
+            q.c.unit_id == unit_id,
+            q.c.kind == "conventional",
+            q.c.product_group_id == info.product_group_id,
+            q.c.timestamp >= start,
+            q.c.timestamp < end,
+        )
+    ).scalar_one()
     pc = table(PeriodClose)
     closes = [
-        {"bookStock": r.book_stock, "physicalStock": r.physical_stock, "lapsed": r.lapsed,
-         "deviationBps": _deviation_bps(r.book_stock, r.physical_stock),
-         "finding": _deviation_bps(r.book_stock, r.physical_stock) > STOCK_TOLERANCE_BPS,
-         "event": {"blockNumber": r.block_number, "logIndex": r.log_index}}
-        for r in conn.execute(select(pc).where(pc.c.unit_id == unit_id, pc.c.class_id == class_id, pc.c.period == period))
-    ]  # fmt: skip
+        {
+            "bookStock": r.book_stock,
+            "physicalStock": r.physical_stock,
+            "lapsed": r.lapsed,
+            "deviationBps": _deviation_bps(r.book_stock, r.physical_stock),
+            "finding": _deviation_bps(r.book_stock, r.physical_stock) > STOCK_TOLERANCE_BPS,
+            "event": {"blockNumber": r.block_number, "logIndex": r.log_index},
+        }
+        for r in conn.execute(
+            select(pc).where(
+                pc.c.unit_id == unit_id, pc.c.class_id == class_id, pc.c.period == period
+            )
+        )
+    ]
     inflow = (
         flows["inputIn"]
         + flows["shipIn"]
@@ -109,27 +127,40 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         + flows["certificatesIn"]
         + flows["convertIn"]
     )
-    outflow = (flows["shipOut"] + flows["inventoryOut"] + flows["certificatesOut"] + flows["convertOut"]
-               + flows["claimOut"] + flows["lapseOut"])  # fmt: skip
+    outflow = (
+        flows["shipOut"]
+        + flows["inventoryOut"]
+        + flows["certificatesOut"]
+        + flows["convertOut"]
+        + flows["claimOut"]
+        + flows["lapseOut"]
+    )
     return {
-        "unitId": unit_id, "classId": class_id, "className": info.name, "period": period,
-        "periodMonths": info.period_months, "from": start, "to": end,
+        "unitId": unit_id,
+        "classId": class_id,
+        "className": info.name,
+        "period": period,
+        "periodMonths": info.period_months,
+        "from": start,
+        "to": end,
         "model": MODELS.get(info.model, str(info.model)),
         "attribution": ATTRIBUTIONS.get(info.attribution, str(info.attribution)),
         "opening": int(opening),
         "inputs": {"sustainable": flows["inputIn"], "conventional": int(conventional)},
         "received": flows["shipIn"] + flows["inventoryIn"] + flows["certificatesIn"],
-        "convertedIn": flows["convertIn"], "convertedOut": flows["convertOut"],
+        "convertedIn": flows["convertIn"],
+        "convertedOut": flows["convertOut"],
         "shipped": flows["shipOut"],
         "shippedPerCustomer": [{"unitId": u, "credits": n} for u, n in sorted(shipped_to.items())],
         "transferredOut": flows["inventoryOut"] + flows["certificatesOut"],
-        "claimed": flows["claimOut"], "lapsed": flows["lapseOut"],
+        "claimed": flows["claimOut"],
+        "lapsed": flows["lapseOut"],
         "closing": closing,
         "carriedForward": sum(valid_next.values()),
         "lapsingAtPeriodEnd": closing - sum(valid_next.values()),
         "balanced": int(opening) + inflow - outflow == closing,
         "periodClose": closes,
-    }  # fmt: skip
+    }
 
 
 def _deviation_bps(book: int, physical: int) -> int:
@@ -180,10 +211,16 @@ def traceability(
     customers = []
     for unit, row in sorted(per.items()):
         kinds = sorted(row.pop("classes"))
-        customers.append({
-            **row, "customerPartyId": units.get(unit), "customerName": parties.get(units.get(unit, 0), ""),
-            "conventional": row["physical"] - row["sustainable"],
-            "allocatedBps": row["sustainable"] * 10_000 // row["physical"] if row["physical"] else 0,
-            "materialTypes": [{"classId": c, "name": names.get(c, "")} for c in kinds],
-        })  # fmt: skip
+        customers.append(
+            {
+                **row,
+                "customerPartyId": units.get(unit),
+                "customerName": parties.get(units.get(unit, 0), ""),
+                "conventional": row["physical"] - row["sustainable"],
+                "allocatedBps": row["sustainable"] * 10_000 // row["physical"]
+                if row["physical"]
+                else 0,
+                "materialTypes": [{"classId": c, "name": names.get(c, "")} for c in kinds],
+            }
+        )
     return {"unitId": unit_id, "from": start, "to": end, "customers": customers}

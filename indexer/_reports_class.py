@@ -1,4 +1,5 @@
-"""Reports on a product group or class: footprints (R11), reduction claims (R12), supply audit (R13).
+"""Reports on a product group or class: footprints (R11), reduction claims (R12), supply audit
+(R13).
 
 Footprints use integer arithmetic: emissions in milligrams CO2e (factor in g/kg × grams), shown
 in grams CO2e per tonne rounded half up; the check that the allocated footprints add back up is
@@ -89,16 +90,21 @@ def footprint(
     total_mg = s_mg + c_mg + p * (qs + qc)
     a_mg, b_mg = s_mg + p * qs, c_mg + p * qc
     return {
-        "productGroupId": product_group_id, "unitId": unit_id, "from": start, "to": end,
-        "unit": "gCO2e per tonne (half up)", "processGPerKg": p,
-        "sustainableInput": qs, "conventionalInput": qc,
+        "productGroupId": product_group_id,
+        "unitId": unit_id,
+        "from": start,
+        "to": end,
+        "unit": "gCO2e per tonne (half up)",
+        "processGPerKg": p,
+        "sustainableInput": qs,
+        "conventionalInput": qc,
         "weightedAverage": _per_tonne(total_mg, qs + qc),
         "lowerCarbon": {"quantity": qs, "footprint": _per_tonne(a_mg, qs)},
         "higherCarbon": {"quantity": qc, "footprint": _per_tonne(b_mg, qc)},
         "emissionsMg": {"total": total_mg, "lowerCarbon": a_mg, "higherCarbon": b_mg},
         "addsUp": a_mg + b_mg == total_mg,
         "method": "all sustainable input allocated to the lower-carbon product (CT Part 2 §2.1)",
-    }  # fmt: skip
+    }
 
 
 def reduction_check(
@@ -120,12 +126,21 @@ def reduction_check(
         if unit_id is not None:
             query = query.where(q.c.unit_id == unit_id)
         qc = int(conn.execute(query).scalar_one())
-        out[label] = {"period": period, "sustainable": qs, "conventional": qc,
-                      "shareBps": qs * 10_000 // (qs + qc) if qs + qc else 0}  # fmt: skip
+        out[label] = {
+            "period": period,
+            "sustainable": qs,
+            "conventional": qc,
+            "shareBps": qs * 10_000 // (qs + qc) if qs + qc else 0,
+        }
     grew = out["b"]["sustainable"] > out["a"]["sustainable"]
     share_grew = out["b"]["shareBps"] > out["a"]["shareBps"]
-    reason = ("sustainable input grew" if grew else
-              "share grew but sustainable input did not" if share_grew else "sustainable input did not grow")  # fmt: skip
+    reason = (
+        "sustainable input grew"
+        if grew
+        else "share grew but sustainable input did not"
+        if share_grew
+        else "sustainable input did not grow"
+    )
     return {
         "classId": class_id,
         "unitId": unit_id,
@@ -180,14 +195,30 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     for unit in sorted(set(rows) | set(created)):
         r = rows[unit]
         entry = {
-            "unitId": unit, "created": created.get(unit, 0), "convertedIn": r["convertIn"],
+            "unitId": unit,
+            "created": created.get(unit, 0),
+            "convertedIn": r["convertIn"],
             "received": r["shipIn"] + r["inventoryIn"] + r["certificatesIn"],
             "sent": r["shipOut"] + r["inventoryOut"] + r["certificatesOut"],
-            "claimed": r["claimOut"], "lapsed": r["lapseOut"], "convertedOut": r["convertOut"],
+            "claimed": r["claimOut"],
+            "lapsed": r["lapseOut"],
+            "convertedOut": r["convertOut"],
             "conversionLoss": losses.get(unit, 0),
-            "held": sum(r[k] for k in ("inputIn", "shipIn", "inventoryIn", "certificatesIn", "convertIn"))
-            - sum(r[k] for k in ("shipOut", "inventoryOut", "certificatesOut", "convertOut", "claimOut", "lapseOut")),
-        }  # fmt: skip
+            "held": sum(
+                r[k] for k in ("inputIn", "shipIn", "inventoryIn", "certificatesIn", "convertIn")
+            )
+            - sum(
+                r[k]
+                for k in (
+                    "shipOut",
+                    "inventoryOut",
+                    "certificatesOut",
+                    "convertOut",
+                    "claimOut",
+                    "lapseOut",
+                )
+            ),
+        }
         entry["reconciles"] = entry["created"] + entry["convertedIn"] + entry["received"] == (
             entry["held"]
             + entry["claimed"]
@@ -217,17 +248,30 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
         bps = _deviation_bps(pcr.book_stock, pcr.physical_stock)
         if bps > STOCK_TOLERANCE_BPS:
             findings.append(
-                {"kind": "stock deviation above 0.5 %", "unitId": pcr.unit_id,
-                 "period": pcr.period, "bookStock": pcr.book_stock,
-                 "physicalStock": pcr.physical_stock, "deviationBps": bps,
-                 "events": [{"blockNumber": pcr.block_number, "logIndex": pcr.log_index}]}
-            )  # fmt: skip
+                {
+                    "kind": "stock deviation above 0.5 %",
+                    "unitId": pcr.unit_id,
+                    "period": pcr.period,
+                    "bookStock": pcr.book_stock,
+                    "physicalStock": pcr.physical_stock,
+                    "deviationBps": bps,
+                    "events": [{"blockNumber": pcr.block_number, "logIndex": pcr.log_index}],
+                }
+            )
     return {
-        "report": "supply audit", "classId": class_id, "className": info.name, "period": period,
-        "from": start, "to": end, "asOf": as_of(conn), "units": units, "total": dict(total),
-        "reconciles": total_ok and all(u["reconciles"] for u in units), "findings": findings,
+        "report": "supply audit",
+        "classId": class_id,
+        "className": info.name,
+        "period": period,
+        "from": start,
+        "to": end,
+        "asOf": as_of(conn),
+        "units": units,
+        "total": dict(total),
+        "reconciles": total_ok and all(u["reconciles"] for u in units),
+        "findings": findings,
         "heldAtCheckpoint": held_now,
-    }  # fmt: skip
+    }
 
 
 def _finding(conn: Connection, kind: str, unit: int, class_id: int, end: int) -> dict[str, Any]:

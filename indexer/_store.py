@@ -47,8 +47,18 @@ from indexer.errors import ConcurrentWriterError
 __all__ = ["OPERATION_TABLES", "make_engine", "rollback_to", "write_batch"]
 
 #: Every event-keyed table, deleted above the ancestor on a reorg.
-OPERATION_TABLES = [EventRow, InputRecord, QuantityRecord, Shipment, Transfer, Conversion,
-                    ClaimRow, Lapse, PeriodClose, Movement]  # fmt: skip
+OPERATION_TABLES = [
+    EventRow,
+    InputRecord,
+    QuantityRecord,
+    Shipment,
+    Transfer,
+    Conversion,
+    ClaimRow,
+    Lapse,
+    PeriodClose,
+    Movement,
+]
 _BY_NAME = {table(m).name: table(m) for m in OPERATION_TABLES}
 
 
@@ -135,25 +145,40 @@ def write_batch(
     conn.execute(delete(bt).where(bt.c.number.in_(list(blocks))))
     conn.execute(
         bt.insert(),
-        [{"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash,
-          "timestamp": h.timestamp} for h in blocks.values()],
-    )  # fmt: skip
+        [
+            {
+                "number": h.number,
+                "hash": h.hash,
+                "parent_hash": h.parent_hash,
+                "timestamp": h.timestamp,
+            }
+            for h in blocks.values()
+        ],
+    )
     conn.execute(delete(bt).where(bt.c.number < keep_from))
 
 
 def rollback_to(conn: Connection, ancestor: Header) -> None:
     """Undoes every block above ``ancestor``: rows, balances, registry, window; moves the cursor."""
     mv = table(Movement)
-    affected = [tuple(r) for r in conn.execute(
-        select(mv.c.unit_id, mv.c.class_id, mv.c.vintage, mv.c.batch)
-        .where(mv.c.block_number > ancestor.number).distinct()
-    )]  # fmt: skip
+    affected = [
+        tuple(r)
+        for r in conn.execute(
+            select(mv.c.unit_id, mv.c.class_id, mv.c.vintage, mv.c.batch)
+            .where(mv.c.block_number > ancestor.number)
+            .distinct()
+        )
+    ]
     ev = table(EventRow)
     registry_changed = conn.execute(
-        select(func.count()).select_from(ev).where(
-            ev.c.block_number > ancestor.number, ev.c.name.in_(sorted(REGISTRY_EVENTS)),
-            ev.c.contract != "Ledger")
-    ).scalar_one()  # fmt: skip
+        select(func.count())
+        .select_from(ev)
+        .where(
+            ev.c.block_number > ancestor.number,
+            ev.c.name.in_(sorted(REGISTRY_EVENTS)),
+            ev.c.contract != "Ledger",
+        )
+    ).scalar_one()
     for model in OPERATION_TABLES:
         t = table(model)
         conn.execute(delete(t).where(t.c.block_number > ancestor.number))

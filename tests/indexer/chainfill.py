@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +31,11 @@ C_FLAKE, C_RESIN = 1, 2
 G_FLAKE, G_RESIN = 1, 2
 UNITS = 7
 _docs = itertools.count(1)
+_RUN = uuid.uuid4().hex  # evidence must be new on a chain filled by an earlier process too
 
 
 def doc() -> bytes:
-    return hashlib.sha256(f"fill-{next(_docs)}".encode()).digest()
+    return hashlib.sha256(f"fill-{_RUN}-{next(_docs)}".encode()).digest()
 
 
 @dataclass
@@ -102,8 +104,14 @@ class Filler:
             self._nonces[sender] = self.w3.eth.get_transaction_count(sender, "pending")  # type: ignore[arg-type]
         nonce = self._nonces[sender]
         self._nonces[sender] += 1
-        return {"from": sender, "to": self.handle.ledger.address, "data": "0x" + data.hex(),
-                "gas": hex(GAS), "gasPrice": "0x0", "nonce": hex(nonce)}  # fmt: skip
+        return {
+            "from": sender,
+            "to": self.handle.ledger.address,
+            "data": "0x" + data.hex(),
+            "gas": hex(GAS),
+            "gasPrice": "0x0",
+            "nonce": hex(nonce),
+        }
 
     def round_txs(self, a: int) -> list[dict[str, Any]]:
         """One round of traffic: 12 transactions, 28 events when all succeed.
@@ -114,8 +122,14 @@ class Filler:
         f = self.handle.ledger.functions
         if self._cached.get("a") != a:
             flake, resin = self.token(C_FLAKE), self.token(C_RESIN)
-            tenths = [(G_FLAKE, flake, 10), (G_FLAKE, flake, 9), (G_FLAKE, flake, 8),
-                      (G_RESIN, resin, 6), (G_RESIN, resin, 5), (G_RESIN, resin, 4)]  # fmt: skip
+            tenths = [
+                (G_FLAKE, flake, 10),
+                (G_FLAKE, flake, 9),
+                (G_FLAKE, flake, 8),
+                (G_RESIN, resin, 6),
+                (G_RESIN, resin, 5),
+                (G_RESIN, resin, 4),
+            ]
             hops = [(g, t, a * n // 10) for g, t, n in tenths]
             s = self.signers
             fixed = []

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import copy
 import os
+import socket
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -17,6 +21,7 @@ from sqlmodel import SQLModel
 from web3 import EthereumTesterProvider, Web3
 
 from indexer import Follower, IndexerSettings, Web3Reader, make_engine
+from node import AnvilNode, NodeSettings
 from tests.factories import World, bootstrap
 
 PG_ADMIN = os.environ.get("TRACENET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -82,3 +87,44 @@ def follower_for(world: World, engine: Engine, **settings: object) -> Follower:
 @pytest.fixture
 def follower(world: World, engine: Engine) -> Follower:
     return follower_for(world, engine)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], Any], *, timeout: float = 60.0, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+    return result
+
+
+def node_settings(data_dir: Path, **kw: Any) -> NodeSettings:
+    return NodeSettings(
+        data_dir=data_dir,
+        port=free_port(),
+        block_time=0,
+        accounts=12,
+        gas_limit=1_000_000_000,
+        **kw,
+    )
+
+
+@pytest.fixture
+def closing() -> Iterator[list[Any]]:
+    """Things with a ``close()`` (HTTP clients) closed when the test ends."""
+    things: list[Any] = []
+    yield things
+    for thing in things:
+        thing.close()
+
+
+@pytest.fixture
+def anvil(tmp_path: Path) -> Iterator[AnvilNode]:
+    with AnvilNode(node_settings(tmp_path / "node")) as node:
+        yield node

@@ -7,11 +7,8 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,48 +20,12 @@ import contracts
 from indexer import Follower, IndexerSettings, RpcReader, check_mirror, make_engine
 from indexer._registry import table
 from indexer._tables import Cursor
-from node import AnvilNode, NodeSettings
+from node import AnvilNode
 from tests.indexer.chainfill import C_FLAKE, Filler, doc
+from tests.indexer.conftest import node_settings, wait_until
 from tests.indexer.test_mirror import mirror_event_counts
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float = 60.0, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
-    return result
-
-
-def node_settings(data_dir: Path, **kw: Any) -> NodeSettings:
-    return NodeSettings(
-        data_dir=data_dir, port=free_port(), block_time=0, accounts=12,
-        gas_limit=1_000_000_000, **kw,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def closing() -> Iterator[list[Any]]:
-    """Things with a ``close()`` (HTTP clients) closed when the test ends."""
-    things: list[Any] = []
-    yield things
-    for thing in things:
-        thing.close()
-
-
-@pytest.fixture
-def anvil(tmp_path: Path) -> Iterator[AnvilNode]:
-    with AnvilNode(node_settings(tmp_path / "node")) as node:
-        yield node
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -92,9 +53,12 @@ def assert_equals_chain(filler: Filler, engine: Engine) -> None:
     assert report.balances_checked > 0
     d = filler.handle.deployment
     logs = filler.w3.eth.get_logs(
-        {"fromBlock": d.block_number, "toBlock": report.block_number,
-         "address": list(d.addresses.values())}
-    )  # fmt: skip
+        {
+            "fromBlock": d.block_number,
+            "toBlock": report.block_number,
+            "address": list(d.addresses.values()),
+        }
+    )
     assert sum(mirror_event_counts(engine).values()) == len(logs)
 
 
@@ -111,8 +75,19 @@ def test_sigkill_during_catch_up_changes_nothing(
     path = tmp_path / "deployment.json"
     deployment.save(path)
     env = {**os.environ, "TRACENET_INDEXER_MAX_BLOCK_RANGE": "2"}
-    argv = [sys.executable, "-m", "tracenet.cli", "indexer", "run", "--database-url", db_url,
-            "--rpc-url", anvil.rpc_url, "--deployment", str(path)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "tracenet.cli",
+        "indexer",
+        "run",
+        "--database-url",
+        db_url,
+        "--rpc-url",
+        anvil.rpc_url,
+        "--deployment",
+        str(path),
+    ]
     engine = make_engine(db_url)
     rng = random.Random(1)
     log = tmp_path / "indexer.log"

@@ -74,12 +74,19 @@ def test_statements_of_the_flake_to_resin_illustration(
         res_in = statement(conn, unit_id=U_RESIN, class_id=C_FLAKE, period=Q1)
         res_out = statement(conn, unit_id=U_RESIN, class_id=C_RESIN, period=Q1)
     assert (rec["opening"], rec["inputs"]["sustainable"], rec["shipped"], rec["closing"]) == (
-        0, 10 * T, 6 * T, 4 * T)  # fmt: skip
+        0,
+        10 * T,
+        6 * T,
+        4 * T,
+    )
     assert rec["shippedPerCustomer"] == [{"unitId": U_RESIN, "credits": 6 * T}]
     assert rec["balanced"] and rec["carriedForward"] == 4 * T and rec["model"] == "mass balance"
     assert (res_in["received"], res_in["convertedOut"], res_in["closing"]) == (6 * T, 6 * T, 0)
     assert (res_out["convertedIn"], res_out["shipped"], res_out["closing"]) == (
-        5_400_000, 2 * T, 3_400_000)  # fmt: skip
+        5_400_000,
+        2 * T,
+        3_400_000,
+    )
 
 
 def test_provenance_of_the_claim_reaches_the_certified_input(
@@ -111,9 +118,15 @@ def test_traceability_per_customer_and_the_glass_cap(
     r = world.ok("record_input", c.recycler, C_GLASS, 30 * T, CERT_RECYCLER, evidence())
     glass = world.events(r, "InputRecorded")[0]["tokenId"]
     world.rejects(
-        "CapExceeded", "ship", c.recycler, U_OUTSIDER, G_GLASS, 20 * T, evidence(),
+        "CapExceeded",
+        "ship",
+        c.recycler,
+        U_OUTSIDER,
+        G_GLASS,
+        20 * T,
+        evidence(),
         [(glass, 7 * T + 1)],
-    )  # fmt: skip
+    )
     world.ok("ship", c.recycler, U_OUTSIDER, G_GLASS, 20 * T, evidence(), [(glass, 7 * T)])
     follower.catch_up()
     with engine.connect() as conn:
@@ -121,7 +134,10 @@ def test_traceability_per_customer_and_the_glass_cap(
         res = traceability(conn, unit_id=U_RESIN, start=at(2031, 1, 1, 0), end=at(2031, 4, 1, 0))
     resin_row, outsider_row = rec["customers"]
     assert (resin_row["customerUnitId"], resin_row["physical"], resin_row["sustainable"]) == (
-        U_RESIN, 6 * T, 6 * T)  # fmt: skip
+        U_RESIN,
+        6 * T,
+        6 * T,
+    )
     assert resin_row["allocatedBps"] == 10_000 and resin_row["conventional"] == 0
     assert outsider_row["physical"] == 20 * T and outsider_row["sustainable"] == 7 * T
     assert outsider_row["conventional"] == 13 * T and outsider_row["allocatedBps"] == 3_500
@@ -159,8 +175,14 @@ def test_the_footprint_illustration(world: World, follower: Follower, engine: En
     world.ok("record_conventional", c.recycler, G_FLAKE, T, evidence())
     follower.catch_up()
     with engine.connect() as conn:
-        fp = footprint(conn, product_group_id=G_FLAKE, start=at(2031, 1, 1, 0),
-                       end=at(2031, 4, 1, 0), unit_id=U_RECYCLER, process_g_per_kg=500)  # fmt: skip
+        fp = footprint(
+            conn,
+            product_group_id=G_FLAKE,
+            start=at(2031, 1, 1, 0),
+            end=at(2031, 4, 1, 0),
+            unit_id=U_RECYCLER,
+            process_g_per_kg=500,
+        )
     assert fp["weightedAverage"] == 2_500_000  # gCO2e per tonne = 2.5 kgCO2e/kg
     assert fp["lowerCarbon"] == {"quantity": T, "footprint": 1_500_000}
     assert fp["higherCarbon"] == {"quantity": T, "footprint": 3_500_000}
@@ -200,7 +222,11 @@ def test_supply_audit_reconciles_flags_stock_deviations_and_is_signed(
         audit = supply_audit(conn, class_id=C_FLAKE, period=Q2)
     total = audit["total"]
     assert (total["created"], total["convertedOut"], total["lapsed"], total["held"]) == (
-        10 * T, 6 * T, 100_000, 3_900_000)  # fmt: skip
+        10 * T,
+        6 * T,
+        100_000,
+        3_900_000,
+    )
     assert total["conversionLoss"] == 600_000 and audit["reconciles"]
     [finding] = audit["findings"]
     assert finding["kind"] == "stock deviation above 0.5 %" and finding["deviationBps"] == 250
@@ -220,9 +246,16 @@ def api(world: World, follower: Follower, engine: Engine) -> tuple[TestClient, d
     flakes_to_resin(world)
     follower.catch_up()
     with engine.begin() as conn:
-        keys = {name: create_key(conn, party) for name, party in [
-            ("recycler", P_RECYCLER), ("resin", P_RESIN), ("brand", P_BRAND),
-            ("outsider", P_OUTSIDER), ("auditor", P_AUDITOR)]}  # fmt: skip
+        keys = {
+            name: create_key(conn, party)
+            for name, party in [
+                ("recycler", P_RECYCLER),
+                ("resin", P_RESIN),
+                ("brand", P_BRAND),
+                ("outsider", P_OUTSIDER),
+                ("auditor", P_AUDITOR),
+            ]
+        }
     return TestClient(create_app(engine)), keys
 
 

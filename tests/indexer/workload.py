@@ -43,9 +43,12 @@ def run_workload(world: World, rng: random.Random, steps: int) -> Counter[str]:
     stats: Counter[str] = Counter()
     for _ in range(steps):
         op = rng.choice(
-            ["input"] * 4 + ["ship"] * 4 + ["convert"] * 2 + ["claim"] * 2
+            ["input"] * 4
+            + ["ship"] * 4
+            + ["convert"] * 2
+            + ["claim"] * 2
             + ["transfer", "trade", "lapse", "close", "quantity", "time", "time"]
-        )  # fmt: skip
+        )
         unit = rng.choice(UNITS)
         lines = _held(world, unit)
         picked = rng.sample(lines, k=min(len(lines), rng.randint(1, 3))) if lines else []
@@ -53,9 +56,13 @@ def run_workload(world: World, rng: random.Random, steps: int) -> Counter[str]:
         args: tuple[object, ...]
         if op == "input":
             sender, class_id, cert = rng.choice(
-                [(c.recycler, C_FLAKE, 1), (c.recycler, C_GLASS, 1), (c.recycler, C_BIO, 3),
-                 (c.resin, C_FLAKE, 2)]
-            )  # fmt: skip
+                [
+                    (c.recycler, C_FLAKE, 1),
+                    (c.recycler, C_GLASS, 1),
+                    (c.recycler, C_BIO, 3),
+                    (c.resin, C_FLAKE, 2),
+                ]
+            )
             args = ("record_input", sender, class_id, rng.randint(1, 5_000_000), cert, evidence())
         elif op == "ship" and part:
             group = world.model.classes[part[0][0] >> 64].group

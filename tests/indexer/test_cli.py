@@ -1,0 +1,70 @@
+"""``tracenet indexer run --once | check | keys create | audit | verify-report`` on a real node:
+exit codes, and a tampered mirror reported by ``check``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from sqlalchemy import update
+
+import indexer
+from indexer._registry import table
+from indexer._signing import sign_report
+from indexer._tables import Balance
+from node import AnvilNode
+from tests.indexer.chainfill import Filler
+from tracenet.cli import main
+from wallet import LocalSigner
+
+
+def test_all_is_complete_and_sorted() -> None:
+    public = {
+        n for n in dir(indexer) if not n.startswith("_") and n not in ("annotations", "errors")
+    }
+    assert set(indexer.__all__) == public - {n for n in public if n.islower() and n.startswith("_")}
+    assert indexer.__all__ == sorted(indexer.__all__, key=lambda n: (not n.isupper(), n))
+
+
+@pytest.mark.integration
+def test_run_check_keys_audit_and_verify(
+    anvil: AnvilNode, tmp_path: Path, capsys: pytest.CaptureFixture[str], closing: list[Any]
+) -> None:
+    filler = Filler(anvil.rpc_url)
+    closing.append(filler)
+    deployment = filler.deploy()
+    filler.prime(1, 1_000)
+    path = tmp_path / "deployment.json"
+    deployment.save(path)
+    url = f"sqlite:///{tmp_path}/mirror.sqlite3"
+    common = ["--database-url", url, "--rpc-url", anvil.rpc_url, "--deployment", str(path)]
+    assert main(["indexer", "run", "--once", *common]) == 0
+    assert main(["indexer", "check", *common]) == 0
+    assert ", 0 differences" in capsys.readouterr().out
+
+    engine = indexer.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(table(Balance)).where(table(Balance).c.unit_id == 2).values(amount=1))
+    engine.dispose()
+    assert main(["indexer", "check", "--json", *common]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert not report["ok"] and {d["what"] for d in report["differences"]} >= {"balance"}
+
+    assert main(["indexer", "keys", "create", "--party", "3", "--database-url", url]) == 0
+    assert capsys.readouterr().out.startswith("tnr_")
+    assert main(["indexer", "keys", "create", "--party", "99", "--database-url", url]) == 2
+
+    assert main(["indexer", "audit", "--class", "1", "--period", "0", "--database-url", url]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    signed = sign_report(audit, LocalSigner(Account.create()))
+    good = tmp_path / "signed.json"
+    good.write_text(json.dumps(signed))
+    assert main(["indexer", "verify-report", str(good)]) == 0
+    assert "valid: signed by 0x" in capsys.readouterr().out
+    signed["report"]["period"] = 1
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(signed))
+    assert main(["indexer", "verify-report", str(bad)]) == 1
