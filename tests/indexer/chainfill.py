@@ -142,12 +142,16 @@ class Filler:
             fixed.append((s[0], _data(f.recordConventionalInput(G_FLAKE, a, doc()))))
             fixed.append((s[6], _data(f.claim([resin], [a // 4], "Brand", ZERO, ZERO))))
             self._cached = {"a": a, "fixed": fixed}
-        input_data = _RECORD_INPUT + abi_encode(
-            ["uint32", "uint256", "uint32", "bytes32"], [C_FLAKE, 10 * a, 1, doc()]
-        )
-        txs = [self._tx(self.signers[0], input_data)]
+        txs = [self.input_tx(10 * a)]
         txs += [self._tx(sender, data) for sender, data in self._cached["fixed"]]
         return txs
+
+    def input_tx(self, amount: int) -> dict[str, Any]:
+        """A certified input of ``amount`` grams of flakes at U1, with fresh evidence."""
+        data = _RECORD_INPUT + abi_encode(
+            ["uint32", "uint256", "uint32", "bytes32"], [C_FLAKE, amount, 1, doc()]
+        )
+        return self._tx(self.signers[0], data)
 
     def send_batch(self, txs: list[dict[str, Any]]) -> None:
         body = [

@@ -21,7 +21,7 @@ from indexer import Follower, IndexerSettings, RpcReader, check_mirror, make_eng
 from indexer._registry import table
 from indexer._tables import Cursor
 from node import AnvilNode
-from tests.indexer.chainfill import C_FLAKE, Filler, doc
+from tests.indexer.chainfill import Filler
 from tests.indexer.conftest import node_settings, wait_until
 from tests.indexer.test_mirror import mirror_event_counts
 
@@ -130,11 +130,6 @@ def _follower(
     return follower
 
 
-def _input_tx(filler: Filler, amount: int) -> dict[str, Any]:
-    data = filler.handle.ledger.functions.recordInput(C_FLAKE, amount, 1, doc())
-    return filler._tx(filler.signers[0], bytes.fromhex(data._encode_transaction_data()[2:]))
-
-
 def test_anvil_reorg_and_snapshot_revert_are_rolled_back(
     anvil: AnvilNode, engine: Engine, closing: list[Any]
 ) -> None:
@@ -148,7 +143,7 @@ def test_anvil_reorg_and_snapshot_revert_are_rolled_back(
 
     # anvil_reorg: the last 4 blocks replaced by 4 others carrying two different inputs.
     filler._nonces.clear()
-    pairs = [[_input_tx(filler, 777), 0], [_input_tx(filler, 555), 2]]
+    pairs = [[filler.input_tx(777), 0], [filler.input_tx(555), 2]]
     filler.rpc("anvil_reorg", [4, pairs])
     assert filler.w3.eth.block_number == head
     result = follower.step()
