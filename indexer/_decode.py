@@ -7,6 +7,7 @@ Arguments are normalised to JSON-ready values once, here, so that the projection
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,10 +64,49 @@ class _Spec:
     body_names: tuple[str, ...]
     body_types: tuple[str, ...]
     body_convert: tuple[_Convert, ...]
+    fast: tuple[Callable[[bytes, int], Any], ...] | None
 
 
 def _identity(value: Any) -> Any:
     return value
+
+
+@functools.lru_cache(maxsize=65_536)
+def _checksum(raw: bytes) -> str:
+    """Checksummed address (cached: the same few addresses recur in every log)."""
+    return to_checksum_address(raw)
+
+
+def _fast_reader(kind: str) -> Callable[[bytes, int], Any] | None:
+    """A direct decoder of one ABI head slot for the types the ledger's events use, or None."""
+    if kind.startswith("uint") and not kind.endswith("]"):
+        return lambda data, at: int.from_bytes(data[at : at + 32], "big")
+    if kind == "bool":
+        return lambda data, at: data[at + 31] == 1
+    if kind == "bytes32":
+        return lambda data, at: "0x" + data[at : at + 32].hex()
+    if kind == "address":
+        return lambda data, at: _checksum(data[at + 12 : at + 32])
+    if kind.startswith("uint") and kind.endswith("[]") and "[" not in kind[:-2]:
+
+        def array(data: bytes, at: int) -> list[int]:
+            start = int.from_bytes(data[at : at + 32], "big")
+            n = int.from_bytes(data[start : start + 32], "big")
+            base = start + 32
+            return [
+                int.from_bytes(data[base + 32 * i : base + 32 * i + 32], "big") for i in range(n)
+            ]
+
+        return array
+    if kind == "string":
+
+        def text(data: bytes, at: int) -> str:
+            start = int.from_bytes(data[at : at + 32], "big")
+            n = int.from_bytes(data[start : start + 32], "big")
+            return data[start + 32 : start + 32 + n].decode("utf-8")
+
+        return text
+    return None
 
 
 def _hex(value: Any) -> str:
@@ -82,10 +122,17 @@ def _converter(entry: Mapping[str, Any]) -> _Convert:
         parts = [(c["name"], _converter(c)) for c in entry["components"]]
         return lambda values: {n: f(v) for (n, f), v in zip(parts, values, strict=True)}
     if kind == "address":
-        return to_checksum_address
+        return lambda value: _checksum(bytes.fromhex(value[2:]))
     if kind.startswith("bytes"):
         return _hex
     return _identity
+
+
+def _fast(body: list[dict[str, Any]]) -> tuple[Callable[[bytes, int], Any], ...] | None:
+    readers = [_fast_reader(i["type"]) for i in body]
+    if any(r is None for r in readers):
+        return None
+    return tuple(r for r in readers if r is not None)
 
 
 def _abi_type(entry: Mapping[str, Any]) -> str:
@@ -102,7 +149,7 @@ def _topic_converter(entry: Mapping[str, Any]) -> _Convert:
         signed = kind.startswith("int")
         return lambda raw: int.from_bytes(raw, "big", signed=signed)
     if kind == "address":
-        return lambda raw: to_checksum_address(raw[12:])
+        return lambda raw: _checksum(raw[12:])
     if kind == "bool":
         return lambda raw: raw[-1] == 1
     return _hex  # bytes32, or the hash of a dynamic value
@@ -127,6 +174,7 @@ class EventDecoder:
                     body_names=tuple(i["name"] for i in body),
                     body_types=tuple(_abi_type(i) for i in body),
                     body_convert=tuple(_converter(i) for i in body),
+                    fast=_fast(body),
                 )
                 topic = bytes(event_abi_to_log_topic(entry))  # type: ignore[arg-type]
                 self._specs[(self.addresses[name], topic)] = spec
@@ -147,7 +195,11 @@ class EventDecoder:
             name: convert(topic)
             for (name, convert), topic in zip(spec.indexed, log.topics[1:], strict=True)
         }
-        if spec.body_types:
+        if spec.fast is not None:
+            data = log.data
+            for i, (name, read) in enumerate(zip(spec.body_names, spec.fast, strict=True)):
+                args[name] = read(data, 32 * i)
+        elif spec.body_types:
             values = abi_decode(spec.body_types, log.data)
             for name, convert, value in zip(
                 spec.body_names, spec.body_convert, values, strict=True

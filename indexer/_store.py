@@ -7,6 +7,7 @@ writer last saw it (a second indexer on the same database fails instead of doubl
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,14 +108,18 @@ def _upsert_balances(conn: Connection, deltas: dict[BalanceKey, int]) -> None:
 def _copy(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
     """Bulk insert: COPY on PostgreSQL, executemany elsewhere."""
     t = _BY_NAME[name]
-    if conn.dialect.name != "postgresql" or name == "event":
+    if conn.dialect.name != "postgresql":
         conn.execute(t.insert(), rows)
         return
     columns = list(rows[0])
     raw: Any = conn.connection.driver_connection
     with raw.cursor() as cur, cur.copy(f'COPY "{name}" ({", ".join(columns)}) FROM STDIN') as cp:
-        for row in rows:
-            cp.write_row([row[c] for c in columns])
+        if name == "event":  # the JSON column goes as text: PostgreSQL parses it on COPY
+            for row in rows:
+                cp.write_row([json.dumps(row[c]) if c == "args" else row[c] for c in columns])
+        else:
+            for row in rows:
+                cp.write_row([row[c] for c in columns])
 
 
 def write_batch(

@@ -198,3 +198,26 @@ def test_every_event_key_is_written_once(world: World, follower: Follower, engin
         row = dict(conn.execute(select(ev).limit(1)).mappings().one())
         conn.execute(ev.insert(), row)
     _ = m
+
+
+def test_the_fast_decoder_agrees_with_eth_abi(
+    world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer import EventDecoder, _decode
+
+    run_workload(world, random.Random(21), 120)
+    d = world.handle.deployment
+    reader = Web3Reader(world.w3)
+    logs = reader.logs(d.block_number, world.w3.eth.block_number, list(d.addresses.values()))
+    fast = EventDecoder(d.addresses)
+    monkeypatch.setattr(_decode, "_fast", lambda body: None)
+    slow = EventDecoder(d.addresses)
+    decoded = [(fast.decode(log, 0), slow.decode(log, 0)) for log in logs]
+    assert len(decoded) > 60
+    assert all(a == b for a, b in decoded)
+    assert {a.name for a, _ in decoded if a} >= {
+        "Shipped",
+        "Converted",
+        "Claimed",
+        "ClassRegistered",
+    }
