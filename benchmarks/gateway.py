@@ -37,9 +37,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from node import AnvilNode, NodeSettings  # noqa: E402
-from tests.gateway.anvil_setup import AnvilWorld, gateway_env, setup  # noqa: E402
-from tests.gateway.test_reliability import Gateway, body, free_port  # noqa: E402
+from node import AnvilNode, NodeSettings
+from tests.gateway.anvil_setup import AnvilWorld, gateway_env, setup
+from tests.gateway.test_reliability import Gateway, body, free_port
 
 
 def pct(values: list[float], p: float) -> float:
@@ -107,22 +107,58 @@ async def drive(
 
 
 def wait_final(gw: Gateway, key: str, sent_at: dict[str, float]) -> tuple[list[float], int, float]:
+    """Poll the request list until every write is final. Pages start after the longest prefix
+    already final (requests are numbered 1, 2, … in this fresh store), so a poll reads only the
+    tail that is still moving, not 10,000 rows every time."""
     headers = {"Authorization": f"Bearer {key}"}
+    final: dict[str, dict[str, Any]] = {}
+    done_prefix = 0
     with httpx.Client(base_url=gw.url, headers=headers, timeout=60, trust_env=False) as client:
-        while True:
-            rows: list[dict[str, Any]] = []
+        while len(final) < len(sent_at):
+            position, moving = done_prefix, False
             while page := client.get(
-                "/v1/requests", params={"after": len(rows), "limit": 1000}
+                "/v1/requests", params={"after": position, "limit": 1000}
             ).json():
-                rows += page
-            final = [r for r in rows if r["status"] in ("confirmed", "rejected")]
-            if len(final) >= len(sent_at):
-                break
-            time.sleep(0.5)
-    ends = {r["id"]: datetime.fromisoformat(r["final_at"]).timestamp() for r in final}
+                for row in page:
+                    position += 1
+                    if row["status"] in ("confirmed", "rejected"):
+                        final[row["id"]] = row
+                        done_prefix = position if not moving else done_prefix
+                    else:
+                        moving = True
+            if len(final) < len(sent_at):
+                time.sleep(0.2)
+    ends = {i: datetime.fromisoformat(r["final_at"]).timestamp() for i, r in final.items()}
     confirm_ms = [(ends[i] - t) * 1000 for i, t in sent_at.items()]
-    confirmed = sum(r["status"] == "confirmed" for r in final)
+    confirmed = sum(r["status"] == "confirmed" for r in final.values())
     return confirm_ms, confirmed, max(ends.values())
+
+
+def cpu_seconds(pid: int, *, descendants: bool = True) -> float:
+    """User + system CPU of ``pid`` (and its descendants) so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / ticks
+    return own + (sum(cpu_seconds(int(c)) for c in children) if descendants else 0.0)
+
+
+def block_stats(w3: Any, first: int, last: int) -> dict[str, int]:
+    """Transactions and gas per block over the run: is the block gas limit what caps us?"""
+    counts, gas = [], []
+    for n in range(first, last + 1):
+        block = w3.eth.get_block(n)
+        counts.append(len(block["transactions"]))
+        gas.append(int(block["gasUsed"]))
+    return {
+        "blocks": len(counts),
+        "max_txs_per_block": max(counts, default=0),
+        "max_gas_per_block": max(gas, default=0),
+        "block_gas_limit": int(w3.eth.get_block(last)["gasLimit"]),
+    }
 
 
 def baseline(w3: Any, world: AnvilWorld, n: int) -> float:
@@ -174,18 +210,33 @@ def main() -> int:
             key = json.loads(out.stdout)["api_key"]
             gw = Gateway(env, port, tmp / "gateway.log")
             gw.start()
+            first_block = w3.eth.block_number
+            assert gw.proc is not None and node.pid is not None
+            pids = {"gateway": gw.proc.pid, "anvil": node.pid}
+            cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            server0 = cpu_seconds(gw.proc.pid, descendants=False)
             try:
-                t0 = time.time()
+                t0, p0 = time.time(), time.process_time()
                 sent_at, accept_ms, t_accepted = asyncio.run(
                     drive(port, key, world.token_id, a.writes, a.clients)
                 )
+                loadgen_cpu = (time.process_time() - p0) * 1000 / a.writes
                 confirm_ms, confirmed, last_end = wait_final(gw, key, sent_at)
                 elapsed = last_end - t0
+                cpu = {  # CPU per write (gateway: server + signing helper), from /proc
+                    f"{name}_cpu_ms_per_write": round(
+                        (cpu_seconds(pid) - cpu0[name]) * 1000 / a.writes, 2
+                    )
+                    for name, pid in pids.items()
+                }
+                server = cpu_seconds(gw.proc.pid, descendants=False) - server0
+                cpu["gateway_server_cpu_ms_per_write"] = round(server * 1000 / a.writes, 2)
             finally:
                 gw.stop()
                 if a.keep_log:
                     shutil.copy(tmp / "gateway.log", a.keep_log)
             load_during = os.getloadavg()
+            blocks = block_stats(w3, first_block + 1, w3.eth.block_number)
             base_rate = baseline(w3, world, a.baseline)
     rate = confirmed / elapsed
     result = {
@@ -205,6 +256,9 @@ def main() -> int:
         "baseline_ops": a.baseline,
         "baseline_ops_per_s": round(base_rate, 2),
         "ratio_to_baseline": round(rate / base_rate, 1),
+        **cpu,
+        "loadgen_cpu_ms_per_write": round(loadgen_cpu, 2),
+        **blocks,
         "loadavg_1m_before": round(load_before[0], 2),
         "loadavg_1m_after_run": round(load_during[0], 2),
     }

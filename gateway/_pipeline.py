@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col
 
 import contracts
@@ -376,20 +376,20 @@ _REFUSED = ("status", "outcome", "final_at")
 
 
 def _mark_submitted(session: Session, seqs: Sequence[int]) -> None:
+    """One statement: every row was (re)sent now; a ``signed`` one becomes ``submitted``."""
     now = utcnow()
+    signed = REQUESTS.c.status == Status.SIGNED
     session.connection().execute(
         update(REQUESTS)
         .where(REQUESTS.c.seq == bindparam("w_seq"))
-        .values(sent_at=now, attempts=REQUESTS.c.attempts + 1),
+        .values(
+            sent_at=now,
+            attempts=REQUESTS.c.attempts + 1,
+            status=case((signed, Status.SUBMITTED.value), else_=REQUESTS.c.status),
+            submitted_at=case((signed, now), else_=REQUESTS.c.submitted_at),
+        ),
         [{"w_seq": seq} for seq in seqs],
     )
-    Store.update_many(
-        session,
-        [{"w_seq": seq, "w_status": Status.SIGNED, "status": Status.SUBMITTED,
-          "submitted_at": now} for seq in seqs],
-        where=("seq", "status"),
-        columns=("status", "submitted_at"),
-    )  # fmt: skip
 
 
 def _save_final(session: Session, changes: Sequence[tuple[int, str, dict[str, Any]]]) -> None:

@@ -15,8 +15,11 @@ The hot paths (insert, the pipeline's reads and bulk updates) use Core statement
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import itertools
+import queue
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -54,6 +57,42 @@ def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+_FIRST, _LATER, _LAST = 0, 1, 2  # priorities on the writer thread
+
+
+class _Writer:
+    """One thread that runs every write, most urgent first (then in submission order)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.PriorityQueue[tuple[int, int, Any, Any, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=self._run, name="gw-store", daemon=True)
+        self._thread.start()
+
+    def submit(self, priority: int, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._queue.put((priority, next(self._order), future, fn, args))
+        return future
+
+    def shutdown(self) -> None:
+        """Run what was submitted, then stop."""
+        if self._thread.is_alive():
+            self._queue.put((_LAST, next(self._order), None, None, None))
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            _, _, future, fn, args = self._queue.get()
+            if future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+
 @dataclass
 class Insert:
     """The outcome of inserting one request: a new row, or the one its idempotency key names."""
@@ -66,23 +105,23 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         SQLModel.metadata.create_all(engine)
-        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gw-store")
+        self._writer = _Writer()
         self._pending: list[tuple[Request, asyncio.Future[Insert]]] = []
         self._flushing = False
 
     def close(self) -> None:
-        self._writer.shutdown(wait=True)
+        self._writer.shutdown()
         self.engine.dispose()
 
     # ---- the writer thread ------------------------------------------------------------------
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(session, *args)`` on the writer thread, in one transaction."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._in_tx, fn, *args)
+        return await asyncio.wrap_future(self._writer.submit(_LATER, self._in_tx, fn, *args))
 
     def write_sync(self, fn: Callable[..., T], *args: Any) -> T:
-        return self._writer.submit(self._in_tx, fn, *args).result()
+        result: T = self._writer.submit(_LATER, self._in_tx, fn, *args).result()
+        return result
 
     def _in_tx(self, fn: Callable[..., T], *args: Any) -> T:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -100,11 +139,16 @@ class Store:
         return await future
 
     async def _flush(self) -> None:
+        """Group commit: while one group commits, the next gathers. Groups go before the
+        pipeline's writes on the writer thread (a client is waiting for each of them)."""
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
+                rows = [r for r, _ in batch]
                 try:
-                    results = await self.write(_insert_batch, [r for r, _ in batch])
+                    results = await asyncio.wrap_future(
+                        self._writer.submit(_FIRST, self._in_tx, _insert_batch, rows)
+                    )
                 except Exception as exc:
                     for _, future in batch:
                         if not future.done():
