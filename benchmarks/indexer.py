@@ -84,11 +84,28 @@ def fill(node: AnvilNode, events: int) -> contracts.Deployment:
     deployment = filler.deploy()
     filler.rpc("evm_setAutomine", [False])
     filler.prime(2, 100 * 100 * 10)
-    rounds = -(-events // EVENTS_PER_ROUND)
-    started = time.monotonic()
-    for start in range(0, rounds, 200):
-        filler.fill(min(200, rounds - start), 100, 10)
-        print(f"  filled {start + 200} / {rounds} rounds", file=sys.stderr, flush=True)
+    rounds, done = -(-events // EVENTS_PER_ROUND), 0
+    while True:  # a few transactions of a crowded block may revert: top up until enough events
+        for start in range(0, rounds, 200):
+            filler.fill(min(200, rounds - start), 100, 10)
+            done += min(200, rounds - start)
+            print(f"  filled {done} rounds", file=sys.stderr, flush=True)
+        count = len(
+            filler.rpc(
+                "eth_getLogs",
+                [
+                    {
+                        "fromBlock": "0x0",
+                        "toBlock": "latest",
+                        "address": list(deployment.addresses.values()),
+                    }
+                ],
+            )
+        )
+        print(f"  {count} events", file=sys.stderr, flush=True)
+        if count >= events:
+            break
+        rounds = -(-(events - count) // EVENTS_PER_ROUND) + 20
     print(f"  fill took {time.monotonic() - started:.1f}s", file=sys.stderr)
     filler.rpc("evm_setAutomine", [True])
     filler.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, literal_column, select
 
 from indexer._periods import period_bounds
 from indexer._registry import table
@@ -80,16 +80,30 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         select(func.coalesce(func.sum(mv.c.amount), 0)).where(mine, mv.c.timestamp < start)
     ).scalar_one()
     flows: dict[str, int] = defaultdict(int)
-    shipped_to: dict[int, int] = defaultdict(int)
-    closing_by_vintage: dict[int, int] = defaultdict(int)
-    for r in conn.execute(select(mv).where(mine, mv.c.timestamp < end)):
-        closing_by_vintage[r.vintage] += r.amount
-        if r.timestamp < start:
-            continue
-        direction = "In" if r.amount > 0 else "Out"
-        if r.kind == "ship" and r.amount < 0:
-            shipped_to[r.counter_unit_id] += -r.amount
-        flows[f"{r.kind}{direction}"] += abs(r.amount)
+    in_period = and_(mine, mv.c.timestamp >= start, mv.c.timestamp < end)
+    positive = mv.c.amount > literal_column("0")  # one literal: PostgreSQL groups by it
+    for kind, is_in, total in conn.execute(
+        select(mv.c.kind, positive, func.sum(mv.c.amount))
+        .where(in_period)
+        .group_by(mv.c.kind, positive)
+    ):
+        flows[f"{kind}{'In' if is_in else 'Out'}"] += abs(int(total))
+    shipped_to = {
+        int(u): -int(n)
+        for u, n in conn.execute(
+            select(mv.c.counter_unit_id, func.sum(mv.c.amount))
+            .where(in_period, mv.c.kind == "ship", mv.c.amount < 0)
+            .group_by(mv.c.counter_unit_id)
+        )
+    }
+    closing_by_vintage = {
+        int(v): int(n)
+        for v, n in conn.execute(
+            select(mv.c.vintage, func.sum(mv.c.amount))
+            .where(mine, mv.c.timestamp < end)
+            .group_by(mv.c.vintage)
+        )
+    }
     closing = sum(closing_by_vintage.values())
     valid_next = {
         v: n for v, n in closing_by_vintage.items() if v + info.window_periods > period + 1

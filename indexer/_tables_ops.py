@@ -140,7 +140,7 @@ class PeriodClose(_Keyed, table=True):
 class Movement(SQLModel, table=True):
     """One side of one credit line: ``amount`` > 0 enters ``unit_id``, < 0 leaves it."""
 
-    __table_args__ = (Index("ix_movement_unit_class", "unit_id", "class_id"),)
+    __table_args__ = (Index("ix_movement_unit_class", "unit_id", "class_id", "timestamp"),)
     chain_id: int = _key()
     block_number: int = _key()
     log_index: int = _key()
