@@ -84,7 +84,7 @@ def fill(node: AnvilNode, events: int) -> contracts.Deployment:
     deployment = filler.deploy()
     filler.rpc("evm_setAutomine", [False])
     filler.prime(2, 100 * 100 * 10)
-    rounds, done = -(-events // EVENTS_PER_ROUND), 0
+    rounds, done, started = -(-events // EVENTS_PER_ROUND), 0, time.monotonic()
     while True:  # a few transactions of a crowded block may revert: top up until enough events
         for start in range(0, rounds, 200):
             filler.fill(min(200, rounds - start), 100, 10)
