@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from gateway._pipeline import Dispatcher
 from gateway._registry import Registry
 from gateway._settings import GatewaySettings
 from gateway._signers import SignerPool
-from gateway._store import Store
+from gateway._store import NewRequest, Store
 from gateway._views import Abi, LedgerViews
 from gateway.errors import GatewayError, IdempotencyConflict, NotFound, RequestRejected
 
@@ -72,7 +73,7 @@ async def submit(
     body: BaseModel | dict[str, Any],
     plan: Callable[[], Awaitable[Plan]],
     idempotency_key: str | None,
-) -> tuple[int, Request]:
+) -> tuple[int, NewRequest | Request]:
     """Validate and durably accept one write: (202, new request) or (200, the earlier one)."""
     who.require_write()
     if who.party_id not in gw.pool.parties():
@@ -97,8 +98,8 @@ async def submit(
                 return _replay(earlier, digest)
         raise
     abi = gw.abis[planned.contract]
-    row = Request(
-        id=str(uuid.uuid4()),
+    row = NewRequest(
+        id=_new_id(),
         party_id=who.party_id,
         unit_id=planned.unit_id,
         operation=operation,
@@ -117,7 +118,20 @@ async def submit(
     return 202, result.request
 
 
-def _replay(earlier: Request, digest: str) -> tuple[int, Request]:
+_random = bytearray()
+
+
+def _new_id() -> str:
+    """A random (version 4) UUID; the randomness is read from the OS 4 KiB at a time."""
+    global _random
+    if not _random:
+        _random = bytearray(os.urandom(4096))
+    chunk = bytes(_random[-16:])
+    del _random[-16:]
+    return str(uuid.UUID(bytes=chunk, version=4))
+
+
+def _replay(earlier: NewRequest | Request, digest: str) -> tuple[int, NewRequest | Request]:
     if earlier.body_hash != digest:
         raise IdempotencyConflict(
             "this Idempotency-Key was used for another request body",

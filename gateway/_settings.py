@@ -56,5 +56,7 @@ class GatewaySettings(BaseSettings):
     batch_size: int = Field(default=512, ge=1)
     #: Helper processes that sign (forked at start, inheriting the unlocked keys; 0: a thread).
     sign_processes: int = Field(default=1, ge=0, le=8)
+    #: FastAPI's native OpenTelemetry (traces, metrics); off: it costs CPU on every request.
+    telemetry: bool = False
     #: Log level of the JSON-lines log on standard error.
     log_level: str = "INFO"

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -31,7 +32,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
 
-__all__ = ["REQUESTS", "Insert", "Store", "make_engine"]
+__all__ = ["REQUESTS", "Insert", "NewRequest", "Store", "make_engine"]
 
 T = TypeVar("T")
 REQUESTS: Table = Request.__table__  # type: ignore[attr-defined]
@@ -93,12 +94,32 @@ class _Writer:
                 future.set_exception(exc)
 
 
+@dataclass(slots=True)
+class NewRequest:
+    """A write to insert: the columns a new request row starts with (a plain object; an ORM
+    instance costs more CPU to build than validating the write does)."""
+
+    id: str
+    party_id: int
+    unit_id: int
+    operation: str
+    idempotency_key: str | None
+    api_key_id: int
+    body_hash: str
+    payload: dict[str, Any]
+    to_address: str
+    call_data: str
+    status: str = Status.QUEUED
+    created_at: datetime | None = None
+    attempts: int = 0
+
+
 @dataclass
 class Insert:
     """The outcome of inserting one request: a new row, or the one its idempotency key names."""
 
     kind: Literal["created", "existing"]
-    request: Request
+    request: NewRequest | Request
 
 
 class Store:
@@ -106,7 +127,7 @@ class Store:
         self.engine = engine
         SQLModel.metadata.create_all(engine)
         self._writer = _Writer()
-        self._pending: list[tuple[Request, asyncio.Future[Insert]]] = []
+        self._pending: list[tuple[NewRequest, asyncio.Future[Insert]]] = []
         self._flushing = False
 
     def close(self) -> None:
@@ -129,7 +150,7 @@ class Store:
             session.commit()
             return result
 
-    async def insert(self, request: Request) -> Insert:
+    async def insert(self, request: NewRequest) -> Insert:
         """Commit ``request`` with the next group; the existing row if its key was used."""
         future: asyncio.Future[Insert] = asyncio.get_running_loop().create_future()
         self._pending.append((request, future))
@@ -285,10 +306,10 @@ class Store:
                 session.add(row)
 
 
-def _insert_batch(session: Session, rows: list[Request]) -> list[Insert]:
+def _insert_batch(session: Session, rows: list[NewRequest]) -> list[Insert]:
     """Insert ``rows`` (one executemany); a row whose idempotency key exists yields that row."""
     keyed = {(r.party_id, r.idempotency_key) for r in rows if r.idempotency_key}
-    existing: dict[tuple[int, str | None], Request] = {}
+    existing: dict[tuple[int, str | None], NewRequest | Request] = {}
     for party in {p for p, _ in keyed}:  # (party, key) is the unique index: look up by both
         keys = [k for p, k in keyed if p == party]
         stmt = select(Request).where(
