@@ -77,6 +77,7 @@ async def drive(
     sent_at: dict[str, float] = {}
     accept_ms: list[float] = []
     cursor = iter(range(n))
+    reconnects: list[int] = []
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -92,6 +93,7 @@ async def drive(
                         # the server closed an idle keep-alive connection: reconnect, resend
                         # (same Idempotency-Key, so a resent write is never a second request)
                         writer.close()
+                        reconnects.append(i)
                         if attempt == 4:
                             raise RuntimeError(f"write {i}: connection failed") from exc
                         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -103,6 +105,8 @@ async def drive(
 
     t_start = time.time()
     await asyncio.gather(*(connection() for _ in range(clients)))
+    if reconnects:
+        print(f"{len(reconnects)} requests were re-sent on a new connection", file=sys.stderr)
     return sent_at, accept_ms, time.time() - t_start
 
 

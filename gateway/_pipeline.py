@@ -139,10 +139,20 @@ class Dispatcher:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
         self._wake.clear()
-        while rows := await asyncio.to_thread(self.store.queued, self.settings.batch_size):
-            await self._sign_and_send(rows)
+        sending: asyncio.Task[None] | None = None
+        try:
+            while rows := await asyncio.to_thread(self.store.queued, self.settings.batch_size):
+                sendable = await self._sign_and_save(rows)
+                if sending is not None:  # batches reach the node in order (nonce order)
+                    await sending
+                sending = asyncio.create_task(self._send(sendable))
+        finally:
+            if sending is not None:
+                await sending
 
-    async def _sign_and_send(self, rows: Sequence[Any]) -> None:
+    async def _sign_and_save(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
+        """Sign ``rows`` and commit them; what to send. The next batch is signed while this
+        one is being sent."""
         saved = dict(self._nonces)
         try:
             signed = await self._sign(rows)
@@ -150,8 +160,7 @@ class Dispatcher:
         except BaseException:
             self._nonces = saved  # nothing was persisted, nothing was sent: reuse the nonces
             raise
-        sendable = [(seq, values) for seq, values in signed if values["status"] == Status.SIGNED]
-        await self._send(sendable)
+        return [(seq, values) for seq, values in signed if values["status"] == Status.SIGNED]
 
     async def _sign(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
         """Give each row the next signer of its unit and that signer's next nonce; sign all
@@ -254,7 +263,9 @@ class Dispatcher:
         by_hash = {r.tx_hash: r for r in rows}
         changes: list[tuple[int, str, dict[str, Any]]] = []
         now = utcnow()
-        for receipt in receipts:
+        for i, receipt in enumerate(receipts):
+            if i % 64 == 63:  # decoding a full block takes a while: let requests in between
+                await asyncio.sleep(0)
             row = by_hash.get(receipt["transactionHash"])
             if row is None or row.seq is None or row.tx_hash is None:
                 continue
