@@ -133,6 +133,7 @@ def catch_up(url: str, rpc: str, deployment: contracts.Deployment) -> dict[str, 
     follower.init()
     follower.catch_up()
     seconds = time.perf_counter() - started
+    follower.close()
     with engine.connect() as conn:
         events = int(conn.execute(select(func.count()).select_from(table(EventRow))).scalar_one())
     reader.close()

@@ -93,6 +93,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
         return 2
     finally:
+        follower.close()
         if isinstance(follower.reader, RpcReader):
             follower.reader.close()
         engine.dispose()

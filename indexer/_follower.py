@@ -12,13 +12,14 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
 from contracts import Deployment
 from indexer._chain import ChainReader, Header
-from indexer._decode import EventDecoder
+from indexer._decode import EventDecoder, RawLog
 from indexer._project import project
 from indexer._registry import table
 from indexer._settings import IndexerSettings
@@ -63,6 +64,9 @@ class Follower:
         self.addresses = sorted(self.decoder.addresses.values())
         self.range = settings.max_block_range
         self._successes = 0
+        # The next range's logs, fetched while this range is decoded and written (catch-up).
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        self._prefetch: tuple[int, int, Future[list[RawLog]]] | None = None
 
     # ---- checkpoint ----------------------------------------------------------------------------
 
@@ -131,7 +135,7 @@ class Follower:
         first = number + 1
         last = min(head, first + self.range - 1)
         try:
-            logs = self.reader.logs(first, last, self.addresses)
+            logs = self._logs(first, last)
         except RangeTooLargeError:
             if self.range == 1:
                 raise
@@ -140,6 +144,10 @@ class Follower:
             log.info("eth_getLogs range refused: now %d blocks", self.range)
             return StepResult(head=head, checkpoint=number)
         self._grow()
+        if last < head:  # catching up: fetch the next range meanwhile
+            upto = min(head, last + self.range)
+            future = self._pool.submit(self.reader.logs, last + 1, upto, self.addresses)
+            self._prefetch = (last + 1, upto, future)
         window_from = max(first, head - self.settings.reorg_window + 1)
         wanted = {first, last} | set(range(window_from, last + 1))
         wanted |= {lg.block_number for lg in logs if lg.timestamp is None}
@@ -172,6 +180,19 @@ class Follower:
                 keep_from=keep_from,
             )
         return StepResult(blocks=last - number, events=len(events), head=head, checkpoint=last)
+
+    def _logs(self, first: int, last: int) -> list[RawLog]:
+        """This range's logs: the prefetched ones if they are exactly this range."""
+        prefetched, self._prefetch = self._prefetch, None
+        if prefetched is not None and prefetched[:2] == (first, last):
+            return prefetched[2].result()
+        if prefetched is not None:
+            prefetched[2].cancel()
+        return self.reader.logs(first, last, self.addresses)
+
+    def close(self) -> None:
+        """Stops the prefetch thread."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _grow(self) -> None:
         self._successes += 1
