@@ -13,12 +13,14 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Connection, Engine, select
 
+from indexer._export import audit_csv
 from indexer._keys import Caller, resolve_key
 from indexer._periods import day_start, period_of
-from indexer._provenance import ProvenanceCache, lineage_svg
+from indexer._provenance import ProvenanceCache
 from indexer._registry import table
 from indexer._reports import as_of, balances, class_info, statement, traceability, unit_party
-from indexer._reports_class import audit_csv, footprint, reduction_check, supply_audit
+from indexer._reports_class import footprint, reduction_check, supply_audit
+from indexer._svg import lineage_svg
 from indexer._tables_ops import ClaimRow, Shipment
 from indexer.errors import AccessDeniedError, IndexerError, NotFoundError
 

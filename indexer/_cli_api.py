@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from indexer._export import audit_csv
 from indexer._keys import create_key
-from indexer._reports_class import audit_csv, supply_audit
+from indexer._reports_class import supply_audit
 from indexer._settings import IndexerSettings
 from indexer._signing import sign_report, verify_report
 from indexer._store import create_schema, make_engine

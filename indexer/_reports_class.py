@@ -8,8 +8,6 @@ made on the exact milligram totals.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from typing import Any
 
@@ -22,7 +20,7 @@ from indexer._tables import Balance, CreditClass
 from indexer._tables_ops import Conversion, InputRecord, Movement, PeriodClose, QuantityRecord
 from indexer.errors import NotFoundError
 
-__all__ = ["audit_csv", "footprint", "reduction_check", "supply_audit"]
+__all__ = ["footprint", "reduction_check", "supply_audit"]
 
 
 def _per_tonne(milligrams: int, grams: int) -> int:
@@ -287,39 +285,3 @@ def _finding(conn: Connection, kind: str, unit: int, class_id: int, end: int) ->
         "unitId": unit,
         "events": [{"blockNumber": b, "logIndex": i} for b, i in events],
     }
-
-
-def audit_csv(report: dict[str, Any]) -> str:
-    """The audit's per-unit rows and total as CSV, with the block it was computed at."""
-    out = io.StringIO()
-    fields = [
-        "unitId",
-        "created",
-        "convertedIn",
-        "received",
-        "sent",
-        "claimed",
-        "lapsed",
-        "convertedOut",
-        "conversionLoss",
-        "held",
-        "reconciles",
-    ]
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(
-        [
-            "# classId",
-            report["classId"],
-            "period",
-            report["period"],
-            "blockNumber",
-            report["asOf"]["blockNumber"],
-            "blockHash",
-            report["asOf"]["blockHash"],
-        ]
-    )
-    w.writerow(fields)
-    for u in report["units"]:
-        w.writerow([u[f] for f in fields])
-    w.writerow(["total", *[report["total"].get(f, "") for f in fields[1:-1]], report["reconciles"]])
-    return out.getvalue()

@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 
 from indexer import Follower, SignatureError
 from indexer._api import create_app
+from indexer._export import audit_csv
 from indexer._keys import create_key
 from indexer._reports import statement, traceability
-from indexer._reports_class import audit_csv, footprint, reduction_check, supply_audit
+from indexer._reports_class import footprint, reduction_check, supply_audit
 from indexer._signing import sign_report, verify_report
 from tests import model as m
 from tests.factories import (
