@@ -190,6 +190,8 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=64)
     p.add_argument("--signers", type=int, default=8)
     p.add_argument("--baseline", type=int, default=30)
+    p.add_argument("--helpers", type=int, default=2, help="TRACENET_GATEWAY_SIGN_PROCESSES")
+    p.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL"))
     p.add_argument("--keep-log", type=Path, help="copy the gateway's log here")
     a = p.parse_args()
     load_before = os.getloadavg()
@@ -206,7 +208,9 @@ def main() -> int:
             port = free_port()
             env = gateway_env(
                 world, node.rpc_url, tmp / "gw.db", port,
-                TRACENET_GATEWAY_TX_GAS="400000", TRACENET_GATEWAY_LOG_LEVEL="WARNING",
+                TRACENET_GATEWAY_TX_GAS="400000",  # default log level (INFO: a line per write)
+                TRACENET_GATEWAY_SIGN_PROCESSES=str(a.helpers),
+                TRACENET_GATEWAY_SQLITE_SYNCHRONOUS=a.sqlite_synchronous,
             )  # fmt: skip
             cmd = [sys.executable, "-m", "tracenet.cli", "gateway", "keys", "create",
                    "--party", "recycler", "--scope", "write"]  # fmt: skip
@@ -247,6 +251,8 @@ def main() -> int:
         "writes": a.writes,
         "clients": a.clients,
         "signers": a.signers,
+        "helpers": a.helpers,
+        "sqlite_synchronous": a.sqlite_synchronous,
         "confirmed": confirmed,
         "rejected": len(sent_at) - confirmed,
         "accepted_per_s": round(a.writes / t_accepted, 1),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -235,18 +236,6 @@ class Dispatcher:
             self._hashes.pop(n - _VERIFY_DEPTH, None)
             self._cursor = n
 
-    def _events(self, receipt: dict[str, Any]) -> list[dict[str, Any]]:
-        """The receipt's ledger events, decoded; each log by the ABI of the contract at its
-        address (lower-cased lookup: checksumming every address costs a keccak each)."""
-        out = []
-        for log_entry in receipt["logs"]:
-            name = self._contract_at.get(str(log_entry["address"]).lower())
-            if name is None:
-                continue
-            for e in contracts.decode_events({"logs": [log_entry]}, contracts=(name,)):
-                out.append({"contract": e.contract, "event": e.event, "args": jsonable(e.args)})
-        return out
-
     def _ours(self, receipt: dict[str, Any]) -> bool:
         return str(receipt["from"]).lower() in self._ours_lower
 
@@ -261,18 +250,21 @@ class Dispatcher:
             self.store.by_hashes, [r["transactionHash"] for r in receipts]
         )
         by_hash = {r.tx_hash: r for r in rows}
-        changes: list[tuple[int, str, dict[str, Any]]] = []
-        now = utcnow()
-        for i, receipt in enumerate(receipts):
-            if i % 64 == 63:  # decoding a full block takes a while: let requests in between
-                await asyncio.sleep(0)
+        todo = []
+        for receipt in receipts:
             row = by_hash.get(receipt["transactionHash"])
             if row is None or row.seq is None or row.tx_hash is None:
                 continue
             if row.status in FINAL and row.block_hash == receipt["blockHash"]:
                 continue
+            todo.append((row, receipt))
+        mined = [rc for _, rc in todo if int(rc["status"], 16) == 1]
+        decoded = iter(await self.signer.offload(_decode_receipts, self._ledger_logs(mined)))
+        changes: list[tuple[int, str, dict[str, Any]]] = []
+        now = utcnow()
+        for row, receipt in todo:
             if int(receipt["status"], 16) == 1:
-                outcome: dict[str, Any] = {"events": self._events(receipt)}
+                outcome: dict[str, Any] = {"events": next(decoded)}
                 status = Status.CONFIRMED
             else:
                 revert = await self.chain.revert_of(receipt)
@@ -289,7 +281,24 @@ class Dispatcher:
         if changes:
             await self.store.write(_save_final, changes)
             for seq, _, values in changes:
-                log.info("request %s %s in block %s", seq, values["status"], values["block_number"])
+                log.debug(
+                    "request %s %s in block %s", seq, values["status"], values["block_number"]
+                )
+            counts = Counter(str(v["status"]) for _, _, v in changes)
+            log.info("finalised %s", dict(counts), extra={"status": "final"})
+
+    def _ledger_logs(self, receipts: Sequence[dict[str, Any]]) -> list[list[tuple[str, Any]]]:
+        """Per receipt, its logs emitted by the ledger's contracts, with the contract's name
+        (a lower-cased lookup: checksumming every address costs a keccak each)."""
+        out = []
+        for receipt in receipts:
+            logs = []
+            for entry in receipt["logs"]:
+                name = self._contract_at.get(str(entry["address"]).lower())
+                if name is not None:
+                    logs.append((name, {k: entry[k] for k in ("address", "topics", "data")}))
+            out.append(logs)
+        return out
 
     # ---- reconcile and recover -------------------------------------------------------------------
 
@@ -362,6 +371,18 @@ class Dispatcher:
         if lost:
             log.warning("%d finalised requests were in lost blocks; re-opened", len(lost))
             await self.store.write(_reopen, lost)
+
+
+def _decode_receipts(receipts: list[list[tuple[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """The decoded events of each receipt (runs in the helper process: ~0.3 ms a receipt)."""
+    out = []
+    for logs in receipts:
+        events = []
+        for name, entry in logs:
+            for e in contracts.decode_events({"logs": [entry]}, contracts=(name,)):
+                events.append({"contract": e.contract, "event": e.event, "args": jsonable(e.args)})
+        out.append(events)
+    return out
 
 
 def _aware(value: Any) -> Any:

@@ -54,8 +54,9 @@ class GatewaySettings(BaseSettings):
     max_lines: int = Field(default=64, ge=1)
     #: Most requests signed and sent in one round of the pipeline.
     batch_size: int = Field(default=512, ge=1)
-    #: Helper processes that sign (forked at start, inheriting the unlocked keys; 0: a thread).
-    sign_processes: int = Field(default=1, ge=0, le=8)
+    #: Helper processes that sign and decode events (forked at start, inheriting the unlocked
+    #: keys; 0: sign on a thread, decode inline).
+    sign_processes: int = Field(default=2, ge=0, le=8)
     #: FastAPI's native OpenTelemetry (traces, metrics); off: it costs CPU on every request.
     telemetry: bool = False
     #: Log level of the JSON-lines log on standard error.

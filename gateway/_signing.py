@@ -1,4 +1,4 @@
-"""Signing batches of transactions in a forked helper process, off the event loop's GIL.
+"""Signing (and decoding) batches in a forked helper process, off the event loop's GIL.
 
 A signature through ``wallet.Signer`` (eth-account) costs about 1.2 ms of CPU; at hundreds of
 writes per second, in the server's process, that CPU holds the GIL the event loop needs to
@@ -8,6 +8,8 @@ The helper is *forked* once, at start: it inherits the unlocked ``Signer`` objec
 parent's memory. Keys are never pickled, sent through a pipe or written anywhere (``LocalSigner``
 refuses to be pickled); only transaction dicts go in and signed bytes come out. Where ``fork``
 does not exist, or with ``sign_processes=0``, batches are signed on a thread instead.
+
+The helper also decodes the events of mined blocks (``offload``): about 0.3 ms of CPU a receipt.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import asyncio
 import logging
 import multiprocessing
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from wallet import Signer
 
@@ -27,6 +29,8 @@ __all__ = ["BatchSigner"]
 
 log = logging.getLogger("gateway.signing")
 
+A = TypeVar("A")
+R = TypeVar("R")
 Job = tuple[str, dict[str, Any]]  # (signer address, transaction)
 
 _INHERITED: dict[str, Signer] = {}  # filled before the fork; the helper signs with these
@@ -74,6 +78,20 @@ class BatchSigner:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    async def offload(self, fn: Callable[[A], R], arg: A) -> R:
+        """``fn(arg)`` in a helper (CPU-bound work: decoding a block's events); ``fn`` must be
+        a module-level function, ``arg`` and its result picklable."""
+        if self._pool is None:
+            return fn(arg)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, fn, arg)
+        except BrokenProcessPool:
+            log.warning("the helper process died; forking a new one")
+            self.close()
+            await self.start()
+            raise
 
     async def sign(self, jobs: Sequence[Job]) -> list[tuple[bytes, bytes]]:
         if not jobs:
