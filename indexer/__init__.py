@@ -9,11 +9,13 @@
 ``tracenet indexer run|check|serve|keys|verify-report`` drives it from the command line.
 """
 
+from indexer._api import create_app
 from indexer._chain import ChainReader, Header, RpcReader, Web3Reader
 from indexer._check import CheckReport, Difference, check_mirror
 from indexer._decode import Event, EventDecoder, RawLog
 from indexer._follower import Follower, StepResult
 from indexer._settings import IndexerSettings
+from indexer._signing import canonical_json, sign_report, verify_report
 from indexer._store import make_engine
 from indexer.errors import (
     AccessDeniedError,
@@ -53,6 +55,10 @@ __all__ = [
     "StepResult",
     "ValueOutOfRangeError",
     "Web3Reader",
+    "canonical_json",
     "check_mirror",
+    "create_app",
     "make_engine",
+    "sign_report",
+    "verify_report",
 ]
