@@ -132,6 +132,8 @@ def wait_final(gw: Gateway, key: str, sent_at: dict[str, float]) -> tuple[list[f
                         moving = True
             if len(final) < len(sent_at):
                 time.sleep(0.2)
+    global PHASES
+    PHASES = phases(list(final.values()))
     ends = {i: datetime.fromisoformat(r["final_at"]).timestamp() for i, r in final.items()}
     confirm_ms = [(ends[i] - t) * 1000 for i, t in sent_at.items()]
     confirmed = sum(r["status"] == "confirmed" for r in final.values())
@@ -148,6 +150,25 @@ def cpu_seconds(pid: int, *, descendants: bool = True) -> float:
         return 0.0
     own = (int(fields[11]) + int(fields[12])) / ticks
     return own + (sum(cpu_seconds(int(c)) for c in children) if descendants else 0.0)
+
+
+PHASES: dict[str, float] = {}
+
+
+def phases(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """p50 of each step of the pipeline, from the gateway's own timestamps (ms)."""
+
+    def t(row: dict[str, Any], name: str) -> float:
+        return datetime.fromisoformat(row[name]).timestamp()
+
+    steps = (("stored_to_signed", "created_at", "signed_at"),
+             ("signed_to_submitted", "signed_at", "submitted_at"),
+             ("submitted_to_final", "submitted_at", "final_at"))  # fmt: skip
+    return {
+        f"p50_{name}_ms": round(statistics.median((t(r, b) - t(r, a)) * 1000 for r in rows), 1)
+        for name, a, b in steps
+        if rows and all(r.get(a) and r.get(b) for r in rows)
+    }
 
 
 def block_stats(w3: Any, first: int, last: int) -> dict[str, int]:
@@ -263,6 +284,7 @@ def main() -> int:
         "p50_confirmed_ms": round(statistics.median(confirm_ms), 1),
         "p95_confirmed_ms": round(pct(confirm_ms, 95), 1),
         "p99_confirmed_ms": round(pct(confirm_ms, 99), 1),
+        **PHASES,
         "baseline_ops": a.baseline,
         "baseline_ops_per_s": round(base_rate, 2),
         "ratio_to_baseline": round(rate / base_rate, 1),

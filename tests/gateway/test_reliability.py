@@ -66,6 +66,12 @@ class Gateway:
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
+    def helpers(self) -> list[int]:
+        """Pids of the gateway's forked signing/decoding helpers (Linux /proc)."""
+        assert self.proc is not None
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -284,3 +290,34 @@ def test_chain_restart_mid_burst_loses_nothing(
     asyncio.run(burst_with_restart())
     assert len(answered) == 400
     check_exactly_once(w3, world, gw, key, answered)
+
+
+def test_sigkill_of_the_signing_helper_mid_burst_loses_nothing(
+    chain: tuple[AnvilNode, Web3, AnvilWorld], gateway: tuple[Gateway, str]
+) -> None:
+    """The helper that signs dies: the gateway forks a new one, re-uses the nonces it had
+    allocated for the lost batch, and every accepted write still ends exactly once."""
+    _, w3, world = chain
+    gw, key = gateway
+    answered: dict[int, str] = {}
+    indices = list(range(400))
+    helpers = gw.helpers()
+    assert helpers, "the gateway runs no helper process"
+
+    async def burst_with_helper_kill() -> None:
+        task = asyncio.create_task(
+            write_all(gw, key, world.token_id, indices, answered, retry=True)
+        )
+        while len(answered) < 100:
+            await asyncio.sleep(0.01)
+        for pid in helpers:
+            os.kill(pid, signal.SIGKILL)
+        await task
+
+    asyncio.run(burst_with_helper_kill())
+    assert len(answered) == 400
+    check_exactly_once(w3, world, gw, key, answered)
+    assert gw.proc is not None and gw.proc.poll() is None, "the gateway died with its helper"
+    now = gw.helpers()
+    assert now and not set(now) & set(helpers), "no new helper was forked"
+    assert "forking a new one" in gw.log.read_text()
