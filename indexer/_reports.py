@@ -76,34 +76,26 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
     start, end = period_bounds(info.period_months, period)
     mv = table(Movement)
     mine = and_(mv.c.unit_id == unit_id, mv.c.class_id == class_id)
-    opening = conn.execute(
-        select(func.coalesce(func.sum(mv.c.amount), 0)).where(mine, mv.c.timestamp < start)
-    ).scalar_one()
+    # One scan of the unit's movements of the class up to the period's end, grouped finely
+    # enough for every figure of the statement.
     flows: dict[str, int] = defaultdict(int)
-    in_period = and_(mine, mv.c.timestamp >= start, mv.c.timestamp < end)
-    positive = mv.c.amount > literal_column("0")  # one literal: PostgreSQL groups by it
-    for kind, is_in, total in conn.execute(
-        select(mv.c.kind, positive, func.sum(mv.c.amount))
-        .where(in_period)
-        .group_by(mv.c.kind, positive)
+    shipped_to: dict[int, int] = defaultdict(int)
+    closing_by_vintage: dict[int, int] = defaultdict(int)
+    opening = 0
+    positive = mv.c.amount > literal_column("0")  # literals: PostgreSQL groups by them
+    before = mv.c.timestamp < literal_column(str(int(start)))
+    keys = (mv.c.kind, positive, before, mv.c.vintage, mv.c.counter_unit_id)
+    for kind, is_in, is_before, vintage, counter, total in conn.execute(
+        select(*keys, func.sum(mv.c.amount)).where(mine, mv.c.timestamp < end).group_by(*keys)
     ):
-        flows[f"{kind}{'In' if is_in else 'Out'}"] += abs(int(total))
-    shipped_to = {
-        int(u): -int(n)
-        for u, n in conn.execute(
-            select(mv.c.counter_unit_id, func.sum(mv.c.amount))
-            .where(in_period, mv.c.kind == "ship", mv.c.amount < 0)
-            .group_by(mv.c.counter_unit_id)
-        )
-    }
-    closing_by_vintage = {
-        int(v): int(n)
-        for v, n in conn.execute(
-            select(mv.c.vintage, func.sum(mv.c.amount))
-            .where(mine, mv.c.timestamp < end)
-            .group_by(mv.c.vintage)
-        )
-    }
+        total = int(total)
+        closing_by_vintage[int(vintage)] += total
+        if is_before:
+            opening += total
+            continue
+        flows[f"{kind}{'In' if is_in else 'Out'}"] += abs(total)
+        if kind == "ship" and not is_in:
+            shipped_to[int(counter)] += -total
     closing = sum(closing_by_vintage.values())
     valid_next = {
         v: n for v, n in closing_by_vintage.items() if v + info.window_periods > period + 1
