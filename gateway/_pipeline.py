@@ -225,16 +225,28 @@ class Dispatcher:
             await self._rollback(head)
             return
         target = head - (self.settings.confirmations - 1)
-        while self._cursor < target:
-            n = self._cursor + 1
-            receipts = await self.chain.block_receipts(n)
-            block_hash = receipts[0]["blockHash"] if receipts else await self.chain.block_hash(n)
-            if block_hash is None:
-                return
-            await self._finalize([r for r in receipts if self._ours(r)])
-            self._hashes[n] = block_hash
-            self._hashes.pop(n - _VERIFY_DEPTH, None)
-            self._cursor = n
+        fetch: asyncio.Task[list[dict[str, Any]]] | None = None
+        try:
+            while self._cursor < target:
+                n = self._cursor + 1
+                receipts = await (fetch or self.chain.block_receipts(n))
+                fetch = None
+                if n + 1 <= target:  # the next block's receipts arrive while this one is saved
+                    fetch = asyncio.create_task(self.chain.block_receipts(n + 1))
+                block_hash = (
+                    receipts[0]["blockHash"] if receipts else await self.chain.block_hash(n)
+                )
+                if block_hash is None:
+                    return
+                await self._finalize([r for r in receipts if self._ours(r)])
+                self._hashes[n] = block_hash
+                self._hashes.pop(n - _VERIFY_DEPTH, None)
+                self._cursor = n
+        finally:
+            if fetch is not None:
+                fetch.cancel()
+                with contextlib.suppress(BaseException):
+                    await fetch
 
     def _ours(self, receipt: dict[str, Any]) -> bool:
         return str(receipt["from"]).lower() in self._ours_lower
@@ -259,7 +271,7 @@ class Dispatcher:
                 continue
             todo.append((row, receipt))
         mined = [rc for _, rc in todo if int(rc["status"], 16) == 1]
-        decoded = iter(await self.signer.offload(_decode_receipts, self._ledger_logs(mined)))
+        decoded = iter(await self.signer.offload_map(_decode_receipts, self._ledger_logs(mined)))
         changes: list[tuple[int, str, dict[str, Any]]] = []
         now = utcnow()
         for row, receipt in todo:

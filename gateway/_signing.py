@@ -74,6 +74,14 @@ class BatchSigner:
             )  # fmt: skip
             await asyncio.get_running_loop().run_in_executor(self._pool, _sign_inherited, [])
 
+    async def _restart(self, broken: ProcessPoolExecutor) -> None:
+        """Fork new helpers in place of a pool whose helper died (once, however many callers
+        saw it break)."""
+        if self._pool is broken:
+            log.warning("a helper process died; forking a new one")
+            self.close()
+            await self.start()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -84,30 +92,36 @@ class BatchSigner:
         a module-level function, ``arg`` and its result picklable."""
         if self._pool is None:
             return fn(arg)
-        loop = asyncio.get_running_loop()
+        loop, pool = asyncio.get_running_loop(), self._pool
         try:
-            return await loop.run_in_executor(self._pool, fn, arg)
+            return await loop.run_in_executor(pool, fn, arg)
         except BrokenProcessPool:
-            log.warning("the helper process died; forking a new one")
-            self.close()
-            await self.start()
+            await self._restart(pool)
             raise
+
+    async def offload_map(self, fn: Callable[[list[A]], list[R]], items: list[A]) -> list[R]:
+        """``fn(items)`` with ``items`` split over the helpers (``fn`` maps item by item)."""
+        if self._pool is None or len(items) < 2 * self._processes:
+            return await self.offload(fn, items)
+        size = -(-len(items) // self._processes)
+        parts = await asyncio.gather(
+            *(self.offload(fn, items[i : i + size]) for i in range(0, len(items), size))
+        )
+        return [r for part in parts for r in part]
 
     async def sign(self, jobs: Sequence[Job]) -> list[tuple[bytes, bytes]]:
         if not jobs:
             return []
         if self._pool is None:
             return await asyncio.to_thread(_sign_all, self._signers, jobs)
-        loop = asyncio.get_running_loop()
+        loop, pool = asyncio.get_running_loop(), self._pool
         chunks = [list(jobs[i :: self._processes]) for i in range(self._processes)]
         try:
             parts = await asyncio.gather(
-                *(loop.run_in_executor(self._pool, _sign_inherited, c) for c in chunks if c)
+                *(loop.run_in_executor(pool, _sign_inherited, c) for c in chunks if c)
             )
         except BrokenProcessPool:
-            log.warning("the signing helper died; forking a new one")
-            self.close()
-            await self.start()
+            await self._restart(pool)
             raise
         out: list[tuple[bytes, bytes]] = [(b"", b"")] * len(jobs)
         for i, part in enumerate(parts):
