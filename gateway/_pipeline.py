@@ -26,17 +26,22 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, update
-from sqlmodel import Session, col
-
-import contracts
 from gateway._chain import Chain
 from gateway._jsonable import jsonable
-from gateway._models import FINAL, Request, Status, utcnow
+from gateway._models import FINAL, Status, utcnow
 from gateway._settings import GatewaySettings
 from gateway._signers import SignerPool
 from gateway._signing import BatchSigner
-from gateway._store import REQUESTS, Store
+from gateway._store import Store
+from gateway._transitions import (
+    aware,
+    decode_receipts,
+    mark_submitted,
+    reopen,
+    requeue,
+    save_final,
+    save_signed,
+)  # fmt: skip
 from gateway._views import LedgerViews
 from gateway.errors import GatewayError
 
@@ -157,7 +162,7 @@ class Dispatcher:
         saved = dict(self._nonces)
         try:
             signed = await self._sign(rows)
-            await self.store.write(_save_signed, signed, self._touched(signed))
+            await self.store.write(save_signed, signed, self._touched(signed))
         except BaseException:
             self._nonces = saved  # nothing was persisted, nothing was sent: reuse the nonces
             raise
@@ -214,7 +219,7 @@ class Dispatcher:
             log.warning(
                 "node refused %d of %d transactions", len(items) - len(accepted), len(items)
             )
-        await self.store.write(_mark_submitted, accepted)
+        await self.store.write(mark_submitted, accepted)
 
     # ---- track ---------------------------------------------------------------------------------
 
@@ -271,7 +276,7 @@ class Dispatcher:
                 continue
             todo.append((row, receipt))
         mined = [rc for _, rc in todo if int(rc["status"], 16) == 1]
-        decoded = iter(await self.signer.offload_map(_decode_receipts, self._ledger_logs(mined)))
+        decoded = iter(await self.signer.offload_map(decode_receipts, self._ledger_logs(mined)))
         changes: list[tuple[int, str, dict[str, Any]]] = []
         now = utcnow()
         for row, receipt in todo:
@@ -291,7 +296,7 @@ class Dispatcher:
             }
             changes.append((row.seq, row.tx_hash, values))
         if changes:
-            await self.store.write(_save_final, changes)
+            await self.store.write(save_final, changes)
             for seq, _, values in changes:
                 log.debug(
                     "request %s %s in block %s", seq, values["status"], values["block_number"]
@@ -327,7 +332,7 @@ class Dispatcher:
             if everything
             or r.status == Status.SIGNED
             or r.sent_at is None
-            or _aware(r.sent_at) < cutoff
+            or aware(r.sent_at) < cutoff
         ]
         if not stale:
             return
@@ -348,7 +353,7 @@ class Dispatcher:
             self._nonces[address] = max(self._nonces.get(address, 0), on_chain)
         if replaced:  # the nonce went to another transaction: sign this one again
             log.warning("%d transactions lost their nonce; re-queued", len(replaced))
-            await self.store.write(_requeue, [r.seq for r in replaced])
+            await self.store.write(requeue, [r.seq for r in replaced])
             self.wake()
         resend.sort(key=lambda r: (r.signer or "", r.nonce or 0))
         log.info("re-sending %d transactions the node does not know", len(resend))
@@ -382,88 +387,4 @@ class Dispatcher:
         lost = [r.seq for r, rc in zip(doubtful, receipts, strict=True) if rc is None]
         if lost:
             log.warning("%d finalised requests were in lost blocks; re-opened", len(lost))
-            await self.store.write(_reopen, lost)
-
-
-def _decode_receipts(receipts: list[list[tuple[str, Any]]]) -> list[list[dict[str, Any]]]:
-    """The decoded events of each receipt (runs in the helper process: ~0.3 ms a receipt)."""
-    out = []
-    for logs in receipts:
-        events = []
-        for name, entry in logs:
-            for e in contracts.decode_events({"logs": [entry]}, contracts=(name,)):
-                events.append({"contract": e.contract, "event": e.event, "args": jsonable(e.args)})
-        out.append(events)
-    return out
-
-
-def _aware(value: Any) -> Any:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _save_signed(
-    session: Session, signed: Sequence[tuple[int, dict[str, Any]]], nonces: dict[str, int]
-) -> None:
-    ok = [{"w_seq": seq, "w_status": Status.QUEUED, **v} for seq, v in signed if "signer" in v]
-    refused = [
-        {"w_seq": seq, "w_status": Status.QUEUED, **v} for seq, v in signed if "signer" not in v
-    ]
-    Store.update_many(session, ok, where=("seq", "status"), columns=_SIGNED)
-    Store.update_many(session, refused, where=("seq", "status"), columns=_REFUSED)
-    Store.set_nonces(session, nonces)
-
-
-_SIGNED = ("status", "signer", "nonce", "raw_tx", "tx_hash", "signed_at")
-_REFUSED = ("status", "outcome", "final_at")
-
-
-def _mark_submitted(session: Session, seqs: Sequence[int]) -> None:
-    """One statement: every row was (re)sent now; a ``signed`` one becomes ``submitted``."""
-    now = utcnow()
-    signed = REQUESTS.c.status == Status.SIGNED
-    session.connection().execute(
-        update(REQUESTS)
-        .where(REQUESTS.c.seq == bindparam("w_seq"))
-        .values(
-            sent_at=now,
-            attempts=REQUESTS.c.attempts + 1,
-            status=case((signed, Status.SUBMITTED.value), else_=REQUESTS.c.status),
-            submitted_at=case((signed, now), else_=REQUESTS.c.submitted_at),
-        ),
-        [{"w_seq": seq} for seq in seqs],
-    )
-
-
-def _save_final(session: Session, changes: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
-    Store.update_many(
-        session,
-        [{"w_seq": seq, "w_tx_hash": tx_hash, **values} for seq, tx_hash, values in changes],
-        where=("seq", "tx_hash"),
-        columns=("status", "block_number", "block_hash", "final_at", "outcome"),
-    )
-
-
-def _reopen(session: Session, seqs: Sequence[int | None]) -> None:
-    for seq in seqs:
-        session.execute(
-            update(Request)
-            .where(col(Request.seq) == seq)
-            .values(
-                status=Status.SUBMITTED, block_number=None, block_hash=None, final_at=None,
-                outcome=None, sent_at=None,
-            )
-        )  # fmt: skip
-
-
-def _requeue(session: Session, seqs: Sequence[int | None]) -> None:
-    for seq in seqs:
-        session.execute(
-            update(Request)
-            .where(col(Request.seq) == seq)
-            .values(
-                status=Status.QUEUED, signer=None, nonce=None, raw_tx=None, tx_hash=None,
-                signed_at=None, submitted_at=None, sent_at=None,
-            )
-        )  # fmt: skip
+            await self.store.write(reopen, lost)
