@@ -221,3 +221,22 @@ def test_the_fast_decoder_agrees_with_eth_abi(
         "Claimed",
         "ClassRegistered",
     }
+
+
+def test_awkward_text_survives_the_bulk_insert(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    from indexer._tables_ops import ClaimRow
+
+    c = world.cast
+    r = world.ok("record_input", c.recycler, C_FLAKE, 1_000, CERT_RECYCLER, evidence())
+    tid = world.events(r, "InputRecorded")[0]["tokenId"]
+    awkward = 'Acme\tBottles\n\\GmbH "quoted" \\N ünïcödé\r'
+    world.ok("claim", c.recycler, [(tid, 10)], awkward)
+    follower.catch_up()
+    with engine.connect() as conn:
+        stored = conn.execute(select(table(ClaimRow).c.beneficiary)).scalar_one()
+        args = conn.execute(
+            select(table(EventRow).c.args).where(table(EventRow).c.name == "Claimed")
+        ).scalar_one()
+    assert stored == awkward == args["beneficiary"]
