@@ -5,7 +5,9 @@ shipments, and auditors (parties with the AUDITOR role on chain)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Annotated, Any
 
@@ -53,7 +55,19 @@ def _status(exc: IndexerError) -> int:
 
 def create_app(engine: Engine) -> FastAPI:
     """The read API over one mirror."""
-    app = FastAPI(title="Tracenet indexer", version="1", description=__doc__)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The lineage book is built once from the whole archive (long on a large mirror):
+        # start it at server start in the background instead of on the first request.
+        def warm() -> None:
+            with engine.connect() as conn:
+                app.state.provenance.warm(conn)
+
+        threading.Thread(target=warm, name="provenance-warm", daemon=True).start()
+        yield
+
+    app = FastAPI(title="Tracenet indexer", version="1", description=__doc__, lifespan=lifespan)
     app.state.engine = engine
     app.state.provenance = ProvenanceCache()
 

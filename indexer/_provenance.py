@@ -145,6 +145,11 @@ class ProvenanceCache:
             self._book.apply(to_lineage_event(row))
             self._last, self._last_hash = (row.block_number, row.log_index), row.block_hash
 
+    def warm(self, conn: Connection) -> None:
+        """Feeds the book every archived event (at server start, off the request path)."""
+        with self._lock:
+            self._refresh(conn)
+
     def lineage(self, conn: Connection, kind: str, ident: int) -> lin.Lineage:
         with self._lock:
             self._refresh(conn)

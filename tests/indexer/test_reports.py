@@ -305,3 +305,17 @@ def test_api_enforces_read_keys_and_party_visibility(
     assert len({b["unitId"] for b in _get(api, "auditor", "/v1/balances").json()["balances"]}) == 3
     assert "/v1/classes/{class_id}/audit" in api[0].get("/openapi.json").json()["paths"]
     _ = m
+
+
+def test_the_server_builds_the_lineage_book_at_start(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    from tests.indexer.conftest import wait_until
+
+    flakes_to_resin(world)
+    follower.catch_up()
+    app = create_app(engine)
+    with TestClient(app):
+        wait_until(lambda: app.state.provenance._last[0] > 0, timeout=30, what="the warm-up")
+        with engine.connect() as conn:
+            assert app.state.provenance.lineage(conn, "claim", 1).target.grams == T
