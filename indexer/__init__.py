@@ -7,16 +7,26 @@
     follower.run()          # catch up, then follow the head; rolls back reorgs
 
 ``tracenet indexer run|check|serve|keys|verify-report`` drives it from the command line.
+
+A buyer needs none of it to check a claim: ``read_chain`` reads the ledger's events and views
+over JSON-RPC alone, ``verify`` checks every rule along a claim's or shipment's lineage, and
+``declaration`` issues a shipment's Sustainability Declaration from the chain record
+(``tracenet verify claim|shipment ID``, ``tracenet declaration shipment ID``). The mirror's
+provenance and ``verify`` share one lineage algorithm (``LineageBook``, pro-rata allocation).
 """
 
 from indexer._api import create_app
 from indexer._chain import ChainReader, Header, RpcReader, Web3Reader
+from indexer._chainread import ChainRecord, DeploymentMismatch, read_chain, read_logs
 from indexer._check import CheckReport, Difference, check_mirror
+from indexer._declaration import declaration, to_markdown
 from indexer._decode import Event, EventDecoder, RawLog
 from indexer._follower import Follower, StepResult
+from indexer._lineage import Lineage, LineageBook, Origin, trace_claim, trace_shipment
 from indexer._settings import IndexerSettings
 from indexer._signing import canonical_json, sign_report, verify_report
 from indexer._store import make_engine
+from indexer._verify import Check, Verdict, verify
 from indexer.errors import (
     AccessDeniedError,
     ChainReadError,
@@ -35,8 +45,11 @@ __all__ = [
     "AccessDeniedError",
     "ChainReadError",
     "ChainReader",
+    "ChainRecord",
+    "Check",
     "CheckReport",
     "ConcurrentWriterError",
+    "DeploymentMismatch",
     "Difference",
     "Event",
     "EventDecoder",
@@ -44,8 +57,11 @@ __all__ = [
     "Header",
     "IndexerError",
     "IndexerSettings",
+    "Lineage",
+    "LineageBook",
     "MirrorMismatchError",
     "NotFoundError",
+    "Origin",
     "RangeTooLargeError",
     "RawLog",
     "ReorgTooDeepError",
@@ -54,11 +70,19 @@ __all__ = [
     "SignatureError",
     "StepResult",
     "ValueOutOfRangeError",
+    "Verdict",
     "Web3Reader",
     "canonical_json",
     "check_mirror",
     "create_app",
+    "declaration",
     "make_engine",
+    "read_chain",
+    "read_logs",
     "sign_report",
+    "to_markdown",
+    "trace_claim",
+    "trace_shipment",
+    "verify",
     "verify_report",
 ]
