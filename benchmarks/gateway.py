@@ -296,7 +296,7 @@ def main() -> int:
     }
     print(json.dumps(result))
     for k, v in result.items():
-        print(f"{k:<22} {v}")
+        print(f"{k:<32} {v}")
     return 0
 
 

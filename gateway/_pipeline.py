@@ -49,6 +49,7 @@ __all__ = ["Dispatcher"]
 
 log = logging.getLogger("gateway.pipeline")
 _VERIFY_DEPTH = 2048  # blocks of final requests re-checked at start
+_SEND_LANES = 4  # JSON-RPC batches of raw transactions in flight at once (signers split)
 
 
 class Dispatcher:
@@ -213,8 +214,24 @@ class Dispatcher:
     async def _send(self, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
         if not items:
             return
-        results = await self.chain.send_raw([v["raw_tx"] for _, v in items])
-        accepted = [seq for (seq, _), ok in zip(items, results, strict=True) if ok]
+        # Each signer's transactions stay in nonce order within one JSON-RPC batch; the
+        # signers' batches go to the node side by side (it admits them on several threads).
+        streams: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for item in items:
+            streams.setdefault(str(item[1].get("signer")), []).append(item)
+        lanes: list[list[tuple[int, dict[str, Any]]]] = [[] for _ in range(_SEND_LANES)]
+        for i, stream in enumerate(streams.values()):
+            lanes[i % _SEND_LANES] += stream
+        lanes = [lane for lane in lanes if lane]
+        answers = await asyncio.gather(
+            *(self.chain.send_raw([v["raw_tx"] for _, v in lane]) for lane in lanes)
+        )
+        accepted = [
+            seq
+            for lane, results in zip(lanes, answers, strict=True)
+            for (seq, _), ok in zip(lane, results, strict=True)
+            if ok
+        ]
         if len(accepted) < len(items):
             log.warning(
                 "node refused %d of %d transactions", len(items) - len(accepted), len(items)
