@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP_PY  := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo test check lint types bench-gas build-contracts clean
+.PHONY: setup demo test check lint types bench bench-gas bench-gateway bench-indexer build-contracts clean
 
 setup: $(STAMP_PY) $(STAMP_NPM)
 
@@ -42,8 +42,17 @@ types: setup
 build-contracts: setup
 	$(BIN)/tracenet contracts build
 
+## Benchmarks print JSON and a table; run them on an otherwise quiet machine.
+bench: bench-gas bench-gateway bench-indexer
+
 bench-gas: setup
 	$(BIN)/python benchmarks/gas.py
+
+bench-gateway: setup
+	$(BIN)/python benchmarks/gateway.py
+
+bench-indexer: setup
+	$(BIN)/python benchmarks/indexer.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
