@@ -74,6 +74,7 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = asyncio.Event()
         self._ours_lower = {a.lower() for a in pool.by_address}
+        self._in_hand: set[int] = set()  # signed here, not yet through _send
         self._contract_at = {
             a.lower(): n for n, a in addresses.items() if n in ("Consortium", "Catalog", "Ledger")
         }
@@ -150,8 +151,12 @@ class Dispatcher:
         try:
             while rows := await asyncio.to_thread(self.store.queued, self.settings.batch_size):
                 sendable = await self._sign_and_save(rows)
-                if sending is not None:  # batches reach the node in order (nonce order)
-                    await sending
+                try:
+                    if sending is not None:  # batches reach the node in order (nonce order)
+                        await sending
+                except BaseException:
+                    self._in_hand.difference_update(seq for seq, _ in sendable)
+                    raise
                 sending = asyncio.create_task(self._send(sendable))
         finally:
             if sending is not None:
@@ -167,7 +172,9 @@ class Dispatcher:
         except BaseException:
             self._nonces = saved  # nothing was persisted, nothing was sent: reuse the nonces
             raise
-        return [(seq, values) for seq, values in signed if values["status"] == Status.SIGNED]
+        sendable = [(seq, v) for seq, v in signed if v["status"] == Status.SIGNED]
+        self._in_hand.update(seq for seq, _ in sendable)  # reconcile leaves these to _send
+        return sendable
 
     async def _sign(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
         """Give each row the next signer of its unit and that signer's next nonce; sign all
@@ -212,6 +219,12 @@ class Dispatcher:
         return {v["signer"]: self._nonces[v["signer"]] for _, v in signed if "signer" in v}
 
     async def _send(self, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        try:
+            await self._send_all(items)
+        finally:
+            self._in_hand.difference_update(seq for seq, _ in items)
+
+    async def _send_all(self, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
         if not items:
             return
         # Each signer's transactions stay in nonce order within one JSON-RPC batch; the
@@ -347,12 +360,17 @@ class Dispatcher:
             r
             for r in rows
             if everything
-            or r.status == Status.SIGNED
-            or r.sent_at is None
-            or aware(r.sent_at) < cutoff
+            or (r.seq not in self._in_hand and (r.sent_at is None or aware(r.sent_at) < cutoff))
         ]
         if not stale:
             return
+        # The signers' nonces are read BEFORE the transactions are looked up: a transaction
+        # mined in between is then found by its hash, and never mistaken for one whose nonce
+        # went to another transaction (which would sign it again: mined twice).
+        signers = sorted({r.signer for r in stale if r.signer})
+        chain_nonces = dict(
+            zip(signers, await asyncio.gather(*(self.chain.nonce(a) for a in signers)), strict=True)
+        )
         found = await self.chain.transactions([r.tx_hash or "" for r in stale])
         mined = [r for r, tx in zip(stale, found, strict=True) if tx and tx.get("blockNumber")]
         missing = [r for r, tx in zip(stale, found, strict=True) if tx is None]
@@ -361,16 +379,13 @@ class Dispatcher:
             await self._finalize([r for r in receipts if r is not None])
         if not missing:
             return
-        chain_nonces = {
-            a: await self.chain.nonce(a) for a in {r.signer for r in missing if r.signer}
-        }
         replaced = [r for r in missing if (r.nonce or 0) < chain_nonces.get(r.signer or "", 0)]
         resend = [r for r in missing if r not in replaced]
         for address, on_chain in chain_nonces.items():  # someone else used the key
             self._nonces[address] = max(self._nonces.get(address, 0), on_chain)
         if replaced:  # the nonce went to another transaction: sign this one again
             log.warning("%d transactions lost their nonce; re-queued", len(replaced))
-            await self.store.write(requeue, [r.seq for r in replaced])
+            await self.store.write(requeue, [(r.seq, r.tx_hash) for r in replaced])
             self.wake()
         resend.sort(key=lambda r: (r.signer or "", r.nonce or 0))
         log.info("re-sending %d transactions the node does not know", len(resend))

@@ -96,11 +96,17 @@ def reopen(session: Session, seqs: Sequence[int | None]) -> None:
         )  # fmt: skip
 
 
-def requeue(session: Session, seqs: Sequence[int | None]) -> None:
-    for seq in seqs:
+def requeue(session: Session, carried: Sequence[tuple[int | None, str | None]]) -> None:
+    """Back to ``queued`` (to be signed with a new nonce): only while the row is still in
+    flight with that transaction; a row the tracker finalised meanwhile stays final."""
+    for seq, tx_hash in carried:
         session.execute(
             update(Request)
-            .where(col(Request.seq) == seq)
+            .where(
+                col(Request.seq) == seq,
+                col(Request.tx_hash) == tx_hash,
+                col(Request.status).in_([Status.SIGNED, Status.SUBMITTED]),
+            )
             .values(
                 status=Status.QUEUED, signer=None, nonce=None, raw_tx=None, tx_hash=None,
                 signed_at=None, submitted_at=None, sent_at=None,
