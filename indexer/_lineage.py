@@ -9,9 +9,9 @@ Allocation method — proportional (pro-rata), the same everywhere:
   line, or conversion output that put them there). Inflows merge into it.
 * Every outflow (shipment, transfer, conversion input, claim, lapse) takes the pool's current
   composition pro rata: source ``s`` gives ``v_s * amount / total``. Rounding: largest remainder
-  (Hamilton) at every outflow, ties to the earliest source, so each lot's composition sums
-  exactly to its amount and each pool's composition always equals its balance on chain.
-  Sources that round to nothing drop out, which keeps compositions sparse.
+  (Hamilton), ties to the earliest source, applied when the outflow is traced (below), so each
+  lot's composition sums exactly to its amount and each pool's composition always equals its
+  balance on chain. Sources that round to nothing drop out, which keeps lineages sparse.
 * A conversion's output lot is composed of its input lots (in input credits). Backwards from
   the target, each lot passes what reaches the target on to its sources in proportion — again
   by largest remainder, integers throughout — converting through a conversion's yield (the
@@ -23,8 +23,18 @@ Allocation method — proportional (pro-rata), the same everywhere:
 
 So ``sum(o.grams for o in origins) + unexplained`` is exactly the target's credits, the edges
 into a node add up to what it draws, and contributions that round to nothing end the walk.
-Cost: one forward pass, O(events × sources per pool) — a pool lives for one vintage at one
-unit, so it stays small — and a backward walk over the target's ancestors only.
+
+Representation: a pool's content is one *version* lot (kind ``pool``, never a node of a lineage)
+whose sources are its inflows and whose amount is their sum. An outflow takes grams of the
+current version — O(1), whatever the pool holds — and the pro-rata split of those grams over
+the version's sources happens in the backward walk, by largest remainder, passing through
+versions to the real lots. An inflow after the version was drawn from starts a new version whose
+sources are the old one (its remaining grams) and the inflow. Outflows are thus apportioned
+when traced rather than one by one as they happen: the integer grams may differ from an eager
+split by rounding (a few grams a lot), never in totals. ``pool`` recovers the composition by
+source lot, splitting what has been drawn from each version over its sources.
+Cost: one forward pass, O(events); a backward walk over the target's ancestors (and the versions
+between them) only.
 """
 
 from __future__ import annotations
@@ -228,8 +238,21 @@ _UNEXPLAINED = "unexplained"
 class _Lot:
     node: str
     amount: int
-    sources: tuple[tuple[_LotKey, int], ...]  # source lot -> grams (in the source's credits)
+    sources: list[tuple[_LotKey, int]]  # source lot -> grams (in the source's credits)
     order: tuple[int, int]
+    virtual: bool = False  # a pool version, passed through by the walk
+
+
+@dataclass(slots=True)
+class _Pool:
+    version: _LotKey | None = None  # the version lot holding the pool's content
+    held: int = 0  # grams of the version not yet drawn
+    depth: int = 0  # versions chained since the last compaction
+
+
+#: A pool's version chain is compacted into real lots after this many versions, which bounds
+#: what a trace walks through (amortised O(lots in the pool / _MAX_DEPTH) per inflow).
+_MAX_DEPTH = 64
 
 
 @dataclass
@@ -239,7 +262,7 @@ class LineageBook:
     Pools and lots are kept for the whole history, so one pass serves every shipment and claim.
     """
 
-    _pools: dict[tuple[int, int], dict[_LotKey, int]] = field(default_factory=dict)
+    _pools: dict[tuple[int, int], _Pool] = field(default_factory=dict)
     _lots: dict[_LotKey, _Lot] = field(default_factory=dict)
     _events: dict[str, LedgerEvent] = field(default_factory=dict)
     _node_lots: dict[str, list[_LotKey]] = field(default_factory=dict)
@@ -280,16 +303,37 @@ class LineageBook:
         # PeriodClosed moves nothing itself: its lapses arrive as Lapsed events.
 
     def pool(self, unit_id: int, token_id: int) -> dict[str, int]:
-        """The current composition of a pool: grams by source lot ``"<node key>#<token id>"``."""
-        return {f"{k}#{t}": v for (k, t), v in self._pools.get((unit_id, token_id), {}).items()}
+        """The current composition of a pool: grams by source lot ``"<node key>#<token id>"``.
+
+        Walks the pool's versions back: what remains of a version is its sources less what was
+        drawn from it, split over them by largest remainder.
+        """
+        pool = self._pools.get((unit_id, token_id))
+        composition = self._composition(pool) if pool else {}
+        return {f"{k}#{t}": v for (k, t), v in composition.items()}
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _composition(self, pool: _Pool) -> dict[_LotKey, int]:
+        composition: dict[_LotKey, int] = {}
+        stack = [(pool.version, pool.held)] if pool.version and pool.held else []
+        while stack:
+            key, held = stack.pop()
+            lot = self._lots[key]
+            grams = [g for _, g in lot.sources]
+            taken = _apportion_int(grams, lot.amount - held, lot.amount)
+            for (src, g), t in zip(lot.sources, taken, strict=True):
+                if g - t and self._lots[src].virtual:
+                    stack.append((src, g - t))
+                elif g - t:
+                    composition[src] = composition.get(src, 0) + g - t
+        return composition
 
     def shipment(self, shipment_id: int) -> Lineage:
         return self._lineage(f"shipment:{shipment_id}")
 
     def claim(self, claim_id: int) -> Lineage:
         return self._lineage(f"claim:{claim_id}")
-
-    # -- internals --------------------------------------------------------------------------
 
     def _add(
         self,
@@ -310,31 +354,37 @@ class LineageBook:
             lot.sources = _merge((*lot.sources, *sources))
 
     def _inflow(self, unit: int, tid: int, lot: _LotKey, amount: int) -> None:
-        pool = self._pools.setdefault((unit, tid), {})
-        pool[lot] = pool.get(lot, 0) + amount
+        pool = self._pools.setdefault((unit, tid), _Pool())
+        current = self._lots[pool.version] if pool.version else None
+        if current is not None and pool.held == current.amount:  # not drawn from: extend it
+            current.sources.append((lot, amount))
+            current.amount += amount
+        else:  # a new version: what remains of the old one, and the inflow
+            self._seq += 1
+            key: _LotKey = (f"pool:{unit}:{self._seq}", tid)
+            if pool.depth >= _MAX_DEPTH:  # compact: the old versions' composition by real lot
+                sources = list(self._composition(pool).items())
+                pool.depth = 0
+            else:
+                sources = [(pool.version, pool.held)] if pool.version and pool.held else []
+            pool.depth += 1
+            sources.append((lot, amount))
+            order = self._lots[lot].order
+            self._lots[key] = _Lot(key[0], pool.held + amount, sources, order, virtual=True)
+            pool.version = key
+        pool.held += amount
 
-    def _outflow(self, unit: int, tid: int, amount: int) -> tuple[tuple[_LotKey, int], ...]:
-        pool = self._pools.setdefault((unit, tid), {})
-        total = sum(pool.values())
-        if amount >= total:
-            taken = list(pool.items())
-            pool.clear()
-            if amount > total:
-                self._seq += 1
-                gap: _LotKey = (f"{_UNEXPLAINED}:{unit}:{self._seq}", tid)
-                self._lots[gap] = _Lot(gap[0], amount - total, (), (-1, self._seq))
-                taken.append((gap, amount - total))
-            return tuple(taken)
-        shares = _apportion_int(list(pool.values()), amount, total)
-        taken = []
-        for (lot, held), share in zip(list(pool.items()), shares, strict=True):
-            if share:
-                taken.append((lot, share))
-                if held == share:
-                    del pool[lot]
-                else:
-                    pool[lot] = held - share
-        return tuple(taken)
+    def _outflow(self, unit: int, tid: int, amount: int) -> list[tuple[_LotKey, int]]:
+        pool = self._pools.setdefault((unit, tid), _Pool())
+        taken = min(amount, pool.held)
+        drawn = [(pool.version, taken)] if pool.version and taken else []
+        pool.held -= taken
+        if amount > taken:
+            self._seq += 1
+            gap: _LotKey = (f"{_UNEXPLAINED}:{unit}:{self._seq}", tid)
+            self._lots[gap] = _Lot(gap[0], amount - taken, [], (-1, self._seq))
+            drawn.append((gap, amount - taken))
+        return drawn
 
     def _lineage(self, key: str) -> Lineage:
         targets = self._node_lots.get(key)
@@ -381,11 +431,11 @@ def _kind(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def _merge(pairs: Iterable[tuple[_LotKey, int]]) -> tuple[tuple[_LotKey, int], ...]:
+def _merge(pairs: Iterable[tuple[_LotKey, int]]) -> list[tuple[_LotKey, int]]:
     merged: dict[_LotKey, int] = {}
     for lot, grams in pairs:
         merged[lot] = merged.get(lot, 0) + grams
-    return tuple(merged.items())
+    return list(merged.items())
 
 
 def _apportion_int(values: Sequence[int], amount: int, total: int) -> list[int]:
@@ -402,6 +452,29 @@ def _apportion_int(values: Sequence[int], amount: int, total: int) -> list[int]:
 
 def _order(lot: _Lot) -> tuple[int, int]:
     return (-lot.order[0], -lot.order[1])
+
+
+def _split(
+    lots: dict[_LotKey, _Lot], lot: _Lot, part: int, part_share: int
+) -> Iterable[tuple[_LotKey, int, int]]:
+    """``part`` grams of ``lot``'s sources' credits (``part_share`` of the target's) split over
+    its sources by largest remainder; a pool version passes its split on to its own sources, so
+    only real lots come out."""
+    stack = [(lot, part, part_share)]
+    while stack:
+        lot, part, part_share = stack.pop()
+        grams = [g for _, g in lot.sources]
+        inflow = sum(grams)
+        parts = _apportion_int(grams, part, inflow)
+        shares = _apportion_int(grams, part_share, inflow)
+        for (src, _), p, s in zip(lot.sources, parts, shares, strict=True):
+            if not (p or s):
+                continue
+            source = lots[src]
+            if source.virtual:
+                stack.append((source, p, s))
+            else:
+                yield src, p, s
 
 
 def _walk(
@@ -430,14 +503,9 @@ def _walk(
         inflow = sum(g for _, g in lot.sources)
         if not lot.amount or not inflow:
             continue
-        grams = [g for _, g in lot.sources]
         # in the sources' credits: a conversion's output stands for more input (half up)
         drawn = (2 * reach[k] * inflow + lot.amount) // (2 * lot.amount)
-        parts = _apportion_int(grams, min(drawn, inflow), inflow)
-        shares = _apportion_int(grams, share[k], inflow)
-        for (src, _), part, part_share in zip(lot.sources, parts, shares, strict=True):
-            if not (part or part_share):
-                continue
+        for src, part, part_share in _split(lots, lot, min(drawn, inflow), share[k]):
             reach[src] = reach.get(src, 0) + part
             share[src] = share.get(src, 0) + part_share
             if part:

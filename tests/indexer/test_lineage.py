@@ -271,3 +271,20 @@ def test_a_hundred_thousand_events_in_one_linear_pass() -> None:
     assert sum(o.grams for o in lineage.origins) == 3_000 and lineage.unexplained == 0
     assert len(lineage.origins) > 10
     assert elapsed < 60, f"{elapsed:.1f} s"  # a generous bound: a few seconds on a laptop
+
+
+def test_a_pool_of_ten_thousand_inputs_drawn_ten_thousand_times() -> None:
+    """An outflow costs the same whatever the pool holds: no split over every lot in the pool."""
+    c = Chain()
+    for i in range(10_000):
+        c.input(1, FLAKE, 1_000 + i)
+    for _ in range(10_000):
+        c.ship(1, 2, (FLAKE, 500))
+    started = time.perf_counter()
+    book = LineageBook().apply_all(c.events)
+    lineage = book.shipment(10_000)
+    elapsed = time.perf_counter() - started
+    assert sum(o.grams for o in lineage.origins) == 500 and lineage.unexplained == 0
+    assert {n.kind for n in lineage.nodes} == {"input", "shipment"}
+    assert sum(book.pool(1, FLAKE).values()) == sum(range(1_000, 11_000)) - 10_000 * 500
+    assert elapsed < 20, f"{elapsed:.1f} s"  # a generous bound: well under a second on a laptop
