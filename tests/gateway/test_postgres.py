@@ -7,8 +7,6 @@ concurrent clients really are concurrent.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,25 +18,18 @@ from sqlmodel import SQLModel
 
 from gateway import make_engine
 from tests import factories as f
-from tests.factories import World
+from tests.factories import World, temporary_database
 from tests.gateway.conftest import wait_until
 from tests.gateway.live import Live, serve
 from wallet import LocalSigner
 
 pytestmark = pytest.mark.integration
 
-PG_ADMIN = os.environ.get("TRACENET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
 
 @pytest.fixture(scope="session")
 def _pg_database() -> Iterator[str]:
-    name = f"tracenet_gw_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database("tracenet_gw") as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,15 +5,12 @@ before each test), and a follower bound to both."""
 from __future__ import annotations
 
 import copy
-import os
 import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from eth_tester import EthereumTester
 from sqlalchemy import Engine
@@ -22,21 +19,14 @@ from web3 import EthereumTesterProvider, Web3
 
 from indexer import Follower, IndexerSettings, Web3Reader, make_engine
 from node import AnvilNode, NodeSettings
-from tests.factories import World, bootstrap
-
-PG_ADMIN = os.environ.get("TRACENET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.factories import World, bootstrap, temporary_database
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A PostgreSQL database of this session only, dropped at the end."""
-    name = f"tracenet_idx_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database("tracenet_idx") as url:
+        yield url
 
 
 @pytest.fixture(
