@@ -27,6 +27,7 @@ from contracts._deploy import (
     deploy_ledger,
     transact,
 )
+from contracts._tokens import month_index, period_at, period_bounds, split_token_id, token_id
 
 __all__ = [
     "LEDGER_CONTRACTS",
@@ -48,7 +49,12 @@ __all__ = [
     "decode_exception",
     "deploy_ledger",
     "load_artifact",
+    "month_index",
+    "period_at",
+    "period_bounds",
     "select_compiler",
+    "split_token_id",
+    "token_id",
     "transact",
     "write_build",
 ]

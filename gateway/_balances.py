@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from contracts import split_token_id, token_id
 from gateway._auth import Principal
 from gateway._ops import ROLE_AUDITOR
 from gateway._registry import Registry
@@ -33,7 +34,7 @@ class Holding:
 
     @property
     def credit_class(self) -> int:
-        return self.token_id >> 64
+        return split_token_id(self.token_id)[0]
 
     @property
     def vintage(self) -> int:
@@ -80,7 +81,7 @@ async def unit_balances(
     explicit = bool(ids) or bool(vintages)
     result = UnitHoldings(unit_id, 0, enumerated=not explicit, holdings=[])
     if vintages:
-        ids += [(c << 64) | (v << 32) | batch for c in class_ids for v in vintages]
+        ids += [token_id(c, v, batch) for c in class_ids for v in vintages]
     elif not ids:
         ids = await _window_ids(views, class_ids, result)
     ids = list(dict.fromkeys(ids))
@@ -118,7 +119,7 @@ async def _window_ids(views: LedgerViews, class_ids: list[int], result: UnitHold
         current = await views.current_period(c)
         first = max(0, current - int(info[5]) + 1)
         result.windows[c] = (first, current)
-        ids += [(c << 64) | (v << 32) for v in range(first, current + 1)]
+        ids += [token_id(c, v) for v in range(first, current + 1)]
     return ids
 
 

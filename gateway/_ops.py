@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts import split_token_id
 from gateway._auth import Principal
 from gateway._registry import Registry
 from gateway._settings import GatewaySettings
@@ -161,7 +162,7 @@ async def check_lines(
         raise RequestRejected("a token id appears twice", error="LinesInvalid", field="lines")
     for i, line in enumerate(lines):
         tid, where = line.token_id, f"lines[{i}]"
-        class_id, vintage = tid >> 64, (tid >> 32) & 0xFFFFFFFF
+        class_id, vintage, _ = split_token_id(tid)
         if tid >= 2**96:
             raise RequestRejected(f"{tid} is no token id", error="ClassUnknown", field=where)
         info = await ctx.views.class_info(class_id, where)
@@ -346,9 +347,10 @@ async def plan_lapse(ctx: Context, who: Principal, body: LapseIn) -> Plan:
         )
     for i, tid in enumerate(body.token_ids):
         where = f"token_ids[{i}]"
-        info = await ctx.views.class_info(tid >> 64, where)
-        current = await ctx.views.current_period(tid >> 64)
-        if ((tid >> 32) & 0xFFFFFFFF) + info[5] > current:
+        class_id, vintage, _ = split_token_id(tid)
+        info = await ctx.views.class_info(class_id, where)
+        current = await ctx.views.current_period(class_id)
+        if vintage + info[5] > current:
             raise RequestRejected(f"{tid} has not lapsed", error="CreditsNotLapsed", field=where)
         if await ctx.views.balance(unit_id, tid) == 0:
             raise RequestRejected(f"unit holds no {tid}", error="CreditsInsufficient", field=where)

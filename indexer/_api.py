@@ -15,9 +15,10 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Connection, Engine, select
 
+from contracts import period_at
 from indexer._export import audit_csv
 from indexer._keys import Caller, resolve_key
-from indexer._periods import day_start, period_of
+from indexer._periods import day_start
 from indexer._provenance import ProvenanceCache
 from indexer._registry import table
 from indexer._reports import as_of, balances, class_info, statement, traceability, unit_party
@@ -112,7 +113,7 @@ def create_app(engine: Engine) -> FastAPI:
                 raise NotFoundError(
                     "give a period index or a day inside the period", field="period"
                 )
-            period = period_of(class_info(conn, class_id).period_months, day_start(day))
+            period = period_at(class_info(conn, class_id).period_months, day_start(day))
         return {
             "asOf": as_of(conn),
             **statement(conn, unit_id=unit_id, class_id=class_id, period=period),

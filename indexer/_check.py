@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from contracts import LedgerHandle
+from contracts import LedgerHandle, token_id
 from indexer._registry import table
 from indexer._tables import Balance, CreditClass, Cursor, Unit
 from indexer._tables_ops import ClaimRow, Conversion, InputRecord, Lapse, Movement, Shipment
@@ -103,7 +103,7 @@ def check_mirror(engine: Engine, handle: LedgerHandle) -> CheckReport:
     pairs = [(u, t) for u in sorted(units) for t in tokens]
     for start in range(0, len(pairs), _CHUNK):
         chunk = pairs[start : start + _CHUNK]
-        ids = [(c << 64) | (v << 32) | b for _, (c, v, b) in chunk]
+        ids = [token_id(c, v, b) for _, (c, v, b) in chunk]
         values = ledger.balanceOfBatch([units[u] for u, _ in chunk], ids).call(
             block_identifier=block
         )
@@ -116,7 +116,7 @@ def check_mirror(engine: Engine, handle: LedgerHandle) -> CheckReport:
         report.balances_checked += len(chunk)
     for (unit, (c, v, b)), held in sorted(mirror.items()):
         if held:
-            tid = (c << 64) | (v << 32) | b
+            tid = token_id(c, v, b)
             report.differences.append(Difference("balance", f"unit {unit} token {tid}", 0, held))
     names = ("issued", "convertedIn", "convertedOut", "claimed", "lapsed", "held")
     for start in range(0, len(classes), _CHUNK):

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from contracts import split_token_id
 from indexer._chainread import ChainRecord, UnitInfo
 from indexer._lineage import Converted, Shipped, trace_shipment
-from indexer._verify import split_token_id
 
 __all__ = ["declaration", "to_markdown"]
 

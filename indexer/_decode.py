@@ -18,7 +18,7 @@ from eth_utils.address import to_checksum_address
 
 from contracts import LEDGER_CONTRACTS, load_artifact
 
-__all__ = ["Event", "EventDecoder", "RawLog", "token_parts"]
+__all__ = ["Event", "EventDecoder", "RawLog"]
 
 _Convert = Callable[[Any], Any]
 
@@ -49,11 +49,6 @@ class Event:
     contract: str
     name: str
     args: dict[str, Any]
-
-
-def token_parts(token_id: int) -> tuple[int, int, int]:
-    """(class id, vintage, batch) of a token id."""
-    return (token_id >> 64) & 0xFFFFFFFF, (token_id >> 32) & 0xFFFFFFFF, token_id & 0xFFFFFFFF
 
 
 @dataclass(frozen=True, slots=True)

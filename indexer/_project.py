@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer._decode import Event, token_parts
+from contracts import split_token_id
+from indexer._decode import Event
 from indexer.errors import ValueOutOfRangeError
 
 __all__ = ["REGISTRY_EVENTS", "BalanceKey", "Batch", "project"]
@@ -69,7 +70,7 @@ class Batch:
     def move(
         self, e: Event, seq: int, kind: str, unit: int, other: int, token: int, amount: int
     ) -> None:
-        class_id, vintage, batch = token_parts(token)
+        class_id, vintage, batch = split_token_id(token)
         _int(abs(amount), "amount")
         self.rows["movement"].append(
             {
@@ -102,7 +103,7 @@ def _lines(
 
 
 def _input(b: Batch, e: Event, a: dict[str, Any]) -> None:
-    class_id, vintage, batch = token_parts(a["tokenId"])
+    class_id, vintage, batch = split_token_id(a["tokenId"])
     b.rows["input_record"].append(
         {
             **b.key(e),
@@ -177,7 +178,7 @@ def _converted(b: Batch, e: Event, a: dict[str, Any]) -> None:
     unit = a["unitId"]
     total = _lines(b, e, "convert", unit, 0, a["inputTokenIds"], a["inputAmounts"])
     b.move(e, len(a["inputTokenIds"]), "convert", unit, 0, a["outputTokenId"], a["outputAmount"])
-    out_class, out_vintage, out_batch = token_parts(a["outputTokenId"])
+    out_class, out_vintage, out_batch = split_token_id(a["outputTokenId"])
     b.rows["conversion"].append(
         {
             **b.key(e),
@@ -186,7 +187,7 @@ def _converted(b: Batch, e: Event, a: dict[str, Any]) -> None:
             "process_id": a["processId"],
             "factor_version": a["factorVersion"],
             "yield_bps": a["yieldBps"],
-            "input_class_id": token_parts(a["inputTokenIds"][0])[0],
+            "input_class_id": split_token_id(a["inputTokenIds"][0])[0],
             "input_amount": total,
             "output_class_id": out_class,
             "output_vintage": out_vintage,
@@ -212,7 +213,7 @@ def _claimed(b: Batch, e: Event, a: dict[str, Any]) -> None:
 
 
 def _lapsed(b: Batch, e: Event, a: dict[str, Any]) -> None:
-    class_id, vintage, batch = token_parts(a["tokenId"])
+    class_id, vintage, batch = split_token_id(a["tokenId"])
     b.rows["lapse"].append(
         {
             **b.key(e),

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal_column, select
 
-from indexer._periods import period_bounds
+from contracts import period_bounds, token_id
 from indexer._registry import table
 from indexer._tables import Balance, CreditClass, Cursor, Party, Unit
 from indexer._tables_ops import Movement, PeriodClose, QuantityRecord, Shipment
@@ -62,7 +62,7 @@ def balances(
             "classId": r.class_id,
             "vintage": r.vintage,
             "batch": r.batch,
-            "tokenId": str((r.class_id << 64) | (r.vintage << 32) | r.batch),
+            "tokenId": str(token_id(r.class_id, r.vintage, r.batch)),
             "amount": r.amount,
         }
         for r in conn.execute(query)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, literal_column, select
 
-from indexer._periods import period_bounds
+from contracts import period_bounds
 from indexer._registry import table
 from indexer._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
 from indexer._tables import Balance, CreditClass

@@ -34,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from contracts import period_at, split_token_id
 from indexer._chainread import ChainRecord
 from indexer._lineage import (
     CertificatesTransferred,
@@ -49,7 +50,7 @@ from indexer._lineage import (
     trace_shipment,
 )
 
-__all__ = ["Check", "Verdict", "period_at", "split_token_id", "verify"]
+__all__ = ["Check", "Verdict", "verify"]
 
 FULL_SHARE_BPS = 10_000
 _SEGREGATED, _BOOK_AND_CLAIM = 1, 2
@@ -80,16 +81,6 @@ class Verdict:
     @property
     def failures(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.ok)
-
-
-def split_token_id(token_id: int) -> tuple[int, int, int]:
-    """(class id, vintage, batch) of a token id."""
-    return (token_id >> 64) & 0xFFFFFFFF, (token_id >> 32) & 0xFFFFFFFF, token_id & 0xFFFFFFFF
-
-
-def period_at(period_months: int, timestamp: int) -> int:
-    when = datetime.fromtimestamp(timestamp, UTC)
-    return ((when.year - 1970) * 12 + when.month - 1) // period_months
 
 
 def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:

@@ -301,7 +301,7 @@ def _shipment(
 
 def _token(token_id: int) -> str:
     """Class, vintage as a calendar quarter (every demo class has quarterly periods), batch."""
-    class_id, vintage, batch = token_id >> 64, (token_id >> 32) & 0xFFFFFFFF, token_id & 0xFFFFFFFF
+    class_id, vintage, batch = contracts.split_token_id(token_id)
     month = vintage * 3
     label = f"class {class_id} {1970 + month // 12}-Q{month % 12 // 3 + 1}"
     return label + (f" batch {batch}" if batch else "")
