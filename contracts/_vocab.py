@@ -1,0 +1,118 @@
+"""The ledger's enumerations, bounds and period labels, mirrored once from ``Tracenet.sol``.
+
+Every package names roles, chain-of-custody models, attribution methods and lapse reasons with
+these enums (by their lower-case ``name`` in APIs and configs, never by integer code), checks
+quantities against ``MAX_QUANTITY_G`` and addresses periods by ``period_label`` /
+``parse_period_label``. ``tests/model.py`` keeps its own copy on purpose (it is the oracle).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum, IntFlag
+
+__all__ = [
+    "MAX_CLASS_SUPPLY_G",
+    "MAX_QUANTITY_G",
+    "PERIOD_MONTHS",
+    "Attribution",
+    "LapseReason",
+    "Model",
+    "Role",
+    "parse_period_label",
+    "period_label",
+]
+
+#: The largest quantity, in grams, that any one amount, physical quantity or declared stock of any
+#: ledger operation may carry (10^15 g = one billion tonnes). The ledger rejects a larger one with
+#: ``QuantityTooLarge(value, max)``; the gateway refuses it with 422 before signing.
+MAX_QUANTITY_G = 10**15
+
+#: The largest supply a class may reach (issued + converted in, grams): 2^63 − 1, so that every
+#: balance and counter the ledger keeps fits a signed 64-bit SQL integer. The ledger rejects an
+#: operation that would pass it with ``SupplyCapExceeded(classId, supply, max)``.
+MAX_CLASS_SUPPLY_G = 2**63 - 1
+
+#: Period lengths a class may declare, in calendar months.
+PERIOD_MONTHS = (1, 2, 3, 4, 6, 12)
+
+
+class Role(IntFlag):
+    """Bits of a party's role mask (``Tracenet.ROLE_*``)."""
+
+    admin = 1
+    certifier = 2
+    auditor = 4
+    member = 8
+    origin = 16
+
+
+class Model(IntEnum):
+    """Chain-of-custody models (R8, ``Tracenet.MODEL_*``)."""
+
+    mass_balance = 0
+    segregated = 1
+    book_and_claim = 2
+
+
+class Attribution(IntEnum):
+    """Attribution methods (R8, ISO 22095-2, ``Tracenet.ATTRIBUTION_*``)."""
+
+    credit = 0
+    rolling_average = 1
+
+
+class LapseReason(IntEnum):
+    """Why credits lapsed (R4, ``Tracenet.LAPSE_*``)."""
+
+    window = 0
+    stock_cap = 1
+
+
+# The letter of each sub-year period length in a label: 2027-B1 (two months), 2027-Q1 (quarter),
+# 2027-T1 (four months), 2027-H1 (half year); months are 2027-03 and years 2027.
+_LETTER = {2: "B", 3: "Q", 4: "T", 6: "H"}
+_LABEL = re.compile(r"^(\d{4})(?:-(?:(\d{2})|([BQTH])(\d{1,2})))?$")
+
+
+def period_label(period_months: int, period: int) -> str:
+    """The label a person reads for period index ``period`` of a class with ``period_months``
+    months per period: ``2027-03``, ``2027-B2``, ``2027-Q1``, ``2027-T3``, ``2027-H2``, ``2027``."""
+    if period_months not in PERIOD_MONTHS:
+        raise ValueError(f"period_months must be one of {PERIOD_MONTHS}, not {period_months}")
+    first_month = period * period_months
+    year, month = 1970 + first_month // 12, first_month % 12
+    if period_months == 1:
+        return f"{year:04d}-{month + 1:02d}"
+    if period_months == 12:
+        return f"{year:04d}"
+    return f"{year:04d}-{_LETTER[period_months]}{month // period_months + 1}"
+
+
+def parse_period_label(period_months: int, label: str) -> int:
+    """The period index of ``label`` for a class with ``period_months`` months per period.
+
+    Raises ``ValueError`` naming the expected form when the label is malformed or of another
+    period length (``2027-Q1`` for a monthly class, say)."""
+    if period_months not in PERIOD_MONTHS:
+        raise ValueError(f"period_months must be one of {PERIOD_MONTHS}, not {period_months}")
+    example = period_label(period_months, (2027 - 1970) * 12 // period_months)
+    match = _LABEL.fullmatch(label.strip())
+    if match is None:
+        raise ValueError(f"period {label!r} is not a period label like {example!r}")
+    year, month, letter, number = match.groups()
+    base = (int(year) - 1970) * 12
+    if int(year) < 1970:
+        raise ValueError(f"period {label!r} is before 1970")
+    if period_months == 1 and month is not None and 1 <= int(month) <= 12:
+        return base + int(month) - 1
+    if period_months == 12 and month is None and letter is None:
+        return base // 12
+    if letter is not None and _LETTER.get(period_months) == letter:
+        index = int(number)
+        if 1 <= index <= 12 // period_months:
+            return base // period_months + index - 1
+    raise ValueError(
+        f"period {label!r} does not name a period of {period_months} month(s); "
+        f"write it like {example!r}"
+    )
