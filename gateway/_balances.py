@@ -25,6 +25,7 @@ __all__ = ["Holding", "UnitHoldings", "unit_balances"]
 
 MODEL_SEGREGATED = 1
 _CHUNK = 1_000  # pairs per balanceOfUnitBatch call (calldata and gas of one eth_call)
+_MAX_ASKED = 1_000  # token ids, classes or vintages in one question
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,18 @@ async def unit_balances(
     include_zero: bool = False,
 ) -> UnitHoldings:
     """The balances of ``unit`` (the caller's own, or any unit for an auditor party)."""
+    for name, many in (("token_id", token_ids), ("class", classes), ("vintage", vintages)):
+        if len(many) > _MAX_ASKED:
+            raise RequestRejected(f"at most {_MAX_ASKED} values of {name}", field=name)
     unit_id = registry.resolve("units", unit, "unit")
     view = await views.unit(unit_id)
     if view.party_id != who.party_id:
         roles, _ = await views.party(who.party_id)
         if roles & ROLE_AUDITOR == 0:
-            raise AuthError(f"unit {unit_id} is another party's", error="ForeignUnit", field="unit")
+            raise AuthError(
+                f"{registry.label('units', unit_id)} is another party's", error="UnitNotOwned",
+                field="unit", args={"unitId": unit_id, "partyId": who.party_id},
+            )  # fmt: skip
     ids = [_token_id(t, i) for i, t in enumerate(token_ids)]
     class_ids = [registry.resolve("classes", c, f"class[{i}]") for i, c in enumerate(classes)]
     for i, c in enumerate(class_ids):
@@ -94,11 +101,12 @@ async def unit_balances(
 
 
 def _token_id(text: str, i: int) -> int:
-    if not text.isdigit() or int(text) >= 2**256:
+    if not (text.isascii() and text.isdigit()) or len(text) > 29 or int(text) >= 2**96:
         raise RequestRejected(
-            f"token id {text!r} is not a decimal uint256",
+            f"token id {text!r} is not a decimal token id (below 2^96)",
             error="ClassUnknown",
             field=f"token_id[{i}]",
+            args={"tokenId": text},
         )
     return int(text)
 

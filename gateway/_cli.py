@@ -20,7 +20,7 @@ from gateway._models import ApiKey, ApiKeyPublic
 from gateway._registry import Registry
 from gateway._settings import GatewaySettings
 from gateway._store import Store, make_engine
-from gateway.errors import ConfigurationError, GatewayError
+from gateway.errors import ConfigurationError, GatewayError, errors_document
 
 __all__ = ["register"]
 
@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--port", type=int, help="port (default TRACENET_GATEWAY_PORT)")
     serve.set_defaults(handler=_serve)
 
+    errors = commands.add_parser("errors", help="print the error code table (gateway/ERRORS.md)")
+    errors.set_defaults(handler=_errors)
+
     keys = commands.add_parser("keys", help="API keys: create, list, revoke")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     create = key_commands.add_parser("create", help="create a key (printed once)")
@@ -46,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     revoke = key_commands.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(handler=_revoke)
+
+
+def _errors(_: argparse.Namespace) -> int:
+    print(errors_document(), end="")
+    return 0
 
 
 def _settings() -> GatewaySettings:

@@ -11,14 +11,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from contracts import MAX_QUANTITY_G, Attribution, Model, Role
 from gateway._auth import Principal
-from gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Body, Context, Plan
-from gateway._types import Hash32, Ref
+from gateway._bodies import Body
+from gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
+from gateway._types import Hash32, Name, OptionalText, Ref, Roles, Timestamp, enum_by_name
 from gateway.errors import AuthError, RequestRejected
 
 __all__ = ["acting_party"]
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Uint32 = Annotated[int, Field(ge=0, lt=2**32)]
 Uint64 = Annotated[int, Field(ge=0, lt=2**64)]
 
@@ -26,9 +27,15 @@ Uint64 = Annotated[int, Field(ge=0, lt=2**64)]
 async def acting_party(ctx: Context, who: Principal, role: int) -> None:
     roles, active = await ctx.views.party(who.party_id)
     if not active:
-        raise RequestRejected(f"party {who.party_id} is suspended", error="PartySuspended")
+        raise RequestRejected(
+            f"{ctx.party(who.party_id)} is suspended", error="PartyIsSuspended",
+            args={"partyId": who.party_id},
+        )  # fmt: skip
     if roles & role == 0:
-        raise AuthError(f"party {who.party_id} lacks role {role}", error="RoleMissing")
+        raise AuthError(
+            f"{ctx.party(who.party_id)} lacks the {Role(role).name} role",
+            error="AccessRoleMissing", status=403, args={"partyId": who.party_id, "role": role},
+        )  # fmt: skip
     ctx.pool.require(who.party_id, 0, any_unit=True)
 
 
@@ -39,9 +46,11 @@ class CertificateIn(Body):
     holder: Ref
     scheme: Ref
     number: Name
-    valid_from: Uint64
-    valid_until: Uint64
-    audited_volume: int = Field(default=0, ge=0, lt=2**128)
+    valid_from: Timestamp
+    valid_until: Timestamp
+    audited_volume: int = Field(
+        default=0, ge=0, le=MAX_QUANTITY_G, description="grams; 0: no volume cap"
+    )
     classes: list[Ref] = Field(min_length=1, max_length=64)
     units: list[Ref] = Field(min_length=1, max_length=64)
 
@@ -54,8 +63,8 @@ class ProcessIn(Body):
 
 
 class FactorIn(Body):
-    yield_bps: int = Field(ge=1, le=10_000)
-    effective_from: Uint64
+    yield_bps: int = Field(ge=1, le=10_000, description="output grams per 10,000 input grams")
+    effective_from: Timestamp
     evidence_hash: Hash32
 
 
@@ -86,7 +95,11 @@ async def plan_revoke_certificate(ctx: Context, who: Principal, certificate: int
     await acting_party(ctx, who, ROLE_CERTIFIER)
     cert = await ctx.views.certificate(certificate)
     if cert[2] != who.party_id:
-        raise AuthError("only the issuing body revokes a certificate", error="RoleMissing")
+        raise AuthError(
+            f"only the issuing body {ctx.party(int(cert[2]))} revokes certificate {certificate}",
+            error="AccessRoleMissing", status=403,
+            args={"partyId": who.party_id, "role": int(ROLE_CERTIFIER)},
+        )  # fmt: skip
     return Plan(0, "Consortium", "revokeCertificate", (certificate,))
 
 
@@ -99,7 +112,11 @@ async def plan_process(ctx: Context, who: Principal, body: ProcessIn) -> Plan:
     ia = await ctx.views.class_info(a, "input_class")
     ib = await ctx.views.class_info(b, "output_class")
     if ia[2] != ib[2]:
-        raise RequestRejected("input and output follow other models", error="ModelMismatch")
+        raise RequestRejected(
+            "the input and output classes follow other chain-of-custody models",
+            error="ProcessModelMismatch", field="output_class",
+            args={"inputClassId": a, "outputClassId": b},
+        )  # fmt: skip
     return Plan(0, "Catalog", "registerProcess", (unit, a, b, body.name))
 
 
@@ -117,11 +134,11 @@ async def plan_factor(ctx: Context, who: Principal, process: Ref, body: FactorIn
 class PartyIn(Body):
     name: Name
     identifier: Hash32 | None = None
-    roles: int = Field(ge=1, le=31)
+    roles: Roles
 
 
 class RolesIn(Body):
-    roles: int = Field(ge=0, le=31)
+    roles: Roles
 
 
 class BoundaryIn(Body):
@@ -133,7 +150,7 @@ class UnitIn(Body):
     party: Ref
     boundary: Uint32 = 0
     name: Name
-    location: Annotated[str, StringConstraints(max_length=200)] = ""
+    location: OptionalText = ""
 
 
 class SignerIn(Body):
@@ -157,15 +174,15 @@ class ClassIn(Body):
     characteristic: Name
     scheme: Ref
     product_group: Ref
-    model: int = Field(ge=0, le=2)
-    attribution: int = Field(default=0, ge=0, le=1)
+    model: enum_by_name(Model)  # type: ignore[valid-type]
+    attribution: enum_by_name(Attribution) = 0  # type: ignore[valid-type]
     period_months: int = Field(ge=1, le=12)
     window_periods: int = Field(ge=1, le=12)
     cap_at_stock: bool = False
     raw_material: int = Field(default=0, ge=0, le=3)
     waste: bool = False
-    sustainable_factor: Uint32
-    conventional_factor: Uint32
+    sustainable_factor: Uint32 = Field(description="gCO2e per kg of the sustainable form")
+    conventional_factor: Uint32 = Field(description="gCO2e per kg of the conventional form")
 
 
 async def plan_admin(

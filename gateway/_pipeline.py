@@ -30,7 +30,7 @@ from gateway._chain import Chain
 from gateway._jsonable import jsonable
 from gateway._models import FINAL, Status, utcnow
 from gateway._settings import GatewaySettings
-from gateway._signers import SignerPool
+from gateway._signers import SignerPool, follow_signers
 from gateway._signing import BatchSigner
 from gateway._store import Store
 from gateway._transitions import (
@@ -73,12 +73,13 @@ class Dispatcher:
         self._gas_price = 0
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = asyncio.Event()
-        self._ours_lower = {a.lower() for a in pool.by_address}
+        self._ours_lower = {a.lower() for a in pool.keys}
         self._in_hand: set[int] = set()  # signed here, not yet through _send
         self._contract_at = {
             a.lower(): n for n, a in addresses.items() if n in ("Consortium", "Catalog", "Ledger")
         }
-        self.signer = BatchSigner(pool.by_address, processes=settings.sign_processes)
+        self.signer = BatchSigner(pool.keys, processes=settings.sign_processes)
+        self._registry_head = -1
 
     def wake(self) -> None:
         self._wake.set()
@@ -102,7 +103,17 @@ class Dispatcher:
             self._forever("sign", self._sign_round),
             self._forever("track", self._track_round),
             self._forever("reconcile", self._reconcile_round),
+            self._forever("signers", self._signers_round),
         )
+
+    async def _signers_round(self) -> None:
+        """Follow the registry while running: at each new block, whom every held key acts for
+        (a signer revoked on chain is not used for the next signature)."""
+        head = await self.chain.block_number()
+        if head != self._registry_head:
+            await follow_signers(self.views, self.pool)
+            self._registry_head = head
+        await asyncio.sleep(self.settings.poll_interval)
 
     async def _forever(
         self, name: str, step: Callable[[], Awaitable[None]], *, once: bool = False
@@ -131,7 +142,7 @@ class Dispatcher:
     async def _bootstrap(self) -> None:
         self._gas_price = await self.chain.gas_price()
         stored = await asyncio.to_thread(self.store.nonces)
-        for address in self.pool.by_address:
+        for address in self.pool.keys:
             on_chain = await self.chain.nonce(address, "pending")
             self._nonces[address] = max(stored.get(address, 0), on_chain)
         self._cursor = await self.chain.block_number()

@@ -1,7 +1,8 @@
 """Names of parties, units, classes… resolved to ids through the deployment record's registry.
 
 The registry (``{"parties": {key: id}, "units": {...}, ...}``) is optional: without it, only
-ids work. A decimal string is an id too.
+ids work. A string of ASCII digits is an id too; any other string (``"²"`` included) is a key.
+Ids are uint32 on chain: a larger one is unknown, never an overflow.
 """
 
 from __future__ import annotations
@@ -14,20 +15,25 @@ from gateway.errors import ConfigurationError, RequestRejected
 
 __all__ = ["Registry"]
 
-_UNKNOWN = {
-    "parties": "PartyUnknown",
-    "units": "UnitUnknown",
-    "classes": "ClassUnknown",
-    "product_groups": "ProductGroupMismatch",
-    "schemes": "FieldInvalid",
-    "processes": "FactorNotInEffect",
-    "certificates": "CertificateUnknown",
+#: The chain's custom error for an unknown entity of each kind, and the name of its argument.
+UNKNOWN = {
+    "parties": ("PartyUnknown", "partyId"),
+    "units": ("UnitUnknown", "unitId"),
+    "classes": ("ClassUnknown", "classId"),
+    "product_groups": ("ProductGroupUnknown", "productGroupId"),
+    "schemes": ("SchemeUnknown", "schemeId"),
+    "processes": ("ProcessUnknown", "processId"),
+    "certificates": ("CertificateUnknown", "certificateId"),
 }
+_MAX_ID = 2**32 - 1
 
 
 class Registry:
     def __init__(self, names: dict[str, dict[str, int]] | None = None) -> None:
         self.names = {kind: dict(table) for kind, table in (names or {}).items()}
+        self._ids = {
+            kind: {int(v): k for k, v in table.items()} for kind, table in self.names.items()
+        }
 
     @classmethod
     def from_deployment(cls, path: Path) -> tuple[Registry, dict[str, Any]]:
@@ -39,18 +45,31 @@ class Registry:
         return cls(record.get("registry") or {}), record
 
     def resolve(self, kind: str, ref: int | str, field: str) -> int:
+        """The id ``ref`` names: an id from 0 to 2^32 − 1 as is, a key through the registry."""
+        error, arg = UNKNOWN.get(kind, ("FieldInvalid", "id"))
+        what = kind.rstrip("s").replace("_", " ")
+        if isinstance(ref, str) and ref.isascii() and ref.isdigit():
+            ref = int(ref) if len(ref) <= 10 else _MAX_ID + 1
         if isinstance(ref, int):
+            if not 0 <= ref <= _MAX_ID:
+                raise RequestRejected(
+                    f"no {what} {ref}: ids are below 2^32", error=error, field=field,
+                    args={arg: str(ref)},
+                )  # fmt: skip
             return ref
-        if ref.isdigit():
-            return int(ref)
         found = self.names.get(kind, {}).get(ref)
         if found is None:
             raise RequestRejected(
-                f"no {kind.rstrip('s').replace('_', ' ')} named {ref!r}",
-                error=_UNKNOWN.get(kind, "FieldInvalid"),
-                field=field,
+                f"no {what} named {ref!r}", error=error, field=field, args={"key": ref}
             )
         return int(found)
 
     def name_of(self, kind: str, ident: int) -> str | None:
-        return next((k for k, v in self.names.get(kind, {}).items() if v == ident), None)
+        """The registry key of id ``ident``, if the registry names it."""
+        return self._ids.get(kind, {}).get(ident)
+
+    def label(self, kind: str, ident: int) -> str:
+        """How a person names the entity: ``recycling-plant (unit 1)``, or ``unit 1``."""
+        what = kind.rstrip("s").replace("_", " ")
+        name = self.name_of(kind, ident)
+        return f"{name} ({what} {ident})" if name else f"{what} {ident}"

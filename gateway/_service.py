@@ -78,8 +78,9 @@ async def submit(
     who.require_write()
     if who.party_id not in gw.pool.parties():
         raise RequestRejected(
-            f"this gateway holds no signing key of party {who.party_id}", error="NoSigner"
-        )
+            f"this gateway holds no signing key of {gw.registry.label('parties', who.party_id)}",
+            error="NoSigner", args={"partyId": who.party_id},
+        )  # fmt: skip
     payload = jsonable(body.model_dump(by_alias=True) if isinstance(body, BaseModel) else body)
     digest = body_hash(operation, payload)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
@@ -136,7 +137,7 @@ def _replay(earlier: NewRequest | Request, digest: str) -> tuple[int, NewRequest
         raise IdempotencyConflict(
             "this Idempotency-Key was used for another request body",
             field="Idempotency-Key",
-            details={"request_id": earlier.id},
+            args={"requestId": earlier.id},
         )
     return 200, earlier
 

@@ -8,6 +8,7 @@ they carry transactions in parallel).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from collections.abc import Iterator, Sequence
@@ -20,7 +21,7 @@ from gateway._views import LedgerViews
 from gateway.errors import ConfigurationError, RequestRejected
 from wallet import Keystore, Signer, WalletError, read_passphrase
 
-__all__ = ["SignerPool", "load_signers"]
+__all__ = ["SignerPool", "follow_signers", "load_signers"]
 
 log = logging.getLogger("gateway.signers")
 
@@ -32,11 +33,36 @@ class SignerPool:
     by_address: dict[str, Signer] = field(default_factory=dict)
     _groups: dict[tuple[int, int], list[Signer]] = field(default_factory=dict)
     _cycles: dict[tuple[int, int], Iterator[Signer]] = field(default_factory=dict)
+    #: Every key the gateway holds (authorised on chain or not), and whom each acts for now.
+    keys: dict[str, Signer] = field(default_factory=dict)
+    acting: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def add(self, signer: Signer, party_id: int, unit_id: int) -> None:
+        self.keys[signer.address] = signer
         self.by_address[signer.address] = signer
+        self.acting[signer.address] = (party_id, unit_id)
         self._groups.setdefault((party_id, unit_id), []).append(signer)
         self._cycles[(party_id, unit_id)] = itertools.cycle(self._groups[(party_id, unit_id)])
+
+    def hold(self, signer: Signer) -> None:
+        """A key the gateway holds that acts for nobody (yet)."""
+        self.keys[signer.address] = signer
+
+    def regroup(self, acting: dict[str, tuple[int, int] | None]) -> list[str]:
+        """Whom each key acts for, as the chain says now (``None``: revoked, or never
+        authorised); returns the addresses whose assignment changed. ``by_address`` keeps every
+        key that ever signed here (their transactions are still followed)."""
+        changed = [a for a in self.keys if acting.get(a) != self.acting.get(a)]
+        if not changed:
+            return []
+        self.acting = {a: who for a, who in acting.items() if who is not None and a in self.keys}
+        self._groups, self._cycles = {}, {}
+        for address, (party_id, unit_id) in self.acting.items():
+            self.by_address[address] = self.keys[address]
+            self._groups.setdefault((party_id, unit_id), []).append(self.keys[address])
+        for group, signers in self._groups.items():
+            self._cycles[group] = itertools.cycle(signers)
+        return changed
 
     def parties(self) -> set[int]:
         return {p for p, _ in self._groups}
@@ -94,7 +120,23 @@ async def load_signers(views: LedgerViews, signers: Sequence[Signer]) -> SignerP
         actor = await views.actor(signer.address)
         if actor is None:
             log.warning("key %s is not an authorised signer; not used", signer.address)
+            pool.hold(signer)
             continue
         party, unit, _roles, _active = actor
         pool.add(signer, party, unit)
     return pool
+
+
+async def follow_signers(views: LedgerViews, pool: SignerPool) -> list[str]:
+    """Re-read on chain whom every held key acts for (``Consortium.actorOf``) and regroup the
+    pool: a signer revoked on chain stops being used at once, one authorised is used."""
+    actors = await asyncio.gather(*(views.actor(a) for a in pool.keys))
+    acting = {
+        address: None if actor is None else (actor[0], actor[1])
+        for address, actor in zip(pool.keys, actors, strict=True)
+    }
+    changed = pool.regroup(acting)
+    for address in changed:
+        log.warning("signer %s now acts for %s (registry change on chain)", address,
+                    acting[address] or "nobody")  # fmt: skip
+    return changed

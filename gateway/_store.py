@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -39,11 +40,13 @@ REQUESTS: Table = Request.__table__  # type: ignore[attr-defined]
 
 
 def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
-    """An engine for ``url``; SQLite gets WAL, the given ``synchronous`` and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL, the given ``synchronous`` and a busy timeout, and
+    its file is created 0600 (it holds API key hashes and signed transactions; SQLite gives its
+    -wal and -shm files the database file's mode)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_file(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -56,6 +59,12 @@ def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
 
 
 _FIRST, _LATER, _LAST = 0, 1, 2  # priorities on the writer thread

@@ -19,7 +19,7 @@ from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 import contracts
 from contracts.errors import LedgerRevert
 from gateway._chain import Chain
-from gateway.errors import ChainUnavailable, RequestRejected
+from gateway.errors import NAMES, ChainUnavailable, RequestRejected
 
 __all__ = ["Abi", "LedgerViews", "UnitView"]
 
@@ -125,9 +125,7 @@ class LedgerViews:
             try:
                 return await self._view(abi, fn, *args)
             except LedgerRevert as revert:
-                raise RequestRejected(
-                    f"{revert.name}: no {field} {args[0]}", error=error, field=field
-                ) from None
+                raise rejected(revert, error, field, f"no {field} {args[0]}") from None
 
         result: tuple[Any, ...] = await self._cached(
             (fn, *args), self.ttl if ttl < 0 else ttl, load
@@ -144,7 +142,9 @@ class LedgerViews:
 
     async def unit(self, unit_id: int, field: str = "unit") -> UnitView:
         if not 0 < unit_id < 2**32:
-            raise RequestRejected(f"no unit {unit_id}", error="UnitUnknown", field=field)
+            raise RequestRejected(
+                f"no unit {unit_id}", error="UnitUnknown", field=field, args={"unitId": unit_id}
+            )
         ((party, boundary, roles, active),) = await self._known(
             self.consortium, "unitView", [unit_id], "UnitUnknown", field
         )
@@ -156,8 +156,9 @@ class LedgerViews:
         )
         if int(view[0]) == 0:
             raise RequestRejected(
-                f"no certificate {cert_id}", error="CertificateUnknown", field=field
-            )
+                f"no certificate {cert_id}", error="CertificateUnknown", field=field,
+                args={"certificateId": cert_id},
+            )  # fmt: skip
         return tuple(view)
 
     async def covers(self, cert_id: int, class_id: int, unit_id: int) -> tuple[bool, bool]:
@@ -178,30 +179,32 @@ class LedgerViews:
 
     async def class_info(self, class_id: int, field: str = "class") -> tuple[Any, ...]:
         if not 0 < class_id < 2**32:
-            raise RequestRejected(f"no class {class_id}", error="ClassUnknown", field=field)
+            raise RequestRejected(
+                f"no class {class_id}", error="ClassUnknown", field=field,
+                args={"classId": class_id},
+            )  # fmt: skip
         (info,) = await self._known(self.catalog, "classInfo", [class_id], "ClassUnknown", field)
         return tuple(info)
 
     async def max_share(self, group_id: int, field: str = "product_group") -> int:
         if not 0 < group_id < 2**32:
             raise RequestRejected(
-                f"no product group {group_id}", error="ProductGroupMismatch", field=field
-            )
+                f"no product group {group_id}", error="ProductGroupUnknown", field=field,
+                args={"productGroupId": group_id},
+            )  # fmt: skip
         (share,) = await self._known(
-            self.catalog, "maxShareBps", [group_id], "ProductGroupMismatch", field
+            self.catalog, "maxShareBps", [group_id], "ProductGroupUnknown", field
         )
         return int(share)
 
     async def scheme(self, scheme_id: int, field: str = "scheme") -> int:
         (months,) = await self._known(
-            self.catalog, "schemeMaxPeriodMonths", [scheme_id], "FieldInvalid", field
+            self.catalog, "schemeMaxPeriodMonths", [scheme_id], "SchemeUnknown", field
         )
         return int(months)
 
     async def process(self, process_id: int, field: str = "process") -> tuple[Any, ...]:
-        (proc,) = await self._known(
-            self.catalog, "process", [process_id], "FactorNotInEffect", field
-        )
+        (proc,) = await self._known(self.catalog, "process", [process_id], "ProcessUnknown", field)
         return tuple(proc)
 
     async def factor_in_effect(self, process_id: int, version: int, unit_id: int) -> int:
@@ -212,11 +215,9 @@ class LedgerViews:
                 data = self.catalog.encode("factorInEffect", process_id, version, unit_id)
                 raw = await self.chain.call(self.catalog.address, data)
             except LedgerRevert as revert:
-                raise RequestRejected(
-                    f"{revert.name}: process {process_id} factor {version} is not in effect",
-                    error="FactorNotInEffect",
-                    field="factor_version",
-                ) from None
+                field = "process" if revert.name == "ProcessUnknown" else "factor_version"
+                message = f"process {process_id}'s factor version {version} is not in effect"
+                raise rejected(revert, "FactorUnknown", field, message) from None
             return int(self.catalog.decode("factorInEffect", raw)[0])
 
         result: int = await self._cached(key, min(self.ttl, 1.0), load)
@@ -240,6 +241,14 @@ class LedgerViews:
     async def evidence_used(self, evidence: bytes) -> bool:
         (used,) = await self._view(self.ledger, "evidenceUsed", evidence)
         return bool(used)
+
+
+def rejected(revert: LedgerRevert, fallback: str, field: str, message: str) -> RequestRejected:
+    """A view's revert as the same custom error, before signing (``fallback`` if the gateway's
+    table has no row of that name)."""
+    name = revert.name if revert.name in NAMES else fallback
+    args = revert.error_args if name == revert.name else {}
+    return RequestRejected(f"{message} ({revert.name})", error=name, field=field, args=args)
 
 
 async def chain_time(views: LedgerViews) -> int:

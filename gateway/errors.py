@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the code table reads best one row per line)
 """Errors of the ``gateway`` package, and the ONE table of stable error codes the API returns.
 
 ::
@@ -7,13 +8,16 @@
     ├── RequestRejected           422: the write breaks a rule the gateway checks before signing
     ├── NotFound                  404: no such request (or not the caller's)
     ├── IdempotencyConflict       409: the Idempotency-Key was used with another body
-    ├── BodyError                 400 / 413 / 415: malformed JSON, body too large, wrong type
+    ├── BodyError                 400 / 404 / 405 / 413 / 415: malformed JSON, no such route,
+    │                             body too large, wrong type
     ├── ChainUnavailable          503: the node did not answer (retryable)
     └── ConfigurationError        the gateway cannot start (settings, keys, deployment record)
 
-Every HTTP error body is ``{"code", "error", "field", "message"}``; ``CODES`` below is the
-contract (documented in gateway/ERRORS.md and in the OpenAPI description). A code never changes
-meaning; new rules get new codes.
+Every HTTP error body is ``{"code", "error", "field", "message", "args"}``; ``CODES`` below is
+the contract (generated into gateway/ERRORS.md and the OpenAPI description). Wherever a ledger
+rule is concerned, ``error`` is the chain's custom-error name and ``args`` its arguments (named as
+in the Solidity declaration), whether the gateway refused before signing or the chain reverted. A
+code never changes meaning; new rules get new codes.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway._jsonable import jsonable
+
 __all__ = [
     "CODES",
+    "NAMES",
     "AuthError",
     "BodyError",
     "ChainUnavailable",
@@ -33,6 +40,8 @@ __all__ = [
     "NotFound",
     "RequestRejected",
     "codes_markdown",
+    "error_body",
+    "errors_document",
 ]
 
 
@@ -47,86 +56,89 @@ class ErrorCode:
     retryable: bool = False
 
 
+def _row(code: str, status: int, error: str, meaning: str, *, retryable: bool = False) -> ErrorCode:
+    return ErrorCode(code, status, error, meaning, retryable)
+
+
 _ROWS = [
-    ErrorCode("TN-GW-4001", 400, "BodyMalformed", "the body is not valid JSON"),
-    ErrorCode("TN-GW-4011", 401, "ApiKeyMissing", "no API key (Authorization: Bearer …)"),
-    ErrorCode("TN-GW-4012", 401, "ApiKeyInvalid", "unknown or revoked API key"),
-    ErrorCode("TN-GW-4031", 403, "ScopeInsufficient", "a read-scope key cannot write"),
-    ErrorCode("TN-GW-4032", 403, "ForeignUnit", "the unit belongs to another party than the key's"),
-    ErrorCode(
-        "TN-GW-4033", 403, "RoleMissing", "the key's party lacks the role the operation needs"
-    ),
-    ErrorCode("TN-GW-4041", 404, "RequestNotFound", "no request with this id for this party"),
-    ErrorCode("TN-GW-4091", 409, "IdempotencyConflict", "Idempotency-Key reused with another body"),
-    ErrorCode("TN-GW-4131", 413, "BodyTooLarge", "the body exceeds the gateway's size limit"),
-    ErrorCode("TN-GW-4151", 415, "UnsupportedMediaType", "writes take application/json only"),
-    ErrorCode("TN-GW-4220", 422, "FieldInvalid", "a field is missing, of the wrong type or shape"),
-    ErrorCode("TN-GW-4221", 422, "CapExceeded", "R6: credits exceed quantity × max share"),
-    ErrorCode("TN-GW-4222", 422, "QuantityNotInteger", "grams must be an integer (no floats)"),
-    ErrorCode("TN-GW-4223", 422, "QuantityNotPositive", "grams must be greater than zero"),
-    ErrorCode("TN-GW-4224", 422, "QuantityOverflow", "grams exceed the on-chain integer range"),
-    ErrorCode("TN-GW-4225", 422, "UnitUnknown", "no such unit (name or id)"),
-    ErrorCode("TN-GW-4226", 422, "ClassUnknown", "no such credit class, or a malformed token id"),
-    ErrorCode("TN-GW-4227", 422, "PartyUnknown", "no such party (name or id)"),
-    ErrorCode("TN-GW-4228", 422, "PartySuspended", "R2: the party is suspended"),
-    ErrorCode("TN-GW-4229", 422, "CertificateUnknown", "no such certificate"),
-    ErrorCode(
-        "TN-GW-4230",
-        422,
-        "CertificateNotValid",
-        "R3: certificate expired, not yet valid or revoked",
-    ),
-    ErrorCode(
-        "TN-GW-4231",
-        422,
-        "CertificateScope",
-        "R3: certificate of another holder, scheme, class or site",
-    ),
-    ErrorCode("TN-GW-4232", 422, "CreditsInsufficient", "R1: the unit holds fewer credits"),
-    ErrorCode("TN-GW-4233", 422, "CreditsLapsed", "R4: the credits' allocation window is over"),
-    ErrorCode("TN-GW-4234", 422, "EvidenceReused", "R3: this evidence already created credits"),
-    ErrorCode(
-        "TN-GW-4235",
-        422,
-        "ProductGroupMismatch",
-        "R5/R7: unknown group, or credits of another group",
-    ),
-    ErrorCode(
-        "TN-GW-4236", 422, "ModelMismatch", "R8: book-and-claim ships never; others trade never"
-    ),
-    ErrorCode(
-        "TN-GW-4237", 422, "BoundaryViolation", "R7: inventory moves only inside one boundary"
-    ),
-    ErrorCode(
-        "TN-GW-4238", 422, "FactorNotInEffect", "R5: unknown process or factor not in effect"
-    ),
-    ErrorCode("TN-GW-4239", 422, "ShipmentToSelf", "a shipment goes to another unit"),
-    ErrorCode("TN-GW-4240", 422, "LinesInvalid", "credit lines empty, too many, or repeated"),
-    ErrorCode(
-        "TN-GW-4241", 422, "NoSigner", "this gateway holds no signing key for the unit/party"
-    ),
-    ErrorCode("TN-GW-4242", 422, "CertificateVolumeExceeded", "R3: over the audited volume"),
-    ErrorCode("TN-GW-4243", 422, "SegregationViolated", "R8: segregated lines must be one batch"),
-    ErrorCode("TN-GW-4244", 422, "RecipientInactive", "R2: recipient suspended or not a member"),
-    ErrorCode("TN-GW-4245", 422, "CreditsNotLapsed", "R4: the credits are still in their window"),
-    ErrorCode(
-        "TN-GW-4246",
-        422,
-        "ConversionInputMismatch",
-        "R5: credits of another class than the process input",
-    ),
-    ErrorCode("TN-GW-5031", 503, "ChainUnavailable", "the node did not answer; retry", True),
-]
+    # ---- the request itself -------------------------------------------------------------------
+    _row("TN-GW-4001", 400, "BodyMalformed", "the body is not valid JSON (or holds a number of more than 4,300 digits)"),
+    _row("TN-GW-4011", 401, "ApiKeyMissing", "no API key (`Authorization: Bearer …` or `X-API-Key`)"),
+    _row("TN-GW-4012", 401, "ApiKeyInvalid", "unknown or revoked API key"),
+    _row("TN-GW-4031", 403, "ScopeInsufficient", "a read-scope key cannot write"),
+    _row("TN-GW-4032", 403, "UnitNotOwned", "the unit belongs to another party than the key's"),
+    _row("TN-GW-4033", 403, "AccessRoleMissing", "the key's party lacks the role the operation needs"),
+    _row("TN-GW-4040", 404, "RouteNotFound", "no such path (see /docs)"),
+    _row("TN-GW-4041", 404, "RequestNotFound", "no request with this id for this party"),
+    _row("TN-GW-4051", 405, "MethodNotAllowed", "the path exists, not with this HTTP method"),
+    _row("TN-GW-4091", 409, "IdempotencyConflict", "Idempotency-Key reused with another body"),
+    _row("TN-GW-4131", 413, "BodyTooLarge", "the body exceeds `max_body_bytes` (with or without Content-Length, chunked included)"),
+    _row("TN-GW-4151", 415, "UnsupportedMediaType", "writes take application/json only"),
+    _row("TN-GW-4220", 422, "FieldInvalid", "a field is missing, of the wrong type or shape, out of its range, or a text with control characters"),
+    _row("TN-GW-4222", 422, "QuantityNotInteger", "grams must be an integer (no floats)"),
+    _row("TN-GW-4223", 422, "QuantityNotPositive", "grams must be greater than zero"),
+    _row("TN-GW-4224", 422, "QuantityTooLarge", "R13: an amount above `MAX_QUANTITY_G` = 10^15 g"),
+    # ---- ledger rules checked before signing: the chain's custom-error names -------------------
+    _row("TN-GW-4221", 422, "CapExceeded", "R6: credits exceed quantity × the product group's max share"),
+    _row("TN-GW-4225", 422, "UnitUnknown", "no such unit (registry key or id)"),
+    _row("TN-GW-4226", 422, "ClassUnknown", "no such credit class, or a malformed token id"),
+    _row("TN-GW-4227", 422, "PartyUnknown", "no such party (registry key or id)"),
+    _row("TN-GW-4228", 422, "PartyIsSuspended", "R2: the acting or receiving party is suspended"),
+    _row("TN-GW-4229", 422, "CertificateUnknown", "no such certificate"),
+    _row("TN-GW-4230", 422, "CertificateNotValid", "R3: the certificate is expired or not yet valid"),
+    _row("TN-GW-4231", 422, "CertificateScopeClass", "R3: the certificate does not cover the class"),
+    _row("TN-GW-4232", 422, "CreditsInsufficient", "R1: the unit holds fewer credits"),
+    _row("TN-GW-4233", 422, "CreditsLapsed", "R4: the credits' allocation window is over"),
+    _row("TN-GW-4234", 422, "InputEvidenceReused", "R3: this evidence already created credits"),
+    _row("TN-GW-4235", 422, "ProductGroupUnknown", "no such product group"),
+    _row("TN-GW-4236", 422, "ModelNotShippable", "R8: book-and-claim credits never ship"),
+    _row("TN-GW-4237", 422, "BoundaryViolation", "R7: inventory moves only inside one multi-site boundary"),
+    _row("TN-GW-4238", 422, "FactorNotEffective", "R5: the factor version is not in effect yet"),
+    _row("TN-GW-4239", 422, "ShipmentToSelf", "a shipment or transfer goes to another unit"),
+    _row("TN-GW-4240", 422, "LinesInvalid", "credit lines empty (where lines are needed), too many, or repeated"),
+    _row("TN-GW-4241", 422, "NoSigner", "this gateway holds no signing key for the unit or party"),
+    _row("TN-GW-4242", 422, "CertificateVolumeExceeded", "R3: over the certificate's audited volume"),
+    _row("TN-GW-4243", 422, "SegregationViolated", "R8: segregated lines must be one batch"),
+    _row("TN-GW-4244", 422, "AccessRoleMissing", "R2: the receiving unit's party is not a member"),
+    _row("TN-GW-4245", 422, "CreditsNotLapsed", "R4: the credits are still in their allocation window"),
+    _row("TN-GW-4246", 422, "ConversionInputMismatch", "R5: credits of another class than the process input"),
+    _row("TN-GW-4247", 422, "CertificateIsRevoked", "R3: the certificate was revoked"),
+    _row("TN-GW-4248", 422, "CertificateHolderMismatch", "R3: the certificate is another party's"),
+    _row("TN-GW-4249", 422, "CertificateSchemeMismatch", "R3: the certificate is of another scheme than the class"),
+    _row("TN-GW-4250", 422, "CertificateScopeUnit", "R3: the certificate does not cover the unit"),
+    _row("TN-GW-4251", 422, "ShipmentProductGroupMismatch", "R5/R7: credits of another product group than the shipment's"),
+    _row("TN-GW-4252", 422, "ModelNotTradable", "R8: only book-and-claim certificates move without a shipment"),
+    _row("TN-GW-4253", 422, "PeriodCloseModel", "R4: periods are closed for mass-balance classes only"),
+    _row("TN-GW-4254", 422, "CreditsNone", "R4: the unit holds none of these credits (nothing to lapse)"),
+    _row("TN-GW-4255", 422, "ProcessUnknown", "no such process"),
+    _row("TN-GW-4256", 422, "FactorUnknown", "R5: the process has no factor of this version"),
+    _row("TN-GW-4257", 422, "FactorSuperseded", "R5: a later factor version is in effect"),
+    _row("TN-GW-4258", 422, "ProcessSiteMismatch", "R5: the process is registered at another unit"),
+    _row("TN-GW-4259", 422, "SchemeUnknown", "no such scheme"),
+    _row("TN-GW-4260", 422, "ProcessModelMismatch", "R5: a process converts between classes of one model"),
+    # ---- the service -----------------------------------------------------------------------------
+    _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),
+    _row("TN-GW-5031", 503, "ChainUnavailable", "the node did not answer; retry", retryable=True),
+]  # fmt: skip
 
 #: The table, by code.
 CODES: dict[str, ErrorCode] = {row.code: row for row in _ROWS}
-_BY_NAME: dict[str, ErrorCode] = {row.error: row for row in _ROWS}
+#: Every error name of the table.
+NAMES: frozenset[str] = frozenset(row.error for row in _ROWS)
+#: The table, by (error name, status); a name with one row, by name alone.
+_BY_KEY: dict[tuple[str, int], ErrorCode] = {(row.error, row.status): row for row in _ROWS}
+_BY_NAME: dict[str, ErrorCode] = {}
+for _r in _ROWS:
+    _BY_NAME.setdefault(_r.error, _r)
 
 
 def codes_markdown() -> str:
     """The table as Markdown (ERRORS.md and the OpenAPI description are generated from it)."""
     lines = ["| code | HTTP | error | meaning |", "|---|---|---|---|"]
-    lines += [f"| {r.code} | {r.status} | {r.error} | {r.meaning} |" for r in _ROWS]
+    lines += [
+        f"| {r.code} | {r.status} | {r.error} | {r.meaning} |"
+        for r in sorted(_ROWS, key=lambda r: r.code)
+    ]
     return "\n".join(lines)
 
 
@@ -141,28 +153,31 @@ class GatewayError(Exception):
         *,
         error: str | None = None,
         field: str | None = None,
-        details: dict[str, Any] | None = None,
+        args: dict[str, Any] | None = None,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
-        row = _BY_NAME[error or self.default_error]
+        name = error or self.default_error
+        row = _BY_NAME[name] if status is None else _BY_KEY[(name, status)]
         self.message = message
         self.error = row.error
         self.code = row.code
         self.status = row.status
         self.retryable = row.retryable
         self.field = field
-        self.details = details or {}
+        self.args_ = dict(args or {})
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "code": self.code,
-            "error": self.error,
-            "field": self.field,
-            "message": self.message,
-        }
-        if self.details:
-            body["details"] = self.details
-        return body
+        return error_body(self.code, self.error, self.field, self.message, self.args_)
+
+
+def error_body(
+    code: str, error: str, field: str | None, message: str, args: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The one error body: ``{"code", "error", "field", "message", "args"}`` (args JSON-safe:
+    integers beyond 2**53 and every uint256 as decimal strings, bytes as 0x-hex)."""
+    return {"code": code, "error": error, "field": field, "message": message,
+            "args": jsonable(args or {})}  # fmt: skip
 
 
 class AuthError(GatewayError):
@@ -193,3 +208,32 @@ class ConfigurationError(Exception):
     """The gateway cannot start: bad settings, a key that does not unlock, no deployment."""
 
     retryable = False
+
+
+def errors_document() -> str:
+    """The whole of gateway/ERRORS.md (``tracenet gateway errors > gateway/ERRORS.md``)."""
+    return f"""# Gateway error codes
+
+Generated from `gateway/errors.py` by `tracenet gateway errors > gateway/ERRORS.md`; a test
+keeps this file equal to the code. Every status the gateway answers is here and in each route's
+OpenAPI responses.
+
+Every error body is `{{"code", "error", "field", "message", "args"}}`. Wherever a ledger rule
+is concerned, `error` is the chain's custom-error name and `args` its arguments, named as in the
+Solidity declaration (integers beyond 2^53 as decimal strings), whether the gateway refused the
+write before signing (HTTP 4xx below) or the chain reverted it.
+
+On-chain rejections are not HTTP errors: the request ends `rejected` with
+`outcome = {{"error": <custom error name>, "args": {{...}}}}`, decoded from
+`debug_traceTransaction` (call tracer) or, where the node has no tracer, an `eth_call` replay on
+the parent block.
+
+Limits: bodies at most `max_body_bytes` (64 KiB by default; 413 `TN-GW-4131` whether or not
+the body has a Content-Length, chunked included); a JSON number of more than 4,300 digits is
+400 `TN-GW-4001`; amounts at most `MAX_QUANTITY_G` = 10^15 g (422 `TN-GW-4224`); ids below
+2^32, token ids below 2^96, request cursors below 2^63 (422 `TN-GW-4220`); texts without
+control characters (422 `TN-GW-4220`). An unknown path is 404 `TN-GW-4040`, a known path with
+another method 405 `TN-GW-4051`.
+
+{codes_markdown()}
+"""

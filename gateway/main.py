@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,7 +32,15 @@ from gateway._signers import load_signers, unlock_keys
 from gateway._store import Store, make_engine
 from gateway._views import Abi, LedgerViews
 from gateway.api.routes import admin, balances, certification, ledger, requests
-from gateway.errors import CODES, BodyError, ConfigurationError, GatewayError, codes_markdown
+from gateway.api.routes._common import ErrorBody
+from gateway.errors import (
+    CODES,
+    BodyError,
+    ConfigurationError,
+    GatewayError,
+    codes_markdown,
+    error_body,
+)
 from wallet import Signer
 
 __all__ = ["create_app"]
@@ -38,8 +48,19 @@ __all__ = ["create_app"]
 _BY_TYPE = {
     "quantity_not_integer": "TN-GW-4222",
     "quantity_not_positive": "TN-GW-4223",
-    "quantity_overflow": "TN-GW-4224",
+    "quantity_too_large": "TN-GW-4224",
 }
+_BY_STATUS = {400: "BodyMalformed", 404: "RouteNotFound", 405: "MethodNotAllowed",
+              413: "BodyTooLarge", 415: "UnsupportedMediaType"}  # fmt: skip
+log = logging.getLogger("gateway.http")
+
+
+class Health(BaseModel):
+    """The gateway answers; ``pipeline_ready``: it signs and follows the chain."""
+
+    ok: bool
+    pipeline_ready: bool
+    chain_id: int
 
 
 _NO_TELEMETRY: TelemetryConfig = {
@@ -86,10 +107,13 @@ def create_app(
     _handlers(app)
     app.add_middleware(_Limits, max_body=s.max_body_bytes)
 
-    @app.get("/v1/health", tags=["meta"], summary="Liveness, and whether the pipeline runs")
-    async def health(request: Request) -> dict[str, Any]:
+    @app.get(
+        "/v1/health", tags=["meta"], summary="Liveness, and whether the pipeline runs",
+        responses={500: {"model": ErrorBody, "description": "TN-GW-5001 InternalError"}},
+    )  # fmt: skip
+    async def health(request: Request) -> Health:
         gw: Gateway = request.app.state.gateway
-        return {"ok": True, "pipeline_ready": gw.dispatcher.ready.is_set(), "chain_id": gw.chain_id}
+        return Health(ok=True, pipeline_ready=gw.dispatcher.ready.is_set(), chain_id=gw.chain_id)
 
     return app
 
@@ -132,20 +156,28 @@ def _handlers(app: FastAPI) -> None:
         if kind == "json_invalid":
             return await gateway_error(_, BodyError("the body is not valid JSON"))
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        where = ".".join(loc) or None
         row = CODES[_BY_TYPE.get(kind, "TN-GW-4220")]
-        body = {
-            "code": row.code,
-            "error": row.error,
-            "field": ".".join(loc) or None,
-            "message": str(first.get("msg", "invalid request")),
-        }
+        ctx = dict(first.get("ctx") or {})
+        if row.code == "TN-GW-4224":  # the chain's QuantityTooLarge(value, max)
+            ctx = {"value": ctx.get("value", first.get("input")), "max": ctx.get("max")}
+        message = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
+        body = error_body(row.code, row.error, where, message, _plain(ctx))
         return JSONResponse(body, status_code=row.status)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        body = {"code": f"TN-GW-{exc.status_code}0", "error": "HttpError", "field": None,
-                "message": str(exc.detail)}  # fmt: skip
-        return JSONResponse(body, status_code=exc.status_code)
+        name = _BY_STATUS.get(exc.status_code, "InternalError")
+        return await gateway_error(_, BodyError(str(exc.detail), error=name))
+
+    @app.exception_handler(Exception)
+    async def fault(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return await gateway_error(request, BodyError("internal error", error="InternalError"))
+
+
+def _plain(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, int | str | bool | None) else str(v) for k, v in args.items()}
 
 
 class _Limits:
@@ -168,24 +200,39 @@ class _Limits:
         if (ctype and ctype != "application/json") or (not ctype and length not in ("", "0")):
             await _refuse(send, "UnsupportedMediaType", "send application/json")
             return
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
+        # The whole body is read here, chunked or not, before anything parses it: a body over
+        # the limit is 413 however it is sent (FastAPI would turn an error raised while it reads
+        # into a 400).
+        chunks: list[bytes] = []
+        received, more = 0, True
+        while more:
             message = await receive()
-            received += len(message.get("body", b""))
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
             if received > self.max_body:
-                raise _TooLarge
-            return message
+                await _refuse(send, "BodyTooLarge", f"bodies are limited to {self.max_body} bytes")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], receive), send)
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _refuse(send, "BodyTooLarge", f"bodies are limited to {self.max_body} bytes")
 
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """A ``receive`` that hands out ``messages``, then waits on ``then`` (a disconnect)."""
+    queue = list(messages)
 
-class _TooLarge(Exception):
-    pass
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 async def _refuse(send: Send, error: str, message: str) -> None:

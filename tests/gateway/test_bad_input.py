@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from contracts import MAX_QUANTITY_G
 from tests import factories as f
 from tests.factories import World
 from tests.gateway.conftest import Harness, open_harness, world_snapshot
@@ -70,25 +71,25 @@ CASES: list[tuple[str, str, Any, str, dict[str, str], int, str]] = [
     ("unknown class", "/v1/inputs", record_input(**{"class": "unobtainium"}), "rec", {}, 422, "TN-GW-4226"),
     ("token of unknown class", "/v1/shipments", line(5, token=(99 << 64) | (246 << 32)), "rec", {}, 422, "TN-GW-4226"),
     ("unknown product group", "/v1/shipments", ship(product_group=42), "rec", {}, 422, "TN-GW-4235"),
-    ("credits of another group", "/v1/shipments", ship(product_group="glass"), "rec", {}, 422, "TN-GW-4235"),
+    ("credits of another group", "/v1/shipments", ship(product_group="glass"), "rec", {}, 422, "TN-GW-4251"),
     ("over cap", "/v1/shipments", ship(quantity=100), "rec", {}, 422, "TN-GW-4221"),
     ("over-claim", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 10**12}], "beneficiary": "Brand", "product": "bottle", "purpose": "recycled"}, "rec", {}, 422, "TN-GW-4232"),
     ("over-ship", "/v1/shipments", ship(quantity=10**13, lines=[{"token_id": str(Q3_TOKEN), "amount": 10**12}]), "rec", {}, 422, "TN-GW-4232"),
     ("lapsed credits", "/v1/shipments", line(1_000, token=Q1_TOKEN), "rec", {}, 422, "TN-GW-4233"),
     ("expired certificate", "/v1/inputs", record_input(certificate=SHORT_CERT), "rec", {}, 422, "TN-GW-4230"),
     ("unknown certificate", "/v1/inputs", record_input(certificate=999), "rec", {}, 422, "TN-GW-4229"),
-    ("certificate of another holder", "/v1/inputs", record_input(certificate=f.CERT_RESIN), "rec", {}, 422, "TN-GW-4231"),
+    ("certificate of another holder", "/v1/inputs", record_input(certificate=f.CERT_RESIN), "rec", {}, 422, "TN-GW-4248"),
     ("certificate without the class", "/v1/inputs", record_input(**{"class": "rpet-resin"}), "rec", {}, 422, "TN-GW-4231"),
     ("evidence reused", "/v1/inputs", record_input(evidence_hash="0x" + "11" * 32), "rec", {}, 422, "TN-GW-4234"),
     ("shipment to self", "/v1/shipments", ship(to_unit="recycling-plant"), "rec", {}, 422, "TN-GW-4239"),
-    ("recipient suspended", "/v1/shipments", ship(to_unit="outsider-yard"), "rec", {}, 422, "TN-GW-4244"),
+    ("recipient suspended", "/v1/shipments", ship(to_unit="outsider-yard"), "rec", {}, 422, "TN-GW-4228"),
     ("suspended party acts", "/v1/productions", {"unit": "outsider-yard", "product_group": 1, "quantity": 5, "document_hash": "0x" + "12" * 32}, "out", {}, 422, "TN-GW-4228"),
     ("party without signer", "/v1/productions", {"unit": 1, "product_group": 1, "quantity": 5, "document_hash": "0x" + "12" * 32}, "p99", {}, 422, "TN-GW-4241"),
     ("book-and-claim shipped", "/v1/shipments", ship(product_group="bio-oil", lines=[{"token_id": str(BIO), "amount": 5}]), "rec", {}, 422, "TN-GW-4236"),
     ("inventory outside boundary", "/v1/inventory-transfers", {"unit": 1, "to_unit": "brand-dc", "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}]}, "rec", {}, 422, "TN-GW-4237"),
     ("duplicate lines", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}] * 2, "beneficiary": "B", "product": "p", "purpose": "q"}, "rec", {}, 422, "TN-GW-4240"),
-    ("no lines", "/v1/shipments", ship(lines=[]), "rec", {}, 422, "TN-GW-4240"),
-    ("wrong factor version", "/v1/conversions", {"unit": "resin-a", "process": "flake-to-resin", "factor_version": 7, "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}]}, "resin", {}, 422, "TN-GW-4238"),
+    ("no lines in a claim", "/v1/claims", {"unit": 1, "lines": [], "beneficiary": "B", "product": "p", "purpose": "q"}, "rec", {}, 422, "TN-GW-4240"),
+    ("wrong factor version", "/v1/conversions", {"unit": "resin-a", "process": "flake-to-resin", "factor_version": 7, "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}]}, "resin", {}, 422, "TN-GW-4256"),
     ("not yet lapsed", "/v1/lapses", {"unit": 1, "token_ids": [str(Q3_TOKEN)]}, "rec", {}, 422, "TN-GW-4245"),
     ("origin role missing", "/v1/inputs", record_input(unit="brand-dc"), "brand", {}, 403, "TN-GW-4033"),
     ("certifier role missing", "/v1/processes", {"unit": 1, "input_class": 1, "output_class": 2, "name": "x"}, "rec", {}, 403, "TN-GW-4033"),
@@ -105,6 +106,58 @@ CASES: list[tuple[str, str, Any, str, dict[str, str], int, str]] = [
     ("wrong content type", "/v1/shipments", "raw:quantity=5", "rec", {"Content-Type": "text/plain"}, 415, "TN-GW-4151"),
     ("oversized body", "/v1/shipments", "raw:" + json.dumps(ship(product="x" * 70_000)), "rec", {"Content-Type": "application/json"}, 413, "TN-GW-4131"),
     ("malformed JSON", "/v1/shipments", "raw:{\"unit\": 1,", "rec", {"Content-Type": "application/json"}, 400, "TN-GW-4001"),
+    # bounds: every amount at most MAX_QUANTITY_G, ids below 2^32, token ids below 2^96
+    ("quantity above MAX_QUANTITY_G", "/v1/shipments", ship(quantity=MAX_QUANTITY_G + 1), "rec", {}, 422, "TN-GW-4224"),
+    ("line amount above MAX_QUANTITY_G", "/v1/shipments", line(MAX_QUANTITY_G + 1), "rec", {}, 422, "TN-GW-4224"),
+    ("line amount 2^256-1", "/v1/shipments", line(str(2**256 - 1)), "rec", {}, 422, "TN-GW-4224"),
+    ("input amount above MAX_QUANTITY_G", "/v1/inputs", record_input(amount=MAX_QUANTITY_G + 1), "rec", {}, 422, "TN-GW-4224"),
+    ("stock above MAX_QUANTITY_G", "/v1/period-closes", {"unit": 1, "class": 1, "physical_stock": MAX_QUANTITY_G + 1}, "rec", {}, 422, "TN-GW-4224"),
+    ("5,000-digit number", "/v1/shipments", "raw:" + json.dumps(ship()).replace("1000000", "9" * 5000, 1), "rec", {"Content-Type": "application/json"}, 400, "TN-GW-4001"),
+    ("5,000-digit string", "/v1/shipments", ship(quantity="9" * 5000), "rec", {}, 422, "TN-GW-4224"),
+    ("token id 2^96", "/v1/shipments", line(5, token=2**96), "rec", {}, 422, "TN-GW-4220"),
+    ("unit id 2^40", "/v1/shipments", ship(unit=2**40), "rec", {}, 422, "TN-GW-4220"),
+    ("unit id 2^32 as text", "/v1/shipments", ship(unit=str(2**32)), "rec", {}, 422, "TN-GW-4220"),
+    ("unit id negative", "/v1/shipments", ship(unit=-1), "rec", {}, 422, "TN-GW-4220"),
+    ("unit a superscript digit", "/v1/shipments", ship(unit="²"), "rec", {}, 422, "TN-GW-4225"),
+    ("recipient Arabic-Indic digits", "/v1/shipments", ship(to_unit="٣"), "rec", {}, 422, "TN-GW-4225"),
+    ("class a superscript digit", "/v1/inputs", record_input(**{"class": "²"}), "rec", {}, 422, "TN-GW-4226"),
+    ("process a superscript digit", "/v1/processes/²/factors", {"yield_bps": 9000, "effective_from": "2031-01-01", "evidence_hash": "0x" + "12" * 32}, "cert", {}, 422, "TN-GW-4255"),
+    ("factor version negative", "/v1/conversions", {"unit": "resin-a", "process": 1, "factor_version": -1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}]}, "resin", {}, 422, "TN-GW-4220"),
+    ("too many lines", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN + i), "amount": 5} for i in range(1_001)], "beneficiary": "B", "product": "p", "purpose": "q"}, "rec", {}, 422, "TN-GW-4220"),
+    # control characters in texts
+    ("NUL in product", "/v1/shipments", ship(product="PET\u0000\u0000flakes"), "rec", {}, 422, "TN-GW-4220"),
+    ("newline in order ref", "/v1/shipments", ship(order_ref="PO-7\nPO-8"), "rec", {}, 422, "TN-GW-4220"),
+    ("DEL in beneficiary", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 5}], "beneficiary": "Brand\u007f", "product": "p", "purpose": "q"}, "rec", {}, 422, "TN-GW-4220"),
+    ("NUL in a registry key", "/v1/shipments", ship(to_unit="brand-dc\u0000"), "rec", {}, 422, "TN-GW-4220"),
+    ("NUL in a party name", "/v1/admin/parties", {"name": "Acme\u0000", "roles": ["member"]}, "admin", {}, 422, "TN-GW-4220"),
+    # the chain's names, before signing
+    ("lapse where nothing is held", "/v1/lapses", {"unit": "brand-dc", "token_ids": [str(Q1_TOKEN)]}, "rec", {}, 422, "TN-GW-4254"),
+    ("lapse of an unknown unit", "/v1/lapses", {"unit": 77, "token_ids": [str(Q1_TOKEN)]}, "rec", {}, 422, "TN-GW-4225"),
+    ("close of a book-and-claim class", "/v1/period-closes", {"unit": 1, "class": "bio-oil", "physical_stock": 0}, "rec", {}, 422, "TN-GW-4253"),
+    # routes
+    ("no such route", "/v1/nowhere", ship(), "rec", {}, 404, "TN-GW-4040"),
+    ("wrong method", "/v1/health", ship(), "rec", {}, 405, "TN-GW-4051"),
+    ("chunked 10 MB body", "/v1/shipments", "chunked:", "rec", {"Content-Type": "application/json"}, 413, "TN-GW-4131"),
+]  # fmt: skip
+
+# (case, path, who, status, code): reads
+READS: list[tuple[str, str, str, int, str]] = [
+    ("cursor 2^64", "/v1/requests?after=18446744073709551616", "rec", 422, "TN-GW-4220"),
+    ("cursor 5,000 digits", "/v1/requests?after=" + "9" * 5000, "rec", 422, "TN-GW-4220"),
+    ("cursor negative", "/v1/requests?after=-1", "rec", 422, "TN-GW-4220"),
+    ("limit zero", "/v1/requests?limit=0", "rec", 422, "TN-GW-4220"),
+    ("unknown status", "/v1/requests?status=lost", "rec", 422, "TN-GW-4220"),
+    ("request id a superscript digit", "/v1/requests/²", "rec", 404, "TN-GW-4041"),
+    ("request id too long", "/v1/requests/" + "a" * 41, "rec", 422, "TN-GW-4220"),
+    ("balances of unit ²", "/v1/balances/²", "rec", 422, "TN-GW-4225"),
+    ("balances of unit 2^64", "/v1/balances/18446744073709551616", "rec", 422, "TN-GW-4225"),
+    ("balances of a foreign unit", "/v1/balances/resin-a", "rec", 403, "TN-GW-4032"),
+    ("balances of token ²", "/v1/balances/1?token_id=²", "rec", 422, "TN-GW-4226"),
+    ("balances of token 2^256", f"/v1/balances/1?token_id={2**256}", "rec", 422, "TN-GW-4226"),
+    ("balances of vintage 2^32", "/v1/balances/1?class=1&vintage=4294967296", "rec", 422, "TN-GW-4220"),
+    ("no such route", "/v1/nowhere", "rec", 404, "TN-GW-4040"),
+    ("wrong method", "/v1/shipments", "rec", 405, "TN-GW-4051"),
+    ("no key", "/v1/requests", "none", 401, "TN-GW-4011"),
 ]  # fmt: skip
 
 
@@ -135,6 +188,8 @@ def _prepare(harness: Harness) -> tuple[Harness, dict[str, str | None]]:
     keys: dict[str, str | None] = {
         "rec": harness.key(f.P_RECYCLER),
         "resin": harness.key(f.P_RESIN),
+        "cert": harness.key(f.P_CERTIFIER),
+        "admin": harness.key(f.P_ADMIN),
         "brand": harness.key(f.P_BRAND),
         "out": harness.key(f.P_OUTSIDER),
         "p99": harness.key(99),
@@ -180,12 +235,48 @@ def test_bad_input_is_refused_and_changes_nothing(
     h = dict(headers)
     if keys[who] is not None:
         h["Authorization"] = f"Bearer {keys[who]}"
-    if isinstance(body, str) and body.startswith("raw:"):
+    if body == "chunked:":  # no Content-Length: sent in 1 MiB chunks
+        answer = harness.client.post(path, content=(b"x" * 2**20 for _ in range(10)), headers=h)
+    elif isinstance(body, str) and body.startswith("raw:"):
         answer = harness.client.post(path, content=body[4:].encode(), headers=h)
     else:
         answer = harness.client.post(path, json=body, headers=h)
     assert (answer.status_code, answer.json().get("code")) == (status, code), answer.text
-    assert set(answer.json()) >= {"code", "error", "field", "message"}
+    assert set(answer.json()) == {"code", "error", "field", "message", "args"}
     assert w.w3.eth.block_number == block
     assert harness.store.count_requests() == count
     assert [w.balance(f.U_RECYCLER, t) for t in (Q1_TOKEN, Q3_TOKEN, GLASS)] == balances
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "who", "status", "code"), READS, ids=[c[0] for c in READS]
+)
+def test_bad_reads_are_refused_with_their_code(
+    prepared: tuple[Harness, dict[str, str | None]], case: str, path: str, who: str, status: int,
+    code: str,
+) -> None:  # fmt: skip
+    harness, keys = prepared
+    h = {} if keys[who] is None else {"Authorization": f"Bearer {keys[who]}"}
+    answer = harness.client.get(path, headers=h)
+    assert (answer.status_code, answer.json().get("code")) == (status, code), answer.text
+    assert set(answer.json()) == {"code", "error", "field", "message", "args"}
+
+
+def test_a_rule_refused_before_signing_carries_the_chains_name_and_args(
+    prepared: tuple[Harness, dict[str, str | None]],
+) -> None:
+    harness, keys = prepared
+    answer = harness.post("/v1/shipments", line(10**12), keys["rec"])
+    body = answer.json()
+    assert (body["error"], body["field"]) == ("CreditsInsufficient", "lines[0]")
+    assert body["args"]["unitId"] == f.U_RECYCLER and body["args"]["tokenId"] == str(Q3_TOKEN)
+    assert body["args"]["required"] == 10**12 and isinstance(body["args"]["available"], int)
+    assert "recycling-plant (unit 1)" in body["message"] and "rpet-flake 2031-Q3" in body["message"]
+    lapsed = harness.post("/v1/shipments", line(1_000, token=Q1_TOKEN), keys["rec"]).json()
+    assert lapsed["error"] == "CreditsLapsed" and "rpet-flake 2031-Q1" in lapsed["message"]
+    assert lapsed["args"] == {"tokenId": str(Q1_TOKEN), "vintage": 244, "currentPeriod": 246}
+    expired = harness.post("/v1/inputs", record_input(certificate=SHORT_CERT), keys["rec"]).json()
+    assert expired["error"] == "CertificateNotValid" and "expired" in expired["message"]
+    big = harness.post("/v1/shipments", ship(quantity=MAX_QUANTITY_G + 1), keys["rec"]).json()
+    assert (big["error"], big["field"]) == ("QuantityTooLarge", "quantity")
+    assert big["args"] == {"value": MAX_QUANTITY_G + 1, "max": MAX_QUANTITY_G}

@@ -30,10 +30,10 @@ def test_input_is_confirmed_with_its_events(harness: Harness) -> None:
 def test_errors_md_is_the_code_table() -> None:
     from pathlib import Path
 
-    from gateway.errors import codes_markdown
+    from gateway.errors import errors_document
 
     text = (Path(__file__).parents[2] / "gateway" / "ERRORS.md").read_text()
-    assert codes_markdown() in text
+    assert text == errors_document(), "regenerate: tracenet gateway errors > gateway/ERRORS.md"
 
 
 def test_same_key_same_body_is_the_same_request(harness: Harness) -> None:

@@ -321,3 +321,26 @@ def test_sigkill_of_the_signing_helper_mid_burst_loses_nothing(
     now = gw.helpers()
     assert now and not set(now) & set(helpers), "no new helper was forked"
     assert "forking a new one" in gw.log.read_text()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_signing_helpers_die_when_the_gateway_is_sigkilled(
+    gateway: tuple[Gateway, str],
+) -> None:
+    """The helpers hold unlocked keys: a SIGKILL of the gateway alone (not its process group)
+    must not leave them running as orphans."""
+    gw, _ = gateway
+    helpers = gw.helpers()
+    assert len(helpers) >= 2 and all(_alive(p) for p in helpers), helpers
+    assert gw.proc is not None
+    os.kill(gw.proc.pid, signal.SIGKILL)
+    gw.proc.wait(timeout=10)
+    wait_for(lambda: not any(_alive(p) for p in helpers), timeout=10, what="helpers to die")

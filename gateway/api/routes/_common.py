@@ -6,13 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway._auth import Principal
 from gateway._ops import Plan
 from gateway._service import Gateway, submit
+from gateway.errors import CODES
 
-__all__ = ["WRITE_RESPONSES", "Accepted", "ErrorBody", "accept"]
+__all__ = ["READ_RESPONSES", "WRITE_RESPONSES", "Accepted", "ErrorBody", "accept"]
 
 
 class Accepted(BaseModel):
@@ -25,25 +26,34 @@ class Accepted(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error: a stable code from the table (gateway/ERRORS.md), the field, a message."""
+    """Every error: a stable code from the table (gateway/ERRORS.md), the rule's name (the
+    chain's custom-error name for a ledger rule), the field, a message, the rule's arguments."""
 
-    code: str
-    error: str
-    field: str | None
+    code: str = Field(description="TN-GW-<status><n>, see gateway/ERRORS.md")
+    error: str = Field(description="the rule's name; a ledger rule's custom-error name")
+    field: str | None = Field(description="the field at fault (dotted path), if one is")
     message: str
+    args: dict[str, Any] = Field(
+        description="the rule's arguments, named as in the Solidity error; integers beyond "
+        "2^53 as decimal strings"
+    )
 
 
+def _codes(status: int) -> str:
+    return ", ".join(f"{r.code} {r.error}" for r in CODES.values() if r.status == status)
+
+
+def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": ErrorBody, "description": _codes(s)} for s in statuses}
+
+
+#: Every status a write route may answer besides 202.
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": Accepted, "description": "replay: the request this Idempotency-Key made"},
-    400: {"model": ErrorBody, "description": "TN-GW-4001 body is not JSON"},
-    401: {"model": ErrorBody, "description": "TN-GW-4011/4012 missing or unknown API key"},
-    403: {"model": ErrorBody, "description": "TN-GW-403x wrong scope, unit or role"},
-    409: {"model": ErrorBody, "description": "TN-GW-4091 Idempotency-Key reused"},
-    413: {"model": ErrorBody, "description": "TN-GW-4131 body too large"},
-    415: {"model": ErrorBody, "description": "TN-GW-4151 not application/json"},
-    422: {"model": ErrorBody, "description": "TN-GW-422x a rule the gateway checks"},
-    503: {"model": ErrorBody, "description": "TN-GW-5031 node unavailable"},
+    **_responses(400, 401, 403, 409, 413, 415, 422, 500, 503),
 }
+#: Every status a read route may answer besides 200.
+READ_RESPONSES: dict[int | str, dict[str, Any]] = _responses(401, 403, 404, 422, 500, 503)
 
 
 async def accept(

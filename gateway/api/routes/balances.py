@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from gateway._balances import UnitHoldings, unit_balances
 from gateway.api.deps import CallerDep, GatewayDep
-from gateway.api.routes._common import ErrorBody
+from gateway.api.routes._common import READ_RESPONSES
 
 router = APIRouter(prefix="/v1/balances", tags=["balances"])
 Uint32 = Annotated[int, Field(ge=0, lt=2**32)]
@@ -61,10 +61,10 @@ class UnitBalances(BaseModel):
     "ask for them by `token_id`. Credits past their window not lapsed yet: ask by `class` + "
     "`vintage`. One `balanceOfUnitBatch` call at `block_number`. An auditor party may read "
     "any unit; every other party only its own (403 TN-GW-4032).",
-    responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=READ_RESPONSES,
 )
 async def read_unit_balances(
-    unit: str,
+    unit: Annotated[str, Path(min_length=1, max_length=64, description="registry key or id")],
     gw: GatewayDep,
     who: CallerDep,
     token_id: Annotated[list[str], Query(description="token ids (decimal)")] = [],  # noqa: B006

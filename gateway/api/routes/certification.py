@@ -8,13 +8,15 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from gateway import _ops_admin as ops
-from gateway._types import Ref
 from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1", tags=["certification"], responses=WRITE_RESPONSES)
 _W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
-CertId = Annotated[int, Path(ge=1, lt=2**32)]
+CertId = Annotated[int, Path(ge=1, lt=2**32, description="the certificate's id")]
+ProcessRef = Annotated[
+    str, Path(min_length=1, max_length=64, description="the process (registry key or id)")
+]
 
 
 @router.post("/certificates", summary="Register a certificate", **_W)
@@ -44,9 +46,12 @@ async def register_process(
 
 @router.post("/processes/{process}/factors", summary="Register a conversion factor", **_W)
 async def register_factor(
-    process: str, body: ops.FactorIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+    process: ProcessRef,
+    body: ops.FactorIn,
+    gw: GatewayDep,
+    who: CallerDep,
+    key: IdempotencyDep = None,
 ) -> JSONResponse:
-    ref: Ref = int(process) if process.isdigit() else process
-    plan = lambda: ops.plan_factor(gw.context, who, ref, body)  # noqa: E731
+    plan = lambda: ops.plan_factor(gw.context, who, process, body)  # noqa: E731
     payload = {"process": process, **body.model_dump()}
     return await accept(gw, who, "register_factor", payload, key, plan)

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from gateway import _ops as ops
+from gateway import _bodies as ops
+from gateway import _plans as plans
 from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
@@ -20,7 +21,7 @@ async def record_input(
     body: ops.InputIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
     return await accept(
-        gw, who, "record_input", body, key, lambda: ops.plan_input(gw.context, who, body)
+        gw, who, "record_input", body, key, lambda: plans.plan_input(gw.context, who, body)
     )
 
 
@@ -28,7 +29,7 @@ async def record_input(
 async def record_conventional(
     body: ops.QuantityIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    plan = lambda: ops.plan_conventional(gw.context, who, body)  # noqa: E731
+    plan = lambda: plans.plan_conventional(gw.context, who, body)  # noqa: E731
     return await accept(gw, who, "record_conventional_input", body, key, plan)
 
 
@@ -36,7 +37,7 @@ async def record_conventional(
 async def record_production(
     body: ops.QuantityIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    plan = lambda: ops.plan_production(gw.context, who, body)  # noqa: E731
+    plan = lambda: plans.plan_production(gw.context, who, body)  # noqa: E731
     return await accept(gw, who, "record_production", body, key, plan)
 
 
@@ -45,7 +46,7 @@ async def ship(
     body: ops.ShipmentIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
     return await accept(
-        gw, who, "ship", body, key, lambda: ops.plan_shipment(gw.context, who, body)
+        gw, who, "ship", body, key, lambda: plans.plan_shipment(gw.context, who, body)
     )
 
 
@@ -53,7 +54,7 @@ async def ship(
 async def transfer_inventory(
     body: ops.TransferIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    plan = lambda: ops.plan_inventory(gw.context, who, body)  # noqa: E731
+    plan = lambda: plans.plan_inventory(gw.context, who, body)  # noqa: E731
     return await accept(gw, who, "transfer_inventory", body, key, plan)
 
 
@@ -61,7 +62,7 @@ async def transfer_inventory(
 async def transfer_certificates(
     body: ops.CertificateTransferIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    plan = lambda: ops.plan_certificates(gw.context, who, body)  # noqa: E731
+    plan = lambda: plans.plan_certificates(gw.context, who, body)  # noqa: E731
     return await accept(gw, who, "transfer_certificates", body, key, plan)
 
 
@@ -69,7 +70,7 @@ async def transfer_certificates(
 async def convert(
     body: ops.ConversionIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    plan = lambda: ops.plan_conversion(gw.context, who, body)  # noqa: E731
+    plan = lambda: plans.plan_conversion(gw.context, who, body)  # noqa: E731
     return await accept(gw, who, "convert", body, key, plan)
 
 
@@ -77,19 +78,25 @@ async def convert(
 async def claim(
     body: ops.ClaimIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    return await accept(gw, who, "claim", body, key, lambda: ops.plan_claim(gw.context, who, body))
+    return await accept(
+        gw, who, "claim", body, key, lambda: plans.plan_claim(gw.context, who, body)
+    )
 
 
-@router.post("/lapses", summary="Retire credits past their allocation window", **_W)
+@router.post(
+    "/lapses", summary="Retire credits past their allocation window (any unit's, R4)", **_W
+)
 async def lapse(
     body: ops.LapseIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    return await accept(gw, who, "lapse", body, key, lambda: ops.plan_lapse(gw.context, who, body))
+    return await accept(
+        gw, who, "lapse", body, key, lambda: plans.plan_lapse(gw.context, who, body)
+    )
 
 
 @router.post("/period-closes", summary="Close the ended period against physical stock", **_W)
 async def close_period(
     body: ops.PeriodCloseIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
-    plan = lambda: ops.plan_close(gw.context, who, body)  # noqa: E731
+    plan = lambda: plans.plan_close(gw.context, who, body)  # noqa: E731
     return await accept(gw, who, "close_period", body, key, plan)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
 from gateway._models import Request, RequestPublic
 from gateway._service import get_request
 from gateway._streams import party_events, request_events
 from gateway.api.deps import CallerDep, GatewayDep
+from gateway.api.routes._common import READ_RESPONSES
 
-router = APIRouter(prefix="/v1/requests", tags=["requests"])
+router = APIRouter(prefix="/v1/requests", tags=["requests"], responses=READ_RESPONSES)
+#: The largest seq cursor (the store's seq is a signed 64-bit integer).
+MAX_SEQ = 2**63 - 1
 
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _SSE_DOC = (
@@ -31,6 +34,9 @@ _SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+RequestId = Annotated[str, Path(max_length=40, description="the id a write answered with")]
+
+
 def public(row: Request) -> RequestPublic:
     return RequestPublic.model_validate(row, from_attributes=True)
 
@@ -42,7 +48,9 @@ async def list_requests(
     status: Annotated[
         str | None, Query(pattern="^(queued|signed|submitted|confirmed|rejected)$")
     ] = None,
-    after: Annotated[int, Query(ge=0, description="seq cursor: requests after this one")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="seq cursor: requests after this one")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RequestPublic]:
     rows = await asyncio.to_thread(
@@ -66,7 +74,7 @@ async def party_request_events(
     gw: GatewayDep,
     who: CallerDep,
     after: Annotated[
-        int | None, Query(ge=0, description="replay requests after this seq cursor")
+        int | None, Query(ge=0, le=MAX_SEQ, description="replay requests after this seq cursor")
     ] = None,
 ) -> StreamingResponse:
     stream = await party_events(
@@ -76,7 +84,7 @@ async def party_request_events(
 
 
 @router.get("/{request_id}", response_model=RequestPublic, summary="One request and its outcome")
-async def read_request(request_id: str, gw: GatewayDep, who: CallerDep) -> RequestPublic:
+async def read_request(request_id: RequestId, gw: GatewayDep, who: CallerDep) -> RequestPublic:
     row = await asyncio.to_thread(lambda: get_request(gw=gw, who=who, request_id=request_id))
     return public(row)
 
@@ -88,7 +96,9 @@ async def read_request(request_id: str, gw: GatewayDep, who: CallerDep) -> Reque
     response_class=StreamingResponse,
     responses=_SSE_RESPONSES,
 )
-async def one_request_events(request_id: str, gw: GatewayDep, who: CallerDep) -> StreamingResponse:
+async def one_request_events(
+    request_id: RequestId, gw: GatewayDep, who: CallerDep
+) -> StreamingResponse:
     first = await asyncio.to_thread(lambda: get_request(gw=gw, who=who, request_id=request_id))
     stream = request_events(
         store=gw.store, first=first, party_id=who.party_id, poll=gw.settings.poll_interval

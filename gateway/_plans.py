@@ -1,0 +1,233 @@
+"""``plan_*``: one per ledger operation of a party's unit; checks first, then the call to sign."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from contracts import Model, split_token_id
+from gateway._auth import Principal
+from gateway._bodies import (
+    CertificateTransferIn,
+    ClaimIn,
+    ConversionIn,
+    InputIn,
+    LapseIn,
+    PeriodCloseIn,
+    QuantityIn,
+    ShipmentIn,
+    TransferIn,
+)
+from gateway._ops import (
+    ROLE_MEMBER,
+    ROLE_ORIGIN,
+    Context,
+    Plan,
+    acting_unit,
+    check_lines,
+    recipient,
+    split,
+)
+from gateway._views import chain_time
+from gateway.errors import RequestRejected
+
+__all__ = [
+    "plan_certificates", "plan_claim", "plan_close", "plan_conventional", "plan_conversion",
+    "plan_input", "plan_inventory", "plan_lapse", "plan_production", "plan_shipment",
+]  # fmt: skip
+
+
+async def _certificate_rules(
+    ctx: Context, who: Principal, body: InputIn, class_id: int, unit_id: int
+) -> None:
+    """R3: the certificate is valid now, the caller's, of the class's scheme, covers both."""
+    info = await ctx.views.class_info(class_id)
+    cid = body.certificate
+    holder, scheme, _, valid_from, valid_until, revoked, audited, used = (
+        await ctx.views.certificate(cid)
+    )[:8]
+    number = f"certificate {cid}"
+    now = await chain_time(ctx.views)
+    if revoked:
+        raise RequestRejected(
+            f"{number} was revoked", error="CertificateIsRevoked", field="certificate",
+            args={"certificateId": cid},
+        )  # fmt: skip
+    if not valid_from <= now < valid_until:
+        case = "expired" if now >= valid_until else "not valid yet"
+        raise RequestRejected(
+            f"{number} is {case} (valid {valid_from} to {valid_until}, now {now}, unix seconds)",
+            error="CertificateNotValid", field="certificate",
+            args={"certificateId": cid, "timestamp": now, "validFrom": valid_from,
+                  "validUntil": valid_until},
+        )  # fmt: skip
+    if holder != who.party_id:
+        raise RequestRejected(
+            f"{number} is {ctx.party(holder)}'s", error="CertificateHolderMismatch",
+            field="certificate", args={"certificateId": cid, "partyId": who.party_id},
+        )  # fmt: skip
+    if scheme != info[0]:
+        raise RequestRejected(
+            f"{number} is of {ctx.registry.label('schemes', scheme)}, the class of "
+            f"{ctx.registry.label('schemes', int(info[0]))}", error="CertificateSchemeMismatch",
+            field="certificate", args={"certificateId": cid, "schemeId": int(info[0])},
+        )  # fmt: skip
+    covers_class, covers_unit = await ctx.views.covers(cid, class_id, unit_id)
+    if not covers_class:
+        raise RequestRejected(
+            f"{number} does not cover {ctx.registry.label('classes', class_id)}",
+            error="CertificateScopeClass", field="class",
+            args={"certificateId": cid, "classId": class_id},
+        )  # fmt: skip
+    if not covers_unit:
+        raise RequestRejected(
+            f"{number} does not cover {ctx.unit(unit_id)}", error="CertificateScopeUnit",
+            field="unit", args={"certificateId": cid, "unitId": unit_id},
+        )  # fmt: skip
+    if audited and body.amount > audited - used:
+        raise RequestRejected(
+            f"{body.amount} g exceed the {audited - used} g left on {number}",
+            error="CertificateVolumeExceeded", field="amount",
+            args={"certificateId": cid, "requested": body.amount, "remaining": audited - used},
+        )  # fmt: skip
+
+
+async def plan_input(ctx: Context, who: Principal, body: InputIn) -> Plan:
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_ORIGIN)
+    class_id = ctx.registry.resolve("classes", body.credit_class, "class")
+    await _certificate_rules(ctx, who, body, class_id, unit_id)
+    if await ctx.views.evidence_used(body.evidence_hash):
+        raise RequestRejected(
+            "this evidence already created credits", error="InputEvidenceReused",
+            field="evidence_hash", args={"evidenceHash": body.evidence_hash},
+        )  # fmt: skip
+    args = (class_id, body.amount, body.certificate, body.evidence_hash)
+    return Plan(unit_id, "Ledger", "recordInput", args)
+
+
+async def _plan_quantity(ctx: Context, who: Principal, body: QuantityIn, fn: str) -> Plan:
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    group = ctx.registry.resolve("product_groups", body.product_group, "product_group")
+    await ctx.views.max_share(group)
+    return Plan(unit_id, "Ledger", fn, (group, body.quantity, body.document_hash))
+
+
+async def plan_conventional(ctx: Context, who: Principal, body: QuantityIn) -> Plan:
+    return await _plan_quantity(ctx, who, body, "recordConventionalInput")
+
+
+async def plan_production(ctx: Context, who: Principal, body: QuantityIn) -> Plan:
+    return await _plan_quantity(ctx, who, body, "recordProduction")
+
+
+async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
+    """A delivery with credits, or without any (a conventional delivery, R10)."""
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    to_unit, _ = await recipient(ctx, body.to_unit)
+    if to_unit == unit_id:
+        raise RequestRejected(
+            f"a shipment goes to another unit than {ctx.unit(unit_id)}", error="ShipmentToSelf",
+            field="to_unit", args={"unitId": unit_id},
+        )  # fmt: skip
+    group = ctx.registry.resolve("product_groups", body.product_group, "product_group")
+    share = await ctx.views.max_share(group)
+    total = await check_lines(
+        ctx, unit_id, body.lines, use="ship", expected=group, allow_empty=True
+    )
+    cap = body.quantity * share // 10_000
+    if total > cap:
+        raise RequestRejected(
+            f"{total} g of credits exceed the cap of {cap} g ({share} bps of {body.quantity} g)",
+            error="CapExceeded", field="lines", args={"credits": total, "cap": cap},
+        )  # fmt: skip
+    ids, amounts = split(body.lines)
+    request = (to_unit, group, body.quantity, body.document_hash, body.order_ref, body.product,
+               ids, amounts)  # fmt: skip
+    return Plan(unit_id, "Ledger", "ship", (request,))
+
+
+async def plan_inventory(ctx: Context, who: Principal, body: TransferIn) -> Plan:
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    to_unit, to = await recipient(ctx, body.to_unit)
+    here = await ctx.views.unit(unit_id)
+    if here.boundary_id == 0 or to.boundary_id != here.boundary_id or to_unit == unit_id:
+        raise RequestRejected(
+            f"inventory moves only between units of one multi-site boundary: "
+            f"{ctx.unit(unit_id)} and {ctx.unit(to_unit)} are not",
+            error="BoundaryViolation", field="to_unit",
+            args={"fromUnitId": unit_id, "toUnitId": to_unit},
+        )  # fmt: skip
+    await check_lines(ctx, unit_id, body.lines, use="transfer")
+    return Plan(unit_id, "Ledger", "transferInventory", (to_unit, *split(body.lines)))
+
+
+async def plan_certificates(ctx: Context, who: Principal, body: CertificateTransferIn) -> Plan:
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    to_unit, _ = await recipient(ctx, body.to_unit)
+    if to_unit == unit_id:
+        raise RequestRejected(
+            f"a transfer goes to another unit than {ctx.unit(unit_id)}", error="ShipmentToSelf",
+            field="to_unit", args={"unitId": unit_id},
+        )  # fmt: skip
+    await check_lines(ctx, unit_id, body.lines, use="trade")
+    args = (to_unit, body.trade_ref, *split(body.lines))
+    return Plan(unit_id, "Ledger", "transferCertificates", args)
+
+
+async def plan_conversion(ctx: Context, who: Principal, body: ConversionIn) -> Plan:
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    process = ctx.registry.resolve("processes", body.process, "process")
+    input_class = await ctx.views.factor_in_effect(process, body.factor_version, unit_id)
+    await check_lines(ctx, unit_id, body.lines, use="convert", expected=input_class)
+    return Plan(unit_id, "Ledger", "convert", (process, body.factor_version, *split(body.lines)))
+
+
+async def plan_claim(ctx: Context, who: Principal, body: ClaimIn) -> Plan:
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    await check_lines(ctx, unit_id, body.lines, use="claim")
+    ids, amounts = split(body.lines)
+    args = (ids, amounts, body.beneficiary, body.product, body.purpose)
+    return Plan(unit_id, "Ledger", "claim", args)
+
+
+async def plan_lapse(ctx: Context, who: Principal, body: LapseIn) -> Plan:
+    """R4: anyone may retire another unit's credits past their window; any key of the caller's
+    party signs (the ledger's ``lapse`` checks no role)."""
+    ctx.pool.require(who.party_id, 0, any_unit=True)
+    unit_id = ctx.registry.resolve("units", body.unit, "unit")
+    await ctx.views.unit(unit_id)
+    if max(Counter(body.token_ids).values()) > 1 or len(body.token_ids) > ctx.settings.max_lines:
+        raise RequestRejected(
+            "repeated or too many token ids", error="LinesInvalid", field="token_ids",
+            args={"tokenIds": len(body.token_ids), "amounts": len(body.token_ids)},
+        )  # fmt: skip
+    for i, tid in enumerate(body.token_ids):
+        where = f"token_ids[{i}]"
+        class_id, vintage, _ = split_token_id(tid)
+        info = await ctx.views.class_info(class_id, where)
+        current = await ctx.views.current_period(class_id)
+        if vintage + int(info[5]) > current:
+            raise RequestRejected(
+                f"{ctx.credits(tid, info)} are still in their allocation window",
+                error="CreditsNotLapsed", field=where,
+                args={"tokenId": tid, "lapsesAt": vintage + int(info[5])},
+            )  # fmt: skip
+        if await ctx.views.balance(unit_id, tid) == 0:
+            raise RequestRejected(
+                f"{ctx.unit(unit_id)} holds no {ctx.credits(tid, info)}", error="CreditsNone",
+                field=where, args={"unitId": unit_id, "tokenId": tid},
+            )  # fmt: skip
+    return Plan(0, "Ledger", "lapse", (unit_id, list(body.token_ids)))
+
+
+async def plan_close(ctx: Context, who: Principal, body: PeriodCloseIn) -> Plan:
+    unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    class_id = ctx.registry.resolve("classes", body.credit_class, "class")
+    info = await ctx.views.class_info(class_id)
+    if int(info[2]) != Model.mass_balance:
+        raise RequestRejected(
+            f"periods are closed for mass-balance classes only, "
+            f"{ctx.registry.label('classes', class_id)} is {Model(int(info[2])).name}",
+            error="PeriodCloseModel", field="class",
+            args={"classId": class_id, "model": int(info[2])},
+        )  # fmt: skip
+    return Plan(unit_id, "Ledger", "closePeriod", (class_id, body.physical_stock))

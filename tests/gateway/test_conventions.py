@@ -1,0 +1,125 @@
+"""The gateway's side of the ledger rules that had no way through the API, and its promises
+about itself: factor version 0, anyone's lapse (R4), registry changes followed while running,
+a private request store, every status documented in OpenAPI."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import Any
+
+from contracts import MAX_QUANTITY_G
+from tests import factories as f
+from tests.gateway.conftest import Harness, wait_until
+
+FLAKE_Q1 = (f.C_FLAKE << 64) | (244 << 32)  # rpet-flake 2031-Q1
+
+
+def _ship_to_resin(h: Harness, key: str, amount: int) -> None:
+    body = {"unit": "recycling-plant", "to_unit": "resin-a", "product_group": "pet-flakes",
+            "quantity": amount * 2, "document_hash": "0x" + "5a" * 32, "order_ref": "PO-1",
+            "product": "rPET flakes",
+            "lines": [{"token_id": str(FLAKE_Q1), "amount": amount}]}  # fmt: skip
+    answer = h.post("/v1/shipments", body, key)
+    assert answer.status_code == 202, answer.text
+    assert h.wait(answer.json()["id"], key)["status"] == "confirmed"
+
+
+def test_converting_at_the_first_factor_version_zero(harness: Harness) -> None:
+    w = harness.world
+    w.ok("record_input", w.cast.recycler, f.C_FLAKE, 100_000, f.CERT_RECYCLER, f.evidence())
+    rec, resin = harness.key(f.P_RECYCLER), harness.key(f.P_RESIN)
+    _ship_to_resin(harness, rec, 10_000)
+    body = {"unit": "resin-a", "process": "flake-to-resin", "factor_version": 0,
+            "lines": [{"token_id": str(FLAKE_Q1), "amount": 10_000}]}  # fmt: skip
+    answer = harness.post("/v1/conversions", body, resin)
+    assert answer.status_code == 202, answer.text
+    done = harness.wait(answer.json()["id"], resin)
+    assert done["status"] == "confirmed", done
+    assert w.balance(f.U_RESIN, FLAKE_Q1) == 0
+
+
+def test_anyone_retires_another_units_lapsed_credits(harness: Harness) -> None:
+    w = harness.world
+    w.ok("record_input", w.cast.recycler, f.C_FLAKE, 7_000, f.CERT_RECYCLER, f.evidence())
+    w.travel(f.at(2031, 7, 2))  # Q1's window (two quarters) is over in Q3
+    brand = harness.key(f.P_BRAND)
+    answer = harness.post(
+        "/v1/lapses", {"unit": "recycling-plant", "token_ids": [str(FLAKE_Q1)]}, brand
+    )
+    assert answer.status_code == 202, answer.text
+    done = harness.wait(answer.json()["id"], brand)
+    assert done["status"] == "confirmed", done
+    assert [e["event"] for e in done["outcome"]["events"]].count("Lapsed") == 1
+    assert w.balance(f.U_RECYCLER, FLAKE_Q1) == 0
+
+
+def test_a_signer_revoked_on_chain_stops_being_used_while_running(harness: Harness) -> None:
+    w = harness.world
+    rec = harness.key(f.P_RECYCLER)
+    body = {"unit": "recycling-plant", "product_group": "pet-flakes", "quantity": 5,
+            "document_hash": "0x" + "77" * 32}  # fmt: skip
+    first = harness.post("/v1/productions", body, rec)
+    assert first.status_code == 202, first.text
+    assert harness.wait(first.json()["id"], rec)["status"] == "confirmed"
+    block = w.w3.eth.block_number
+    w.send(w.consortium.functions.revokeSigner(w.cast.recycler), w.cast.admin)
+
+    def refused() -> dict[str, Any] | None:
+        answer = harness.post("/v1/productions", body, rec)
+        if answer.status_code == 202:  # accepted before the gateway saw the block: must not sign
+            done = harness.wait(answer.json()["id"], rec)
+            assert done["status"] == "rejected" and done["outcome"]["error"] == "NoSigner", done
+            return None
+        return dict(answer.json())
+
+    answer = wait_until(refused, timeout=20, what="the revoked signer to be dropped")
+    assert (answer["code"], answer["error"]) == ("TN-GW-4241", "NoSigner")
+    assert w.w3.eth.block_number == block + 1, "a transaction was signed by the revoked key"
+
+
+def test_the_request_store_is_created_owner_only(harness: Harness, tmp_path: Path) -> None:
+    for name in ("gw.db", "gw.db-wal"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode == 0o600, f"{name} is {oct(mode)}"
+
+
+def test_every_route_documents_its_statuses_and_typed_bodies(harness: Harness) -> None:
+    spec = harness.client.get("/openapi.json").json()
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            codes = set(op["responses"])
+            assert {"401", "422", "500", "503"} <= codes or path == "/v1/health", (path, codes)
+            if method == "post":
+                assert {"400", "403", "409", "413", "415", "202"} <= codes, (path, codes)
+            for status, response in op["responses"].items():
+                if status.startswith(("4", "5")):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, status)
+                elif "application/json" in response.get("content", {}):
+                    assert response["content"]["application/json"]["schema"], (path, status)
+    error_body = spec["components"]["schemas"]["ErrorBody"]
+    assert set(error_body["properties"]) == {"code", "error", "field", "message", "args"}
+    grams = spec["components"]["schemas"]["ShipmentIn"]["properties"]["quantity"]["oneOf"][0]
+    assert grams["maximum"] == MAX_QUANTITY_G
+
+
+def test_enumerations_and_dates_are_taken_by_name_and_iso_8601(harness: Harness) -> None:
+    admin, cert = harness.key(f.P_ADMIN), harness.key(f.P_CERTIFIER)
+    spec = {"name": "rPET sheet", "characteristic": "recycled content", "scheme": "iscc-plus",
+            "product_group": "pet-resin", "model": "mass_balance", "attribution": "credit",
+            "period_months": 3, "window_periods": 2, "sustainable_factor": 1000,
+            "conventional_factor": 3000}  # fmt: skip
+    answer = harness.post("/v1/admin/classes", spec, admin)
+    assert answer.status_code == 202, answer.text
+    assert harness.wait(answer.json()["id"], admin)["status"] == "confirmed"
+    bad = harness.post("/v1/admin/classes", {**spec, "model": "bogus"}, admin).json()
+    assert (bad["code"], bad["field"]) == ("TN-GW-4220", "model")
+    factor = {"yield_bps": 9_100, "effective_from": "2031-06-01T00:00:00Z",
+              "evidence_hash": "0x" + "3c" * 32}  # fmt: skip
+    answer = harness.post("/v1/processes/flake-to-resin/factors", factor, cert)
+    assert answer.status_code == 202, answer.text
+    done = harness.wait(answer.json()["id"], cert)
+    assert done["status"] == "confirmed", done
+    (registered,) = [e for e in done["outcome"]["events"] if e["event"] == "FactorRegistered"]
+    assert registered["args"]["effectiveFrom"] == f.at(2031, 6, 1, 0)
