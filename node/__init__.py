@@ -11,7 +11,8 @@
 from node._anvil import AnvilNode, NodeStatus, rpc_call
 from node._config import ConsortiumConfig
 from node._connect import connect
-from node._deploy import deploy_consortium, required_signers
+from node._deploy import deploy_consortium
+from node._deploy_keys import required_signers
 from node._settings import DEV_CHAIN_ID, NodeSettings
 from node.errors import (
     DeployConfigError,

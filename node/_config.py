@@ -38,6 +38,8 @@ class _Spec(BaseModel):
 
 
 class AdminSpec(_Spec):
+    #: The administrator's key in the deployment record's registry (its party id is always 1).
+    key: Key = "consortium"
     name: str
     signer: str  # wallet label or address of the deployer, the consortium administrator
 
@@ -156,6 +158,8 @@ class ConsortiumConfig(_Spec):
         groups = _keys("product_groups", self.product_groups)
         classes = _keys("classes", self.classes)
         parties = _keys("parties", self.parties)
+        if self.admin.key in parties:
+            raise ValueError(f"parties: key '{self.admin.key}' is the admin's (admin.key)")
         units = _keys("units", [u for p in self.parties for u in p.units])
         for spec in self.classes:
             _known(f"classes.{spec.key}.scheme", spec.scheme, schemes)

@@ -18,6 +18,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.exceptions import TimeExhausted
 
 import contracts
 from contracts import Deployment, LedgerHandle, load_artifact
@@ -35,6 +36,11 @@ from wallet import Signer
 
 #: Gas limit of each bootstrap call (registrations cost far less; deployments are estimated).
 CALL_GAS = 1_500_000
+#: Seconds a bootstrap transaction may take to be mined before the deploy gives up.
+RECEIPT_TIMEOUT = 120.0
+
+#: The administrator's party id: the Consortium constructor registers it first.
+ADMIN_PARTY_ID = 1
 
 # Which event announces the id of each kind of entity, and the argument that carries it.
 _ID_EVENTS = {
@@ -75,8 +81,16 @@ class _Batch:
         )
 
     def wait(self, handle: LedgerHandle | None, registry: dict[str, dict[str, int]]) -> None:
+        """Waits for every receipt (whatever the block time) and reads ids from the events."""
         for step, key, tx_hash in self.sent:
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+            try:
+                receipt = self.w3.eth.wait_for_transaction_receipt(
+                    tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.1
+                )
+            except TimeExhausted:
+                raise DeployError(
+                    step, f"not mined within {RECEIPT_TIMEOUT:.0f}s (is the node mining?)"
+                ) from None
             if receipt["status"] != 1:
                 raise DeployError(step, _why(self.w3, receipt))
             if handle is None or key is None:
@@ -93,6 +107,7 @@ def deploy_consortium(
     config: ConsortiumConfig,
     signers: Mapping[str, Signer],
     addresses: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Deployment:
     """Deploys Consortium, Catalog and Ledger and registers everything ``config`` declares.
 
@@ -100,7 +115,9 @@ def deploy_consortium(
     party-level signer of every certification body that registers something. Other signers are
     only authorised, so an address is enough: a config entry that is an address, or a label found
     in ``addresses`` (label to address, e.g. from ``wallet.Keystore.list``) or in ``signers``.
+    Every transaction is awaited (any block time); ``progress`` hears one line per stage.
     """
+    say = progress if progress is not None else _quiet
     known = {label.lower(): address for label, address in (addresses or {}).items()}
     known |= {label.lower(): signer.address for label, signer in signers.items()}
     admin = _signer(signers, config.admin.signer, "admin.signer")
@@ -108,10 +125,14 @@ def deploy_consortium(
     start = w3.eth.block_number
     batch = _Batch(w3, admin, w3.eth.get_transaction_count(admin.address, "pending"))
     addresses = _deploy_contracts(w3, batch, config.admin.name)
+    batch.wait(None, registry)  # mined before the code is read back, whatever the block time
+    say(f"contracts deployed: {', '.join(f'{n} {a}' for n, a in addresses.items())}")
     deployment = Deployment(w3.eth.chain_id, start, addresses, admin.address, registry)
     handle = contracts.attach(w3, deployment)
+    registry["parties"] = {config.admin.key: ADMIN_PARTY_ID}  # the constructor registered it
     _register_admin_part(batch, handle, config, known)
     batch.wait(handle, registry)
+    say(f"registered {len(config.parties)} parties, {len(config.classes)} classes")
 
     certifiers: dict[str, _Batch] = {}
 
@@ -163,7 +184,12 @@ def deploy_consortium(
             certifier(proc.certifier).call(f"processes.{proc.key}.factors.{version}", None, fn)
     for each in certifiers.values():
         each.wait(handle, registry)
+    say(f"registered {len(config.certificates)} certificates, {len(config.processes)} processes")
     return deployment
+
+
+def _quiet(_: str) -> None:
+    pass
 
 
 def _deploy_contracts(w3: Web3, batch: _Batch, admin_name: str) -> dict[str, ChecksumAddress]:
@@ -314,20 +340,3 @@ def _why(w3: Web3, receipt: Any) -> str:
         except Exception:
             return str(exc)
     return "reverted (replay did not reproduce it)"
-
-
-def required_signers(config: ConsortiumConfig) -> list[str]:
-    """The wallet labels whose keys ``deploy_consortium`` signs with (admin, certifiers)."""
-    certifying = {c.certifier for c in config.certificates} | {
-        p.certifier for p in config.processes
-    }
-    labels = [config.admin.signer]
-    for party in config.parties:
-        if party.key in certifying:
-            if not party.signers:
-                raise DeployConfigError(
-                    f"party '{party.key}' certifies but has no party-level signer",
-                    field=f"parties.{party.key}.signers",
-                )
-            labels.append(party.signers[0])
-    return list(dict.fromkeys(labels))

@@ -14,7 +14,8 @@ from web3 import Web3
 import contracts
 from node import AnvilNode, NodeSettings
 from node._config import ConsortiumConfig
-from node._deploy import deploy_consortium, required_signers
+from node._deploy import deploy_consortium
+from node._deploy_keys import required_signers
 from node.errors import DeployConfigError, DeployError
 from tracenet.cli import main
 from wallet import Keystore, LocalSigner, Signer
@@ -47,6 +48,7 @@ def test_deploy_bootstraps_the_config_and_records_the_registry(chain: Web3, tmp_
     deployment = deploy_consortium(chain, config, _signers(config))
     registry = deployment.registry
     assert registry["parties"] == {
+        "consortium": 1,
         "certifier": 2,
         "auditor": 3,
         "recycler": 4,
