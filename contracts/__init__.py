@@ -3,10 +3,16 @@
 Compile with ``tracenet contracts build`` (``check`` verifies the committed artifacts); deploy
 the wired ledger with ``deploy_ledger``, record it as a ``Deployment``, ``attach`` to it later.
 Reverts decode to their custom error's name and arguments (``decode_error``, ``LedgerRevert``).
+
+The ledger's language: ``contracts.records`` holds a typed record for every event, struct and
+view result, and a request builder for every operation and view, generated from the committed
+ABIs (``tracenet contracts codegen``); ``decode_log``/``decode_receipt``/``EventDecoder`` turn
+logs into those records; ``LedgerHandle.function``/``read`` send and read them with web3.
 """
 
 from __future__ import annotations
 
+from contracts import records as records
 from contracts._abi import Artifact, artifact_names, load_artifact
 from contracts._artifacts import Build, check_build, compile_contracts, write_build
 from contracts._compiler import Compiler, select_compiler
@@ -27,6 +33,14 @@ from contracts._deploy import (
     deploy_ledger,
     transact,
 )
+from contracts._events import (
+    EVENT_TYPES,
+    EventDecoder,
+    decode_log,
+    decode_logs,
+    decode_receipt,
+)
+from contracts._record import Call, EventRecord, Field, Operation, Query, Record, StructRecord
 from contracts._tokens import month_index, period_at, period_bounds, split_token_id, token_id
 from contracts._vocab import (
     MAX_CLASS_SUPPLY_G,
@@ -41,6 +55,7 @@ from contracts._vocab import (
 )
 
 __all__ = [
+    "EVENT_TYPES",
     "LEDGER_CONTRACTS",
     "MAX_CLASS_SUPPLY_G",
     "MAX_QUANTITY_G",
@@ -48,15 +63,23 @@ __all__ = [
     "Artifact",
     "Attribution",
     "Build",
+    "Call",
     "Compiler",
     "DecodedError",
     "DecodedEvent",
     "Deployment",
+    "EventDecoder",
+    "EventRecord",
+    "Field",
     "LapseReason",
     "LedgerHandle",
     "Model",
+    "Operation",
+    "Query",
+    "Record",
     "Role",
     "Sender",
+    "StructRecord",
     "artifact_names",
     "as_ledger_revert",
     "attach",
@@ -65,6 +88,9 @@ __all__ = [
     "decode_error",
     "decode_events",
     "decode_exception",
+    "decode_log",
+    "decode_logs",
+    "decode_receipt",
     "deploy_ledger",
     "load_artifact",
     "month_index",

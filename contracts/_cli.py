@@ -1,4 +1,5 @@
-"""``tracenet contracts build|check``: write the artifacts, or verify the committed ones."""
+"""``tracenet contracts build|check|codegen``: write the artifacts (and the records generated
+from them), verify the committed ones, or regenerate ``contracts/records.py`` alone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from contracts import _config
 from contracts._artifacts import Build, check_build, compile_contracts, write_build
+from contracts._codegen import RECORDS_PATH, check_records, write_records
 from contracts._compiler import install_native
 from contracts._decoding import clear_cache
 from contracts.errors import StaleArtifactsError, TracenetContractsError
@@ -30,8 +32,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "check", help="recompile in memory; exit 1 if contracts/build is stale"
     )
     check.set_defaults(handler=_check)
+    codegen = commands.add_parser(
+        "codegen", help="regenerate contracts/records.py (the ledger's records) from the ABIs"
+    )
+    codegen.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed records.py is stale"
+    )
+    codegen.add_argument("--out", type=Path, default=RECORDS_PATH, help="(tests)")
+    codegen.set_defaults(handler=_codegen)
     for sub in (build, check):
         sub.add_argument("--source-dir", type=Path, default=_config.SOURCE_DIR, help="(tests)")
+    for sub in (build, check, codegen):
         sub.add_argument("--build-dir", type=Path, default=_config.BUILD_DIR, help="(tests)")
 
 
@@ -47,6 +58,28 @@ def _build(args: argparse.Namespace) -> int:
     changed = write_build(build, args.build_dir)
     clear_cache()
     print(f"{len(build.files)} files in {args.build_dir}; changed: {', '.join(changed) or 'none'}")
+    if args.build_dir == _config.BUILD_DIR:  # records follow the committed artifacts only
+        return _codegen(argparse.Namespace(check=False, out=RECORDS_PATH, build_dir=None))
+    return 0
+
+
+def _codegen(args: argparse.Namespace) -> int:
+    """Write (or with ``--check`` compare) the generated records."""
+    try:
+        if args.check:
+            if not check_records(args.build_dir, args.out):
+                print(
+                    f"error: {args.out} is stale; run `tracenet contracts codegen` and commit it",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"{args.out} is up to date")
+            return 0
+        changed = write_records(args.build_dir, args.out)
+    except (TracenetContractsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.out} {'regenerated' if changed else 'unchanged'}")
     return 0
 
 

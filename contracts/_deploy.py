@@ -23,6 +23,8 @@ from web3.types import TxParams, TxReceipt
 
 from contracts._abi import load_artifact
 from contracts._decoding import LEDGER_CONTRACTS, DecodedEvent, as_ledger_revert, decode_events
+from contracts._events import decode_receipt
+from contracts._record import Call, EventRecord, Query
 from contracts.errors import DeploymentError, UnknownRevert
 
 #: Who sends a transaction: an account the node holds the key of, or a local key.
@@ -93,6 +95,25 @@ class LedgerHandle:
     def decode_events(self, receipt: Mapping[str, Any]) -> list[DecodedEvent]:
         """The receipt's logs emitted by this ledger's contracts, decoded."""
         return decode_events(receipt, addresses=self.deployment.addresses)
+
+    def records(self, receipt: Mapping[str, Any]) -> list[EventRecord]:
+        """The receipt's logs emitted by this ledger's contracts, as event records."""
+        return decode_receipt(receipt, self.deployment.addresses)
+
+    def function(self, call: Call) -> ContractFunction:
+        """The web3 function of a request record: ``transact(w3, handle.function(op), sender)``."""
+        contract = {"Consortium": self.consortium, "Catalog": self.catalog, "Ledger": self.ledger}
+        return contract[call.CONTRACT].functions[call.FUNCTION](*call.args())
+
+    def read(self, query: Query, block: int | str = "latest") -> Any:
+        """A view's result as its record (or plain value); ``LedgerRevert`` if it reverts."""
+        params: TxParams = {"to": self.deployment.addresses[query.CONTRACT], "data": query.encode()}
+        try:
+            data = self.w3.eth.call(params, block)  # type: ignore[arg-type]
+        except Exception as exc:
+            _raise_if_revert(exc, None)
+            raise
+        return query.decode_result(bytes(data))
 
 
 def deploy_ledger(w3: Web3, admin: Sender, admin_name: str = "Consortium admin") -> LedgerHandle:
