@@ -46,14 +46,6 @@ def _caller(conn: ConnDep, x_api_key: Annotated[str | None, Header()] = None) ->
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
-def _status(exc: IndexerError) -> int:
-    if isinstance(exc, AccessDeniedError):
-        return 401 if exc.field == "api_key" else 403
-    if isinstance(exc, NotFoundError):
-        return 404
-    return 422 if not exc.retryable else 503
-
-
 def create_app(engine: Engine) -> FastAPI:
     """The read API over one mirror."""
 
@@ -74,8 +66,7 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.exception_handler(IndexerError)
     async def _error(_: Request, exc: IndexerError) -> JSONResponse:
-        body = {"code": exc.code, "message": exc.message, "field": exc.field}
-        return JSONResponse(body, status_code=_status(exc))
+        return JSONResponse(exc.to_json(), status_code=exc.status)
 
     @app.get("/v1/status", summary="The mirror's checkpoint")
     def status(conn: ConnDep, caller: CallerDep) -> dict[str, Any]:

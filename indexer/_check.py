@@ -2,22 +2,27 @@
 
 Balances are read with ``Ledger.balanceOfBatch`` for every unit × every token the mirror has seen,
 conservation counters with ``supplyOfBatch`` and sequences with ``counts``, all at the mirror's
-checkpoint block so that a running indexer does not cause false differences.
+checkpoint block so that a running indexer does not cause false differences. ``check_lag``
+compares the checkpoint with the chain's head: a mirror too many blocks behind, or whose oldest
+missing block was mined too long ago (a stopped or stuck follower), fails the check too.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from contracts import LedgerHandle, token_id
+from indexer._chain import ChainReader
 from indexer._registry import table
+from indexer._sqltypes import amount_sum
 from indexer._tables import Balance, CreditClass, Cursor, Unit
 from indexer._tables_ops import ClaimRow, Conversion, InputRecord, Lapse, Movement, Shipment
 
-__all__ = ["CheckReport", "Difference", "check_mirror"]
+__all__ = ["CheckReport", "Difference", "Lag", "check_lag", "check_mirror"]
 
 _CHUNK = 400
 
@@ -53,8 +58,56 @@ class CheckReport:
         }
 
 
+@dataclass(frozen=True)
+class Lag:
+    """How far the mirror trails the chain, and whether that is too far."""
+
+    checkpoint: int
+    head: int
+    behind_blocks: int
+    #: Seconds since the oldest block not yet mirrored was mined (0 when caught up).
+    behind_seconds: float
+    max_blocks: int
+    max_seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.behind_blocks <= self.max_blocks and self.behind_seconds <= self.max_seconds
+
+    def describe(self) -> str:
+        text = f"mirror at block {self.checkpoint}, head {self.head}: "
+        if not self.behind_blocks:
+            return text + "caught up"
+        text += (
+            f"{self.behind_blocks} blocks behind (at most {self.max_blocks}), oldest missing "
+            f"block mined {self.behind_seconds:.0f} s ago (at most {self.max_seconds:.0f} s)"
+        )
+        return text if self.ok else text + ": the indexer is behind or stuck"
+
+
+def check_lag(
+    engine: Engine,
+    reader: ChainReader,
+    *,
+    max_blocks: int,
+    max_seconds: float,
+    now: float | None = None,
+) -> Lag:
+    """The mirror's checkpoint against the chain's head (``now``: the wall clock, UTC s)."""
+    with engine.connect() as conn:
+        checkpoint = int(conn.execute(select(table(Cursor).c.block_number)).scalar_one())
+    head = reader.head()
+    behind = max(head - checkpoint, 0)
+    seconds = 0.0
+    if behind:
+        oldest = reader.headers([checkpoint + 1]).get(checkpoint + 1)
+        clock = time.time() if now is None else now
+        seconds = max(clock - oldest.timestamp, 0.0) if oldest is not None else 0.0
+    return Lag(checkpoint, head, behind, seconds, max_blocks, max_seconds)
+
+
 def _sums(conn: Any, column: Any, key: Any) -> dict[int, int]:
-    return {int(k): int(v) for k, v in conn.execute(select(key, func.sum(column)).group_by(key))}
+    return {int(k): int(v) for k, v in conn.execute(select(key, amount_sum(column)).group_by(key))}
 
 
 def check_mirror(engine: Engine, handle: LedgerHandle) -> CheckReport:
@@ -81,7 +134,7 @@ def check_mirror(engine: Engine, handle: LedgerHandle) -> CheckReport:
         claimed = {
             int(k): -int(v)
             for k, v in conn.execute(
-                select(mv.c.class_id, func.sum(mv.c.amount))
+                select(mv.c.class_id, amount_sum(mv.c.amount))
                 .where(mv.c.kind == "claim")
                 .group_by(mv.c.class_id)
             )

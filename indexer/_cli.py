@@ -21,7 +21,7 @@ from web3 import Web3
 
 from contracts import Deployment, attach
 from indexer._chain import RpcReader
-from indexer._check import check_mirror
+from indexer._check import check_lag, check_mirror
 from indexer._cli_api import register_api
 from indexer._follower import Follower
 from indexer._settings import IndexerSettings
@@ -46,6 +46,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check = commands.add_parser("check", help="compare every balance with the contracts' views")
     _common(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument(
+        "--max-lag-blocks",
+        type=int,
+        help="fail when the mirror is more blocks behind the head (default 64)",
+    )
+    check.add_argument(
+        "--max-lag-seconds",
+        type=float,
+        help="fail when the oldest block not mirrored was mined longer ago (default 300)",
+    )
     check.set_defaults(handler=_check)
 
     register_api(commands, _common)
@@ -59,7 +69,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> IndexerSettings:
     overrides: dict[str, Any] = {}
-    for name in ("database_url", "rpc_url", "deployment"):
+    for name in ("database_url", "rpc_url", "deployment", "max_lag_blocks", "max_lag_seconds"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -106,8 +116,18 @@ def _check(args: argparse.Namespace) -> int:
     deployment = Deployment.load(settings.deployment)
     w3 = Web3(Web3.HTTPProvider(settings.rpc_url))
     report = check_mirror(engine, attach(w3, deployment))
+    reader = RpcReader(settings.rpc_url, timeout=settings.rpc_timeout)
+    try:
+        lag = check_lag(
+            engine,
+            reader,
+            max_blocks=settings.max_lag_blocks,
+            max_seconds=settings.max_lag_seconds,
+        )
+    finally:
+        reader.close()
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(json.dumps({**report.to_dict(), "lag": {**lag.__dict__, "ok": lag.ok}}, indent=2))
     else:
         print(
             f"block {report.block_number}: {report.balances_checked} balances, "
@@ -115,4 +135,5 @@ def _check(args: argparse.Namespace) -> int:
         )
         for d in report.differences:
             print(f"  {d.what} {d.key}: chain {d.chain}, mirror {d.mirror}")
-    return 0 if report.ok else 1
+        print(lag.describe())
+    return 0 if report.ok and lag.ok else 1

@@ -27,7 +27,7 @@ def register_api(
     serve = commands.add_parser("serve", help="serve the read API (/v1, OpenAPI at /docs)")
     common(serve)
     serve.add_argument("--host", help="listen address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default 8600)")
+    serve.add_argument("--port", type=int, help="port (default 8700)")
     serve.set_defaults(handler=_serve)
 
     keys = commands.add_parser("keys", help="read keys of the API")

@@ -9,7 +9,7 @@ import time
 from sqlalchemy import Connection, select
 
 from indexer._registry import table
-from indexer._tables import ApiKey, Party, Unit
+from indexer._tables import ApiKey, Cursor, Party, Unit
 from indexer.errors import AccessDeniedError, NotFoundError
 
 __all__ = ["AUDITOR", "Caller", "create_key", "hash_key", "resolve_key"]
@@ -25,7 +25,7 @@ def hash_key(secret: str) -> str:
 def create_key(conn: Connection, party_id: int, label: str = "") -> str:
     """A new read key for ``party_id``; the secret is returned once and never stored."""
     if conn.execute(select(table(Party).c.id).where(table(Party).c.id == party_id)).first() is None:
-        raise NotFoundError(f"no party {party_id} in the mirror", field="party_id")
+        raise NotFoundError(_no_party(conn, party_id), field="party_id", error="PartyUnknown")
     secret = _PREFIX + secrets.token_urlsafe(32)
     conn.execute(
         table(ApiKey).insert(),
@@ -38,6 +38,17 @@ def create_key(conn: Connection, party_id: int, label: str = "") -> str:
         },
     )
     return secret
+
+
+def _no_party(conn: Connection, party_id: int) -> str:
+    """Why a party is missing, and what to do: the mirror may not have caught up yet."""
+    block = conn.execute(select(table(Cursor).c.block_number)).scalar()
+    where = "the mirror is empty" if block is None else f"the mirror is at block {block}"
+    return (
+        f"no party {party_id} in the mirror ({where}): if the party is registered on chain, "
+        "let the indexer catch up first (`tracenet indexer run --once`, or wait for the running "
+        "indexer) and create the key again"
+    )
 
 
 class Caller:
@@ -56,18 +67,28 @@ class Caller:
 
     def require_auditor(self) -> None:
         if not self.auditor:
-            raise AccessDeniedError(f"party {self.party_id} is not an auditor", field="party_id")
+            raise AccessDeniedError(
+                f"party {self.party_id} is not an auditor",
+                field="party_id",
+                error="AuditorRequired",
+            )
 
 
 def resolve_key(conn: Connection, secret: str | None) -> Caller:
     if not secret:
-        raise AccessDeniedError("an API key is required (X-API-Key)", field="api_key")
+        raise AccessDeniedError(
+            "an API key is required (Authorization: Bearer <key>, or X-API-Key)",
+            field="api_key",
+            error="ApiKeyMissing",
+        )
     k = table(ApiKey)
     row = conn.execute(
         select(k.c.party_id).where(k.c.key_hash == hash_key(secret), k.c.revoked.is_(False))
     ).first()
     if row is None:
-        raise AccessDeniedError("unknown or revoked API key", field="api_key")
+        raise AccessDeniedError(
+            "unknown or revoked API key", field="api_key", error="ApiKeyInvalid"
+        )
     party = conn.execute(select(table(Party)).where(table(Party).c.id == row.party_id)).first()
     roles = party.roles if party is not None else 0
     units = frozenset(

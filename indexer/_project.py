@@ -20,7 +20,8 @@ __all__ = ["REGISTRY_EVENTS", "BalanceKey", "Batch", "project"]
 #: (unit, class, vintage, batch)
 BalanceKey = tuple[int, int, int, int]
 
-_MAX = 2**63 - 1
+#: Every integer the ABI can carry; ``Amount`` columns hold any of them.
+_MAX = 2**256 - 1
 
 #: Events that change the registry tables (rebuilt from the archive on a reorg).
 REGISTRY_EVENTS = frozenset(
@@ -46,7 +47,7 @@ REGISTRY_EVENTS = frozenset(
 
 def _int(value: int, name: str) -> int:
     if not 0 <= value <= _MAX:
-        raise ValueOutOfRangeError(f"{name} = {value} does not fit 64 bits", field=name)
+        raise ValueOutOfRangeError(f"{name} = {value} is not a uint256", field=name)
     return value
 
 

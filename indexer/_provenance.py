@@ -156,7 +156,9 @@ class ProvenanceCache:
             try:
                 return self._book.shipment(ident) if kind == "shipment" else self._book.claim(ident)
             except LookupError as exc:
-                raise NotFoundError(f"no {kind} {ident}", field=f"{kind}_id") from exc
+                raise NotFoundError(
+                    f"no {kind} {ident}", field=f"{kind}_id", error=f"{kind.title()}Unknown"
+                ) from exc
 
     def provenance(self, conn: Connection, kind: str, ident: int) -> dict[str, Any]:
         lineage = self.lineage(conn, kind, ident)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, func, literal_column, select
 
 from contracts import period_bounds, token_id
 from indexer._registry import table
+from indexer._sqltypes import amount_positive, amount_sum
 from indexer._tables import Balance, CreditClass, Cursor, Party, Unit
 from indexer._tables_ops import Movement, PeriodClose, QuantityRecord, Shipment
 from indexer.errors import NotFoundError
@@ -41,7 +42,7 @@ def class_info(conn: Connection, class_id: int) -> Any:
         select(table(CreditClass)).where(table(CreditClass).c.id == class_id)
     ).first()
     if row is None:
-        raise NotFoundError(f"no class {class_id}", field="class_id")
+        raise NotFoundError(f"no class {class_id}", field="class_id", error="ClassUnknown")
     return row
 
 
@@ -82,11 +83,11 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
     shipped_to: dict[int, int] = defaultdict(int)
     closing_by_vintage: dict[int, int] = defaultdict(int)
     opening = 0
-    positive = mv.c.amount > literal_column("0")  # literals: PostgreSQL groups by them
+    positive = amount_positive(mv.c.amount)
     before = mv.c.timestamp < literal_column(str(int(start)))
     keys = (mv.c.kind, positive, before, mv.c.vintage, mv.c.counter_unit_id)
     for kind, is_in, is_before, vintage, counter, total in conn.execute(
-        select(*keys, func.sum(mv.c.amount)).where(mine, mv.c.timestamp < end).group_by(*keys)
+        select(*keys, amount_sum(mv.c.amount)).where(mine, mv.c.timestamp < end).group_by(*keys)
     ):
         total = int(total)
         closing_by_vintage[int(vintage)] += total
@@ -102,7 +103,7 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
     }
     q = table(QuantityRecord)
     conventional = conn.execute(
-        select(func.coalesce(func.sum(q.c.quantity), 0)).where(
+        select(func.coalesce(amount_sum(q.c.quantity), 0)).where(
             q.c.unit_id == unit_id,
             q.c.kind == "conventional",
             q.c.product_group_id == info.product_group_id,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, func, literal_column, select
+from sqlalchemy import Connection, func, select
 
 from contracts import period_bounds
 from indexer._registry import table
 from indexer._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
+from indexer._sqltypes import amount_positive, amount_sum
 from indexer._tables import Balance, CreditClass
 from indexer._tables_ops import Conversion, InputRecord, Movement, PeriodClose, QuantityRecord
 from indexer.errors import NotFoundError
@@ -33,10 +34,10 @@ def _sustainable_input(
 ) -> dict[int, int]:
     ir, cv = table(InputRecord), table(Conversion)
     out: dict[int, int] = defaultdict(int)
-    q1 = select(ir.c.class_id, func.sum(ir.c.amount)).where(
+    q1 = select(ir.c.class_id, amount_sum(ir.c.amount)).where(
         ir.c.class_id.in_(class_ids), ir.c.timestamp >= start, ir.c.timestamp < end
     )
-    q2 = select(cv.c.output_class_id, func.sum(cv.c.output_amount)).where(
+    q2 = select(cv.c.output_class_id, amount_sum(cv.c.output_amount)).where(
         cv.c.output_class_id.in_(class_ids), cv.c.timestamp >= start, cv.c.timestamp < end
     )
     if unit_id is not None:
@@ -65,11 +66,13 @@ def footprint(
     ).all()
     if not classes:
         raise NotFoundError(
-            f"no class in product group {product_group_id}", field="product_group_id"
+            f"no class in product group {product_group_id}",
+            field="product_group_id",
+            error="ProductGroupUnknown",
         )
     sustainable = _sustainable_input(conn, [c.id for c in classes], unit_id, start, end)
     q = table(QuantityRecord)
-    query = select(func.coalesce(func.sum(q.c.quantity), 0)).where(
+    query = select(func.coalesce(amount_sum(q.c.quantity), 0)).where(
         q.c.kind == "conventional",
         q.c.product_group_id == product_group_id,
         q.c.timestamp >= start,
@@ -115,7 +118,7 @@ def reduction_check(
         start, end = period_bounds(info.period_months, period)
         qs = _sustainable_input(conn, [class_id], unit_id, start, end).get(class_id, 0)
         q = table(QuantityRecord)
-        query = select(func.coalesce(func.sum(q.c.quantity), 0)).where(
+        query = select(func.coalesce(amount_sum(q.c.quantity), 0)).where(
             q.c.kind == "conventional",
             q.c.product_group_id == info.product_group_id,
             q.c.timestamp >= start,
@@ -155,10 +158,10 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     info = class_info(conn, class_id)
     start, end = period_bounds(info.period_months, period)
     mv = table(Movement)
-    positive = mv.c.amount > literal_column("0")  # one literal: PostgreSQL groups by it
+    positive = amount_positive(mv.c.amount)
     rows: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for unit, kind, sign_in, n in conn.execute(
-        select(mv.c.unit_id, mv.c.kind, positive, func.sum(mv.c.amount))
+        select(mv.c.unit_id, mv.c.kind, positive, amount_sum(mv.c.amount))
         .where(mv.c.class_id == class_id, mv.c.timestamp < end)
         .group_by(mv.c.unit_id, mv.c.kind, positive)
     ):
@@ -167,7 +170,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     created = {
         int(u): int(n)
         for u, n in conn.execute(
-            select(ir.c.unit_id, func.sum(ir.c.amount))
+            select(ir.c.unit_id, amount_sum(ir.c.amount))
             .where(ir.c.class_id == class_id, ir.c.timestamp < end)
             .group_by(ir.c.unit_id)
         )
@@ -175,7 +178,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     losses = {
         int(u): int(i - o)
         for u, i, o in conn.execute(
-            select(cv.c.unit_id, func.sum(cv.c.input_amount), func.sum(cv.c.output_amount))
+            select(cv.c.unit_id, amount_sum(cv.c.input_amount), amount_sum(cv.c.output_amount))
             .where(cv.c.input_class_id == class_id, cv.c.timestamp < end)
             .group_by(cv.c.unit_id)
         )
@@ -183,7 +186,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     held_now = {
         int(u): int(n)
         for u, n in conn.execute(
-            select(table(Balance).c.unit_id, func.sum(table(Balance).c.amount))
+            select(table(Balance).c.unit_id, amount_sum(table(Balance).c.amount))
             .where(table(Balance).c.class_id == class_id)
             .group_by(table(Balance).c.unit_id)
         )

@@ -32,5 +32,10 @@ class IndexerSettings(BaseSettings):
     rpc_timeout: float = Field(default=30.0, gt=0)
     #: Interface ``tracenet indexer serve`` listens on; loopback by default.
     api_host: str = "127.0.0.1"
-    #: Port of the read API.
-    api_port: int = Field(default=8600, ge=1, le=65535)
+    #: Port of the read API (the gateway's is 8600, the console's 8800).
+    api_port: int = Field(default=8700, ge=1, le=65535)
+    #: ``indexer check`` fails when the mirror's checkpoint is more blocks behind the head.
+    max_lag_blocks: int = Field(default=64, ge=0)
+    #: ``indexer check`` fails when the oldest block not yet mirrored was mined longer ago
+    #: (seconds): the follower is stuck or not running.
+    max_lag_seconds: float = Field(default=300.0, gt=0)

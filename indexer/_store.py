@@ -30,6 +30,7 @@ from sqlmodel import SQLModel
 from indexer._chain import Header
 from indexer._project import REGISTRY_EVENTS, BalanceKey, Batch
 from indexer._registry import apply_registry, rebuild_registry, table
+from indexer._sqltypes import amount_add, amount_sum, register_sqlite
 from indexer._tables import Balance, Block, Cursor
 from indexer._tables_ops import (
     ClaimRow,
@@ -78,6 +79,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+            register_sqlite(dbapi)
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -100,7 +102,7 @@ def _upsert_balances(conn: Connection, deltas: dict[BalanceKey, int]) -> None:
     stmt = dialect.insert(t)
     stmt = stmt.on_conflict_do_update(
         index_elements=["unit_id", "class_id", "vintage", "batch"],
-        set_={"amount": t.c.amount + stmt.excluded.amount},
+        set_={"amount": amount_add(t.c.amount, stmt.excluded.amount)},
     )
     conn.execute(stmt, rows)
 
@@ -195,7 +197,9 @@ def rollback_to(conn: Connection, ancestor: Header) -> None:
         conn.execute(delete(bal).where(tuple_(*cols).in_(chunk)))
         sums: dict[BalanceKey, int] = defaultdict(int)
         for u, c, v, b, n in conn.execute(
-            select(*mcols, func.sum(mv.c.amount)).where(tuple_(*mcols).in_(chunk)).group_by(*mcols)
+            select(*mcols, amount_sum(mv.c.amount))
+            .where(tuple_(*mcols).in_(chunk))
+            .group_by(*mcols)
         ):
             sums[(u, c, v, b)] = int(n)
         _upsert_balances(conn, sums)

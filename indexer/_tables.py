@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
+from indexer._sqltypes import Amount
+
 __all__ = [
     "ApiKey",
     "Balance",
@@ -33,8 +35,13 @@ __all__ = [
 
 
 def big(**kw: Any) -> Any:
-    """A 64-bit integer column (grams, seconds, block numbers)."""
+    """A signed 64-bit integer column (uint32 values, block numbers, block times)."""
     return Field(sa_type=BigInteger, **kw)
+
+
+def amount_field(**kw: Any) -> Any:
+    """An integer of any size the ledger accepts (grams, uint64 dates): ``Amount``."""
+    return Field(sa_type=Amount, **kw)
 
 
 # ---- registry (rebuilt from the archive on a reorg) -------------------------------------------
@@ -77,9 +84,9 @@ class Certificate(SQLModel, table=True):
     certifier_party_id: int
     scheme_id: int
     number: str
-    valid_from: int = big()
-    valid_until: int = big()
-    audited_volume: int = big()
+    valid_from: int = amount_field()
+    valid_until: int = amount_field()
+    audited_volume: int = amount_field()
     revoked: bool = False
 
 
@@ -117,8 +124,8 @@ class CreditClass(SQLModel, table=True):
     cap_at_stock: bool
     raw_material: int
     waste: bool
-    sustainable_factor: int  # gCO2e per kg
-    conventional_factor: int  # gCO2e per kg
+    sustainable_factor: int = big()  # gCO2e per kg
+    conventional_factor: int = big()  # gCO2e per kg
 
 
 class Process(SQLModel, table=True):
@@ -133,7 +140,7 @@ class Factor(SQLModel, table=True):
     process_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     yield_bps: int
-    effective_from: int = big()
+    effective_from: int = amount_field()
     evidence_hash: str
 
 
@@ -145,9 +152,9 @@ class Balance(SQLModel, table=True):
 
     unit_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     class_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    vintage: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    batch: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    amount: int = big()
+    vintage: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    batch: int = big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    amount: int = amount_field()
 
 
 class Block(SQLModel, table=True):

@@ -2,7 +2,8 @@
 
 The key is the primary key, so an event can be written once only; a reorg deletes the rows above
 the common ancestor. ``movement`` holds every credit line as a signed delta per unit and token;
-``event`` archives every decoded log with its arguments.
+``event`` archives every decoded log with its arguments. Grams are ``Amount`` columns (any size
+the ledger accepts); uint32 values (vintages, batches, periods) 64-bit integers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
+
+from indexer._sqltypes import Amount
 
 __all__ = [
     "ClaimRow",
@@ -52,10 +55,10 @@ class InputRecord(_Keyed, table=True):
     input_id: int = Field(sa_type=BigInteger, index=True)
     unit_id: int = Field(index=True)
     class_id: int
-    vintage: int
-    batch: int
+    vintage: int = Field(sa_type=BigInteger)
+    batch: int = Field(sa_type=BigInteger)
     certificate_id: int
-    amount: int = Field(sa_type=BigInteger)
+    amount: int = Field(sa_type=Amount)
     evidence_hash: str
 
 
@@ -66,7 +69,7 @@ class QuantityRecord(_Keyed, table=True):
     kind: str  # "conventional" or "production"
     unit_id: int = Field(index=True)
     product_group_id: int
-    quantity: int = Field(sa_type=BigInteger)
+    quantity: int = Field(sa_type=Amount)
     document_hash: str
 
 
@@ -75,8 +78,8 @@ class Shipment(_Keyed, table=True):
     from_unit_id: int = Field(index=True)
     to_unit_id: int = Field(index=True)
     product_group_id: int
-    quantity: int = Field(sa_type=BigInteger)
-    credits: int = Field(sa_type=BigInteger)
+    quantity: int = Field(sa_type=Amount)
+    credits: int = Field(sa_type=Amount)
     document_hash: str
     order_ref: str
     product: str
@@ -90,7 +93,7 @@ class Transfer(_Keyed, table=True):
     from_unit_id: int = Field(index=True)
     to_unit_id: int = Field(index=True)
     trade_ref: str
-    credits: int = Field(sa_type=BigInteger)
+    credits: int = Field(sa_type=Amount)
 
 
 class Conversion(_Keyed, table=True):
@@ -100,11 +103,11 @@ class Conversion(_Keyed, table=True):
     factor_version: int
     yield_bps: int
     input_class_id: int
-    input_amount: int = Field(sa_type=BigInteger)
+    input_amount: int = Field(sa_type=Amount)
     output_class_id: int
-    output_vintage: int
-    output_batch: int
-    output_amount: int = Field(sa_type=BigInteger)
+    output_vintage: int = Field(sa_type=BigInteger)
+    output_batch: int = Field(sa_type=BigInteger)
+    output_amount: int = Field(sa_type=Amount)
 
 
 class ClaimRow(_Keyed, table=True):
@@ -114,27 +117,27 @@ class ClaimRow(_Keyed, table=True):
     beneficiary: str
     product: str
     purpose: str
-    credits: int = Field(sa_type=BigInteger)
+    credits: int = Field(sa_type=Amount)
 
 
 class Lapse(_Keyed, table=True):
     unit_id: int = Field(index=True)
     class_id: int
-    vintage: int
-    batch: int
-    amount: int = Field(sa_type=BigInteger)
+    vintage: int = Field(sa_type=BigInteger)
+    batch: int = Field(sa_type=BigInteger)
+    amount: int = Field(sa_type=Amount)
     reason: int  # 0 allocation window, 1 stock cap
-    period: int
+    period: int = Field(sa_type=BigInteger)
 
 
 class PeriodClose(_Keyed, table=True):
     __tablename__ = "period_close"
     unit_id: int = Field(index=True)
     class_id: int
-    period: int
-    book_stock: int = Field(sa_type=BigInteger)
-    physical_stock: int = Field(sa_type=BigInteger)
-    lapsed: int = Field(sa_type=BigInteger)
+    period: int = Field(sa_type=BigInteger)
+    book_stock: int = Field(sa_type=Amount)
+    physical_stock: int = Field(sa_type=Amount)
+    lapsed: int = Field(sa_type=Amount)
 
 
 class Movement(SQLModel, table=True):
@@ -150,6 +153,6 @@ class Movement(SQLModel, table=True):
     unit_id: int
     counter_unit_id: int  # the other unit of a shipment or transfer, else 0
     class_id: int
-    vintage: int
-    batch: int
-    amount: int = Field(sa_type=BigInteger)
+    vintage: int = Field(sa_type=BigInteger)
+    batch: int = Field(sa_type=BigInteger)
+    amount: int = Field(sa_type=Amount)

@@ -1,26 +1,37 @@
-"""Errors of the ``indexer`` package: one root, subclasses with structured fields.
+"""Errors of the ``indexer`` package, and the ONE table of stable error codes it answers with.
 
 ::
 
-    IndexerError                 root: stable ``code``, ``field`` it is about, ``retryable``
+    IndexerError                 root: code, status, error (stable name), field, args, retryable
     ├── ChainReadError           the node did not answer as expected (retryable)
     │   └── RangeTooLargeError   eth_getLogs refused the block range: halve it (retryable)
     ├── ReorgTooDeepError        no common ancestor inside the unfinalised window (block)
     ├── MirrorMismatchError      the mirror belongs to another chain or deployment (field)
     ├── ConcurrentWriterError    another indexer moved the checkpoint under us (retryable)
-    ├── ValueOutOfRangeError     an on-chain integer does not fit a 64-bit SQL column (field)
-    ├── ReportError              a report cannot be built from the request (field)
-    │   └── NotFoundError        the shipment, claim, unit… does not exist (field)
-    ├── AccessDeniedError        the API key may not read this (field)
-    └── SignatureError           a signed report does not verify (field)
+    ├── ValueOutOfRangeError     a decoded integer is no uint256 (a corrupt log) (field)
+    ├── ReportError              422: a report cannot be built from the request (field)
+    │   └── NotFoundError        404: the shipment, claim, unit… does not exist (field)
+    ├── AccessDeniedError        401 / 403: no key, or the key may not read this (field)
+    └── SignatureError           a signed report does not verify, or its signer is no auditor
+
+Every error carries a row of ``CODES``: ``code`` (``TN-IX-<status><nn>``), the HTTP ``status``,
+the stable ``error`` name, whether a retry can help. The API answers every error with the body
+``{"code", "error", "field", "message", "args"}`` (the gateway's); ``indexer/ERRORS.md`` is
+generated from the table (``codes_markdown``) and a test keeps it current. A code never changes
+meaning; new cases get new codes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 __all__ = [
+    "CODES",
     "AccessDeniedError",
     "ChainReadError",
     "ConcurrentWriterError",
+    "ErrorCode",
     "IndexerError",
     "MirrorMismatchError",
     "NotFoundError",
@@ -29,35 +40,127 @@ __all__ = [
     "ReportError",
     "SignatureError",
     "ValueOutOfRangeError",
+    "codes_markdown",
 ]
 
 
-class IndexerError(Exception):
-    """Root of every error raised by the ``indexer`` package."""
+@dataclass(frozen=True)
+class ErrorCode:
+    """One row of the table: stable code, HTTP status, stable name, what it means."""
 
-    code: str = "IDX000"
+    code: str
+    status: int
+    error: str
+    meaning: str
     retryable: bool = False
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+
+_ROWS = [
+    ErrorCode("TN-IX-4001", 400, "SignatureInvalid", "a signed report does not verify"),
+    ErrorCode("TN-IX-4002", 400, "SignerNotAuditor", "the report's signer was no active auditor"),
+    ErrorCode("TN-IX-4011", 401, "ApiKeyMissing", "no API key (Authorization: Bearer …)"),
+    ErrorCode("TN-IX-4012", 401, "ApiKeyInvalid", "unknown or revoked API key"),
+    ErrorCode("TN-IX-4031", 403, "ForeignUnit", "the unit belongs to another party than the key's"),
+    ErrorCode("TN-IX-4032", 403, "AuditorRequired", "only auditors read this report"),
+    ErrorCode("TN-IX-4033", 403, "NotCounterparty", "the shipment or claim is not the key party's"),
+    ErrorCode("TN-IX-4041", 404, "RouteUnknown", "no such route"),
+    ErrorCode("TN-IX-4042", 404, "UnitUnknown", "no such unit (name or id) in the mirror"),
+    ErrorCode("TN-IX-4043", 404, "ClassUnknown", "no such credit class (name or id)"),
+    ErrorCode("TN-IX-4044", 404, "ShipmentUnknown", "no such shipment in the mirror"),
+    ErrorCode("TN-IX-4045", 404, "ClaimUnknown", "no such claim in the mirror"),
+    ErrorCode("TN-IX-4046", 404, "PartyUnknown", "no such party (name or id) in the mirror"),
+    ErrorCode("TN-IX-4047", 404, "ProductGroupUnknown", "no such product group (name or id)"),
+    ErrorCode("TN-IX-4051", 405, "MethodNotAllowed", "the API is read-only: GET only"),
+    ErrorCode(
+        "TN-IX-4220", 422, "FieldInvalid", "a parameter is missing, malformed or out of range"
+    ),
+    ErrorCode("TN-IX-4221", 422, "PeriodInvalid", "not a period label (2027-Q1) of the class"),
+    ErrorCode("TN-IX-4222", 422, "PeriodMissing", "give a period label or a day inside it"),
+    ErrorCode("TN-IX-4223", 422, "DateRangeReversed", "`to` is before `from`"),
+    ErrorCode("TN-IX-4224", 422, "ReportInvalid", "the report cannot be built from the request"),
+    ErrorCode("TN-IX-5001", 500, "MirrorMismatch", "the mirror follows another chain or ledger"),
+    ErrorCode("TN-IX-5002", 500, "DeploymentMismatch", "the record does not match the chain"),
+    ErrorCode("TN-IX-5003", 500, "ReorgTooDeep", "a reorg below the unfinalised window"),
+    ErrorCode("TN-IX-5004", 500, "ValueOutOfRange", "a decoded integer is no uint256"),
+    ErrorCode("TN-IX-5031", 503, "ChainUnavailable", "the node did not answer; retry", True),
+    ErrorCode("TN-IX-5032", 503, "RangeTooLarge", "the node refused the log range; halved", True),
+    ErrorCode("TN-IX-5033", 503, "ConcurrentWriter", "another indexer moved the checkpoint", True),
+]
+
+#: The table, by code.
+CODES: dict[str, ErrorCode] = {row.code: row for row in _ROWS}
+_BY_NAME: dict[str, ErrorCode] = {row.error: row for row in _ROWS}
+
+
+def codes_markdown() -> str:
+    """The table as Markdown (ERRORS.md is generated from it)."""
+    lines = ["| code | HTTP | error | meaning |", "|---|---|---|---|"]
+    lines += [f"| {r.code} | {r.status} | {r.error} | {r.meaning} |" for r in _ROWS]
+    return "\n".join(lines)
+
+
+def _row_of(cls: type, error: str | None) -> ErrorCode:
+    if error is not None:
+        return _BY_NAME[error]
+    for klass in cls.__mro__:
+        name = klass.__dict__.get("default_error")
+        if name is not None:
+            return _BY_NAME[name]
+        if klass.__name__ in _BY_NAME:
+            return _BY_NAME[klass.__name__]
+    return _BY_NAME["ReportInvalid"]
+
+
+class IndexerError(Exception):
+    """Root of every error raised by the ``indexer`` package; ``error`` names a row of
+    ``CODES`` (the class's own by default)."""
+
+    default_error: str | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        error: str | None = None,
+        args: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
+        row = _row_of(type(self), error)
         self.message = message
         self.field = field
+        self.error = row.error
+        self.code = row.code
+        self.status = row.status
+        self.retryable = row.retryable
+        self.details: dict[str, Any] = args or {}
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's error body."""
+        return {
+            "code": self.code,
+            "error": self.error,
+            "field": self.field,
+            "message": self.message,
+            "args": self.details,
+        }
 
 
 class ChainReadError(IndexerError):
     """The node failed or answered something unusable; trying again may help."""
 
-    code = "IDX100"
-    retryable = True
+    default_error = "ChainUnavailable"
 
 
 class RangeTooLargeError(ChainReadError):
     """The node refused an eth_getLogs range (too many blocks or results, or a timeout)."""
 
-    code = "IDX101"
+    default_error = "RangeTooLarge"
 
     def __init__(self, message: str, *, from_block: int, to_block: int) -> None:
-        super().__init__(message, field="range")
+        super().__init__(
+            message, field="range", args={"fromBlock": from_block, "toBlock": to_block}
+        )
         self.from_block = from_block
         self.to_block = to_block
 
@@ -65,51 +168,52 @@ class RangeTooLargeError(ChainReadError):
 class ReorgTooDeepError(IndexerError):
     """The chain diverged below the unfinalised window: rebuild with ``indexer run --reset``."""
 
-    code = "IDX200"
+    default_error = "ReorgTooDeep"
 
     def __init__(self, message: str, *, block: int) -> None:
-        super().__init__(message, field="block")
+        super().__init__(message, field="block", args={"block": block})
         self.block = block
 
 
 class MirrorMismatchError(IndexerError):
     """The database mirrors another chain id or deployment than the one configured."""
 
-    code = "IDX201"
+    default_error = "MirrorMismatch"
 
 
 class ConcurrentWriterError(IndexerError):
     """The checkpoint moved under us: another indexer writes to the same database."""
 
-    code = "IDX202"
-    retryable = True
+    default_error = "ConcurrentWriter"
 
 
 class ValueOutOfRangeError(IndexerError):
-    """An on-chain integer exceeds the signed 64-bit range of the SQL columns."""
+    """A decoded integer outside 0 … 2^256 − 1: the log is corrupt (every uint256 fits the
+    mirror: grams are ``Amount`` columns)."""
 
-    code = "IDX203"
+    default_error = "ValueOutOfRange"
 
 
 class ReportError(IndexerError):
-    """A report request that cannot be answered (bad period, unknown class…)."""
+    """A report request that cannot be answered (bad period, reversed dates…)."""
 
-    code = "IDX300"
+    default_error = "ReportInvalid"
 
 
 class NotFoundError(ReportError):
-    """The thing asked about does not exist in the mirror."""
+    """The thing asked about does not exist in the mirror (``error`` says which kind)."""
 
-    code = "IDX404"
+    default_error = "UnitUnknown"
 
 
 class AccessDeniedError(IndexerError):
-    """The caller's party may not read this (commercially sensitive data)."""
+    """No key, an unknown key, or a party that may not read this (commercially sensitive)."""
 
-    code = "IDX403"
+    default_error = "ForeignUnit"
 
 
 class SignatureError(IndexerError):
-    """A signed report whose signature or content does not verify."""
+    """A signed report whose signature or content does not verify, or whose signer was no
+    registered, active auditor at the report's block."""
 
-    code = "IDX400"
+    default_error = "SignatureInvalid"

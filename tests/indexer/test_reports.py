@@ -271,7 +271,7 @@ def test_api_enforces_read_keys_and_party_visibility(
     statement_url = f"/v1/units/{U_RECYCLER}/statement?class_id={C_FLAKE}&period={Q1}"
     assert _get(api, None, statement_url).status_code == 401
     assert _get(api, "outsider", statement_url).status_code == 403
-    assert _get(api, "outsider", statement_url).json()["code"] == "IDX403"
+    assert _get(api, "outsider", statement_url).json()["code"] == "TN-IX-4031"
     assert _get(api, "recycler", statement_url).json()["closing"] == 4 * T
     assert _get(api, "auditor", statement_url).status_code == 200
     assert (
