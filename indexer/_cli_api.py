@@ -41,7 +41,7 @@ def register_api(
     audit = commands.add_parser("audit", help="R13 supply audit of a class and period")
     common(audit)
     audit.add_argument("--class", dest="class_id", type=int, required=True)
-    audit.add_argument("--period", type=int, required=True)
+    audit.add_argument("--period", required=True, help="period label (2031-Q1) or index")
     audit.add_argument("--csv", action="store_true", help="CSV instead of JSON")
     audit.add_argument("--sign", metavar="LABEL", help="sign with this keystore key (EIP-191)")
     audit.add_argument("--passphrase-file", type=Path, help="passphrase of the signing key")
@@ -61,14 +61,15 @@ def _settings(args: argparse.Namespace) -> IndexerSettings:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from contracts import Deployment
     from indexer._api import create_app
 
     settings = _settings(args)
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    uvicorn.run(
-        create_app(engine), host=args.host or settings.api_host, port=args.port or settings.api_port
-    )
+    registry = Deployment.load(settings.deployment).registry if settings.deployment.exists() else {}
+    app = create_app(engine, registry)
+    uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port)
     return 0
 
 
@@ -86,9 +87,17 @@ def _create_key(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from indexer._api_deps import resolve_period
+    from indexer._reports import class_info
+
     engine = make_engine(_settings(args).database_url)
-    with engine.connect() as conn:
-        report = supply_audit(conn, class_id=args.class_id, period=args.period)
+    try:
+        with engine.connect() as conn:
+            period = resolve_period(class_info(conn, args.class_id).period_months, args.period)
+            report = supply_audit(conn, class_id=args.class_id, period=period)
+    except IndexerError as exc:
+        print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
+        return 2
     if args.csv:
         sys.stdout.write(audit_csv(report))
         return 0 if report["reconciles"] else 1

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal_column, select
 
-from contracts import period_bounds, token_id
+from contracts import Attribution, Model, period_bounds, period_label, token_id
+from indexer._periods import iso_time
 from indexer._registry import table
 from indexer._sqltypes import amount_positive, amount_sum
 from indexer._tables import Balance, CreditClass, Cursor, Party, Unit
@@ -20,8 +21,14 @@ __all__ = ["as_of", "balances", "class_info", "statement", "traceability", "unit
 
 #: R4: a book stock deviating from the declared physical stock by more than 0.5 % is a finding.
 STOCK_TOLERANCE_BPS = 50
-MODELS = {0: "mass balance", 1: "segregated", 2: "book and claim"}
-ATTRIBUTIONS = {0: "credit method", 1: "rolling average percentage"}
+
+
+def enum_name(enum: type[Model] | type[Attribution], value: int) -> str:
+    """An enumeration by name (``mass_balance``, ``credit``); an unknown code as its digits."""
+    try:
+        return enum(value).name
+    except ValueError:
+        return str(value)
 
 
 def as_of(conn: Connection) -> dict[str, Any]:
@@ -146,12 +153,13 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         "unitId": unit_id,
         "classId": class_id,
         "className": info.name,
-        "period": period,
+        "period": period_label(info.period_months, period),
+        "periodIndex": period,
         "periodMonths": info.period_months,
-        "from": start,
-        "to": end,
-        "model": MODELS.get(info.model, str(info.model)),
-        "attribution": ATTRIBUTIONS.get(info.attribution, str(info.attribution)),
+        "from": iso_time(start),
+        "to": iso_time(end),
+        "model": enum_name(Model, info.model),
+        "attribution": enum_name(Attribution, info.attribution),
         "opening": int(opening),
         "inputs": {"sustainable": flows["inputIn"], "conventional": int(conventional)},
         "received": flows["shipIn"] + flows["inventoryIn"] + flows["certificatesIn"],
@@ -230,4 +238,4 @@ def traceability(
                 "materialTypes": [{"classId": c, "name": names.get(c, "")} for c in kinds],
             }
         )
-    return {"unitId": unit_id, "from": start, "to": end, "customers": customers}
+    return {"unitId": unit_id, "from": iso_time(start), "to": iso_time(end), "customers": customers}

@@ -2,8 +2,8 @@
 (R13).
 
 Footprints use integer arithmetic: emissions in milligrams CO2e (factor in g/kg × grams), shown
-in grams CO2e per tonne rounded half up; the check that the allocated footprints add back up is
-made on the exact milligram totals.
+in grams CO2e per kg rounded half up (the unit emission factors go in with); the check that the
+allocated footprints add back up is made on the exact milligram totals.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from contracts import period_bounds
+from contracts import period_bounds, period_label
+from indexer._periods import iso_time
 from indexer._registry import table
 from indexer._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
 from indexer._sqltypes import amount_positive, amount_sum
@@ -24,9 +25,9 @@ from indexer.errors import NotFoundError
 __all__ = ["footprint", "reduction_check", "supply_audit"]
 
 
-def _per_tonne(milligrams: int, grams: int) -> int:
-    """gCO2e per tonne = mg × 1000 / g, rounded half up."""
-    return (2 * milligrams * 1000 + grams) // (2 * grams) if grams else 0
+def _per_kg(milligrams: int, grams: int) -> int:
+    """gCO2e per kg = mg / g, rounded half up."""
+    return (2 * milligrams + grams) // (2 * grams) if grams else 0
 
 
 def _sustainable_input(
@@ -93,15 +94,14 @@ def footprint(
     return {
         "productGroupId": product_group_id,
         "unitId": unit_id,
-        "from": start,
-        "to": end,
-        "unit": "gCO2e per tonne (half up)",
+        "from": iso_time(start),
+        "to": iso_time(end),
         "processGPerKg": p,
-        "sustainableInput": qs,
-        "conventionalInput": qc,
-        "weightedAverage": _per_tonne(total_mg, qs + qc),
-        "lowerCarbon": {"quantity": qs, "footprint": _per_tonne(a_mg, qs)},
-        "higherCarbon": {"quantity": qc, "footprint": _per_tonne(b_mg, qc)},
+        "sustainableInputG": qs,
+        "conventionalInputG": qc,
+        "weightedAverageGPerKg": _per_kg(total_mg, qs + qc),
+        "lowerCarbon": {"quantityG": qs, "footprintGPerKg": _per_kg(a_mg, qs)},
+        "higherCarbon": {"quantityG": qc, "footprintGPerKg": _per_kg(b_mg, qc)},
         "emissionsMg": {"total": total_mg, "lowerCarbon": a_mg, "higherCarbon": b_mg},
         "addsUp": a_mg + b_mg == total_mg,
         "method": "all sustainable input allocated to the lower-carbon product (CT Part 2 §2.1)",
@@ -113,7 +113,7 @@ def reduction_check(
 ) -> dict[str, Any]:
     """R12: a reduction claim from period A to B holds only if sustainable input grew."""
     info = class_info(conn, class_id)
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for label, period in (("a", period_a), ("b", period_b)):
         start, end = period_bounds(info.period_months, period)
         qs = _sustainable_input(conn, [class_id], unit_id, start, end).get(class_id, 0)
@@ -128,7 +128,8 @@ def reduction_check(
             query = query.where(q.c.unit_id == unit_id)
         qc = int(conn.execute(query).scalar_one())
         out[label] = {
-            "period": period,
+            "period": period_label(info.period_months, period),
+            "periodIndex": period,
             "sustainable": qs,
             "conventional": qc,
             "shareBps": qs * 10_000 // (qs + qc) if qs + qc else 0,
@@ -263,9 +264,10 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
         "report": "supply audit",
         "classId": class_id,
         "className": info.name,
-        "period": period,
-        "from": start,
-        "to": end,
+        "period": period_label(info.period_months, period),
+        "periodIndex": period,
+        "from": iso_time(start),
+        "to": iso_time(end),
         "asOf": as_of(conn),
         "units": units,
         "total": dict(total),

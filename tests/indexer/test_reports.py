@@ -81,7 +81,7 @@ def test_statements_of_the_flake_to_resin_illustration(
         4 * T,
     )
     assert rec["shippedPerCustomer"] == [{"unitId": U_RESIN, "credits": 6 * T}]
-    assert rec["balanced"] and rec["carriedForward"] == 4 * T and rec["model"] == "mass balance"
+    assert rec["balanced"] and rec["carriedForward"] == 4 * T and rec["model"] == "mass_balance"
     assert (res_in["received"], res_in["convertedOut"], res_in["closing"]) == (6 * T, 6 * T, 0)
     assert (res_out["convertedIn"], res_out["shipped"], res_out["closing"]) == (
         5_400_000,
@@ -184,9 +184,9 @@ def test_the_footprint_illustration(world: World, follower: Follower, engine: En
             unit_id=U_RECYCLER,
             process_g_per_kg=500,
         )
-    assert fp["weightedAverage"] == 2_500_000  # gCO2e per tonne = 2.5 kgCO2e/kg
-    assert fp["lowerCarbon"] == {"quantity": T, "footprint": 1_500_000}
-    assert fp["higherCarbon"] == {"quantity": T, "footprint": 3_500_000}
+    assert fp["weightedAverageGPerKg"] == 2_500  # 2.5 kgCO2e/kg
+    assert fp["lowerCarbon"] == {"quantityG": T, "footprintGPerKg": 1_500}
+    assert fp["higherCarbon"] == {"quantityG": T, "footprintGPerKg": 3_500}
     assert fp["addsUp"] and fp["emissionsMg"]["total"] == 5_000_000_000
 
 
@@ -276,7 +276,7 @@ def test_api_enforces_read_keys_and_party_visibility(
     assert _get(api, "auditor", statement_url).status_code == 200
     assert (
         _get(api, "recycler", f"/v1/units/{U_RECYCLER}/statement?class_id=1&day=2031-02-10").json()[
-            "period"
+            "periodIndex"
         ]
         == Q1
     )

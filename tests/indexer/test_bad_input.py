@@ -1,0 +1,135 @@
+"""Hostile input to the read API: every case answers a 4xx with its stable code (indexer/ERRORS.md)
+and the gateway's body ``{code, error, field, message, args}``, never a 500, and leaves the mirror
+unchanged. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from indexer import Follower
+from indexer._api import create_app
+from indexer._keys import create_key
+from indexer._registry import table
+from indexer._store import OPERATION_TABLES
+from indexer._tables import ApiKey, Balance, Cursor
+from indexer.errors import CODES
+from tests.factories import C_FLAKE, P_AUDITOR, P_OUTSIDER, P_RECYCLER, U_RECYCLER, World
+from tests.indexer.test_reports import TestClient, flakes_to_resin
+
+BIG = str(2**70)
+U, C = U_RECYCLER, C_FLAKE
+STATEMENT = f"/v1/units/{U}/statement?class_id={C}"
+
+#: (who, method, url, status, code, field)
+CASES: list[tuple[str | None, str, str, int, str, str | None]] = [
+    (None, "GET", "/v1/status", 401, "TN-IX-4011", "api_key"),
+    ("forged", "GET", "/v1/status", 401, "TN-IX-4012", "api_key"),
+    ("auditor", "GET", f"/v1/balances?unit_id={BIG}", 404, "TN-IX-4042", "unit_id"),
+    ("auditor", "GET", f"/v1/balances?class_id={BIG}", 404, "TN-IX-4043", "class_id"),
+    ("auditor", "GET", "/v1/balances?unit_id=%C2%B2", 404, "TN-IX-4042", "unit_id"),
+    ("recycler", "GET", "/v1/balances?unit_id=4", 403, "TN-IX-4031", "unit_id"),
+    ("auditor", "GET", f"/v1/units/{BIG}/statement?class_id={C}&period=2031-Q1", 404,
+     "TN-IX-4042", "unit_id"),
+    ("auditor", "GET", f"/v1/units/{U}/statement?class_id={BIG}&period=2031-Q1", 404,
+     "TN-IX-4043", "class_id"),
+    ("auditor", "GET", f"{STATEMENT}&period={BIG}", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=2031-13", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=2031-03", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"{STATEMENT}&day=9999-12-31", 422, "TN-IX-4221", "day"),
+    ("auditor", "GET", f"{STATEMENT}&day=2031-02-30", 422, "TN-IX-4220", "day"),
+    ("auditor", "GET", STATEMENT, 422, "TN-IX-4222", "period"),
+    ("outsider", "GET", f"{STATEMENT}&period=2031-Q1", 403, "TN-IX-4031", "unit_id"),
+    ("auditor", "GET", f"/v1/units/{BIG}/traceability?from=2031-01-01&to=2031-04-01", 404,
+     "TN-IX-4042", "unit_id"),
+    ("auditor", "GET", f"/v1/units/{U}/traceability?from=2031-04-01&to=2031-01-01", 422,
+     "TN-IX-4223", "to"),
+    ("outsider", "GET", f"/v1/units/{U}/traceability?from=2031-01-01&to=2031-04-01", 403,
+     "TN-IX-4033", "unit_id"),
+    ("auditor", "GET", f"/v1/shipments/{BIG}/provenance", 422, "TN-IX-4220", "shipment_id"),
+    ("auditor", "GET", f"/v1/claims/{BIG}/provenance", 422, "TN-IX-4220", "claim_id"),
+    ("auditor", "GET", "/v1/shipments/99/provenance", 404, "TN-IX-4044", "shipment_id"),
+    ("auditor", "GET", "/v1/claims/99/provenance", 404, "TN-IX-4045", "claim_id"),
+    ("auditor", "GET", "/v1/shipments/1/provenance?format=pdf", 422, "TN-IX-4220", "format"),
+    ("outsider", "GET", "/v1/claims/1/provenance", 403, "TN-IX-4033", "claim_id"),
+    ("auditor", "GET", f"/v1/product-groups/{BIG}/footprint?from=2031-01-01&to=2031-04-01", 404,
+     "TN-IX-4047", "product_group_id"),
+    ("auditor", "GET", "/v1/product-groups/1/footprint?from=2031-01-01&to=2031-04-01"
+     "&process_g_per_kg=-1", 422, "TN-IX-4220", "process_g_per_kg"),
+    ("auditor", "GET", "/v1/product-groups/1/footprint?from=2031-04-01&to=2031-01-01", 422,
+     "TN-IX-4223", "to"),
+    ("auditor", "GET", f"/v1/product-groups/1/footprint?from=2031-01-01&to=2031-04-01"
+     f"&unit_id={BIG}", 404, "TN-IX-4042", "unit_id"),
+    ("auditor", "GET", f"/v1/classes/{BIG}/reduction-check?period_a=2031-Q1&period_b=2031-Q2",
+     404, "TN-IX-4043", "class_id"),
+    ("auditor", "GET", f"/v1/classes/{C}/reduction-check?period_a=0&period_b=40965", 422,
+     "TN-IX-4221", "period_b"),
+    ("auditor", "GET", f"/v1/classes/{C}/audit?period=39808", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"/v1/classes/{C}/audit?period={BIG}", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"/v1/classes/{BIG}/audit?period=2031-Q1", 404, "TN-IX-4043", "class_id"),
+    ("auditor", "GET", f"/v1/classes/{C}/audit?period=2031-Q1&format=xml", 422, "TN-IX-4220",
+     "format"),
+    ("recycler", "GET", f"/v1/classes/{C}/audit?period=2031-Q1", 403, "TN-IX-4032", "party_id"),
+    ("auditor", "GET", "/v1/nowhere", 404, "TN-IX-4041", None),
+    ("auditor", "POST", "/v1/balances", 405, "TN-IX-4051", None),
+]  # fmt: skip
+
+
+def _snapshot(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        counts = {
+            table(m).name: conn.execute(select(func.count()).select_from(table(m))).scalar_one()
+            for m in (*OPERATION_TABLES, ApiKey)
+        }
+        return {
+            "counts": counts,
+            "balances": sorted(tuple(r) for r in conn.execute(select(table(Balance)))),
+            "cursor": tuple(conn.execute(select(table(Cursor))).one()),
+        }
+
+
+def test_every_hostile_request_is_a_documented_4xx_and_changes_nothing(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    flakes_to_resin(world)
+    follower.catch_up()
+    with engine.begin() as conn:
+        keys = {n: create_key(conn, p) for n, p in [
+            ("recycler", P_RECYCLER), ("outsider", P_OUTSIDER), ("auditor", P_AUDITOR)
+        ]}  # fmt: skip
+    keys["forged"] = "tnr_forged"
+    before = _snapshot(engine)
+    client = TestClient(create_app(engine))
+    failures = []
+    for who, method, url, status, code, field in CASES:
+        headers = {"Authorization": f"Bearer {keys[who]}"} if who else {}
+        reply = client.request(method, url, headers=headers)
+        body = reply.json()
+        got = (reply.status_code, body.get("code"), body.get("field"))
+        if got != (status, code, field) or set(body) != {"code", "error", "field", "message",
+                                                          "args"}:  # fmt: skip
+            failures.append((url, got, body))
+        elif CODES[code].error != body["error"] or CODES[code].status != status:
+            failures.append((url, "row", body))
+    assert not failures, failures
+    assert _snapshot(engine) == before
+    assert client.get("/v1/status", headers={"X-API-Key": keys["auditor"]}).status_code == 200
+
+
+@pytest.mark.parametrize("ref", [str(U_RECYCLER), "Recycling plant"])
+def test_a_unit_is_named_by_id_or_name_and_a_period_by_label(
+    world: World, follower: Follower, engine: Engine, ref: str
+) -> None:
+    flakes_to_resin(world)
+    follower.catch_up()
+    with engine.begin() as conn:
+        key = create_key(conn, P_RECYCLER)
+    client = TestClient(create_app(engine))
+    url = f"/v1/units/{ref}/statement?class_id={C}&period=2031-Q1"
+    reply = client.get(url, headers={"Authorization": f"Bearer {key}"})
+    assert reply.status_code == 200, reply.json()
+    body = reply.json()
+    assert (body["unitId"], body["period"], body["periodIndex"]) == (U_RECYCLER, "2031-Q1", 244)
+    assert body["from"] == "2031-01-01T00:00:00Z" and body["model"] == "mass_balance"
