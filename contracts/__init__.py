@@ -8,6 +8,9 @@ The ledger's language: ``contracts.records`` holds a typed record for every even
 view result, and a request builder for every operation and view, generated from the committed
 ABIs (``tracenet contracts codegen``); ``decode_log``/``decode_receipt``/``EventDecoder`` turn
 logs into those records; ``LedgerHandle.function``/``read`` send and read them with web3.
+
+Every package reaches a node through one JSON-RPC client: ``RpcClient`` / ``AsyncRpcClient``
+(batches, retries with backoff, QBFT headers), or ``connect`` for a QBFT-safe ``Web3``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from contracts._events import (
     decode_receipt,
 )
 from contracts._record import Call, EventRecord, Field, Operation, Query, Record, StructRecord
+from contracts._rpc import AsyncRpcClient, BlockHeader, RpcClient, connect
 from contracts._tokens import month_index, period_at, period_bounds, split_token_id, token_id
 from contracts._vocab import (
     MAX_CLASS_SUPPLY_G,
@@ -61,7 +65,9 @@ __all__ = [
     "MAX_QUANTITY_G",
     "PERIOD_MONTHS",
     "Artifact",
+    "AsyncRpcClient",
     "Attribution",
+    "BlockHeader",
     "Build",
     "Call",
     "Compiler",
@@ -78,6 +84,7 @@ __all__ = [
     "Query",
     "Record",
     "Role",
+    "RpcClient",
     "Sender",
     "StructRecord",
     "artifact_names",
@@ -85,6 +92,7 @@ __all__ = [
     "attach",
     "check_build",
     "compile_contracts",
+    "connect",
     "decode_error",
     "decode_events",
     "decode_exception",

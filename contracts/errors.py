@@ -10,6 +10,8 @@
     │   ├── ArtifactNotFoundError     no committed artifact of that name (name)
     │   └── StaleArtifactsError       committed artifacts differ from a fresh compile
     ├── DeploymentError               a deployment record that does not fit the chain it is used on
+    ├── RpcError                      the node answered a JSON-RPC call with an error (method, code)
+    ├── RpcUnavailable                the node could not be reached (retryable; url, timed_out)
     └── LedgerRevert                  a call or transaction reverted (name, error_args, tx_hash)
         └── UnknownRevert             the revert data matches no known error (or is empty)
 
@@ -30,6 +32,8 @@ __all__ = [
     "CompilerMessage",
     "DeploymentError",
     "LedgerRevert",
+    "RpcError",
+    "RpcUnavailable",
     "SourceResolutionError",
     "StaleArtifactsError",
     "ToolchainError",
@@ -123,6 +127,33 @@ class StaleArtifactsError(ArtifactError):
 
 class DeploymentError(TracenetContractsError):
     """A deployment that failed, or a record of one that does not match the chain it is used on."""
+
+
+class RpcError(TracenetContractsError):
+    """The node answered a JSON-RPC call with an error object (``code``, ``message``, ``data``:
+    for a reverted ``eth_call`` the revert data). The same call gets the same answer."""
+
+    def __init__(self, method: str, error: Any) -> None:
+        error = error if isinstance(error, Mapping) else {"message": str(error)}
+        self.method = method
+        self.code = error.get("code")
+        self.error_message = str(error.get("message", ""))
+        self.data = error.get("data")
+        self.error = dict(error)
+        super().__init__(f"{method}: {self.error_message} (code {self.code})")
+
+
+class RpcUnavailable(TracenetContractsError):
+    """The node could not be reached, or answered with something that is not JSON-RPC, after
+    the client's retries. Trying again later can help."""
+
+    retryable = True
+
+    def __init__(self, url: str, reason: str, *, timed_out: bool = False) -> None:
+        self.url = url
+        self.reason = reason
+        self.timed_out = timed_out
+        super().__init__(f"node at {url}: {reason}")
 
 
 class LedgerRevert(TracenetContractsError):

@@ -9,16 +9,15 @@ does not answer as ``ChainUnavailable``.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-import httpx
 from hexbytes import HexBytes
 from web3 import Web3
 
 import contracts
-from contracts.errors import LedgerRevert, UnknownRevert
+from contracts.errors import LedgerRevert, RpcUnavailable, UnknownRevert
+from contracts.errors import RpcError as _NodeError
 from gateway.errors import ChainUnavailable
 
 __all__ = ["Chain", "RpcChain", "Web3Chain"]
@@ -48,12 +47,12 @@ class RpcError(Exception):
 
 
 class RpcChain:
-    """JSON-RPC over HTTP (httpx, keep-alive, batches)."""
+    """JSON-RPC over HTTP: the SDK's ``contracts.AsyncRpcClient`` (keep-alive, batches,
+    retries with backoff on transport errors, QBFT headers)."""
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
-        self._client = httpx.AsyncClient(timeout=timeout, trust_env=False)
-        self._ids = itertools.count(1)
+        self._client = contracts.AsyncRpcClient(url, timeout=timeout)
         self._receipts_by_block = True
 
     async def aclose(self) -> None:
@@ -61,26 +60,11 @@ class RpcChain:
 
     async def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         """Results in order; an item is an ``RpcError`` where that call failed."""
-        if not calls:
-            return []
-        body = [
-            {"jsonrpc": "2.0", "id": next(self._ids), "method": m, "params": p} for m, p in calls
-        ]
         try:
-            response = await self._client.post(self.url, json=body)
-            replies = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise ChainUnavailable(
-                f"node at {self.url} did not answer: {type(exc).__name__}"
-            ) from None
-        if not isinstance(replies, list):
-            raise ChainUnavailable(f"node at {self.url}: unexpected reply to a batch")
-        by_id = {r.get("id"): r for r in replies}
-        out: list[Any] = []
-        for item in body:
-            reply = by_id.get(item["id"], {"error": {"message": "no reply"}})
-            out.append(RpcError(reply["error"]) if "error" in reply else reply.get("result"))
-        return out
+            results = await self._client.batch(calls)
+        except RpcUnavailable as exc:
+            raise ChainUnavailable(f"node at {self.url} did not answer: {exc.reason}") from None
+        return [RpcError(r.error) if isinstance(r, _NodeError) else r for r in results]
 
     async def rpc(self, method: str, params: list[Any]) -> Any:
         (result,) = await self.batch([(method, params)])

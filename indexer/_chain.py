@@ -7,16 +7,16 @@ in-process eth-tester chain of the unit tests). Both return ``RawLog`` and ``Hea
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import httpx
 from hexbytes import HexBytes
 from web3 import Web3
 
+from contracts import RpcClient
+from contracts.errors import RpcError, RpcUnavailable
 from indexer._decode import RawLog
 from indexer.errors import ChainReadError, RangeTooLargeError
 
@@ -67,33 +67,27 @@ def _raw_log(item: Any) -> RawLog:
 
 
 class RpcReader:
-    """A JSON-RPC node over HTTP."""
+    """A JSON-RPC node over HTTP, through the SDK's ``contracts.RpcClient`` (batches, retries,
+    QBFT headers)."""
 
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=timeout, trust_env=False)
-        self._ids = itertools.count(1)
+        self._client = RpcClient(url, timeout=timeout)
 
     def close(self) -> None:
         self._client.close()
 
-    def _post(self, body: Any) -> Any:
+    def _batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         try:
-            response = self._client.post(self.url, json=body)
-            response.raise_for_status()
-            return response.json()
-        except httpx.TimeoutException as exc:
-            raise ChainReadError(f"{self.url}: timed out", field="rpc") from exc
-        except (httpx.HTTPError, ValueError) as exc:
-            raise ChainReadError(f"{self.url}: {exc}", field="rpc") from exc
+            return self._client.batch(calls)
+        except RpcUnavailable as exc:
+            raise ChainReadError(f"{self.url}: {exc.reason}", field="rpc") from exc
 
     def call(self, method: str, params: list[Any]) -> Any:
-        reply = self._post(
-            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-        )
-        if "error" in reply:
-            raise ChainReadError(f"{method}: {reply['error']}", field=method)
-        return reply["result"]
+        (result,) = self._batch([(method, params)])
+        if isinstance(result, RpcError):
+            raise ChainReadError(f"{method}: {result.error}", field=method)
+        return result
 
     def chain_id(self) -> int:
         return int(self.call("eth_chainId", []), 16)
@@ -105,20 +99,10 @@ class RpcReader:
         out: dict[int, Header] = {}
         for start in range(0, len(numbers), 200):
             chunk = numbers[start : start + 200]
-            body = [
-                {
-                    "jsonrpc": "2.0",
-                    "id": i,
-                    "method": "eth_getBlockByNumber",
-                    "params": [hex(n), False],
-                }
-                for i, n in enumerate(chunk)
-            ]
-            replies = self._post(body)
-            for reply in replies:
-                if "error" in reply:
-                    raise ChainReadError(f"eth_getBlockByNumber: {reply['error']}", field="block")
-                block = reply.get("result")
+            replies = self._batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+            for block in replies:
+                if isinstance(block, RpcError):
+                    raise ChainReadError(f"eth_getBlockByNumber: {block.error}", field="block")
                 if block is None:
                     continue
                 header = Header(
@@ -135,21 +119,18 @@ class RpcReader:
             {"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": list(addresses)}
         ]
         try:
-            reply = self._post(
-                {"jsonrpc": "2.0", "id": next(self._ids), "method": "eth_getLogs", "params": params}
-            )
-        except ChainReadError as exc:
-            if "timed out" in exc.message:
-                raise RangeTooLargeError(
-                    exc.message, from_block=from_block, to_block=to_block
-                ) from exc
-            raise
-        if "error" in reply:
-            text = str(reply["error"])
+            (reply,) = self._client.batch([("eth_getLogs", params)])
+        except RpcUnavailable as exc:
+            if exc.timed_out:
+                message = f"{self.url}: timed out"
+                raise RangeTooLargeError(message, from_block=from_block, to_block=to_block) from exc
+            raise ChainReadError(f"{self.url}: {exc.reason}", field="rpc") from exc
+        if isinstance(reply, RpcError):
+            text = str(reply.error)
             if _RANGE_REFUSED.search(text):
                 raise RangeTooLargeError(text, from_block=from_block, to_block=to_block)
             raise ChainReadError(f"eth_getLogs: {text}", field="eth_getLogs")
-        return [_raw_log(item) for item in reply["result"]]
+        return [_raw_log(item) for item in reply]
 
 
 class Web3Reader:

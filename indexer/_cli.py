@@ -17,9 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
-from web3 import Web3
 
-from contracts import Deployment, attach
+from contracts import Deployment, attach, connect
 from indexer._chain import RpcReader
 from indexer._check import check_lag, check_mirror
 from indexer._cli_api import register_api
@@ -114,7 +113,7 @@ def _check(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     engine = make_engine(settings.database_url)
     deployment = Deployment.load(settings.deployment)
-    w3 = Web3(Web3.HTTPProvider(settings.rpc_url))
+    w3 = connect(settings.rpc_url)
     report = check_mirror(engine, attach(w3, deployment))
     reader = RpcReader(settings.rpc_url, timeout=settings.rpc_timeout)
     try:

@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from web3 import HTTPProvider, Web3
-
 import contracts
 from indexer._chainread import ChainRecord, DeploymentMismatch, read_chain
 from indexer._declaration import declaration, to_markdown
@@ -71,7 +69,7 @@ def _read(args: argparse.Namespace) -> ChainRecord | int:
         deployment = contracts.Deployment.load(path)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return _fail(f"cannot read deployment record {path}: {exc}", EXIT_USAGE)
-    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30, "proxies": {"http": None}}))
+    w3 = contracts.connect(url)  # QBFT headers: the networks `tracenet network init` makes
     try:
         return read_chain(
             w3, deployment, max_range=args.max_block_range or settings.max_block_range

@@ -53,7 +53,7 @@ def _demo(args: argparse.Namespace) -> int:
     node.start()
     say(f"chain: anvil, chain id {settings.chain_id}, zero gas price, at {node.rpc_url}")
     try:
-        w3 = Web3(Web3.HTTPProvider(node.rpc_url))
+        w3 = contracts.connect(node.rpc_url)
         deployment = deploy_consortium(w3, config, signers)
         deployment.save(workdir / "deployment.json")
         say(f"deployed: {', '.join(f'{k} {v}' for k, v in deployment.addresses.items())}")
