@@ -34,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--port", type=int, help="port (default TRACENET_GATEWAY_PORT)")
     serve.set_defaults(handler=_serve)
 
+    migrate = commands.add_parser(
+        "migrate", help="bring the request store's schema to the latest revision"
+    )
+    migrate.set_defaults(handler=_migrate)
+
     errors = commands.add_parser("errors", help="print the error code table (gateway/ERRORS.md)")
     errors.set_defaults(handler=_errors)
 
@@ -49,6 +54,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     revoke = key_commands.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(handler=_revoke)
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from gateway._migrate import current_revision, migrate
+
+    settings = _settings()
+    engine = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+    try:
+        was = current_revision(engine)
+        now = migrate(engine)
+    except Exception as exc:  # one line, no traceback: the database is unreachable or damaged
+        print(f"tracenet gateway: cannot migrate {settings.database_url}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(json.dumps({"revision": now, "was": was}))
+    return 0
 
 
 def _errors(_: argparse.Namespace) -> int:

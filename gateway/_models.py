@@ -1,5 +1,7 @@
 """The gateway's tables: API keys, requests (the durable pipeline), signer nonces.
 
+Their schema in a database is made by the migrations in gateway/migrations (``_migrate``).
+
 A request row is the whole life of one write: what was asked (operation, payload, the encoded
 call), which signer and nonce carry it, the signed bytes (kept so a lost transaction is re-sent
 byte for byte), and how it ended (block, events, or the decoded custom error).
@@ -11,10 +13,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = ["ApiKey", "ApiKeyPublic", "Request", "RequestPublic", "SignerState", "Status", "utcnow"]
+
+
+#: 64-bit on PostgreSQL (migration 0002); SQLite's INTEGER PRIMARY KEY is 64-bit already and
+#: must stay spelt INTEGER to remain the autoincrementing rowid.
+_SEQ = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
@@ -65,8 +72,8 @@ class RequestBase(SQLModel):
     idempotency_key: str | None = Field(default=None, max_length=200)
     tx_hash: str | None = Field(default=None, max_length=66, index=True)
     signer: str | None = Field(default=None, max_length=42)
-    nonce: int | None = None
-    block_number: int | None = None
+    nonce: int | None = Field(default=None, sa_type=BigInteger)
+    block_number: int | None = Field(default=None, sa_type=BigInteger)
     block_hash: str | None = Field(default=None, max_length=66)
     created_at: datetime = Field(default_factory=utcnow)
     signed_at: datetime | None = None
@@ -80,9 +87,10 @@ class Request(RequestBase, table=True):
         UniqueConstraint("party_id", "idempotency_key", name="uq_gw_request_idempotency"),
         Index("ix_gw_request_status_seq", "status", "seq"),
         Index("ix_gw_request_signer_nonce", "signer", "nonce"),
+        Index("ix_gw_request_party_seq", "party_id", "seq"),
     )
 
-    seq: int | None = Field(default=None, primary_key=True)
+    seq: int | None = Field(default=None, primary_key=True, sa_type=_SEQ)
     api_key_id: int
     body_hash: str = Field(max_length=64)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -105,4 +113,4 @@ class SignerState(SQLModel, table=True):
     __tablename__ = "gw_signer"
 
     address: str = Field(primary_key=True, max_length=42)
-    next_nonce: int = 0
+    next_nonce: int = Field(default=0, sa_type=BigInteger)

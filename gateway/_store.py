@@ -29,8 +29,9 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import Row, Table, bindparam, event, func, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
+from gateway._migrate import migrate
 from gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
 
 __all__ = ["REQUESTS", "Insert", "NewRequest", "Store", "make_engine"]
@@ -134,7 +135,7 @@ class Insert:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        SQLModel.metadata.create_all(engine)
+        migrate(engine)
         self._writer = _Writer()
         self._pending: list[tuple[NewRequest, asyncio.Future[Insert]]] = []
         self._flushing = False

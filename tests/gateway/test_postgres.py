@@ -36,6 +36,8 @@ def _pg_database() -> Iterator[str]:
 def pg_url(_pg_database: str) -> str:
     engine = make_engine(_pg_database)
     SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:  # the next store migrates from nothing again
+        connection.exec_driver_sql("DROP TABLE IF EXISTS gw_alembic_version")
     engine.dispose()
     return _pg_database
 
