@@ -24,7 +24,7 @@ from indexer._decode import Event, EventDecoder, RawLog
 from indexer._follower import Follower, StepResult
 from indexer._lineage import Lineage, LineageBook, Origin, trace_claim, trace_shipment
 from indexer._settings import IndexerSettings
-from indexer._signing import canonical_json, sign_report, verify_report
+from indexer._signing import canonical_json, sign_report, verify_auditor, verify_report
 from indexer._store import make_engine
 from indexer._verify import Check, Verdict, verify
 from indexer.errors import (
@@ -84,5 +84,6 @@ __all__ = [
     "trace_claim",
     "trace_shipment",
     "verify",
+    "verify_auditor",
     "verify_report",
 ]

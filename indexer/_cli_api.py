@@ -12,7 +12,7 @@ from indexer._export import audit_csv
 from indexer._keys import create_key
 from indexer._reports_class import supply_audit
 from indexer._settings import IndexerSettings
-from indexer._signing import sign_report, verify_report
+from indexer._signing import sign_report, verify_auditor, verify_report
 from indexer._store import create_schema, make_engine
 from indexer.errors import IndexerError
 
@@ -47,8 +47,17 @@ def register_api(
     audit.add_argument("--passphrase-file", type=Path, help="passphrase of the signing key")
     audit.set_defaults(handler=_audit)
 
-    verify = commands.add_parser("verify-report", help="verify a signed report's signature")
+    verify = commands.add_parser(
+        "verify-report",
+        help="verify a signed report: its signature, and that an active auditor signed it",
+    )
+    common(verify)
     verify.add_argument("file", type=Path)
+    verify.add_argument(
+        "--signature-only",
+        action="store_true",
+        help="check the signature alone, not the signer's auditor role on chain",
+    )
     verify.set_defaults(handler=_verify)
 
 
@@ -113,9 +122,40 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     try:
-        signer = verify_report(json.loads(args.file.read_text(encoding="utf-8")))
-    except (IndexerError, ValueError) as exc:
-        print(f"invalid: {exc}", file=sys.stderr)
+        document = json.loads(args.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"invalid: cannot read {args.file}: {exc}", file=sys.stderr)
         return 1
-    print(f"valid: signed by {signer}")
+    if args.signature_only:
+        try:
+            signer = verify_report(document)
+        except IndexerError as exc:
+            print(f"invalid: {exc.code} {exc.message}", file=sys.stderr)
+            return 1
+        print(f"valid signature by {signer} (its auditor role was not checked)")
+        return 0
+    return _verify_on_chain(args, document)
+
+
+def _verify_on_chain(args: argparse.Namespace, document: dict[str, object]) -> int:
+    from web3 import Web3
+
+    from contracts import Deployment, attach
+
+    settings = _settings(args)
+    try:
+        deployment = Deployment.load(settings.deployment)
+        handle = attach(Web3(Web3.HTTPProvider(settings.rpc_url)), deployment)
+        signer, actor = verify_auditor(document, handle)
+    except IndexerError as exc:
+        print(f"invalid: {exc.code} {exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the node or the record: one line, never a traceback
+        print(f"indexer: cannot check the signer on chain: {exc}", file=sys.stderr)
+        return 2
+    names = {i: k for k, i in deployment.registry.get("parties", {}).items()}
+    party = f"party {actor.party_id}" + (
+        f" ({names[actor.party_id]})" if actor.party_id in names else ""
+    )
+    print(f"valid: signed by {signer} for {party}, an active auditor at the report's block")
     return 0

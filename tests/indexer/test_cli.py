@@ -11,6 +11,7 @@ import pytest
 from eth_account import Account
 from sqlalchemy import update
 
+import contracts
 import indexer
 from indexer._registry import table
 from indexer._signing import sign_report
@@ -37,6 +38,11 @@ def test_run_check_keys_audit_and_verify(
     closing.append(filler)
     deployment = filler.deploy()
     filler.prime(1, 1_000)
+    auditor = LocalSigner(Account.create())
+    c, admin = filler.handle.consortium.functions, filler.accounts[0]
+    contracts.transact(filler.w3, c.registerParty("Auditor", b"\0" * 32, 4), admin)
+    party = filler.handle.read(contracts.records.ConsortiumCountsQuery()).parties
+    contracts.transact(filler.w3, c.authorizeSigner(auditor.address, party, 0), admin)
     path = tmp_path / "deployment.json"
     deployment.save(path)
     url = f"sqlite:///{tmp_path}/mirror.sqlite3"
@@ -59,12 +65,19 @@ def test_run_check_keys_audit_and_verify(
 
     assert main(["indexer", "audit", "--class", "1", "--period", "0", "--database-url", url]) == 0
     audit = json.loads(capsys.readouterr().out)
-    signed = sign_report(audit, LocalSigner(Account.create()))
+    chain = ["--rpc-url", anvil.rpc_url, "--deployment", str(path)]
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(sign_report(audit, LocalSigner(Account.create()))))
+    assert main(["indexer", "verify-report", str(forged), "--signature-only"]) == 0
+    capsys.readouterr()
+    assert main(["indexer", "verify-report", str(forged), *chain]) == 1
+    assert "TN-IX-4002" in capsys.readouterr().err
+    signed = sign_report(audit, auditor)
     good = tmp_path / "signed.json"
     good.write_text(json.dumps(signed))
-    assert main(["indexer", "verify-report", str(good)]) == 0
-    assert "valid: signed by 0x" in capsys.readouterr().out
+    assert main(["indexer", "verify-report", str(good), *chain]) == 0
+    assert f"valid: signed by {auditor.address} for party {party}" in capsys.readouterr().out
     signed["report"]["period"] = 1
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(signed))
-    assert main(["indexer", "verify-report", str(bad)]) == 1
+    assert main(["indexer", "verify-report", str(bad), *chain]) == 1
