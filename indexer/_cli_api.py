@@ -138,14 +138,12 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _verify_on_chain(args: argparse.Namespace, document: dict[str, object]) -> int:
-    from web3 import Web3
-
-    from contracts import Deployment, attach
+    from contracts import Deployment, attach, connect
 
     settings = _settings(args)
     try:
         deployment = Deployment.load(settings.deployment)
-        handle = attach(Web3(Web3.HTTPProvider(settings.rpc_url)), deployment)
+        handle = attach(connect(settings.rpc_url), deployment)
         signer, actor = verify_auditor(document, handle)
     except IndexerError as exc:
         print(f"invalid: {exc.code} {exc.message}", file=sys.stderr)
