@@ -387,10 +387,14 @@ def bootstrap(w3: Web3) -> World:
     world.send(cat.registerFactor(PR_RESIN, 9_000, START, evidence("yield")), certifier)
     world.send(cat.registerProcess(U_RESIN, C_GLASS, C_CONTAINER, "Cullet to container"), certifier)
     world.send(cat.registerFactor(PR_CONTAINER, 9_500, START, evidence("yield")), certifier)
-    mdl.processes = {
-        PR_RESIN: m.Process(U_RESIN, C_FLAKE, C_RESIN, [(9_000, START)]),
-        PR_CONTAINER: m.Process(U_RESIN, C_GLASS, C_CONTAINER, [(9_500, START)]),
-    }
+    mdl.register_process(PR_RESIN, m.Process(U_RESIN, C_FLAKE, C_RESIN, [(9_000, START)]))
+    mdl.register_process(PR_CONTAINER, m.Process(U_RESIN, C_GLASS, C_CONTAINER, [(9_500, START)]))
+    # Product scopes (R7) beyond those of processes and certificates, set by the admin: the
+    # resin maker's second site and the brand. The outsider's unit has none.
+    scopes = [(U_RESIN2, G_FLAKE), (U_RESIN2, G_RESIN), (U_BRAND, G_RESIN), (U_BRAND, G_FLAKE)]
+    for unit, group in [*scopes, (U_BRAND, G_GLASS)]:
+        admin(cat.setUnitScope(unit, group, True))
+        mdl.set_scope(unit, group, True)
     until = START + 2 * YEAR
     certs = [
         (
@@ -418,7 +422,17 @@ def bootstrap(w3: Web3) -> World:
             c.registerCertificate(holder, scheme, number, START, until, volume, classes, units),
             certifier,
         )
-        mdl.certificates[cert_id] = m.Certificate(
-            holder, scheme, P_CERTIFIER, START, until, volume, frozenset(classes), frozenset(units)
+        mdl.register_certificate(
+            cert_id,
+            m.Certificate(
+                holder,
+                scheme,
+                P_CERTIFIER,
+                START,
+                until,
+                volume,
+                frozenset(classes),
+                frozenset(units),
+            ),
         )
     return world

@@ -25,6 +25,10 @@ SEGREGATED = 1
 BOOK_AND_CLAIM = 2
 
 FULL_SHARE_BPS = 10_000
+#: The one quantity bound (grams) of every amount, physical quantity, stock and audited volume.
+MAX_QUANTITY_G = 10**15
+#: The bound of a class's supply (issued + converted in): balances fit a signed 64-bit integer.
+MAX_CLASS_SUPPLY_G = 2**63 - 1
 LAPSE_WINDOW = 0
 LAPSE_STOCK_CAP = 1
 
@@ -129,6 +133,7 @@ class Ledger:
     counters: dict[int, Counters] = field(default_factory=dict)
     evidence: set[bytes] = field(default_factory=set)
     closed: dict[tuple[int, int], int] = field(default_factory=dict)
+    scope: set[tuple[int, int]] = field(default_factory=set)  # (unit, product group), R7
     inputs: int = 0
     shipments: int = 0
     conversions: int = 0
@@ -149,6 +154,26 @@ class Ledger:
         if cert.revoked:
             raise Rejected("CertificateIsRevoked", cert_id)
         cert.revoked = True
+
+    def set_scope(self, unit: int, group: int, in_scope: bool) -> None:
+        if in_scope:
+            self.scope.add((unit, group))
+        else:
+            self.scope.discard((unit, group))
+
+    def register_process(self, process_id: int, process: Process) -> None:
+        """A process's output group enters its unit's scope (R7)."""
+        self.processes[process_id] = process
+        self.scope.add((process.unit, self.classes[process.output_class].group))
+
+    def register_certificate(self, cert_id: int, cert: Certificate) -> None:
+        """A certificate's classes' groups enter the scope of its units (R7)."""
+        if cert.audited > MAX_QUANTITY_G:
+            raise Rejected("QuantityTooLarge", cert.audited, MAX_QUANTITY_G)
+        for class_id in cert.classes:
+            self._class(class_id)
+        self.certificates[cert_id] = cert
+        self.scope |= {(u, self.classes[c].group) for c in cert.classes for u in cert.units}
 
     def register_factor(self, process_id: int, yield_bps: int, effective_from: int) -> int:
         proc = self.processes[process_id]
@@ -179,12 +204,14 @@ class Ledger:
         party, unit = self._actor(sender, ROLE_ORIGIN | ROLE_MEMBER)
         if amount == 0:
             raise Rejected("AmountZero", 0)
+        _check_quantity(amount)
         if evidence == ZERO32:
             raise Rejected("InputEvidenceMissing")
         if evidence in self.evidence:
             raise Rejected("InputEvidenceReused", evidence)
         info = self._class(class_id)
         self._consume_certificate(cert_id, party, unit, class_id, info.scheme, amount, now)
+        self._grow_supply(class_id, amount)
         self.evidence.add(evidence)
         self.inputs += 1
         batch = self.inputs if info.model == SEGREGATED else 0
@@ -198,6 +225,7 @@ class Ledger:
         self._actor(sender, ROLE_MEMBER)
         if quantity == 0:
             raise Rejected("QuantityZero")
+        _check_quantity(quantity)
         self._group(group)
 
     def ship(
@@ -216,9 +244,12 @@ class Ledger:
         self._recipient(to_unit)
         if quantity == 0:
             raise Rejected("QuantityZero")
+        _check_quantity(quantity)
         if document == ZERO32:
             raise Rejected("ShipmentDocumentMissing")
         cap = quantity * self._group(group) // FULL_SHARE_BPS
+        if (from_unit, group) not in self.scope:
+            raise Rejected("UnitProductOutOfScope", from_unit, group)
         total = self._debit(from_unit, lines, "ship", group, now)[0]
         if total > cap:
             raise Rejected("CapExceeded", total, cap)
@@ -263,6 +294,7 @@ class Ledger:
             raise Rejected("ConversionOutputZero", total, yield_bps)
         out_months = self._class(out_class).period_months
         out_tid = token_id(out_class, oldest * months // out_months, batch)
+        self._grow_supply(out_class, output)
         self._add(unit, out_tid, output)
         self._counters(in_class).converted_out += total
         self._counters(out_class).converted_in += output
@@ -297,6 +329,7 @@ class Ledger:
 
     def close_period(self, sender: str, class_id: int, physical_stock: int, now: int) -> int:
         _, unit = self._actor(sender, ROLE_MEMBER)
+        _check_quantity(physical_stock)
         info = self._class(class_id)
         if info.model != MASS_BALANCE:
             raise Rejected("PeriodCloseModel", class_id, info.model)
@@ -371,6 +404,12 @@ class Ledger:
     def _counters(self, class_id: int) -> Counters:
         return self.counters.setdefault(class_id, Counters())
 
+    def _grow_supply(self, class_id: int, amount: int) -> None:
+        c = self._counters(class_id)
+        supply = c.issued + c.converted_in + amount
+        if supply > MAX_CLASS_SUPPLY_G:
+            raise Rejected("SupplyCapExceeded", class_id, supply, MAX_CLASS_SUPPLY_G)
+
     def _consume_certificate(
         self, cert_id: int, party: int, unit: int, class_id: int, scheme: int, amount: int, now: int
     ) -> None:
@@ -415,17 +454,24 @@ class Ledger:
     def _debit(
         self, unit: int, lines: list[tuple[int, int]], use: str, expected: int, now: int
     ) -> tuple[int, int, int, int]:
-        if not lines:
+        if not lines and use != "ship":
             raise Rejected("LinesInvalid", 0, 0)
         total, oldest, batch, months = 0, 2**32 - 1, 0, 0
         segregated = False
-        first = lines[0][0]
+        first = lines[0][0] if lines else 0
         for i, (tid, amount) in enumerate(lines):
             if amount == 0:
                 raise Rejected("AmountZero", i)
+            _check_quantity(amount)
             class_id, vintage, line_batch = split_token_id(tid)
             info = self._class(class_id)
             current = period_at(info.period_months, now)
+            if (
+                use == "claim"
+                and info.model != BOOK_AND_CLAIM
+                and (unit, info.group) not in self.scope
+            ):
+                raise Rejected("UnitProductOutOfScope", unit, info.group)
             if use == "ship":
                 if info.model == BOOK_AND_CLAIM:
                     raise Rejected("ModelNotShippable", tid)
@@ -461,3 +507,8 @@ class Ledger:
     def _burn_lapsed(self, unit: int, tid: int, amount: int) -> None:
         self.balances[(tid, unit)] -= amount
         self._counters(split_token_id(tid)[0]).lapsed += amount
+
+
+def _check_quantity(value: int) -> None:
+    if value > MAX_QUANTITY_G:
+        raise Rejected("QuantityTooLarge", value, MAX_QUANTITY_G)

@@ -20,6 +20,7 @@ contract Catalog is ICatalog {
     mapping(uint32 classId => ClassInfo) private _classes;
     mapping(uint32 processId => Process) private _processes;
     mapping(uint32 processId => mapping(uint32 version => Factor)) private _factors;
+    mapping(uint32 unitId => mapping(uint32 productGroupId => bool)) private _unitScope;
 
     uint32 private _schemeCount;
     uint32 private _productGroupCount;
@@ -88,6 +89,7 @@ contract Catalog is ICatalog {
         processId = ++_processCount;
         _processes[processId] = Process(unitId, inputClassId, outputClassId, 0);
         emit ProcessRegistered(processId, unitId, inputClassId, outputClassId, name);
+        _addScope(unitId, _classes[outputClassId].productGroupId);
     }
 
     /// @inheritdoc ICatalog
@@ -107,6 +109,26 @@ contract Catalog is ICatalog {
         _factors[processId][version] = Factor(yieldBps, effectiveFrom, evidenceHash);
         proc.factorCount = version + 1;
         emit FactorRegistered(processId, version, yieldBps, effectiveFrom, evidenceHash);
+    }
+
+    /// @inheritdoc ICatalog
+    function setUnitScope(uint32 unitId, uint32 productGroupId, bool inScope) external {
+        _requireRole(Tracenet.ROLE_ADMIN | Tracenet.ROLE_CERTIFIER);
+        consortium.unitView(unitId);
+        maxShareBps(productGroupId);
+        _unitScope[unitId][productGroupId] = inScope;
+        emit UnitScopeChanged(unitId, productGroupId, inScope);
+    }
+
+    /// @inheritdoc ICatalog
+    function addCertifiedScope(uint32[] calldata classIds, uint32[] calldata unitIds) external {
+        if (msg.sender != address(consortium)) revert CatalogConsortiumOnly(msg.sender);
+        for (uint256 i; i < classIds.length; ++i) {
+            uint32 groupId = _class(classIds[i]).productGroupId;
+            for (uint256 j; j < unitIds.length; ++j) {
+                _addScope(unitIds[j], groupId);
+            }
+        }
     }
 
     // ---- views --------------------------------------------------------------------------------
@@ -170,6 +192,11 @@ contract Catalog is ICatalog {
     }
 
     /// @inheritdoc ICatalog
+    function unitScope(uint32 unitId, uint32 productGroupId) external view returns (bool) {
+        return _unitScope[unitId][productGroupId];
+    }
+
+    /// @inheritdoc ICatalog
     function counts() external view returns (uint32, uint32, uint32, uint32) {
         return (_schemeCount, _productGroupCount, _classCount, _processCount);
     }
@@ -188,6 +215,12 @@ contract Catalog is ICatalog {
         if (spec.attribution != Tracenet.ATTRIBUTION_CREDIT) revert ClassAttributionUnsupported(spec.attribution);
         if (spec.capAtStock && spec.model != Tracenet.MODEL_MASS_BALANCE) revert ClassStockCapInvalid(spec.model);
         if (spec.rawMaterial > 3) revert ClassRawMaterialInvalid(spec.rawMaterial);
+    }
+
+    function _addScope(uint32 unitId, uint32 productGroupId) private {
+        if (_unitScope[unitId][productGroupId]) return;
+        _unitScope[unitId][productGroupId] = true;
+        emit UnitScopeChanged(unitId, productGroupId, true);
     }
 
     function _class(uint32 classId) private view returns (ClassInfo storage info) {

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ILedger} from "./interfaces/ILedger.sol";
 import {Tracenet} from "./libraries/Tracenet.sol";
 
 /// @title Consortium registry of Tracenet.
@@ -166,6 +167,10 @@ contract Consortium is IConsortium {
         if (validUntil <= validFrom || classIds.length == 0 || unitIds.length == 0 || bytes(number).length == 0) {
             revert CertificateInvalid(certificateId);
         }
+        if (auditedVolume > Tracenet.MAX_QUANTITY_G) {
+            revert QuantityTooLarge(auditedVolume, Tracenet.MAX_QUANTITY_G);
+        }
+        if (ledger == address(0)) revert LedgerUnbound();
         for (uint256 i; i < unitIds.length; ++i) {
             _requireOwnedUnit(unitIds[i], holderPartyId);
             _scopeUnit[certificateId][unitIds[i]] = true;
@@ -196,6 +201,8 @@ contract Consortium is IConsortium {
             classIds,
             unitIds
         );
+        // The certificate's classes are products of its units: one source of a unit's scope (R7).
+        ILedger(ledger).catalog().addCertifiedScope(classIds, unitIds);
     }
 
     /// @inheritdoc IConsortium

@@ -73,6 +73,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         // Creating credits takes the origin role; holding them, membership.
         IConsortium.Actor memory actor = _actor(Tracenet.ROLE_ORIGIN | Tracenet.ROLE_MEMBER);
         if (amount == 0) revert AmountZero(0);
+        _checkQuantity(amount);
         if (evidenceHash == bytes32(0)) revert InputEvidenceMissing();
         if (evidenceUsed[evidenceHash]) revert InputEvidenceReused(evidenceHash);
         ICatalog.ClassInfo memory info = catalog.classInfo(classId);
@@ -82,7 +83,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         uint32 batch = info.model == Tracenet.MODEL_SEGREGATED ? uint32(inputId) : 0;
         id = Tracenet.tokenId(classId, Tracenet.periodAt(info.periodMonths, block.timestamp), batch);
         _balances[id][actor.unitId] += amount;
-        _counters[classId].issued += uint128(amount);
+        _counters[classId].issued = _grownSupply(classId, _counters[classId].issued, amount);
         emit InputRecorded(inputId, actor.unitId, id, certificateId, amount, evidenceHash);
         emit TransferSingle(msg.sender, address(0), Tracenet.unitAccount(actor.unitId), id, amount);
     }
@@ -105,8 +106,12 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         if (r.toUnitId == fromUnitId) revert ShipmentToSelf(fromUnitId);
         _recipient(r.toUnitId);
         if (r.quantity == 0) revert QuantityZero();
+        _checkQuantity(r.quantity);
         if (r.documentHash == bytes32(0)) revert ShipmentDocumentMissing();
         uint256 cap = r.quantity * catalog.maxShareBps(r.productGroupId) / Tracenet.FULL_SHARE_BPS;
+        if (!catalog.unitScope(fromUnitId, r.productGroupId)) {
+            revert UnitProductOutOfScope(fromUnitId, r.productGroupId);
+        }
         uint256 total = _debit(fromUnitId, r.tokenIds, r.amounts, Use.Ship, r.productGroupId).total;
         if (total > cap) revert CapExceeded(total, cap);
         _credit(r.toUnitId, r.tokenIds, r.amounts);
@@ -172,9 +177,10 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         uint8 outMonths = catalog.classInfo(outClass).periodMonths;
         uint32 outVintage = uint32(uint256(d.oldestVintage) * d.periodMonths / outMonths);
         outputTokenId = Tracenet.tokenId(outClass, outVintage, d.batch);
+        _counters[outClass].convertedIn = _grownSupply(outClass, _counters[outClass].convertedIn, outputAmount);
         _balances[outputTokenId][unitId] += outputAmount;
+        // d.total <= held input supply <= MAX_CLASS_SUPPLY_G: the cast cannot truncate.
         _counters[inClass].convertedOut += uint128(d.total);
-        _counters[outClass].convertedIn += uint128(outputAmount);
         uint64 conversionId = ++_sequence.conversions;
         emit Converted(
             conversionId, unitId, processId, factorVersion, yieldBps, tokenIds, amounts, outputTokenId, outputAmount
@@ -196,6 +202,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
         _debit(unitId, tokenIds, amounts, Use.Claim, 0);
         for (uint256 i; i < tokenIds.length; ++i) {
+            // Each amount was checked against MAX_QUANTITY_G by _debit: the cast cannot truncate.
             _counters[uint32(tokenIds[i] >> 64)].claimed += uint128(amounts[i]);
         }
         claimId = ++_sequence.claims;
@@ -222,6 +229,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     /// @inheritdoc ILedger
     function closePeriod(uint32 classId, uint256 physicalStock) external returns (uint256 lapsed) {
         uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        _checkQuantity(physicalStock);
         ICatalog.ClassInfo memory info = catalog.classInfo(classId);
         if (info.model != Tracenet.MODEL_MASS_BALANCE) revert PeriodCloseModel(classId, info.model);
         uint32 current = Tracenet.periodAt(info.periodMonths, block.timestamp);
@@ -373,7 +381,23 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     function _checkQuantityRecord(uint32 productGroupId, uint256 quantity) private view returns (uint32 unitId) {
         unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
         if (quantity == 0) revert QuantityZero();
+        _checkQuantity(quantity);
         catalog.maxShareBps(productGroupId);
+    }
+
+    /// @dev R1/R13 integrity: every quantity is bounded so that no sum the ledger keeps overflows.
+    function _checkQuantity(uint256 value) private pure {
+        if (value > Tracenet.MAX_QUANTITY_G) revert QuantityTooLarge(value, Tracenet.MAX_QUANTITY_G);
+    }
+
+    /// @dev `counter` + `amount`, after checking that the class's supply stays within its bound.
+    function _grownSupply(uint32 classId, uint128 counter, uint256 amount) private view returns (uint128) {
+        Counters storage c = _counters[classId]; // issued and convertedIn share one slot
+        uint256 supply = uint256(c.issued) + c.convertedIn + amount;
+        if (supply > Tracenet.MAX_CLASS_SUPPLY_G) {
+            revert SupplyCapExceeded(classId, supply, Tracenet.MAX_CLASS_SUPPLY_G);
+        }
+        return counter + uint128(amount);
     }
 
     /// @dev Takes credit lines out of `unitId` after checking each line against R1, R4, R5, R7, R8.
@@ -382,7 +406,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         returns (Debit memory d)
     {
         uint256 n = ids.length;
-        if (n == 0 || n != amounts.length) revert LinesInvalid(n, amounts.length);
+        if ((n == 0 && use != Use.Ship) || n != amounts.length) revert LinesInvalid(n, amounts.length);
         d.oldestVintage = type(uint32).max;
         uint32 cachedClass;
         ICatalog.ClassInfo memory info;
@@ -392,11 +416,16 @@ contract Ledger is ILedger, IERC1155, ERC165 {
             uint256 id = ids[i];
             uint256 amount = amounts[i];
             if (amount == 0) revert AmountZero(i);
+            _checkQuantity(amount);
             (uint32 classId, uint32 vintage, uint32 batch) = Tracenet.splitTokenId(id);
             if (classId != cachedClass || i == 0) {
                 info = catalog.classInfo(classId);
                 cachedClass = classId;
                 current = Tracenet.periodAt(info.periodMonths, block.timestamp);
+                if (
+                    use == Use.Claim && info.model != Tracenet.MODEL_BOOK_AND_CLAIM
+                        && !catalog.unitScope(unitId, info.productGroupId)
+                ) revert UnitProductOutOfScope(unitId, info.productGroupId);
             }
             _checkUse(id, info, use, expected, classId);
             if (info.model == Tracenet.MODEL_SEGREGATED) segregated = true;
@@ -462,6 +491,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     function _emitTransfer(uint32 fromUnitId, uint32 toUnitId, uint256[] calldata ids, uint256[] calldata amounts)
         private
     {
+        if (ids.length == 0) return; // a conventional delivery moves no credits
         address from = Tracenet.unitAccount(fromUnitId);
         address to = toUnitId == 0 ? address(0) : Tracenet.unitAccount(toUnitId);
         if (ids.length == 1) emit TransferSingle(msg.sender, from, to, ids[0], amounts[0]);

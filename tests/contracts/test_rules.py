@@ -511,12 +511,12 @@ class TestR5ConversionFactors:
         assert info.value.name == error
 
     def test_credits_move_only_within_their_product_group(self, world: World) -> None:
-        tid = flake(world, T)
+        tid = flake_at_resin(world, T)  # the resin maker's scope holds both flakes and resin
         world.rejects(
             "ShipmentProductGroupMismatch",
             "ship",
-            world.cast.recycler,
-            U_RESIN,
+            world.cast.resin,
+            U_BRAND,
             G_RESIN,
             T,
             evidence(),

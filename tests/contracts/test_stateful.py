@@ -42,6 +42,8 @@ UNITS = (U_RECYCLER, U_RESIN, U_RESIN2, U_BRAND, U_OUTSIDER)
 EXAMPLES = int(os.environ.get("TRACENET_STATEFUL_EXAMPLES", "200"))
 STEPS = int(os.environ.get("TRACENET_STATEFUL_STEPS", "30"))
 MIN_STEPS = min(30, STEPS)
+#: Amounts at and just above the one quantity bound (issue 7), drawn now and then by every step.
+BOUND = st.sampled_from((m.MAX_QUANTITY_G, m.MAX_QUANTITY_G + 1, 2**256 - 1))
 
 #: Steps and outcomes seen across all examples, reported at the end of the test.
 STATS: Counter[str] = Counter()
@@ -91,7 +93,9 @@ class LedgerMachine(RuleBasedStateMachine):
             tid = data.draw(st.sampled_from(pool), label="token")
             balance = self.world.model.balance(unit, tid)
             amount = data.draw(
-                st.one_of(st.integers(1, max(1, balance)), st.just(balance), st.integers(0, 10**7)),
+                st.one_of(
+                    st.integers(1, max(1, balance)), st.just(balance), st.integers(0, 10**7), BOUND
+                ),
                 label="amount",
             )
             lines.append((tid, amount))
@@ -127,6 +131,7 @@ class LedgerMachine(RuleBasedStateMachine):
         ("advance_time", 2),
         ("suspend_or_reinstate", 1),
         ("register_factor", 1),
+        ("set_scope", 1),
     )
     OPERATIONS = tuple(name for name, weight in WEIGHTS for _ in range(weight))
 
@@ -151,7 +156,7 @@ class LedgerMachine(RuleBasedStateMachine):
             cert = data.draw(st.sampled_from((1, 2, 3, 9)), label="certificate")
         else:
             sender, class_id, cert = data.draw(st.sampled_from(valid), label="input")
-        amount = data.draw(st.one_of(st.integers(1, 2 * 10**7), st.just(0)), label="amount")
+        amount = data.draw(st.one_of(st.integers(1, 2 * 10**7), st.just(0), BOUND), label="amount")
         reuse = self.documents and data.draw(st.integers(0, 9), label="reuse") == 9
         doc = data.draw(st.sampled_from(self.documents)) if reuse else evidence()
         self.documents.append(doc)
@@ -160,7 +165,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def record_quantity(self, data: st.DataObject) -> None:
         op = data.draw(st.sampled_from(("record_conventional", "record_production")))
         group = data.draw(st.integers(0, 5), label="group")
-        self._run(op, self._sender(data), group, data.draw(st.integers(0, 10**9)), evidence())
+        quantity = data.draw(st.one_of(st.integers(0, 10**9), BOUND), label="quantity")
+        self._run(op, self._sender(data), group, quantity, evidence())
 
     def ship(self, data: st.DataObject) -> None:
         sender = self._sender(data)
@@ -173,7 +179,9 @@ class LedgerMachine(RuleBasedStateMachine):
         share = self.world.model.groups.get(group_id, 10_000)
         at_cap = -(-total * 10_000 // share)
         quantity = data.draw(
-            st.one_of(st.sampled_from((at_cap, at_cap - 1, 2 * at_cap)), st.integers(0, 10**9)),
+            st.one_of(
+                st.sampled_from((at_cap, at_cap - 1, 2 * at_cap)), st.integers(0, 10**9), BOUND
+            ),
             label="quantity",
         )
         to = data.draw(st.sampled_from((*UNITS, 42)), label="to")
@@ -205,7 +213,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def close_period(self, data: st.DataObject) -> None:
         sender = self._sender(data)
         class_id = data.draw(st.sampled_from((C_FLAKE, C_FLAKE, C_RESIN, C_GLASS)), label="class")
-        stock = data.draw(st.integers(0, 10**8), label="stock")
+        stock = data.draw(st.one_of(st.integers(0, 10**8), BOUND), label="stock")
         self._run("close_period", sender, class_id, stock)
 
     def advance_time(self, data: st.DataObject) -> None:
@@ -231,6 +239,14 @@ class LedgerMachine(RuleBasedStateMachine):
         fn = self.world.catalog.functions.registerFactor(process, bps, effective, evidence())
         self.world.send(fn, self.world.cast.certifier)
         self.world.model.register_factor(process, bps, effective)
+
+    def set_scope(self, data: st.DataObject) -> None:
+        unit = data.draw(st.sampled_from(UNITS), label="unit")
+        group = data.draw(st.integers(1, 4), label="group")
+        in_scope = data.draw(st.booleans(), label="in scope")
+        fn = self.world.catalog.functions.setUnitScope(unit, group, in_scope)
+        self.world.send(fn, self.world.cast.admin)
+        self.world.model.set_scope(unit, group, in_scope)
 
     # ---- invariants ------------------------------------------------------------------------------
 

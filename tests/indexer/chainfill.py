@@ -91,6 +91,9 @@ class Filler:
         self._send(cat.registerProcess(4, C_FLAKE, C_RESIN, "Flake to resin"), certifier)
         self._send(cat.registerFactor(1, 9_000, 0, doc()), certifier)
         self._send(c.registerCertificate(3, 1, "CERT-1", 0, FAR, 0, [C_FLAKE], [1]), certifier)
+        for unit in range(1, UNITS + 1):  # every unit ships or claims both groups (R7 scope)
+            self._send(cat.setUnitScope(unit, G_FLAKE, True), admin)
+            self._send(cat.setUnitScope(unit, G_RESIN, True), admin)
         return self.handle.deployment
 
     # ---- traffic -------------------------------------------------------------------------

@@ -97,6 +97,8 @@ interface ICatalog {
     error FactorNotEffective(uint32 processId, uint32 version, uint64 effectiveFrom);
     /// @notice Factor `version` of `processId` was superseded by `current`.
     error FactorSuperseded(uint32 processId, uint32 version, uint32 current);
+    /// @notice Only the consortium registry may call this.
+    error CatalogConsortiumOnly(address caller);
 
     // ---- events -------------------------------------------------------------------------------
 
@@ -118,6 +120,11 @@ interface ICatalog {
         uint32 indexed processId, uint32 indexed version, uint16 yieldBps, uint64 effectiveFrom, bytes32 evidenceHash
     );
 
+    /// @notice Product group `productGroupId` entered (`inScope`) or left unit `unitId`'s product
+    /// scope (R7): set by the admin or a certification body, by a registered process's output, or
+    /// by a certificate listing a class of that group at the unit.
+    event UnitScopeChanged(uint32 indexed unitId, uint32 indexed productGroupId, bool inScope);
+
     // ---- administration -------------------------------------------------------------------------
 
     /// @notice Registers a scheme and the longest period it allows (admin only).
@@ -126,7 +133,8 @@ interface ICatalog {
     function registerProductGroup(string calldata name, uint16 maxShareBps) external returns (uint32);
     /// @notice Registers a credit class (admin only).
     function registerClass(ClassSpec calldata spec) external returns (uint32);
-    /// @notice Registers a conversion process at a unit (certification bodies only).
+    /// @notice Registers a conversion process at a unit (certification bodies only); its output
+    /// class's product group enters the unit's product scope.
     function registerProcess(uint32 unitId, uint32 inputClassId, uint32 outputClassId, string calldata name)
         external
         returns (uint32);
@@ -134,6 +142,13 @@ interface ICatalog {
     function registerFactor(uint32 processId, uint16 yieldBps, uint64 effectiveFrom, bytes32 evidenceHash)
         external
         returns (uint32 version);
+
+    /// @notice Puts product group `productGroupId` in or out of unit `unitId`'s product scope (R7)
+    /// (admin or certification body).
+    function setUnitScope(uint32 unitId, uint32 productGroupId, bool inScope) external;
+    /// @notice Adds the product group of each class in `classIds` to the scope of each unit in
+    /// `unitIds` (the consortium registry, when a certificate is registered).
+    function addCertifiedScope(uint32[] calldata classIds, uint32[] calldata unitIds) external;
 
     // ---- views --------------------------------------------------------------------------------
 
@@ -155,6 +170,8 @@ interface ICatalog {
         external
         view
         returns (uint32 inputClassId, uint32 outputClassId, uint16 yieldBps);
+    /// @notice Whether product group `productGroupId` is in unit `unitId`'s product scope (R7).
+    function unitScope(uint32 unitId, uint32 productGroupId) external view returns (bool);
     /// @notice How many schemes, product groups, classes and processes exist (ids start at 1).
     function counts() external view returns (uint32 schemes, uint32 productGroups, uint32 classes, uint32 processes);
 }

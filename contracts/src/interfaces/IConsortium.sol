@@ -83,6 +83,10 @@ interface IConsortium {
     error CertificateNotIssuer(uint32 certificateId, uint32 partyId);
     /// @notice Only the bound ledger may call this.
     error LedgerOnly(address caller);
+    /// @notice The ledger (and through it the catalog) must be bound before certificates are registered.
+    error LedgerUnbound();
+    /// @notice A quantity of `value` grams exceeds the ledger's bound `max` (Tracenet.MAX_QUANTITY_G).
+    error QuantityTooLarge(uint256 value, uint256 max);
     /// @notice The ledger is bound once.
     error LedgerAlreadyBound(address ledger);
 
@@ -150,7 +154,8 @@ interface IConsortium {
     function authorizeSigner(address signer, uint32 partyId, uint32 unitId) external;
     /// @notice Revokes `signer`. Callable by an admin, or by a signer of the same party.
     function revokeSigner(address signer) external;
-    /// @notice Registers a certificate (certification bodies only).
+    /// @notice Registers a certificate (certification bodies only); the product groups of its classes
+    /// enter the product scope of its units (R7).
     function registerCertificate(
         uint32 holderPartyId,
         uint32 schemeId,

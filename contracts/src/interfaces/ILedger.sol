@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ICatalog} from "./ICatalog.sol";
+
 /// @title The mass-balance ledger: credits per bookkeeping unit, and every operation that moves them.
 /// @notice Balances are readable through ERC-1155 (`balanceOf`, `balanceOfBatch`, `TransferSingle`,
 /// `TransferBatch`); every movement goes through the operations below so that it carries its record
@@ -14,7 +16,7 @@ interface ILedger {
         bytes32 documentHash; // delivery note / weighbridge document
         bytes32 orderRef; // contract or order reference (Sustainability Declaration)
         bytes32 product; // product name or code (Sustainability Declaration)
-        uint256[] tokenIds;
+        uint256[] tokenIds; // empty for a conventional delivery (0 % sustainable)
         uint256[] amounts; // credits, grams
     }
 
@@ -37,8 +39,18 @@ interface ILedger {
     error QuantityZero();
     /// @notice Line `line` carries no credits.
     error AmountZero(uint256 line);
-    /// @notice Credit lines must be non-empty and of equal length (`tokenIds`, `amounts`).
+    /// @notice Credit lines must be of equal length (`tokenIds`, `amounts`), and non-empty except
+    /// on a shipment (a conventional delivery carries none).
     error LinesInvalid(uint256 tokenIds, uint256 amounts);
+    /// @notice A quantity or amount of `value` grams exceeds the ledger's bound `max`
+    /// (Tracenet.MAX_QUANTITY_G, 10^15 g), so that no sum the ledger keeps can overflow.
+    error QuantityTooLarge(uint256 value, uint256 max);
+    /// @notice Creating credits would take class `classId`'s supply (issued + converted in) to
+    /// `supply` grams, above `max` (Tracenet.MAX_CLASS_SUPPLY_G, 2^63 - 1).
+    error SupplyCapExceeded(uint32 classId, uint256 supply, uint256 max);
+    /// @notice Product group `productGroupId` is outside unit `unitId`'s product scope (R7): it may
+    /// neither ship nor claim it.
+    error UnitProductOutOfScope(uint32 unitId, uint32 productGroupId);
     /// @notice An input needs the hash of its evidence (Sustainability Declaration, weighbridge note).
     error InputEvidenceMissing();
     /// @notice This evidence already created credits (R3: issued once, under any class or scheme).
@@ -99,7 +111,8 @@ interface ILedger {
     );
     /// @notice A production quantity was recorded.
     event ProductionRecorded(uint32 indexed unitId, uint32 indexed productGroupId, uint256 quantity, bytes32 documentHash);
-    /// @notice A physical shipment left `fromUnitId` for `toUnitId` carrying credit lines.
+    /// @notice A physical shipment left `fromUnitId` for `toUnitId` carrying credit lines (none for a
+    /// conventional delivery).
     event Shipped(
         uint64 indexed shipmentId,
         uint32 indexed fromUnitId,
@@ -162,7 +175,8 @@ interface ILedger {
     function recordConventionalInput(uint32 productGroupId, uint256 quantity, bytes32 documentHash) external;
     /// @notice Records a production quantity.
     function recordProduction(uint32 productGroupId, uint256 quantity, bytes32 documentHash) external;
-    /// @notice Ships credits with a physical delivery to another unit.
+    /// @notice Ships credits with a physical delivery to another unit; with no credit lines it records
+    /// a conventional delivery. The product group must be in the sending unit's scope (R7).
     function ship(ShipmentRequest calldata request) external returns (uint64 shipmentId);
     /// @notice Moves inventory to another unit of the same multi-site boundary.
     function transferInventory(uint32 toUnitId, uint256[] calldata tokenIds, uint256[] calldata amounts) external;
@@ -177,7 +191,8 @@ interface ILedger {
     function convert(uint32 processId, uint32 factorVersion, uint256[] calldata tokenIds, uint256[] calldata amounts)
         external
         returns (uint256 outputTokenId, uint256 outputAmount);
-    /// @notice Retires credits for a beneficiary, product and purpose.
+    /// @notice Retires credits for a beneficiary, product and purpose; the credits' product groups must
+    /// be in the claiming unit's scope (R7), except for book-and-claim certificates.
     function claim(
         uint256[] calldata tokenIds,
         uint256[] calldata amounts,
@@ -192,6 +207,9 @@ interface ILedger {
     function closePeriod(uint32 classId, uint256 physicalStock) external returns (uint256 lapsed);
 
     // ---- views --------------------------------------------------------------------------------
+
+    /// @notice The catalog of schemes, groups, classes, processes and unit product scopes.
+    function catalog() external view returns (ICatalog);
 
     /// @notice Credits of `tokenId` held by unit `unitId`.
     function balanceOfUnit(uint32 unitId, uint256 tokenId) external view returns (uint256);

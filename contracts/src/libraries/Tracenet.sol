@@ -28,6 +28,19 @@ library Tracenet {
     /// @notice 100 % in basis points: the absolute cap of R6.
     uint16 internal constant FULL_SHARE_BPS = 10_000;
 
+    /// @notice The largest quantity, in grams, any one amount, physical quantity, declared stock or
+    /// audited volume may carry (10^15 g, one billion tonnes); mirrored by contracts.MAX_QUANTITY_G.
+    uint256 internal constant MAX_QUANTITY_G = 1e15;
+    /// @notice The largest supply (issued + converted in, grams) a class may reach: 2^63 - 1, so that
+    /// every balance and counter fits a signed 64-bit SQL integer (contracts.MAX_CLASS_SUPPLY_G).
+    uint256 internal constant MAX_CLASS_SUPPLY_G = 2 ** 63 - 1;
+
+    /// @notice Chain-of-custody certification a scheme requires (issue 13): none; every holder
+    /// certified except a final claimant (may receive and claim, never pass on); every holder certified.
+    uint8 internal constant CUSTODY_NONE = 0;
+    uint8 internal constant CUSTODY_CERTIFIED_FINAL_CLAIMANT_EXEMPT = 1;
+    uint8 internal constant CUSTODY_CERTIFIED = 2;
+
     /// @notice Why credits lapsed (R4).
     uint8 internal constant LAPSE_WINDOW = 0;
     uint8 internal constant LAPSE_STOCK_CAP = 1;
