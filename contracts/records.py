@@ -668,6 +668,26 @@ class SchemeRegistered(_Event):
 
 
 @_dataclass(frozen=True, slots=True)
+class UnitScopeChanged(_Event):
+    """Event ``Catalog.UnitScopeChanged``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    NAME: _ClassVar[str] = "UnitScopeChanged"
+    TOPIC: _ClassVar[bytes] = bytes.fromhex(
+        "aa63a305500c048792c4c46b2e2ae17e6d9ab98ddb3ba7c6a869fad27de38b21"
+    )
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("unitId", "uint32", indexed=True),
+        _Field("productGroupId", "uint32", indexed=True),
+        _Field("inScope", "bool"),
+    )
+
+    unit_id: int
+    product_group_id: int
+    in_scope: bool
+
+
+@_dataclass(frozen=True, slots=True)
 class ApprovalForAll(_Event):
     """Event ``Ledger.ApprovalForAll``."""
 
@@ -1355,6 +1375,22 @@ class UnitViewQuery(_Query):
 
 
 @_dataclass(frozen=True, slots=True)
+class AddCertifiedScope(_Operation):
+    """The transaction ``Catalog.addCertifiedScope``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    FUNCTION: _ClassVar[str] = "addCertifiedScope"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("b8ae54a7")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("classIds", "uint32[]"),
+        _Field("unitIds", "uint32[]"),
+    )
+
+    class_ids: tuple[int, ...]
+    unit_ids: tuple[int, ...]
+
+
+@_dataclass(frozen=True, slots=True)
 class ClassInfoQuery(_Query):
     """The view ``Catalog.classInfo``."""
 
@@ -1602,6 +1638,41 @@ class SchemeMaxPeriodMonthsQuery(_Query):
     FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("schemeId", "uint32"),)
 
     scheme_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class SetUnitScope(_Operation):
+    """The transaction ``Catalog.setUnitScope``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    FUNCTION: _ClassVar[str] = "setUnitScope"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("291fad0e")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("unitId", "uint32"),
+        _Field("productGroupId", "uint32"),
+        _Field("inScope", "bool"),
+    )
+
+    unit_id: int
+    product_group_id: int
+    in_scope: bool
+
+
+@_dataclass(frozen=True, slots=True)
+class UnitScopeQuery(_Query):
+    """The view ``Catalog.unitScope``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    FUNCTION: _ClassVar[str] = "unitScope"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("05a0b175")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "bool"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("unitId", "uint32"),
+        _Field("productGroupId", "uint32"),
+    )
+
+    unit_id: int
+    product_group_id: int
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2067,6 +2138,7 @@ EVENTS: tuple[type[_Event], ...] = (
     ProcessRegistered,
     ProductGroupRegistered,
     SchemeRegistered,
+    UnitScopeChanged,
     ApprovalForAll,
     CertificatesTransferred,
     Claimed,
@@ -2096,11 +2168,13 @@ OPERATIONS: tuple[type[_Operation], ...] = (
     RevokeSigner,
     SetRoles,
     SuspendParty,
+    AddCertifiedScope,
     RegisterClass,
     RegisterFactor,
     RegisterProcess,
     RegisterProductGroup,
     RegisterScheme,
+    SetUnitScope,
     Claim,
     ClosePeriod,
     Convert,
@@ -2132,6 +2206,7 @@ QUERIES: tuple[type[_Query], ...] = (
     MaxShareBpsQuery,
     ProcessQuery,
     SchemeMaxPeriodMonthsQuery,
+    UnitScopeQuery,
     AccountOfQuery,
     BalanceOfQuery,
     BalanceOfBatchQuery,
@@ -2179,6 +2254,7 @@ __all__ = [
     "AccountOfQuery",
     "Actor",
     "ActorOfQuery",
+    "AddCertifiedScope",
     "ApprovalForAll",
     "Attribution",
     "AuthorizeSigner",
@@ -2266,6 +2342,7 @@ __all__ = [
     "SchemeMaxPeriodMonthsQuery",
     "SchemeRegistered",
     "SetRoles",
+    "SetUnitScope",
     "Ship",
     "ShipmentRequest",
     "Shipped",
@@ -2285,6 +2362,8 @@ __all__ = [
     "UnitOfAccountQuery",
     "UnitOfQuery",
     "UnitRegistered",
+    "UnitScopeChanged",
+    "UnitScopeQuery",
     "UnitView",
     "UnitViewQuery",
 ]
