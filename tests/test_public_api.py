@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-PACKAGES = ["contracts", "contracts.records", "node", "wallet", "gateway", "indexer"]
+PACKAGES = ["contracts", "contracts.records", "node", "wallet", "gateway", "indexer", "erp"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -19,6 +19,7 @@ _COMPONENTS = (
     "indexer._cli",
     "indexer._verify_cli",
     "gateway._cli",
+    "erp._cli",
     "tracenet._demo",
 )
 

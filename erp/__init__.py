@@ -1,0 +1,34 @@
+"""Bulk import: an ERP export (CSV or XLSX) to the ledger through the party's gateway.
+
+    tracenet import shipments deliveries.xlsx --mapping sap.yaml --check
+    tracenet import shipments deliveries.xlsx
+
+Columns per kind are documented in erp/COLUMNS.md (``KINDS``); quantities carry their unit and
+become integer grams exactly; each row's Idempotency-Key derives from the file's SHA-256 and
+the row, so running a file twice, or resuming it after a crash, records nothing twice.
+"""
+
+from erp._cells import UNITS, parse_date, parse_grams, parse_hash
+from erp._columns import KINDS, Column, Kind, build
+from erp._read import Table, load_mapping, read_table
+from erp._settings import ImportSettings
+from erp.errors import ErpError, FileError, GatewayUnavailable, RowError
+
+__all__ = [
+    "KINDS",
+    "UNITS",
+    "Column",
+    "ErpError",
+    "FileError",
+    "GatewayUnavailable",
+    "ImportSettings",
+    "Kind",
+    "RowError",
+    "Table",
+    "build",
+    "load_mapping",
+    "parse_date",
+    "parse_grams",
+    "parse_hash",
+    "read_table",
+]

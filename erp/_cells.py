@@ -1,0 +1,124 @@
+"""Cells to values: quantities with their unit to integer grams (exactly), hashes, texts, dates.
+
+Quantities are decimals with a unit — ``6 t``, ``6000 kg``, ``12.5 kg``, ``1 234,5 kg`` is NOT
+accepted (one decimal separator, the point; no thousands separators) — converted with
+``Decimal`` so that ``0.1 t`` is exactly 100 000 g; a quantity that is not a whole number of
+grams, zero, negative or above ``contracts.MAX_QUANTITY_G`` is refused with its own code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from contracts import MAX_QUANTITY_G
+from erp.errors import RowError
+
+__all__ = ["UNITS", "parse_date", "parse_grams", "parse_hash", "parse_int", "parse_text32"]
+
+#: grams per unit
+UNITS = {"g": 1, "kg": 1_000, "t": 1_000_000}
+
+_QUANTITY = re.compile(r"\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*")
+_HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
+
+# Codes of the column rules (erp/COLUMNS.md lists them).
+QUANTITY_INVALID = "TN-IMP-4221"
+QUANTITY_FRACTIONAL = "TN-IMP-4222"
+QUANTITY_NOT_POSITIVE = "TN-IMP-4223"
+QUANTITY_TOO_LARGE = "TN-IMP-4224"
+UNIT_UNKNOWN = "TN-IMP-4225"
+VALUE_MISSING = "TN-IMP-4226"
+TEXT_TOO_LONG = "TN-IMP-4227"
+DATE_INVALID = "TN-IMP-4228"
+NUMBER_INVALID = "TN-IMP-4229"
+
+
+def parse_grams(text: str, column: str, default_unit: str | None = None) -> int:
+    """``text`` (``"6 t"``, ``"12.5 kg"``, or a bare number with ``default_unit``) in grams."""
+    match = _QUANTITY.fullmatch(text)
+    if match is None:
+        raise RowError(
+            f"{text!r} is not a quantity like '6 t' or '12.5 kg'",
+            field=column,
+            code=QUANTITY_INVALID,
+        )
+    number, unit = match.group(1), match.group(2).lower() or (default_unit or "").lower()
+    if not unit:
+        raise RowError(
+            f"{text!r} has no unit (g, kg or t; or a quantity_unit column)",
+            field=column,
+            code=UNIT_UNKNOWN,
+        )
+    if unit not in UNITS:
+        raise RowError(f"unit {unit!r} is not one of g, kg, t", field=column, code=UNIT_UNKNOWN)
+    try:
+        grams = Decimal(number) * UNITS[unit]
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only decimals
+        raise RowError(f"{text!r} is not a number", field=column, code=QUANTITY_INVALID) from exc
+    if grams != grams.to_integral_value():
+        raise RowError(
+            f"{text!r} is {grams} g: not a whole number of grams",
+            field=column,
+            code=QUANTITY_FRACTIONAL,
+        )
+    if grams <= 0:
+        raise RowError(f"{text!r} must be above zero", field=column, code=QUANTITY_NOT_POSITIVE)
+    if grams > MAX_QUANTITY_G:
+        raise RowError(
+            f"{text!r} exceeds {MAX_QUANTITY_G} g (MAX_QUANTITY_G)",
+            field=column,
+            code=QUANTITY_TOO_LARGE,
+        )
+    return int(grams)
+
+
+def parse_hash(text: str, column: str) -> str:
+    """A document or evidence hash: ``0x`` + 64 hex digits as given, or the SHA-256 of any other
+    text (an ERP's document number, ``DN-2027-00042``), so one document always maps to one hash."""
+    value = text.strip()
+    if not value:
+        raise RowError("a document hash or reference is required", field=column, code=VALUE_MISSING)
+    if _HEX32.fullmatch(value):
+        return value.lower()
+    return "0x" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def parse_text32(text: str, column: str) -> str:
+    value = text.strip()
+    if not value:
+        raise RowError("a value is required", field=column, code=VALUE_MISSING)
+    if len(value.encode()) > 32:
+        raise RowError(
+            f"{value!r} is longer than 32 bytes of UTF-8", field=column, code=TEXT_TOO_LONG
+        )
+    return value
+
+
+def parse_int(text: str, column: str) -> int:
+    value = text.strip()
+    if not value.isdigit():
+        raise RowError(f"{value!r} is not a whole number", field=column, code=NUMBER_INVALID)
+    return int(value)
+
+
+def parse_date(text: str, column: str) -> str:
+    """An ISO-8601 date or UTC date-time (``2027-03-31``, ``2027-03-31T12:00:00Z``), normalised."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise RowError(
+            f"{value!r} is not an ISO-8601 date (2027-03-31 or 2027-03-31T12:00:00Z)",
+            field=column,
+            code=DATE_INVALID,
+        ) from exc
+    if moment.utcoffset() is None:
+        raise RowError(
+            f"{value!r} has no time zone (add Z for UTC)", field=column, code=DATE_INVALID
+        )
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,177 @@
+"""The documented columns of each import kind (erp/COLUMNS.md), and a row to a gateway body.
+
+A kind is a list of columns; each column has a parser from the cell text to the body value and
+says whether it is required. ``build`` parses every column of a row and returns the body, or
+every ``RowError`` of the row (so ``--check`` reports all of them at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from erp._cells import (
+    VALUE_MISSING,
+    parse_date,
+    parse_grams,
+    parse_hash,
+    parse_int,
+    parse_text32,
+)
+from erp.errors import RowError
+
+__all__ = ["KINDS", "Column", "Kind", "build"]
+
+Parser = Callable[[str, str, str | None], Any]  # (cell, column, default unit) -> value
+
+
+def _ref(text: str, column: str, _: str | None) -> int | str:
+    """A registry name (``recycling-plant``) or a numeric id."""
+    value = text.strip()
+    if not value:
+        raise RowError("a name or id is required", field=column, code=VALUE_MISSING)
+    return int(value) if value.isdigit() else value
+
+
+def _grams(text: str, column: str, unit: str | None) -> str:
+    return str(parse_grams(text, column, unit))
+
+
+def _token(text: str, column: str) -> str:
+    value = text.strip()
+    try:
+        number = int(value, 16) if value.lower().startswith("0x") else int(value)
+    except ValueError as exc:
+        raise RowError(
+            f"{value!r} is not a token id (decimal or 0x-hex)", field=column, code="TN-IMP-4229"
+        ) from exc
+    return str(number)
+
+
+def _lines(text: str, column: str, unit: str | None) -> list[dict[str, str]]:
+    """``TOKEN:QUANTITY`` pairs separated by ``;`` (``79228…336:6 t; 0x1000…:500 kg``)."""
+    out = []
+    for part in (p for p in text.split(";") if p.strip()):
+        token, sep, quantity = part.partition(":")
+        if not sep:
+            raise RowError(
+                f"{part.strip()!r} is not TOKEN:QUANTITY", field=column, code="TN-IMP-4230"
+            )
+        out.append({"token_id": _token(token, column), "amount": _grams(quantity, column, unit)})
+    if not out:
+        raise RowError("at least one TOKEN:QUANTITY line", field=column, code=VALUE_MISSING)
+    return out
+
+
+def _hash(text: str, column: str, _: str | None) -> str:
+    return parse_hash(text, column)
+
+
+def _text(text: str, column: str, _: str | None) -> str:
+    return parse_text32(text, column)
+
+
+def _int(text: str, column: str, _: str | None) -> int:
+    return parse_int(text, column)
+
+
+def _beneficiary(text: str, column: str, _: str | None) -> str:
+    value = text.strip()
+    if not 0 < len(value) <= 200:
+        raise RowError("1 to 200 characters", field=column, code=VALUE_MISSING)
+    return value
+
+
+def _date(text: str, column: str, _: str | None) -> str:
+    return parse_date(text, column)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the documented column name
+    key: str | None  # the gateway body's field; None: checked and carried, not sent
+    parse: Parser
+    required: bool = True
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    route: str  # the gateway's kind (its single write route)
+    columns: tuple[Column, ...]
+    doc: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*(c.name for c in self.columns), "quantity_unit")
+
+
+_UNIT = Column("unit", "unit", _ref, doc="the acting unit (registry name or id)")
+_DATE = Column("date", None, _date, False, "ISO-8601 date of the ERP document (kept, not sent)")
+_DOC = Column("document", "document_hash", _hash, doc="0x-hash, or a document number (hashed)")
+_QTY = Column("quantity", "quantity", _grams, doc="physical quantity with unit: 6 t, 12.5 kg")
+_LINES = Column("lines", "lines", _lines, doc="TOKEN:QUANTITY;… credits per token id")
+_GROUP = Column("product_group", "product_group", _ref, doc="product group (name or id)")
+_TO = Column("to_unit", "to_unit", _ref, doc="the receiving unit (name or id)")
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("inputs", "inputs", (
+            _UNIT, Column("class", "class", _ref, doc="credit class (name or id)"),
+            Column("quantity", "amount", _grams, doc="certified quantity with unit"),
+            Column("certificate", "certificate", _int, doc="certificate id"),
+            Column("evidence", "evidence_hash", _hash, doc="0x-hash or the SD / weighbridge no."),
+            _DATE,
+        ), "certified inputs: create credits"),
+        Kind("conventional-inputs", "conventional-inputs", (_UNIT, _GROUP, _QTY, _DOC, _DATE),
+             "conventional inputs: quantity only"),
+        Kind("productions", "productions", (_UNIT, _GROUP, _QTY, _DOC, _DATE),
+             "production quantities"),
+        Kind("shipments", "shipments", (
+            _UNIT, _TO, _GROUP, _QTY, _DOC,
+            Column("order_ref", "order_ref", _text, doc="contract or order reference (≤ 32 B)"),
+            Column("product", "product", _text, doc="product code or name (≤ 32 bytes)"),
+            _LINES, _DATE,
+        ), "shipments with the credits they carry"),
+        Kind("transfers", "inventory-transfers", (_UNIT, _TO, _LINES, _DATE),
+             "inventory transfers inside a multi-site boundary"),
+        Kind("conversions", "conversions", (
+            _UNIT, Column("process", "process", _ref, doc="registered process (name or id)"),
+            Column("factor_version", "factor_version", _int, doc="registered factor version"),
+            _LINES, _DATE,
+        ), "conversions through a registered process"),
+        Kind("claims", "claims", (
+            _UNIT, _LINES,
+            Column("beneficiary", "beneficiary", _beneficiary, doc="who the claim is for"),
+            Column("product", "product", _text, doc="product claimed (≤ 32 bytes)"),
+            Column("purpose", "purpose", _text, doc="purpose of the claim (≤ 32 bytes)"),
+            _DATE,
+        ), "claims: retire credits"),
+    )
+}  # fmt: skip
+
+
+def build(kind: Kind, row: Mapping[str, str]) -> tuple[dict[str, Any], list[RowError]]:
+    """The gateway body of ``row`` (documented column names → cell text), and its errors."""
+    body: dict[str, Any] = {}
+    errors: list[RowError] = []
+    unit = (row.get("quantity_unit") or "").strip() or None
+    for column in kind.columns:
+        cell = (row.get(column.name) or "").strip()
+        if not cell:
+            if column.required:
+                errors.append(
+                    RowError("a value is required", field=column.name, code=VALUE_MISSING)
+                )
+            continue
+        try:
+            value = column.parse(cell, column.name, unit)
+        except RowError as exc:
+            errors.append(exc)
+            continue
+        if column.key is not None:
+            body[column.key] = value
+    return body, errors

@@ -1,0 +1,198 @@
+"""Many writes in one request, each with its own outcome: what bulk imports (``tracenet import``)
+send, so a file of 5,000 rows does not cost 5,000 HTTP round trips.
+
+``POST /v1/batch`` takes up to ``MAX_ITEMS`` operations, each ``{kind, idempotency_key, body}``
+with ``kind`` one of the ledger write routes (``inputs``, ``shipments``…) and ``body`` what that
+route takes. Every item goes through the same path as its single route (validation, the
+gateway's rule checks, durable insert, Idempotency-Key replay), concurrently, so one group commit
+stores them; one item's refusal never affects another's. With ``dry_run`` the checks run and
+nothing is stored: the answer says what each item would get. ``POST /v1/batch/requests`` reads
+many requests back by id in one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gateway import _ops as ops
+from gateway._auth import Principal
+from gateway._service import Gateway, get_request, submit
+from gateway.api.deps import CallerDep, GatewayDep
+from gateway.api.routes._common import WRITE_RESPONSES
+from gateway.errors import CODES, GatewayError, NotFound
+
+__all__ = ["KINDS", "MAX_ITEMS", "router"]
+
+MAX_ITEMS = 500
+
+_Planner = Callable[[ops.Context, Principal, Any], Awaitable[ops.Plan]]
+
+#: kind (the single route's path) → (operation name, body model, planner)
+KINDS: dict[str, tuple[str, type[BaseModel], _Planner]] = {
+    "inputs": ("record_input", ops.InputIn, ops.plan_input),
+    "conventional-inputs": ("record_conventional_input", ops.QuantityIn, ops.plan_conventional),
+    "productions": ("record_production", ops.QuantityIn, ops.plan_production),
+    "shipments": ("ship", ops.ShipmentIn, ops.plan_shipment),
+    "inventory-transfers": ("transfer_inventory", ops.TransferIn, ops.plan_inventory),
+    "certificate-transfers": (
+        "transfer_certificates",
+        ops.CertificateTransferIn,
+        ops.plan_certificates,
+    ),
+    "conversions": ("convert", ops.ConversionIn, ops.plan_conversion),
+    "claims": ("claim", ops.ClaimIn, ops.plan_claim),
+    "lapses": ("lapse", ops.LapseIn, ops.plan_lapse),
+    "period-closes": ("close_period", ops.PeriodCloseIn, ops.plan_close),
+}
+
+# Pydantic error types with their own row of the code table (as in main.py's handler).
+_BY_TYPE = {
+    "quantity_not_integer": "TN-GW-4222",
+    "quantity_not_positive": "TN-GW-4223",
+    "quantity_too_large": "TN-GW-4224",
+}
+
+router = APIRouter(prefix="/v1/batch", tags=["batch"])
+
+
+class BatchItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal[
+        "inputs", "conventional-inputs", "productions", "shipments", "inventory-transfers",
+        "certificate-transfers", "conversions", "claims", "lapses", "period-closes",
+    ]  # fmt: skip
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+    body: dict[str, Any]
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operations: list[BatchItem] = Field(min_length=1, max_length=MAX_ITEMS)
+    dry_run: bool = Field(default=False, description="check every item, store none")
+
+
+class ItemOutcome(BaseModel):
+    """One item: ``status`` 202 (accepted), 200 (replay of its Idempotency-Key), 204 (dry run:
+    would be accepted) or the 4xx of its single route, with the usual error fields."""
+
+    index: int
+    status: int
+    id: str | None = None
+    state: str | None = None
+    code: str | None = None
+    error: str | None = None
+    field: str | None = None
+    message: str | None = None
+    args: dict[str, Any] | None = None
+
+
+class BatchOut(BaseModel):
+    results: list[ItemOutcome]
+
+
+class LookupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class RequestState(BaseModel):
+    id: str
+    status: str
+    block_number: int | None = None
+    tx_hash: str | None = None
+    error: str | None = None
+    message: str | None = None
+
+
+class LookupOut(BaseModel):
+    requests: list[RequestState]
+
+
+def _invalid(index: int, exc: ValidationError) -> ItemOutcome:
+    first: dict[str, Any] = dict(exc.errors()[0]) if exc.errors() else {}
+    row = CODES[_BY_TYPE.get(str(first.get("type", "")), "TN-GW-4220")]
+    field = ".".join(str(p) for p in first.get("loc", ())) or None
+    message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg"))
+    args: dict[str, Any] = {}
+    if row.code == "TN-GW-4224":  # the chain's QuantityTooLarge(value, max)
+        ctx = dict(first.get("ctx") or {})
+        args = {"value": str(ctx.get("value", first.get("input"))), "max": str(ctx.get("max"))}
+    return ItemOutcome(
+        index=index, status=row.status, code=row.code, error=row.error, field=field,
+        message=message, args=args,
+    )  # fmt: skip
+
+
+def _refused(index: int, exc: GatewayError) -> ItemOutcome:
+    return ItemOutcome(
+        index=index, status=exc.status, code=exc.code, error=exc.error, field=exc.field,
+        message=exc.message, args=exc.to_json()["args"],
+    )  # fmt: skip
+
+
+async def _one(
+    gw: Gateway, who: Principal, index: int, item: BatchItem, dry_run: bool
+) -> ItemOutcome:
+    operation, model, planner = KINDS[item.kind]
+    try:
+        body = model.model_validate(item.body)
+    except ValidationError as exc:
+        return _invalid(index, exc)
+    try:
+        if dry_run:
+            who.require_write()
+            await planner(gw.context, who, body)
+            return ItemOutcome(index=index, status=204)
+        status, row = await submit(
+            gw=gw, who=who, operation=operation, body=body,
+            plan=lambda: planner(gw.context, who, body), idempotency_key=item.idempotency_key,
+        )  # fmt: skip
+    except GatewayError as exc:
+        return _refused(index, exc)
+    return ItemOutcome(index=index, status=status, id=row.id, state=row.status)
+
+
+@router.post(
+    "",
+    response_model=BatchOut,
+    summary="Many writes in one request, each with its own outcome",
+    responses=WRITE_RESPONSES,
+)
+async def batch(body: BatchIn, gw: GatewayDep, who: CallerDep) -> BatchOut:
+    who.require_write()  # a read key is refused as a whole, as by the single routes
+    tasks = [_one(gw, who, i, item, body.dry_run) for i, item in enumerate(body.operations)]
+    return BatchOut(results=list(await asyncio.gather(*tasks)))
+
+
+@router.post("/requests", response_model=LookupOut, summary="Many requests read back by id")
+async def lookup(body: LookupIn, gw: GatewayDep, who: CallerDep) -> LookupOut:
+    def read() -> list[RequestState]:
+        out = []
+        for request_id in body.ids:
+            try:
+                row = get_request(gw=gw, who=who, request_id=request_id)
+            except NotFound:
+                out.append(RequestState(id=request_id, status="unknown"))
+                continue
+            outcome = row.outcome or {}
+            out.append(
+                RequestState(
+                    id=row.id,
+                    status=row.status,
+                    block_number=row.block_number,
+                    tx_hash=row.tx_hash,
+                    error=outcome.get("error"),
+                    message=outcome.get("message"),
+                )
+            )
+        return out
+
+    return LookupOut(requests=await asyncio.to_thread(read))
