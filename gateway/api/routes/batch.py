@@ -19,8 +19,10 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway import _ops as ops
+from gateway import _bodies as bodies
+from gateway import _plans as plans
 from gateway._auth import Principal
+from gateway._ops import Context, Plan
 from gateway._service import Gateway, get_request, submit
 from gateway.api.deps import CallerDep, GatewayDep
 from gateway.api.routes._common import WRITE_RESPONSES
@@ -30,24 +32,28 @@ __all__ = ["KINDS", "MAX_ITEMS", "router"]
 
 MAX_ITEMS = 500
 
-_Planner = Callable[[ops.Context, Principal, Any], Awaitable[ops.Plan]]
+_Planner = Callable[[Context, Principal, Any], Awaitable[Plan]]
 
 #: kind (the single route's path) → (operation name, body model, planner)
 KINDS: dict[str, tuple[str, type[BaseModel], _Planner]] = {
-    "inputs": ("record_input", ops.InputIn, ops.plan_input),
-    "conventional-inputs": ("record_conventional_input", ops.QuantityIn, ops.plan_conventional),
-    "productions": ("record_production", ops.QuantityIn, ops.plan_production),
-    "shipments": ("ship", ops.ShipmentIn, ops.plan_shipment),
-    "inventory-transfers": ("transfer_inventory", ops.TransferIn, ops.plan_inventory),
+    "inputs": ("record_input", bodies.InputIn, plans.plan_input),
+    "conventional-inputs": (
+        "record_conventional_input",
+        bodies.QuantityIn,
+        plans.plan_conventional,
+    ),
+    "productions": ("record_production", bodies.QuantityIn, plans.plan_production),
+    "shipments": ("ship", bodies.ShipmentIn, plans.plan_shipment),
+    "inventory-transfers": ("transfer_inventory", bodies.TransferIn, plans.plan_inventory),
     "certificate-transfers": (
         "transfer_certificates",
-        ops.CertificateTransferIn,
-        ops.plan_certificates,
+        bodies.CertificateTransferIn,
+        plans.plan_certificates,
     ),
-    "conversions": ("convert", ops.ConversionIn, ops.plan_conversion),
-    "claims": ("claim", ops.ClaimIn, ops.plan_claim),
-    "lapses": ("lapse", ops.LapseIn, ops.plan_lapse),
-    "period-closes": ("close_period", ops.PeriodCloseIn, ops.plan_close),
+    "conversions": ("convert", bodies.ConversionIn, plans.plan_conversion),
+    "claims": ("claim", bodies.ClaimIn, plans.plan_claim),
+    "lapses": ("lapse", bodies.LapseIn, plans.plan_lapse),
+    "period-closes": ("close_period", bodies.PeriodCloseIn, plans.plan_close),
 }
 
 # Pydantic error types with their own row of the code table (as in main.py's handler).
