@@ -64,6 +64,8 @@ _BY_TYPE = {
 }
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
+# The errors of the whole request (key, scope, body); 200 is the per-item answer below.
+_RESPONSES = {k: v for k, v in WRITE_RESPONSES.items() if k != 200}
 
 
 class BatchItem(BaseModel):
@@ -170,7 +172,7 @@ async def _one(
     "",
     response_model=BatchOut,
     summary="Many writes in one request, each with its own outcome",
-    responses=WRITE_RESPONSES,
+    responses=_RESPONSES,
 )
 async def batch(body: BatchIn, gw: GatewayDep, who: CallerDep) -> BatchOut:
     who.require_write()  # a read key is refused as a whole, as by the single routes
@@ -178,7 +180,12 @@ async def batch(body: BatchIn, gw: GatewayDep, who: CallerDep) -> BatchOut:
     return BatchOut(results=list(await asyncio.gather(*tasks)))
 
 
-@router.post("/requests", response_model=LookupOut, summary="Many requests read back by id")
+@router.post(
+    "/requests",
+    response_model=LookupOut,
+    summary="Many requests read back by id",
+    responses=_RESPONSES,
+)
 async def lookup(body: LookupIn, gw: GatewayDep, who: CallerDep) -> LookupOut:
     def read() -> list[RequestState]:
         out = []
