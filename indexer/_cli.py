@@ -23,6 +23,7 @@ from indexer._chain import RpcReader
 from indexer._check import check_lag, check_mirror
 from indexer._cli_api import register_api
 from indexer._follower import Follower
+from indexer._migrate import HEAD, migrate, mirror_tables
 from indexer._settings import IndexerSettings
 from indexer._store import make_engine
 from indexer.errors import IndexerError
@@ -57,6 +58,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     check.set_defaults(handler=_check)
 
+    upgrade = commands.add_parser(
+        "migrate", help="create or upgrade the mirror's schema (also done by every command)"
+    )
+    _common(upgrade)
+    upgrade.add_argument("--revision", default="head", help=f"target revision (head: {HEAD})")
+    upgrade.set_defaults(handler=_migrate)
+
     register_api(commands, _common)
 
 
@@ -86,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     engine = make_engine(settings.database_url)
     if args.reset:
-        SQLModel.metadata.drop_all(engine)
+        SQLModel.metadata.drop_all(engine, tables=mirror_tables())
     follower = _follower(settings, engine)
     try:
         follower.init()
@@ -106,6 +114,19 @@ def _run(args: argparse.Namespace) -> int:
         if isinstance(follower.reader, RpcReader):
             follower.reader.close()
         engine.dispose()
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    engine = make_engine(settings_from(args).database_url)
+    try:
+        revision = migrate(engine, args.revision)
+    except Exception as exc:  # a bad revision or an unreachable database: one line
+        print(f"indexer: cannot migrate the mirror: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"mirror at schema revision {revision}")
     return 0
 
 

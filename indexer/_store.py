@@ -25,7 +25,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel
 
 from indexer._chain import Header
 from indexer._project import REGISTRY_EVENTS, BalanceKey, Batch
@@ -86,7 +85,10 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Creates or upgrades the mirror's schema (Alembic migrations, ``indexer._migrate``)."""
+    from indexer._migrate import migrate
+
+    migrate(engine)
 
 
 def _upsert_balances(conn: Connection, deltas: dict[BalanceKey, int]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from eth_tester import EthereumTester
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 from web3 import EthereumTesterProvider, Web3
 
@@ -39,6 +39,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     url: str = request.getfixturevalue("pg_url")
     engine = make_engine(url)
     SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS ix_alembic_version"))
     engine.dispose()
     return url
 

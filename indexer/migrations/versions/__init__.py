@@ -1,0 +1,1 @@
+"""Revisions of the mirror's schema, oldest first."""
