@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _common(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     p.set_defaults(handler=_declaration)
+    from indexer import _sd_cli  # the PDF/HTML document and its check (imports this module)
+
+    _sd_cli.register(docs)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
