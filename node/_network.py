@@ -64,7 +64,12 @@ DEFAULT_CHAIN_ID = 7177
 #: n >= 3f + 1: four validators are the fewest with which QBFT survives one fault.
 MIN_ORGANISATIONS = 4
 #: Pinned, never ``latest``: a network's nodes must agree on the protocol rules they run.
-DEFAULT_BESU_IMAGE = "hyperledger/besu:25.6.0"
+#: Besu 26.6.0 (June 2026) needs Java 25, which its image bundles. Every option and genesis key the
+#: generator writes is checked against Besu's documented names in ``node/besu_options.txt`` and
+#: ``node/besu_genesis_keys.txt`` (tests/node/test_network.py), since no Besu runs in the tests.
+BESU_VERSION = "26.6.0"
+BESU_JAVA = "25"
+DEFAULT_BESU_IMAGE = f"hyperledger/besu:{BESU_VERSION}"
 DEFAULT_TRACENET_IMAGE = "tracenet:0.1.0"
 DEFAULT_POSTGRES_IMAGE = "postgres:16"
 #: Besu's free-gas guide: the block gas limit as large as tooling accepts (2**53 - 1).

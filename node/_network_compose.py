@@ -9,10 +9,16 @@ Health checks, chosen for what each image ships:
 * Gateways: a TCP connect to their port, from the Python image; it needs no knowledge of routes.
 * PostgreSQL: ``pg_isready``; the indexer starts only once it passes.
 
-No secret is inline: node keys and the database password are compose secrets (files under
-``/run/secrets``), the indexer's database URL and each gateway's secrets come from env files
-under ``secrets/``. Containers run Besu as the invoking user (``TRACENET_UID``/``TRACENET_GID``
-from the generated ``.env``) so it can read its 0600 key and write its bind-mounted data.
+No secret is inline: node keys, wallet passphrases and the database password are compose
+secrets (files under ``/run/secrets``); the indexer's database URL comes from an env file under
+``secrets/``. Every container runs as the invoking user (``TRACENET_UID``/``TRACENET_GID`` from the
+generated ``.env``) so it can read its 0600 keys and write its bind-mounted data.
+
+What a gateway needs, each mounted from the network directory: the deployment record
+(``deployment/deployment.json``, written there by ``tracenet deploy --out``), its organisation's
+key store (``<org>/wallet``, keys made with ``tracenet wallet create``), the passphrase of those
+keys (``secrets/<org>-wallet-passphrase``) and a directory for its request store
+(``<org>/gateway``). The indexer and its read API share the record and the PostgreSQL mirror.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from node._network_besu import (
 )
 
 __all__ = [
+    "CONTAINER_DEPLOYMENT",
     "GATEWAY_PORT",
+    "INDEXER_API_PORT",
     "POSTGRES_DB",
     "POSTGRES_SERVICE",
     "POSTGRES_USER",
@@ -42,12 +50,20 @@ __all__ = [
     "compose_yaml",
 ]
 
-GATEWAY_PORT = 8000
+#: The ports of the README's API conventions, inside the containers as on a developer's machine.
+GATEWAY_PORT = 8600
+INDEXER_API_PORT = 8700
+CONTAINER_DEPLOYMENT = "/config/deployment/deployment.json"
+CONTAINER_WALLET = "/wallet"
+CONTAINER_GATEWAY_DATA = "/data"
+WALLET_PASSPHRASE_SECRET = "wallet-passphrase"
+_USER = "${TRACENET_UID:-1000}:${TRACENET_GID:-1000}"
 POSTGRES_SERVICE = "postgres"
 POSTGRES_USER = "tracenet"
 POSTGRES_DB = "tracenet"
 POSTGRES_PASSWORD_SECRET = "postgres-password"
 INDEXER_SERVICE = "indexer"
+INDEXER_API_SERVICE = "indexer-api"
 
 _LIVENESS_REQUEST = "GET /liveness HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n"
 _BESU_HEALTH = (
@@ -55,7 +71,10 @@ _BESU_HEALTH = (
     f" && printf '{_LIVENESS_REQUEST}' >&3"
     " && head -n 1 <&3 | grep -q ' 200 '"
 )
-_GATEWAY_HEALTH = f"import socket; socket.create_connection(('127.0.0.1', {GATEWAY_PORT}), 2)"
+
+
+def _tcp_check(port: int) -> str:
+    return f"import socket; socket.create_connection(('127.0.0.1', {port}), 2)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +85,9 @@ class ComposeNode:
     besu_service: str
     gateway_service: str
     node_dir: str  # holds config.toml, key, data/
-    gateway_env_file: str
+    wallet_dir: str  # the organisation's key store (tracenet wallet), mounted read-only
+    gateway_data_dir: str  # the gateway's request store (SQLite)
+    passphrase_file: str  # the wallet passphrase, a compose secret
     rpc_host_port: int
     gateway_host_port: int
 
@@ -91,41 +112,44 @@ def compose_yaml(
         secrets[key_secret] = {"file": f"./{node.node_dir}/key"}
         services[node.besu_service] = _besu(node, besu_image, key_secret)
     for node in nodes:
-        services[node.gateway_service] = _tracenet(
-            image=gateway_image,
-            build_context=build_context,
-            command=["gateway", "serve"],
-            environment={
-                "TRACENET_GATEWAY_RPC_URL": f"http://{node.besu_service}:{RPC_PORT}",
-                "TRACENET_GATEWAY_CHAIN_ID": str(chain_id),
-                "TRACENET_GATEWAY_ORGANISATION": node.organisation,
-                "TRACENET_GATEWAY_HOST": "0.0.0.0",
-                "TRACENET_GATEWAY_PORT": str(GATEWAY_PORT),
-            },
-            env_file=node.gateway_env_file,
-            depends_on={node.besu_service: {"condition": "service_healthy"}},
-        )
-        services[node.gateway_service]["ports"] = [
-            f"127.0.0.1:{node.gateway_host_port}:{GATEWAY_PORT}"
+        passphrase_secret = f"{node.organisation}-wallet-passphrase"
+        secrets[passphrase_secret] = {"file": f"./{node.passphrase_file}"}
+        services[node.gateway_service] = _gateway(node, gateway_image, build_context)
+        services[node.gateway_service]["secrets"] = [
+            {"source": passphrase_secret, "target": WALLET_PASSPHRASE_SECRET}
         ]
-        services[node.gateway_service]["healthcheck"] = {
-            "test": ["CMD", "python", "-c", _GATEWAY_HEALTH],
-            **_timing(),
-        }
-    services[INDEXER_SERVICE] = _tracenet(
-        image=indexer_image,
-        build_context=build_context,
-        command=["indexer", "run"],
-        environment={
-            "TRACENET_INDEXER_RPC_URL": f"http://{nodes[0].besu_service}:{RPC_PORT}",
-            "TRACENET_INDEXER_CHAIN_ID": str(chain_id),
-        },
-        env_file=indexer_env_file,
-        depends_on={
-            POSTGRES_SERVICE: {"condition": "service_healthy"},
-            nodes[0].besu_service: {"condition": "service_healthy"},
-        },
-    )
+    indexer_env = {
+        "TRACENET_INDEXER_RPC_URL": f"http://{nodes[0].besu_service}:{RPC_PORT}",
+        "TRACENET_INDEXER_DEPLOYMENT": CONTAINER_DEPLOYMENT,
+    }
+    waits = {
+        POSTGRES_SERVICE: {"condition": "service_healthy"},
+        nodes[0].besu_service: {"condition": "service_healthy"},
+    }
+    for name, command in (
+        (INDEXER_SERVICE, ["indexer", "run"]),
+        (INDEXER_API_SERVICE, ["indexer", "serve"]),
+    ):
+        environment = dict(indexer_env)
+        if name == INDEXER_API_SERVICE:
+            environment |= {
+                "TRACENET_INDEXER_API_HOST": "0.0.0.0",
+                "TRACENET_INDEXER_API_PORT": str(INDEXER_API_PORT),
+            }
+        services[name] = _tracenet(
+            image=indexer_image,
+            build_context=build_context,
+            command=command,
+            environment=environment,
+            env_file=indexer_env_file,
+            depends_on=waits,
+        )
+        services[name]["volumes"] = [_bind("./deployment", "/config/deployment")]
+    services[INDEXER_API_SERVICE]["ports"] = [f"127.0.0.1:{INDEXER_API_PORT}:{INDEXER_API_PORT}"]
+    services[INDEXER_API_SERVICE]["healthcheck"] = {
+        "test": ["CMD", "python", "-c", _tcp_check(INDEXER_API_PORT)],
+        **_timing(),
+    }
     services[POSTGRES_SERVICE] = {
         "image": postgres_image,
         "restart": "unless-stopped",
@@ -156,7 +180,7 @@ def _besu(node: ComposeNode, image: str, key_secret: str) -> dict[str, Any]:
     return {
         "image": image,
         "restart": "unless-stopped",
-        "user": "${TRACENET_UID:-1000}:${TRACENET_GID:-1000}",
+        "user": _USER,
         "command": [f"--config-file={CONTAINER_CONFIG}"],
         "secrets": [{"source": key_secret, "target": NODE_KEY_SECRET}],
         "volumes": [
@@ -172,25 +196,53 @@ def _besu(node: ComposeNode, image: str, key_secret: str) -> dict[str, Any]:
     }
 
 
+def _gateway(node: ComposeNode, image: str, build_context: str | None) -> dict[str, Any]:
+    service = _tracenet(
+        image=image,
+        build_context=build_context,
+        command=["gateway", "serve"],
+        environment={
+            "TRACENET_GATEWAY_RPC_URL": f"http://{node.besu_service}:{RPC_PORT}",
+            "TRACENET_GATEWAY_HOST": "0.0.0.0",
+            "TRACENET_GATEWAY_PORT": str(GATEWAY_PORT),
+            "TRACENET_GATEWAY_DEPLOYMENT": CONTAINER_DEPLOYMENT,
+            "TRACENET_GATEWAY_WALLET_DIR": CONTAINER_WALLET,
+            "TRACENET_GATEWAY_PASSPHRASE_FILE": f"/run/secrets/{WALLET_PASSPHRASE_SECRET}",
+            "TRACENET_GATEWAY_DATABASE_URL": f"sqlite:///{CONTAINER_GATEWAY_DATA}/gateway.db",
+        },
+        env_file=None,
+        depends_on={node.besu_service: {"condition": "service_healthy"}},
+    )
+    service["volumes"] = [
+        _bind("./deployment", "/config/deployment"),
+        _bind(f"./{node.wallet_dir}", CONTAINER_WALLET),
+        _bind(f"./{node.gateway_data_dir}", CONTAINER_GATEWAY_DATA, read_only=False),
+    ]
+    service["ports"] = [f"127.0.0.1:{node.gateway_host_port}:{GATEWAY_PORT}"]
+    service["healthcheck"] = {
+        "test": ["CMD", "python", "-c", _tcp_check(GATEWAY_PORT)],
+        **_timing(),
+    }
+    return service
+
+
 def _tracenet(
     *,
     image: str,
     build_context: str | None,
     command: list[str],
     environment: dict[str, str],
-    env_file: str,
+    env_file: str | None,
     depends_on: dict[str, Any],
 ) -> dict[str, Any]:
     service: dict[str, Any] = {"image": image}
     if build_context is not None:
         service["build"] = {"context": build_context, "dockerfile": "docker/Dockerfile"}
-    service |= {
-        "restart": "unless-stopped",
-        "command": command,
-        "environment": environment,
-        "env_file": [env_file],
-        "depends_on": depends_on,
-    }
+    service |= {"restart": "unless-stopped", "user": _USER, "command": command}
+    service["environment"] = environment
+    if env_file is not None:
+        service["env_file"] = [env_file]
+    service["depends_on"] = depends_on
     return service
 
 

@@ -4,8 +4,11 @@ Layout (relative to the network directory)::
 
     README.md  .gitignore  .env  docker-compose.yml  genesis.json
     permissions_config.toml  static-nodes.json
-    secrets/            postgres_password, indexer.env, gateway-<org>.env   (dir 0700, files 0600)
+    deployment/         where `tracenet deploy --out deployment/deployment.json` writes the record
+    secrets/            postgres_password, indexer.env, <org>-wallet-passphrase (0700 / 0600)
     <org>/node/         key (0600), key.pub, address, config.toml, data/
+    <org>/wallet/       the organisation's key store for `tracenet wallet create` (0700)
+    <org>/gateway/      the gateway's request store (0700)
 """
 
 from __future__ import annotations
@@ -48,6 +51,17 @@ GITIGNORE = """\
 */node/data/
 secrets/
 .env
+*/wallet/
+*/gateway/
+"""
+
+DEPLOYMENT_README = """\
+# deployment/
+
+`tracenet deploy --config consortium.yaml --out deployment/deployment.json --rpc-url <a validator>`
+writes the deployment record here. Every gateway and the indexer mount this directory read-only
+and read `deployment.json` at start, so deploy before `docker compose up` starts them (see
+../README.md). The record is public: addresses, the start block and the registry of ids.
 """
 
 
@@ -140,11 +154,14 @@ def write_network(
         f"@{POSTGRES_SERVICE}:5432/{POSTGRES_DB}\n",
     )
     for org in spec.organisations:
-        _write_secret(
-            secrets_dir / f"gateway-{org.name}.env",
-            f"# Secrets of {org.name}'s gateway (TRACENET_GATEWAY_*), e.g. its signer's key "
-            "store password.\n# Referenced by docker-compose.yml; never commit.\n",
-        )
+        # The passphrase of the organisation's key store: `tracenet wallet create
+        # --passphrase-file secrets/<org>-wallet-passphrase` encrypts with it, the gateway reads it.
+        _write_secret(secrets_dir / f"{org.name}-wallet-passphrase", secrets.token_urlsafe(32))
+        for private in ("wallet", "gateway"):
+            (root / org.name / private).mkdir(mode=0o700)
+            (root / org.name / private).chmod(0o700)
+    (root / "deployment").mkdir()
+    (root / "deployment" / "README.md").write_text(DEPLOYMENT_README)
 
     build_context = (
         os.path.relpath(spec.build_context.absolute(), final_root)
@@ -157,7 +174,9 @@ def write_network(
             besu_service=v.service,
             gateway_service=f"gateway-{v.organisation}",
             node_dir=f"{v.organisation}/node",
-            gateway_env_file=f"./secrets/gateway-{v.organisation}.env",
+            wallet_dir=f"{v.organisation}/wallet",
+            gateway_data_dir=f"{v.organisation}/gateway",
+            passphrase_file=f"secrets/{v.organisation}-wallet-passphrase",
             rpc_host_port=spec.rpc_host_port + i,
             gateway_host_port=spec.gateway_host_port + i,
         )

@@ -284,7 +284,7 @@ def test_besu_config_paths_are_what_compose_mounts(net: Generated) -> None:
 def test_compose_has_every_service_and_only_existing_references(net: Generated) -> None:
     services = net.compose["services"]
     expected = {f"besu-{o}" for o in ORGS} | {f"gateway-{o}" for o in ORGS}
-    assert set(services) == expected | {"indexer", "postgres"}
+    assert set(services) == expected | {"indexer", "indexer-api", "postgres"}
     for name, service in services.items():
         for volume in service.get("volumes", []):
             if volume["type"] == "bind":
@@ -312,7 +312,7 @@ def test_compose_wires_services_together(net: Generated) -> None:
         assert gateway["environment"]["TRACENET_GATEWAY_RPC_URL"] == f"http://besu-{org}:8545"
         assert gateway["depends_on"] == {f"besu-{org}": {"condition": "service_healthy"}}
         besu = net.service(f"besu-{org}")
-        assert besu["image"] == "hyperledger/besu:25.6.0"
+        assert besu["image"] == "hyperledger/besu:26.6.0"
         assert "/liveness" in besu["healthcheck"]["test"][-1]
     indexer = net.service("indexer")
     assert indexer["command"] == ["indexer", "run"]
