@@ -17,7 +17,7 @@ from node._anvil import AnvilNode
 from node._deploy_cli import register_deploy
 from node._network_cli import register_network
 from node._settings import NodeSettings
-from node.errors import NodeError, NodeNotRunningError
+from node.errors import NodeError, NodeNotRunningError, NodeStartError
 
 __all__ = ["register"]
 
@@ -68,7 +68,15 @@ def _node(args: argparse.Namespace) -> AnvilNode:
 
 
 def _fail(exc: Exception) -> int:
-    print(f"tracenet node: error: {exc}", file=sys.stderr)
+    """One line on standard error, whatever the error (anvil's log tail is summarised)."""
+    if isinstance(exc, NodeStartError):
+        line = str(exc).split("; last log lines:")[0]
+        if exc.log_tail:
+            line += f"; anvil said: {exc.log_tail[-1].strip()}"
+    else:
+        text = str(exc).strip()
+        line = text.splitlines()[0] if text else type(exc).__name__
+    print(f"tracenet node: error: {line}", file=sys.stderr)
     return 1
 
 

@@ -58,7 +58,7 @@ def test_deploy_bootstraps_the_config_and_records_the_registry(chain: Web3, tmp_
     }
     assert registry["units"]["resin-gent"] == 3
     assert registry["processes"] == {"flake-to-resin": 1}
-    assert set(registry["certificates"]) == {"reloop-plus", "vitra-plus"}
+    assert {"reloop-plus", "vitra-plus"} <= set(registry["certificates"])
     handle = contracts.attach(chain, deployment)
     cert = handle.consortium.functions.certificate(registry["certificates"]["vitra-plus"]).call()
     assert cert[0] == registry["parties"]["glass"] and cert[6] == 50_000_000
