@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -30,6 +30,7 @@ from indexer._api_deps import (
     resolve_period,
     resolve_ref,
 )
+from indexer._chainread import ChainRecord
 from indexer._export import audit_csv
 from indexer._keys import Caller
 from indexer._provenance import ProvenanceCache
@@ -84,8 +85,16 @@ def _install_handlers(app: FastAPI) -> None:
         return JSONResponse(_body(code, str(exc.detail), None, {}), status_code=status)
 
 
-def create_app(engine: Engine, registry: Registry | None = None) -> FastAPI:
-    """The read API over one mirror; ``registry`` (the deployment record's) names entities."""
+def create_app(
+    engine: Engine,
+    registry: Registry | None = None,
+    *,
+    chain: Callable[[], ChainRecord] | None = None,
+    console_url: str = "http://127.0.0.1:8800",
+) -> FastAPI:
+    """The read API over one mirror; ``registry`` (the deployment record's) names entities.
+    With ``chain`` (the chain record, e.g. ``_sd_routes.rpc_source``) it also serves each
+    shipment's Sustainability Declaration, linking ``console_url``'s verify page."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -109,6 +118,10 @@ def create_app(engine: Engine, registry: Registry | None = None) -> FastAPI:
     app.state.provenance = ProvenanceCache()
     _install_handlers(app)
     _routes(app, registry or {})
+    if chain is not None:
+        from indexer._sd_routes import declaration_router
+
+        app.include_router(declaration_router(chain, console_url, RESPONSES))
     return app
 
 

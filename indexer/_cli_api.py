@@ -72,12 +72,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     from contracts import Deployment
     from indexer._api import create_app
+    from indexer._sd_cli import DeclarationSettings
+    from indexer._sd_routes import rpc_source
 
     settings = _settings(args)
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    registry = Deployment.load(settings.deployment).registry if settings.deployment.exists() else {}
-    app = create_app(engine, registry)
+    deployment = Deployment.load(settings.deployment) if settings.deployment.exists() else None
+    registry = deployment.registry if deployment is not None else {}
+    chain = rpc_source(settings.rpc_url, deployment) if deployment is not None else None
+    console = DeclarationSettings().console_url
+    app = create_app(engine, registry, chain=chain, console_url=console)
     uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port)
     return 0
 

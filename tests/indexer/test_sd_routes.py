@@ -1,0 +1,57 @@
+"""``GET /v1/shipments/{id}/declaration.pdf|.html`` on the read API: the document of the chain
+record, readable by the shipment's two parties and auditors only."""
+
+from __future__ import annotations
+
+import warnings
+
+from sqlalchemy import Engine
+
+from indexer import Follower
+from indexer._api import create_app
+from indexer._chainread import read_chain
+from indexer._keys import create_key
+from indexer._sd_check import read_sd
+from tests.factories import P_AUDITOR, P_BRAND, P_OUTSIDER, P_RECYCLER, P_RESIN, World
+from tests.indexer.test_reports import flakes_to_resin
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+CONSOLE = "https://console.example.org"
+
+
+def test_the_declaration_routes_serve_the_chain_record_to_its_parties_only(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    flakes_to_resin(world)
+    follower.catch_up()
+    record = read_chain(world.w3, world.handle.deployment)
+    parties = {"recycler": P_RECYCLER, "resin": P_RESIN, "brand": P_BRAND,
+               "outsider": P_OUTSIDER, "auditor": P_AUDITOR}  # fmt: skip
+    with engine.begin() as conn:
+        keys = {name: create_key(conn, party) for name, party in parties.items()}
+    app = create_app(engine, chain=lambda: record, console_url=CONSOLE)
+    with TestClient(app) as client:
+
+        def get(who: str | None, url: str) -> object:
+            return client.get(url, headers={"X-API-Key": keys[who]} if who else {})
+
+        pdf = get("brand", "/v1/shipments/2/declaration.pdf")
+        assert pdf.status_code == 200, pdf.text  # type: ignore[attr-defined]
+        assert pdf.headers["content-type"] == "application/pdf"  # type: ignore[attr-defined]
+        fields = read_sd(pdf.content)  # type: ignore[attr-defined]
+        assert fields["Supplier"] == record.parties[P_RESIN].name
+        assert fields["Quantity"] == "4000000 g" and fields["Credits carried"] == "2000000 g"
+        assert fields["Verify at"] == f"{CONSOLE}/verify/shipment/2"
+        page = get("auditor", "/v1/shipments/2/declaration.html")
+        assert page.status_code == 200  # type: ignore[attr-defined]
+        assert "<th scope=row>Quantity</th><td>4000000 g</td>" in page.text  # type: ignore[attr-defined]
+        refused = get("recycler", "/v1/shipments/2/declaration.pdf")
+        assert refused.status_code == 403  # type: ignore[attr-defined]
+        assert refused.json()["error"] == "NotCounterparty"  # type: ignore[attr-defined]
+        assert get(None, "/v1/shipments/2/declaration.html").status_code == 401  # type: ignore[attr-defined]
+        missing = get("auditor", "/v1/shipments/99/declaration.pdf")
+        assert missing.status_code == 404  # type: ignore[attr-defined]
+        assert missing.json()["error"] == "ShipmentUnknown"  # type: ignore[attr-defined]
