@@ -198,7 +198,11 @@ def _init(args: argparse.Namespace) -> int:
     print(f"network written to {layout.root} (chain id {spec.chain_id})")
     for validator in layout.validators:
         print(f"  {validator.organisation}: validator {validator.address}  {validator.enode}")
-    print(f"node keys are in <org>/node/key (mode 0600); start with: see {layout.readme}")
+    print("node keys are in <org>/node/key (mode 0600); wallet passphrases in secrets/ (0600)")
+    print(
+        f"next, as {layout.readme} says: start the validators, create keys in <org>/wallet, "
+        "deploy with --out deployment/deployment.json, then `docker compose up -d`"
+    )
     return 0
 
 

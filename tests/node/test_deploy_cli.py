@@ -125,3 +125,32 @@ def test_a_failure_in_a_subprocess_has_no_traceback(tmp_path: Path, wallet_env: 
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "key 'consortium' is the admin's (admin.key)" in done.stderr
+
+
+def test_keys_are_made_for_labels_only_once_and_never_for_addresses(tmp_path: Path) -> None:
+    from node._config import ConsortiumConfig
+    from node._deploy_keys import create_missing_keys, missing_keys, named_signers
+
+    address = "0x627306090abaB3A6e1400e9345bC60c78a8BEf57"
+    config = ConsortiumConfig.model_validate(
+        {
+            "admin": {"name": "Consortium", "signer": "Admin"},
+            "parties": [
+                {"key": "p", "name": "P", "roles": ["member"], "signers": ["admin", address],
+                 "units": [{"key": "u", "name": "U", "location": "L", "signers": ["site"]}]},
+            ],
+        }
+    )  # fmt: skip
+    named = named_signers(config)
+    assert [(n.label, n.party, n.unit) for n in named] == [
+        ("Admin", "consortium", None),
+        ("site", "p", "u"),
+    ]
+    keys = Keystore(tmp_path / "wallet", scrypt_n=2**4)
+    keys.create(label="site", party="p", unit="u", passphrase="pw")
+    assert [n.label for n in missing_keys(config, keys)] == ["Admin"]
+    from pydantic import SecretStr
+
+    assert [n.label for n in create_missing_keys(config, keys, SecretStr("pw"))] == ["Admin"]
+    assert missing_keys(config, keys) == []
+    assert {info.label for info in keys.list()} == {"Admin", "site"}
