@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from contracts import split_token_id, token_id
+from contracts import (
+    PERIOD_MONTHS,
+    Model,
+    parse_period_label,
+    period_label,
+    split_token_id,
+    token_id,
+)
 from gateway._auth import Principal
 from gateway._ops import ROLE_AUDITOR
 from gateway._registry import Registry
@@ -23,7 +30,6 @@ from gateway.errors import AuthError, RequestRejected
 
 __all__ = ["Holding", "UnitHoldings", "unit_balances"]
 
-MODEL_SEGREGATED = 1
 _CHUNK = 1_000  # pairs per balanceOfUnitBatch call (calldata and gas of one eth_call)
 _MAX_ASKED = 1_000  # token ids, classes or vintages in one question
 
@@ -54,6 +60,12 @@ class UnitHoldings:
     holdings: list[Holding]
     windows: dict[int, tuple[int, int]] = field(default_factory=dict)  # class: (first, current)
     segregated: list[int] = field(default_factory=list)
+    months: dict[int, int] = field(default_factory=dict)  # class: months per period
+
+    def label(self, class_id: int, period: int) -> str | None:
+        """The period's label (``2031-Q3``) if the class is known."""
+        months = self.months.get(class_id)
+        return period_label(months, period) if months in PERIOD_MONTHS else None
 
 
 async def unit_balances(
@@ -64,7 +76,7 @@ async def unit_balances(
     unit: str,
     token_ids: Sequence[str] = (),
     classes: Sequence[str] = (),
-    vintages: Sequence[int] = (),
+    vintages: Sequence[str] = (),
     batch: int = 0,
     include_zero: bool = False,
 ) -> UnitHoldings:
@@ -88,7 +100,9 @@ async def unit_balances(
     explicit = bool(ids) or bool(vintages)
     result = UnitHoldings(unit_id, 0, enumerated=not explicit, holdings=[])
     if vintages:
-        ids += [token_id(c, v, batch) for c in class_ids for v in vintages]
+        for c in class_ids:
+            months = (await views.class_info(c)).period_months
+            ids += [token_id(c, _vintage(months, v, i), batch) for i, v in enumerate(vintages)]
     elif not ids:
         ids = await _window_ids(views, class_ids, result)
     ids = list(dict.fromkeys(ids))
@@ -97,7 +111,22 @@ async def unit_balances(
     result.holdings = [
         Holding(t, a) for t, a in zip(ids, amounts, strict=True) if a or include_zero or explicit
     ]
+    for c in {h.credit_class for h in result.holdings} | set(result.windows):
+        try:
+            result.months[c] = (await views.class_info(c)).period_months
+        except RequestRejected:  # a token id of an unknown class, asked for explicitly
+            continue
     return result
+
+
+def _vintage(period_months: int, text: str, i: int) -> int:
+    """A vintage by its label (``2031-Q3``), or by its period index as an alternative."""
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**32:
+        return int(text)
+    try:
+        return parse_period_label(period_months, text)
+    except ValueError as exc:
+        raise RequestRejected(str(exc), field=f"vintage[{i}]") from None
 
 
 def _token_id(text: str, i: int) -> int:
@@ -121,11 +150,11 @@ async def _window_ids(views: LedgerViews, class_ids: list[int], result: UnitHold
     ids: list[int] = []
     for c in class_ids:
         info = await views.class_info(c)
-        if int(info[2]) == MODEL_SEGREGATED:
+        if info.model == Model.segregated:
             result.segregated.append(c)
             continue
         current = await views.current_period(c)
-        first = max(0, current - int(info[5]) + 1)
+        first = max(0, current - info.window_periods + 1)
         result.windows[c] = (first, current)
         ids += [token_id(c, v) for v in range(first, current + 1)]
     return ids

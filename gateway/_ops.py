@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts import Model, Role, period_label, split_token_id
+from contracts.records import ClassInfo
 from gateway._auth import Principal
 from gateway._bodies import (
     Line,
@@ -42,11 +43,11 @@ class Context:
     def party(self, party_id: int) -> str:
         return self.registry.label("parties", party_id)
 
-    def credits(self, token: int, info: tuple[Any, ...]) -> str:
+    def credits(self, token: int, info: ClassInfo) -> str:
         """``rpet-flake 2031-Q3`` (batch and token id when it helps)."""
         class_id, vintage, batch = split_token_id(token)
         name = self.registry.name_of("classes", class_id) or f"class {class_id}"
-        text = f"{name} {period_label(int(info[4]), vintage)}"
+        text = f"{name} {period_label(info.period_months, vintage)}"
         return f"{text} batch {batch}" if batch else text
 
 
@@ -103,11 +104,11 @@ async def recipient(ctx: Context, ref: int | str, field: str = "to_unit") -> tup
 
 
 def _use_rules(
-    ctx: Context, tid: int, info: tuple[Any, ...], use: str, expected: int, where: str
+    ctx: Context, tid: int, info: ClassInfo, use: str, expected: int, where: str
 ) -> None:
     """R5/R8: what credits of this class may do (ship, trade, convert)."""
     class_id = split_token_id(tid)[0]
-    model, group, what = int(info[2]), int(info[1]), ctx.credits(tid, info)
+    model, group, what = info.model, info.product_group_id, ctx.credits(tid, info)
     if use == "ship" and model == Model.book_and_claim:
         raise RequestRejected(
             f"{what}: book-and-claim credits never ship", error="ModelNotShippable",
@@ -154,16 +155,16 @@ async def check_lines(
         class_id, vintage, _ = split_token_id(tid)
         info = await ctx.views.class_info(class_id, where)
         _use_rules(ctx, tid, info, use, expected, where)
-        if int(info[2]) == Model.segregated and use != "claim" and tid != ids[0]:
+        if info.model == Model.segregated and use != "claim" and tid != ids[0]:
             raise RequestRejected(
                 f"{ctx.credits(tid, info)}: segregated lines must all be one batch",
                 error="SegregationViolated", field=where, args={"tokenId": tid},
             )  # fmt: skip
         current = await ctx.views.current_period(class_id)
-        if vintage + int(info[5]) <= current:
+        if vintage + info.window_periods <= current:
             raise RequestRejected(
                 f"{ctx.credits(tid, info)} lapsed: their window ended before "
-                f"{period_label(int(info[4]), current)}", error="CreditsLapsed", field=where,
+                f"{period_label(info.period_months, current)}", error="CreditsLapsed", field=where,
                 args={"tokenId": tid, "vintage": vintage, "currentPeriod": current},
             )  # fmt: skip
         held = await ctx.views.balance(unit_id, tid)

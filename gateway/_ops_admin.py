@@ -94,9 +94,10 @@ async def plan_certificate(ctx: Context, who: Principal, body: CertificateIn) ->
 async def plan_revoke_certificate(ctx: Context, who: Principal, certificate: int) -> Plan:
     await acting_party(ctx, who, ROLE_CERTIFIER)
     cert = await ctx.views.certificate(certificate)
-    if cert[2] != who.party_id:
+    if cert.certifier_party_id != who.party_id:
         raise AuthError(
-            f"only the issuing body {ctx.party(int(cert[2]))} revokes certificate {certificate}",
+            f"only the issuing body {ctx.party(cert.certifier_party_id)} revokes "
+            f"certificate {certificate}",
             error="AccessRoleMissing", status=403,
             args={"partyId": who.party_id, "role": int(ROLE_CERTIFIER)},
         )  # fmt: skip
@@ -111,7 +112,7 @@ async def plan_process(ctx: Context, who: Principal, body: ProcessIn) -> Plan:
     b = ctx.registry.resolve("classes", body.output_class, "output_class")
     ia = await ctx.views.class_info(a, "input_class")
     ib = await ctx.views.class_info(b, "output_class")
-    if ia[2] != ib[2]:
+    if ia.model != ib.model:
         raise RequestRejected(
             "the input and output classes follow other chain-of-custody models",
             error="ProcessModelMismatch", field="output_class",

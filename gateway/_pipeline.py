@@ -197,7 +197,8 @@ class Dispatcher:
             try:
                 signer = self.pool.next(row.party_id, row.unit_id)
             except GatewayError as exc:
-                outcome = {"error": exc.error, "code": exc.code, "message": exc.message}
+                outcome = {"error": exc.error, "code": exc.code, "message": exc.message,
+                           "args": jsonable(exc.args_)}  # fmt: skip
                 out.append(
                     (row.seq, {"status": Status.REJECTED, "outcome": outcome, "final_at": now})
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from contracts import Model, split_token_id
+from contracts.records import ShipmentRequest
 from gateway._auth import Principal
 from gateway._bodies import (
     CertificateTransferIn,
@@ -42,9 +43,10 @@ async def _certificate_rules(
     """R3: the certificate is valid now, the caller's, of the class's scheme, covers both."""
     info = await ctx.views.class_info(class_id)
     cid = body.certificate
-    holder, scheme, _, valid_from, valid_until, revoked, audited, used = (
-        await ctx.views.certificate(cid)
-    )[:8]
+    cert = await ctx.views.certificate(cid)
+    holder, scheme, revoked = cert.holder_party_id, cert.scheme_id, cert.revoked
+    valid_from, valid_until = cert.valid_from, cert.valid_until
+    audited, used = cert.audited_volume, cert.used_volume
     number = f"certificate {cid}"
     now = await chain_time(ctx.views)
     if revoked:
@@ -65,11 +67,11 @@ async def _certificate_rules(
             f"{number} is {ctx.party(holder)}'s", error="CertificateHolderMismatch",
             field="certificate", args={"certificateId": cid, "partyId": who.party_id},
         )  # fmt: skip
-    if scheme != info[0]:
+    if scheme != info.scheme_id:
         raise RequestRejected(
             f"{number} is of {ctx.registry.label('schemes', scheme)}, the class of "
-            f"{ctx.registry.label('schemes', int(info[0]))}", error="CertificateSchemeMismatch",
-            field="certificate", args={"certificateId": cid, "schemeId": int(info[0])},
+            f"{ctx.registry.label('schemes', info.scheme_id)}", error="CertificateSchemeMismatch",
+            field="certificate", args={"certificateId": cid, "schemeId": info.scheme_id},
         )  # fmt: skip
     covers_class, covers_unit = await ctx.views.covers(cid, class_id, unit_id)
     if not covers_class:
@@ -140,9 +142,12 @@ async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
             error="CapExceeded", field="lines", args={"credits": total, "cap": cap},
         )  # fmt: skip
     ids, amounts = split(body.lines)
-    request = (to_unit, group, body.quantity, body.document_hash, body.order_ref, body.product,
-               ids, amounts)  # fmt: skip
-    return Plan(unit_id, "Ledger", "ship", (request,))
+    request = ShipmentRequest(
+        to_unit_id=to_unit, product_group_id=group, quantity=body.quantity,
+        document_hash=body.document_hash, order_ref=body.order_ref, product=body.product,
+        token_ids=tuple(ids), amounts=tuple(amounts),
+    )  # fmt: skip
+    return Plan(unit_id, "Ledger", "ship", (request.to_abi(),))
 
 
 async def plan_inventory(ctx: Context, who: Principal, body: TransferIn) -> Plan:
@@ -205,11 +210,11 @@ async def plan_lapse(ctx: Context, who: Principal, body: LapseIn) -> Plan:
         class_id, vintage, _ = split_token_id(tid)
         info = await ctx.views.class_info(class_id, where)
         current = await ctx.views.current_period(class_id)
-        if vintage + int(info[5]) > current:
+        if vintage + info.window_periods > current:
             raise RequestRejected(
                 f"{ctx.credits(tid, info)} are still in their allocation window",
                 error="CreditsNotLapsed", field=where,
-                args={"tokenId": tid, "lapsesAt": vintage + int(info[5])},
+                args={"tokenId": tid, "lapsesAt": vintage + info.window_periods},
             )  # fmt: skip
         if await ctx.views.balance(unit_id, tid) == 0:
             raise RequestRejected(
@@ -223,11 +228,11 @@ async def plan_close(ctx: Context, who: Principal, body: PeriodCloseIn) -> Plan:
     unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
     class_id = ctx.registry.resolve("classes", body.credit_class, "class")
     info = await ctx.views.class_info(class_id)
-    if int(info[2]) != Model.mass_balance:
+    if info.model != Model.mass_balance:
         raise RequestRejected(
             f"periods are closed for mass-balance classes only, "
-            f"{ctx.registry.label('classes', class_id)} is {Model(int(info[2])).name}",
+            f"{ctx.registry.label('classes', class_id)} is {info.model.name}",
             error="PeriodCloseModel", field="class",
-            args={"classId": class_id, "model": int(info[2])},
+            args={"classId": class_id, "model": int(info.model)},
         )  # fmt: skip
     return Plan(unit_id, "Ledger", "closePeriod", (class_id, body.physical_stock))

@@ -122,8 +122,7 @@ async def load_signers(views: LedgerViews, signers: Sequence[Signer]) -> SignerP
             log.warning("key %s is not an authorised signer; not used", signer.address)
             pool.hold(signer)
             continue
-        party, unit, _roles, _active = actor
-        pool.add(signer, party, unit)
+        pool.add(signer, actor.party_id, actor.unit_id)
     return pool
 
 
@@ -132,7 +131,7 @@ async def follow_signers(views: LedgerViews, pool: SignerPool) -> list[str]:
     pool: a signer revoked on chain stops being used at once, one authorised is used."""
     actors = await asyncio.gather(*(views.actor(a) for a in pool.keys))
     acting = {
-        address: None if actor is None else (actor[0], actor[1])
+        address: None if actor is None else (actor.party_id, actor.unit_id)
         for address, actor in zip(pool.keys, actors, strict=True)
     }
     changed = pool.regroup(acting)

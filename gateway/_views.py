@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from eth_abi.abi import decode, encode
@@ -18,10 +17,11 @@ from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 
 import contracts
 from contracts.errors import LedgerRevert
+from contracts.records import Actor, CertificateView, ClassInfo, Process, UnitView
 from gateway._chain import Chain
 from gateway.errors import NAMES, ChainUnavailable, RequestRejected
 
-__all__ = ["Abi", "LedgerViews", "UnitView"]
+__all__ = ["Abi", "LedgerViews"]
 
 
 class Abi:
@@ -45,14 +45,6 @@ class Abi:
 
     def decode(self, fn: str, data: bytes) -> tuple[Any, ...]:
         return tuple(decode(self._fns[fn][2], data))
-
-
-@dataclass(frozen=True)
-class UnitView:
-    party_id: int
-    boundary_id: int
-    roles: int
-    active: bool
 
 
 class LedgerViews:
@@ -145,21 +137,20 @@ class LedgerViews:
             raise RequestRejected(
                 f"no unit {unit_id}", error="UnitUnknown", field=field, args={"unitId": unit_id}
             )
-        ((party, boundary, roles, active),) = await self._known(
-            self.consortium, "unitView", [unit_id], "UnitUnknown", field
-        )
-        return UnitView(int(party), int(boundary), int(roles), bool(active))
+        (view,) = await self._known(self.consortium, "unitView", [unit_id], "UnitUnknown", field)
+        return UnitView.from_abi(view)
 
-    async def certificate(self, cert_id: int, field: str = "certificate") -> tuple[Any, ...]:
+    async def certificate(self, cert_id: int, field: str = "certificate") -> CertificateView:
         (view,) = await self._known(
             self.consortium, "certificate", [cert_id], "CertificateUnknown", field
         )
-        if int(view[0]) == 0:
+        cert = CertificateView.from_abi(view)
+        if cert.holder_party_id == 0:
             raise RequestRejected(
                 f"no certificate {cert_id}", error="CertificateUnknown", field=field,
                 args={"certificateId": cert_id},
             )  # fmt: skip
-        return tuple(view)
+        return cert
 
     async def covers(self, cert_id: int, class_id: int, unit_id: int) -> tuple[bool, bool]:
         a, b = await self._known(
@@ -168,23 +159,24 @@ class LedgerViews:
         )  # fmt: skip
         return bool(a), bool(b)
 
-    async def actor(self, address: str) -> tuple[int, int, int, bool] | None:
+    async def actor(self, address: str) -> Actor | None:
+        """Whom ``address`` signs for now (uncached); ``None`` if it is no signer."""
         try:
-            ((party, unit, roles, active),) = await self._view(self.consortium, "actorOf", address)
+            (view,) = await self._view(self.consortium, "actorOf", address)
         except LedgerRevert:
             return None
-        return int(party), int(unit), int(roles), bool(active)
+        return Actor.from_abi(view)
 
     # ---- catalog ------------------------------------------------------------------------------
 
-    async def class_info(self, class_id: int, field: str = "class") -> tuple[Any, ...]:
+    async def class_info(self, class_id: int, field: str = "class") -> ClassInfo:
         if not 0 < class_id < 2**32:
             raise RequestRejected(
                 f"no class {class_id}", error="ClassUnknown", field=field,
                 args={"classId": class_id},
             )  # fmt: skip
         (info,) = await self._known(self.catalog, "classInfo", [class_id], "ClassUnknown", field)
-        return tuple(info)
+        return ClassInfo.from_abi(info)
 
     async def max_share(self, group_id: int, field: str = "product_group") -> int:
         if not 0 < group_id < 2**32:
@@ -203,9 +195,9 @@ class LedgerViews:
         )
         return int(months)
 
-    async def process(self, process_id: int, field: str = "process") -> tuple[Any, ...]:
+    async def process(self, process_id: int, field: str = "process") -> Process:
         (proc,) = await self._known(self.catalog, "process", [process_id], "ProcessUnknown", field)
-        return tuple(proc)
+        return Process.from_abi(proc)
 
     async def factor_in_effect(self, process_id: int, version: int, unit_id: int) -> int:
         key = ("factorInEffect", process_id, version, unit_id)

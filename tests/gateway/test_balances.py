@@ -90,6 +90,15 @@ def test_past_the_window_only_an_explicit_vintage_finds_credits(
         asked = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": [Q1, Q3]})
         assert asked.json()["enumerated"] is False
         assert _held(asked.json()) == {made["flake"]: 1_000_000, _token(f.C_FLAKE, Q3): 0}
+        by_label = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": "2031-Q1"})
+        (balance,) = by_label.json()["balances"]
+        assert (balance["class_key"], balance["vintage"], balance["vintage_label"]) == (
+            "rpet-flake", Q1, "2031-Q1",
+        )  # fmt: skip
+        assert int(balance["amount"]) == 1_000_000
+        monthly = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": "2031-03"})
+        assert (monthly.status_code, monthly.json()["field"]) == (422, "vintage[0]")
+        assert "2027-Q1" in monthly.json()["message"]
 
 
 def test_another_party_s_unit_is_forbidden_but_an_auditor_reads_all(

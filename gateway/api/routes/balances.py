@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from gateway._balances import UnitHoldings, unit_balances
+from gateway._registry import Registry
 from gateway.api.deps import CallerDep, GatewayDep
 from gateway.api.routes._common import READ_RESPONSES
 
@@ -25,17 +26,21 @@ _NOTE_WINDOW = (
 
 
 class Balance(BaseModel):
-    token_id: str  # decimal (a uint256)
+    token_id: str = Field(description="decimal: class << 64 | vintage << 32 | batch")
     credit_class: int
-    vintage: int
+    class_key: str | None = Field(description="the class's registry key, if it has one")
+    vintage: int = Field(description="the vintage's period index")
+    vintage_label: str | None = Field(description="the vintage's period label (2031-Q3)")
     batch: int
-    amount: str  # grams, decimal string (may exceed 2**53)
+    amount: str = Field(description="grams, a decimal string (may exceed 2^53)")
 
 
 class Window(BaseModel):
     credit_class: int
     first_vintage: int
+    first_vintage_label: str | None
     current_vintage: int
+    current_vintage_label: str | None
 
 
 class UnitBalances(BaseModel):
@@ -69,7 +74,13 @@ async def read_unit_balances(
     who: CallerDep,
     token_id: Annotated[list[str], Query(description="token ids (decimal)")] = [],  # noqa: B006
     credit_class: Annotated[list[str], Query(alias="class")] = [],  # noqa: B006
-    vintage: Annotated[list[Uint32], Query()] = [],  # noqa: B006
+    vintage: Annotated[
+        list[str],
+        Query(
+            description="period labels (`2031-Q3`, `2031-03`, `2031`); a period index is "
+            "accepted as an alternative"
+        ),
+    ] = [],  # noqa: B006
     batch: Annotated[int, Query(ge=0, lt=2**32)] = 0,
     include_zero: bool = False,
 ) -> UnitBalances:
@@ -84,10 +95,10 @@ async def read_unit_balances(
         batch=batch,
         include_zero=include_zero,
     )
-    return _public(found)
+    return _public(found, gw.registry)
 
 
-def _public(found: UnitHoldings) -> UnitBalances:
+def _public(found: UnitHoldings, registry: Registry) -> UnitBalances:
     notes = []
     if found.segregated:
         notes.append(_NOTE_SEGREGATED.format(classes=found.segregated))
@@ -101,14 +112,22 @@ def _public(found: UnitHoldings) -> UnitBalances:
             Balance(
                 token_id=str(h.token_id),
                 credit_class=h.credit_class,
+                class_key=registry.name_of("classes", h.credit_class),
                 vintage=h.vintage,
+                vintage_label=found.label(h.credit_class, h.vintage),
                 batch=h.batch,
                 amount=str(h.amount),
             )
             for h in found.holdings
         ],
         windows=[
-            Window(credit_class=c, first_vintage=a, current_vintage=b)
+            Window(
+                credit_class=c,
+                first_vintage=a,
+                first_vintage_label=found.label(c, a),
+                current_vintage=b,
+                current_vintage_label=found.label(c, b),
+            )
             for c, (a, b) in found.windows.items()
         ],
         not_enumerable_classes=found.segregated,
