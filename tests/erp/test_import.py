@@ -78,3 +78,45 @@ def test_check_reports_every_bad_row_and_records_nothing(live: Live, tmp_path: P
     assert recorded(live) == Counter()
     offline = tracenet("import", "productions", str(data), "--check", "--offline", env=env)
     assert offline.returncode == 1 and "7 rows checked, 4 with 6 problems" in offline.stdout
+
+
+def test_an_xlsx_of_shipments_records_the_good_rows_and_gives_each_refusal_its_reason(
+    live: Live, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    w = live.world
+    receipt = w.ok(
+        "record_input", w.cast.recycler, f.C_FLAKE, 10_000_000, f.CERT_RECYCLER, f.evidence("x")
+    )
+    token = w.events(receipt, "InputRecorded")[0]["tokenId"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Werk", "Kunde", "Gruppe", "Menge", "Lieferschein", "Auftrag", "Produkt",
+                  "Gutschriften", "Datum"])  # fmt: skip
+    base = ["recycling-plant", "resin-a", "pet-flakes"]
+    sheet.append([*base, "6 t", "DN-1", "PO-1", "flakes", f"{token}:6 t", "2031-01-05"])
+    sheet.append([*base, "1 t", "DN-2", "PO-2", "flakes", f"{token}:2 t", "2031-01-06"])
+    sheet.append([*base, "11 t", "DN-3", "PO-3", "flakes", f"{token}:11 t", "2031-01-07"])
+    data = tmp_path / "deliveries.xlsx"
+    book.save(data)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "unit: Werk\nto_unit: Kunde\nproduct_group: Gruppe\nquantity: Menge\n"
+        "document: Lieferschein\norder_ref: Auftrag\nproduct: Produkt\nlines: Gutschriften\n"
+        "date: Datum\n"
+    )
+    env = import_env(live, tmp_path, f.P_RECYCLER)
+    done = tracenet("import", "shipments", str(data), "--mapping", str(mapping), env=env)
+    assert done.returncode == 1, done.stderr
+    assert "1 confirmed, 0 already done (skipped), 2 rejected" in done.stdout, done.stdout
+    assert "1 × CapExceeded (Gutschriften)" in done.stdout
+    assert "1 × CreditsInsufficient (Gutschriften)" in done.stdout
+    rows = {r["row"]: r for r in result_rows(tmp_path / "deliveries.xlsx.result.csv")}
+    assert rows["2"]["outcome"] == "confirmed" and rows["2"]["transaction"].startswith("0x")
+    assert (rows["3"]["outcome"], rows["3"]["error"]) == ("rejected", "CapExceeded")
+    assert (rows["4"]["outcome"], rows["4"]["error"]) == ("rejected", "CreditsInsufficient")
+    assert rows["3"]["request_id"] == "" and rows["3"]["Auftrag"] == "PO-2"
+    logs = w.ledger.events.Shipped().get_logs(from_block=0)
+    assert [e["args"]["quantity"] for e in logs] == [6_000_000]
