@@ -20,7 +20,7 @@ _COMPONENTS = (
     "indexer._verify_cli",
     "gateway._cli",
     "erp._cli",
-    "tracenet._demo",
+    "tracenet.demo",
 )
 
 

@@ -1,0 +1,104 @@
+"""``tracenet demo --once``: the main job plays its whole story through the gateways, on free
+ports, checks every outcome and stops everything it started; a port in use is one line."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer import verify_report
+
+pytestmark = pytest.mark.integration
+
+SPAN = 9  # console, indexer API, chain, six gateways
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_base() -> int:
+    """A base port with the demo's whole span free."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000)
+        if all(_free(base + i) for i in range(SPAN)):
+            return base
+    raise RuntimeError("no free port span")
+
+
+def demo(tmp_path: Path, base: int, timeout: float) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-P", "-m", "tracenet.cli", "demo", "--once"]
+    argv += ["--port-base", str(base), "--dir", str(tmp_path / "demo")]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+# The story's steps that must be rejected (a pattern of the step), each by the rule's name
+# (the chain's; the gateway's own spelling where it still differs, see tracenet/demo/_play.py).
+REJECTIONS = {
+    r"record 1 t more with the same SD": "(InputEvidenceReused|EvidenceReused)",
+    r"convert at a factor version never registered": "(FactorUnknown|FactorNotInEffect)",
+    r"inventory transfer to another party's unit": "BoundaryViolation",
+    r"claim 2 t more: Acme holds only 1\.5 t": "CreditsInsufficient",
+    r"ship 20 t glass with 7,000,001 g credits": "CapExceeded",
+    r"record 25 t more: the certificate's audited 50 t": "CertificateVolumeExceeded",
+    r"close \d{4}-Q\d again": "PeriodAlreadyClosed",
+    r"ship 1 t flakes with \d{4}-Q\d credits": "CreditsLapsed",
+}
+
+
+def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
+    base = free_port_base()
+    done = demo(tmp_path, base, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    out = done.stdout
+    steps = [line for line in out.splitlines() if re.match(r"  (ok  |FAIL) ", line)]
+    assert steps and all(line.startswith("  ok   ") for line in steps), steps
+    assert "every outcome as expected: 14 confirmed, 8 rejected" in out
+    for what, rule in REJECTIONS.items():
+        (line,) = [s for s in steps if re.search(what, s)]
+        assert re.search(rf"(refused by the gateway|rejected on chain).*: {rule}\b", line), line
+    assert "5,400,000 g of resin credits from 6,000,000 g" in out  # the 90 % yield
+    assert "500,000 g lapsed: the carry-forward is capped at the physical stock" in out
+    assert "1,500,000 g lapsed at the end of the window" in out
+    assert "reconciles=True" in out
+    # one line per person; a request id on every accepted write
+    assert re.search(r"recycler \(ReLoop Recycling BV\)\s+\S+\s+sign in with tn_", out)
+    assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 14
+    # the signed audit verifies, and reconciles
+    (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")
+    signed = json.loads(audit.read_text())
+    assert verify_report(signed).startswith("0x")
+    assert signed["report"]["reconciles"] is True
+    # everything it started is stopped: its ports are free again, no pid record left
+    assert "stopped the chain (anvil)" in out
+    assert all(_free(base + i) for i in range(SPAN))
+    assert not (tmp_path / "demo" / "pids.json").exists()
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    base = free_port_base()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 1))
+        taken.listen()
+        done = demo(tmp_path, base, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"tracenet demo: port {base + 1} (indexer API) is in use; stop what listens there or "
+        "choose other ports with --port-base"
+    ], done.stderr
+    assert "Traceback" not in done.stdout
+    assert not (tmp_path / "demo" / "node" / "anvil.pid").exists()

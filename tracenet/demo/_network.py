@@ -1,0 +1,297 @@
+"""The demo network: anvil, the deployed consortium, a gateway per party, the indexer, the console.
+
+Everything lives in the demo directory (reset at every start): ``node/`` (anvil), one folder per
+party under ``parties/`` (its encrypted key store, passphrase file 0600, gateway database),
+``deployment.json``, the indexer's SQLite mirror, ``logs/`` and ``pids.json``. Services run as
+``tracenet …`` subprocesses; API keys are made with ``tracenet gateway keys create`` and
+``tracenet indexer keys create``, as a party's operator would.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from web3 import Web3
+
+from gateway import ApiKey, Store, hash_key, make_engine, new_key
+from node import AnvilNode, NodeSettings, rpc_call
+from node._config import ConsortiumConfig
+from node._deploy import deploy_consortium
+from tracenet.demo._procs import Children, check_ports, stop_leftovers, tracenet_argv, wait_until
+from tracenet.demo.errors import DemoError
+from wallet import Keystore, Signer
+
+__all__ = [
+    "CONFIG",
+    "Network",
+    "Ports",
+    "plan_network",
+    "start_chain",
+    "start_console",
+    "start_gateways",
+    "start_indexer",
+]
+
+CONFIG = Path(__file__).resolve().parents[2] / "node" / "demo" / "consortium.yaml"
+HOST = "127.0.0.1"
+ADMIN = "consortium"  # the admin party's folder (its key signs the bootstrap)
+
+
+@dataclass(frozen=True)
+class Ports:
+    """console = base, indexer API = base + 1, chain = base + 2, gateways from base + 3."""
+
+    base: int
+    parties: tuple[str, ...]
+
+    @property
+    def console(self) -> int:
+        return self.base
+
+    @property
+    def indexer(self) -> int:
+        return self.base + 1
+
+    @property
+    def chain(self) -> int:
+        return self.base + 2
+
+    def gateway(self, party: str) -> int:
+        return self.base + 3 + self.parties.index(party)
+
+    def named(self) -> dict[str, int]:
+        ports = {"console": self.console, "indexer API": self.indexer, "chain": self.chain}
+        return ports | {f"gateway {p}": self.gateway(p) for p in self.parties}
+
+
+@dataclass
+class Network:
+    """What is running, and how to reach it."""
+
+    directory: Path
+    ports: Ports
+    config: ConsortiumConfig
+    node: AnvilNode
+    children: Children
+    registry: dict[str, dict[str, int]]
+    gateway_keys: dict[str, str] = field(default_factory=dict)  # party key -> write API key
+    indexer_keys: dict[str, str] = field(default_factory=dict)  # party key -> read key
+    console: bool = False
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://{HOST}:{self.ports.chain}"
+
+    @property
+    def indexer_url(self) -> str:
+        return f"http://{HOST}:{self.ports.indexer}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{HOST}:{self.ports.console}"
+
+    def gateway_url(self, party: str) -> str:
+        return f"http://{HOST}:{self.ports.gateway(party)}"
+
+    @property
+    def deployment(self) -> Path:
+        return self.directory / "deployment.json"
+
+    def party_dir(self, party: str) -> Path:
+        return self.directory / "parties" / party
+
+    def stop(self, say: Callable[[str], None]) -> None:
+        self.children.stop_all(say)
+        if self.node.pid is not None:
+            self.node.stop()
+            say("stopped the chain (anvil)")
+
+
+def reset(directory: Path, ports: Ports, say: Callable[[str], None]) -> None:
+    """Stop what a killed demo left running here; if every port is free, empty the directory."""
+    for name in stop_leftovers(directory):
+        say(f"stopped {name}, left running by an earlier demo")
+    node = AnvilNode(NodeSettings(data_dir=directory / "node"))
+    if node.pid is not None:
+        node.stop()
+        say("stopped the chain left running by an earlier demo")
+    check_ports(ports.named(), HOST)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+
+
+def plan_network(directory: Path, port_base: int) -> Network:
+    """The network to start (nothing runs yet); its ports must be free."""
+    config = ConsortiumConfig.load(CONFIG)
+    ports = Ports(port_base, tuple(p.key for p in config.parties))
+    if ports.base < 1024 or ports.gateway(ports.parties[-1]) > 65535:
+        raise DemoError(
+            f"--port-base {port_base}: the demo needs ports {port_base} to "
+            f"{ports.gateway(ports.parties[-1])}, between 1024 and 65535"
+        )
+    settings = NodeSettings(data_dir=directory / "node", host=HOST, port=ports.chain, block_time=0)
+    return Network(directory, ports, config, AnvilNode(settings), Children(directory), {})
+
+
+def start_chain(net: Network, say: Callable[[str], None]) -> None:
+    """Reset the directory, make the wallets, start anvil, deploy, then mine every second."""
+    reset(net.directory, net.ports, say)
+    net.children.claim()
+    signers = _wallets(net.directory, net.config)
+    say(f"wallets: {len(signers)} keys, one encrypted store per party in {net.directory}/parties")
+    net.node.start()
+    say(f"chain: anvil at {net.rpc_url}, chain id {net.node.settings.chain_id}")
+    w3 = Web3(Web3.HTTPProvider(net.rpc_url))
+    deployment = deploy_consortium(w3, net.config, signers)
+    deployment.save(net.deployment)
+    net.registry = {k: dict(v) for k, v in deployment.registry.items()}
+    counts = ", ".join(f"{len(v)} {k}" for k, v in deployment.registry.items())
+    say(f"deployed the demo consortium ({counts})")
+    rpc_call(net.rpc_url, "evm_setIntervalMining", [1])  # from now on: a block every second
+    say("chain: one block a second from now on")
+
+
+def _wallets(directory: Path, config: ConsortiumConfig) -> dict[str, Signer]:
+    """One key store per party (and the admin's), each under its own random passphrase."""
+    owners: dict[str, list[tuple[str, str | None]]] = {ADMIN: [(config.admin.signer, None)]}
+    for party in config.parties:
+        keys: list[tuple[str, str | None]] = [(label, None) for label in party.signers]
+        keys += [(label, u.key) for u in party.units for label in u.signers]
+        owners[party.key] = keys
+    signers: dict[str, Signer] = {}
+    for owner, labels in owners.items():
+        home = directory / "parties" / owner
+        home.mkdir(parents=True, mode=0o700)
+        passphrase = secrets.token_urlsafe(24)
+        secret = home / "passphrase"
+        secret.touch(mode=0o600)
+        secret.write_text(passphrase)
+        store = Keystore(home / "wallet", scrypt_n=2**14)
+        for label, unit in labels:
+            store.create(label=label, party=owner, unit=unit, passphrase=passphrase)
+            signers[label] = store.unlock(label, passphrase)
+    return signers
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACENET_")}
+    env.update(extra)
+    return env
+
+
+def gateway_env(net: Network, party: str) -> dict[str, str]:
+    home = net.party_dir(party).absolute()
+    return _clean_env(
+        TRACENET_GATEWAY_RPC_URL=net.rpc_url,
+        TRACENET_GATEWAY_DEPLOYMENT=str(net.deployment.absolute()),
+        TRACENET_GATEWAY_DATABASE_URL=f"sqlite:///{home}/gateway.db",
+        TRACENET_GATEWAY_WALLET_DIR=str(home / "wallet"),
+        TRACENET_GATEWAY_PASSPHRASE_FILE=str(home / "passphrase"),
+        TRACENET_GATEWAY_HOST=HOST,
+        TRACENET_GATEWAY_PORT=str(net.ports.gateway(party)),
+        TRACENET_GATEWAY_SIGN_PROCESSES="0",  # a demo writes little: no helper processes
+        TRACENET_GATEWAY_VIEW_CACHE_SECONDS="0",  # time travel must show at once
+        TRACENET_GATEWAY_LOG_LEVEL="WARNING",
+    )
+
+
+def indexer_env(net: Network) -> dict[str, str]:
+    return _clean_env(
+        TRACENET_INDEXER_RPC_URL=net.rpc_url,
+        TRACENET_INDEXER_DEPLOYMENT=str(net.deployment.absolute()),
+        TRACENET_INDEXER_DATABASE_URL=f"sqlite:///{net.directory.absolute()}/indexer.sqlite3",
+        TRACENET_INDEXER_API_HOST=HOST,
+        TRACENET_INDEXER_API_PORT=str(net.ports.indexer),
+    )
+
+
+def start_gateways(net: Network, say: Callable[[str], None]) -> None:
+    """A write key per party in its gateway's store (what ``tracenet gateway keys create``
+    does, without a process per key), then the gateways, each ``tracenet gateway serve``."""
+    for party in net.ports.parties:
+        net.gateway_keys[party] = _gateway_key(net, party)
+    argv = tracenet_argv("gateway", "serve")
+    children = {
+        p: net.children.start(f"gateway-{p}", argv, gateway_env(net, p)) for p in net.ports.parties
+    }
+    for party, child in children.items():
+        net.children.wait_http(child, f"{net.gateway_url(party)}/v1/health")
+        say(f"gateway of {party}: {net.gateway_url(party)} (pid {child.pid})")
+
+
+def _gateway_key(net: Network, party: str) -> str:
+    secret = new_key()
+    row = ApiKey(label="demo", party_id=net.registry["parties"][party], scope="write",
+                 key_hash=hash_key(secret))  # fmt: skip
+    store = Store(make_engine(f"sqlite:///{net.party_dir(party).absolute()}/gateway.db"))
+    try:
+        store.write_sync(lambda session, r: session.add(r), row)
+    finally:
+        store.close()
+    return secret
+
+
+def start_indexer(net: Network, say: Callable[[str], None]) -> None:
+    env = indexer_env(net)
+    # The mirror's schema is made by one process first: two creating it at once collide.
+    first = subprocess.run(
+        tracenet_argv("indexer", "run", "--once"), env=env, capture_output=True, text=True,
+        cwd=net.directory, timeout=300, check=False,
+    )  # fmt: skip
+    if first.returncode != 0:
+        last = (first.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DemoError(f"tracenet indexer run --once exited {first.returncode}: {last}")
+    follower = net.children.start("indexer-follower", tracenet_argv("indexer", "run"), env)
+    api = net.children.start("indexer-api", tracenet_argv("indexer", "serve"), env)
+    net.children.wait_http(api, f"{net.indexer_url}/openapi.json")
+    say(f"indexer: follower (pid {follower.pid}) and API at {net.indexer_url} (pid {api.pid})")
+    wait_until(
+        lambda: _indexer_keys(net, env), timeout=180, what="the indexer to mirror the parties"
+    )
+    say(f"indexer: a read key for each of the {len(net.indexer_keys)} parties")
+
+
+def _indexer_keys(net: Network, env: Mapping[str, str]) -> bool:
+    """``tracenet indexer keys create`` for each party without a key yet, all at once; a party
+    the follower has not mirrored yet fails and is tried again on the next call."""
+    net.children.check_alive()
+    missing = [p for p in net.ports.parties if p not in net.indexer_keys]
+    makers = {
+        p: subprocess.Popen(
+            tracenet_argv("indexer", "keys", "create", "--party",
+                          str(net.registry["parties"][p]), "--label", "demo"),
+            env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=net.directory,
+        )
+        for p in missing
+    }  # fmt: skip
+    for party, maker in makers.items():
+        out, _ = maker.communicate(timeout=120)
+        lines = out.decode().strip().splitlines()
+        if maker.returncode == 0 and lines:
+            net.indexer_keys[party] = lines[-1].strip()
+    return len(net.indexer_keys) == len(net.ports.parties)
+
+
+def start_console(net: Network, say: Callable[[str], None]) -> None:
+    """The console, when this checkout has it (``console`` package); else say so and go on."""
+    if importlib.util.find_spec("console") is None:
+        say("console: not in this checkout (no console package); skipped")
+        return
+    env = _clean_env(
+        TRACENET_CONSOLE_HOST=HOST,
+        TRACENET_CONSOLE_PORT=str(net.ports.console),
+        TRACENET_CONSOLE_INDEXER_URL=net.indexer_url,
+        TRACENET_CONSOLE_GATEWAYS=json.dumps({p: net.gateway_url(p) for p in net.ports.parties}),
+    )
+    child = net.children.start("console", tracenet_argv("console", "serve"), env)
+    net.children.wait_http(child, net.console_url + "/")
+    net.console = True
+    say(f"console: {net.console_url} (pid {child.pid})")
