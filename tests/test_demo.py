@@ -4,18 +4,20 @@ ports, checks every outcome and stops everything it started; a port in use is on
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from indexer import verify_report
-
-pytestmark = pytest.mark.integration
+from tracenet.demo import DemoError
+from tracenet.demo._procs import Children, stop_leftovers
 
 SPAN = 9  # console, indexer API, chain, six gateways
 
@@ -59,6 +61,7 @@ REJECTIONS = {
 }
 
 
+@pytest.mark.integration
 def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     base = free_port_base()
     done = demo(tmp_path, base, timeout=900)
@@ -88,6 +91,7 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     assert not (tmp_path / "demo" / "pids.json").exists()
 
 
+@pytest.mark.integration
 def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     base = free_port_base()
     with socket.socket() as taken:
@@ -102,3 +106,65 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     ], done.stderr
     assert "Traceback" not in done.stdout
     assert not (tmp_path / "demo" / "node" / "anvil.pid").exists()
+
+
+def _sleeper(children: Children, name: str) -> int:
+    return children.start(name, [sys.executable, "-c", "import time; time.sleep(600)"], {}).pid
+
+
+def _gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+
+def wait_for_exec(pid: int) -> str:
+    """The command line of ``pid`` once it runs the sleeper (not the forked parent's)."""
+    deadline = time.monotonic() + 30
+    while "time.sleep" not in (line := Path(f"/proc/{pid}/cmdline").read_bytes().decode()):
+        assert time.monotonic() < deadline, "the sleeper did not start"
+        time.sleep(0.05)
+    return line
+
+
+def test_stop_all_ends_every_child_by_pid_and_forgets_them(tmp_path: Path) -> None:
+    children = Children(tmp_path)
+    children.claim()
+    pids = [_sleeper(children, f"s{i}") for i in range(3)]
+    record = json.loads((tmp_path / "pids.json").read_text())
+    assert [c["pid"] for c in record["children"]] == pids
+    lines: list[str] = []
+    children.stop_all(lines.append)
+    assert lines == [f"stopped s{i} (pid {pid})" for i, pid in reversed(list(enumerate(pids)))]
+    assert all(_gone(pid) for pid in pids)
+    assert not (tmp_path / "pids.json").exists()
+
+
+def test_leftovers_of_a_killed_demo_are_stopped_but_a_running_demo_is_refused(
+    tmp_path: Path,
+) -> None:
+    children = Children(tmp_path)
+    children.claim()
+    pid = _sleeper(children, "orphan")
+    wait_for_exec(pid)
+    record = tmp_path / "pids.json"
+    saved = json.loads(record.read_text())
+    # the recording demo still runs (another process that is alive): refused, nothing stopped
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        cmdline = wait_for_exec(other.pid)
+        record.write_text(json.dumps({**saved, "owner": {"pid": other.pid, "cmdline": cmdline}}))
+        with pytest.raises(DemoError, match=f"a demo already runs in .* \\(pid {other.pid}\\)"):
+            stop_leftovers(tmp_path)
+        assert not _gone(pid)
+    finally:
+        other.kill()
+        other.wait()
+    # now the recording demo is dead: its child is stopped, the record removed
+    assert stop_leftovers(tmp_path) == ["orphan"]
+    children.started[0].process.wait(timeout=20)
+    assert _gone(pid)
+    assert not record.exists()
+    # a pid whose command line changed (reused) is left alone
+    record.write_text(
+        json.dumps({**saved, "children": [{**saved["children"][0], "pid": os.getpid()}]})
+    )
+    assert stop_leftovers(tmp_path) == []

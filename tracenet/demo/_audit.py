@@ -44,14 +44,15 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
         what=f"the indexer to mirror block {last}",
     )
     class_id = net.registry["classes"][class_key]
-    report = _read(net, key, f"/v1/classes/{class_id}/audit", period=period)
+    route = f"/v1/classes/{class_key}/audit"
+    report = _read(net, key, route, period=label)
     p.say(
-        f"  ok   auditor   GET {net.indexer_url}/v1/classes/{class_id}/audit?period={period}: "
+        f"  ok   auditor   GET {net.indexer_url}{route}?period={label}: "
         f"reconciles={report.get('reconciles')}"
     )
     if report.get("reconciles") is not True:
         raise SurpriseError(f"auditor: audit of {class_key} {label}", "reconciles", str(report))
-    signed = _sign(p, class_id, period)
+    signed = _sign(p, class_id, label)
     path = net.directory / f"audit-{class_key}-{label}.json"
     path.write_text(json.dumps(signed, indent=2, sort_keys=True))
     verdict = _run(net, "indexer", "verify-report", str(path.absolute()))
@@ -65,7 +66,7 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
     return dict(signed)
 
 
-def _sign(p: Player, class_id: int, period: int) -> dict[str, Any]:
+def _sign(p: Player, class_id: int, period: str) -> dict[str, Any]:
     home = p.net.party_dir("auditor").absolute()
     out = _run(
         p.net,

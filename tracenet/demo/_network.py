@@ -19,8 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from web3 import Web3
-
+import contracts
 from gateway import ApiKey, Store, hash_key, make_engine, new_key
 from node import AnvilNode, NodeSettings, rpc_call
 from node._config import ConsortiumConfig
@@ -149,7 +148,7 @@ def start_chain(net: Network, say: Callable[[str], None]) -> None:
     say(f"wallets: {len(signers)} keys, one encrypted store per party in {net.directory}/parties")
     net.node.start()
     say(f"chain: anvil at {net.rpc_url}, chain id {net.node.settings.chain_id}")
-    w3 = Web3(Web3.HTTPProvider(net.rpc_url))
+    w3 = contracts.connect(net.rpc_url)
     deployment = deploy_consortium(w3, net.config, signers)
     deployment.save(net.deployment)
     net.registry = {k: dict(v) for k, v in deployment.registry.items()}

@@ -62,6 +62,7 @@ def check_ports(ports: Mapping[str, int], host: str = "127.0.0.1") -> None:
 @dataclass
 class Child:
     name: str
+    argv: list[str]
     process: subprocess.Popen[bytes]
     log: Path
 
@@ -107,7 +108,7 @@ class Children:
                 start_new_session=True,
                 cwd=self.directory,
             )
-        child = Child(name, process, log)
+        child = Child(name, list(argv), process, log)
         self.started.append(child)
         self._save()
         return child
@@ -139,7 +140,11 @@ class Children:
         self.record.unlink(missing_ok=True)
 
     def _save(self) -> None:
-        entries = [{"name": c.name, "pid": c.pid, "cmdline": _cmdline(c.pid)} for c in self.started]
+        # The command line as /proc shows it once exec'd (a child read now may not be yet).
+        entries = [
+            {"name": c.name, "pid": c.pid, "cmdline": "".join(f"{a}\0" for a in c.argv)}
+            for c in self.started
+        ]
         owner = {"pid": os.getpid(), "cmdline": _cmdline(os.getpid())}
         self.record.write_text(json.dumps({"owner": owner, "children": entries}))
 
