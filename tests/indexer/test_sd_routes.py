@@ -55,3 +55,10 @@ def test_the_declaration_routes_serve_the_chain_record_to_its_parties_only(
         missing = get("auditor", "/v1/shipments/99/declaration.pdf")
         assert missing.status_code == 404  # type: ignore[attr-defined]
         assert missing.json()["error"] == "ShipmentUnknown"  # type: ignore[attr-defined]
+        bad = get("auditor", "/v1/shipments/-1/declaration.html")
+        assert bad.status_code == 422  # type: ignore[attr-defined]
+        assert bad.json()["code"] == "TN-IX-4220"  # type: ignore[attr-defined]
+        paths = client.get("/openapi.json").json()["paths"]
+        for suffix in ("pdf", "html"):
+            documented = paths[f"/v1/shipments/{{shipment_id}}/declaration.{suffix}"]["get"]
+            assert {"200", "401", "403", "404", "422"} <= set(documented["responses"])
