@@ -40,13 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import contracts
 from indexer import Follower, IndexerSettings, RpcReader, make_engine
-from indexer._api import create_app
-from indexer._keys import create_key
-from indexer._project import project
-from indexer._registry import table
-from indexer._store import write_batch
-from indexer._tables import Cursor
-from indexer._tables_ops import EventRow, InputRecord, Shipment
+from indexer.api._api import create_app
+from indexer.api._keys import create_key
+from indexer.mirror._project import project
+from indexer.mirror._registry import table
+from indexer.mirror._store import write_batch
+from indexer.mirror._tables import Cursor
+from indexer.mirror._tables_ops import EventRow, InputRecord, Shipment
 from node import AnvilNode, NodeSettings
 from tests.indexer.chainfill import Filler
 

@@ -15,18 +15,9 @@ over JSON-RPC alone, ``verify`` checks every rule along a claim's or shipment's 
 provenance and ``verify`` share one lineage algorithm (``LineageBook``, pro-rata allocation).
 """
 
-from indexer._api import create_app
-from indexer._chain import ChainReader, Header, RpcReader, Web3Reader
-from indexer._chainread import ChainRecord, DeploymentMismatch, read_chain, read_logs
-from indexer._check import CheckReport, Difference, check_mirror
-from indexer._declaration import declaration, to_markdown
-from indexer._decode import Event, EventDecoder, RawLog
-from indexer._follower import Follower, StepResult
-from indexer._lineage import Lineage, LineageBook, Origin, trace_claim, trace_shipment
 from indexer._settings import IndexerSettings
-from indexer._signing import canonical_json, sign_report, verify_auditor, verify_report
-from indexer._store import make_engine
-from indexer._verify import Check, Verdict, verify
+from indexer.api._api import create_app
+from indexer.api._signing import canonical_json, sign_report, verify_auditor, verify_report
 from indexer.errors import (
     AccessDeniedError,
     ChainReadError,
@@ -40,6 +31,15 @@ from indexer.errors import (
     SignatureError,
     ValueOutOfRangeError,
 )
+from indexer.lineage._lineage import Lineage, LineageBook, Origin, trace_claim, trace_shipment
+from indexer.mirror._chain import ChainReader, Header, RpcReader, Web3Reader
+from indexer.mirror._check import CheckReport, Difference, check_mirror
+from indexer.mirror._decode import Event, EventDecoder, RawLog
+from indexer.mirror._follower import Follower, StepResult
+from indexer.mirror._store import make_engine
+from indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain, read_logs
+from indexer.verifier._declaration import declaration, to_markdown
+from indexer.verifier._verify import Check, Verdict, verify
 
 __all__ = [
     "AccessDeniedError",

@@ -19,14 +19,14 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from contracts import Deployment, attach, connect
-from indexer._chain import RpcReader
-from indexer._check import check_lag, check_mirror
-from indexer._cli_api import register_api
-from indexer._follower import Follower
-from indexer._migrate import HEAD, migrate, mirror_tables
 from indexer._settings import IndexerSettings
-from indexer._store import make_engine
+from indexer.api._cli_api import register_api
 from indexer.errors import IndexerError
+from indexer.mirror._chain import RpcReader
+from indexer.mirror._check import check_lag, check_mirror
+from indexer.mirror._follower import Follower
+from indexer.mirror._migrate import HEAD, migrate, mirror_tables
+from indexer.mirror._store import make_engine
 
 __all__ = ["register"]
 

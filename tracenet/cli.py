@@ -17,7 +17,7 @@ _COMPONENTS = (
     "node._cli",
     "wallet._cli",
     "indexer._cli",
-    "indexer._verify_cli",
+    "indexer.verifier._verify_cli",
     "gateway._cli",
     "erp._cli",
     "tracenet.demo",

@@ -18,8 +18,8 @@ from sqlmodel import SQLModel
 
 import contracts
 from indexer import Follower, IndexerSettings, RpcReader, check_mirror, make_engine
-from indexer._registry import table
-from indexer._tables import Cursor
+from indexer.mirror._registry import table
+from indexer.mirror._tables import Cursor
 from node import AnvilNode
 from tests.indexer.chainfill import Filler
 from tests.indexer.conftest import node_settings, wait_until

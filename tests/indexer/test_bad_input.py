@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from indexer import Follower
-from indexer._api import create_app
-from indexer._keys import create_key
-from indexer._registry import table
-from indexer._store import OPERATION_TABLES
-from indexer._tables import ApiKey, Balance, Cursor
+from indexer.api._api import create_app
+from indexer.api._keys import create_key
 from indexer.errors import CODES
+from indexer.mirror._registry import table
+from indexer.mirror._store import OPERATION_TABLES
+from indexer.mirror._tables import ApiKey, Balance, Cursor
 from tests.factories import C_FLAKE, P_AUDITOR, P_OUTSIDER, P_RECYCLER, U_RECYCLER, World
 from tests.indexer.test_reports import TestClient, flakes_to_resin
 

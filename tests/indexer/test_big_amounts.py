@@ -11,14 +11,14 @@ from sqlalchemy import Engine, select
 
 from contracts import token_id
 from indexer import Follower
-from indexer._chain import Header
-from indexer._decode import Event
-from indexer._project import project
-from indexer._registry import table
-from indexer._reports import balances, statement, traceability
-from indexer._reports_class import supply_audit
-from indexer._store import write_batch
-from indexer._tables import Certificate, Cursor
+from indexer.api._reports import balances, statement, traceability
+from indexer.api._reports_class import supply_audit
+from indexer.mirror._chain import Header
+from indexer.mirror._decode import Event
+from indexer.mirror._project import project
+from indexer.mirror._registry import table
+from indexer.mirror._store import write_batch
+from indexer.mirror._tables import Certificate, Cursor
 from tests.factories import C_FLAKE, CERT_RECYCLER, G_FLAKE, U_BRAND, U_RECYCLER, World, at
 
 BIG = 2**63

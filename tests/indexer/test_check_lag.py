@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine
 
 from indexer import Follower, NotFoundError, Web3Reader
-from indexer._check import check_lag
-from indexer._keys import create_key
-from indexer._store import create_schema, make_engine
+from indexer.api._keys import create_key
 from indexer.errors import codes_markdown
+from indexer.mirror._check import check_lag
+from indexer.mirror._store import create_schema, make_engine
 from tests.factories import C_FLAKE, CERT_RECYCLER, P_RECYCLER, World, evidence
 
 

@@ -8,8 +8,8 @@ import pytest
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-from indexer._declaration import declaration, to_markdown
-from indexer._lineage import Shipped
+from indexer.lineage._lineage import Shipped
+from indexer.verifier._declaration import declaration, to_markdown
 from tests.indexer.test_verify import Scenario, build_scenario
 
 

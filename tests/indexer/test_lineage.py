@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer._lineage import (
+from indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
     Converted,

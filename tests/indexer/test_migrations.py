@@ -9,10 +9,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, insert, select
 from sqlmodel import SQLModel
 
-from indexer._migrate import HEAD, current_revision, migrate, mirror_tables
-from indexer._registry import table
-from indexer._tables import ApiKey, Balance, Cursor
-from indexer._tables_ops import Movement
+from indexer.mirror._migrate import HEAD, current_revision, migrate, mirror_tables
+from indexer.mirror._registry import table
+from indexer.mirror._tables import ApiKey, Balance, Cursor
+from indexer.mirror._tables_ops import Movement
 
 BIG = 2**128 - 1
 

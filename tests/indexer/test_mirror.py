@@ -19,9 +19,9 @@ from indexer import (
     Web3Reader,
     check_mirror,
 )
-from indexer._registry import table
-from indexer._tables import Balance, Party
-from indexer._tables_ops import EventRow
+from indexer.mirror._registry import table
+from indexer.mirror._tables import Balance, Party
+from indexer.mirror._tables_ops import EventRow
 from tests import model as m
 from tests.factories import C_FLAKE, CERT_RECYCLER, G_FLAKE, U_BRAND, World, evidence
 from tests.indexer.conftest import follower_for
@@ -226,7 +226,7 @@ def test_the_fast_decoder_agrees_with_eth_abi(
 def test_awkward_text_survives_the_bulk_insert(
     world: World, follower: Follower, engine: Engine
 ) -> None:
-    from indexer._tables_ops import ClaimRow
+    from indexer.mirror._tables_ops import ClaimRow
 
     c = world.cast
     r = world.ok("record_input", c.recycler, C_FLAKE, 1_000, CERT_RECYCLER, evidence())

@@ -11,12 +11,12 @@ from eth_account import Account
 from sqlalchemy import Engine
 
 from indexer import Follower, SignatureError
-from indexer._api import create_app
-from indexer._export import audit_csv
-from indexer._keys import create_key
-from indexer._reports import statement, traceability
-from indexer._reports_class import footprint, reduction_check, supply_audit
-from indexer._signing import sign_report, verify_report
+from indexer.api._api import create_app
+from indexer.api._export import audit_csv
+from indexer.api._keys import create_key
+from indexer.api._reports import statement, traceability
+from indexer.api._reports_class import footprint, reduction_check, supply_audit
+from indexer.api._signing import sign_report, verify_report
 from tests import model as m
 from tests.factories import (
     C_FLAKE,

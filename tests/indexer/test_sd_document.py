@@ -15,11 +15,11 @@ import zxingcpp
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-import indexer._verify_cli as verify_cli
-from indexer._declaration import declaration
-from indexer._lineage import Shipped
-from indexer._sd_check import compare, read_sd, shipment_of
-from indexer._sd_document import render_html, render_pdf, sd_fields
+import indexer.verifier._verify_cli as verify_cli
+from indexer.lineage._lineage import Shipped
+from indexer.verifier._declaration import declaration
+from indexer.verifier._sd_check import compare, read_sd, shipment_of
+from indexer.verifier._sd_document import render_html, render_pdf, sd_fields
 from tests.indexer.test_verify import Scenario, build_scenario
 from tracenet.cli import main
 

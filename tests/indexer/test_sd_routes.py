@@ -8,10 +8,10 @@ import warnings
 from sqlalchemy import Engine
 
 from indexer import Follower
-from indexer._api import create_app
-from indexer._chainread import read_chain
-from indexer._keys import create_key
-from indexer._sd_check import read_sd
+from indexer.api._api import create_app
+from indexer.api._keys import create_key
+from indexer.verifier._chainread import read_chain
+from indexer.verifier._sd_check import read_sd
 from tests.factories import P_AUDITOR, P_BRAND, P_OUTSIDER, P_RECYCLER, P_RESIN, World
 from tests.indexer.test_reports import flakes_to_resin
 

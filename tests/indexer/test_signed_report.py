@@ -9,8 +9,8 @@ from eth_account import Account
 from sqlalchemy import Engine
 
 from indexer import Follower, SignatureError
-from indexer._reports_class import supply_audit
-from indexer._signing import sign_report, verify_auditor
+from indexer.api._reports_class import supply_audit
+from indexer.api._signing import sign_report, verify_auditor
 from tests.factories import C_FLAKE, P_AUDITOR, P_RECYCLER, World
 from tests.indexer.test_reports import Q1, flakes_to_resin
 from wallet import LocalSigner

@@ -14,9 +14,15 @@ from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
 import contracts
-from indexer._chainread import ChainRecord, DeploymentMismatch, FactorInfo, read_chain, read_logs
-from indexer._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
-from indexer._verify import Verdict, verify
+from indexer.lineage._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
+from indexer.verifier._chainread import (
+    ChainRecord,
+    DeploymentMismatch,
+    FactorInfo,
+    read_chain,
+    read_logs,
+)
+from indexer.verifier._verify import Verdict, verify
 from node import AnvilNode, NodeSettings
 from tests import factories as f
 from tracenet.cli import main

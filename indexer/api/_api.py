@@ -1,0 +1,352 @@
+"""The read API (FastAPI, ``/v1``, read-only): balances, statements, provenance, traceability,
+footprints, reduction checks and supply audits. Every route needs a read key
+(``Authorization: Bearer <key>``, or ``X-API-Key``); commercially sensitive data is visible to
+its party, its counterparties for their own shipments, and auditors (the AUDITOR role on chain).
+Units, classes and product groups are named by registry key, on-chain name or id; periods by
+label (``2031-Q1``); dates are ISO-8601. Every error is ``{code, error, field, message, args}``
+with a stable code of indexer/ERRORS.md."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy import Connection, Engine, select
+from starlette.exceptions import HTTPException
+
+from indexer.api import _api_models as models
+from indexer.api._api_deps import (
+    CallerDep,
+    ConnDep,
+    Registry,
+    day_range,
+    period_of_day,
+    resolve_period,
+    resolve_ref,
+)
+from indexer.api._export import audit_csv
+from indexer.api._keys import Caller
+from indexer.api._reports import as_of, balances, class_info, statement, traceability
+from indexer.api._reports_class import footprint, reduction_check, supply_audit
+from indexer.errors import CODES, AccessDeniedError, IndexerError, NotFoundError, ReportError
+from indexer.lineage._provenance import ProvenanceCache
+from indexer.lineage._svg import lineage_svg
+from indexer.mirror._registry import table
+from indexer.mirror._tables_ops import ClaimRow, Shipment
+from indexer.verifier._chainread import ChainRecord
+
+__all__ = ["create_app"]
+
+_E = {"model": models.ErrorBody}
+#: The statuses every route may answer besides 200, each with the error body.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {**_E, "description": "TN-IX-4011/4012 missing or unknown API key"},
+    403: {**_E, "description": "TN-IX-403x another party's data, or auditors only"},
+    404: {**_E, "description": "TN-IX-404x no such unit, class, group, shipment or claim"},
+    422: {**_E, "description": "TN-IX-422x a parameter is malformed or out of range"},
+}
+Ref = Annotated[str, Path(description="registry key, on-chain name or numeric id", max_length=200)]
+QRef = Annotated[
+    str, Query(description="registry key, on-chain name or numeric id", max_length=200)
+]
+Id64 = Annotated[int, Path(ge=0, le=2**63 - 1)]
+PeriodRef = Annotated[str, Query(description="period label (2031-Q1) or index", max_length=64)]
+
+
+def _body(code: str, message: str, field: str | None, args: dict[str, Any]) -> dict[str, Any]:
+    row = CODES[code]
+    return {"code": code, "error": row.error, "field": field, "message": message, "args": args}
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(IndexerError)
+    async def _error(_: Request, exc: IndexerError) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "header")]
+        field = loc[-1] if loc else None
+        message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+        body = _body("TN-IX-4220", message, field, {"type": str(first.get("type", ""))})
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        code = "TN-IX-4051" if exc.status_code == 405 else "TN-IX-4041"
+        status = 405 if exc.status_code == 405 else 404
+        return JSONResponse(_body(code, str(exc.detail), None, {}), status_code=status)
+
+
+def create_app(
+    engine: Engine,
+    registry: Registry | None = None,
+    *,
+    chain: Callable[[], ChainRecord] | None = None,
+    console_url: str = "http://127.0.0.1:8800",
+) -> FastAPI:
+    """The read API over one mirror; ``registry`` (the deployment record's) names entities.
+    With ``chain`` (the chain record, e.g. ``_sd_routes.rpc_source``) it also serves each
+    shipment's Sustainability Declaration, linking ``console_url``'s verify page."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The lineage book is built once from the whole archive (long on a large mirror):
+        # start it at server start in the background instead of on the first request.
+        def warm() -> None:
+            with engine.connect() as conn:
+                app.state.provenance.warm(conn)
+
+        threading.Thread(target=warm, name="provenance-warm", daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="Tracenet indexer",
+        version="1",
+        description=__doc__,
+        lifespan=lifespan,
+        responses={404: RESPONSES[404], 405: {**_E, "description": "TN-IX-4051 GET only"}},
+    )
+    app.state.engine = engine
+    app.state.provenance = ProvenanceCache()
+    _install_handlers(app)
+    _routes(app, registry or {})
+    if chain is not None:
+        from indexer.api._sd_routes import declaration_router
+
+        app.include_router(declaration_router(chain, console_url, RESPONSES))
+    return app
+
+
+def _visible(conn: Connection, caller: Caller, unit_id: int | None) -> None:
+    if unit_id is not None:
+        caller.require_unit(unit_id)
+
+
+def _routes(app: FastAPI, reg: Registry) -> None:
+    def ref(conn: Connection, kind: str, value: str | None, field: str) -> int | None:
+        return None if value is None else resolve_ref(conn, reg, kind, value, field)
+
+    @app.get("/v1/status", summary="The mirror's checkpoint", responses=RESPONSES)
+    def status(conn: ConnDep, caller: CallerDep) -> models.Status:
+        return models.Status.model_validate(
+            {**as_of(conn), "partyId": caller.party_id, "auditor": caller.auditor}
+        )
+
+    @app.get(
+        "/v1/balances",
+        summary="Credits per unit, class and vintage (own units, or all for auditors)",
+        responses=RESPONSES,
+    )
+    def get_balances(
+        conn: ConnDep,
+        caller: CallerDep,
+        unit_id: Annotated[str | None, Query(max_length=200)] = None,
+        class_id: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> models.Balances:
+        unit = ref(conn, "units", unit_id, "unit_id")
+        klass = ref(conn, "classes", class_id, "class_id")
+        _visible(conn, caller, unit)
+        units = [unit] if unit is not None else (None if caller.auditor else sorted(caller.units))
+        rows = balances(conn, units=units, class_id=klass)
+        return models.Balances.model_validate({"asOf": as_of(conn), "balances": rows})
+
+    @app.get(
+        "/v1/units/{unit_id}/statement",
+        summary="Mass-balance statement of a unit for a class and period (label or a day in it)",
+        responses=RESPONSES,
+    )
+    def get_statement(
+        conn: ConnDep,
+        caller: CallerDep,
+        unit_id: Ref,
+        class_id: QRef,
+        period: PeriodRef | None = None,
+        day: date | None = None,
+    ) -> models.Statement:
+        unit = resolve_ref(conn, reg, "units", unit_id, "unit_id")
+        caller.require_unit(unit)
+        klass = resolve_ref(conn, reg, "classes", class_id, "class_id")
+        months = class_info(conn, klass).period_months
+        if period is not None:
+            index = resolve_period(months, period)
+        elif day is not None:
+            index = period_of_day(months, day)
+        else:
+            raise ReportError(
+                "give a period label (period=2031-Q1) or a day inside the period (day=…)",
+                field="period",
+                error="PeriodMissing",
+            )
+        report = statement(conn, unit_id=unit, class_id=klass, period=index)
+        return models.Statement.model_validate({"asOf": as_of(conn), **report})
+
+    @app.get(
+        "/v1/units/{unit_id}/traceability",
+        summary="R10: per customer, shipped, sustainable, conventional, classes, share",
+        responses=RESPONSES,
+    )
+    def get_traceability(
+        conn: ConnDep,
+        caller: CallerDep,
+        unit_id: Ref,
+        from_day: Annotated[date, Query(alias="from", description="ISO-8601 date, inclusive")],
+        to_day: Annotated[date, Query(alias="to", description="ISO-8601 date, exclusive")],
+    ) -> models.Traceability:
+        unit = resolve_ref(conn, reg, "units", unit_id, "unit_id")
+        start, end = day_range(from_day, to_day)
+        customer: int | None = None
+        if not (caller.auditor or unit in caller.units):
+            s = table(Shipment)
+            mine = conn.execute(
+                select(s.c.shipment_id)
+                .where(s.c.from_unit_id == unit, s.c.to_unit_id.in_(sorted(caller.units)))
+                .limit(1)
+            ).first()
+            if mine is None:
+                raise AccessDeniedError(
+                    f"party {caller.party_id} is no customer of unit {unit}",
+                    field="unit_id",
+                    error="NotCounterparty",
+                )
+            customer = caller.party_id
+        report = traceability(conn, unit_id=unit, start=start, end=end, customer_party=customer)
+        return models.Traceability.model_validate({"asOf": as_of(conn), **report})
+
+    def _provenance(conn: Connection, caller: Caller, kind: str, ident: int, fmt: str) -> Any:
+        model = Shipment if kind == "shipment" else ClaimRow
+        t = table(model)
+        column = t.c.shipment_id if kind == "shipment" else t.c.claim_id
+        row = conn.execute(select(t).where(column == ident)).first()
+        if row is None:
+            raise NotFoundError(
+                f"no {kind} {ident}", field=f"{kind}_id", error=f"{kind.title()}Unknown"
+            )
+        units = {row.from_unit_id, row.to_unit_id} if kind == "shipment" else {row.unit_id}
+        if not (caller.auditor or units & caller.units):
+            raise AccessDeniedError(
+                f"party {caller.party_id} may not read {kind} {ident}",
+                field=f"{kind}_id",
+                error="NotCounterparty",
+            )
+        prov = {"asOf": as_of(conn), **app.state.provenance.provenance(conn, kind, ident)}
+        if fmt == "svg":
+            return Response(lineage_svg(prov), media_type="image/svg+xml")
+        return models.Provenance.model_validate(prov)
+
+    svg: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"image/svg+xml": {}}, "description": "JSON, or SVG"}
+    }
+
+    @app.get(
+        "/v1/shipments/{shipment_id}/provenance",
+        summary="Provenance graph of a shipment (JSON or SVG)",
+        responses={**RESPONSES, **svg},
+        response_model=models.Provenance,
+    )
+    def shipment_provenance(
+        conn: ConnDep,
+        caller: CallerDep,
+        shipment_id: Id64,
+        format: Literal["json", "svg"] = "json",
+    ) -> Any:
+        return _provenance(conn, caller, "shipment", shipment_id, format)
+
+    @app.get(
+        "/v1/claims/{claim_id}/provenance",
+        summary="Provenance graph of a claim (JSON or SVG)",
+        responses={**RESPONSES, **svg},
+        response_model=models.Provenance,
+    )
+    def claim_provenance(
+        conn: ConnDep, caller: CallerDep, claim_id: Id64, format: Literal["json", "svg"] = "json"
+    ) -> Any:
+        return _provenance(conn, caller, "claim", claim_id, format)
+
+    _class_routes(app, reg, ref)
+
+
+def _class_routes(app: FastAPI, reg: Registry, ref: Any) -> None:
+    @app.get(
+        "/v1/product-groups/{product_group_id}/footprint",
+        summary="R11: lower-, higher-carbon and average footprints (gCO2e per kg)",
+        responses=RESPONSES,
+    )
+    def get_footprint(
+        conn: ConnDep,
+        caller: CallerDep,
+        product_group_id: Ref,
+        from_day: Annotated[date, Query(alias="from", description="ISO-8601 date, inclusive")],
+        to_day: Annotated[date, Query(alias="to", description="ISO-8601 date, exclusive")],
+        unit_id: Annotated[str | None, Query(max_length=200)] = None,
+        process_g_per_kg: Annotated[
+            int, Query(ge=0, le=10**9, description="process emissions, gCO2e per kg")
+        ] = 0,
+    ) -> models.Footprint:
+        group = resolve_ref(conn, reg, "product_groups", product_group_id, "product_group_id")
+        unit = ref(conn, "units", unit_id, "unit_id")
+        _visible(conn, caller, unit)
+        start, end = day_range(from_day, to_day)
+        report = footprint(
+            conn,
+            product_group_id=group,
+            start=start,
+            end=end,
+            unit_id=unit,
+            process_g_per_kg=process_g_per_kg,
+        )
+        return models.Footprint.model_validate({"asOf": as_of(conn), **report})
+
+    @app.get(
+        "/v1/classes/{class_id}/reduction-check",
+        summary="R12: is a reduction claim from period A to B valid?",
+        responses=RESPONSES,
+    )
+    def get_reduction(
+        conn: ConnDep,
+        caller: CallerDep,
+        class_id: Ref,
+        period_a: PeriodRef,
+        period_b: PeriodRef,
+        unit_id: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> models.ReductionCheck:
+        klass = resolve_ref(conn, reg, "classes", class_id, "class_id")
+        unit = ref(conn, "units", unit_id, "unit_id")
+        _visible(conn, caller, unit)
+        months = class_info(conn, klass).period_months
+        a = resolve_period(months, period_a, "period_a")
+        b = resolve_period(months, period_b, "period_b")
+        report = reduction_check(conn, class_id=klass, period_a=a, period_b=b, unit_id=unit)
+        return models.ReductionCheck.model_validate({"asOf": as_of(conn), **report})
+
+    csv: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"text/csv": {}}, "description": "JSON, or CSV"}
+    }
+
+    @app.get(
+        "/v1/classes/{class_id}/audit",
+        summary="R13: supply audit of a class and period (auditors; JSON or CSV)",
+        responses={**RESPONSES, **csv},
+        response_model=models.Audit,
+    )
+    def get_audit(
+        conn: ConnDep,
+        caller: CallerDep,
+        class_id: Ref,
+        period: PeriodRef,
+        format: Literal["json", "csv"] = "json",
+    ) -> Any:
+        caller.require_auditor()
+        klass = resolve_ref(conn, reg, "classes", class_id, "class_id")
+        index = resolve_period(class_info(conn, klass).period_months, period)
+        report = supply_audit(conn, class_id=klass, period=index)
+        if format == "csv":
+            return PlainTextResponse(audit_csv(report), media_type="text/csv")
+        return models.Audit.model_validate(report)

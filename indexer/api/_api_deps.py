@@ -1,0 +1,121 @@
+"""What the read API's routes share: the connection, the caller (Bearer or X-API-Key), entity
+references (registry key, on-chain name or numeric id), period labels and date ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection, Engine, select
+
+from contracts import parse_period_label, period_bounds, period_label
+from indexer.api._keys import Caller, resolve_key
+from indexer.api._periods import day_start
+from indexer.errors import NotFoundError, ReportError
+from indexer.mirror._registry import table
+from indexer.mirror._tables import CreditClass, Party, ProductGroup, Unit
+
+__all__ = [
+    "CallerDep",
+    "ConnDep",
+    "Registry",
+    "day_range",
+    "resolve_period",
+    "resolve_ref",
+]
+
+#: Ids are uint32 on chain: a longer string of digits names nothing.
+_MAX_ID = 2**32 - 1
+#: Registry kind → (mirror table, the error for an unknown one, its field).
+_KINDS: dict[str, tuple[Any, str]] = {
+    "units": (Unit, "UnitUnknown"),
+    "classes": (CreditClass, "ClassUnknown"),
+    "parties": (Party, "PartyUnknown"),
+    "product_groups": (ProductGroup, "ProductGroupUnknown"),
+}
+
+Registry = dict[str, dict[str, int]]
+
+
+def _conn(request: Request) -> Iterator[Connection]:
+    engine: Engine = request.app.state.engine
+    with engine.connect() as conn:
+        yield conn
+
+
+ConnDep = Annotated[Connection, Depends(_conn)]
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <read key>")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the read key")
+
+
+def _caller(
+    conn: ConnDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Caller:
+    return resolve_key(conn, bearer.credentials if bearer is not None else api_key)
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def resolve_ref(conn: Connection, registry: Registry, kind: str, ref: str, field: str) -> int:
+    """The id ``ref`` names: ASCII digits are an id, anything else a registry key (deployment
+    record) or the on-chain name; ``NotFoundError`` (404) when nothing has it."""
+    model, error = _KINDS[kind]
+    t = table(model)
+    what = kind.rstrip("s").replace("_", " ").replace("classe", "class")
+    if ref.isascii() and ref.isdigit():
+        ident = int(ref) if len(ref) <= 10 else _MAX_ID + 1
+        if ident <= _MAX_ID and conn.execute(select(t.c.id).where(t.c.id == ident)).first():
+            return ident
+        raise NotFoundError(f"no {what} {ref}", field=field, error=error, args={"id": ref})
+    found = registry.get(kind, {}).get(ref)
+    if found is None:
+        found = conn.execute(select(t.c.id).where(t.c.name == ref).order_by(t.c.id)).scalar()
+    if found is None:
+        raise NotFoundError(f"no {what} named {ref!r}", field=field, error=error, args={"key": ref})
+    return int(found)
+
+
+def resolve_period(period_months: int, ref: str, field: str = "period") -> int:
+    """A period label of the class (``2031-Q1``), or its index as digits; ``PeriodInvalid``
+    (422) when malformed or outside the calendar (years 1970 … 9999)."""
+    try:
+        if ref.isascii() and ref.isdigit() and len(ref) <= 6:
+            index = int(ref)
+        else:
+            index = parse_period_label(period_months, ref)
+        period_bounds(period_months, index)
+    except (ValueError, OverflowError) as exc:
+        raise ReportError(
+            str(exc) if not ref.isdigit() else f"period {ref} is past the year 9999",
+            field=field,
+            error="PeriodInvalid",
+            args={"period": ref, "example": period_label(period_months, 244 * 3 // period_months)},
+        ) from None
+    return index
+
+
+def period_of_day(period_months: int, day: date) -> int:
+    """The period containing ``day``; the last periods of 9999 have no end: ``PeriodInvalid``."""
+    from contracts import period_at
+
+    index = period_at(period_months, day_start(day))
+    return resolve_period(period_months, str(index), field="day")
+
+
+def day_range(from_day: date, to_day: date) -> tuple[int, int]:
+    """[from, to) in UTC seconds; ``DateRangeReversed`` (422) when ``to`` is before ``from``."""
+    if to_day < from_day:
+        raise ReportError(
+            f"to ({to_day.isoformat()}) is before from ({from_day.isoformat()})",
+            field="to",
+            error="DateRangeReversed",
+            args={"from": from_day.isoformat(), "to": to_day.isoformat()},
+        )
+    return day_start(from_day), day_start(to_day)

@@ -1,0 +1,164 @@
+"""``tracenet indexer serve|keys|audit|verify-report``: the read API's commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from indexer._settings import IndexerSettings
+from indexer.api._export import audit_csv
+from indexer.api._keys import create_key
+from indexer.api._reports_class import supply_audit
+from indexer.api._signing import sign_report, verify_auditor, verify_report
+from indexer.errors import IndexerError
+from indexer.mirror._store import create_schema, make_engine
+
+__all__ = ["register_api"]
+
+Common = Callable[[argparse.ArgumentParser], None]
+
+
+def register_api(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: Common
+) -> None:
+    serve = commands.add_parser("serve", help="serve the read API (/v1, OpenAPI at /docs)")
+    common(serve)
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8700)")
+    serve.set_defaults(handler=_serve)
+
+    keys = commands.add_parser("keys", help="read keys of the API")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    create = key_commands.add_parser("create", help="create a read key for a party (printed once)")
+    common(create)
+    create.add_argument("--party", type=int, required=True, help="party id")
+    create.add_argument("--label", default="", help="what the key is for")
+    create.set_defaults(handler=_create_key)
+
+    audit = commands.add_parser("audit", help="R13 supply audit of a class and period")
+    common(audit)
+    audit.add_argument("--class", dest="class_id", type=int, required=True)
+    audit.add_argument("--period", required=True, help="period label (2031-Q1) or index")
+    audit.add_argument("--csv", action="store_true", help="CSV instead of JSON")
+    audit.add_argument("--sign", metavar="LABEL", help="sign with this keystore key (EIP-191)")
+    audit.add_argument("--passphrase-file", type=Path, help="passphrase of the signing key")
+    audit.set_defaults(handler=_audit)
+
+    verify = commands.add_parser(
+        "verify-report",
+        help="verify a signed report: its signature, and that an active auditor signed it",
+    )
+    common(verify)
+    verify.add_argument("file", type=Path)
+    verify.add_argument(
+        "--signature-only",
+        action="store_true",
+        help="check the signature alone, not the signer's auditor role on chain",
+    )
+    verify.set_defaults(handler=_verify)
+
+
+def _settings(args: argparse.Namespace) -> IndexerSettings:
+    from indexer._cli import settings_from
+
+    return settings_from(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from contracts import Deployment
+    from indexer.api._api import create_app
+    from indexer.api._sd_routes import rpc_source
+    from indexer.verifier._sd_cli import DeclarationSettings
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    deployment = Deployment.load(settings.deployment) if settings.deployment.exists() else None
+    registry = deployment.registry if deployment is not None else {}
+    chain = rpc_source(settings.rpc_url, deployment) if deployment is not None else None
+    console = DeclarationSettings().console_url
+    app = create_app(engine, registry, chain=chain, console_url=console)
+    uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port)
+    return 0
+
+
+def _create_key(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings(args).database_url)
+    create_schema(engine)
+    try:
+        with engine.begin() as conn:
+            secret = create_key(conn, args.party, args.label)
+    except IndexerError as exc:
+        print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
+        return 2
+    print(secret)
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from indexer.api._api_deps import resolve_period
+    from indexer.api._reports import class_info
+
+    engine = make_engine(_settings(args).database_url)
+    try:
+        with engine.connect() as conn:
+            period = resolve_period(class_info(conn, args.class_id).period_months, args.period)
+            report = supply_audit(conn, class_id=args.class_id, period=period)
+    except IndexerError as exc:
+        print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
+        return 2
+    if args.csv:
+        sys.stdout.write(audit_csv(report))
+        return 0 if report["reconciles"] else 1
+    document: dict[str, object] = report
+    if args.sign:
+        from wallet import DEFAULT_PASSPHRASE_ENV, Keystore, read_passphrase
+
+        passphrase = read_passphrase(env_var=DEFAULT_PASSPHRASE_ENV, file=args.passphrase_file)
+        document = sign_report(report, Keystore.from_settings().unlock(args.sign, passphrase))
+    print(json.dumps(document, indent=2, sort_keys=True))
+    return 0 if report["reconciles"] else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        document = json.loads(args.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"invalid: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    if args.signature_only:
+        try:
+            signer = verify_report(document)
+        except IndexerError as exc:
+            print(f"invalid: {exc.code} {exc.message}", file=sys.stderr)
+            return 1
+        print(f"valid signature by {signer} (its auditor role was not checked)")
+        return 0
+    return _verify_on_chain(args, document)
+
+
+def _verify_on_chain(args: argparse.Namespace, document: dict[str, object]) -> int:
+    from contracts import Deployment, attach, connect
+
+    settings = _settings(args)
+    try:
+        deployment = Deployment.load(settings.deployment)
+        handle = attach(connect(settings.rpc_url), deployment)
+        signer, actor = verify_auditor(document, handle)
+    except IndexerError as exc:
+        print(f"invalid: {exc.code} {exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the node or the record: one line, never a traceback
+        print(f"indexer: cannot check the signer on chain: {exc}", file=sys.stderr)
+        return 2
+    names = {i: k for k, i in deployment.registry.get("parties", {}).items()}
+    party = f"party {actor.party_id}" + (
+        f" ({names[actor.party_id]})" if actor.party_id in names else ""
+    )
+    print(f"valid: signed by {signer} for {party}, an active auditor at the report's block")
+    return 0

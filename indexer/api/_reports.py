@@ -1,0 +1,241 @@
+"""Reports on one unit: balances, the mass-balance statement of a period, per-customer
+traceability (R10). Functions take a SQLAlchemy connection and return JSON-ready dicts; every
+quantity is an integer in grams, every share in basis points (rounded down)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, literal_column, select
+
+from contracts import Attribution, Model, period_bounds, period_label, token_id
+from indexer.api._periods import iso_time
+from indexer.errors import NotFoundError
+from indexer.mirror._registry import table
+from indexer.mirror._sqltypes import amount_positive, amount_sum
+from indexer.mirror._tables import Balance, CreditClass, Cursor, Party, Unit
+from indexer.mirror._tables_ops import Movement, PeriodClose, QuantityRecord, Shipment
+
+__all__ = ["as_of", "balances", "class_info", "statement", "traceability", "unit_party"]
+
+#: R4: a book stock deviating from the declared physical stock by more than 0.5 % is a finding.
+STOCK_TOLERANCE_BPS = 50
+
+
+def enum_name(enum: type[Model] | type[Attribution], value: int) -> str:
+    """An enumeration by name (``mass_balance``, ``credit``); an unknown code as its digits."""
+    try:
+        return enum(value).name
+    except ValueError:
+        return str(value)
+
+
+def as_of(conn: Connection) -> dict[str, Any]:
+    """The block a report is computed at."""
+    cur = conn.execute(select(table(Cursor))).one()
+    return {"chainId": cur.chain_id, "blockNumber": cur.block_number, "blockHash": cur.block_hash}
+
+
+def unit_party(conn: Connection, unit_id: int) -> int:
+    party = conn.execute(select(table(Unit).c.party_id).where(table(Unit).c.id == unit_id)).scalar()
+    if party is None:
+        raise NotFoundError(f"no unit {unit_id}", field="unit_id")
+    return int(party)
+
+
+def class_info(conn: Connection, class_id: int) -> Any:
+    row = conn.execute(
+        select(table(CreditClass)).where(table(CreditClass).c.id == class_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no class {class_id}", field="class_id", error="ClassUnknown")
+    return row
+
+
+def balances(
+    conn: Connection, *, units: list[int] | None, class_id: int | None
+) -> list[dict[str, Any]]:
+    b = table(Balance)
+    query = (
+        select(b).where(b.c.amount != 0).order_by(b.c.unit_id, b.c.class_id, b.c.vintage, b.c.batch)
+    )
+    if units is not None:
+        query = query.where(b.c.unit_id.in_(units))
+    if class_id is not None:
+        query = query.where(b.c.class_id == class_id)
+    return [
+        {
+            "unitId": r.unit_id,
+            "classId": r.class_id,
+            "vintage": r.vintage,
+            "batch": r.batch,
+            "tokenId": str(token_id(r.class_id, r.vintage, r.batch)),
+            "amount": r.amount,
+        }
+        for r in conn.execute(query)
+    ]
+
+
+def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> dict[str, Any]:
+    """The mass-balance statement of a unit for one class and period (R1, R4, R9)."""
+    unit_party(conn, unit_id)
+    info = class_info(conn, class_id)
+    start, end = period_bounds(info.period_months, period)
+    mv = table(Movement)
+    mine = and_(mv.c.unit_id == unit_id, mv.c.class_id == class_id)
+    # One scan of the unit's movements of the class up to the period's end, grouped finely
+    # enough for every figure of the statement.
+    flows: dict[str, int] = defaultdict(int)
+    shipped_to: dict[int, int] = defaultdict(int)
+    closing_by_vintage: dict[int, int] = defaultdict(int)
+    opening = 0
+    positive = amount_positive(mv.c.amount)
+    before = mv.c.timestamp < literal_column(str(int(start)))
+    keys = (mv.c.kind, positive, before, mv.c.vintage, mv.c.counter_unit_id)
+    for kind, is_in, is_before, vintage, counter, total in conn.execute(
+        select(*keys, amount_sum(mv.c.amount)).where(mine, mv.c.timestamp < end).group_by(*keys)
+    ):
+        total = int(total)
+        closing_by_vintage[int(vintage)] += total
+        if is_before:
+            opening += total
+            continue
+        flows[f"{kind}{'In' if is_in else 'Out'}"] += abs(total)
+        if kind == "ship" and not is_in:
+            shipped_to[int(counter)] += -total
+    closing = sum(closing_by_vintage.values())
+    valid_next = {
+        v: n for v, n in closing_by_vintage.items() if v + info.window_periods > period + 1
+    }
+    q = table(QuantityRecord)
+    conventional = conn.execute(
+        select(func.coalesce(amount_sum(q.c.quantity), 0)).where(
+            q.c.unit_id == unit_id,
+            q.c.kind == "conventional",
+            q.c.product_group_id == info.product_group_id,
+            q.c.timestamp >= start,
+            q.c.timestamp < end,
+        )
+    ).scalar_one()
+    pc = table(PeriodClose)
+    closes = [
+        {
+            "bookStock": r.book_stock,
+            "physicalStock": r.physical_stock,
+            "lapsed": r.lapsed,
+            "deviationBps": _deviation_bps(r.book_stock, r.physical_stock),
+            "finding": _deviation_bps(r.book_stock, r.physical_stock) > STOCK_TOLERANCE_BPS,
+            "event": {"blockNumber": r.block_number, "logIndex": r.log_index},
+        }
+        for r in conn.execute(
+            select(pc).where(
+                pc.c.unit_id == unit_id, pc.c.class_id == class_id, pc.c.period == period
+            )
+        )
+    ]
+    inflow = (
+        flows["inputIn"]
+        + flows["shipIn"]
+        + flows["inventoryIn"]
+        + flows["certificatesIn"]
+        + flows["convertIn"]
+    )
+    outflow = (
+        flows["shipOut"]
+        + flows["inventoryOut"]
+        + flows["certificatesOut"]
+        + flows["convertOut"]
+        + flows["claimOut"]
+        + flows["lapseOut"]
+    )
+    return {
+        "unitId": unit_id,
+        "classId": class_id,
+        "className": info.name,
+        "period": period_label(info.period_months, period),
+        "periodIndex": period,
+        "periodMonths": info.period_months,
+        "from": iso_time(start),
+        "to": iso_time(end),
+        "model": enum_name(Model, info.model),
+        "attribution": enum_name(Attribution, info.attribution),
+        "opening": int(opening),
+        "inputs": {"sustainable": flows["inputIn"], "conventional": int(conventional)},
+        "received": flows["shipIn"] + flows["inventoryIn"] + flows["certificatesIn"],
+        "convertedIn": flows["convertIn"],
+        "convertedOut": flows["convertOut"],
+        "shipped": flows["shipOut"],
+        "shippedPerCustomer": [{"unitId": u, "credits": n} for u, n in sorted(shipped_to.items())],
+        "transferredOut": flows["inventoryOut"] + flows["certificatesOut"],
+        "claimed": flows["claimOut"],
+        "lapsed": flows["lapseOut"],
+        "closing": closing,
+        "carriedForward": sum(valid_next.values()),
+        "lapsingAtPeriodEnd": closing - sum(valid_next.values()),
+        "balanced": int(opening) + inflow - outflow == closing,
+        "periodClose": closes,
+    }
+
+
+def _deviation_bps(book: int, physical: int) -> int:
+    if book == physical:
+        return 0
+    base = max(book, 1)
+    return abs(book - physical) * 10_000 // base
+
+
+def traceability(
+    conn: Connection, *, unit_id: int, start: int, end: int, customer_party: int | None = None
+) -> dict[str, Any]:
+    """R10: per customer, the physical, sustainable and conventional quantities shipped, the
+    classes (material types) and the allocated share."""
+    unit_party(conn, unit_id)
+    s, mv, u = table(Shipment), table(Movement), table(Unit)
+    query = select(s).where(
+        s.c.from_unit_id == unit_id, s.c.timestamp >= start, s.c.timestamp < end
+    )
+    if customer_party is not None:
+        query = query.where(
+            s.c.to_unit_id.in_(select(u.c.id).where(u.c.party_id == customer_party))
+        )
+    per: dict[int, dict[str, Any]] = {}
+    for r in conn.execute(query):
+        row = per.setdefault(
+            r.to_unit_id,
+            {
+                "customerUnitId": r.to_unit_id,
+                "shipments": 0,
+                "physical": 0,
+                "sustainable": 0,
+                "classes": set(),
+            },
+        )
+        row["shipments"] += 1
+        row["physical"] += r.quantity
+        row["sustainable"] += r.credits
+        classes = conn.execute(
+            select(mv.c.class_id)
+            .where(mv.c.block_number == r.block_number, mv.c.log_index == r.log_index)
+            .distinct()
+        ).scalars()
+        row["classes"].update(int(c) for c in classes)
+    names = {r.id: r.name for r in conn.execute(select(table(CreditClass)))}
+    parties = {r.id: r.name for r in conn.execute(select(table(Party)))}
+    units = {r.id: r.party_id for r in conn.execute(select(table(Unit)))}
+    customers = []
+    for unit, row in sorted(per.items()):
+        kinds = sorted(row.pop("classes"))
+        customers.append(
+            {
+                **row,
+                "customerPartyId": units.get(unit),
+                "customerName": parties.get(units.get(unit, 0), ""),
+                "conventional": row["physical"] - row["sustainable"],
+                "allocatedBps": row["sustainable"] * 10_000 // row["physical"]
+                if row["physical"]
+                else 0,
+                "materialTypes": [{"classId": c, "name": names.get(c, "")} for c in kinds],
+            }
+        )
+    return {"unitId": unit_id, "from": iso_time(start), "to": iso_time(end), "customers": customers}

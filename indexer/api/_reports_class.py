@@ -1,0 +1,298 @@
+"""Reports on a product group or class: footprints (R11), reduction claims (R12), supply audit
+(R13).
+
+Footprints use integer arithmetic: emissions in milligrams CO2e (factor in g/kg × grams), shown
+in grams CO2e per kg rounded half up (the unit emission factors go in with); the check that the
+allocated footprints add back up is made on the exact milligram totals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from contracts import period_bounds, period_label
+from indexer.api._periods import iso_time
+from indexer.api._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
+from indexer.errors import NotFoundError
+from indexer.mirror._registry import table
+from indexer.mirror._sqltypes import amount_positive, amount_sum
+from indexer.mirror._tables import Balance, CreditClass
+from indexer.mirror._tables_ops import (
+    Conversion,
+    InputRecord,
+    Movement,
+    PeriodClose,
+    QuantityRecord,
+)
+
+__all__ = ["footprint", "reduction_check", "supply_audit"]
+
+
+def _per_kg(milligrams: int, grams: int) -> int:
+    """gCO2e per kg = mg / g, rounded half up."""
+    return (2 * milligrams + grams) // (2 * grams) if grams else 0
+
+
+def _sustainable_input(
+    conn: Connection, class_ids: list[int], unit_id: int | None, start: int, end: int
+) -> dict[int, int]:
+    ir, cv = table(InputRecord), table(Conversion)
+    out: dict[int, int] = defaultdict(int)
+    q1 = select(ir.c.class_id, amount_sum(ir.c.amount)).where(
+        ir.c.class_id.in_(class_ids), ir.c.timestamp >= start, ir.c.timestamp < end
+    )
+    q2 = select(cv.c.output_class_id, amount_sum(cv.c.output_amount)).where(
+        cv.c.output_class_id.in_(class_ids), cv.c.timestamp >= start, cv.c.timestamp < end
+    )
+    if unit_id is not None:
+        q1, q2 = q1.where(ir.c.unit_id == unit_id), q2.where(cv.c.unit_id == unit_id)
+    for k, n in conn.execute(q1.group_by(ir.c.class_id)):
+        out[int(k)] += int(n)
+    for k, n in conn.execute(q2.group_by(cv.c.output_class_id)):
+        out[int(k)] += int(n)
+    return out
+
+
+def footprint(
+    conn: Connection,
+    *,
+    product_group_id: int,
+    start: int,
+    end: int,
+    unit_id: int | None = None,
+    process_g_per_kg: int = 0,
+) -> dict[str, Any]:
+    """R11: lower- and higher-carbon footprints and the unallocated weighted average."""
+    classes = conn.execute(
+        select(table(CreditClass))
+        .where(table(CreditClass).c.product_group_id == product_group_id)
+        .order_by(table(CreditClass).c.id)
+    ).all()
+    if not classes:
+        raise NotFoundError(
+            f"no class in product group {product_group_id}",
+            field="product_group_id",
+            error="ProductGroupUnknown",
+        )
+    sustainable = _sustainable_input(conn, [c.id for c in classes], unit_id, start, end)
+    q = table(QuantityRecord)
+    query = select(func.coalesce(amount_sum(q.c.quantity), 0)).where(
+        q.c.kind == "conventional",
+        q.c.product_group_id == product_group_id,
+        q.c.timestamp >= start,
+        q.c.timestamp < end,
+    )
+    if unit_id is not None:
+        query = query.where(q.c.unit_id == unit_id)
+    qc = int(conn.execute(query).scalar_one())
+    qs = sum(sustainable.values())
+    conventional_factor = classes[0].conventional_factor
+    s_mg = sum(
+        next(c.sustainable_factor for c in classes if c.id == k) * n for k, n in sustainable.items()
+    )
+    c_mg = conventional_factor * qc
+    p = process_g_per_kg
+    total_mg = s_mg + c_mg + p * (qs + qc)
+    a_mg, b_mg = s_mg + p * qs, c_mg + p * qc
+    return {
+        "productGroupId": product_group_id,
+        "unitId": unit_id,
+        "from": iso_time(start),
+        "to": iso_time(end),
+        "processGPerKg": p,
+        "sustainableInputG": qs,
+        "conventionalInputG": qc,
+        "weightedAverageGPerKg": _per_kg(total_mg, qs + qc),
+        "lowerCarbon": {"quantityG": qs, "footprintGPerKg": _per_kg(a_mg, qs)},
+        "higherCarbon": {"quantityG": qc, "footprintGPerKg": _per_kg(b_mg, qc)},
+        "emissionsMg": {"total": total_mg, "lowerCarbon": a_mg, "higherCarbon": b_mg},
+        "addsUp": a_mg + b_mg == total_mg,
+        "method": "all sustainable input allocated to the lower-carbon product (CT Part 2 §2.1)",
+    }
+
+
+def reduction_check(
+    conn: Connection, *, class_id: int, period_a: int, period_b: int, unit_id: int | None = None
+) -> dict[str, Any]:
+    """R12: a reduction claim from period A to B holds only if sustainable input grew."""
+    info = class_info(conn, class_id)
+    out: dict[str, dict[str, Any]] = {}
+    for label, period in (("a", period_a), ("b", period_b)):
+        start, end = period_bounds(info.period_months, period)
+        qs = _sustainable_input(conn, [class_id], unit_id, start, end).get(class_id, 0)
+        q = table(QuantityRecord)
+        query = select(func.coalesce(amount_sum(q.c.quantity), 0)).where(
+            q.c.kind == "conventional",
+            q.c.product_group_id == info.product_group_id,
+            q.c.timestamp >= start,
+            q.c.timestamp < end,
+        )
+        if unit_id is not None:
+            query = query.where(q.c.unit_id == unit_id)
+        qc = int(conn.execute(query).scalar_one())
+        out[label] = {
+            "period": period_label(info.period_months, period),
+            "periodIndex": period,
+            "sustainable": qs,
+            "conventional": qc,
+            "shareBps": qs * 10_000 // (qs + qc) if qs + qc else 0,
+        }
+    grew = out["b"]["sustainable"] > out["a"]["sustainable"]
+    share_grew = out["b"]["shareBps"] > out["a"]["shareBps"]
+    reason = (
+        "sustainable input grew"
+        if grew
+        else "share grew but sustainable input did not"
+        if share_grew
+        else "sustainable input did not grow"
+    )
+    return {
+        "classId": class_id,
+        "unitId": unit_id,
+        "periodA": out["a"],
+        "periodB": out["b"],
+        "valid": grew,
+        "reason": reason,
+    }
+
+
+def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, Any]:
+    """R13: created = held + claimed + lapsed + converted out (conversion losses), per unit and in
+    total, over everything up to the end of ``period``; stock deviations above 0.5 % flagged."""
+    info = class_info(conn, class_id)
+    start, end = period_bounds(info.period_months, period)
+    mv = table(Movement)
+    positive = amount_positive(mv.c.amount)
+    rows: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for unit, kind, sign_in, n in conn.execute(
+        select(mv.c.unit_id, mv.c.kind, positive, amount_sum(mv.c.amount))
+        .where(mv.c.class_id == class_id, mv.c.timestamp < end)
+        .group_by(mv.c.unit_id, mv.c.kind, positive)
+    ):
+        rows[int(unit)][f"{kind}{'In' if sign_in else 'Out'}"] += abs(int(n))
+    ir, cv = table(InputRecord), table(Conversion)
+    created = {
+        int(u): int(n)
+        for u, n in conn.execute(
+            select(ir.c.unit_id, amount_sum(ir.c.amount))
+            .where(ir.c.class_id == class_id, ir.c.timestamp < end)
+            .group_by(ir.c.unit_id)
+        )
+    }
+    losses = {
+        int(u): int(i - o)
+        for u, i, o in conn.execute(
+            select(cv.c.unit_id, amount_sum(cv.c.input_amount), amount_sum(cv.c.output_amount))
+            .where(cv.c.input_class_id == class_id, cv.c.timestamp < end)
+            .group_by(cv.c.unit_id)
+        )
+    }
+    held_now = {
+        int(u): int(n)
+        for u, n in conn.execute(
+            select(table(Balance).c.unit_id, amount_sum(table(Balance).c.amount))
+            .where(table(Balance).c.class_id == class_id)
+            .group_by(table(Balance).c.unit_id)
+        )
+    }
+    units, findings = [], []
+    total: dict[str, int] = defaultdict(int)
+    for unit in sorted(set(rows) | set(created)):
+        r = rows[unit]
+        entry = {
+            "unitId": unit,
+            "created": created.get(unit, 0),
+            "convertedIn": r["convertIn"],
+            "received": r["shipIn"] + r["inventoryIn"] + r["certificatesIn"],
+            "sent": r["shipOut"] + r["inventoryOut"] + r["certificatesOut"],
+            "claimed": r["claimOut"],
+            "lapsed": r["lapseOut"],
+            "convertedOut": r["convertOut"],
+            "conversionLoss": losses.get(unit, 0),
+            "held": sum(
+                r[k] for k in ("inputIn", "shipIn", "inventoryIn", "certificatesIn", "convertIn")
+            )
+            - sum(
+                r[k]
+                for k in (
+                    "shipOut",
+                    "inventoryOut",
+                    "certificatesOut",
+                    "convertOut",
+                    "claimOut",
+                    "lapseOut",
+                )
+            ),
+        }
+        entry["reconciles"] = entry["created"] + entry["convertedIn"] + entry["received"] == (
+            entry["held"]
+            + entry["claimed"]
+            + entry["lapsed"]
+            + entry["convertedOut"]
+            + entry["sent"]
+        )
+        if not entry["reconciles"]:
+            findings.append(_finding(conn, "unit does not reconcile", unit, class_id, end))
+        for k, v in entry.items():
+            if k not in ("unitId", "reconciles"):
+                total[k] += int(v)
+        units.append(entry)
+    total_ok = (
+        total["created"] + total["convertedIn"]
+        == total["held"] + total["claimed"] + total["lapsed"] + total["convertedOut"]
+        and total["sent"] == total["received"]
+    )
+    if not total_ok:
+        findings.append({"kind": "total does not reconcile", "unitId": None, "events": []})
+    pc = table(PeriodClose)
+    for pcr in conn.execute(
+        select(pc)
+        .where(pc.c.class_id == class_id, pc.c.period <= period)
+        .order_by(pc.c.block_number, pc.c.log_index)
+    ):
+        bps = _deviation_bps(pcr.book_stock, pcr.physical_stock)
+        if bps > STOCK_TOLERANCE_BPS:
+            findings.append(
+                {
+                    "kind": "stock deviation above 0.5 %",
+                    "unitId": pcr.unit_id,
+                    "period": pcr.period,
+                    "bookStock": pcr.book_stock,
+                    "physicalStock": pcr.physical_stock,
+                    "deviationBps": bps,
+                    "events": [{"blockNumber": pcr.block_number, "logIndex": pcr.log_index}],
+                }
+            )
+    return {
+        "report": "supply audit",
+        "classId": class_id,
+        "className": info.name,
+        "period": period_label(info.period_months, period),
+        "periodIndex": period,
+        "from": iso_time(start),
+        "to": iso_time(end),
+        "asOf": as_of(conn),
+        "units": units,
+        "total": dict(total),
+        "reconciles": total_ok and all(u["reconciles"] for u in units),
+        "findings": findings,
+        "heldAtCheckpoint": held_now,
+    }
+
+
+def _finding(conn: Connection, kind: str, unit: int, class_id: int, end: int) -> dict[str, Any]:
+    mv = table(Movement)
+    events = conn.execute(
+        select(mv.c.block_number, mv.c.log_index)
+        .where(mv.c.unit_id == unit, mv.c.class_id == class_id, mv.c.timestamp < end)
+        .distinct()
+        .order_by(mv.c.block_number, mv.c.log_index)
+    ).all()
+    return {
+        "kind": kind,
+        "unitId": unit,
+        "events": [{"blockNumber": b, "logIndex": i} for b, i in events],
+    }

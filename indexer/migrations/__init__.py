@@ -1,1 +1,0 @@
-"""Alembic migrations of the indexer's mirror (``indexer._migrate``)."""

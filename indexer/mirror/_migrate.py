@@ -1,0 +1,76 @@
+"""The mirror's schema, versioned: Alembic migrations in indexer/migrations/versions.
+
+``migrate(engine)`` brings a mirror to the latest revision. A new mirror is created from the
+tables' metadata and stamped at the head (the same schema the migrations build: a test compares
+them); a mirror the indexer created before migrations existed (tables, no version table) is
+recognised as revision 0001 and upgraded from there; a mirror emptied by ``--reset`` starts
+afresh. Every command that opens the mirror applies it; ``tracenet indexer migrate`` applies it
+by hand. Data survives every upgrade (a test writes with the first revision and upgrades).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Table, inspect, text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+__all__ = ["HEAD", "current_revision", "migrate", "mirror_tables"]
+
+_SCRIPTS = Path(__file__).parent / "migrations"
+_VERSION_TABLE = "ix_alembic_version"
+
+
+def _config(connection: object) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _head() -> str:
+    head = ScriptDirectory.from_config(_config(None)).get_current_head()
+    assert head is not None
+    return head
+
+
+#: The latest revision.
+HEAD = _head()
+
+
+def mirror_tables() -> list[Table]:
+    """The mirror's tables (not those of other components sharing SQLModel's metadata)."""
+    from indexer.mirror import _tables, _tables_ops
+
+    models = [getattr(m, n) for m in (_tables, _tables_ops) for n in m.__all__]
+    return [m.__table__ for m in models]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": _VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> str | None:
+    """Brings the mirror to ``revision`` (the latest by default); returns the revision now."""
+    with engine.begin() as connection:
+        config = _config(connection)
+        tables = set(inspect(connection).get_table_names())
+        versioned = _VERSION_TABLE in tables
+        if "cursor" not in tables:
+            if versioned:  # emptied by drop_all (``run --reset``): start afresh
+                connection.execute(text(f"DELETE FROM {_VERSION_TABLE}"))
+            if revision in ("head", HEAD):
+                SQLModel.metadata.create_all(connection, tables=mirror_tables())
+                command.stamp(config, "head")
+                return HEAD
+        elif not versioned:
+            command.stamp(config, "0001")  # created by create_all before migrations existed
+        command.upgrade(config, revision)
+    return current_revision(engine)

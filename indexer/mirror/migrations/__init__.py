@@ -1,0 +1,1 @@
+"""Alembic migrations of the indexer's mirror (``indexer.mirror._migrate``)."""

@@ -1,0 +1,241 @@
+"""The Sustainability Declaration of a shipment, issued from the chain record alone.
+
+Everything on it comes from the ledger's events and views (``ChainRecord``) and the shipment's
+lineage, so it can never disagree with the books: supplier and recipient (names, identifiers,
+addresses, certificate numbers), dispatch date (block time) and address, order reference,
+product and product group, physical quantity, credits carried and the resulting sustainable
+share, class and scheme, raw-material category, waste status, chain-of-custody model and
+attribution method, emission factors, the conversion factors applied upstream and the
+transaction that records it. ``declaration`` gives JSON-ready data; ``to_markdown`` a document.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts import split_token_id
+from indexer.lineage._lineage import Converted, Shipped, trace_shipment
+from indexer.verifier._chainread import ChainRecord, UnitInfo
+
+__all__ = ["declaration", "to_markdown"]
+
+RAW_MATERIALS = ("circular", "bio-circular", "bio", "renewable-energy-derived")
+MODELS = ("mass balance", "segregated", "book and claim")
+ATTRIBUTIONS = ("credit method", "rolling average percentage")
+
+
+def _text(value: bytes) -> str:
+    """A bytes32 field as text when it is printable UTF-8, else as hex."""
+    raw = value.rstrip(b"\0")
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return "0x" + value.hex()
+    return text if text.isprintable() else "0x" + value.hex()
+
+
+def _iso(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _name(table: tuple[str, ...], index: int) -> str:
+    return table[index] if 0 <= index < len(table) else f"unknown ({index})"
+
+
+def _party(
+    record: ChainRecord, unit: UnitInfo | None, at: int, schemes: set[int]
+) -> dict[str, Any]:
+    """Who, where, and the certificates of the shipment's schemes valid at dispatch."""
+    if unit is None:
+        return {"name": None, "unit": None, "address": None, "certificates": []}
+    party = record.parties.get(unit.party_id)
+    certificates = [
+        c.number
+        for c in sorted(record.certificates.values(), key=lambda c: c.certificate_id)
+        if c.holder_party_id == unit.party_id
+        and c.scheme_id in schemes
+        and unit.unit_id in c.unit_ids
+        and c.valid_from <= at < c.valid_until
+        and (c.revoked_at is None or c.revoked_at.timestamp > at)
+    ]
+    return {
+        "party_id": unit.party_id,
+        "name": party.name if party else None,
+        "identifier": "0x" + party.identifier.hex() if party else None,
+        "unit_id": unit.unit_id,
+        "unit": unit.name,
+        "address": unit.location,
+        "certificates": certificates,
+    }
+
+
+def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
+    """The declaration of shipment ``shipment_id``; ``LookupError`` if there is none."""
+    shipped = [e for e in record.events if isinstance(e, Shipped) and e.shipment_id == shipment_id]
+    if not shipped:
+        raise LookupError(f"no shipment {shipment_id} on the chain")
+    s = shipped[0]
+    t = s.ref.timestamp
+    group_name, max_share = record.product_groups.get(s.product_group_id, ("?", 0))
+    credits = sum(a for _, a in s.lines)
+    lines: list[dict[str, Any]] = []
+    classes: dict[int, dict[str, Any]] = {}
+    for tid, amount in s.lines:
+        class_id, vintage, batch = split_token_id(tid)
+        lines.append(
+            {
+                "token_id": hex(tid),
+                "class_id": class_id,
+                "vintage": vintage,
+                "batch": batch,
+                "credits_g": amount,
+            }
+        )
+        info = record.classes.get(class_id)
+        if info is not None and class_id not in classes:
+            scheme = record.schemes.get(info.scheme_id, ("?", 0))[0]
+            classes[class_id] = {
+                "class_id": class_id,
+                "name": info.name,
+                "characteristic": info.characteristic,
+                "scheme": scheme,
+                "raw_material": _name(RAW_MATERIALS, info.raw_material),
+                "waste": info.waste,
+                "chain_of_custody_model": _name(MODELS, info.model),
+                "attribution_method": _name(ATTRIBUTIONS, info.attribution),
+                "emission_factor_sustainable_gco2e_per_kg": info.sustainable_factor,
+                "emission_factor_conventional_gco2e_per_kg": info.conventional_factor,
+            }
+    lineage = trace_shipment(record.events, shipment_id)
+    conversions = []
+    for node in lineage.of_kind("conversion"):
+        e = node.event
+        assert isinstance(e, Converted)
+        proc = record.processes.get(e.process_id)
+        factor = (
+            next((f for f in proc.factors if f.version == e.factor_version), None) if proc else None
+        )
+        site = record.units.get(e.unit_id)
+        conversions.append(
+            {
+                "conversion_id": e.conversion_id,
+                "process": proc.name if proc else None,
+                "site": site.name if site else None,
+                "factor_version": e.factor_version,
+                "yield_bps": e.yield_bps,
+                "effective_from": _iso(factor.effective_from) if factor else None,
+                "evidence_hash": "0x" + factor.evidence_hash.hex() if factor else None,
+                "tx_hash": e.ref.tx_hash,
+            }
+        )
+    # Emission factor of the delivered product: credits at the sustainable factor, the rest at
+    # the conventional one, weighted by grams (gCO2e per kg, rounded half up).
+    schemes = {record.classes[c].scheme_id for c in classes}
+    first = record.classes.get(next(iter(classes), 0))
+    emission = None
+    if first is not None and s.quantity:
+        sus, conv = first.sustainable_factor, first.conventional_factor
+        weighted = credits * sus + (s.quantity - credits) * conv
+        emission = (2 * weighted + s.quantity) // (2 * s.quantity)
+    return {
+        "declaration": f"SD-{record.chain_id}-{shipment_id}",
+        "shipment_id": shipment_id,
+        "supplier": _party(record, record.units.get(s.from_unit_id), t, schemes),
+        "recipient": _party(record, record.units.get(s.to_unit_id), t, schemes),
+        "dispatch_date": _iso(t),
+        "dispatch_address": getattr(record.units.get(s.from_unit_id), "location", None),
+        "order_reference": _text(s.order_ref),
+        "product": _text(s.product),
+        "product_group": {"id": s.product_group_id, "name": group_name, "max_share_bps": max_share},
+        "quantity_g": s.quantity,
+        "credits_g": credits,
+        "sustainable_share_bps": credits * 10_000 // s.quantity if s.quantity else 0,
+        "lines": lines,
+        "classes": list(classes.values()),
+        "emission_factor_gco2e_per_kg": emission,
+        "conversion_factors_upstream": conversions,
+        "origins": [
+            {
+                "input_id": o.input_id,
+                "certificate": getattr(record.certificates.get(o.certificate_id), "number", None),
+                "credits_g": o.grams,
+                "input_g": o.input_grams,
+            }
+            for o in lineage.origins
+        ],
+        "document_hash": "0x" + s.document_hash.hex(),
+        "transaction": {
+            "chain_id": record.chain_id,
+            "ledger": record.addresses.get("Ledger"),
+            "tx_hash": s.ref.tx_hash,
+            "block_number": s.ref.block_number,
+            "log_index": s.ref.log_index,
+        },
+    }
+
+
+def _grams(g: int) -> str:
+    return f"{g:,} g ({g / 1_000_000:,.3f} t)".replace(",", " ")
+
+
+def _who(p: dict[str, Any]) -> list[str]:
+    certs = ", ".join(p["certificates"]) or "none valid at dispatch"
+    return [f"{p['name']} — {p['unit']}", f"Address: {p['address']}", f"Certificates: {certs}"]
+
+
+def to_markdown(d: dict[str, Any]) -> str:
+    """The declaration as a readable Markdown document."""
+    share = d["sustainable_share_bps"]
+    out = [
+        f"# Sustainability Declaration {d['declaration']}",
+        "",
+        "## Supplier",
+        *_who(d["supplier"]),
+        "",
+        "## Recipient",
+        *_who(d["recipient"]),
+        "",
+        "## Delivery",
+        f"- Dispatch date: {d['dispatch_date']}",
+        f"- Dispatch address: {d['dispatch_address']}",
+        f"- Order reference: {d['order_reference']}",
+        f"- Product: {d['product']} (product group {d['product_group']['name']})",
+        f"- Physical quantity: {_grams(d['quantity_g'])}",
+        f"- Credits carried: {_grams(d['credits_g'])}",
+        f"- Sustainable share: {share // 100}.{share % 100:02d} %"
+        f" (maximum {d['product_group']['max_share_bps'] / 100:.2f} %)",
+        f"- Emission factor: {d['emission_factor_gco2e_per_kg']} gCO2e/kg",
+        "",
+        "## Sustainability characteristics",
+    ]
+    for c in d["classes"]:
+        out += [
+            f"- Class {c['name']} ({c['characteristic']}), scheme {c['scheme']}",
+            f"  - Raw material: {c['raw_material']}; waste or residue: "
+            f"{'yes' if c['waste'] else 'no'}",
+            f"  - Chain of custody: {c['chain_of_custody_model']}, {c['attribution_method']}",
+            f"  - Emission factors: {c['emission_factor_sustainable_gco2e_per_kg']} gCO2e/kg "
+            f"sustainable, {c['emission_factor_conventional_gco2e_per_kg']} conventional",
+        ]
+    out += ["", "## Conversion factors applied upstream"]
+    out += [
+        f"- {c['process']} at {c['site']}: v{c['factor_version']}, yield "
+        f"{c['yield_bps'] / 100:.2f} % (from {c['effective_from']}, evidence {c['evidence_hash']})"
+        for c in d["conversion_factors_upstream"]
+    ] or ["- none"]
+    out += ["", "## Origin"]
+    out += [
+        f"- Input {o['input_id']} under {o['certificate']}: {_grams(o['credits_g'])}"
+        for o in d["origins"]
+    ]
+    tx = d["transaction"]
+    out += [
+        "",
+        "## Record",
+        f"- Transaction {tx['tx_hash']} (block {tx['block_number']}, chain {tx['chain_id']},"
+        f" ledger {tx['ledger']})",
+        f"- Delivery document hash: {d['document_hash']}",
+        "",
+    ]
+    return "\n".join(out)

@@ -1,0 +1,98 @@
+"""Reading a Sustainability Declaration PDF back and comparing it with the chain, field by field.
+
+Any Tracenet member's SD PDF carries its fields as labelled lines (``Label: value``, a long
+value wrapped on the next lines) and the verify link ``…/verify/shipment/{id}`` (printed, as a
+link and in the QR code). ``read_sd`` extracts them (pypdf); ``compare`` sets them beside the
+fields the chain record gives for that shipment (``sd_fields``, through the same Latin-1 filter
+as the printed page), so a forged, edited or outdated document shows which field differs.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from indexer.verifier._sd_document import VERIFY, latin1, sd_fields
+
+__all__ = ["FieldCheck", "SdReadError", "compare", "read_sd", "shipment_of"]
+
+_LINK = re.compile(r"/verify/shipment/([0-9]+)$")
+
+
+class SdReadError(ValueError):
+    """The file is no readable SD PDF, or carries no verify link."""
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    label: str
+    document: str | None  # None: the document lacks the field
+    chain: str | None  # None: the chain record has no such field
+
+    @property
+    def ok(self) -> bool:
+        return self.document is not None and self.document == self.chain
+
+
+def _labels() -> list[str]:
+    empty = {"name": "", "unit": "", "unit_id": 0, "address": "", "certificates": []}
+    d: dict[str, Any] = {
+        "declaration": "", "shipment_id": 0, "supplier": empty, "recipient": empty,
+        "dispatch_date": "", "dispatch_address": "", "order_reference": "", "product": "",
+        "product_group": {"name": "", "id": 0, "max_share_bps": 0}, "quantity_g": 0,
+        "credits_g": 0, "sustainable_share_bps": 0, "classes": [],
+        "emission_factor_gco2e_per_kg": 0, "conversion_factors_upstream": [],
+        "document_hash": "", "transaction": {"tx_hash": "", "block_number": 0, "chain_id": 0,
+                                             "ledger": ""},
+    }  # fmt: skip
+    # longest first: "Supplier site" before "Supplier"
+    return sorted((label for label, _ in sd_fields(d, "")), key=len, reverse=True)
+
+
+def read_sd(data: bytes) -> dict[str, str]:
+    """The labelled fields of an SD PDF, by label."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise SdReadError(f"not a readable PDF: {exc}") from exc
+    labels = _labels()
+    fields: dict[str, str] = {}
+    current: str | None = None
+    for line in (x.strip() for x in text.splitlines()):
+        label = next((x for x in labels if line.startswith(x + ":")), None)
+        if label is not None:
+            current = label
+            fields[label] = line[len(label) + 1 :].strip()
+        elif current is not None and line:
+            fields[current] += " " + line
+    if VERIFY not in fields:
+        raise SdReadError("no verify link (…/verify/shipment/ID): not a Tracenet SD")
+    return fields
+
+
+def shipment_of(fields: dict[str, str]) -> tuple[int, str]:
+    """The shipment id and the console URL of the document's verify link."""
+    link = fields[VERIFY]
+    match = _LINK.search(link)
+    if match is None:
+        raise SdReadError(f"{link!r} is not a …/verify/shipment/ID link")
+    return int(match.group(1)), link[: match.start()]
+
+
+def compare(
+    fields: dict[str, str], declaration: dict[str, Any], console_url: str
+) -> list[FieldCheck]:
+    """Every field of the chain's declaration beside the document's, in the template's order."""
+    expected = [(label, latin1(value)) for label, value in sd_fields(declaration, console_url)]
+    checks = [FieldCheck(label, fields.get(label), value) for label, value in expected]
+    known = {label for label, _ in expected}
+    checks += [
+        FieldCheck(label, value, None) for label, value in fields.items() if label not in known
+    ]
+    return checks

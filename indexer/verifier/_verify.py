@@ -1,0 +1,294 @@
+"""Verifying a claim or a shipment from the chain's record alone: pure checks over a ChainRecord.
+
+The contracts enforce every rule when an operation runs; the verifier re-checks them along the
+target's lineage from the events and views, so a buyer needs nothing but a JSON-RPC endpoint and
+the deployment record. Each check names its rule (R1–R9) and the lineage node it is about.
+
+Checks (``Check.code``):
+
+* ``deployment-wiring`` — the three contracts point at each other as the record says.
+* ``records-complete`` (R9) — the ledger's counters match the events read: ids 1..n, no gaps.
+* ``target-exists`` — exactly one event for the claim or shipment id.
+* ``retired-once`` (claims) — the claim id is used once, and per class the claimed grams in the
+  events equal the ledger's ``claimed`` counter (no credit retired twice).
+* ``conservation`` (R1) — every gram on the path is backed by recorded inflows.
+* ``certificate-*`` (R3) — for each origin input: the certificate exists, its holder is the
+  unit's party, its scheme is the class's, its scope covers class and unit, the input falls in
+  its validity window, and it was not revoked before the input. Revocation time is the block of
+  the ``CertificateRevoked`` event: a certificate revoked *after* the input does not invalidate
+  it (the check holds and says so).
+* ``evidence-unique`` (R3) — the input's evidence hash created credits once only.
+* ``segregation`` (R8) — segregated credits keep the batch of their input.
+* ``conversion-*`` (R5) — the process runs at the converting unit; the factor version was the
+  one in effect at the conversion's block time (not yet superseded) and its yield is the one
+  recorded; input and output classes fit the process; output = input × yield, rounded down.
+* ``shipment-cap`` (R6) — credits ≤ quantity × the product group's maximum share, and ≤ 100 %;
+  ``shipment-group`` (R5/R7) — every line is of the shipment's product group, none book-and-claim.
+* ``window`` (R4) — no line moved after its allocation window (vintage + window periods).
+* ``boundary`` (R7) — inventory transfers stay inside one multi-site boundary of one party.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from contracts import period_at, split_token_id
+from indexer.lineage._lineage import (
+    CertificatesTransferred,
+    Claimed,
+    Converted,
+    EventRef,
+    InputRecorded,
+    InventoryTransferred,
+    LedgerEvent,
+    Lineage,
+    Shipped,
+    trace_claim,
+    trace_shipment,
+)
+from indexer.verifier._chainread import ChainRecord
+
+__all__ = ["Check", "Verdict", "verify"]
+
+FULL_SHARE_BPS = 10_000
+_SEGREGATED, _BOOK_AND_CLAIM = 1, 2
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule checked on one subject (``"ledger"`` or a lineage node key)."""
+
+    code: str
+    rule: str
+    subject: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # "claim" or "shipment"
+    target_id: int
+    checks: tuple[Check, ...]
+    lineage: Lineage | None  # None when the target was not found
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.ok)
+
+
+def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
+    """Every check along the lineage of claim or shipment ``target_id``."""
+    checks = _Checks(record)
+    checks.ledger(kind)
+    key = f"{kind}:{target_id}"
+    found = [e for e in record.events if _key(e) == key]
+    checks.add("target-exists", "R9", key, len(found) == 1, f"{len(found)} event(s) for {key}")
+    if not found:
+        return Verdict(kind, target_id, checks.done(), None)
+    trace = trace_claim if kind == "claim" else trace_shipment
+    lineage = trace(record.events, target_id)
+    checks.add(
+        "conservation",
+        "R1",
+        key,
+        lineage.unexplained == 0,
+        f"{lineage.unexplained} g of {lineage.target.grams} g backed by no recorded inflow",
+    )
+    evidence = Counter(e.evidence_hash for e in record.events if isinstance(e, InputRecorded))
+    for node in lineage.nodes:
+        event = node.event
+        if isinstance(event, InputRecorded):
+            checks.origin(node.key, event, evidence[event.evidence_hash])
+        elif isinstance(event, Converted):
+            checks.conversion(node.key, event)
+        if isinstance(event, Shipped):
+            checks.shipment(node.key, event)
+        if isinstance(event, InventoryTransferred):
+            checks.boundary(node.key, event)
+        if isinstance(event, Shipped | InventoryTransferred | CertificatesTransferred | Claimed):
+            checks.window(node.key, event.ref, event.lines)
+        elif isinstance(event, Converted):
+            checks.window(node.key, event.ref, event.inputs)
+    return Verdict(kind, target_id, checks.done(), lineage)
+
+
+def _key(event: LedgerEvent) -> str | None:
+    if isinstance(event, Shipped):
+        return f"shipment:{event.shipment_id}"
+    if isinstance(event, Claimed):
+        return f"claim:{event.claim_id}"
+    return None
+
+
+def _before(a: EventRef, b: EventRef) -> bool:
+    return (a.block_number, a.log_index) < (b.block_number, b.log_index)
+
+
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Checks:
+    def __init__(self, record: ChainRecord) -> None:
+        self.record = record
+        self.out: list[Check] = []
+
+    def add(self, code: str, rule: str, subject: str, ok: bool, detail: str) -> None:
+        self.out.append(Check(code, rule, subject, ok, detail))
+
+    def done(self) -> tuple[Check, ...]:
+        return tuple(self.out)
+
+    def ledger(self, kind: str) -> None:
+        r = self.record
+        expected = {
+            "Consortium.ledger": r.addresses.get("Ledger"),
+            "Ledger.consortium": r.addresses.get("Consortium"),
+            "Ledger.catalog": r.addresses.get("Catalog"),
+            "Catalog.consortium": r.addresses.get("Consortium"),
+        }
+        wrong = [k for k, v in expected.items() if r.wiring.get(k) != v]
+        detail = "contracts point at each other" if not wrong else "mismatch: " + ", ".join(wrong)
+        self.add("deployment-wiring", "-", "ledger", not wrong, detail)
+        ids: dict[str, list[int]] = {"inputs": [], "shipments": [], "conversions": [], "claims": []}
+        for e in r.events:
+            if isinstance(e, InputRecorded):
+                ids["inputs"].append(e.input_id)
+            elif isinstance(e, Shipped):
+                ids["shipments"].append(e.shipment_id)
+            elif isinstance(e, Converted):
+                ids["conversions"].append(e.conversion_id)
+            elif isinstance(e, Claimed):
+                ids["claims"].append(e.claim_id)
+        bad = [
+            f"{name}: counter {count}, events {len(ids[name])}"
+            for name, count in zip(ids, r.counts, strict=True)
+            if ids[name] != list(range(1, count + 1))
+        ]
+        self.add("records-complete", "R9", "ledger", not bad, "; ".join(bad) or f"{r.counts}")
+        if kind == "claim":
+            claimed: Counter[int] = Counter()
+            for e in r.events:
+                if isinstance(e, Claimed):
+                    for tid, amount in e.lines:
+                        claimed[split_token_id(tid)[0]] += amount
+            off = [
+                f"class {c}: events {claimed[c]} g, counter {r.claimed.get(c, 0)} g"
+                for c in sorted(set(claimed) | set(r.claimed))
+                if claimed[c] != r.claimed.get(c, 0)
+            ]
+            dup = sorted(i for i, n in Counter(ids["claims"]).items() if n > 1)
+            detail = "; ".join(off + [f"claim id {i} used twice" for i in dup])
+            self.add("retired-once", "R1", "ledger", not (off or dup), detail or "claimed once")
+
+    def origin(self, key: str, e: InputRecorded, uses: int) -> None:
+        r = self.record
+        cert = r.certificates.get(e.certificate_id)
+        class_id, _, batch = split_token_id(e.token_id)
+        info, unit = r.classes.get(class_id), r.units.get(e.unit_id)
+        self.add("evidence-unique", "R3", key, uses == 1, f"evidence used {uses} time(s)")
+        if info is not None and info.model == _SEGREGATED:
+            ok = batch == e.input_id
+            self.add("segregation", "R8", key, ok, f"batch {batch}, input {e.input_id}")
+        if cert is None or info is None or unit is None:
+            self.add("certificate-known", "R3", key, False, f"certificate {e.certificate_id}")
+            return
+        n = cert.number
+        self.add("certificate-known", "R3", key, True, f"{n} (id {cert.certificate_id})")
+        holder = cert.holder_party_id == unit.party_id
+        self.add("certificate-holder", "R3", key, holder, f"holder party {cert.holder_party_id}")
+        scheme = cert.scheme_id == info.scheme_id
+        self.add("certificate-scheme", "R3", key, scheme, f"scheme {cert.scheme_id}")
+        covers = class_id in cert.class_ids and e.unit_id in cert.unit_ids
+        scope = f"classes {list(cert.class_ids)}, units {list(cert.unit_ids)}"
+        self.add("certificate-scope", "R3", key, covers, scope)
+        t = e.ref.timestamp
+        valid = cert.valid_from <= t < cert.valid_until
+        window = f"input at {_when(t)}, valid {_when(cert.valid_from)}..{_when(cert.valid_until)}"
+        self.add("certificate-validity", "R3", key, valid, window)
+        at = cert.revoked_at
+        if at is None:
+            ok, detail = (
+                not cert.revoked,
+                "not revoked" if not cert.revoked else "revoked, no event",
+            )
+        elif _before(at, e.ref):
+            ok, detail = False, f"revoked at block {at.block_number}, before the input"
+        else:
+            ok = True
+            detail = f"revoked later (block {at.block_number}); the input stays valid"
+        self.add("certificate-not-revoked", "R3", key, ok, detail)
+
+    def conversion(self, key: str, e: Converted) -> None:
+        proc = self.record.processes.get(e.process_id)
+        if proc is None:
+            self.add("conversion-process", "R5", key, False, f"no process {e.process_id}")
+            return
+        site = proc.unit_id == e.unit_id
+        self.add("conversion-process", "R5", key, site, f"{proc.name} at unit {proc.unit_id}")
+        factors = {f.version: f for f in proc.factors}
+        f, nxt = factors.get(e.factor_version), factors.get(e.factor_version + 1)
+        t = e.ref.timestamp
+        if f is None:
+            ok, detail = False, f"no factor version {e.factor_version}"
+        elif f.yield_bps != e.yield_bps or f.effective_from > t:
+            ok, detail = False, f"v{f.version} {f.yield_bps} bps from {_when(f.effective_from)}"
+        elif nxt is not None and nxt.effective_from <= t:
+            ok, detail = False, f"v{f.version} superseded by v{nxt.version} at {_when(t)}"
+        else:
+            ok, detail = True, f"v{f.version} {f.yield_bps} bps in effect at {_when(t)}"
+        self.add("conversion-factor", "R5", key, ok, detail)
+        in_ok = all(split_token_id(t)[0] == proc.input_class_id for t, _ in e.inputs)
+        out_ok = split_token_id(e.output_token_id)[0] == proc.output_class_id
+        classes = f"{proc.input_class_id} -> {proc.output_class_id}"
+        self.add("conversion-classes", "R5", key, in_ok and out_ok, classes)
+        expected = sum(a for _, a in e.inputs) * e.yield_bps // FULL_SHARE_BPS
+        ok = e.output_amount == expected
+        self.add("conversion-output", "R5", key, ok, f"{e.output_amount} g, expected {expected} g")
+
+    def shipment(self, key: str, e: Shipped) -> None:
+        name, share = self.record.product_groups.get(e.product_group_id, ("?", 0))
+        credits = sum(a for _, a in e.lines)
+        cap = e.quantity * share // FULL_SHARE_BPS
+        ok = credits <= cap <= e.quantity
+        detail = f"{credits} g ≤ {e.quantity} g × {share} bps ({name}) = {cap} g"
+        self.add("shipment-cap", "R6", key, ok, detail if ok else detail.replace("≤", ">"))
+        wrong = []
+        for tid, _ in e.lines:
+            info = self.record.classes.get(split_token_id(tid)[0])
+            if info is None or info.product_group_id != e.product_group_id:
+                wrong.append(f"{tid:#x} not of group {e.product_group_id}")
+            elif info.model == _BOOK_AND_CLAIM:
+                wrong.append(f"{tid:#x} is book-and-claim")
+        self.add("shipment-group", "R5", key, not wrong, "; ".join(wrong) or name)
+
+    def boundary(self, key: str, e: InventoryTransferred) -> None:
+        a, b = self.record.units.get(e.from_unit_id), self.record.units.get(e.to_unit_id)
+        ok = (
+            a is not None
+            and b is not None
+            and a.boundary_id != 0
+            and (a.party_id, a.boundary_id) == (b.party_id, b.boundary_id)
+        )
+        self.add("boundary", "R7", key, ok, f"unit {e.from_unit_id} -> unit {e.to_unit_id}")
+
+    def window(self, key: str, ref: EventRef, lines: tuple[tuple[int, int], ...]) -> None:
+        late = []
+        for tid, _ in lines:
+            class_id, vintage, _ = split_token_id(tid)
+            info = self.record.classes.get(class_id)
+            if info is None:
+                late.append(f"class {class_id} unknown")
+                continue
+            now = period_at(info.period_months, ref.timestamp)
+            if vintage + info.window_periods <= now:
+                late.append(f"vintage {vintage} lapsed at period {vintage + info.window_periods}")
+        detail = "; ".join(late) or f"moved within the allocation window ({_when(ref.timestamp)})"
+        self.add("window", "R4", key, not late, detail)
