@@ -60,6 +60,8 @@ _REFUSED = ("status", "outcome", "final_at")
 
 def mark_submitted(session: Session, seqs: Sequence[int]) -> None:
     """One statement: every row was (re)sent now; a ``signed`` one becomes ``submitted``."""
+    if not seqs:  # an empty executemany is deprecated in SQLAlchemy (an error in a later one)
+        return
     now = utcnow()
     signed = REQUESTS.c.status == Status.SIGNED
     session.connection().execute(

@@ -134,6 +134,11 @@ CASES: list[tuple[str, str, Any, str, dict[str, str], int, str]] = [
     ("lapse where nothing is held", "/v1/lapses", {"unit": "brand-dc", "token_ids": [str(Q1_TOKEN)]}, "rec", {}, 422, "TN-GW-4254"),
     ("lapse of an unknown unit", "/v1/lapses", {"unit": 77, "token_ids": [str(Q1_TOKEN)]}, "rec", {}, 422, "TN-GW-4225"),
     ("close of a book-and-claim class", "/v1/period-closes", {"unit": 1, "class": "bio-oil", "physical_stock": 0}, "rec", {}, 422, "TN-GW-4253"),
+    # headers
+    ("idempotency key too long", "/v1/shipments", ship(), "rec", {"Idempotency-Key": "k" * 201}, 422, "TN-GW-4220"),
+    ("basic instead of bearer", "/v1/shipments", ship(), "none", {"Authorization": "Basic cmVjOnB3"}, 401, "TN-GW-4011"),
+    ("bearer without a key", "/v1/shipments", ship(), "none", {"Authorization": "Bearer "}, 401, "TN-GW-4011"),
+    ("forged X-API-Key", "/v1/shipments", ship(), "none", {"X-API-Key": "tn_" + "B" * 43}, 401, "TN-GW-4012"),
     # routes
     ("no such route", "/v1/nowhere", ship(), "rec", {}, 404, "TN-GW-4040"),
     ("wrong method", "/v1/health", ship(), "rec", {}, 405, "TN-GW-4051"),
