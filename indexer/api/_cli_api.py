@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from indexer._settings import IndexerSettings
 from indexer.api._export import audit_csv
@@ -34,13 +35,15 @@ def register_api(
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     create = key_commands.add_parser("create", help="create a read key for a party (printed once)")
     common(create)
-    create.add_argument("--party", type=int, required=True, help="party id")
+    create.add_argument("--party", required=True, help="party: registry key, on-chain name or id")
     create.add_argument("--label", default="", help="what the key is for")
     create.set_defaults(handler=_create_key)
 
     audit = commands.add_parser("audit", help="R13 supply audit of a class and period")
     common(audit)
-    audit.add_argument("--class", dest="class_id", type=int, required=True)
+    audit.add_argument(
+        "--class", dest="class_id", required=True, help="class: registry key, name or id"
+    )
     audit.add_argument("--period", required=True, help="period label (2031-Q1) or index")
     audit.add_argument("--csv", action="store_true", help="CSV instead of JSON")
     audit.add_argument("--sign", metavar="LABEL", help="sign with this keystore key (EIP-191)")
@@ -87,12 +90,26 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resolve(conn: Any, settings: IndexerSettings, kind: str, ref: str, field: str) -> int:
+    """A registry key (the deployment record's, when there is one), on-chain name or id."""
+    from contracts import Deployment
+    from indexer.api._api_deps import resolve_ref
+
+    path = settings.deployment
+    registry = Deployment.load(path).registry if path.exists() else {}
+    if ref.isascii() and ref.isdigit() and len(ref) <= 9 and kind == "parties":
+        return int(ref)  # create_key says what to do when the mirror has not caught up
+    return resolve_ref(conn, registry, kind, ref, field)
+
+
 def _create_key(args: argparse.Namespace) -> int:
-    engine = make_engine(_settings(args).database_url)
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
     create_schema(engine)
     try:
         with engine.begin() as conn:
-            secret = create_key(conn, args.party, args.label)
+            party = _resolve(conn, settings, "parties", args.party, "party")
+            secret = create_key(conn, party, args.label)
     except IndexerError as exc:
         print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
         return 2
@@ -104,11 +121,13 @@ def _audit(args: argparse.Namespace) -> int:
     from indexer.api._api_deps import resolve_period
     from indexer.api._reports import class_info
 
-    engine = make_engine(_settings(args).database_url)
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:
-            period = resolve_period(class_info(conn, args.class_id).period_months, args.period)
-            report = supply_audit(conn, class_id=args.class_id, period=period)
+            class_id = _resolve(conn, settings, "classes", args.class_id, "class")
+            period = resolve_period(class_info(conn, class_id).period_months, args.period)
+            report = supply_audit(conn, class_id=class_id, period=period)
     except IndexerError as exc:
         print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
         return 2
