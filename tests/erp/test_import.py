@@ -120,3 +120,37 @@ def test_an_xlsx_of_shipments_records_the_good_rows_and_gives_each_refusal_its_r
     assert rows["3"]["request_id"] == "" and rows["3"]["Auftrag"] == "PO-2"
     logs = w.ledger.events.Shipped().get_logs(from_block=0)
     assert [e["args"]["quantity"] for e in logs] == [6_000_000]
+
+
+def test_ctrl_c_stops_with_one_line_and_the_rerun_resumes(live: Live, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from tests.erp.conftest import start
+
+    n = 60
+    env = import_env(live, tmp_path, f.P_RECYCLER)
+    env["TRACENET_IMPORT_BATCH_ITEMS"] = "3"
+    data = tmp_path / "prod.csv"
+    data.write_text(
+        "unit,product_group,quantity,document\n"
+        + "".join(f"recycling-plant,pet-flakes,{i + 1} kg,CC-{i}\n" for i in range(n))
+    )
+    victim = start("import", "productions", str(data), env=env)
+    deadline = time.monotonic() + 120
+    while live.store.count_requests() < 6:
+        assert victim.poll() is None, victim.communicate()
+        assert time.monotonic() < deadline, "the import accepted nothing"
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGINT)
+    _, err = victim.communicate(timeout=60)
+    assert victim.returncode == 130, err
+    last = [line for line in err.splitlines() if line.startswith("tracenet:")]
+    assert last == ["tracenet: error: interrupted; run the same command again to resume"]
+    assert "Traceback" not in err
+    assert live.store.count_requests() < n
+    rerun = tracenet("import", "productions", str(data), env=env)
+    assert rerun.returncode == 0, rerun.stderr + rerun.stdout
+    assert live.store.count_requests() == n
+    docs = Counter(doc for _, doc in recorded(live).elements())
+    assert len(docs) == n and set(docs.values()) == {1}
