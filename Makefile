@@ -6,9 +6,21 @@ BIN     := $(VENV)/bin
 STAMP_PY  := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo test check lint types bench bench-gas bench-gateway bench-indexer build-contracts clean
+CHROMIUM := /usr/bin/chromium
 
-setup: $(STAMP_PY) $(STAMP_NPM)
+.PHONY: browser setup demo test check lint types bench bench-gas bench-gateway bench-indexer build-contracts clean
+
+setup: $(STAMP_PY) $(STAMP_NPM) browser
+
+# The console's browser tests drive Debian's chromium through Playwright (no browser download):
+# installed once when missing and we are root; otherwise say what to run.
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  else \
+	    echo "console browser tests need $(CHROMIUM): run 'apt-get install -y chromium' as root" >&2; \
+	  fi; }
 
 $(STAMP_PY): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

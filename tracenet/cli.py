@@ -20,6 +20,7 @@ _COMPONENTS = (
     "indexer.verifier._verify_cli",
     "gateway._cli",
     "erp._cli",
+    "console._cli",
     "tracenet.demo",
 )
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, select
 from starlette.exceptions import HTTPException
 
 from indexer.api import _api_models as models
+from indexer.api._api_chain import add_chain_routes
 from indexer.api._api_deps import (
     CallerDep,
     ConnDep,
@@ -94,7 +95,8 @@ def create_app(
 ) -> FastAPI:
     """The read API over one mirror; ``registry`` (the deployment record's) names entities.
     With ``chain`` (the chain record, e.g. ``_sd_routes.rpc_source``) it also serves each
-    shipment's Sustainability Declaration, linking ``console_url``'s verify page."""
+    shipment's Sustainability Declaration, linking ``console_url``'s verify page, and the
+    chain-only verifier's public verdicts (``/v1/claims/{id}/verification``…)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -122,6 +124,7 @@ def create_app(
         from indexer.api._sd_routes import declaration_router
 
         app.include_router(declaration_router(chain, console_url, RESPONSES))
+        add_chain_routes(app, chain, RESPONSES)
     return app
 
 

@@ -1,0 +1,25 @@
+"""The Tracenet console: web pages for every person who uses the network.
+
+    from console import ConsoleSettings, create_app
+
+    app = create_app(ConsoleSettings(indexer_url="http://127.0.0.1:8700",
+                                     gateways={"recycler": "http://127.0.0.1:8600"}))
+
+It is a client of the gateways' and the indexer's HTTP APIs only (it imports neither package):
+
+* buyer pages (no sign-in): ``/verify/claim/{id}``, ``/verify/shipment/{id}``, the search box;
+* a party's pages (its gateway API key, kept server-side behind an HttpOnly cookie): balances
+  by class and vintage, live requests, one form per ledger operation, statement,
+  traceability, footprints, reduction check, Sustainability Declarations;
+* auditor pages: the supply audit of a class and period (table and chart), CSV and JSON
+  downloads, verification of an uploaded signed report;
+* admin and certification-body forms, as far as the gateway's admin routes go.
+
+``tracenet console serve`` runs it (``TRACENET_CONSOLE_*`` settings).
+"""
+
+from console._app import create_app
+from console._clients import ApiError, GatewayClient, IndexerClient
+from console._settings import ConsoleSettings
+
+__all__ = ["ApiError", "ConsoleSettings", "GatewayClient", "IndexerClient", "create_app"]

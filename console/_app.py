@@ -1,0 +1,89 @@
+"""Builds the console app: settings, sessions, the public indexer client, pages, errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from console import _auditor, _buyer, _operations, _party, _reports
+from console._clients import ApiError, IndexerClient
+from console._session import Sessions
+from console._settings import ConsoleSettings
+from console._web import SignInRequired, render
+
+__all__ = ["create_app"]
+
+#: Every page: no external origin, no framing, no sniffing.
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
+    """The console app; ``settings`` default to ``TRACENET_CONSOLE_*`` from the environment."""
+    s = settings or ConsoleSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        key = s.indexer_key.get_secret_value() if s.indexer_key else None
+        app.state.public_indexer = IndexerClient(s.indexer_url, key, timeout=s.timeout)
+        try:
+            yield
+        finally:
+            await app.state.public_indexer.aclose()
+
+    app = FastAPI(
+        title="Tracenet console", version="1", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    app.state.settings = s
+    app.state.sessions = Sessions(s.session_minutes * 60)
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+    )
+    for module in (_buyer, _party, _operations, _reports, _auditor):
+        app.include_router(module.router)
+    _handlers(app)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for k, v in _HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    return app
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def signin(request: Request, _: SignInRequired) -> Response:
+        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        status = exc.status if 400 <= exc.status < 600 else 502
+        return render(request, "error.html", status=status, error=exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        error = ApiError(422, "TN-CO-4221", "FieldInvalid", str(first.get("msg", "invalid")),
+                         ".".join(loc) or None)  # fmt: skip
+        return render(request, "error.html", status=422, error=error)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        error = ApiError(exc.status_code, f"TN-CO-{exc.status_code}0", "HttpError",
+                         str(exc.detail))  # fmt: skip
+        return render(request, "error.html", status=exc.status_code, error=error)

@@ -1,0 +1,77 @@
+"""A party's balances per class and vintage, with the day each vintage lapses.
+
+Amounts come from the indexer (every unit of the party, no unit list needed); the allocation
+window of each class from the gateway's on-chain balance view (first and current vintage still
+inside it); the period length from the indexer's statement of the class."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from console._clients import ApiError, GatewayClient, IndexerClient
+from console._svg import bar_chart
+from contracts import period_bounds, period_label
+
+__all__ = ["balance_rows", "vintage_chart"]
+
+
+def _pick(row: dict[str, Any], *names: str) -> Any:
+    return next((row[n] for n in names if n in row), None)
+
+
+async def balance_rows(gateway: GatewayClient, indexer: IndexerClient) -> list[dict[str, Any]]:
+    answer = await indexer.get("/v1/balances")
+    held = answer.get("balances", []) if isinstance(answer, dict) else answer
+    windows: dict[tuple[int, int], tuple[int, int]] = {}
+    for unit in sorted({int(_pick(r, "unitId", "unit_id", "unit")) for r in held}):
+        try:
+            onchain = await gateway.get(f"/v1/balances/{unit}")
+        except ApiError:
+            continue
+        for w in onchain.get("windows", []):
+            windows[(unit, int(w["credit_class"]))] = (
+                int(w["first_vintage"]), int(w["current_vintage"])
+            )  # fmt: skip
+    months: dict[int, tuple[int, str]] = {}
+    rows = []
+    for r in held:
+        unit = int(_pick(r, "unitId", "unit_id", "unit"))
+        cls = int(_pick(r, "classId", "class_id", "class"))
+        vintage = int(_pick(r, "vintage", "vintageIndex"))
+        if cls not in months:
+            months[cls] = await _class_months(indexer, unit, cls, vintage)
+        period_months, name = months[cls]
+        row = {
+            "unit": unit, "class": cls, "className": name, "vintage": vintage,
+            "batch": r.get("batch", 0), "tokenId": _pick(r, "tokenId", "token_id"),
+            "amount": int(r["amount"]), "label": str(vintage), "lapses": "",
+        }  # fmt: skip
+        if period_months:
+            row["label"] = period_label(period_months, vintage)
+            window = windows.get((unit, cls))
+            if window is not None:
+                length = window[1] - window[0] + 1
+                start, _ = period_bounds(period_months, vintage + length)
+                row["lapses"] = datetime.fromtimestamp(start, UTC).date().isoformat()
+        rows.append(row)
+    return rows
+
+
+async def _class_months(
+    indexer: IndexerClient, unit: int, cls: int, vintage: int
+) -> tuple[int, str]:
+    try:
+        s = await indexer.get(f"/v1/units/{unit}/statement", class_id=cls, period=vintage)
+    except ApiError:
+        return 0, ""
+    return int(s.get("periodMonths") or s.get("period_months") or 0), str(s.get("className", ""))
+
+
+def vintage_chart(rows: list[dict[str, Any]]) -> str:
+    """Credits held per class and vintage, one bar each."""
+    totals: dict[str, int] = defaultdict(int)
+    for r in rows:
+        totals[f"{r['className'] or r['class']} {r['label']}"] += int(r["amount"])
+    return bar_chart("Credits held by class and vintage", sorted(totals.items()))

@@ -1,0 +1,88 @@
+"""The buyer's pages, no sign-in: a claim's or a shipment's verdict, provenance and SD.
+
+The verdict is the chain-only verifier's, asked of the indexer; the provenance graph, the
+certificates, factors and document hashes come from the indexer's provenance report."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from console._clients import ApiError
+from console._svg import provenance_graph
+from console._web import PublicIndexerDep, attempt, render
+
+router = APIRouter()
+
+Ident = Annotated[int, Path(ge=1, lt=2**63, description="the claim or shipment id")]
+_QUERY = re.compile(r"^\s*(claim|c|shipment|s|sd|sd-)?\s*[#:\-]?\s*(\d{1,18})\s*$", re.I)
+
+
+@router.get("/", response_class=HTMLResponse, summary="Home: search and sign-in")
+async def home(request: Request) -> Response:
+    return render(request, "home.html", gateways=sorted(request.app.state.settings.gateways))
+
+
+@router.get("/search", summary="A claim id, a shipment id or an SD")
+async def search(request: Request, q: str = "") -> Response:
+    match = _QUERY.match(q[:200])
+    if match is None:
+        return render(
+            request, "home.html", status=422, query=q,
+            gateways=sorted(request.app.state.settings.gateways),
+            error="write a claim id (claim 12), a shipment id (shipment 7) or an SD number (SD-7)",
+        )  # fmt: skip
+    kind, ident = (match.group(1) or "").lower(), int(match.group(2))
+    if kind.startswith("c"):
+        return RedirectResponse(f"/verify/claim/{ident}", status_code=303)
+    if kind:
+        return RedirectResponse(f"/verify/shipment/{ident}", status_code=303)
+    return render(request, "choose.html", ident=ident)
+
+
+@router.get("/verify/claim/{ident}", response_class=HTMLResponse, summary="Verify a claim")
+async def verify_claim(request: Request, indexer: PublicIndexerDep, ident: Ident) -> Response:
+    return await _verify_page(request, indexer, "claim", ident)
+
+
+@router.get("/verify/shipment/{ident}", response_class=HTMLResponse, summary="Verify a shipment")
+async def verify_shipment(request: Request, indexer: PublicIndexerDep, ident: Ident) -> Response:
+    return await _verify_page(request, indexer, "shipment", ident)
+
+
+async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) -> Response:
+    if not request.app.state.settings.indexer_key:
+        missing = ApiError(503, "TN-CO-5032", "NotConfigured", "the console has no indexer key "
+                           "for public pages (TRACENET_CONSOLE_INDEXER_KEY)")  # fmt: skip
+        return render(request, "verify.html", status=503, kind=kind, ident=ident, error=missing)
+    prov, error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/provenance"))
+    if error is not None and error.status == 404:
+        return render(request, "verify.html", status=404, kind=kind, ident=ident, error=error)
+    verdict, verdict_error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/verification"))
+    sd, sd_error = (None, None)
+    if kind == "shipment":
+        sd, sd_error = await attempt(indexer.get(f"/v1/shipments/{ident}/declaration"))
+    return render(
+        request,
+        "verify.html",
+        status=error.status if error is not None and verdict is None else 200,
+        kind=kind,
+        ident=ident,
+        prov=prov,
+        error=error,
+        graph=provenance_graph(prov) if prov else "",
+        steps=_steps(prov) if prov else [],
+        verdict=verdict,
+        verdict_error=verdict_error,
+        sd=sd,
+        sd_error=sd_error,
+    )
+
+
+def _steps(prov: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each node of the lineage, in chain order, with its block and transaction."""
+    nodes = [n for n in prov.get("nodes") or [] if n.get("blockNumber") is not None]
+    return sorted(nodes, key=lambda n: (int(n["blockNumber"]), int(n.get("logIndex") or 0)))

@@ -1,0 +1,47 @@
+"""``tracenet console serve``: the web console (``TRACENET_CONSOLE_*`` settings)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pydantic import ValidationError
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    console = subparsers.add_parser("console", help="the web console for parties, buyers, auditors")
+    commands = console.add_subparsers(dest="console_command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the console",
+        description="Reads TRACENET_CONSOLE_PORT (8800), TRACENET_CONSOLE_INDEXER_URL, "
+        "TRACENET_CONSOLE_INDEXER_KEY and TRACENET_CONSOLE_GATEWAYS (JSON: party key → "
+        "gateway URL).",
+    )
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8800)")
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from console._app import create_app
+    from console._settings import ConsoleSettings
+
+    try:
+        settings = ConsoleSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "TRACENET_CONSOLE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        print(f"console: {name}: {first['msg']}", file=sys.stderr)
+        return 2
+    host, port = args.host or settings.host, args.port or settings.port
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    except OSError as exc:
+        print(f"console: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0

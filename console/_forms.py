@@ -1,0 +1,359 @@
+"""One form per write route of the gateway: its fields, their labels, and the JSON body built
+from what a person typed. The gateway checks everything; a form only shapes the body."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ADMIN_FORMS", "PARTY_FORMS", "Field", "Form", "FormError", "build_body", "find"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """``kind``: text, ref (registry key or id), int, grams, hash, list, bool, lines, tokens."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    hint: str = ""
+    required: bool = True
+    in_path: bool = False
+
+
+@dataclass(frozen=True)
+class Form:
+    key: str
+    title: str
+    path: str  # gateway route; ``{name}`` parts come from fields with in_path
+    fields: tuple[Field, ...]
+    rule: str = ""
+
+    def route(self, values: dict[str, str]) -> str:
+        return self.path.format(**{f.name: values.get(f.name, "") for f in self.fields})
+
+
+class FormError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+_UNIT = Field("unit", "Acting unit", "ref", "registry key (plant) or unit id")
+_LINES = Field(
+    "lines",
+    "Credit lines",
+    "lines",
+    "one line per token: TOKEN_ID AMOUNT_G (grams), e.g. 18446744078004518912 6000000",
+)
+_HASH_HINT = "0x followed by 64 hex digits"
+
+PARTY_FORMS: tuple[Form, ...] = (
+    Form(
+        "input",
+        "Record a certified input",
+        "/v1/inputs",
+        (
+            _UNIT,
+            Field("class", "Credit class", "ref", "class key or id"),
+            Field("amount", "Amount (g)", "grams", "credits created, integer grams"),
+            Field(
+                "certificate", "Certificate id", "int", "the certificate covering class and unit"
+            ),
+            Field(
+                "evidence_hash", "Evidence hash (SD or weighbridge document)", "hash", _HASH_HINT
+            ),
+        ),
+        "R3",
+    ),
+    Form(
+        "conventional",
+        "Record a conventional input",
+        "/v1/conventional-inputs",
+        (
+            _UNIT,
+            Field("product_group", "Product group", "ref"),
+            Field("quantity", "Quantity (g)", "grams"),
+            Field("document_hash", "Document hash", "hash", _HASH_HINT),
+        ),
+        "R9",
+    ),
+    Form(
+        "production",
+        "Record a production quantity",
+        "/v1/productions",
+        (
+            _UNIT,
+            Field("product_group", "Product group", "ref"),
+            Field("quantity", "Quantity (g)", "grams"),
+            Field("document_hash", "Document hash", "hash", _HASH_HINT),
+        ),
+        "R9",
+    ),
+    Form(
+        "ship",
+        "Ship credits with a delivery",
+        "/v1/shipments",
+        (
+            _UNIT,
+            Field("to_unit", "Recipient unit", "ref", "registry key or unit id"),
+            Field("product_group", "Product group", "ref"),
+            Field("quantity", "Physical quantity (g)", "grams"),
+            Field("document_hash", "Delivery document hash", "hash", _HASH_HINT),
+            Field("order_ref", "Order reference", "text", "up to 32 bytes"),
+            Field("product", "Product", "text", "up to 32 bytes"),
+            _LINES,
+        ),
+        "R1 R6 R7",
+    ),
+    Form(
+        "transfer",
+        "Transfer inventory inside a boundary",
+        "/v1/inventory-transfers",
+        (
+            _UNIT,
+            Field("to_unit", "Receiving site", "ref"),
+            _LINES,
+        ),
+        "R7",
+    ),
+    Form(
+        "convert",
+        "Convert credits through a process",
+        "/v1/conversions",
+        (
+            _UNIT,
+            Field("process", "Process", "ref", "process key or id"),
+            Field("factor_version", "Factor version", "int"),
+            _LINES,
+        ),
+        "R5",
+    ),
+    Form(
+        "claim",
+        "Claim (retire) credits",
+        "/v1/claims",
+        (
+            _UNIT,
+            Field("beneficiary", "Beneficiary"),
+            Field("product", "Product", "text", "up to 32 bytes"),
+            Field("purpose", "Purpose", "text", "up to 32 bytes"),
+            _LINES,
+        ),
+        "R1",
+    ),
+    Form(
+        "lapse",
+        "Lapse credits past their window",
+        "/v1/lapses",
+        (
+            _UNIT,
+            Field("token_ids", "Token ids", "tokens", "one or more, separated by spaces"),
+        ),
+        "R4",
+    ),
+    Form(
+        "close",
+        "Close the ended period",
+        "/v1/period-closes",
+        (
+            _UNIT,
+            Field("class", "Credit class", "ref"),
+            Field("physical_stock", "Physical stock declared (g)", "grams"),
+        ),
+        "R4",
+    ),
+)
+
+ADMIN_FORMS: tuple[Form, ...] = (
+    Form(
+        "party",
+        "Register a party",
+        "/v1/admin/parties",
+        (
+            Field("name", "Name"),
+            Field(
+                "roles",
+                "Roles",
+                "int",
+                "bit mask: admin 1, certifier 2, auditor 4, member 8, origin 16",
+            ),
+            Field("identifier", "Identifier hash", "hash", _HASH_HINT + " (optional)", False),
+        ),
+    ),
+    Form(
+        "roles",
+        "Replace a party's roles",
+        "/v1/admin/parties/{party}/roles",
+        (
+            Field("party", "Party id", "int", in_path=True),
+            Field("roles", "Roles", "int", "bit mask, 0 for none"),
+        ),
+    ),
+    Form(
+        "suspend",
+        "Suspend a party",
+        "/v1/admin/parties/{party}/suspension",
+        (Field("party", "Party id", "int", in_path=True),),
+    ),
+    Form(
+        "reinstate",
+        "Reinstate a party",
+        "/v1/admin/parties/{party}/reinstatement",
+        (Field("party", "Party id", "int", in_path=True),),
+    ),
+    Form(
+        "boundary",
+        "Declare a multi-site boundary",
+        "/v1/admin/boundaries",
+        (
+            Field("party", "Party", "ref"),
+            Field("name", "Name"),
+        ),
+    ),
+    Form(
+        "unit",
+        "Register a bookkeeping unit",
+        "/v1/admin/units",
+        (
+            Field("party", "Party", "ref"),
+            Field("boundary", "Boundary id", "int", "0 for none", False),
+            Field("name", "Name"),
+            Field("location", "Location", required=False),
+        ),
+    ),
+    Form(
+        "signer",
+        "Authorise a signer",
+        "/v1/admin/signers",
+        (
+            Field("address", "Address", "text", "0x followed by 40 hex digits"),
+            Field("party", "Party", "ref"),
+            Field("unit", "Unit", "ref", "0 for a party-level signer", False),
+        ),
+    ),
+    Form(
+        "revoke-signer",
+        "Revoke a signer",
+        "/v1/admin/signers/{address}/revocation",
+        (Field("address", "Address", "text", in_path=True),),
+    ),
+    Form(
+        "scheme",
+        "Register a scheme",
+        "/v1/admin/schemes",
+        (
+            Field("name", "Name"),
+            Field("max_period_months", "Longest period (months)", "int"),
+        ),
+    ),
+    Form(
+        "group",
+        "Register a product group",
+        "/v1/admin/product-groups",
+        (
+            Field("name", "Name"),
+            Field("max_share_bps", "Maximum sustainable share (bps)", "int"),
+        ),
+    ),
+    Form(
+        "certificate",
+        "Register a certificate",
+        "/v1/certificates",
+        (
+            Field("holder", "Holder party", "ref"),
+            Field("scheme", "Scheme", "ref"),
+            Field("number", "Certificate number"),
+            Field("valid_from", "Valid from", "int", "ISO date or unix seconds"),
+            Field("valid_until", "Valid until", "int", "ISO date or unix seconds"),
+            Field("audited_volume", "Audited volume (g)", "int", "0 for none", False),
+            Field("classes", "Classes", "list", "keys or ids, separated by spaces"),
+            Field("units", "Units", "list", "keys or ids, separated by spaces"),
+        ),
+        "R3",
+    ),
+    Form(
+        "revoke-certificate",
+        "Revoke a certificate",
+        "/v1/certificates/{certificate}/revocation",
+        (Field("certificate", "Certificate id", "int", in_path=True),),
+        "R3",
+    ),
+    Form(
+        "process",
+        "Register a conversion process",
+        "/v1/processes",
+        (
+            Field("unit", "Unit", "ref"),
+            Field("input_class", "Input class", "ref"),
+            Field("output_class", "Output class", "ref"),
+            Field("name", "Name"),
+        ),
+        "R5",
+    ),
+    Form(
+        "factor",
+        "Register a conversion factor",
+        "/v1/processes/{process}/factors",
+        (
+            Field("process", "Process", "ref", in_path=True),
+            Field("yield_bps", "Yield (bps)", "int", "10000 = 100 %"),
+            Field("effective_from", "Effective from", "int", "ISO date or unix seconds"),
+            Field("evidence_hash", "Evidence hash", "hash", _HASH_HINT),
+        ),
+        "R5",
+    ),
+)
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def find(forms: tuple[Form, ...], key: str) -> Form | None:
+    return next((f for f in forms if f.key == key), None)
+
+
+def _scalar(value: str) -> int | str:
+    """Digits become a number (ids, counts), anything else is passed on as typed (keys, ISO)."""
+    return int(value) if _DIGITS.fullmatch(value) and len(value) < 40 else value
+
+
+def _lines(field: str, text: str) -> list[dict[str, str]]:
+    lines = []
+    for n, raw in enumerate(text.strip().splitlines(), start=1):
+        parts = raw.replace(",", " ").split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise FormError(field, f"line {n}: write TOKEN_ID AMOUNT_G, not {raw.strip()!r}")
+        lines.append({"token_id": parts[0], "amount": parts[1]})
+    return lines
+
+
+def build_body(form: Form, values: dict[str, str]) -> dict[str, Any]:
+    """The JSON body of ``form``; ``FormError`` for what cannot even be shaped into one."""
+    body: dict[str, Any] = {}
+    for f in form.fields:
+        raw = values.get(f.name, "").strip()
+        if f.in_path:
+            if not raw:
+                raise FormError(f.name, "required")
+            continue
+        if f.kind == "bool":
+            body[f.name] = raw in ("on", "true", "1")
+            continue
+        if not raw:
+            if f.required:
+                raise FormError(f.name, "required")
+            continue
+        if f.kind == "lines":
+            body[f.name] = _lines(f.name, raw)
+        elif f.kind in ("list", "tokens"):
+            items = raw.replace(",", " ").split()
+            body[f.name] = items if f.kind == "tokens" else [_scalar(i) for i in items]
+        elif f.kind in ("ref", "int"):
+            body[f.name] = _scalar(raw)
+        else:  # text, grams (a decimal string keeps every digit), hash
+            body[f.name] = raw
+    return body

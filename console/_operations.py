@@ -1,0 +1,77 @@
+"""The write forms: one per gateway route a party (or an admin, a certification body) uses.
+
+A POST builds the JSON body, sends it with the session's key and shows the answer: accepted
+(then followed live), or the gateway's error beside the field it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from console._clients import ApiError
+from console._forms import ADMIN_FORMS, PARTY_FORMS, Form, FormError, build_body, find
+from console._web import CallerDep, GatewayDep, render
+
+router = APIRouter()
+
+# The body's JSON name of a field where the form's differs (pydantic aliases).
+_ALIASES = {"credit_class": "class"}
+
+
+@router.get("/party/operations", response_class=HTMLResponse, summary="Every write form")
+async def operations(request: Request, caller: CallerDep) -> Response:
+    return render(request, "operations.html", forms=PARTY_FORMS, admin=ADMIN_FORMS)
+
+
+@router.get("/party/operations/{key}", response_class=HTMLResponse, summary="One write form")
+async def form_page(request: Request, key: str, caller: CallerDep) -> Response:
+    form = _form(key)
+    if form is None:
+        return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
+    return render(request, "form.html", form=form, values={}, errors={})
+
+
+@router.post("/party/operations/{key}", response_class=HTMLResponse, summary="Submit a write")
+async def submit(request: Request, key: str, caller: CallerDep, gateway: GatewayDep) -> Response:
+    form = _form(key)
+    if form is None:
+        return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
+    values = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        body = build_body(form, values)
+    except FormError as exc:
+        return _again(request, form, values, {exc.field: exc.message}, None, 422)
+    try:
+        accepted = await gateway.post(form.route(values), body)
+    except ApiError as exc:
+        return _again(request, form, values, *_place(form, exc), exc.status)
+    return render(request, "form.html", form=form, values={}, errors={}, accepted=accepted)
+
+
+def _form(key: str) -> Form | None:
+    return find(PARTY_FORMS, key) or find(ADMIN_FORMS, key)
+
+
+def _place(form: Form, exc: ApiError) -> tuple[dict[str, str], ApiError | None]:
+    """The error beside its field when the form has it, else at the top of the form."""
+    names = {f.name for f in form.fields}
+    head = (exc.field or "").split(".")[0]
+    head = _ALIASES.get(head, head)
+    if head in names:
+        return {head: f"{exc.error}: {exc.message}"}, exc
+    return {}, exc
+
+
+def _again(
+    request: Request,
+    form: Form,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    error: ApiError | None,
+    status: int,
+) -> Response:
+    return render(
+        request, "form.html", status=status, form=form, values=values, errors=errors, error=error
+    )

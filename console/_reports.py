@@ -1,0 +1,96 @@
+"""A party's reports from the indexer: the period statement (R9), per-customer traceability
+(R10), footprints (R11) and the reduction check (R12). Each is a GET form; the answer is shown
+as tables, whatever fields the indexer adds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from console._web import CallerDep, IndexerDep, attempt, render
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class Report:
+    key: str
+    title: str
+    rule: str
+    path: str  # ``{unit}``/``{group}``/``{cls}`` filled from the form
+    fields: tuple[tuple[str, str, str], ...]  # (query name, label, hint)
+
+
+REPORTS = (
+    Report(
+        "statement",
+        "Period statement",
+        "R9",
+        "/v1/units/{unit}/statement",
+        (
+            ("unit", "Unit id", "one of your units"),
+            ("class_id", "Class id", ""),
+            ("period", "Period", "period index or label, e.g. 2027-Q1"),
+            ("day", "or a day inside it", "ISO date, e.g. 2027-02-15"),
+        ),
+    ),
+    Report(
+        "traceability",
+        "Traceability per customer",
+        "R10",
+        "/v1/units/{unit}/traceability",
+        (
+            ("unit", "Unit id", ""),
+            ("from", "From", "ISO date"),
+            ("to", "To", "ISO date"),
+        ),
+    ),
+    Report(
+        "footprint",
+        "Footprints of a product group",
+        "R11",
+        "/v1/product-groups/{group}/footprint",
+        (
+            ("group", "Product group id", ""),
+            ("from", "From", "ISO date"),
+            ("to", "To", "ISO date"),
+            ("unit_id", "Unit id", "optional"),
+            ("process_g_per_kg", "Process emissions (g CO2e per kg)", "optional"),
+        ),
+    ),
+    Report(
+        "reduction",
+        "Reduction check",
+        "R12",
+        "/v1/classes/{cls}/reduction-check",
+        (
+            ("cls", "Class id", ""),
+            ("period_a", "Earlier period", "index or label"),
+            ("period_b", "Later period", "index or label"),
+            ("unit_id", "Unit id", "optional"),
+        ),
+    ),
+)
+
+_IN_PATH = {"unit", "group", "cls"}
+
+
+@router.get("/party/reports", response_class=HTMLResponse, summary="Statement, R10–R12")
+async def reports(
+    request: Request, caller: CallerDep, indexer: IndexerDep, report: str = ""
+) -> Response:
+    chosen = next((r for r in REPORTS if r.key == report), None)
+    values = {k: v.strip()[:100] for k, v in request.query_params.items()}
+    result, error = None, None
+    if chosen is not None:
+        params = {k: v for k, v in values.items() if k not in _IN_PATH and k != "report"}
+        missing = [n for n, _, _ in chosen.fields if n in _IN_PATH and not values.get(n)]
+        if not missing:
+            path = chosen.path.format(**{k: values.get(k, "") for k in _IN_PATH})
+            result, error = await attempt(indexer.get(path, **params))
+    return render(
+        request, "reports.html", reports=REPORTS, chosen=chosen, values=values,
+        result=result, error=error, no_key=not caller.indexer_key,
+    )  # fmt: skip

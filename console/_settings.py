@@ -1,0 +1,33 @@
+"""Settings of the console, read from ``TRACENET_CONSOLE_*`` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ConsoleSettings"]
+
+
+class ConsoleSettings(BaseSettings):
+    """How ``tracenet console serve`` runs; each field reads ``TRACENET_CONSOLE_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACENET_CONSOLE_", extra="forbid")
+
+    #: Interface to listen on; loopback by default.
+    host: str = "127.0.0.1"
+    #: Port of the console (gateway 8600, indexer 8700, console 8800).
+    port: int = Field(default=8800, ge=1, le=65535)
+    #: Base URL of the indexer's read API.
+    indexer_url: str = "http://127.0.0.1:8700"
+    #: A read key of the indexer for the public buyer pages (a party that may read every claim
+    #: and shipment, e.g. an auditor's read key). Without one the buyer pages say so.
+    indexer_key: SecretStr | None = None
+    #: JSON object: party key → base URL of that party's gateway, e.g.
+    #: ``{"recycler": "http://127.0.0.1:8600"}``. The sign-in page lists these parties.
+    gateways: dict[str, str] = Field(default_factory=dict)
+    #: Seconds one call to a gateway or the indexer may take.
+    timeout: float = Field(default=20.0, gt=0)
+    #: Minutes a signed-in session lives without use.
+    session_minutes: int = Field(default=480, ge=1)
+    #: Mark the session cookie ``Secure`` (serve over HTTPS); off for a loopback demo.
+    secure_cookies: bool = False

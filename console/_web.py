@@ -1,0 +1,125 @@
+"""What every page shares: the template environment, the signed-in caller, and the clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from console._clients import ApiError, GatewayClient, IndexerClient
+from console._session import COOKIE, Session, Sessions
+from console._settings import ConsoleSettings
+
+__all__ = [
+    "CallerDep",
+    "GatewayDep",
+    "IndexerDep",
+    "PublicIndexerDep",
+    "SignInRequired",
+    "grams",
+    "iso",
+    "render",
+    "templates",
+]
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def grams(value: Any) -> str:
+    """Grams with thin-space thousands and the unit: ``6 000 000 g``."""
+    try:
+        return f"{int(value):,}".replace(",", "\u202f") + "\u00a0g"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def iso(value: Any) -> str:
+    """A unix time as an ISO-8601 UTC instant; an ISO string is shown as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "" if value is None else str(value)
+
+
+def short(value: Any, keep: int = 10) -> str:
+    text = str(value or "")
+    return text if len(text) <= 2 * keep + 1 else f"{text[:keep]}…{text[-keep + 2 :]}"
+
+
+templates.env.filters.update(grams=grams, iso=iso, short=short)
+
+
+class SignInRequired(Exception):
+    """A party page opened without a session: the app redirects to the sign-in page."""
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    caller = session_of(request)
+    return templates.TemplateResponse(
+        request, template, {"caller": caller, **context}, status_code=status
+    )
+
+
+def settings_of(request: Request) -> ConsoleSettings:
+    settings: ConsoleSettings = request.app.state.settings
+    return settings
+
+
+def session_of(request: Request) -> Session | None:
+    sessions: Sessions = request.app.state.sessions
+    return sessions.get(request.cookies.get(COOKIE))
+
+
+async def _caller(request: Request) -> Session:
+    found = session_of(request)
+    if found is None:
+        raise SignInRequired
+    return found
+
+
+CallerDep = Annotated[Session, Depends(_caller)]
+
+
+async def _gateway(request: Request, caller: CallerDep) -> AsyncIterator[GatewayClient]:
+    client = GatewayClient(
+        caller.gateway_url, caller.gateway_key, timeout=settings_of(request).timeout
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+GatewayDep = Annotated[GatewayClient, Depends(_gateway)]
+
+
+async def _indexer(request: Request, caller: CallerDep) -> AsyncIterator[IndexerClient]:
+    s = settings_of(request)
+    client = IndexerClient(s.indexer_url, caller.indexer_key, timeout=s.timeout)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+IndexerDep = Annotated[IndexerClient, Depends(_indexer)]
+
+
+async def _public_indexer(request: Request) -> IndexerClient:
+    client: IndexerClient = request.app.state.public_indexer
+    return client
+
+
+PublicIndexerDep = Annotated[IndexerClient, Depends(_public_indexer)]
+
+
+async def attempt(coro: Any) -> tuple[Any, ApiError | None]:
+    """``(result, None)`` or ``(None, error)``: a page shows what it could read."""
+    try:
+        return await coro, None
+    except ApiError as exc:
+        return None, exc

@@ -1,0 +1,63 @@
+// Progressive enhancement: follow the party's requests live (server-sent events proxied from
+// the gateway). Without JavaScript every page still works; reload to see new statuses.
+(function () {
+  "use strict";
+  var watched = document.querySelector("[data-live-requests], [data-request-id]");
+  if (!watched || !window.EventSource) return;
+  var table = document.querySelector("[data-live-requests] tbody");
+  var note = document.querySelector("[data-live-note]");
+  var source = new EventSource("/party/events");
+  if (note) note.hidden = false;
+
+  function outcomeText(row) {
+    var o = row.outcome || {};
+    if (o.error) return o.error + (o.args ? " " + JSON.stringify(o.args) : "") +
+      (o.message ? " — " + o.message : "");
+    if (o.events) return o.events.map(function (e) { return e.event; }).join(", ");
+    return "";
+  }
+
+  function cell(text, attr) {
+    var td = document.createElement("td");
+    if (attr) td.setAttribute(attr, "");
+    td.textContent = text;
+    return td;
+  }
+
+  function update(status, row) {
+    var holders = document.querySelectorAll('[data-request-id="' + CSS.escape(row.id) + '"]');
+    if (holders.length === 0 && table) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-request-id", row.id);
+      var link = document.createElement("a");
+      link.href = "/party/requests/" + encodeURIComponent(row.id);
+      link.textContent = row.id.slice(0, 8) + "…";
+      var first = document.createElement("td");
+      first.appendChild(link);
+      tr.appendChild(first);
+      tr.appendChild(cell(row.operation || ""));
+      tr.appendChild(cell("", "data-status"));
+      tr.appendChild(cell("", "data-block"));
+      tr.appendChild(cell("", "data-outcome"));
+      table.insertBefore(tr, table.firstChild);
+      holders = [tr];
+    }
+    Array.prototype.forEach.call(holders, function (h) {
+      var s = h.querySelector("[data-status]");
+      if (s) { s.textContent = status; s.className = "status status-" + status; }
+      var b = h.querySelector("[data-block]");
+      if (b && row.block_number) b.textContent = "block " + row.block_number;
+      var o = h.querySelector("[data-outcome]");
+      if (o) o.textContent = outcomeText(row);
+    });
+  }
+
+  ["queued", "signed", "submitted", "confirmed", "rejected"].forEach(function (status) {
+    source.addEventListener(status, function (event) {
+      try { update(status, JSON.parse(event.data)); } catch (e) { /* not ours */ }
+    });
+  });
+  source.addEventListener("error", function () {
+    if (note) note.textContent = "Live updates paused; reconnecting…";
+  });
+})();

@@ -1,0 +1,216 @@
+"""Each person's path through the console in headless Chromium, against a real network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account.messages import encode_defunct
+from playwright.sync_api import Page, Request, expect
+
+from contracts import period_at
+from tests.console.conftest import shoot, sign_in
+from tests.console.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+PLANT, BRAND_DC, CERTIFICATE = "plant", "brand-dc", 1
+
+
+@pytest.fixture(scope="module")
+def claim_id(stack: Stack) -> int:
+    """A claim by the recycler, confirmed and mirrored."""
+    row = stack.write("/v1/claims", {
+        "unit": PLANT, "lines": [{"token_id": str(stack.world.token_id), "amount": 250_000}],
+        "beneficiary": "Bottle buyer", "product": "rPET bottle", "purpose": "recycled content",
+    })  # fmt: skip
+    (claimed,) = [e for e in row["outcome"]["events"] if e["event"] == "Claimed"]
+    ident = int(claimed["args"]["claimId"])
+    stack.indexed(f"/v1/claims/{ident}/provenance", stack.auditor_key)
+    return ident
+
+
+def external(page: Page, console_url: str) -> list[str]:
+    seen: list[str] = []
+
+    def note(request: Request) -> None:
+        if not request.url.startswith(console_url) and not request.url.startswith("data:"):
+            seen.append(request.url)
+
+    page.on("request", note)
+    return seen
+
+
+def test_buyer_opens_a_claim_link_and_sees_holds(page: Page, stack: Stack, claim_id: int) -> None:
+    outside = external(page, stack.console_url)
+    page.goto(stack.console_url + "/")
+    shoot(page, "home", phone=True)
+    page.get_by_label("Claim id, shipment id or SD number").fill(f"claim {claim_id}")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/verify/claim/{claim_id}")
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "holds")
+    expect(page.locator(".verdict")).to_contain_text("holds")
+    expect(page.locator("svg.graph")).to_be_visible()
+    expect(page.get_by_role("cell", name="ISCC-1").first).to_be_visible()
+    page.get_by_text("Each rule checked").click()
+    expect(page.get_by_role("cell", name="conservation")).to_be_visible()
+    shoot(page, "verify-claim", phone=True)
+    assert outside == []
+
+
+def test_unknown_claim_is_a_clear_404(page: Page, stack: Stack) -> None:
+    response = page.goto(stack.console_url + "/verify/claim/999999")
+    assert response is not None and response.status == 404
+    expect(page.locator(".error")).to_contain_text("999999")
+    page.goto(stack.console_url + "/search?q=bottle")
+    expect(page.locator(".field-error")).to_contain_text("claim id")
+    shoot(page, "search-error")
+
+
+def test_party_records_an_input_ships_it_and_sees_it_confirm_live(page: Page, stack: Stack) -> None:
+    outside = external(page, stack.console_url)
+    sign_in(page, stack)
+    shoot(page, "party", phone=True)
+    page.goto(stack.console_url + "/party/operations")
+    shoot(page, "operations")
+    page.get_by_role("link", name="Record a certified input").click()
+    page.get_by_label("Acting unit").fill(PLANT)
+    page.get_by_label("Credit class").fill("rpet-flake")
+    page.get_by_label("Amount (g)").fill("6000000")
+    page.get_by_label("Certificate id").fill(str(CERTIFICATE))
+    page.get_by_label("Evidence hash", exact=False).fill("0x" + "ab" * 32)
+    page.get_by_role("button", name="Send").click()
+    accepted = page.locator(".accepted")
+    expect(accepted).to_contain_text("Accepted by your gateway")
+    expect(accepted.locator("[data-status]")).to_have_text("confirmed", timeout=60_000)
+    expect(accepted.locator("[data-block]")).to_contain_text("block")
+    shoot(page, "input-confirmed")
+
+    page.goto(stack.console_url + "/party/operations/ship")
+    for label, value in (
+        ("Acting unit", PLANT), ("Recipient unit", BRAND_DC), ("Product group", "pet-flakes"),
+        ("Physical quantity (g)", "6000000"), ("Delivery document hash", "0x" + "cd" * 32),
+        ("Order reference", "PO-4711"), ("Product", "rPET flakes"),
+        ("Credit lines", f"{stack.world.token_id} 6000000"),
+    ):  # fmt: skip
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".accepted [data-status]")).to_have_text("confirmed", timeout=60_000)
+    shoot(page, "ship-confirmed")
+
+    page.goto(stack.console_url + "/party/requests")
+    expect(page.locator("[data-live-requests] tbody tr").first).to_be_visible()
+    shoot(page, "requests")
+    page.goto(stack.console_url + "/party/shipments")
+    link = page.get_by_role("link", name="SD and provenance").first
+    expect(link).to_be_visible()
+    shoot(page, "shipments")
+    link.click()
+    expect(page.get_by_role("heading", name="Sustainability Declaration")).to_be_visible()
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "holds")
+    shoot(page, "verify-shipment", phone=True)
+    assert outside == []
+
+
+def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> None:
+    sign_in(page, stack)
+    page.goto(stack.console_url + "/party/operations/input")
+    page.get_by_label("Acting unit").fill(PLANT)
+    page.get_by_label("Credit class").fill("rpet-flake")
+    page.get_by_label("Amount (g)").fill("1.5")
+    page.get_by_label("Certificate id").fill(str(CERTIFICATE))
+    page.get_by_label("Evidence hash", exact=False).fill("0x" + "ef" * 32)
+    page.get_by_role("button", name="Send").click()
+    error = page.locator("#f-amount-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("integer")
+    expect(page.get_by_label("Amount (g)")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Amount (g)")).to_have_value("1.5")
+    expect(page.locator(".accepted")).to_have_count(0)
+    shoot(page, "input-field-error", phone=True)
+
+    page.get_by_label("Amount (g)").fill("1000")
+    page.get_by_label("Acting unit").fill("brand-dc")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".field-error")).to_contain_text("ForeignUnit")
+    shoot(page, "input-foreign-unit")
+
+
+def _sign(stack: Stack, report: dict[str, Any]) -> dict[str, Any]:
+    message = json.dumps(report, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    signed = stack.auditor_account.sign_message(encode_defunct(primitive=message.encode()))
+    return {
+        "report": report,
+        "signature": {"signer": stack.auditor_account.address,
+                      "signature": "0x" + signed.signature.hex().removeprefix("0x"),
+                      "scheme": "EIP-191 personal_sign over canonical JSON"},
+    }  # fmt: skip
+
+
+def test_auditor_downloads_and_verifies_a_signed_report_and_refuses_a_tampered_one(
+    page: Page, stack: Stack, claim_id: int, tmp_path: Any
+) -> None:
+    sign_in(page, stack, indexer_key=stack.auditor_key)
+    period = period_at(3, stack.w3.eth.get_block("latest")["timestamp"])
+    page.goto(f"{stack.console_url}/audit?class_id=1&period={period}")
+    expect(page.locator("[data-reconciles]")).to_have_attribute("data-reconciles", "true")
+    expect(page.locator("svg.chart")).to_be_visible()
+    shoot(page, "audit", phone=True)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="JSON").click()
+    report = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert report["classId"] == 1 and report["reconciles"] is True
+    with page.expect_download() as csv_info:
+        page.get_by_role("link", name="CSV").click()
+    assert "created" in Path(csv_info.value.path()).read_text(encoding="utf-8")
+
+    signed = tmp_path / "signed.json"
+    signed.write_text(json.dumps(_sign(stack, report)))
+    page.get_by_label("Signed report (JSON)").set_input_files(str(signed))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator("[data-report]")).to_have_attribute("data-report", "valid")
+    expect(page.locator("[data-report]")).to_contain_text(stack.auditor_account.address)
+    shoot(page, "audit-verified")
+
+    tampered = _sign(stack, report)
+    tampered["report"]["total"]["claimed"] += 1  # a number changed after signing
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(tampered))
+    page.goto(f"{stack.console_url}/audit")
+    page.get_by_label("Signed report (JSON)").set_input_files(str(bad))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator("[data-report]")).to_have_attribute("data-report", "refused")
+    expect(page.get_by_role("cell", name="fails").first).to_be_visible()
+    shoot(page, "audit-refused")
+
+    resigned = _sign(stack, tampered["report"])  # re-signed: the signature holds, numbers don't
+    bad.write_text(json.dumps(resigned))
+    page.goto(f"{stack.console_url}/audit")
+    page.get_by_label("Signed report (JSON)").set_input_files(str(bad))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator("[data-report]")).to_have_attribute("data-report", "refused")
+    expect(page.locator("table")).to_contain_text("differ in total")
+
+
+def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:
+    page.goto(stack.console_url + "/party")
+    page.wait_for_url("**/signin**")
+    shoot(page, "signin", phone=True)
+    page.get_by_label("Party").select_option("recycler")
+    page.get_by_label("Gateway API key").fill("tn_wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#gateway_key-error")).to_be_visible()
+    shoot(page, "signin-error")
+    sign_in(page, stack)
+    period = period_at(3, stack.w3.eth.get_block("latest")["timestamp"])
+    page.goto(
+        f"{stack.console_url}/party/reports?report=statement&unit=1&class_id=1&period={period}"
+    )
+    expect(page.locator("section table.kv").first).to_contain_text("balanced")
+    shoot(page, "report-statement")
+    page.get_by_role("button", name="Sign out (recycler)").click()
+    page.wait_for_url(stack.console_url + "/")
+    page.goto(stack.console_url + "/party/operations")
+    page.wait_for_url("**/signin**")

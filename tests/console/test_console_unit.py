@@ -1,0 +1,171 @@
+"""The console without a network: what it imports, what its pages reference, the bodies its
+forms build and the errors it reads back."""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from pathlib import Path
+
+import httpx
+import pytest
+
+import console
+from console import ApiError, ConsoleSettings, create_app
+from console._forms import ADMIN_FORMS, PARTY_FORMS, FormError, build_body, find
+from console._svg import bar_chart, provenance_graph
+
+with warnings.catch_warnings():
+    # starlette 1.10 would rather drive its TestClient with httpx2; httpx 0.28 works the same.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+PACKAGE = Path(console.__file__).parent
+# Where a page could name another origin: attributes that fetch or navigate, and CSS url().
+_EXTERNAL = re.compile(
+    r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""",
+    re.I,
+)
+
+
+def test_the_console_imports_neither_the_gateway_nor_the_indexer() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in ("gateway", "indexer"), f"{path}: {name}"
+
+
+def test_no_template_or_asset_references_an_external_url() -> None:
+    files = [*PACKAGE.glob("templates/*.html"), *PACKAGE.glob("static/*")]
+    assert len(files) > 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not _EXTERNAL.search(text), f"{path.name} references another origin"
+        # SVG's namespace is a name, never fetched; any other absolute URL is a reference.
+        rest = text.replace("http://www.w3.org/2000/svg", "")
+        assert "http://" not in rest and "https://" not in rest, path.name
+
+
+@pytest.fixture
+def client() -> TestClient:
+    settings = ConsoleSettings(
+        indexer_url="http://127.0.0.1:9", gateways={"recycler": "http://127.0.0.1:9"}
+    )
+    return TestClient(create_app(settings))
+
+
+def test_rendered_pages_reference_no_external_url_and_forbid_others_by_policy(
+    client: TestClient,
+) -> None:
+    with client:
+        for path in ("/", "/signin", "/search?q=claim", "/search?q=7", "/verify/claim/1"):
+            page = client.get(path)
+            assert page.headers["content-type"].startswith("text/html"), path
+            assert not _EXTERNAL.search(page.text), path
+            assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_party_pages_need_a_session_and_bad_ids_are_4xx_not_500(client: TestClient) -> None:
+    with client:
+        for path in ("/party", "/party/operations/input", "/audit", "/party/reports"):
+            answer = client.get(path, follow_redirects=False)
+            assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
+        assert client.get("/verify/claim/0").status_code == 422
+        assert client.get("/verify/claim/" + "9" * 40).status_code == 422
+        assert client.get("/verify/shipment/abc").status_code == 422
+        assert client.get("/search?q=" + "x" * 5000).status_code == 422
+        bad = client.post("/signin", data={"party": "nobody", "gateway_key": ""})
+        assert bad.status_code == 422 and "choose one of the parties" in bad.text
+
+
+def test_search_sends_ids_to_their_pages(client: TestClient) -> None:
+    with client:
+        cases = (
+            ("claim 12", "/verify/claim/12"),
+            ("SD-7", "/verify/shipment/7"),
+            ("shipment:3", "/verify/shipment/3"),
+            ("c 5", "/verify/claim/5"),
+        )
+        for q, target in cases:
+            answer = client.get("/search", params={"q": q}, follow_redirects=False)
+            assert answer.headers["location"] == target, q
+
+
+def test_a_service_down_is_a_clear_page_not_a_traceback(client: TestClient) -> None:
+    settings = ConsoleSettings(indexer_url="http://127.0.0.1:9", indexer_key="k", gateways={})
+    with TestClient(create_app(settings)) as c:
+        page = c.get("/verify/claim/1")
+        assert page.status_code == 503 and "ServiceUnavailable" in page.text
+
+
+def test_forms_build_the_gateways_bodies() -> None:
+    ship = find(PARTY_FORMS, "ship")
+    assert ship is not None
+    body = build_body(ship, {
+        "unit": "plant", "to_unit": "7", "product_group": "pet-flakes", "quantity": "6000000",
+        "document_hash": "0x" + "ab" * 32, "order_ref": "PO-1", "product": "flakes",
+        "lines": "18446744078004518912 6000000\n 18446744078004518913, 5\n",
+    })  # fmt: skip
+    assert body["unit"] == "plant" and body["to_unit"] == 7 and body["quantity"] == "6000000"
+    assert body["lines"] == [
+        {"token_id": "18446744078004518912", "amount": "6000000"},
+        {"token_id": "18446744078004518913", "amount": "5"},
+    ]
+    with pytest.raises(FormError) as missing:
+        build_body(ship, {"unit": "plant"})
+    assert missing.value.field == "to_unit"
+    with pytest.raises(FormError) as bad_line:
+        build_body(ship, {**{f.name: "1" for f in ship.fields}, "lines": "1 2 3"})
+    assert bad_line.value.field == "lines" and "TOKEN_ID AMOUNT_G" in bad_line.value.message
+    roles = find(ADMIN_FORMS, "roles")
+    assert roles is not None
+    assert roles.route({"party": "4"}) == "/v1/admin/parties/4/roles"
+    assert build_body(roles, {"party": "4", "roles": "8"}) == {"roles": 8}
+
+
+def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
+    for form in (*PARTY_FORMS, *ADMIN_FORMS):
+        assert form.path.startswith("/v1/")
+        for f in form.fields:
+            assert f.label and f.kind in (
+                "text", "ref", "int", "grams", "hash", "list", "bool", "lines", "tokens"
+            )  # fmt: skip
+
+
+def test_api_errors_are_read_from_the_common_body_and_older_ones() -> None:
+    common = httpx.Response(422, json={"code": "TN-GW-4222", "error": "FieldInvalid",
+                                       "field": "amount", "message": "must be an integer",
+                                       "args": {"max": 10**15}})  # fmt: skip
+    e = ApiError.from_response(common)
+    assert (e.status, e.code, e.error, e.field, e.error_args) == (
+        422,
+        "TN-GW-4222",
+        "FieldInvalid",
+        "amount",
+        {"max": 10**15},
+    )
+    fastapi_default = httpx.Response(
+        422, json={"detail": [{"loc": ["query", "period"], "msg": "not an integer"}]}
+    )
+    e = ApiError.from_response(fastapi_default)
+    assert e.field == "period" and e.message == "not an integer"
+    text = ApiError.from_response(httpx.Response(502, text="bad gateway"))
+    assert text.status == 502 and "bad gateway" in text.message
+
+
+def test_pictures_escape_their_text() -> None:
+    prov = {
+        "nodes": [{"key": "input:1", "kind": "input", "grams": 5, "certificateNumber": "<x>"},
+                  {"key": "claim:1", "kind": "claim", "grams": 5}],
+        "edges": [{"source": "input:1", "target": "claim:1", "grams": 5}],
+    }  # fmt: skip
+    svg = provenance_graph(prov)
+    assert "&lt;x&gt;" in svg and "<x>" not in svg and svg.count("<rect") == 2
+    assert "<script" not in bar_chart("<script>", [("a", 1)])
+    assert provenance_graph({"nodes": [], "edges": []}) == ""
