@@ -134,7 +134,9 @@ def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> Non
     page.get_by_label("Amount (g)").fill("1000")
     page.get_by_label("Acting unit").fill("brand-dc")
     page.get_by_role("button", name="Send").click()
-    expect(page.locator(".field-error")).to_contain_text("ForeignUnit")
+    beside_unit = page.locator("#f-unit-error")  # the chain's rule name, beside the unit field
+    expect(beside_unit).to_contain_text("UnitNotOwned")
+    expect(beside_unit).to_contain_text("brand-dc")
     shoot(page, "input-foreign-unit")
 
 
