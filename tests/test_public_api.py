@@ -7,7 +7,16 @@ import types
 
 import pytest
 
-PACKAGES = ["contracts", "contracts.records", "node", "wallet", "gateway", "indexer", "erp", "console"]
+PACKAGES = [
+    "contracts",
+    "contracts.records",
+    "node",
+    "wallet",
+    "gateway",
+    "indexer",
+    "erp",
+    "console",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -102,7 +102,7 @@ class Stack:
                 row: dict[str, Any] = gw.get(f"/v1/requests/{rid}").json()
                 return row if row["status"] in ("confirmed", "rejected") else None
 
-            row = wait_for(final, timeout=60, what=f"request {rid} final")
+            row = wait_for(final, timeout=180, what=f"request {rid} final")
         assert row["status"] == "confirmed", row
         return dict(row)
 
@@ -114,7 +114,7 @@ class Stack:
             r = httpx.get(self.indexer_url + path, headers=headers, trust_env=False, timeout=10)
             return r.json() if r.status_code == 200 else None
 
-        return wait_for(read, timeout=60, what=f"indexer {path}")
+        return wait_for(read, timeout=180, what=f"indexer {path}")
 
 
 def start(rpc_url: str, tmp: Path) -> Stack:
@@ -166,6 +166,7 @@ def _serve(
     ix_url, gw_url = f"http://127.0.0.1:{ix_port}", f"http://127.0.0.1:{gw_port}"
 
     def keys() -> tuple[str, str] | None:
+        procs[1].alive()  # the follower: its log says why it stopped
         try:
             return (
                 run(["indexer", "keys", "create", "--party", "3"], ix_env),
@@ -174,7 +175,7 @@ def _serve(
         except AssertionError:  # the mirror has not seen the parties yet
             return None
 
-    recycler_key, auditor_key = wait_for(keys, timeout=90, what="indexer keys")
+    recycler_key, auditor_key = wait_for(keys, timeout=240, what="indexer keys")
     co_env = {k: v for k, v in ix_env.items() if not k.startswith("TRACENET_")}
     co_env |= {
         "TRACENET_CONSOLE_PORT": str(co_port),
@@ -186,10 +187,10 @@ def _serve(
     procs.append(co)
     co_url = f"http://127.0.0.1:{co_port}"
     wait_for(lambda: _up(gw_url + "/v1/health", gw, lambda r: r.json().get("pipeline_ready")),
-             timeout=90, what="gateway")  # fmt: skip
-    wait_for(lambda: _up(ix_url + "/docs", ix, lambda r: r.status_code == 200), timeout=60,
+             timeout=240, what="gateway")  # fmt: skip
+    wait_for(lambda: _up(ix_url + "/docs", ix, lambda r: r.status_code == 200), timeout=180,
              what="indexer API")  # fmt: skip
-    wait_for(lambda: _up(co_url + "/", co, lambda r: r.status_code == 200), timeout=60,
+    wait_for(lambda: _up(co_url + "/", co, lambda r: r.status_code == 200), timeout=180,
              what="console")  # fmt: skip
     return Stack(
         world=world, w3=w3, gateway_url=gw_url, console_url=co_url, indexer_url=ix_url,

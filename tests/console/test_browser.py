@@ -84,7 +84,7 @@ def test_party_records_an_input_ships_it_and_sees_it_confirm_live(page: Page, st
     page.get_by_role("button", name="Send").click()
     accepted = page.locator(".accepted")
     expect(accepted).to_contain_text("Accepted by your gateway")
-    expect(accepted.locator("[data-status]")).to_have_text("confirmed", timeout=60_000)
+    expect(accepted.locator("[data-status]")).to_have_text("confirmed", timeout=180_000)
     expect(accepted.locator("[data-block]")).to_contain_text("block")
     shoot(page, "input-confirmed")
 
@@ -97,7 +97,7 @@ def test_party_records_an_input_ships_it_and_sees_it_confirm_live(page: Page, st
     ):  # fmt: skip
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_role("button", name="Send").click()
-    expect(page.locator(".accepted [data-status]")).to_have_text("confirmed", timeout=60_000)
+    expect(page.locator(".accepted [data-status]")).to_have_text("confirmed", timeout=180_000)
     shoot(page, "ship-confirmed")
 
     page.goto(stack.console_url + "/party/requests")
