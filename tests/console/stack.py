@@ -160,9 +160,6 @@ def _serve(
         "TRACENET_INDEXER_POLL_INTERVAL": "0.1",
     }
     procs.append(Proc("indexer", ["indexer", "run"], ix_env, tmp / "indexer-run.log"))
-    ix = Proc("indexer-api", ["indexer", "serve", "--port", str(ix_port)], ix_env,
-              tmp / "indexer-api.log")  # fmt: skip
-    procs.append(ix)
     ix_url, gw_url = f"http://127.0.0.1:{ix_port}", f"http://127.0.0.1:{gw_port}"
 
     def keys() -> tuple[str, str] | None:
@@ -176,6 +173,10 @@ def _serve(
             return None
 
     recycler_key, auditor_key = wait_for(keys, timeout=240, what="indexer keys")
+    # The API starts once the follower has migrated the mirror (two migrators would race).
+    ix = Proc("indexer-api", ["indexer", "serve", "--port", str(ix_port)], ix_env,
+              tmp / "indexer-api.log")  # fmt: skip
+    procs.append(ix)
     co_env = {k: v for k, v in ix_env.items() if not k.startswith("TRACENET_")}
     co_env |= {
         "TRACENET_CONSOLE_PORT": str(co_port),
