@@ -14,27 +14,33 @@ from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, Engine, select
 from starlette.exceptions import HTTPException
 
 from indexer.api import _api_models as models
 from indexer.api._api_chain import add_chain_routes
 from indexer.api._api_deps import (
+    ERROR,
+    RESPONSES,
     CallerDep,
     ConnDep,
+    Id64,
+    PeriodRef,
+    QRef,
+    Ref,
     Registry,
     day_range,
     period_of_day,
     resolve_period,
     resolve_ref,
+    visible,
 )
-from indexer.api._export import audit_csv
 from indexer.api._keys import Caller
 from indexer.api._reports import as_of, balances, class_info, statement, traceability
-from indexer.api._reports_class import footprint, reduction_check, supply_audit
+from indexer.api._routes_class import class_routes
 from indexer.errors import CODES, AccessDeniedError, IndexerError, NotFoundError, ReportError
 from indexer.lineage._provenance import ProvenanceCache
 from indexer.lineage._svg import lineage_svg
@@ -43,21 +49,6 @@ from indexer.mirror._tables_ops import ClaimRow, Shipment
 from indexer.verifier._chainread import ChainRecord
 
 __all__ = ["create_app"]
-
-_E = {"model": models.ErrorBody}
-#: The statuses every route may answer besides 200, each with the error body.
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {**_E, "description": "TN-IX-4011/4012 missing or unknown API key"},
-    403: {**_E, "description": "TN-IX-403x another party's data, or auditors only"},
-    404: {**_E, "description": "TN-IX-404x no such unit, class, group, shipment or claim"},
-    422: {**_E, "description": "TN-IX-422x a parameter is malformed or out of range"},
-}
-Ref = Annotated[str, Path(description="registry key, on-chain name or numeric id", max_length=200)]
-QRef = Annotated[
-    str, Query(description="registry key, on-chain name or numeric id", max_length=200)
-]
-Id64 = Annotated[int, Path(ge=0, le=2**63 - 1)]
-PeriodRef = Annotated[str, Query(description="period label (2031-Q1) or index", max_length=64)]
 
 
 def _body(code: str, message: str, field: str | None, args: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +105,7 @@ def create_app(
         version="1",
         description=__doc__,
         lifespan=lifespan,
-        responses={404: RESPONSES[404], 405: {**_E, "description": "TN-IX-4051 GET only"}},
+        responses={404: RESPONSES[404], 405: {**ERROR, "description": "TN-IX-4051 GET only"}},
     )
     app.state.engine = engine
     app.state.provenance = ProvenanceCache()
@@ -126,11 +117,6 @@ def create_app(
         app.include_router(declaration_router(chain, console_url, RESPONSES))
         add_chain_routes(app, chain, RESPONSES)
     return app
-
-
-def _visible(conn: Connection, caller: Caller, unit_id: int | None) -> None:
-    if unit_id is not None:
-        caller.require_unit(unit_id)
 
 
 def _routes(app: FastAPI, reg: Registry) -> None:
@@ -156,7 +142,7 @@ def _routes(app: FastAPI, reg: Registry) -> None:
     ) -> models.Balances:
         unit = ref(conn, "units", unit_id, "unit_id")
         klass = ref(conn, "classes", class_id, "class_id")
-        _visible(conn, caller, unit)
+        visible(caller, unit)
         units = [unit] if unit is not None else (None if caller.auditor else sorted(caller.units))
         rows = balances(conn, units=units, class_id=klass)
         return models.Balances.model_validate({"asOf": as_of(conn), "balances": rows})
@@ -273,83 +259,4 @@ def _routes(app: FastAPI, reg: Registry) -> None:
     ) -> Any:
         return _provenance(conn, caller, "claim", claim_id, format)
 
-    _class_routes(app, reg, ref)
-
-
-def _class_routes(app: FastAPI, reg: Registry, ref: Any) -> None:
-    @app.get(
-        "/v1/product-groups/{product_group_id}/footprint",
-        summary="R11: lower-, higher-carbon and average footprints (gCO2e per kg)",
-        responses=RESPONSES,
-    )
-    def get_footprint(
-        conn: ConnDep,
-        caller: CallerDep,
-        product_group_id: Ref,
-        from_day: Annotated[date, Query(alias="from", description="ISO-8601 date, inclusive")],
-        to_day: Annotated[date, Query(alias="to", description="ISO-8601 date, exclusive")],
-        unit_id: Annotated[str | None, Query(max_length=200)] = None,
-        process_g_per_kg: Annotated[
-            int, Query(ge=0, le=10**9, description="process emissions, gCO2e per kg")
-        ] = 0,
-    ) -> models.Footprint:
-        group = resolve_ref(conn, reg, "product_groups", product_group_id, "product_group_id")
-        unit = ref(conn, "units", unit_id, "unit_id")
-        _visible(conn, caller, unit)
-        start, end = day_range(from_day, to_day)
-        report = footprint(
-            conn,
-            product_group_id=group,
-            start=start,
-            end=end,
-            unit_id=unit,
-            process_g_per_kg=process_g_per_kg,
-        )
-        return models.Footprint.model_validate({"asOf": as_of(conn), **report})
-
-    @app.get(
-        "/v1/classes/{class_id}/reduction-check",
-        summary="R12: is a reduction claim from period A to B valid?",
-        responses=RESPONSES,
-    )
-    def get_reduction(
-        conn: ConnDep,
-        caller: CallerDep,
-        class_id: Ref,
-        period_a: PeriodRef,
-        period_b: PeriodRef,
-        unit_id: Annotated[str | None, Query(max_length=200)] = None,
-    ) -> models.ReductionCheck:
-        klass = resolve_ref(conn, reg, "classes", class_id, "class_id")
-        unit = ref(conn, "units", unit_id, "unit_id")
-        _visible(conn, caller, unit)
-        months = class_info(conn, klass).period_months
-        a = resolve_period(months, period_a, "period_a")
-        b = resolve_period(months, period_b, "period_b")
-        report = reduction_check(conn, class_id=klass, period_a=a, period_b=b, unit_id=unit)
-        return models.ReductionCheck.model_validate({"asOf": as_of(conn), **report})
-
-    csv: dict[int | str, dict[str, Any]] = {
-        200: {"content": {"text/csv": {}}, "description": "JSON, or CSV"}
-    }
-
-    @app.get(
-        "/v1/classes/{class_id}/audit",
-        summary="R13: supply audit of a class and period (auditors; JSON or CSV)",
-        responses={**RESPONSES, **csv},
-        response_model=models.Audit,
-    )
-    def get_audit(
-        conn: ConnDep,
-        caller: CallerDep,
-        class_id: Ref,
-        period: PeriodRef,
-        format: Literal["json", "csv"] = "json",
-    ) -> Any:
-        caller.require_auditor()
-        klass = resolve_ref(conn, reg, "classes", class_id, "class_id")
-        index = resolve_period(class_info(conn, klass).period_months, period)
-        report = supply_audit(conn, class_id=klass, period=index)
-        if format == "csv":
-            return PlainTextResponse(audit_csv(report), media_type="text/csv")
-        return models.Audit.model_validate(report)
+    class_routes(app, reg, ref)

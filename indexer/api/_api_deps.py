@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, select
 
 from contracts import parse_period_label, period_bounds, period_label
+from indexer.api import _api_models as models
 from indexer.api._keys import Caller, resolve_key
 from indexer.api._periods import day_start
 from indexer.errors import NotFoundError, ReportError
@@ -19,12 +20,19 @@ from indexer.mirror._registry import table
 from indexer.mirror._tables import CreditClass, Party, ProductGroup, Unit
 
 __all__ = [
+    "ERROR",
+    "RESPONSES",
     "CallerDep",
     "ConnDep",
+    "Id64",
+    "PeriodRef",
+    "QRef",
+    "Ref",
     "Registry",
     "day_range",
     "resolve_period",
     "resolve_ref",
+    "visible",
 ]
 
 #: Ids are uint32 on chain: a longer string of digits names nothing.
@@ -38,6 +46,28 @@ _KINDS: dict[str, tuple[Any, str]] = {
 }
 
 Registry = dict[str, dict[str, int]]
+
+#: The error body, as an OpenAPI response.
+ERROR = {"model": models.ErrorBody}
+#: The statuses every route may answer besides 200, each with the error body.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {**ERROR, "description": "TN-IX-4011/4012 missing or unknown API key"},
+    403: {**ERROR, "description": "TN-IX-403x another party's data, or auditors only"},
+    404: {**ERROR, "description": "TN-IX-404x no such unit, class, group, shipment or claim"},
+    422: {**ERROR, "description": "TN-IX-422x a parameter is malformed or out of range"},
+}
+Ref = Annotated[str, Path(description="registry key, on-chain name or numeric id", max_length=200)]
+QRef = Annotated[
+    str, Query(description="registry key, on-chain name or numeric id", max_length=200)
+]
+Id64 = Annotated[int, Path(ge=0, le=2**63 - 1)]
+PeriodRef = Annotated[str, Query(description="period label (2031-Q1) or index", max_length=64)]
+
+
+def visible(caller: Caller, unit_id: int | None) -> None:
+    """The caller may read ``unit_id`` (when one is given)."""
+    if unit_id is not None:
+        caller.require_unit(unit_id)
 
 
 def _conn(request: Request) -> Iterator[Connection]:
