@@ -40,7 +40,10 @@ _OUTPUT_NAMES: Mapping[tuple[str, str], tuple[str, ...]] = {
 #: uint8 parameters, by ABI name, whose values are one of the ledger's enums (contracts._vocab).
 _ENUMS = {"model": "Model", "attribution": "Attribution", "roles": "Role", "reason": "LapseReason"}
 #: Names the base classes use; a field may not shadow them.
-_RESERVED = {"args", "encode", "decode_result", "from_abi", "to_abi", "to_args", "abi_tuple"}
+_RESERVED = {
+    "args", "encode", "decode_result", "result_from_abi", "from_abi", "to_abi", "to_args",
+    "abi_tuple", "json",
+}  # fmt: skip
 
 #: Width of ``    NAME: _ClassVar[tuple[_Field, ...]] = `` before a field tuple.
 _PREFIX = {"FIELDS": 44, "OUTPUTS": 45}

@@ -8,12 +8,12 @@ JSON-RPC (``0x`` hex strings) or as web3 formats them (``HexBytes``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 
-from contracts._record import EventRecord, Field, checksum
+from contracts._record import EventRecord, Field, Record, checksum
 from contracts.records import EVENTS
 
 __all__ = ["EVENT_TYPES", "EventDecoder", "decode_log", "decode_logs", "decode_receipt"]
@@ -36,11 +36,15 @@ def _uint(data: bytes, at: int) -> int:
     return int.from_bytes(data[at : at + 32], "big")
 
 
-def _uint_array(data: bytes, at: int) -> tuple[int, ...]:
+def _uint_list(data: bytes, at: int) -> list[int]:
     start = int.from_bytes(data[at : at + 32], "big")
     base = start + 32
     n = int.from_bytes(data[start:base], "big")
-    return tuple(int.from_bytes(data[base + 32 * i : base + 32 * i + 32], "big") for i in range(n))
+    return [int.from_bytes(data[base + 32 * i : base + 32 * i + 32], "big") for i in range(n)]
+
+
+def _uint_array(data: bytes, at: int) -> tuple[int, ...]:
+    return tuple(_uint_list(data, at))
 
 
 def _string(data: bytes, at: int) -> str:
@@ -82,30 +86,88 @@ def _topic_reader(field: Field) -> Callable[[bytes], Any]:
     return bytes  # bytes32, or the keccak hash of an indexed dynamic value
 
 
-def _compile(cls: type[EventRecord]) -> Callable[[list[bytes], bytes], EventRecord]:
-    """A function (topics after the first, data) -> record for one event class."""
-    fields = cls.FIELDS
-    order = [f.indexed for f in fields]
-    topic_readers = [_topic_reader(f) for f in fields if f.indexed]
-    body = [f for f in fields if not f.indexed]
-    fast = [_fast_reader(f) for f in body]
-    types = [f.canonical() for f in body]
+class _Compiled:
+    """Readers of one event class: (topics after the first, data) -> values in ABI order."""
 
-    def read_body(data: bytes) -> list[Any]:
-        if all(r is not None for r in fast):
-            return [r(data, 32 * i) for i, r in enumerate(fast) if r is not None]
-        values = abi_decode(types, data)
-        return [f.from_abi(v) for f, v in zip(body, values, strict=True)]
+    def __init__(self, cls: type[EventRecord]) -> None:
+        self.cls = cls
+        fields = cls.FIELDS
+        self.topic_readers = [_topic_reader(f) for f in fields if f.indexed]
+        self.body = [f for f in fields if not f.indexed]
+        fast = [_fast_reader(f) for f in self.body]
+        self.fast = [r for r in fast if r is not None] if all(fast) else None
+        self.types = [f.canonical() for f in self.body]
+        # Where each ABI field sits in (indexed values + body values).
+        indexed = [f.indexed for f in fields]
+        topics_first = sorted(range(len(fields)), key=lambda i: not indexed[i])
+        self.take = [topics_first.index(i) for i in range(len(fields))]
+        self.in_order = self.take == list(range(len(fields)))
+        # The archive path: raw readers (no enum wrapping) and JSON converters, per field.
+        self.topic_plan = [
+            (f.name, _topic_reader(f._replace(wrap=None)), _json_converter(f._replace(wrap=None)))
+            for f in fields
+            if f.indexed
+        ]
+        plain = [f._replace(wrap=None) if _is_enum(f) else f for f in self.body]
+        self.body_plan = (
+            None
+            if self.fast is None
+            else [(f.name, *_json_reader(f), 32 * i) for i, f in enumerate(plain)]
+        )
 
-    def decode(topics: list[bytes], data: bytes) -> EventRecord:
-        indexed = iter([read(t) for read, t in zip(topic_readers, topics, strict=True)])
-        plain = iter(read_body(data))
-        return cls(*(next(indexed) if i else next(plain) for i in order))
+    def values(self, topics: list[bytes], data: bytes) -> list[Any]:
+        if len(topics) != len(self.topic_readers):
+            raise ValueError(f"{len(topics)} indexed topics, expected {len(self.topic_readers)}")
+        values = [read(t) for read, t in zip(self.topic_readers, topics, strict=True)]
+        if self.fast is not None:
+            values += [r(data, 32 * i) for i, r in enumerate(self.fast)]
+        else:
+            decoded = abi_decode(self.types, data)
+            values += [f.from_abi(v) for f, v in zip(self.body, decoded, strict=True)]
+        return values if self.in_order else [values[i] for i in self.take]
 
-    return decode
+    def record(self, topics: list[bytes], data: bytes) -> EventRecord:
+        return self.cls(*self.values(topics, data))
+
+    def args(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
+        """What ``record(...).to_args()`` gives (keys indexed first), without the record."""
+        if self.body_plan is None or len(topics) != len(self.topic_plan):
+            return self.record(topics, data).to_args()
+        out: dict[str, Any] = {}
+        for (name, read_topic, convert), topic in zip(self.topic_plan, topics, strict=True):
+            value = read_topic(topic)
+            out[name] = value if convert is None else convert(value)
+        for name, read, convert, at in self.body_plan:
+            value = read(data, at)  # type: ignore[misc]
+            out[name] = value if convert is None else convert(value)
+        return out
 
 
-_DECODERS = {topic: _compile(cls) for topic, cls in EVENT_TYPES.items()}
+def _json_reader(field: Field) -> tuple[_Read | None, Callable[[Any], Any] | None]:
+    """A field's fast reader and JSON converter; integer arrays read straight into lists."""
+    if field.abi_type.startswith("uint") and field.abi_type.endswith("[]"):
+        return _uint_list, None
+    return _fast_reader(field), _json_converter(field)
+
+
+def _is_enum(field: Field) -> bool:
+    return field.wrap is not None and not issubclass(field.wrap, Record)
+
+
+def _json_converter(field: Field) -> Callable[[Any], Any] | None:
+    kind, wrap = field.abi_type, field.wrap
+    if kind.endswith("]") and wrap is None and not kind.startswith("bytes"):
+        return list  # arrays of integers, addresses, strings
+    if kind.endswith("]") or (wrap is not None and issubclass(wrap, Record)):
+        return lambda value: Record.json(value)
+    if wrap is not None:
+        return int
+    if kind.startswith("bytes"):
+        return lambda value: "0x" + value.hex()
+    return None
+
+
+_COMPILED = {topic: _Compiled(cls) for topic, cls in EVENT_TYPES.items()}
 
 
 class EventDecoder:
@@ -124,18 +186,45 @@ class EventDecoder:
         """The record of one log, or None for a log of another contract or an unknown topic.
 
         Raises ``ValueError`` when a known event's data is malformed."""
+        found = self._find(log)
+        return None if found is None else self._run(found[0].record, found, log)
+
+    def decode_args(
+        self, address: str, topics: Sequence[bytes], data: bytes
+    ) -> tuple[type[EventRecord], dict[str, Any]] | None:
+        """The event class and ``to_args()`` of one log given as raw parts (lower-case address,
+        topics as bytes), without building the record (the indexer's archive path); None as for
+        ``decode``."""
+        if not topics or (compiled := _COMPILED.get(topics[0])) is None:
+            return None
+        if self.addresses is not None and self.addresses.get(compiled.cls.CONTRACT) != address:
+            return None
+        try:
+            return compiled.cls, compiled.args(list(topics[1:]), data)
+        except (IndexError, TypeError, UnicodeDecodeError, ValueError) as exc:
+            raise ValueError(f"malformed {compiled.cls.NAME} log: {exc}") from exc
+
+    def _find(self, log: Mapping[str, Any]) -> tuple[_Compiled, list[bytes]] | None:
         topics = [_as_bytes(t) for t in log["topics"]]
-        if not topics or (decoder := _DECODERS.get(topics[0])) is None:
+        if not topics or (compiled := _COMPILED.get(topics[0])) is None:
             return None
         if self.addresses is not None:
-            expected = self.addresses.get(EVENT_TYPES[topics[0]].CONTRACT)
+            expected = self.addresses.get(compiled.cls.CONTRACT)
             if expected is None or str(log["address"]).lower() != expected:
                 return None
+        return compiled, topics
+
+    @staticmethod
+    def _run(
+        read: Callable[[list[bytes], bytes], Any],
+        found: tuple[_Compiled, list[bytes]],
+        log: Mapping[str, Any],
+    ) -> Any:
+        compiled, topics = found
         try:
-            return decoder(topics[1:], _as_bytes(log["data"]))
+            return read(topics[1:], _as_bytes(log["data"]))
         except (IndexError, TypeError, UnicodeDecodeError, ValueError) as exc:
-            name = EVENT_TYPES[topics[0]].NAME
-            raise ValueError(f"malformed {name} log: {exc}") from exc
+            raise ValueError(f"malformed {compiled.cls.NAME} log: {exc}") from exc
 
     def decode_logs(self, logs: Iterable[Mapping[str, Any]]) -> list[EventRecord]:
         return [e for e in map(self.decode, logs) if e is not None]

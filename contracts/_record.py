@@ -76,7 +76,18 @@ class Record:
     def to_args(self) -> dict[str, Any]:
         """JSON-ready values by ABI name: bytes as ``0x`` hex, structs as dicts, arrays as lists,
         enums as their integer code (the ABI's), integers unchanged."""
-        return {f.name: _json(getattr(self, n)) for f, n in _layout(type(self))}
+        return {
+            name: value if convert is None else convert(value)
+            for (name, convert), (_, attr) in zip(
+                _json_layout(type(self)), _layout(type(self)), strict=True
+            )
+            for value in (getattr(self, attr),)
+        }
+
+    @staticmethod
+    def json(value: Any) -> Any:
+        """The JSON-ready form of any record value (see ``to_args``)."""
+        return _json(value)
 
 
 class StructRecord(Record):
@@ -154,6 +165,7 @@ class Query(Call):
 
 
 _LAYOUTS: dict[type[Record], tuple[tuple[Field, str], ...]] = {}
+_JSON_LAYOUTS: dict[type[Record], tuple[tuple[str, Any], ...]] = {}
 _INPUT_TYPES: dict[type[Call], list[str]] = {}
 
 
@@ -163,6 +175,28 @@ def _layout(cls: type[Record]) -> tuple[tuple[Field, str], ...]:
         names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
         layout = _LAYOUTS[cls] = tuple(zip(cls.FIELDS, names, strict=True))
     return layout
+
+
+def _json_layout(cls: type[Record]) -> tuple[tuple[str, Any], ...]:
+    """Each field's ABI name and its JSON converter (None where the value is JSON already)."""
+    if (layout := _JSON_LAYOUTS.get(cls)) is None:
+        layout = _JSON_LAYOUTS[cls] = tuple((f.name, _json_converter(f)) for f in cls.FIELDS)
+    return layout
+
+
+def _json_converter(field: Field) -> Any:
+    kind, wrap = field.abi_type, field.wrap
+    if kind.endswith("]"):
+        return _json
+    if wrap is not None:
+        return _json if issubclass(wrap, Record) else int
+    if kind.startswith("bytes"):
+        return _hex
+    return None  # integers, bool, string, checksummed address
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
 
 
 def _input_types(cls: type[Call]) -> list[str]:
