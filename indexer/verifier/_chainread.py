@@ -19,6 +19,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 import contracts
+from contracts import records as R
 from indexer.errors import ChainReadError, IndexerError
 from indexer.lineage._lineage import (
     CertificatesTransferred,
@@ -192,11 +193,12 @@ def read_chain(
     raw = read_logs(w3, addresses, deployment.block_number, head, max_range=max_range)
     raw.sort(key=lambda log: (log["blockNumber"], log["logIndex"]))
     times: dict[int, int] = {}
-    registry: dict[str, list[tuple[EventRef, dict[str, Any]]]] = {}
+    registry: dict[type[Any], list[tuple[EventRef, Any]]] = {}
     events: list[LedgerEvent] = []
+    decoder = contracts.EventDecoder(deployment.addresses)
     for log in raw:
-        decoded = contracts.decode_events({"logs": [log]}, addresses=deployment.addresses)
-        if not decoded:
+        record = decoder.decode(log)
+        if record is None:
             continue
         number = int(log["blockNumber"])
         if number not in times:
@@ -207,12 +209,11 @@ def read_chain(
             HexBytes(log["transactionHash"]).to_0x_hex(),
             times[number],
         )
-        name, args = decoded[0].event, decoded[0].args
-        builder = _LEDGER.get(name)
-        if decoded[0].contract == "Ledger" and builder is not None:
-            events.append(builder(ref, args))
+        builder = _LEDGER.get(type(record))
+        if builder is not None:
+            events.append(builder(ref, record))
         else:
-            registry.setdefault(name, []).append((ref, args))
+            registry.setdefault(type(record), []).append((ref, record))
     try:
         return _views(handle, head, tuple(events), registry)
     except OSError as exc:
@@ -224,39 +225,36 @@ def read_chain(
         ) from exc
 
 
-def _lines(ids: list[int], amounts: list[int]) -> tuple[tuple[int, int], ...]:
+def _lines(ids: Sequence[int], amounts: Sequence[int]) -> tuple[tuple[int, int], ...]:
     return tuple(zip(ids, amounts, strict=False))
 
 
-_Builder = Callable[[EventRef, dict[str, Any]], LedgerEvent]
-_LEDGER: dict[str, _Builder] = {
-    "InputRecorded": lambda r, a: InputRecorded(
-        r, a["inputId"], a["unitId"], a["tokenId"], a["certificateId"], a["amount"],
-        a["evidenceHash"],
+_Builder = Callable[[EventRef, Any], LedgerEvent]
+_LEDGER: dict[type[Any], _Builder] = {
+    R.InputRecorded: lambda r, e: InputRecorded(
+        r, e.input_id, e.unit_id, e.token_id, e.certificate_id, e.amount, e.evidence_hash
     ),
-    "Shipped": lambda r, a: Shipped(
-        r, a["shipmentId"], a["fromUnitId"], a["toUnitId"], a["productGroupId"], a["quantity"],
-        a["documentHash"], a["orderRef"], a["product"], _lines(a["tokenIds"], a["amounts"]),
+    R.Shipped: lambda r, e: Shipped(
+        r, e.shipment_id, e.from_unit_id, e.to_unit_id, e.product_group_id, e.quantity,
+        e.document_hash, e.order_ref, e.product, _lines(e.token_ids, e.amounts),
     ),
-    "InventoryTransferred": lambda r, a: InventoryTransferred(
-        r, a["fromUnitId"], a["toUnitId"], _lines(a["tokenIds"], a["amounts"])
+    R.InventoryTransferred: lambda r, e: InventoryTransferred(
+        r, e.from_unit_id, e.to_unit_id, _lines(e.token_ids, e.amounts)
     ),
-    "CertificatesTransferred": lambda r, a: CertificatesTransferred(
-        r, a["fromUnitId"], a["toUnitId"], a["tradeRef"], _lines(a["tokenIds"], a["amounts"])
+    R.CertificatesTransferred: lambda r, e: CertificatesTransferred(
+        r, e.from_unit_id, e.to_unit_id, e.trade_ref, _lines(e.token_ids, e.amounts)
     ),
-    "Converted": lambda r, a: Converted(
-        r, a["conversionId"], a["unitId"], a["processId"], a["factorVersion"], a["yieldBps"],
-        _lines(a["inputTokenIds"], a["inputAmounts"]), a["outputTokenId"], a["outputAmount"],
+    R.Converted: lambda r, e: Converted(
+        r, e.conversion_id, e.unit_id, e.process_id, e.factor_version, e.yield_bps,
+        _lines(e.input_token_ids, e.input_amounts), e.output_token_id, e.output_amount,
     ),
-    "Claimed": lambda r, a: Claimed(
-        r, a["claimId"], a["unitId"], a["beneficiary"], a["product"], a["purpose"],
-        _lines(a["tokenIds"], a["amounts"]),
+    R.Claimed: lambda r, e: Claimed(
+        r, e.claim_id, e.unit_id, e.beneficiary, e.product, e.purpose,
+        _lines(e.token_ids, e.amounts),
     ),
-    "Lapsed": lambda r, a: Lapsed(
-        r, a["unitId"], a["tokenId"], a["amount"], a["reason"], a["period"]
-    ),
-    "PeriodClosed": lambda r, a: PeriodClosed(
-        r, a["unitId"], a["classId"], a["period"], a["bookStock"], a["physicalStock"], a["lapsed"]
+    R.Lapsed: lambda r, e: Lapsed(r, e.unit_id, e.token_id, e.amount, int(e.reason), e.period),
+    R.PeriodClosed: lambda r, e: PeriodClosed(
+        r, e.unit_id, e.class_id, e.period, e.book_stock, e.physical_stock, e.lapsed
     ),
 }  # fmt: skip
 
@@ -265,58 +263,59 @@ def _views(
     handle: contracts.LedgerHandle,
     head: int,
     events: tuple[LedgerEvent, ...],
-    registry: dict[str, list[tuple[EventRef, dict[str, Any]]]],
+    registry: dict[type[Any], list[tuple[EventRef, Any]]],
 ) -> ChainRecord:
-    con, cat, led = handle.consortium.functions, handle.catalog.functions, handle.ledger.functions
+    def of(kind: type[Any]) -> list[Any]:
+        return [e for _, e in registry.get(kind, [])]
 
-    def of(name: str) -> list[dict[str, Any]]:
-        return [a for _, a in registry.get(name, [])]
+    def read(query: contracts.Query) -> Any:
+        return handle.read(query, head)
 
     parties = {
-        a["partyId"]: PartyInfo(a["partyId"], a["name"], a["identifier"], a["roles"])
-        for a in of("PartyRegistered")
+        e.party_id: PartyInfo(e.party_id, e.name, e.identifier, int(e.roles))
+        for e in of(R.PartyRegistered)
     }
-    for a in of("PartyRolesChanged"):
-        p = parties[a["partyId"]]
-        parties[p.party_id] = PartyInfo(p.party_id, p.name, p.identifier, a["roles"])
+    for e in of(R.PartyRolesChanged):
+        p = parties[e.party_id]
+        parties[p.party_id] = PartyInfo(p.party_id, p.name, p.identifier, int(e.roles))
     units = {
-        a["unitId"]: UnitInfo(a["unitId"], a["partyId"], a["boundaryId"], a["name"], a["location"])
-        for a in of("UnitRegistered")
+        e.unit_id: UnitInfo(e.unit_id, e.party_id, e.boundary_id, e.name, e.location)
+        for e in of(R.UnitRegistered)
     }
-    schemes = {a["schemeId"]: (a["name"], a["maxPeriodMonths"]) for a in of("SchemeRegistered")}
-    groups = {
-        a["productGroupId"]: (a["name"], a["maxShareBps"]) for a in of("ProductGroupRegistered")
-    }
-    classes = {a["classId"]: ClassInfo(a["classId"], *a["spec"]) for a in of("ClassRegistered")}
+    schemes = {e.scheme_id: (e.name, e.max_period_months) for e in of(R.SchemeRegistered)}
+    groups = {e.product_group_id: (e.name, e.max_share_bps) for e in of(R.ProductGroupRegistered)}
+    classes = {e.class_id: ClassInfo(e.class_id, *e.spec.to_abi()) for e in of(R.ClassRegistered)}
     factors: dict[int, list[FactorInfo]] = {}
-    for a in of("FactorRegistered"):
-        factors.setdefault(a["processId"], []).append(
-            FactorInfo(a["version"], a["yieldBps"], a["effectiveFrom"], a["evidenceHash"])
+    for e in of(R.FactorRegistered):
+        factors.setdefault(e.process_id, []).append(
+            FactorInfo(e.version, e.yield_bps, e.effective_from, e.evidence_hash)
         )
     processes = {
-        a["processId"]: ProcessInfo(
-            a["processId"], a["unitId"], a["inputClassId"], a["outputClassId"], a["name"],
-            tuple(sorted(factors.get(a["processId"], []), key=lambda f: f.version)),
+        e.process_id: ProcessInfo(
+            e.process_id, e.unit_id, e.input_class_id, e.output_class_id, e.name,
+            tuple(sorted(factors.get(e.process_id, []), key=lambda f: f.version)),
         )
-        for a in of("ProcessRegistered")
+        for e in of(R.ProcessRegistered)
     }  # fmt: skip
-    revoked_at = {a["certificateId"]: ref for ref, a in registry.get("CertificateRevoked", [])}
+    revoked_at = {e.certificate_id: ref for ref, e in registry.get(R.CertificateRevoked, [])}
     certificates = {}
-    for a in of("CertificateRegistered"):
-        cid = a["certificateId"]
-        view = con.certificate(cid).call(block_identifier=head)
+    for e in of(R.CertificateRegistered):
+        cid = e.certificate_id
+        view = read(R.CertificateQuery(certificate_id=cid))
         certificates[cid] = CertificateInfo(
-            cid, a["holderPartyId"], a["schemeId"], a["certifierPartyId"], a["number"],
-            a["validFrom"], a["validUntil"], a["auditedVolume"], tuple(a["classIds"]),
-            tuple(a["unitIds"]), bool(view[5]), revoked_at.get(cid),
+            cid, e.holder_party_id, e.scheme_id, e.certifier_party_id, e.number,
+            e.valid_from, e.valid_until, e.audited_volume, e.class_ids,
+            e.unit_ids, view.revoked, revoked_at.get(cid),
         )  # fmt: skip
-    supply = led.supplyOfBatch(sorted(classes)).call(block_identifier=head) if classes else []
+    ids = tuple(sorted(classes))
+    supply = read(R.SupplyOfBatchQuery(class_ids=ids)) if classes else ()
     wiring = {
-        "Consortium.ledger": con.ledger().call(block_identifier=head),
-        "Ledger.consortium": led.consortium().call(block_identifier=head),
-        "Ledger.catalog": led.catalog().call(block_identifier=head),
-        "Catalog.consortium": cat.consortium().call(block_identifier=head),
+        "Consortium.ledger": read(R.LedgerQuery()),
+        "Ledger.consortium": read(R.LedgerConsortiumQuery()),
+        "Ledger.catalog": read(R.CatalogQuery()),
+        "Catalog.consortium": read(R.CatalogConsortiumQuery()),
     }
+    counts = read(R.LedgerCountsQuery())
     return ChainRecord(
         chain_id=handle.deployment.chain_id,
         addresses=dict(handle.deployment.addresses),
@@ -329,7 +328,7 @@ def _views(
         classes=classes,
         processes=processes,
         certificates=certificates,
-        counts=tuple(led.counts().call(block_identifier=head)),
-        claimed={c: int(s[3]) for c, s in zip(sorted(classes), supply, strict=True)},
-        wiring={k: Web3.to_checksum_address(v) for k, v in wiring.items()},
+        counts=(counts.inputs, counts.shipments, counts.conversions, counts.claims),
+        claimed={c: s.claimed for c, s in zip(ids, supply, strict=True)},
+        wiring=wiring,
     )
