@@ -30,8 +30,11 @@ def decode_receipts(receipts: list[list[tuple[str, Any]]]) -> list[list[dict[str
     for logs in receipts:
         events = []
         for name, entry in logs:
-            for e in contracts.decode_events({"logs": [entry]}, contracts=(name,)):
-                events.append({"contract": e.contract, "event": e.event, "args": jsonable(e.args)})
+            record = contracts.decode_log(entry)  # the SDK's records; structs by field name
+            if record is not None and name == record.CONTRACT:
+                events.append(
+                    {"contract": name, "event": record.NAME, "args": jsonable(record.to_args())}
+                )
         out.append(events)
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts import records
 from tests import factories as f
 from tests.gateway.conftest import Harness
 
@@ -118,8 +119,9 @@ def test_admin_registers_a_party_with_its_unit_signer_and_catalog(harness: Harne
     assert (args["productGroupId"], args["maxShareBps"]) == (NEW_GROUP, 5_000)
     args = _ok(h, admin, "/v1/admin/classes", _class(), "ClassRegistered")
     assert (args["classId"], args["schemeId"], args["productGroupId"]) == (NEW_CLASS, 3, 5)
-    info = h.world.catalog.functions.classInfo(NEW_CLASS).call()
-    assert (info[4], info[5], info[9], info[10]) == (3, 2, 500, 8_000)
+    info = h.world.handle.read(records.ClassInfoQuery(class_id=NEW_CLASS))
+    assert (info.period_months, info.window_periods) == (3, 2)
+    assert (info.sustainable_factor, info.conventional_factor) == (500, 8_000)
 
 
 def test_certification_body_registers_and_revokes(harness: Harness) -> None:
