@@ -19,8 +19,9 @@ import contracts
 from contracts.errors import RpcError, RpcUnavailable
 from indexer import Follower, IndexerSettings, RpcReader, make_engine
 from node import AnvilNode
+from tests._support import free_port
 from tests.indexer.chainfill import Filler
-from tests.indexer.conftest import free_port, node_settings
+from tests.indexer.conftest import node_settings
 from tracenet.cli import main
 
 #: What a Besu QBFT header carries in extraData: vanity, validators, votes, round, seals.

@@ -11,7 +11,7 @@ import copy
 import json
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from web3 import EthereumTesterProvider, Web3
 
 from gateway import ApiKey, GatewaySettings, Store, Web3Chain, create_app, hash_key, make_engine
 from tests import factories as f
+from tests._support import wait_until as wait_until
 from tests.factories import World, bootstrap
 from wallet import LocalSigner
 
@@ -94,17 +95,6 @@ def _final(body: dict[str, Any]) -> dict[str, Any] | None:
 
 def _add_key(session: Any, row: ApiKey) -> None:
     session.add(row)
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
 
 
 def write_deployment(path: Path, world: World, registry: dict[str, Any] | None = None) -> None:

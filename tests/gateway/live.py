@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import uvicorn
 
 from gateway import ApiKey, GatewaySettings, Store, Web3Chain, create_app, hash_key, make_engine
 from tests import factories as f
+from tests._support import free_port
 from tests.factories import World
 from tests.gateway.conftest import write_deployment
 from wallet import LocalSigner
@@ -73,12 +73,6 @@ def read_events(
     return events
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve(
     world: World, signers: list[LocalSigner], tmp_path: Path, database_url: str | None = None
@@ -94,7 +88,7 @@ def serve(
     )
     store = Store(make_engine(settings.database_url))
     app = create_app(settings, chain=Web3Chain(world.w3), signers=signers, store=store)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
     )

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -26,15 +25,10 @@ import pytest
 from web3 import Web3
 
 from node import AnvilNode, NodeSettings
+from tests._support import free_port as free_port
 from tests.gateway.anvil_setup import AnvilWorld, gateway_env, setup, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Gateway:

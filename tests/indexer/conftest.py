@@ -5,9 +5,7 @@ before each test), and a follower bound to both."""
 from __future__ import annotations
 
 import copy
-import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,8 @@ from web3 import EthereumTesterProvider, Web3
 
 from indexer import Follower, IndexerSettings, Web3Reader, make_engine
 from node import AnvilNode, NodeSettings
+from tests._support import free_port as free_port
+from tests._support import wait_until as wait_until
 from tests.factories import World, bootstrap, temporary_database
 
 
@@ -79,21 +79,6 @@ def follower_for(world: World, engine: Engine, **settings: object) -> Follower:
 @pytest.fixture
 def follower(world: World, engine: Engine) -> Follower:
     return follower_for(world, engine)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float = 60.0, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
-    return result
 
 
 def node_settings(data_dir: Path, **kw: Any) -> NodeSettings:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from indexer.verifier._chainread import (
 from indexer.verifier._verify import Verdict, verify
 from node import AnvilNode, NodeSettings
 from tests import factories as f
+from tests._support import free_port
 from tracenet.cli import main
 
 
@@ -310,18 +310,12 @@ def test_a_record_with_no_code_at_an_address(scenario: Scenario, chain: Web3) ->
 # ---- the command line ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_an_unreachable_endpoint_is_exit_code_two(
     scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "deployment.json"
     scenario.world.handle.deployment.save(path)
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     assert main(["verify", "claim", "1", "--rpc-url", url, "--deployment", str(path)]) == 2
     assert "cannot read the chain" in capsys.readouterr().err
     missing = str(tmp_path / "missing.json")

@@ -10,7 +10,6 @@ import json
 import os
 import socket
 import stat
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,29 +31,12 @@ from node import (
     NodeStateCorruptError,
     rpc_call,
 )
+from tests._support import free_port, wait_until
 from tracenet.cli import main
 
 # anvil's first dev account (public "test test … junk" mnemonic).
 FUNDED_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 FUNDED = Account.from_key(FUNDED_KEY)
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float = 15.0, what: str) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
