@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import Model, Role, period_label, split_token_id
+from contracts import Model, Operation, Role, period_label, split_token_id
 from contracts.records import ClassInfo
 from gateway._auth import Principal
 from gateway._bodies import (
@@ -57,6 +57,11 @@ class Plan:
     contract: str  # "Ledger", "Consortium" or "Catalog"
     fn: str
     args: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, unit_id: int, operation: Operation) -> Plan:
+        """The plan that sends an SDK request builder (``contracts.records.Ship(...)``)."""
+        return cls(unit_id, operation.CONTRACT, operation.FUNCTION, operation.args())
 
 
 # ---- shared checks ---------------------------------------------------------------------------

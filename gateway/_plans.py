@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from contracts import Model, split_token_id
-from contracts.records import ShipmentRequest
+from contracts import records as R
 from gateway._auth import Principal
 from gateway._bodies import (
     CertificateTransferIn,
@@ -102,23 +102,36 @@ async def plan_input(ctx: Context, who: Principal, body: InputIn) -> Plan:
             "this evidence already created credits", error="InputEvidenceReused",
             field="evidence_hash", args={"evidenceHash": body.evidence_hash},
         )  # fmt: skip
-    args = (class_id, body.amount, body.certificate, body.evidence_hash)
-    return Plan(unit_id, "Ledger", "recordInput", args)
+    return Plan.of(
+        unit_id,
+        R.RecordInput(
+            class_id=class_id, amount=body.amount, certificate_id=body.certificate,
+            evidence_hash=body.evidence_hash,
+        ),
+    )  # fmt: skip
 
 
-async def _plan_quantity(ctx: Context, who: Principal, body: QuantityIn, fn: str) -> Plan:
+async def _plan_quantity(
+    ctx: Context,
+    who: Principal,
+    body: QuantityIn,
+    op: type[R.RecordConventionalInput | R.RecordProduction],
+) -> Plan:
     unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
     group = ctx.registry.resolve("product_groups", body.product_group, "product_group")
     await ctx.views.max_share(group)
-    return Plan(unit_id, "Ledger", fn, (group, body.quantity, body.document_hash))
+    return Plan.of(
+        unit_id,
+        op(product_group_id=group, quantity=body.quantity, document_hash=body.document_hash),
+    )
 
 
 async def plan_conventional(ctx: Context, who: Principal, body: QuantityIn) -> Plan:
-    return await _plan_quantity(ctx, who, body, "recordConventionalInput")
+    return await _plan_quantity(ctx, who, body, R.RecordConventionalInput)
 
 
 async def plan_production(ctx: Context, who: Principal, body: QuantityIn) -> Plan:
-    return await _plan_quantity(ctx, who, body, "recordProduction")
+    return await _plan_quantity(ctx, who, body, R.RecordProduction)
 
 
 async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
@@ -142,12 +155,14 @@ async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
             error="CapExceeded", field="lines", args={"credits": total, "cap": cap},
         )  # fmt: skip
     ids, amounts = split(body.lines)
-    request = ShipmentRequest(
-        to_unit_id=to_unit, product_group_id=group, quantity=body.quantity,
-        document_hash=body.document_hash, order_ref=body.order_ref, product=body.product,
-        token_ids=tuple(ids), amounts=tuple(amounts),
+    return Plan.of(
+        unit_id,
+        R.Ship(
+            to_unit_id=to_unit, product_group_id=group, quantity=body.quantity,
+            document_hash=body.document_hash, order_ref=body.order_ref, product=body.product,
+            token_ids=tuple(ids), amounts=tuple(amounts),
+        ),
     )  # fmt: skip
-    return Plan(unit_id, "Ledger", "ship", (request.to_abi(),))
 
 
 async def plan_inventory(ctx: Context, who: Principal, body: TransferIn) -> Plan:
@@ -162,7 +177,9 @@ async def plan_inventory(ctx: Context, who: Principal, body: TransferIn) -> Plan
             args={"fromUnitId": unit_id, "toUnitId": to_unit},
         )  # fmt: skip
     await check_lines(ctx, unit_id, body.lines, use="transfer")
-    return Plan(unit_id, "Ledger", "transferInventory", (to_unit, *split(body.lines)))
+    ids, amounts = split(body.lines)
+    op = R.TransferInventory(to_unit_id=to_unit, token_ids=tuple(ids), amounts=tuple(amounts))
+    return Plan.of(unit_id, op)
 
 
 async def plan_certificates(ctx: Context, who: Principal, body: CertificateTransferIn) -> Plan:
@@ -174,8 +191,14 @@ async def plan_certificates(ctx: Context, who: Principal, body: CertificateTrans
             field="to_unit", args={"unitId": unit_id},
         )  # fmt: skip
     await check_lines(ctx, unit_id, body.lines, use="trade")
-    args = (to_unit, body.trade_ref, *split(body.lines))
-    return Plan(unit_id, "Ledger", "transferCertificates", args)
+    ids, amounts = split(body.lines)
+    return Plan.of(
+        unit_id,
+        R.TransferCertificates(
+            to_unit_id=to_unit, trade_ref=body.trade_ref, token_ids=tuple(ids),
+            amounts=tuple(amounts),
+        ),
+    )  # fmt: skip
 
 
 async def plan_conversion(ctx: Context, who: Principal, body: ConversionIn) -> Plan:
@@ -183,15 +206,27 @@ async def plan_conversion(ctx: Context, who: Principal, body: ConversionIn) -> P
     process = ctx.registry.resolve("processes", body.process, "process")
     input_class = await ctx.views.factor_in_effect(process, body.factor_version, unit_id)
     await check_lines(ctx, unit_id, body.lines, use="convert", expected=input_class)
-    return Plan(unit_id, "Ledger", "convert", (process, body.factor_version, *split(body.lines)))
+    ids, amounts = split(body.lines)
+    return Plan.of(
+        unit_id,
+        R.Convert(
+            process_id=process, factor_version=body.factor_version, token_ids=tuple(ids),
+            amounts=tuple(amounts),
+        ),
+    )  # fmt: skip
 
 
 async def plan_claim(ctx: Context, who: Principal, body: ClaimIn) -> Plan:
     unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
     await check_lines(ctx, unit_id, body.lines, use="claim")
     ids, amounts = split(body.lines)
-    args = (ids, amounts, body.beneficiary, body.product, body.purpose)
-    return Plan(unit_id, "Ledger", "claim", args)
+    return Plan.of(
+        unit_id,
+        R.Claim(
+            token_ids=tuple(ids), amounts=tuple(amounts), beneficiary=body.beneficiary,
+            product=body.product, purpose=body.purpose,
+        ),
+    )  # fmt: skip
 
 
 async def plan_lapse(ctx: Context, who: Principal, body: LapseIn) -> Plan:
@@ -221,7 +256,7 @@ async def plan_lapse(ctx: Context, who: Principal, body: LapseIn) -> Plan:
                 f"{ctx.unit(unit_id)} holds no {ctx.credits(tid, info)}", error="CreditsNone",
                 field=where, args={"unitId": unit_id, "tokenId": tid},
             )  # fmt: skip
-    return Plan(0, "Ledger", "lapse", (unit_id, list(body.token_ids)))
+    return Plan.of(0, R.Lapse(unit_id=unit_id, token_ids=tuple(body.token_ids)))
 
 
 async def plan_close(ctx: Context, who: Principal, body: PeriodCloseIn) -> Plan:
@@ -235,4 +270,4 @@ async def plan_close(ctx: Context, who: Principal, body: PeriodCloseIn) -> Plan:
             error="PeriodCloseModel", field="class",
             args={"classId": class_id, "model": int(info.model)},
         )  # fmt: skip
-    return Plan(unit_id, "Ledger", "closePeriod", (class_id, body.physical_stock))
+    return Plan.of(unit_id, R.ClosePeriod(class_id=class_id, physical_stock=body.physical_stock))
