@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from console._clients import ApiError
 from console._svg import provenance_graph
 from console._web import PublicIndexerDep, attempt, render
 
@@ -54,14 +53,16 @@ async def verify_shipment(request: Request, indexer: PublicIndexerDep, ident: Id
 
 
 async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) -> Response:
-    if not request.app.state.settings.indexer_key:
-        missing = ApiError(503, "TN-CO-5032", "NotConfigured", "the console has no indexer key "
-                           "for public pages (TRACENET_CONSOLE_INDEXER_KEY)")  # fmt: skip
-        return render(request, "verify.html", status=503, kind=kind, ident=ident, error=missing)
-    prov, error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/provenance"))
+    verdict, verdict_error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/verification"))
+    prov, error = None, None
+    if request.app.state.settings.indexer_key:
+        prov, error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/provenance"))
+    if prov is None and verdict is not None and verdict.get("lineage"):
+        prov, error = _from_verdict(verdict["lineage"]), None  # the public lineage will do
+    if prov is None and error is None:
+        error = verdict_error
     if error is not None and error.status == 404:
         return render(request, "verify.html", status=404, kind=kind, ident=ident, error=error)
-    verdict, verdict_error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/verification"))
     sd, sd_error = (None, None)
     if kind == "shipment":
         sd, sd_error = await attempt(indexer.get(f"/v1/shipments/{ident}/declaration"))
@@ -80,6 +81,40 @@ async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) ->
         sd=sd,
         sd_error=sd_error,
     )
+
+
+def _from_verdict(lineage: dict[str, Any]) -> dict[str, Any]:
+    """The verifier's lineage in the shape of the indexer's provenance report."""
+    nodes = [
+        {
+            "key": n["key"],
+            "kind": n["kind"],
+            "grams": n["grams"],
+            "blockNumber": n.get("block_number"),
+            "txHash": n.get("tx_hash"),
+        }
+        for n in lineage.get("nodes") or []
+    ]
+    target = next((n for n in nodes if n["key"] == lineage.get("target")), {"grams": 0})
+    return {
+        "target": {"grams": target["grams"]},
+        "allocationMethod": "pro-rata (the chain-only verifier's lineage)",
+        "depth": "",
+        "nodes": nodes,
+        "edges": lineage.get("edges") or [],
+        "origins": [
+            {
+                "inputId": o["input_id"],
+                "certificateId": o["certificate_id"],
+                "evidenceHash": o["evidence_hash"],
+                "grams": o["grams"],
+                "inputGrams": o["input_grams"],
+                "txHash": o["tx_hash"],
+            }
+            for o in lineage.get("origins") or []
+        ],
+        "unexplained": lineage.get("unexplained", 0),
+    }
 
 
 def _steps(prov: dict[str, Any]) -> list[dict[str, Any]]:

@@ -114,6 +114,11 @@ async def request_page(
     )
 
 
+@router.get("/party/requests/{request_id}/status", summary="One request as JSON (for the page)")
+async def request_status(request_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
+    return await gateway.get(f"/v1/requests/{request_id[:64]}")
+
+
 @router.get("/party/events", summary="The gateway's request events, passed through (SSE)")
 async def events(request: Request, caller: CallerDep, after: int | None = None) -> Response:
     timeout = settings_of(request).timeout

@@ -79,7 +79,7 @@ def provenance_graph(prov: dict[str, Any]) -> str:
             f"<g><title>{escape(str(e['source']))} → {escape(str(e['target']))}: "
             f'{int(e["grams"]):,} g</title><line x1="{a[0]}" y1="{a[1]}" x2="{b[0]}" y2="{b[1]}" '
             'stroke="#667" stroke-width="1.5" marker-end="url(#arrow)"/>'
-            f'<text x="{(a[0] + b[0]) // 2}" y="{(a[1] + b[1]) // 2 - 4}" text-anchor="middle" '
+            f'<text x="{(a[0] + b[0]) // 2}" y="{min(a[1], b[1]) - 6}" text-anchor="middle" '
             f'class="edge">{int(e["grams"]):,} g</text></g>'
         )
     for n in nodes:

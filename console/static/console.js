@@ -44,6 +44,8 @@
     }
     Array.prototype.forEach.call(holders, function (h) {
       var s = h.querySelector("[data-status]");
+      var final = function (t) { return t === "confirmed" || t === "rejected"; };
+      if (s && final(s.textContent) && !final(status)) return;  // never back to pending
       if (s) { s.textContent = status; s.className = "status status-" + status; }
       var b = h.querySelector("[data-block]");
       if (b && row.block_number) b.textContent = "block " + row.block_number;
@@ -57,6 +59,19 @@
       try { update(status, JSON.parse(event.data)); } catch (e) { /* not ours */ }
     });
   });
+  // A request that became final before the stream opened is not told again: read those once.
+  function catchUp() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-request-id]"), function (h) {
+      var s = h.querySelector("[data-status]");
+      if (!s || s.textContent === "confirmed" || s.textContent === "rejected") return;
+      var id = h.getAttribute("data-request-id");
+      fetch("/party/requests/" + encodeURIComponent(id) + "/status", {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (row) { if (row && row.status) update(row.status, row); })
+        .catch(function () { /* the stream still tells */ });
+    });
+  }
+  source.addEventListener("open", catchUp);
   source.addEventListener("error", function () {
     if (note) note.textContent = "Live updates paused; reconnecting…";
   });

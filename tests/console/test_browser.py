@@ -216,3 +216,22 @@ def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:
     page.wait_for_url(stack.console_url + "/")
     page.goto(stack.console_url + "/party/operations")
     page.wait_for_url("**/signin**")
+
+
+def test_a_console_without_an_indexer_key_still_verifies_a_claim(
+    stack: Stack, claim_id: int
+) -> None:
+    """The verdict and its lineage are public: the buyer's link works on any console."""
+    import warnings
+
+    from console import ConsoleSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette would rather have httpx2
+        from fastapi.testclient import TestClient
+
+    with TestClient(create_app(ConsoleSettings(indexer_url=stack.indexer_url))) as client:
+        page = client.get(f"/verify/claim/{claim_id}")
+    assert page.status_code == 200
+    assert 'data-verdict="holds"' in page.text and 'class="graph"' in page.text
+    assert "input:1" in page.text
