@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 __all__ = ["register"]
 
@@ -38,10 +40,21 @@ def _serve(args: argparse.Namespace) -> int:
         name = "TRACENET_CONSOLE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         print(f"console: {name}: {first['msg']}", file=sys.stderr)
         return 2
-    host, port = args.host or settings.host, args.port or settings.port
-    try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
-    except OSError as exc:
-        print(f"console: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+    except SettingsError as exc:  # e.g. TRACENET_CONSOLE_GATEWAYS is not JSON
+        print(f"console: {exc}: write TRACENET_CONSOLE_GATEWAYS as JSON", file=sys.stderr)
         return 2
+    host, port = args.host or settings.host, args.port or settings.port
+    if not _free(host, port):
+        print(f"console: {host}:{port} is in use (TRACENET_CONSOLE_PORT)", file=sys.stderr)
+        return 2
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     return 0
+
+
+def _free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
