@@ -26,7 +26,6 @@ from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 from eth_utils.abi import (
     collapse_if_tuple,
-    event_abi_to_log_topic,
     function_abi_to_4byte_selector,
 )
 from eth_utils.address import to_checksum_address
@@ -35,6 +34,7 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 
 from contracts import _abi, _config
 from contracts._abi import artifact_names, load_artifact
+from contracts._events import EventDecoder
 from contracts.errors import LedgerRevert, UnknownRevert
 
 #: The three contracts of a deployed ledger, in deployment order.
@@ -120,39 +120,25 @@ def decode_events(
     *,
     addresses: Mapping[str, str] | None = None,
     contracts: Sequence[str] = LEDGER_CONTRACTS,
-    build_dir: Path | None = None,
 ) -> list[DecodedEvent]:
-    """Decode a receipt's logs by event topic across ``contracts`` (the ledger's three).
+    """A receipt's logs of ``contracts`` as (contract, event, arguments by ABI name), decoded by
+    the SDK's one decoder (``contracts.decode_receipt`` gives the typed records themselves).
 
     With ``addresses`` (name -> address, as in a ``Deployment``) only logs emitted by those
-    contracts are decoded, each with its own ABI; otherwise any log whose topic one of the
-    contracts declares. Logs that match nothing are left out.
+    contracts at their own addresses; otherwise any log whose topic one of them declares.
     """
-    by_address = {to_checksum_address(a): n for n, a in (addresses or {}).items()}
-    tables = _events(tuple(contracts), build_dir or _config.BUILD_DIR)
-    decoded = []
-    for log in receipt["logs"]:
-        topics = [bytes(HexBytes(t)) for t in log["topics"]]
-        if not topics:
-            continue
-        if addresses is not None:
-            name = by_address.get(to_checksum_address(log["address"]))
-            candidates = [name] if name in tables else []
-        else:
-            candidates = list(contracts)
-        for name in candidates:
-            if (entry := tables[name].get(topics[0])) is not None:
-                args = _decode_event(entry, topics[1:], bytes(HexBytes(log["data"])))
-                decoded.append(DecodedEvent(name, entry["name"], args))
-                break
-    return decoded
+    out = []
+    for record in EventDecoder(addresses).decode_receipt(receipt):
+        if record.CONTRACT in contracts:
+            args = {f.name: v for f, v in zip(record.FIELDS, record.to_abi(), strict=True)}
+            out.append(DecodedEvent(record.CONTRACT, record.NAME, args))
+    return out
 
 
 def clear_cache() -> None:
     """Forget artifacts and ABI tables read so far (after a rebuild in the same process)."""
     _abi.clear_cache()
     _errors.cache_clear()
-    _events.cache_clear()
 
 
 def _decode_tester(first: object, build_dir: Path | None) -> DecodedError:
@@ -196,46 +182,12 @@ def _errors(build_dir: Path) -> dict[bytes, dict[str, Any]]:
     return table
 
 
-@functools.cache
-def _events(contracts: tuple[str, ...], build_dir: Path) -> dict[str, dict[bytes, dict[str, Any]]]:
-    return {
-        name: {
-            event_abi_to_log_topic(entry): entry  # type: ignore[arg-type]
-            for entry in load_artifact(name, build_dir).abi
-            if entry.get("type") == "event" and not entry.get("anonymous")
-        }
-        for name in contracts
-    }
-
-
 def _decode_inputs(inputs: Sequence[Mapping[str, Any]], body: bytes) -> dict[str, Any]:
     values = decode([collapse_if_tuple(dict(i)) for i in inputs], body)
     return {
         _arg_name(i, n): _normalise(i, v)
         for n, (i, v) in enumerate(zip(inputs, values, strict=True))
     }
-
-
-def _decode_event(entry: Mapping[str, Any], topics: list[bytes], data: bytes) -> dict[str, Any]:
-    inputs = entry["inputs"]
-    plain = [i for i in inputs if not i.get("indexed")]
-    plain_values = iter(decode([collapse_if_tuple(dict(i)) for i in plain], data))
-    topic_values = iter(topics)
-    args = {}
-    for n, item in enumerate(inputs):
-        if item.get("indexed"):
-            topic = next(topic_values)
-            kind = collapse_if_tuple(dict(item))
-            value = topic if _is_dynamic(kind) else decode([kind], topic)[0]
-        else:
-            value = next(plain_values)
-        args[_arg_name(item, n)] = _normalise(item, value)
-    return args
-
-
-def _is_dynamic(kind: str) -> bool:
-    """Indexed values of these types are logged as the keccak hash of their encoding."""
-    return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
 
 
 def _arg_name(item: Mapping[str, Any], position: int) -> str:

@@ -21,6 +21,7 @@ import psycopg
 from web3 import Web3
 
 import contracts
+from contracts import records
 from contracts.errors import LedgerRevert
 from tests import model as m
 
@@ -228,17 +229,12 @@ class World:
             )
         if op == "ship":
             to, group, quantity, doc, lines = a
-            request = (
-                to,
-                group,
-                quantity,
-                doc,
-                b"PO-1".ljust(32, b"\0"),
-                b"rPET".ljust(32, b"\0"),
-                [t for t, _ in lines],
-                [n for _, n in lines],
-            )
-            return f.ship(request), lambda: mdl.apply(
+            request = records.Ship(
+                to_unit_id=to, product_group_id=group, quantity=quantity, document_hash=doc,
+                order_ref=b"PO-1".ljust(32, b"\0"), product=b"rPET".ljust(32, b"\0"),
+                token_ids=tuple(t for t, _ in lines), amounts=tuple(n for _, n in lines),
+            )  # fmt: skip
+            return self.handle.function(request), lambda: mdl.apply(
                 "ship", sender, to, group, quantity, doc, lines, now
             )
         if op == "transfer_inventory":
