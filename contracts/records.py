@@ -107,6 +107,7 @@ class ClassInfo(_Struct):
         _Field("sustainableFactor", "uint32"),
         _Field("conventionalFactor", "uint32"),
         _Field("exists", "bool"),
+        _Field("custody", "uint8"),
     )
 
     scheme_id: int
@@ -121,6 +122,7 @@ class ClassInfo(_Struct):
     sustainable_factor: int
     conventional_factor: int
     exists: bool
+    custody: int
 
 
 @_dataclass(frozen=True, slots=True)
@@ -648,6 +650,24 @@ class ProductGroupRegistered(_Event):
 
 
 @_dataclass(frozen=True, slots=True)
+class SchemeCustodySet(_Event):
+    """Event ``Catalog.SchemeCustodySet``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    NAME: _ClassVar[str] = "SchemeCustodySet"
+    TOPIC: _ClassVar[bytes] = bytes.fromhex(
+        "d8513660a78ca7e202a0f4be805db3ec9a54245b367e3f9fa70348bcefd51ff6"
+    )
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("schemeId", "uint32", indexed=True),
+        _Field("custody", "uint8"),
+    )
+
+    scheme_id: int
+    custody: int
+
+
+@_dataclass(frozen=True, slots=True)
 class SchemeRegistered(_Event):
     """Event ``Catalog.SchemeRegistered``."""
 
@@ -1154,6 +1174,25 @@ class ConsortiumCountsQuery(_Query):
 
 
 @_dataclass(frozen=True, slots=True)
+class CustodyCertificateQuery(_Query):
+    """The view ``Consortium.custodyCertificate``."""
+
+    CONTRACT: _ClassVar[str] = "Consortium"
+    FUNCTION: _ClassVar[str] = "custodyCertificate"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("be27e819")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "uint32"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("unitId", "uint32"),
+        _Field("classId", "uint32"),
+        _Field("schemeId", "uint32"),
+    )
+
+    unit_id: int
+    class_id: int
+    scheme_id: int
+
+
+@_dataclass(frozen=True, slots=True)
 class DeclareBoundary(_Operation):
     """The transaction ``Consortium.declareBoundary``."""
 
@@ -1397,7 +1436,7 @@ class ClassInfoQuery(_Query):
     CONTRACT: _ClassVar[str] = "Catalog"
     FUNCTION: _ClassVar[str] = "classInfo"
     SELECTOR: _ClassVar[bytes] = bytes.fromhex("1f73be8a")
-    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "tuple", wrap=ClassInfo),)
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("info", "tuple", wrap=ClassInfo),)
     FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("classId", "uint32"),)
 
     class_id: int
@@ -1628,6 +1667,19 @@ class RegisterScheme(_Operation):
 
 
 @_dataclass(frozen=True, slots=True)
+class SchemeCustodyQuery(_Query):
+    """The view ``Catalog.schemeCustody``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    FUNCTION: _ClassVar[str] = "schemeCustody"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("14c0f1e5")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "uint8"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("schemeId", "uint32"),)
+
+    scheme_id: int
+
+
+@_dataclass(frozen=True, slots=True)
 class SchemeMaxPeriodMonthsQuery(_Query):
     """The view ``Catalog.schemeMaxPeriodMonths``."""
 
@@ -1638,6 +1690,22 @@ class SchemeMaxPeriodMonthsQuery(_Query):
     FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("schemeId", "uint32"),)
 
     scheme_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class SetSchemeCustody(_Operation):
+    """The transaction ``Catalog.setSchemeCustody``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    FUNCTION: _ClassVar[str] = "setSchemeCustody"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("dfeb4ad3")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("schemeId", "uint32"),
+        _Field("custody", "uint8"),
+    )
+
+    scheme_id: int
+    custody: int
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2137,6 +2205,7 @@ EVENTS: tuple[type[_Event], ...] = (
     FactorRegistered,
     ProcessRegistered,
     ProductGroupRegistered,
+    SchemeCustodySet,
     SchemeRegistered,
     UnitScopeChanged,
     ApprovalForAll,
@@ -2174,6 +2243,7 @@ OPERATIONS: tuple[type[_Operation], ...] = (
     RegisterProcess,
     RegisterProductGroup,
     RegisterScheme,
+    SetSchemeCustody,
     SetUnitScope,
     Claim,
     ClosePeriod,
@@ -2192,6 +2262,7 @@ QUERIES: tuple[type[_Query], ...] = (
     CertificateQuery,
     CertificateCoversQuery,
     ConsortiumCountsQuery,
+    CustodyCertificateQuery,
     LedgerQuery,
     PartyOfQuery,
     UnitOfQuery,
@@ -2205,6 +2276,7 @@ QUERIES: tuple[type[_Query], ...] = (
     FactorInEffectQuery,
     MaxShareBpsQuery,
     ProcessQuery,
+    SchemeCustodyQuery,
     SchemeMaxPeriodMonthsQuery,
     UnitScopeQuery,
     AccountOfQuery,
@@ -2292,6 +2364,7 @@ __all__ = [
     "Converted",
     "CurrentFactorVersionQuery",
     "CurrentPeriodQuery",
+    "CustodyCertificateQuery",
     "DeclareBoundary",
     "EvidenceUsedQuery",
     "Factor",
@@ -2339,9 +2412,12 @@ __all__ = [
     "RevokeCertificate",
     "RevokeSigner",
     "Role",
+    "SchemeCustodyQuery",
+    "SchemeCustodySet",
     "SchemeMaxPeriodMonthsQuery",
     "SchemeRegistered",
     "SetRoles",
+    "SetSchemeCustody",
     "SetUnitScope",
     "Ship",
     "ShipmentRequest",

@@ -220,12 +220,16 @@ def _register_admin_part(
     batch: _Batch, handle: LedgerHandle, config: ConsortiumConfig, known: Mapping[str, str]
 ) -> None:
     c, cat = handle.consortium.functions, handle.catalog.functions
-    for scheme in config.schemes:
+    custody = {"none": 0, "certified_final_claimant_exempt": 1, "certified": 2}
+    for number, scheme in enumerate(config.schemes, 1):
         batch.call(
             f"schemes.{scheme.key}",
             scheme.key,
             cat.registerScheme(scheme.name, scheme.max_period_months),
         )
+        if scheme.custody != "none":
+            fn = cat.setSchemeCustody(number, custody[scheme.custody])
+            batch.call(f"schemes.{scheme.key}.custody", None, fn)
     for group in config.product_groups:
         batch.call(
             f"product_groups.{group.key}",

@@ -29,6 +29,10 @@ FULL_SHARE_BPS = 10_000
 MAX_QUANTITY_G = 10**15
 #: The bound of a class's supply (issued + converted in): balances fit a signed 64-bit integer.
 MAX_CLASS_SUPPLY_G = 2**63 - 1
+#: What chain of custody a scheme requires (issue 13).
+CUSTODY_NONE = 0
+CUSTODY_FINAL_CLAIMANT_EXEMPT = 1
+CUSTODY_CERTIFIED = 2
 LAPSE_WINDOW = 0
 LAPSE_STOCK_CAP = 1
 
@@ -134,6 +138,7 @@ class Ledger:
     evidence: set[bytes] = field(default_factory=set)
     closed: dict[tuple[int, int], int] = field(default_factory=dict)
     scope: set[tuple[int, int]] = field(default_factory=set)  # (unit, product group), R7
+    custody: dict[int, int] = field(default_factory=dict)  # scheme -> CUSTODY_*
     inputs: int = 0
     shipments: int = 0
     conversions: int = 0
@@ -250,7 +255,7 @@ class Ledger:
         cap = quantity * self._group(group) // FULL_SHARE_BPS
         if (from_unit, group) not in self.scope:
             raise Rejected("UnitProductOutOfScope", from_unit, group)
-        total = self._debit(from_unit, lines, "ship", group, now)[0]
+        total = self._debit(from_unit, lines, "ship", group, now, to_unit)[0]
         if total > cap:
             raise Rejected("CapExceeded", total, cap)
         self._credit(to_unit, lines)
@@ -270,7 +275,7 @@ class Ledger:
             or to_unit == from_unit
         ):
             raise Rejected("BoundaryViolation", from_unit, to_unit)
-        self._debit(from_unit, lines, "transfer", 0, now)
+        self._debit(from_unit, lines, "transfer", 0, now, to_unit)
         self._credit(to_unit, lines)
 
     def transfer_certificates(
@@ -280,7 +285,7 @@ class Ledger:
         if to_unit == from_unit:
             raise Rejected("ShipmentToSelf", from_unit)
         self._recipient(to_unit)
-        self._debit(from_unit, lines, "trade", 0, now)
+        self._debit(from_unit, lines, "trade", 0, now, to_unit)
         self._credit(to_unit, lines)
 
     def convert(
@@ -292,7 +297,10 @@ class Ledger:
         output = total * yield_bps // FULL_SHARE_BPS
         if output == 0:
             raise Rejected("ConversionOutputZero", total, yield_bps)
-        out_months = self._class(out_class).period_months
+        out_info = self._class(out_class)
+        if self.custody.get(out_info.scheme, CUSTODY_NONE):
+            self._custody_certificate(unit, out_class, out_info.scheme, now)
+        out_months = out_info.period_months
         out_tid = token_id(out_class, oldest * months // out_months, batch)
         self._grow_supply(out_class, output)
         self._add(unit, out_tid, output)
@@ -410,6 +418,28 @@ class Ledger:
         if supply > MAX_CLASS_SUPPLY_G:
             raise Rejected("SupplyCapExceeded", class_id, supply, MAX_CLASS_SUPPLY_G)
 
+    def _custody_certificate(self, unit: int, class_id: int, scheme: int, now: int) -> int:
+        """The latest valid certificate covering class and unit of the unit's party (issue 13)."""
+        party = self.units[unit].party
+        ids = sorted(
+            i for i, c in self.certificates.items() if c.holder == party and c.scheme == scheme
+        )
+        if not ids:
+            raise Rejected("CustodyCertificateMissing", unit, class_id, scheme)
+        for cert_id in reversed(ids):
+            c = self.certificates[cert_id]
+            valid = not c.revoked and c.valid_from <= now < c.valid_until
+            if valid and class_id in c.classes and unit in c.units:
+                return cert_id
+        latest, c = ids[-1], self.certificates[ids[-1]]
+        if c.revoked:
+            raise Rejected("CertificateIsRevoked", latest)
+        if not c.valid_from <= now < c.valid_until:
+            raise Rejected("CertificateNotValid", latest, now, c.valid_from, c.valid_until)
+        if class_id not in c.classes:
+            raise Rejected("CertificateScopeClass", latest, class_id)
+        raise Rejected("CertificateScopeUnit", latest, unit)
+
     def _consume_certificate(
         self, cert_id: int, party: int, unit: int, class_id: int, scheme: int, amount: int, now: int
     ) -> None:
@@ -452,7 +482,13 @@ class Ledger:
         return proc.input_class, proc.output_class, yield_bps
 
     def _debit(
-        self, unit: int, lines: list[tuple[int, int]], use: str, expected: int, now: int
+        self,
+        unit: int,
+        lines: list[tuple[int, int]],
+        use: str,
+        expected: int,
+        now: int,
+        to_unit: int = 0,
     ) -> tuple[int, int, int, int]:
         if not lines and use != "ship":
             raise Rejected("LinesInvalid", 0, 0)
@@ -472,6 +508,13 @@ class Ledger:
                 and (unit, info.group) not in self.scope
             ):
                 raise Rejected("UnitProductOutOfScope", unit, info.group)
+            custody = self.custody.get(info.scheme, CUSTODY_NONE)
+            if custody != CUSTODY_NONE:
+                exempt = custody == CUSTODY_FINAL_CLAIMANT_EXEMPT
+                if use != "claim" or not exempt:
+                    self._custody_certificate(unit, class_id, info.scheme, now)
+                if to_unit and not exempt:
+                    self._custody_certificate(to_unit, class_id, info.scheme, now)
             if use == "ship":
                 if info.model == BOOK_AND_CLAIM:
                     raise Rejected("ModelNotShippable", tid)

@@ -11,6 +11,7 @@ import {Tracenet} from "./libraries/Tracenet.sol";
 contract Catalog is ICatalog {
     struct Scheme {
         uint8 maxPeriodMonths;
+        uint8 custody;
     }
 
     IConsortium public immutable consortium;
@@ -40,8 +41,17 @@ contract Catalog is ICatalog {
         if (bytes(name).length == 0) revert CatalogNameEmpty();
         if (maxPeriodMonths == 0 || maxPeriodMonths > 12) revert SchemePeriodInvalid(maxPeriodMonths);
         schemeId = ++_schemeCount;
-        _schemes[schemeId] = Scheme(maxPeriodMonths);
+        _schemes[schemeId] = Scheme(maxPeriodMonths, Tracenet.CUSTODY_NONE);
         emit SchemeRegistered(schemeId, name, maxPeriodMonths);
+    }
+
+    /// @inheritdoc ICatalog
+    function setSchemeCustody(uint32 schemeId, uint8 custody) external {
+        _requireRole(Tracenet.ROLE_ADMIN);
+        schemeMaxPeriodMonths(schemeId);
+        if (custody > Tracenet.CUSTODY_CERTIFIED) revert SchemeCustodyInvalid(custody);
+        _schemes[schemeId].custody = custody;
+        emit SchemeCustodySet(schemeId, custody);
     }
 
     /// @inheritdoc ICatalog
@@ -71,7 +81,8 @@ contract Catalog is ICatalog {
             waste: spec.waste,
             sustainableFactor: spec.sustainableFactor,
             conventionalFactor: spec.conventionalFactor,
-            exists: true
+            exists: true,
+            custody: Tracenet.CUSTODY_NONE
         });
         emit ClassRegistered(classId, spec.schemeId, spec.productGroupId, spec);
     }
@@ -134,8 +145,15 @@ contract Catalog is ICatalog {
     // ---- views --------------------------------------------------------------------------------
 
     /// @inheritdoc ICatalog
-    function classInfo(uint32 classId) external view returns (ClassInfo memory) {
-        return _class(classId);
+    function classInfo(uint32 classId) external view returns (ClassInfo memory info) {
+        info = _class(classId);
+        info.custody = _schemes[info.schemeId].custody;
+    }
+
+    /// @inheritdoc ICatalog
+    function schemeCustody(uint32 schemeId) external view returns (uint8) {
+        schemeMaxPeriodMonths(schemeId);
+        return _schemes[schemeId].custody;
     }
 
     /// @inheritdoc ICatalog

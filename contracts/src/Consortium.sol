@@ -46,6 +46,7 @@ contract Consortium is IConsortium {
     mapping(uint32 certificateId => Certificate) private _certificates;
     mapping(uint32 certificateId => mapping(uint32 classId => bool)) private _scopeClass;
     mapping(uint32 certificateId => mapping(uint32 unitId => bool)) private _scopeUnit;
+    mapping(uint32 partyId => mapping(uint32 schemeId => uint32[])) private _partyCertificates;
 
     uint32 private _partyCount;
     uint32 private _unitCount;
@@ -178,6 +179,7 @@ contract Consortium is IConsortium {
         for (uint256 i; i < classIds.length; ++i) {
             _scopeClass[certificateId][classIds[i]] = true;
         }
+        _partyCertificates[holderPartyId][schemeId].push(certificateId);
         _certificates[certificateId] = Certificate({
             holderPartyId: holderPartyId,
             schemeId: schemeId,
@@ -253,6 +255,29 @@ contract Consortium is IConsortium {
             if (amount > remaining) revert CertificateVolumeExceeded(certificateId, amount, remaining);
             cert.usedVolume += uint128(amount);
         }
+    }
+
+    /// @inheritdoc IConsortium
+    function custodyCertificate(uint32 unitId, uint32 classId, uint32 schemeId) external view returns (uint32) {
+        uint32[] storage ids = _partyCertificates[_units[unitId].partyId][schemeId];
+        uint256 n = ids.length;
+        if (n == 0) revert CustodyCertificateMissing(unitId, classId, schemeId);
+        for (uint256 i = n; i > 0; --i) {
+            uint32 id = ids[i - 1];
+            Certificate storage cert = _certificates[id];
+            if (
+                !cert.revoked && block.timestamp >= cert.validFrom && block.timestamp < cert.validUntil
+                    && _scopeClass[id][classId] && _scopeUnit[id][unitId]
+            ) return id;
+        }
+        uint32 latest = ids[n - 1];
+        Certificate storage c = _certificates[latest];
+        if (c.revoked) revert CertificateIsRevoked(latest);
+        if (block.timestamp < c.validFrom || block.timestamp >= c.validUntil) {
+            revert CertificateNotValid(latest, uint64(block.timestamp), c.validFrom, c.validUntil);
+        }
+        if (!_scopeClass[latest][classId]) revert CertificateScopeClass(latest, classId);
+        revert CertificateScopeUnit(latest, unitId);
     }
 
     // ---- views --------------------------------------------------------------------------------

@@ -38,6 +38,13 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         uint8 periodMonths;
     }
 
+    /// @dev What a debit is for: the use, the class or group it expects, and the receiving unit (0: none).
+    struct Move {
+        Use use;
+        uint32 expected;
+        uint32 toUnitId;
+    }
+
     /// @dev What an operation requires of each line's class.
     enum Use {
         Ship,
@@ -112,7 +119,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         if (!catalog.unitScope(fromUnitId, r.productGroupId)) {
             revert UnitProductOutOfScope(fromUnitId, r.productGroupId);
         }
-        uint256 total = _debit(fromUnitId, r.tokenIds, r.amounts, Use.Ship, r.productGroupId).total;
+        uint256 total = _debit(fromUnitId, r.tokenIds, r.amounts, Move(Use.Ship, r.productGroupId, r.toUnitId)).total;
         if (total > cap) revert CapExceeded(total, cap);
         _credit(r.toUnitId, r.tokenIds, r.amounts);
         shipmentId = ++_sequence.shipments;
@@ -139,7 +146,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         if (fromBoundary == 0 || to.boundaryId != fromBoundary || to.partyId != fromParty || toUnitId == actor.unitId) {
             revert BoundaryViolation(actor.unitId, toUnitId);
         }
-        _debit(actor.unitId, tokenIds, amounts, Use.Transfer, 0);
+        _debit(actor.unitId, tokenIds, amounts, Move(Use.Transfer, 0, toUnitId));
         _credit(toUnitId, tokenIds, amounts);
         emit InventoryTransferred(actor.unitId, toUnitId, tokenIds, amounts);
         _emitTransfer(actor.unitId, toUnitId, tokenIds, amounts);
@@ -155,7 +162,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         uint32 fromUnitId = _actor(Tracenet.ROLE_MEMBER).unitId;
         if (toUnitId == fromUnitId) revert ShipmentToSelf(fromUnitId);
         _recipient(toUnitId);
-        _debit(fromUnitId, tokenIds, amounts, Use.Trade, 0);
+        _debit(fromUnitId, tokenIds, amounts, Move(Use.Trade, 0, toUnitId));
         _credit(toUnitId, tokenIds, amounts);
         emit CertificatesTransferred(fromUnitId, toUnitId, tradeRef, tokenIds, amounts);
         _emitTransfer(fromUnitId, toUnitId, tokenIds, amounts);
@@ -168,13 +175,15 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     {
         uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
         (uint32 inClass, uint32 outClass, uint16 yieldBps) = catalog.factorInEffect(processId, factorVersion, unitId);
-        Debit memory d = _debit(unitId, tokenIds, amounts, Use.Convert, inClass);
+        Debit memory d = _debit(unitId, tokenIds, amounts, Move(Use.Convert, inClass, 0));
         outputAmount = d.total * yieldBps / Tracenet.FULL_SHARE_BPS;
         if (outputAmount == 0) revert ConversionOutputZero(d.total, yieldBps);
         // The output keeps the oldest input vintage, expressed in the output class's periods: the
         // output period is the one containing the first month of that vintage, so converting never
         // extends a credit's life.
-        uint8 outMonths = catalog.classInfo(outClass).periodMonths;
+        ICatalog.ClassInfo memory outInfo = catalog.classInfo(outClass);
+        if (outInfo.custody != Tracenet.CUSTODY_NONE) consortium.custodyCertificate(unitId, outClass, outInfo.schemeId);
+        uint8 outMonths = outInfo.periodMonths;
         uint32 outVintage = uint32(uint256(d.oldestVintage) * d.periodMonths / outMonths);
         outputTokenId = Tracenet.tokenId(outClass, outVintage, d.batch);
         _counters[outClass].convertedIn = _grownSupply(outClass, _counters[outClass].convertedIn, outputAmount);
@@ -200,7 +209,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     ) external returns (uint64 claimId) {
         uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
         if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
-        _debit(unitId, tokenIds, amounts, Use.Claim, 0);
+        _debit(unitId, tokenIds, amounts, Move(Use.Claim, 0, 0));
         for (uint256 i; i < tokenIds.length; ++i) {
             // Each amount was checked against MAX_QUANTITY_G by _debit: the cast cannot truncate.
             _counters[uint32(tokenIds[i] >> 64)].claimed += uint128(amounts[i]);
@@ -401,12 +410,14 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     }
 
     /// @dev Takes credit lines out of `unitId` after checking each line against R1, R4, R5, R7, R8.
-    function _debit(uint32 unitId, uint256[] calldata ids, uint256[] calldata amounts, Use use, uint32 expected)
-        private
-        returns (Debit memory d)
-    {
+    function _debit(
+        uint32 unitId,
+        uint256[] calldata ids,
+        uint256[] calldata amounts,
+        Move memory mv
+    ) private returns (Debit memory d) {
         uint256 n = ids.length;
-        if ((n == 0 && use != Use.Ship) || n != amounts.length) revert LinesInvalid(n, amounts.length);
+        if ((n == 0 && mv.use != Use.Ship) || n != amounts.length) revert LinesInvalid(n, amounts.length);
         d.oldestVintage = type(uint32).max;
         uint32 cachedClass;
         ICatalog.ClassInfo memory info;
@@ -419,17 +430,12 @@ contract Ledger is ILedger, IERC1155, ERC165 {
             _checkQuantity(amount);
             (uint32 classId, uint32 vintage, uint32 batch) = Tracenet.splitTokenId(id);
             if (classId != cachedClass || i == 0) {
-                info = catalog.classInfo(classId);
+                (info, current) = _lineClass(unitId, classId, mv);
                 cachedClass = classId;
-                current = Tracenet.periodAt(info.periodMonths, block.timestamp);
-                if (
-                    use == Use.Claim && info.model != Tracenet.MODEL_BOOK_AND_CLAIM
-                        && !catalog.unitScope(unitId, info.productGroupId)
-                ) revert UnitProductOutOfScope(unitId, info.productGroupId);
             }
-            _checkUse(id, info, use, expected, classId);
+            _checkUse(id, info, mv, classId);
             if (info.model == Tracenet.MODEL_SEGREGATED) segregated = true;
-            if (segregated && use != Use.Claim && id != ids[0]) revert SegregationViolated(id);
+            if (segregated && mv.use != Use.Claim && id != ids[0]) revert SegregationViolated(id);
             if (uint256(vintage) + info.windowPeriods <= current) revert CreditsLapsed(id, vintage, current);
             uint256 held = _balances[id][unitId];
             if (held < amount) revert CreditsInsufficient(unitId, id, held, amount);
@@ -443,10 +449,37 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         }
     }
 
-    function _checkUse(uint256 id, ICatalog.ClassInfo memory info, Use use, uint32 expected, uint32 classId)
+    /// @dev A line's class, its current period, and the class-level checks of the acting unit: product
+    /// scope on a claim (R7) and the certified chain of custody (issue 13).
+    function _lineClass(uint32 unitId, uint32 classId, Move memory mv)
         private
-        pure
+        view
+        returns (ICatalog.ClassInfo memory info, uint32 current)
     {
+        info = catalog.classInfo(classId);
+        current = Tracenet.periodAt(info.periodMonths, block.timestamp);
+        if (
+            mv.use == Use.Claim && info.model != Tracenet.MODEL_BOOK_AND_CLAIM
+                && !catalog.unitScope(unitId, info.productGroupId)
+        ) revert UnitProductOutOfScope(unitId, info.productGroupId);
+        if (info.custody != Tracenet.CUSTODY_NONE) _checkCustody(unitId, mv.toUnitId, classId, info, mv.use);
+    }
+
+    /// @dev Issue 13: under a scheme that requires a certified chain of custody, the acting unit and
+    /// the receiving unit each hold a valid certificate covering the class; a final claimant the
+    /// scheme allows (CUSTODY_CERTIFIED_FINAL_CLAIMANT_EXEMPT) may receive and claim uncertified,
+    /// but can never pass the credits on, since every other use needs the acting unit's certificate.
+    function _checkCustody(uint32 unitId, uint32 toUnitId, uint32 classId, ICatalog.ClassInfo memory info, Use use)
+        private
+        view
+    {
+        bool exempt = info.custody == Tracenet.CUSTODY_CERTIFIED_FINAL_CLAIMANT_EXEMPT;
+        if (use != Use.Claim || !exempt) consortium.custodyCertificate(unitId, classId, info.schemeId);
+        if (toUnitId != 0 && !exempt) consortium.custodyCertificate(toUnitId, classId, info.schemeId);
+    }
+
+    function _checkUse(uint256 id, ICatalog.ClassInfo memory info, Move memory mv, uint32 classId) private pure {
+        (Use use, uint32 expected) = (mv.use, mv.expected);
         if (use == Use.Ship) {
             if (info.model == Tracenet.MODEL_BOOK_AND_CLAIM) revert ModelNotShippable(id);
             if (info.productGroupId != expected) revert ShipmentProductGroupMismatch(id, expected);

@@ -28,6 +28,7 @@ from tests.factories import (
     P_RESIN,
     PR_CONTAINER,
     PR_RESIN,
+    S_PLUS,
     U_BRAND,
     U_OUTSIDER,
     U_RECYCLER,
@@ -132,6 +133,7 @@ class LedgerMachine(RuleBasedStateMachine):
         ("suspend_or_reinstate", 1),
         ("register_factor", 1),
         ("set_scope", 1),
+        ("set_custody", 1),
     )
     OPERATIONS = tuple(name for name, weight in WEIGHTS for _ in range(weight))
 
@@ -247,6 +249,13 @@ class LedgerMachine(RuleBasedStateMachine):
         fn = self.world.catalog.functions.setUnitScope(unit, group, in_scope)
         self.world.send(fn, self.world.cast.admin)
         self.world.model.set_scope(unit, group, in_scope)
+
+    def set_custody(self, data: st.DataObject) -> None:
+        """ISCC PLUS requires no certified chain, one exempting final claimants, or a strict one."""
+        mode = data.draw(st.integers(m.CUSTODY_NONE, m.CUSTODY_CERTIFIED), label="custody")
+        fn = self.world.catalog.functions.setSchemeCustody(S_PLUS, mode)
+        self.world.send(fn, self.world.cast.admin)
+        self.world.model.custody[S_PLUS] = mode
 
     # ---- invariants ------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ interface ICatalog {
         uint32 sustainableFactor; // emission factor of the sustainable form, gCO2e per kg
         uint32 conventionalFactor; // emission factor of the conventional form, gCO2e per kg
         bool exists;
+        uint8 custody; // the scheme's Tracenet.CUSTODY_* (filled from the scheme when read)
     }
 
     /// @notice Parameters of a new credit class.
@@ -59,6 +60,8 @@ interface ICatalog {
     error CatalogNameEmpty();
     /// @notice No scheme has id `schemeId`.
     error SchemeUnknown(uint32 schemeId);
+    /// @notice Unknown chain-of-custody certification requirement (Tracenet.CUSTODY_*).
+    error SchemeCustodyInvalid(uint8 custody);
     /// @notice A scheme's maximum period must be 1..12 months.
     error SchemePeriodInvalid(uint8 maxPeriodMonths);
     /// @notice No product group has id `productGroupId`.
@@ -104,6 +107,9 @@ interface ICatalog {
 
     /// @notice A certification scheme was registered.
     event SchemeRegistered(uint32 indexed schemeId, string name, uint8 maxPeriodMonths);
+    /// @notice A scheme declared which chain of custody it requires (Tracenet.CUSTODY_*): none,
+    /// every holder certified except a final claimant, or every holder certified.
+    event SchemeCustodySet(uint32 indexed schemeId, uint8 custody);
     /// @notice A product group and its maximum sustainable share (R6) were registered.
     event ProductGroupRegistered(uint32 indexed productGroupId, string name, uint16 maxShareBps);
     /// @notice A credit class was registered.
@@ -129,6 +135,10 @@ interface ICatalog {
 
     /// @notice Registers a scheme and the longest period it allows (admin only).
     function registerScheme(string calldata name, uint8 maxPeriodMonths) external returns (uint32);
+    /// @notice Declares the chain-of-custody certification scheme `schemeId` requires (admin only):
+    /// `custody` is Tracenet.CUSTODY_NONE (default), CUSTODY_CERTIFIED_FINAL_CLAIMANT_EXEMPT or
+    /// CUSTODY_CERTIFIED.
+    function setSchemeCustody(uint32 schemeId, uint8 custody) external;
     /// @notice Registers a product group with its maximum sustainable share (admin only).
     function registerProductGroup(string calldata name, uint16 maxShareBps) external returns (uint32);
     /// @notice Registers a credit class (admin only).
@@ -156,6 +166,8 @@ interface ICatalog {
     function classInfo(uint32 classId) external view returns (ClassInfo memory);
     /// @notice A product group's maximum sustainable share; reverts with ProductGroupUnknown.
     function maxShareBps(uint32 productGroupId) external view returns (uint16);
+    /// @notice A scheme's chain-of-custody requirement (Tracenet.CUSTODY_*); reverts with SchemeUnknown.
+    function schemeCustody(uint32 schemeId) external view returns (uint8);
     /// @notice A scheme's longest period in months; reverts with SchemeUnknown.
     function schemeMaxPeriodMonths(uint32 schemeId) external view returns (uint8);
     /// @notice A process; reverts with ProcessUnknown.

@@ -81,6 +81,9 @@ interface IConsortium {
     error CertificateInvalid(uint32 certificateId);
     /// @notice Only the certification body that issued the certificate may revoke it.
     error CertificateNotIssuer(uint32 certificateId, uint32 partyId);
+    /// @notice Unit `unitId`'s party holds no certificate of scheme `schemeId`, which requires a
+    /// certified chain of custody for class `classId` (issue 13).
+    error CustodyCertificateMissing(uint32 unitId, uint32 classId, uint32 schemeId);
     /// @notice Only the bound ledger may call this.
     error LedgerOnly(address caller);
     /// @notice The ledger (and through it the catalog) must be bound before certificates are registered.
@@ -183,6 +186,13 @@ interface IConsortium {
         uint32 schemeId,
         uint256 amount
     ) external;
+
+    /// @notice The certificate that lets unit `unitId` hold and pass on credits of class `classId`
+    /// of scheme `schemeId` now: held by the unit's party, of that scheme, valid now, not revoked,
+    /// covering the class and the unit (the latest such). Reverts with CustodyCertificateMissing if
+    /// the party holds no certificate of the scheme, otherwise with why its latest one fails
+    /// (CertificateIsRevoked, CertificateNotValid, CertificateScopeClass, CertificateScopeUnit).
+    function custodyCertificate(uint32 unitId, uint32 classId, uint32 schemeId) external view returns (uint32);
 
     // ---- views --------------------------------------------------------------------------------
 
