@@ -10,6 +10,7 @@ by hand. Data survives every upgrade (a test writes with the first revision and 
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 from alembic import command
@@ -57,9 +58,31 @@ def current_revision(engine: Engine) -> str | None:
         return context.get_current_revision()
 
 
+#: Key of the PostgreSQL advisory lock held while one process migrates (b"tn-ix-mg").
+_LOCK_KEY = 0x746E2D69782D6D67
+
+
 def migrate(engine: Engine, revision: str = "head") -> str | None:
-    """Brings the mirror to ``revision`` (the latest by default); returns the revision now."""
+    """Brings the mirror to ``revision`` (the latest by default); returns the revision now.
+
+    Several processes may start on one fresh mirror at once (an indexer and its API): on
+    PostgreSQL they take turns on an advisory lock, on SQLite on a lock file beside the
+    database."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return _migrate(engine, revision)
+    with open(f"{database}.migrate-lock", "a") as lock:  # one migrator per SQLite file
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _migrate(engine, revision)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _migrate(engine: Engine, revision: str) -> str | None:
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"))
         config = _config(connection)
         tables = set(inspect(connection).get_table_names())
         versioned = _VERSION_TABLE in tables

@@ -4,6 +4,8 @@ and it then holds amounts past 2^63. A mirror created before migrations existed 
 
 from __future__ import annotations
 
+import threading
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, insert, select
@@ -73,3 +75,20 @@ def test_a_mirror_created_before_migrations_is_upgraded(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine, tables=mirror_tables())  # no version table
     assert current_revision(engine) is None
     assert migrate(engine) == HEAD
+
+
+def test_processes_starting_on_one_fresh_mirror_at_once_both_migrate(engine: Engine) -> None:
+    results: list[object] = []
+
+    def start() -> None:
+        try:
+            results.append(migrate(engine))
+        except Exception as exc:  # collected: the assertion below names it
+            results.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [HEAD] * 4
