@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from contracts import Model, split_token_id
 from contracts import records as R
@@ -37,6 +38,10 @@ __all__ = [
 ]  # fmt: skip
 
 
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 async def _certificate_rules(
     ctx: Context, who: Principal, body: InputIn, class_id: int, unit_id: int
 ) -> None:
@@ -47,7 +52,7 @@ async def _certificate_rules(
     holder, scheme, revoked = cert.holder_party_id, cert.scheme_id, cert.revoked
     valid_from, valid_until = cert.valid_from, cert.valid_until
     audited, used = cert.audited_volume, cert.used_volume
-    number = f"certificate {cid}"
+    number = f"certificate {cert.number} (id {cid})"
     now = await chain_time(ctx.views)
     if revoked:
         raise RequestRejected(
@@ -57,7 +62,8 @@ async def _certificate_rules(
     if not valid_from <= now < valid_until:
         case = "expired" if now >= valid_until else "not valid yet"
         raise RequestRejected(
-            f"{number} is {case} (valid {valid_from} to {valid_until}, now {now}, unix seconds)",
+            f"{number} is {case}: valid from {_iso(valid_from)} until {_iso(valid_until)}, "
+            f"it is {_iso(now)}",
             error="CertificateNotValid", field="certificate",
             args={"certificateId": cid, "timestamp": now, "validFrom": valid_from,
                   "validUntil": valid_until},

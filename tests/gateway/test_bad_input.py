@@ -282,6 +282,8 @@ def test_a_rule_refused_before_signing_carries_the_chains_name_and_args(
     assert lapsed["args"] == {"tokenId": str(Q1_TOKEN), "vintage": 244, "currentPeriod": 246}
     expired = harness.post("/v1/inputs", record_input(certificate=SHORT_CERT), keys["rec"]).json()
     assert expired["error"] == "CertificateNotValid" and "expired" in expired["message"]
+    assert "certificate SHORT-1 (id 4) is expired" in expired["message"], expired["message"]
+    assert "until 2031-01-31T00:00:00Z" in expired["message"], expired["message"]
     big = harness.post("/v1/shipments", ship(quantity=MAX_QUANTITY_G + 1), keys["rec"]).json()
     assert (big["error"], big["field"]) == ("QuantityTooLarge", "quantity")
     assert big["args"] == {"value": MAX_QUANTITY_G + 1, "max": MAX_QUANTITY_G}
