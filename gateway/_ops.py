@@ -139,6 +139,16 @@ def _use_rules(
         )  # fmt: skip
 
 
+async def check_scope(ctx: Context, unit_id: int, group: int, field: str) -> None:
+    """R7: a unit ships and claims only product groups inside its product scope."""
+    if not await ctx.views.in_scope(unit_id, group):
+        raise RequestRejected(
+            f"{ctx.registry.label('product_groups', group)} is outside the product scope of "
+            f"{ctx.unit(unit_id)}", error="UnitProductOutOfScope", field=field,
+            args={"unitId": unit_id, "productGroupId": group},
+        )  # fmt: skip
+
+
 async def check_lines(
     ctx: Context, unit_id: int, lines: list[Line], *, use: str, expected: int = 0,
     allow_empty: bool = False,
@@ -160,6 +170,8 @@ async def check_lines(
         class_id, vintage, _ = split_token_id(tid)
         info = await ctx.views.class_info(class_id, where)
         _use_rules(ctx, tid, info, use, expected, where)
+        if use == "claim" and info.model != Model.book_and_claim:
+            await check_scope(ctx, unit_id, info.product_group_id, where)
         if info.model == Model.segregated and use != "claim" and tid != ids[0]:
             raise RequestRejected(
                 f"{ctx.credits(tid, info)}: segregated lines must all be one batch",

@@ -26,6 +26,7 @@ from gateway._ops import (
     Plan,
     acting_unit,
     check_lines,
+    check_scope,
     recipient,
     split,
 )
@@ -151,6 +152,7 @@ async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
         )  # fmt: skip
     group = ctx.registry.resolve("product_groups", body.product_group, "product_group")
     share = await ctx.views.max_share(group)
+    await check_scope(ctx, unit_id, group, "product_group")
     total = await check_lines(
         ctx, unit_id, body.lines, use="ship", expected=group, allow_empty=True
     )

@@ -189,6 +189,13 @@ class LedgerViews:
         )
         return int(share)
 
+    async def in_scope(self, unit_id: int, group_id: int) -> bool:
+        """R7: whether ``group_id`` is in ``unit_id``'s product scope (``Catalog.unitScope``)."""
+        (inside,) = await self._known(
+            self.catalog, "unitScope", [unit_id, group_id], "ProductGroupUnknown", "product_group"
+        )
+        return bool(inside)
+
     async def scheme(self, scheme_id: int, field: str = "scheme") -> int:
         (months,) = await self._known(
             self.catalog, "schemeMaxPeriodMonths", [scheme_id], "SchemeUnknown", field

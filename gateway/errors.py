@@ -116,6 +116,7 @@ _ROWS = [
     _row("TN-GW-4258", 422, "ProcessSiteMismatch", "R5: the process is registered at another unit"),
     _row("TN-GW-4259", 422, "SchemeUnknown", "no such scheme"),
     _row("TN-GW-4260", 422, "ProcessModelMismatch", "R5: a process converts between classes of one model"),
+    _row("TN-GW-4261", 422, "UnitProductOutOfScope", "R7: the product group is outside the unit's product scope (it may neither ship nor claim it)"),
     # ---- the service -----------------------------------------------------------------------------
     _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),
     _row("TN-GW-5031", 503, "ChainUnavailable", "the node did not answer; retry", retryable=True),

@@ -133,6 +133,7 @@ CASES: list[tuple[str, str, Any, str, dict[str, str], int, str]] = [
     # the chain's names, before signing
     ("lapse where nothing is held", "/v1/lapses", {"unit": "brand-dc", "token_ids": [str(Q1_TOKEN)]}, "rec", {}, 422, "TN-GW-4254"),
     ("lapse of an unknown unit", "/v1/lapses", {"unit": 77, "token_ids": [str(Q1_TOKEN)]}, "rec", {}, 422, "TN-GW-4225"),
+    ("ship outside the unit's product scope", "/v1/shipments", ship(product_group="pet-resin", lines=[]), "rec", {}, 422, "TN-GW-4261"),
     ("close of a book-and-claim class", "/v1/period-closes", {"unit": 1, "class": "bio-oil", "physical_stock": 0}, "rec", {}, 422, "TN-GW-4253"),
     # headers
     ("idempotency key too long", "/v1/shipments", ship(), "rec", {"Idempotency-Key": "k" * 201}, 422, "TN-GW-4220"),
