@@ -78,7 +78,7 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     assert "1,500,000 g lapsed at the end of the window" in out
     assert "reconciles=True" in out
     # one line per person; a request id on every accepted write
-    assert re.search(r"recycler \(ReLoop Recycling BV\)\s+\S+\s+sign in with tn_", out)
+    assert re.search(r"recycler \(ReLoop Recycling BV\)\s+\S+\s+(API|gateway) key tn_", out)
     assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 14
     # the signed audit verifies, and reconciles
     (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")

@@ -24,7 +24,7 @@ from gateway import ApiKey, Store, hash_key, make_engine, new_key
 from node import AnvilNode, NodeSettings, rpc_call
 from node._config import ConsortiumConfig
 from node._deploy import deploy_consortium
-from tracenet.demo._procs import Children, check_ports, stop_leftovers, tracenet_argv, wait_until
+from tracenet.demo._procs import Children, check_ports, stop_leftovers, tracenet_argv
 from tracenet.demo.errors import DemoError
 from wallet import Keystore, Signer
 
@@ -248,35 +248,31 @@ def start_indexer(net: Network, say: Callable[[str], None]) -> None:
     if first.returncode != 0:
         last = (first.stderr.strip().splitlines() or ["no output"])[-1]
         raise DemoError(f"tracenet indexer run --once exited {first.returncode}: {last}")
+    # Read keys next, one at a time, while nothing else writes the mirror (SQLite: one writer).
+    for party in net.ports.parties:
+        net.indexer_keys[party] = _indexer_key(net, env, party)
+    say(f"indexer: mirrored; a read key for each of the {len(net.indexer_keys)} parties")
     follower = net.children.start("indexer-follower", tracenet_argv("indexer", "run"), env)
     api = net.children.start("indexer-api", tracenet_argv("indexer", "serve"), env)
     net.children.wait_http(api, f"{net.indexer_url}/openapi.json")
     say(f"indexer: follower (pid {follower.pid}) and API at {net.indexer_url} (pid {api.pid})")
-    wait_until(
-        lambda: _indexer_keys(net, env), timeout=180, what="the indexer to mirror the parties"
-    )
-    say(f"indexer: a read key for each of the {len(net.indexer_keys)} parties")
 
 
-def _indexer_keys(net: Network, env: Mapping[str, str]) -> bool:
-    """``tracenet indexer keys create`` for each party without a key yet, all at once; a party
-    the follower has not mirrored yet fails and is tried again on the next call."""
-    net.children.check_alive()
-    missing = [p for p in net.ports.parties if p not in net.indexer_keys]
-    makers = {
-        p: subprocess.Popen(
-            tracenet_argv("indexer", "keys", "create", "--party",
-                          str(net.registry["parties"][p]), "--label", "demo"),
-            env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=net.directory,
-        )
-        for p in missing
-    }  # fmt: skip
-    for party, maker in makers.items():
-        out, _ = maker.communicate(timeout=120)
-        lines = out.decode().strip().splitlines()
-        if maker.returncode == 0 and lines:
-            net.indexer_keys[party] = lines[-1].strip()
-    return len(net.indexer_keys) == len(net.ports.parties)
+def _indexer_key(net: Network, env: Mapping[str, str], party: str) -> str:
+    """``tracenet indexer keys create`` (the key is the last line it prints)."""
+    argv = tracenet_argv(
+        "indexer", "keys", "create", "--party", str(net.registry["parties"][party]),
+        "--label", "demo",
+    )  # fmt: skip
+    done = subprocess.run(
+        argv, env=dict(env), capture_output=True, text=True, cwd=net.directory, timeout=300,
+        check=False,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DemoError(f"tracenet indexer keys create --party {party}: {last}")
+    return lines[-1].strip()
 
 
 def start_console(net: Network, say: Callable[[str], None]) -> None:
@@ -288,6 +284,8 @@ def start_console(net: Network, say: Callable[[str], None]) -> None:
         TRACENET_CONSOLE_HOST=HOST,
         TRACENET_CONSOLE_PORT=str(net.ports.console),
         TRACENET_CONSOLE_INDEXER_URL=net.indexer_url,
+        # the buyer pages read provenance with a key that may read every claim: the auditor's
+        TRACENET_CONSOLE_INDEXER_KEY=net.indexer_keys.get("auditor", ""),
         TRACENET_CONSOLE_GATEWAYS=json.dumps({p: net.gateway_url(p) for p in net.ports.parties}),
     )
     child = net.children.start("console", tracenet_argv("console", "serve"), env)

@@ -24,25 +24,30 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     """One line per person: where to go, and with which key."""
     names = {party.key: party.name for party in net.config.parties}
     claim, shipment = p.facts.get("claim"), p.facts.get("resin_shipment")
+
+    def line(who: str, where: str) -> None:
+        say(f"  {who:<34} {where}")
+
     say("\nWho can look, where, and with which key:")
     if net.console:
-        say(f"  console                      {net.console_url}")
-        say(f"  buyer (no key)               {net.console_url}/verify/claim/{claim}")
-        say(f"  buyer (no key)               {net.console_url}/verify/shipment/{shipment}")
+        line("console", net.console_url)
+        line("buyer (no key)", f"{net.console_url}/verify/claim/{claim}")
+        line("buyer (no key)", f"{net.console_url}/verify/shipment/{shipment}")
     else:
-        deployment = net.deployment.absolute()
-        say("  console                      not in this checkout")
-        say(
-            f"  buyer (no key)               tracenet verify claim {claim} "
-            f"--rpc-url {net.rpc_url} --deployment {deployment}"
-        )
+        line("console", "not in this checkout")
+        line("buyer (no key)", f"tracenet verify claim {claim} --rpc-url {net.rpc_url} "
+                               f"--deployment {net.deployment.absolute()}")  # fmt: skip
     for party, key in net.gateway_keys.items():
-        where = net.console_url if net.console else f"{net.gateway_url(party)}/docs"
-        who = f"{party} ({names.get(party, party)})"
-        say(f"  {who:<28} {where}  sign in with {key}")
-    auditor = net.indexer_keys.get("auditor")
-    if auditor is not None:
-        say(f"  auditor, indexer read key    {net.indexer_url}/docs  {auditor}")
+        who, read = f"{party} ({names.get(party, party)})", net.indexer_keys.get(party)
+        if net.console:
+            keys = f"gateway key {key}" + (f", indexer key {read}" if read else "")
+            line(who, f"{net.console_url}/signin  {keys}")
+        else:
+            line(who, f"{net.gateway_url(party)}/docs  API key {key}")
+            if read:
+                line("", f"{net.indexer_url}/docs  read key {read}")
+    if net.console:
+        line("auditor's audit (after sign-in)", f"{net.console_url}/audit")
     if "audit_file" in p.facts:
-        say(f"  auditor, signed audit        {p.facts['audit_file']}")
-    say(f"  chain (JSON-RPC)             {net.rpc_url}")
+        line("auditor's signed audit", str(p.facts["audit_file"]))
+    line("chain (JSON-RPC)", net.rpc_url)

@@ -26,6 +26,8 @@ DAY = 86_400
 GATEWAY_NAMES = {"InputEvidenceReused": "EvidenceReused", "FactorUnknown": "FactorNotInEffect"}
 PERIOD_MONTHS = 3  # every class of the demo consortium has quarterly periods
 
+_PERIOD_ARGS = {"period", "vintage", "currentPeriod", "lapsesAt"}
+
 
 def doc_hash(text: str) -> str:
     """The 0x-hex SHA-256 of a document's text (SD, delivery note, weighbridge ticket)."""
@@ -73,6 +75,9 @@ class Player:
         """POST ``body`` to ``party``'s gateway at ``path``; the outcome must be ``expect``."""
         self.net.children.check_alive()
         outcome = self.clients[party].write(path, body)
+        for name in _PERIOD_ARGS & outcome.args.keys():  # periods as people read them
+            if isinstance(outcome.args[name], int):
+                outcome.args[name] = self.label(outcome.args[name])
         got = "confirmed" if outcome.status == "confirmed" else str(outcome.error)
         ok = got == expect or (outcome.refused and got == GATEWAY_NAMES.get(expect))
         mark = "ok  " if ok else "FAIL"
