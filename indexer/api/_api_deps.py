@@ -98,7 +98,7 @@ def resolve_ref(conn: Connection, registry: Registry, kind: str, ref: str, field
     record) or the on-chain name; ``NotFoundError`` (404) when nothing has it."""
     model, error = _KINDS[kind]
     t = table(model)
-    what = kind.rstrip("s").replace("_", " ").replace("classe", "class")
+    what = {"parties": "party", "classes": "class"}.get(kind, kind[:-1].replace("_", " "))
     if ref.isascii() and ref.isdigit():
         ident = int(ref) if len(ref) <= 10 else _MAX_ID + 1
         if ident <= _MAX_ID and conn.execute(select(t.c.id).where(t.c.id == ident)).first():
