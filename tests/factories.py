@@ -58,6 +58,15 @@ def evidence(label: str = "") -> bytes:
     return hashlib.sha256(f"doc-{next(_evidence)}-{label}".encode()).digest()
 
 
+def set_clock(w3: Web3, timestamp: int) -> None:
+    """The next block is mined at ``timestamp``: py-evm's tester or a real anvil over RPC."""
+    tester = getattr(w3.provider, "ethereum_tester", None)
+    if tester is not None:
+        tester.time_travel(timestamp)
+    else:
+        w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+
+
 def at(year: int, month: int, day: int = 1, hour: int = 12) -> int:
     return int(datetime(year, month, day, hour, tzinfo=UTC).timestamp())
 
@@ -147,8 +156,7 @@ class World:
 
     def travel(self, timestamp: int) -> None:
         """Moves the clock so that the next block is mined at ``timestamp``."""
-        tester = self.w3.provider.ethereum_tester  # type: ignore[attr-defined]
-        tester.time_travel(timestamp)
+        set_clock(self.w3, timestamp)
         assert self.now() == timestamp
 
     # ---- raw chain access -----------------------------------------------------------------------
@@ -289,8 +297,7 @@ def bootstrap(w3: Web3) -> World:
     """Deploys the ledger and registers the tests' consortium, on chain and in the model."""
     accounts = list(w3.eth.accounts)
     cast = Cast(*accounts[:10])
-    tester = w3.provider.ethereum_tester  # type: ignore[attr-defined]
-    tester.time_travel(START)
+    set_clock(w3, START)
     handle = contracts.deploy_ledger(w3, cast.admin, "Tracenet Consortium")
     world = World(w3, handle, cast)
     c, cat, mdl = world.consortium.functions, world.catalog.functions, world.model

@@ -139,29 +139,6 @@ def test_deploy_cli_uses_the_wallet(
     assert main([*argv[:4], str(tmp_path / "again.json"), *argv[5:]]) == 1
 
 
-def test_demo_runs_the_story_and_conservation_holds(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
-    out = capsys.readouterr().out
-    for expected in (
-        "InputEvidenceReused",
-        "FactorUnknown",
-        "CreditsInsufficient",
-        "CapExceeded(credits=7000001, cap=7000000)",
-        "CertificateVolumeExceeded",
-        "output: 5,400,000 g",
-    ):
-        assert expected in out
-    verdicts = [
-        line.split()[-1]
-        for line in out.splitlines()
-        if line.startswith("  rPET") or line.startswith("  cullet")
-    ]
-    assert verdicts == ["holds"] * 3
-    assert (tmp_path / "demo" / "deployment.json").exists()
-
-
 def test_connect_reads_qbft_headers_with_long_extra_data() -> None:
     from web3.providers.base import BaseProvider
 
