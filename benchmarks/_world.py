@@ -1,8 +1,8 @@
 """The benchmarks' world: a small consortium on a real anvil, a key store for a gateway
 subprocess, the gateway process itself and the shipment bodies it is sent.
 
-The benchmarks import nothing from ``tests/`` (tests/gateway/anvil_setup.py is the tests' own
-copy of ``setup``). Setup transactions are sent by
+The benchmarks import nothing from ``tests/``; the integration tests reuse ``setup`` from here
+(tests/gateway/anvil_setup.py). Setup transactions are sent by
 anvil's unlocked dev accounts without waiting one by one (explicit gas, sequential ids), then
 awaited together, so a 1 s block time costs a couple of blocks, not one per transaction.
 """

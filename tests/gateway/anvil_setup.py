@@ -1,118 +1,32 @@
-"""A small consortium on a real anvil, and a key store for a gateway subprocess.
+"""A small consortium on a real anvil, and a key store for a gateway subprocess: the
+benchmarks' world (``benchmarks/_world.py``), which the integration tests share rather than copy."""
 
-Used by the integration tests and by benchmarks/gateway.py. Setup transactions are sent by
-anvil's unlocked dev accounts without waiting one by one (explicit gas, sequential ids), then
-awaited together, so a 1 s block time costs a couple of blocks, not one per transaction.
-"""
+from benchmarks._world import (
+    C_FLAKE,
+    P_BRAND,
+    P_CERTIFIER,
+    P_RECYCLER,
+    PASSPHRASE,
+    STOCK,
+    U_BRAND,
+    U_PLANT,
+    AnvilWorld,
+    gateway_env,
+    setup,
+    wait_for,
+)
 
-from __future__ import annotations
-
-import json
-import os
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-from web3 import Web3
-
-import contracts
-from wallet import Keystore
-
-ROLE_CERTIFIER, ROLE_MEMBER, ROLE_ORIGIN = 2, 8, 16
-P_CERTIFIER, P_RECYCLER, P_BRAND = 2, 3, 4
-U_PLANT, U_BRAND = 1, 2
-C_FLAKE = 1
-PASSPHRASE = "integration-passphrase"
-STOCK = 10**15  # grams of credits the plant holds
-
-
-@dataclass(frozen=True)
-class AnvilWorld:
-    deployment_path: Path
-    wallet_dir: Path
-    token_id: int
-    signers: list[str]
-
-
-def setup(w3: Web3, directory: Path, *, plant_signers: int = 4) -> AnvilWorld:
-    admin, certifier, feeder = w3.eth.accounts[:3]
-    w3.eth.set_gas_price_strategy(lambda *_: 0)  # legacy zero-price transactions (free gas)
-    handle = contracts.deploy_ledger(w3, admin, "Tracenet Consortium")
-    c, cat = handle.consortium.functions, handle.catalog.functions
-    keys = Keystore(directory / "wallet", scrypt_n=2)
-    labels = [f"plant-{i}" for i in range(plant_signers)]
-    infos = [
-        keys.create(label=x, party="recycler", unit="plant", passphrase=PASSPHRASE) for x in labels
-    ]
-    now = int(w3.eth.get_block("latest")["timestamp"])
-    spec = ("rPET-flake", "recycled content", 1, 1, 0, 0, 3, 4, False, 0, False, 1_000, 3_000)
-    plan: list[tuple[Any, str]] = [
-        (c.registerParty("Certifier", b"\0" * 32, ROLE_CERTIFIER), admin),
-        (c.registerParty("Recycler", b"\0" * 32, ROLE_MEMBER | ROLE_ORIGIN), admin),
-        (c.registerParty("Brand", b"\0" * 32, ROLE_MEMBER), admin),
-        (c.registerUnit(P_RECYCLER, 0, "Plant", "Somewhere"), admin),
-        (c.registerUnit(P_BRAND, 0, "Brand DC", "Elsewhere"), admin),
-        (c.authorizeSigner(certifier, P_CERTIFIER, 0), admin),
-        (c.authorizeSigner(feeder, P_RECYCLER, U_PLANT), admin),
-        *[(c.authorizeSigner(i.address, P_RECYCLER, U_PLANT), admin) for i in infos],
-        (cat.registerScheme("ISCC PLUS", 12), admin),
-        (cat.registerProductGroup("PET flakes", 10_000), admin),
-        (cat.registerClass(spec), admin),
-    ]
-    _send_all(w3, plan)
-    cert = c.registerCertificate(
-        P_RECYCLER, 1, "ISCC-1", now - 86_400, now + 365 * 86_400, 0, [C_FLAKE], [U_PLANT]
-    )
-    _send_all(w3, [(cert, certifier)])
-    receipt = _send_all(
-        w3, [(handle.ledger.functions.recordInput(C_FLAKE, STOCK, 1, b"\1" * 32), feeder)]
-    )
-    (event,) = [e for e in handle.decode_events(receipt) if e.event == "InputRecorded"]
-    record = json.loads(handle.deployment.to_json())
-    record["registry"] = {
-        "parties": {"certifier": P_CERTIFIER, "recycler": P_RECYCLER, "brand": P_BRAND},
-        "units": {"plant": U_PLANT, "brand-dc": U_BRAND},
-        "classes": {"rpet-flake": C_FLAKE},
-        "product_groups": {"pet-flakes": 1},
-    }
-    path = directory / "deployment.json"
-    path.write_text(json.dumps(record))
-    return AnvilWorld(path, directory / "wallet", int(event.args["tokenId"]), labels)
-
-
-def _send_all(w3: Web3, plan: list[tuple[Any, str]]) -> Any:
-    hashes = [fn.transact({"from": sender, "gas": 3_000_000, "gasPrice": 0}) for fn, sender in plan]
-    receipt = None
-    for h in hashes:
-        receipt = w3.eth.wait_for_transaction_receipt(h, timeout=60, poll_latency=0.05)
-        assert receipt["status"] == 1, f"setup transaction failed: {receipt}"
-    return receipt
-
-
-def gateway_env(
-    world: AnvilWorld, rpc_url: str, database: Path, port: int, **extra: str
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACENET_")}
-    env.update(
-        TRACENET_GATEWAY_RPC_URL=rpc_url,
-        TRACENET_GATEWAY_DEPLOYMENT=str(world.deployment_path),
-        TRACENET_GATEWAY_DATABASE_URL=f"sqlite:///{database}",
-        TRACENET_GATEWAY_WALLET_DIR=str(world.wallet_dir),
-        TRACENET_GATEWAY_PASSPHRASE_ENV="TN_TEST_PASSPHRASE",
-        TN_TEST_PASSPHRASE=PASSPHRASE,
-        TRACENET_GATEWAY_PORT=str(port),
-        **extra,
-    )
-    return env
-
-
-def wait_for(condition: Any, *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
+__all__ = [
+    "C_FLAKE",
+    "PASSPHRASE",
+    "P_BRAND",
+    "P_CERTIFIER",
+    "P_RECYCLER",
+    "STOCK",
+    "U_BRAND",
+    "U_PLANT",
+    "AnvilWorld",
+    "gateway_env",
+    "setup",
+    "wait_for",
+]
