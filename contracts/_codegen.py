@@ -38,7 +38,13 @@ _OUTPUT_NAMES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("Ledger", "counts"): ("inputs", "shipments", "conversions", "claims"),
 }
 #: uint8 parameters, by ABI name, whose values are one of the ledger's enums (contracts._vocab).
-_ENUMS = {"model": "Model", "attribution": "Attribution", "roles": "Role", "reason": "LapseReason"}
+_ENUMS = {
+    "model": "Model",
+    "attribution": "Attribution",
+    "roles": "Role",
+    "reason": "LapseReason",
+    "custody": "Custody",
+}
 #: Names the base classes use; a field may not shadow them.
 _RESERVED = {
     "args", "encode", "decode_result", "result_from_abi", "from_abi", "to_abi", "to_args",
@@ -64,7 +70,7 @@ from contracts._record import Field as _Field
 from contracts._record import Operation as _Operation
 from contracts._record import Query as _Query
 from contracts._record import StructRecord as _Struct
-from contracts._vocab import Attribution, LapseReason, Model, Role
+from contracts._vocab import Attribution, Custody, LapseReason, Model, Role
 '''
 
 
@@ -286,7 +292,7 @@ def _tables(classes: Sequence[_Class]) -> str:
 
     exported = sorted(
         [c.name for c in classes] + ["EVENTS", "OPERATIONS", "QUERIES", "STRUCTS"]
-        + ["Attribution", "LapseReason", "Model", "Role"],
+        + sorted(set(_ENUMS.values())),
         key=lambda n: (0 if n.isupper() else 1, n),  # ruff's isort-style order of __all__
     )  # fmt: skip
     lines = [

@@ -1,6 +1,7 @@
 """The ledger's enumerations, bounds and period labels, mirrored once from ``Tracenet.sol``.
 
-Every package names roles, chain-of-custody models, attribution methods and lapse reasons with
+Every package names roles, chain-of-custody models, attribution methods, the custody
+certification a scheme requires and lapse reasons with
 these enums (by their lower-case ``name`` in APIs and configs, never by integer code), checks
 quantities against ``MAX_QUANTITY_G`` and addresses periods by ``period_label`` /
 ``parse_period_label``. ``tests/model.py`` keeps its own copy on purpose (it is the oracle).
@@ -16,6 +17,7 @@ __all__ = [
     "MAX_QUANTITY_G",
     "PERIOD_MONTHS",
     "Attribution",
+    "Custody",
     "LapseReason",
     "Model",
     "Role",
@@ -60,6 +62,22 @@ class Attribution(IntEnum):
 
     credit = 0
     rolling_average = 1
+
+
+class Custody(IntEnum):
+    """The certified chain of custody a scheme requires (issue 13, ``Tracenet.CUSTODY_*``, set by
+    ``Catalog.setSchemeCustody``, carried by ``classInfo`` as ``custody``).
+
+    ``none``: only the origin's certificate counts (R3). ``certified_final_claimant_exempt``:
+    every unit that ships, transfers, trades or converts credits of the scheme's classes holds a
+    certificate of the scheme, valid at that block, not revoked, covering the class and the unit;
+    a recipient and a claimant may be uncertified (a final claimant: it can claim, never pass the
+    credits on). ``certified``: the same for the acting unit of every use, the claim included,
+    and for the recipient of every shipment and transfer."""
+
+    none = 0
+    certified_final_claimant_exempt = 1
+    certified = 2
 
 
 class LapseReason(IntEnum):

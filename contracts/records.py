@@ -13,7 +13,7 @@ from contracts._record import Field as _Field
 from contracts._record import Operation as _Operation
 from contracts._record import Query as _Query
 from contracts._record import StructRecord as _Struct
-from contracts._vocab import Attribution, LapseReason, Model, Role
+from contracts._vocab import Attribution, Custody, LapseReason, Model, Role
 
 
 @_dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ class ClassInfo(_Struct):
         _Field("sustainableFactor", "uint32"),
         _Field("conventionalFactor", "uint32"),
         _Field("exists", "bool"),
-        _Field("custody", "uint8"),
+        _Field("custody", "uint8", wrap=Custody),
     )
 
     scheme_id: int
@@ -122,7 +122,7 @@ class ClassInfo(_Struct):
     sustainable_factor: int
     conventional_factor: int
     exists: bool
-    custody: int
+    custody: Custody
 
 
 @_dataclass(frozen=True, slots=True)
@@ -660,11 +660,11 @@ class SchemeCustodySet(_Event):
     )
     FIELDS: _ClassVar[tuple[_Field, ...]] = (
         _Field("schemeId", "uint32", indexed=True),
-        _Field("custody", "uint8"),
+        _Field("custody", "uint8", wrap=Custody),
     )
 
     scheme_id: int
-    custody: int
+    custody: Custody
 
 
 @_dataclass(frozen=True, slots=True)
@@ -1701,11 +1701,11 @@ class SetSchemeCustody(_Operation):
     SELECTOR: _ClassVar[bytes] = bytes.fromhex("dfeb4ad3")
     FIELDS: _ClassVar[tuple[_Field, ...]] = (
         _Field("schemeId", "uint32"),
-        _Field("custody", "uint8"),
+        _Field("custody", "uint8", wrap=Custody),
     )
 
     scheme_id: int
-    custody: int
+    custody: Custody
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2364,6 +2364,7 @@ __all__ = [
     "Converted",
     "CurrentFactorVersionQuery",
     "CurrentPeriodQuery",
+    "Custody",
     "CustodyCertificateQuery",
     "DeclareBoundary",
     "EvidenceUsedQuery",

@@ -48,8 +48,9 @@ class SchemeSpec(_Spec):
     key: Key
     name: str
     max_period_months: int = Field(ge=1, le=12)
-    #: The chain of custody the scheme requires (Catalog.setSchemeCustody, Tracenet.CUSTODY_*):
-    #: none, every holder certified except a final claimant, or every holder certified.
+    #: The chain of custody the scheme requires, by ``contracts.Custody`` name
+    #: (Catalog.setSchemeCustody): none, every holder certified except a final claimant, or
+    #: every holder certified.
     custody: Literal["none", "certified_final_claimant_exempt", "certified"] = "none"
 
 

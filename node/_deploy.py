@@ -220,15 +220,15 @@ def _register_admin_part(
     batch: _Batch, handle: LedgerHandle, config: ConsortiumConfig, known: Mapping[str, str]
 ) -> None:
     c, cat = handle.consortium.functions, handle.catalog.functions
-    custody = {"none": 0, "certified_final_claimant_exempt": 1, "certified": 2}
     for number, scheme in enumerate(config.schemes, 1):
         batch.call(
             f"schemes.{scheme.key}",
             scheme.key,
             cat.registerScheme(scheme.name, scheme.max_period_months),
         )
-        if scheme.custody != "none":
-            fn = cat.setSchemeCustody(number, custody[scheme.custody])
+        custody = contracts.Custody[scheme.custody]
+        if custody != contracts.Custody.none:
+            fn = cat.setSchemeCustody(number, custody)
             batch.call(f"schemes.{scheme.key}.custody", None, fn)
     for group in config.product_groups:
         batch.call(

@@ -19,6 +19,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 import contracts
+from contracts import Custody
 from contracts import records as R
 from indexer.errors import ChainReadError, IndexerError
 from indexer.lineage._lineage import (
@@ -90,6 +91,7 @@ class CertificateInfo:
     unit_ids: tuple[int, ...]
     revoked: bool  # the view, now
     revoked_at: EventRef | None  # the CertificateRevoked event
+    registered_at: EventRef | None  # the CertificateRegistered event
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,20 @@ class ChainRecord:
     classes: Mapping[int, ClassInfo]
     processes: Mapping[int, ProcessInfo]
     certificates: Mapping[int, CertificateInfo]
+    #: scheme id -> its custody mode changes (``SchemeCustodySet``) in chain order; a scheme
+    #: with none requires no certified chain of custody (``Custody.none``).
+    scheme_custody: Mapping[int, tuple[tuple[EventRef, Custody], ...]]
     counts: tuple[int, int, int, int]  # the ledger's inputs, shipments, conversions, claims
     claimed: Mapping[int, int]  # class id -> grams claimed, by the ledger's counters
     wiring: Mapping[str, str]  # what the contracts say about each other (consortium.ledger…)
+
+    def custody_at(self, scheme_id: int, ref: EventRef) -> Custody:
+        """The custody mode scheme ``scheme_id`` required when the event at ``ref`` ran."""
+        mode = Custody.none
+        for at, value in self.scheme_custody.get(scheme_id, ()):
+            if (at.block_number, at.log_index) < (ref.block_number, ref.log_index):
+                mode = value
+        return mode
 
 
 def read_logs(
@@ -299,14 +312,17 @@ def _views(
     }  # fmt: skip
     revoked_at = {e.certificate_id: ref for ref, e in registry.get(R.CertificateRevoked, [])}
     certificates = {}
-    for e in of(R.CertificateRegistered):
+    for ref, e in registry.get(R.CertificateRegistered, []):
         cid = e.certificate_id
         view = read(R.CertificateQuery(certificate_id=cid))
         certificates[cid] = CertificateInfo(
             cid, e.holder_party_id, e.scheme_id, e.certifier_party_id, e.number,
             e.valid_from, e.valid_until, e.audited_volume, e.class_ids,
-            e.unit_ids, view.revoked, revoked_at.get(cid),
+            e.unit_ids, view.revoked, revoked_at.get(cid), ref,
         )  # fmt: skip
+    custody: dict[int, list[tuple[EventRef, Custody]]] = {}
+    for ref, e in registry.get(R.SchemeCustodySet, []):
+        custody.setdefault(e.scheme_id, []).append((ref, Custody(e.custody)))
     ids = tuple(sorted(classes))
     supply = read(R.SupplyOfBatchQuery(class_ids=ids)) if classes else ()
     wiring = {
@@ -328,6 +344,7 @@ def _views(
         classes=classes,
         processes=processes,
         certificates=certificates,
+        scheme_custody={k: tuple(v) for k, v in custody.items()},
         counts=(counts.inputs, counts.shipments, counts.conversions, counts.claims),
         claimed={c: s.claimed for c, s in zip(ids, supply, strict=True)},
         wiring=wiring,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from contracts._codegen import RECORDS_PATH, generate, snake
 from contracts._config import BUILD_DIR
 from contracts._record import checksum
 from contracts.errors import LedgerRevert
+from node._config import SchemeSpec
 from tests.factories import (
     C_FLAKE,
     CERT_RECYCLER,
@@ -100,6 +102,12 @@ def test_enum_fields_are_typed_by_the_vocabulary() -> None:
     assert spec.model is contracts.Model.mass_balance
     assert records.Lapsed.FIELDS[3].wrap is contracts.LapseReason
     assert records.PartyRegistered.FIELDS[3].wrap is contracts.Role
+    assert records.SchemeCustodySet.FIELDS[1].wrap is contracts.Custody
+    request = records.SetSchemeCustody(scheme_id=1, custody=contracts.Custody.certified)
+    assert request.to_args() == {"schemeId": 1, "custody": 2}
+    # The consortium config names a scheme's custody mode by the vocabulary's names.
+    custody = typing.get_args(SchemeSpec.model_fields["custody"].annotation)
+    assert custody == tuple(c.name for c in contracts.Custody)
 
 
 # ---- the decoder against the chain ---------------------------------------------------------
