@@ -31,7 +31,7 @@ from gateway._settings import GatewaySettings
 from gateway._signers import load_signers, unlock_keys
 from gateway._store import Store, make_engine
 from gateway._views import Abi, LedgerViews
-from gateway.api.routes import admin, balances, batch, certification, ledger, requests
+from gateway.api.routes import admin, balances, batch, certification, ledger, reports, requests
 from gateway.api.routes._common import ErrorBody
 from gateway.errors import (
     CODES,
@@ -102,7 +102,7 @@ def create_app(
         # (≈5% of a write's CPU); the gateway logs JSON lines instead. On with ``telemetry``.
         telemetry=None if s.telemetry else _NO_TELEMETRY,
     )
-    for module in (ledger, batch, certification, admin, requests, balances):
+    for module in (ledger, batch, certification, admin, requests, balances, reports):
         app.include_router(module.router)
     _handlers(app)
     app.add_middleware(_Limits, max_body=s.max_body_bytes)

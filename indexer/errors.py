@@ -58,6 +58,7 @@ class ErrorCode:
 _ROWS = [
     ErrorCode("TN-IX-4001", 400, "SignatureInvalid", "a signed report does not verify"),
     ErrorCode("TN-IX-4002", 400, "SignerNotAuditor", "the report's signer was no active auditor"),
+    ErrorCode("TN-IX-4003", 400, "ReportFiguresDiffer", "the report's figures are not the chain's"),
     ErrorCode("TN-IX-4011", 401, "ApiKeyMissing", "no API key (Authorization: Bearer …)"),
     ErrorCode("TN-IX-4012", 401, "ApiKeyInvalid", "unknown or revoked API key"),
     ErrorCode("TN-IX-4031", 403, "ForeignUnit", "the unit belongs to another party than the key's"),

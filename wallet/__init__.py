@@ -6,10 +6,12 @@
     info = keys.create(label="acme-mill-1", party="acme", unit="mill", passphrase=secret)
     signer: Signer = keys.unlock("acme-mill-1", secret)
 
+``sign_report(report, signer)`` signs a JSON report (EIP-191 over its canonical JSON).
 Components that sign depend on ``Signer`` only, never on how or where the key is kept.
 ``tracenet wallet create|import|list|address`` drives the key store from the command line.
 """
 
+from wallet._documents import REPORT_SCHEME, canonical_json, sign_report
 from wallet._keystore import KeyInfo, Keystore
 from wallet._passphrase import read_passphrase, read_private_key
 from wallet._settings import DEFAULT_PASSPHRASE_ENV, STANDARD_SCRYPT_N, WalletSettings
@@ -27,6 +29,7 @@ from wallet.errors import (
 
 __all__ = [
     "DEFAULT_PASSPHRASE_ENV",
+    "REPORT_SCHEME",
     "STANDARD_SCRYPT_N",
     "DuplicateKeyError",
     "InvalidPrivateKeyError",
@@ -42,6 +45,8 @@ __all__ = [
     "WalletInputError",
     "WalletSettings",
     "WrongPassphraseError",
+    "canonical_json",
     "read_passphrase",
     "read_private_key",
+    "sign_report",
 ]

@@ -1,5 +1,6 @@
 """The read API (FastAPI, ``/v1``, read-only): balances, statements, provenance, traceability,
-footprints, reduction checks and supply audits. Every route needs a read key
+footprints, reduction checks and supply audits, and the verification of a signed report (a POST
+that only carries the document). Every route needs a read key
 (``Authorization: Bearer <key>``, or ``X-API-Key``); commercially sensitive data is visible to
 its party, its counterparties for their own shipments, and auditors (the AUDITOR role on chain).
 Units, classes and product groups are named by registry key, on-chain name or id; periods by
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, Engine, select
 from starlette.exceptions import HTTPException
 
+from contracts import LedgerHandle
 from indexer.api import _api_models as models
 from indexer.api._api_chain import add_chain_routes
 from indexer.api._api_deps import (
@@ -39,6 +41,7 @@ from indexer.api._api_deps import (
     visible,
 )
 from indexer.api._keys import Caller
+from indexer.api._report_routes import add_report_routes
 from indexer.api._reports import as_of, balances, class_info, statement, traceability
 from indexer.api._routes_class import class_routes
 from indexer.errors import CODES, AccessDeniedError, IndexerError, NotFoundError, ReportError
@@ -82,12 +85,14 @@ def create_app(
     registry: Registry | None = None,
     *,
     chain: Callable[[], ChainRecord] | None = None,
+    ledger: Callable[[], LedgerHandle] | None = None,
     console_url: str = "http://127.0.0.1:8800",
 ) -> FastAPI:
     """The read API over one mirror; ``registry`` (the deployment record's) names entities.
     With ``chain`` (the chain record, e.g. ``_sd_routes.rpc_source``) it also serves each
     shipment's Sustainability Declaration, linking ``console_url``'s verify page, and the
-    chain-only verifier's public verdicts (``/v1/claims/{id}/verification``…)."""
+    chain-only verifier's public verdicts (``/v1/claims/{id}/verification``…). With ``ledger``
+    (the bound contracts) it verifies uploaded signed reports (``POST /v1/reports/verify``)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,6 +121,8 @@ def create_app(
 
         app.include_router(declaration_router(chain, console_url, RESPONSES))
         add_chain_routes(app, chain, RESPONSES)
+    if ledger is not None:
+        add_report_routes(app, ledger, registry or {}, RESPONSES)
     return app
 
 

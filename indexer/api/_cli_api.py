@@ -85,9 +85,24 @@ def _serve(args: argparse.Namespace) -> int:
     registry = deployment.registry if deployment is not None else {}
     chain = rpc_source(settings.rpc_url, deployment) if deployment is not None else None
     console = DeclarationSettings().console_url
-    app = create_app(engine, registry, chain=chain, console_url=console)
+    ledger = _ledger(settings.rpc_url, deployment) if deployment is not None else None
+    app = create_app(engine, registry, chain=chain, ledger=ledger, console_url=console)
     uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port)
     return 0
+
+
+def _ledger(rpc_url: str, deployment: Any) -> Callable[[], Any]:
+    """The contracts bound to the node, attached on first use (the node may start later)."""
+    from contracts import attach, connect
+
+    bound: list[Any] = []
+
+    def ledger() -> Any:
+        if not bound:
+            bound.append(attach(connect(rpc_url), deployment))
+        return bound[0]
+
+    return ledger
 
 
 def _resolve(conn: Any, settings: IndexerSettings, kind: str, ref: str, field: str) -> int:

@@ -4,11 +4,11 @@ Canonical JSON: keys sorted, no spaces (``separators=(",", ":")``), UTF-8, no Na
 verify the signature offline (``verify_report``: recover the address, compare it with the named
 signer); ``verify_auditor`` also asks the chain, at the report's block (``asOf.blockNumber``),
 whether the signer acted for a registered, active party with the auditor role, and which one.
+Signing itself is the wallet's (``wallet.sign_report``), wherever the key is kept.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from eth_account import Account
@@ -19,30 +19,10 @@ from contracts import LedgerHandle, Role
 from contracts.errors import LedgerRevert
 from contracts.records import Actor, ActorOfQuery
 from indexer.errors import SignatureError
-from wallet import Signer
+from wallet import REPORT_SCHEME as SCHEME
+from wallet import canonical_json, sign_report
 
 __all__ = ["SCHEME", "canonical_json", "sign_report", "verify_auditor", "verify_report"]
-
-SCHEME = "EIP-191 personal_sign over canonical JSON (sorted keys, no spaces, UTF-8)"
-
-
-def canonical_json(report: Any) -> bytes:
-    return json.dumps(
-        report, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
-
-
-def sign_report(report: dict[str, Any], signer: Signer) -> dict[str, Any]:
-    """``{"report": …, "signature": {"signer", "signature", "scheme"}}``."""
-    signature = signer.sign_message(canonical_json(report))
-    return {
-        "report": report,
-        "signature": {
-            "signer": signer.address,
-            "signature": "0x" + signature.hex(),
-            "scheme": SCHEME,
-        },
-    }
 
 
 def verify_report(document: dict[str, Any]) -> str:

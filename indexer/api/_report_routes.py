@@ -1,0 +1,126 @@
+"""``POST /v1/reports/verify``: is an uploaded signed report the word of an auditor, and are its
+figures the chain's?
+
+Three checks, in order, each refusing with its stable code: the signature recovers the named
+signer (``SignatureInvalid``); that signer acted for a registered, active auditor party at the
+report's block, read from the chain (``SignerNotAuditor``: ``verify_auditor``, what
+``tracenet indexer verify-report`` runs); the supply audit recomputed from the mirror gives the
+same figures (``ReportFiguresDiffer``, naming the parts that differ). Any read key may ask: a
+buyer, a regulator or a member verifies an auditor's report without being one. Nothing is
+written: the POST only carries the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, select
+
+from contracts import LedgerHandle
+from contracts.errors import DeploymentError
+from indexer.api import _api_models as models
+from indexer.api._api_deps import CallerDep, ConnDep, Registry, resolve_period
+from indexer.api._reports import class_info
+from indexer.api._reports_class import supply_audit
+from indexer.api._signing import canonical_json, verify_auditor
+from indexer.errors import ChainReadError, IndexerError, ReportError, SignatureError
+from indexer.mirror._registry import table
+from indexer.mirror._tables import Party
+
+__all__ = ["COMPARED", "add_report_routes"]
+
+#: The parts of a supply audit fixed by the chain up to the period's end (not the checkpoint).
+COMPARED = ("classId", "period", "units", "total", "reconciles", "findings")
+_DOC: dict[int | str, dict[str, Any]] = {
+    400: {"model": models.ErrorBody, "description": "TN-IX-4001 SignatureInvalid, "
+          "TN-IX-4002 SignerNotAuditor, TN-IX-4003 ReportFiguresDiffer"},
+    503: {"model": models.ErrorBody, "description": "TN-IX-5031 the node did not answer"},
+}  # fmt: skip
+
+
+_BODY = (
+    'a signed report: {"report": …, "signature": {"signer", "signature", "scheme"}}, from '
+    "tracenet indexer audit --sign or a gateway's POST /v1/reports/sign"
+)
+
+
+class ReportVerdict(BaseModel):
+    """A signed report that holds: who signed it, for which auditor party, at which block."""
+
+    valid: bool = Field(description="always true: a refusal is an error answer (400)")
+    signer: str = Field(description="the checksummed address that signed")
+    partyId: int = Field(description="the auditor party the signer acted for at the block")
+    party: str = Field(description="that party's registry key or on-chain name")
+    blockNumber: int = Field(description="the report's block (asOf.blockNumber)")
+    classId: int
+    period: str
+    compared: list[str] = Field(description="the parts recomputed from the chain, all equal")
+
+
+def add_report_routes(
+    app: FastAPI, ledger: Callable[[], LedgerHandle], registry: Registry, responses: Any
+) -> None:
+    names = {i: k for k, i in registry.get("parties", {}).items()}
+
+    def handle() -> LedgerHandle:
+        try:
+            return ledger()
+        except OSError as exc:
+            raise ChainReadError(f"cannot read the chain: {exc}") from exc
+        except DeploymentError as exc:
+            raise IndexerError(str(exc), field="deployment", error="DeploymentMismatch") from exc
+
+    @app.post(
+        "/v1/reports/verify",
+        summary="Verify a signed report: signature, an active auditor on chain, the figures",
+        tags=["verification"],
+        responses={**responses, **_DOC},
+    )
+    def verify_signed_report(
+        conn: ConnDep,
+        caller: CallerDep,
+        document: Annotated[dict[str, Any], Body(description=_BODY)],
+    ) -> ReportVerdict:
+        try:
+            signer, actor = verify_auditor(document, handle())
+        except OSError as exc:  # the node, reading the signer's role
+            raise ChainReadError(f"cannot read the chain: {exc}") from exc
+        report: dict[str, Any] = document["report"]
+        differ = _differences(conn, report)
+        block = int(report["asOf"]["blockNumber"])
+        if differ:
+            raise SignatureError(
+                f"signed by {signer} for party {actor.party_id}, but its figures differ from the "
+                f"chain's in: {', '.join(differ)}",
+                field="report", error="ReportFiguresDiffer",
+                args={"signer": signer, "partyId": actor.party_id, "differ": differ},
+            )  # fmt: skip
+        return ReportVerdict(
+            valid=True, signer=signer, partyId=actor.party_id,
+            party=names.get(actor.party_id) or _party_name(conn, actor.party_id),
+            blockNumber=block, classId=int(report["classId"]), period=str(report["period"]),
+            compared=list(COMPARED),
+        )  # fmt: skip
+
+
+def _differences(conn: Connection, report: dict[str, Any]) -> list[str]:
+    try:
+        class_id = int(report["classId"])
+        period = str(report["period"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(
+            "the report names no class (classId) and period to recompute", field="report"
+        ) from exc
+    index = resolve_period(class_info(conn, class_id).period_months, period, "report.period")
+    fresh = models.Audit.model_validate(supply_audit(conn, class_id=class_id, period=index))
+    dumped = fresh.model_dump(mode="json", by_alias=True)
+    return [k for k in COMPARED if canonical_json(report.get(k)) != canonical_json(dumped.get(k))]
+
+
+def _party_name(conn: Connection, party_id: int) -> str:
+    t = table(Party)
+    name = conn.execute(select(t.c.name).where(t.c.id == party_id)).scalar()
+    return str(name) if name is not None else f"party {party_id}"
