@@ -26,6 +26,14 @@ Checks (``Check.code``):
   ``shipment-group`` (R5/R7) — every line is of the shipment's product group, none book-and-claim.
 * ``window`` (R4) — no line moved after its allocation window (vintage + window periods).
 * ``boundary`` (R7) — inventory transfers stay inside one multi-site boundary of one party.
+* ``custody-certificate`` (R2, issue 13) — under a scheme requiring a certified chain of custody
+  (its mode at that block), at every shipment, transfer, trade, conversion and claim, the acting
+  and receiving parties held a certificate of the scheme valid then, covering the class and the
+  unit (``indexer.verifier._custody`` mirrors the ledger, final-claimant exemption included).
+  The detail names the party, its unit and the certificate, or the ledger's reason for none.
+
+A certificate revoked *after* the step it covers is reported, not failed: the check holds with
+``warning`` set (``Verdict.warnings``).
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ from indexer.lineage._lineage import (
     trace_shipment,
 )
 from indexer.verifier._chainread import ChainRecord
+from indexer.verifier._custody import describe, duties, held
 
 __all__ = ["Check", "Verdict", "verify"]
 
@@ -65,6 +74,7 @@ class Check:
     subject: str
     ok: bool
     detail: str
+    warning: bool = False  # holds, but a person should know (a certificate revoked later)
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,10 @@ class Verdict:
     @property
     def failures(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.ok)
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.ok and c.warning)
 
 
 def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
@@ -116,6 +130,10 @@ def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
             checks.window(node.key, event.ref, event.lines)
         elif isinstance(event, Converted):
             checks.window(node.key, event.ref, event.inputs)
+        if event is not None:
+            for duty in duties(record, event):
+                ok, warn, detail = describe(record, duty, held(record, duty, event.ref), event.ref)
+                checks.add("custody-certificate", "R2", node.key, ok, detail, warn)
     return Verdict(kind, target_id, checks.done(), lineage)
 
 
@@ -140,8 +158,10 @@ class _Checks:
         self.record = record
         self.out: list[Check] = []
 
-    def add(self, code: str, rule: str, subject: str, ok: bool, detail: str) -> None:
-        self.out.append(Check(code, rule, subject, ok, detail))
+    def add(
+        self, code: str, rule: str, subject: str, ok: bool, detail: str, warning: bool = False
+    ) -> None:
+        self.out.append(Check(code, rule, subject, ok, detail, warning))
 
     def done(self) -> tuple[Check, ...]:
         return tuple(self.out)
@@ -222,8 +242,9 @@ class _Checks:
         elif _before(at, e.ref):
             ok, detail = False, f"revoked at block {at.block_number}, before the input"
         else:
-            ok = True
             detail = f"revoked later (block {at.block_number}); the input stays valid"
+            self.add("certificate-not-revoked", "R3", key, True, detail, warning=True)
+            return
         self.add("certificate-not-revoked", "R3", key, ok, detail)
 
     def conversion(self, key: str, e: Converted) -> None:

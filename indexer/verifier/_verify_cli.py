@@ -115,7 +115,14 @@ def _declaration(args: argparse.Namespace) -> int:
 
 
 def _check_json(c: Check) -> dict[str, Any]:
-    return {"code": c.code, "rule": c.rule, "subject": c.subject, "ok": c.ok, "detail": c.detail}
+    return {
+        "code": c.code,
+        "rule": c.rule,
+        "subject": c.subject,
+        "ok": c.ok,
+        "warning": c.warning,
+        "detail": c.detail,
+    }
 
 
 def _lineage_json(lineage: Lineage) -> dict[str, Any]:
@@ -157,6 +164,7 @@ def render_json(verdict: Verdict) -> dict[str, Any]:
         "id": verdict.target_id,
         "holds": verdict.ok,
         "failed": len(verdict.failures),
+        "warnings": len(verdict.warnings),
         "checks": [_check_json(c) for c in verdict.checks],
         "lineage": _lineage_json(verdict.lineage) if verdict.lineage else None,
     }
@@ -188,9 +196,10 @@ def _describe(key: str, record: ChainRecord, lineage: Lineage) -> str:
 def render_text(verdict: Verdict, record: ChainRecord) -> str:
     """The verdict as a tree: the target, its checks, then its sources, back to the inputs."""
     word = "HOLDS" if verdict.ok else "FAILS"
+    warned = len(verdict.warnings)
     out = [
         f"{verdict.kind} {verdict.target_id}: {word} — {len(verdict.checks)} checks, "
-        f"{len(verdict.failures)} failed"
+        f"{len(verdict.failures)} failed" + (f", {warned} warning(s)" if warned else "")
     ]
     by_subject: dict[str, list[Check]] = {}
     for c in verdict.checks:
@@ -198,7 +207,8 @@ def render_text(verdict: Verdict, record: ChainRecord) -> str:
 
     def checks(subject: str, indent: str) -> None:
         for c in by_subject.get(subject, []):
-            out.append(f"{indent}{'✓' if c.ok else '✗'} {c.code} ({c.rule}): {c.detail}")
+            mark = "✗" if not c.ok else "!" if c.warning else "✓"
+            out.append(f"{indent}{mark} {c.code} ({c.rule}): {c.detail}")
 
     checks("ledger", "  ")
     lineage = verdict.lineage
