@@ -12,7 +12,9 @@ It is a client of the gateways' and the indexer's HTTP APIs only (it imports nei
   by class and vintage, live requests, one form per ledger operation, statement,
   traceability, footprints, reduction check, Sustainability Declarations;
 * auditor pages: the supply audit of a class and period (table and chart), CSV and JSON
-  downloads, verification of an uploaded signed report;
+  downloads, the report signed by the auditor's own gateway (the key stays there), and the
+  verification of an uploaded signed report by the indexer (signature, an active auditor on
+  chain and which party, figures recomputed);
 * admin and certification-body forms, as far as the gateway's admin routes go.
 
 ``tracenet console serve`` runs it (``TRACENET_CONSOLE_*`` settings).

@@ -1,35 +1,27 @@
 """The auditor's pages: the supply audit of a class and period (R13) as a table and a chart,
-CSV and JSON downloads, and the verification of an uploaded signed report.
+CSV and JSON downloads, signing the report, and verifying an uploaded signed report.
 
 A signed report is ``{"report": …, "signature": {"signer", "signature", "scheme"}}``: an
-EIP-191 personal_sign over the report's canonical JSON (keys sorted, no spaces, UTF-8). The
-console checks the signature itself and recomputes the numbers through the indexer."""
+EIP-191 personal_sign over the report's canonical JSON. The console signs nothing itself: the
+auditor's own gateway signs with the auditor's key it holds (``POST /v1/reports/sign``), and the
+indexer verifies (``POST /v1/reports/verify``: the signature, whether the signer acted for an
+active auditor party on chain at the report's block and which one, the figures recomputed)."""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated, Any
 
-from eth_account import Account
-from eth_account.messages import encode_defunct
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from console._clients import ApiError, IndexerClient
 from console._svg import bar_chart
-from console._web import CallerDep, IndexerDep, attempt, render
+from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
 
 router = APIRouter()
 
-#: The parts of a report that depend only on the chain up to the period's end.
-COMPARED = ("classId", "period", "units", "total", "reconciles", "findings")
 MAX_UPLOAD = 2_000_000
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
 
 
 def _audit_path(class_id: str) -> str:
@@ -67,6 +59,36 @@ async def download(
     raise ApiError(404, "TN-CO-4041", "NotFound", "download report.csv or report.json", "fmt")
 
 
+@router.post("/audit/sign", response_class=HTMLResponse, summary="Sign the report (gateway)")
+async def sign(
+    request: Request,
+    caller: CallerDep,
+    indexer: IndexerDep,
+    gateway: GatewayDep,
+    class_id: Annotated[str, Form(max_length=40)],
+    period: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """The audit as the indexer gives it, signed by the caller's gateway with its party's key."""
+    report = await indexer.get(_audit_path(class_id.strip()), period=period.strip())
+    signed, error = await attempt(gateway.post("/v1/reports/sign", {"report": report}))
+    token = None
+    if signed is not None:
+        token = caller.keep(json.dumps(signed, indent=2, sort_keys=True).encode())
+    return render(
+        request, "audit_signed.html", status=error.status if error else 200, signed=signed,
+        error=error, token=token, values={"class_id": class_id, "period": period},
+    )  # fmt: skip
+
+
+@router.get("/audit/signed/{token}.json", summary="A report signed in this session (download)")
+async def signed_download(caller: CallerDep, token: str) -> Response:
+    document = caller.documents.get(token[:40])
+    if document is None:
+        raise ApiError(404, "TN-CO-4042", "NotFound", "no such signed report in this session")
+    disposition = {"Content-Disposition": 'attachment; filename="signed-audit-report.json"'}
+    return Response(document, media_type="application/json", headers=disposition)
+
+
 @router.post("/audit/verify", response_class=HTMLResponse, summary="Verify a signed report")
 async def verify_upload(
     request: Request,
@@ -80,48 +102,56 @@ async def verify_upload(
     return render(request, "audit_verify.html", status=status, result=result)
 
 
+#: The indexer's refusals, by the check they fail (the checks before it held).
+_FAILS = {"SignatureInvalid": 0, "SignerNotAuditor": 1, "ReportFiguresDiffer": 2}
+_CHECKS = ("signature", "signer an active auditor on chain", "figures recomputed from the chain")
+
+
 async def check_signed_report(raw: bytes, indexer: IndexerClient) -> dict[str, Any]:
-    """``valid``, the recovered ``signer`` and one line per check (name, ok, detail)."""
-    checks: list[tuple[str, bool, str]] = []
-    result: dict[str, Any] = {"valid": False, "signer": None, "checks": checks}
+    """``valid``, the ``signer``, its auditor ``party`` and one line per check (name, ok or
+    ``None`` when not checked, detail), as the indexer's ``POST /v1/reports/verify`` answers."""
+    checks: list[tuple[str, bool | None, str]] = []  # None: not checked
+    result: dict[str, Any] = {"valid": False, "signer": None, "party": None, "checks": checks}
     if len(raw) > MAX_UPLOAD:
         checks.append(("readable", False, f"larger than {MAX_UPLOAD} bytes"))
         return result
     try:
         document = json.loads(raw)
-        body, sig = document["report"], document["signature"]
-        claimed = str(sig["signer"])
-        recovered = Account.recover_message(
-            encode_defunct(primitive=canonical_json(body)),
-            signature=bytes.fromhex(str(sig["signature"]).removeprefix("0x")),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        checks.append(("readable", False, f"not a signed report: {type(exc).__name__} {exc}"))
+    except ValueError as exc:
+        checks.append(("readable", False, f"not JSON: {exc}"))
         return result
-    result["signer"] = recovered
-    same = recovered.lower() == claimed.lower()
-    checks.append(
-        ("signature", same, f"signed by {recovered}" + ("" if same else f", not {claimed}"))
-    )
-    ok = same and await _recompute(body, indexer, checks)
-    result["valid"] = ok
+    try:
+        verdict = await indexer.post("/v1/reports/verify", document)
+    except ApiError as exc:
+        failed = _FAILS.get(exc.error)
+        if failed is None:  # not a report at all, or the indexer could not answer
+            checks.append(("readable", False, f"{exc.error}: {exc.message}"))
+            return result
+        args = exc.error_args if isinstance(exc.error_args, dict) else {}
+        result["signer"] = args.get("signer")
+        for i, name in enumerate(_CHECKS):
+            if i < failed:
+                checks.append((name, True, _held(i, args)))
+            elif i == failed:
+                checks.append((name, False, f"{exc.error}: {exc.message}"))
+            else:
+                checks.append((name, None, "a check before it failed"))
+        return result
+    party = f"{verdict['party']} (party {verdict['partyId']})"
+    result |= {"valid": True, "signer": verdict["signer"], "party": party,
+               "block": verdict["blockNumber"]}  # fmt: skip
+    checks += [
+        (_CHECKS[0], True, f"signed by {verdict['signer']}"),
+        (_CHECKS[1], True, f"for {party}, an active auditor at block {verdict['blockNumber']}"),
+        (_CHECKS[2], True, "every figure matches: " + ", ".join(verdict["compared"])),
+    ]
     return result
 
 
-async def _recompute(
-    body: dict[str, Any], indexer: IndexerClient, checks: list[tuple[str, bool, str]]
-) -> bool:
-    try:
-        fresh = await indexer.get(_audit_path(str(body["classId"])), period=body["period"])
-    except (ApiError, KeyError) as exc:
-        checks.append(("numbers", False, f"cannot recompute: {exc}"))
-        return False
-    differ = [k for k in COMPARED if canonical_json(body.get(k)) != canonical_json(fresh.get(k))]
-    checks.append(
-        ("numbers", not differ, "recomputed from the chain: " + (
-            "every figure matches" if not differ else "differ in " + ", ".join(differ)))
-    )  # fmt: skip
-    return not differ
+def _held(check: int, args: dict[str, Any]) -> str:
+    if check == 0:
+        return f"signed by {args.get('signer', 'the named signer')}"
+    return f"for party {args.get('partyId')}, an active auditor at the report's block"
 
 
 def _chart(report: dict[str, Any] | None) -> str:

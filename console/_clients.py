@@ -97,14 +97,14 @@ class _Client:
         query = {k: v for k, v in params.items() if v is not None and v != ""}
         return (await self.request("GET", path, params=query)).json()
 
+    async def post(self, path: str, body: Any) -> Any:
+        return (await self.request("POST", path, json=body)).json()
+
 
 class GatewayClient(_Client):
     """One party's gateway, called with that party's API key."""
 
     service = "gateway"
-
-    async def post(self, path: str, body: dict[str, Any]) -> Any:
-        return (await self.request("POST", path, json=body)).json()
 
     async def requests(self, limit: int = 50) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = await self.get("/v1/requests", limit=limit)

@@ -22,6 +22,16 @@ class Session:
     party_id: int | None = None
     auditor: bool = False
     last_used: float = field(default_factory=time.monotonic)
+    #: Documents made for this session to download (signed reports), by a random token.
+    documents: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    def keep(self, document: bytes, most: int = 10) -> str:
+        """Keeps ``document`` for download (the ``most`` latest); its token."""
+        token = secrets.token_urlsafe(16)
+        self.documents[token] = document
+        for old in list(self.documents)[:-most]:
+            del self.documents[old]
+        return token
 
 
 class Sessions:

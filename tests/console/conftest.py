@@ -71,10 +71,11 @@ def shoot(page: Page, name: str, *, phone: bool = False) -> Path:
     return path
 
 
-def sign_in(page: Page, stack: Stack, *, indexer_key: str | None = None) -> None:
+def sign_in(page: Page, stack: Stack, *, indexer_key: str | None = None, party: str = "recycler",
+            gateway_key: str | None = None) -> None:  # fmt: skip
     page.goto(stack.console_url + "/signin")
-    page.get_by_label("Party").select_option("recycler")
-    page.get_by_label("Gateway API key").fill(stack.gateway_key)
+    page.get_by_label("Party").select_option(party)
+    page.get_by_label("Gateway API key").fill(gateway_key or stack.gateway_key)
     page.get_by_label("Indexer read key", exact=False).fill(indexer_key or stack.indexer_key)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/party")

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from eth_account import Account
 from web3 import Web3
 
 import contracts
-from tests.gateway.anvil_setup import AnvilWorld, gateway_env, setup, wait_for
+from tests.gateway.anvil_setup import PASSPHRASE, AnvilWorld, gateway_env, setup, wait_for
+from wallet import Keystore, LocalSigner
 
 ROLE_AUDITOR = 4
 P_AUDITOR = 5  # after certifier 2, recycler 3, brand 4
@@ -84,7 +84,8 @@ class Stack:
     gateway_key: str
     indexer_key: str  # the recycler's read key
     auditor_key: str  # an auditor's read key
-    auditor_account: Any
+    auditor_account: LocalSigner  # its key is in the gateway's wallet too
+    auditor_gateway_key: str  # the auditor's API key of the (shared) gateway
     procs: list[Proc] = field(default_factory=list)
 
     def gateway(self) -> httpx.Client:
@@ -120,7 +121,10 @@ class Stack:
 def start(rpc_url: str, tmp: Path) -> Stack:
     w3 = Web3(Web3.HTTPProvider(rpc_url))
     world = setup(w3, tmp, plant_signers=1)
-    auditor = Account.create()
+    # The auditor's key is kept where the auditor's gateway signs: one gateway serves both here.
+    wallet = Keystore(world.wallet_dir, scrypt_n=2)
+    wallet.create(label="auditor", party="auditor", passphrase=PASSPHRASE)
+    auditor = wallet.unlock("auditor", PASSPHRASE)
     admin = w3.eth.accounts[0]
     _register_auditor(w3, world.deployment_path, admin, auditor.address)
     procs: list[Proc] = []
@@ -143,13 +147,16 @@ def _register_auditor(w3: Web3, deployment: Path, admin: str, address: str) -> N
 
 
 def _serve(
-    w3: Web3, world: AnvilWorld, rpc_url: str, tmp: Path, auditor: Any, procs: list[Proc]
+    w3: Web3, world: AnvilWorld, rpc_url: str, tmp: Path, auditor: LocalSigner, procs: list[Proc]
 ) -> Stack:
     gw_port, ix_port, co_port = free_port(), free_port(), free_port()
     gw_env = gateway_env(world, rpc_url, tmp / "gw.db", gw_port)
-    gateway_key = json.loads(
-        run(["gateway", "keys", "create", "--party", "recycler", "--scope", "write"], gw_env)
-    )["api_key"]
+    gateway_key, auditor_gateway_key = (
+        json.loads(run(["gateway", "keys", "create", "--party", p, "--scope", "write"], gw_env))[
+            "api_key"
+        ]
+        for p in ("recycler", str(P_AUDITOR))
+    )
     gw = Proc("gateway", ["gateway", "serve"], gw_env, tmp / "gateway.log")
     procs.append(gw)
     ix_env = {k: v for k, v in os.environ.items() if not k.startswith("TRACENET_")}
@@ -182,7 +189,7 @@ def _serve(
         "TRACENET_CONSOLE_PORT": str(co_port),
         "TRACENET_CONSOLE_INDEXER_URL": ix_url,
         "TRACENET_CONSOLE_INDEXER_KEY": auditor_key,
-        "TRACENET_CONSOLE_GATEWAYS": json.dumps({"recycler": gw_url}),
+        "TRACENET_CONSOLE_GATEWAYS": json.dumps({"recycler": gw_url, "auditor": gw_url}),
     }
     co = Proc("console", ["console", "serve"], co_env, tmp / "console.log")
     procs.append(co)
@@ -196,7 +203,7 @@ def _serve(
     return Stack(
         world=world, w3=w3, gateway_url=gw_url, console_url=co_url, indexer_url=ix_url,
         gateway_key=gateway_key, indexer_key=recycler_key, auditor_key=auditor_key,
-        auditor_account=auditor, procs=procs,
+        auditor_account=auditor, auditor_gateway_key=auditor_gateway_key, procs=procs,
     )  # fmt: skip
 
 

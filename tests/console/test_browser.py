@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account.messages import encode_defunct
+from eth_account import Account
 from playwright.sync_api import Page, Request, expect
 
 from contracts import period_at
 from tests.console.conftest import shoot, sign_in
-from tests.console.stack import Stack
+from tests.console.stack import P_AUDITOR, Stack
+from wallet import LocalSigner, sign_report
 
 pytestmark = pytest.mark.integration
 
@@ -140,21 +141,18 @@ def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> Non
     shoot(page, "input-foreign-unit")
 
 
-def _sign(stack: Stack, report: dict[str, Any]) -> dict[str, Any]:
-    message = json.dumps(report, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    signed = stack.auditor_account.sign_message(encode_defunct(primitive=message.encode()))
-    return {
-        "report": report,
-        "signature": {"signer": stack.auditor_account.address,
-                      "signature": "0x" + signed.signature.hex().removeprefix("0x"),
-                      "scheme": "EIP-191 personal_sign over canonical JSON"},
-    }  # fmt: skip
+def _upload(page: Page, stack: Stack, path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document))
+    page.goto(f"{stack.console_url}/audit")
+    page.get_by_label("Signed report (JSON)").set_input_files(str(path))
+    page.get_by_role("button", name="Verify").click()
 
 
-def test_auditor_downloads_and_verifies_a_signed_report_and_refuses_a_tampered_one(
+def test_auditor_signs_downloads_and_verifies_a_report_and_refuses_a_tampered_one(
     page: Page, stack: Stack, claim_id: int, tmp_path: Any
 ) -> None:
-    sign_in(page, stack, indexer_key=stack.auditor_key)
+    sign_in(page, stack, indexer_key=stack.auditor_key, party="auditor",
+            gateway_key=stack.auditor_gateway_key)  # fmt: skip
     period = period_at(3, stack.w3.eth.get_block("latest")["timestamp"])
     page.goto(f"{stack.console_url}/audit?class_id=1&period={period}")
     expect(page.locator("[data-reconciles]")).to_have_attribute("data-reconciles", "true")
@@ -168,32 +166,43 @@ def test_auditor_downloads_and_verifies_a_signed_report_and_refuses_a_tampered_o
         page.get_by_role("link", name="CSV").click()
     assert "created" in Path(csv_info.value.path()).read_text(encoding="utf-8")
 
-    signed = tmp_path / "signed.json"
-    signed.write_text(json.dumps(_sign(stack, report)))
-    page.get_by_label("Signed report (JSON)").set_input_files(str(signed))
-    page.get_by_role("button", name="Verify").click()
+    # The auditor's gateway signs with the auditor's key; the console only carries the report.
+    page.get_by_role("button", name="Sign this report").click()
+    address = stack.auditor_account.address
+    expect(page.locator("[data-signed]")).to_have_attribute("data-signed", address)
+    shoot(page, "audit-signed")
+    with page.expect_download() as signed_info:
+        page.get_by_role("link", name="Download the signed report (JSON)").click()
+    signed = json.loads(Path(signed_info.value.path()).read_text(encoding="utf-8"))
+    assert signed["signature"]["signer"] == address
+
+    _upload(page, stack, tmp_path / "signed.json", signed)
     expect(page.locator("[data-report]")).to_have_attribute("data-report", "valid")
-    expect(page.locator("[data-report]")).to_contain_text(stack.auditor_account.address)
+    expect(page.locator("[data-report]")).to_contain_text(address)
+    expect(page.locator("[data-party]")).to_contain_text(f"party {P_AUDITOR}")
     shoot(page, "audit-verified")
 
-    tampered = _sign(stack, report)
+    tampered = json.loads(json.dumps(signed))
     tampered["report"]["total"]["claimed"] += 1  # a number changed after signing
-    bad = tmp_path / "tampered.json"
-    bad.write_text(json.dumps(tampered))
-    page.goto(f"{stack.console_url}/audit")
-    page.get_by_label("Signed report (JSON)").set_input_files(str(bad))
-    page.get_by_role("button", name="Verify").click()
+    _upload(page, stack, tmp_path / "tampered.json", tampered)
     expect(page.locator("[data-report]")).to_have_attribute("data-report", "refused")
-    expect(page.get_by_role("cell", name="fails").first).to_be_visible()
+    expect(page.locator("table")).to_contain_text("SignatureInvalid")
     shoot(page, "audit-refused")
 
-    resigned = _sign(stack, tampered["report"])  # re-signed: the signature holds, numbers don't
-    bad.write_text(json.dumps(resigned))
-    page.goto(f"{stack.console_url}/audit")
-    page.get_by_label("Signed report (JSON)").set_input_files(str(bad))
-    page.get_by_role("button", name="Verify").click()
+    # Re-signed by the auditor: the signature holds, the figures do not.
+    _upload(page, stack, tmp_path / "resigned.json",
+            sign_report(tampered["report"], stack.auditor_account))  # fmt: skip
     expect(page.locator("[data-report]")).to_have_attribute("data-report", "refused")
-    expect(page.locator("table")).to_contain_text("differ in total")
+    expect(page.locator("table")).to_contain_text("ReportFiguresDiffer")
+    expect(page.locator("table")).to_contain_text("total")
+
+    # Signed by a key of no auditor: refused on chain, whatever the figures.
+    _upload(page, stack, tmp_path / "stranger.json",
+            sign_report(report, LocalSigner(Account.create())))  # fmt: skip
+    expect(page.locator("[data-report]")).to_have_attribute("data-report", "refused")
+    expect(page.locator("table")).to_contain_text("SignerNotAuditor")
+    expect(page.get_by_role("cell", name="not checked")).to_be_visible()  # the figures
+    shoot(page, "audit-not-auditor")
 
 
 def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:

@@ -169,3 +169,40 @@ def test_pictures_escape_their_text() -> None:
     assert "&lt;x&gt;" in svg and "<x>" not in svg and svg.count("<rect") == 2
     assert "<script" not in bar_chart("<script>", [("a", 1)])
     assert provenance_graph({"nodes": [], "edges": []}) == ""
+
+
+def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
+    import asyncio
+
+    from console import IndexerClient
+    from console._auditor import check_signed_report
+
+    answers = {
+        "valid": httpx.Response(200, json={
+            "valid": True, "signer": "0xA1", "partyId": 5, "party": "auditor", "blockNumber": 9,
+            "classId": 1, "period": "2031-Q1", "compared": ["total"]}),
+        "stranger": httpx.Response(400, json={
+            "code": "TN-IX-4002", "error": "SignerNotAuditor", "field": "signature",
+            "message": "0xB2 was no registered signer at block 9", "args": {"signer": "0xB2"}}),
+        "junk": httpx.Response(422, json={
+            "code": "TN-IX-4220", "error": "FieldInvalid", "field": None,
+            "message": "not an object", "args": {}}),
+    }  # fmt: skip
+
+    def check(raw: bytes, answer: str) -> dict[str, object]:
+        client = IndexerClient("http://indexer", "k", timeout=1)
+        client.http = httpx.AsyncClient(
+            base_url="http://indexer", transport=httpx.MockTransport(lambda _: answers[answer])
+        )
+        return asyncio.run(check_signed_report(raw, client))
+
+    good = check(b'{"report": {}}', "valid")
+    assert good["valid"] is True and good["party"] == "auditor (party 5)"
+    assert [ok for _, ok, _ in good["checks"]] == [True, True, True]  # type: ignore[attr-defined]
+    refused = check(b'{"report": {}}', "stranger")
+    assert refused["valid"] is False and refused["signer"] == "0xB2"
+    assert [ok for _, ok, _ in refused["checks"]] == [True, False, None]  # type: ignore[attr-defined]
+    assert "SignerNotAuditor" in refused["checks"][1][2]  # type: ignore[index]
+    unreadable = check(b"[1]", "junk")
+    assert [(n, ok) for n, ok, _ in unreadable["checks"]] == [("readable", False)]  # type: ignore[attr-defined]
+    assert check(b"{not json", "valid")["checks"][0][1] is False  # type: ignore[index]
