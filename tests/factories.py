@@ -67,6 +67,24 @@ def set_clock(w3: Web3, timestamp: int) -> None:
         w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
 
 
+def take_snapshot(w3: Web3) -> Any:
+    """A snapshot of the chain's state to return to (py-evm's tester or anvil's evm_snapshot)."""
+    tester = getattr(w3.provider, "ethereum_tester", None)
+    if tester is not None:
+        return tester.take_snapshot()
+    return w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+
+
+def revert_to_snapshot(w3: Web3, snapshot: Any) -> None:
+    """Back to ``snapshot``; on anvil the snapshot is used up (take a new one to return again)."""
+    tester = getattr(w3.provider, "ethereum_tester", None)
+    if tester is not None:
+        tester.revert_to_snapshot(snapshot)
+    else:
+        reply = w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        assert reply.get("result") is True, reply
+
+
 def at(year: int, month: int, day: int = 1, hour: int = 12) -> int:
     return int(datetime(year, month, day, hour, tzinfo=UTC).timestamp())
 
@@ -185,6 +203,8 @@ class World:
     def run(self, op: str, sender: str, *args: Any) -> tuple[Any, Any]:
         """Runs ``op`` on model and chain: (model result or Rejected, receipt or LedgerRevert)."""
         now = self.now()
+        if not hasattr(self.w3.provider, "ethereum_tester"):
+            set_clock(self.w3, now)  # anvil's clock runs with the wall's: pin the block's time
         fn, model_call = self._bind(op, sender, now, *args)
         try:
             expected: Any = model_call()
