@@ -12,6 +12,7 @@
     ├── ReportError              422: a report cannot be built from the request (field)
     │   └── NotFoundError        404: the shipment, claim, unit… does not exist (field)
     ├── AccessDeniedError        401 / 403: no key, or the key may not read this (field)
+    ├── DeclarationRefusedError  409: no SD — a custody scheme's party held no certificate
     └── SignatureError           a signed report does not verify, or its signer is no auditor
 
 Every error carries a row of ``CODES``: ``code`` (``TN-IX-<status><nn>``), the HTTP ``status``,
@@ -31,6 +32,7 @@ __all__ = [
     "AccessDeniedError",
     "ChainReadError",
     "ConcurrentWriterError",
+    "DeclarationRefusedError",
     "ErrorCode",
     "IndexerError",
     "MirrorMismatchError",
@@ -72,6 +74,12 @@ _ROWS = [
     ErrorCode("TN-IX-4046", 404, "PartyUnknown", "no such party (name or id) in the mirror"),
     ErrorCode("TN-IX-4047", 404, "ProductGroupUnknown", "no such product group (name or id)"),
     ErrorCode("TN-IX-4051", 405, "MethodNotAllowed", "the API is read-only: GET only"),
+    ErrorCode(
+        "TN-IX-4091",
+        409,
+        "CustodyCertificateMissing",
+        "no SD: a custody scheme's supplier or recipient held no valid certificate at dispatch",
+    ),
     ErrorCode(
         "TN-IX-4220", 422, "FieldInvalid", "a parameter is missing, malformed or out of range"
     ),
@@ -211,6 +219,14 @@ class AccessDeniedError(IndexerError):
     """No key, an unknown key, or a party that may not read this (commercially sensitive)."""
 
     default_error = "ForeignUnit"
+
+
+class DeclarationRefusedError(IndexerError):
+    """No Sustainability Declaration for this shipment: under a scheme requiring a certified chain
+    of custody, its supplier, or a recipient the scheme does not exempt, held no certificate of
+    the scheme valid at dispatch (``args``: role, party, unit, class, scheme, ledger's reason)."""
+
+    default_error = "CustodyCertificateMissing"
 
 
 class SignatureError(IndexerError):

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path
 
+from indexer.api._api_deps import REFUSED
 from indexer.errors import ChainReadError, IndexerError, NotFoundError
 from indexer.verifier._chainread import ChainRecord, DeploymentMismatch
 from indexer.verifier._declaration import declaration
@@ -65,7 +66,7 @@ def add_chain_routes(app: FastAPI, source: Callable[[], ChainRecord], responses:
         "/v1/shipments/{shipment_id}/declaration",
         summary="The Sustainability Declaration of a shipment as JSON, from the chain (public)",
         tags=["verification"],
-        responses=responses,
+        responses={**responses, **REFUSED},
     )
     def shipment_declaration(shipment_id: Ident) -> dict[str, Any]:
         try:

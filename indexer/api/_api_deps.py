@@ -21,6 +21,7 @@ from indexer.mirror._tables import CreditClass, Party, ProductGroup, Unit
 
 __all__ = [
     "ERROR",
+    "REFUSED",
     "RESPONSES",
     "CallerDep",
     "ConnDep",
@@ -55,6 +56,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {**ERROR, "description": "TN-IX-403x another party's data, or auditors only"},
     404: {**ERROR, "description": "TN-IX-404x no such unit, class, group, shipment or claim"},
     422: {**ERROR, "description": "TN-IX-422x a parameter is malformed or out of range"},
+}
+#: The 409 of a shipment that gets no Sustainability Declaration (issue 13).
+REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {
+        **ERROR,
+        "description": "TN-IX-4091 CustodyCertificateMissing: under a custody scheme the "
+        "supplier or recipient held no valid certificate at dispatch; no declaration",
+    }
 }
 Ref = Annotated[str, Path(description="registry key, on-chain name or numeric id", max_length=200)]
 QRef = Annotated[

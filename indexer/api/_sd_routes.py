@@ -16,7 +16,7 @@ from sqlalchemy import select
 from web3 import HTTPProvider, Web3
 
 import contracts
-from indexer.api._api_deps import CallerDep, ConnDep
+from indexer.api._api_deps import REFUSED, CallerDep, ConnDep
 from indexer.errors import AccessDeniedError, NotFoundError
 from indexer.mirror._registry import table
 from indexer.mirror._tables_ops import Shipment
@@ -50,6 +50,7 @@ def rpc_source(rpc_url: str, deployment: contracts.Deployment) -> ChainSource:
 
 def declaration_router(source: ChainSource, console_url: str, responses: Any) -> APIRouter:
     router = APIRouter(prefix="/v1/shipments", tags=["declarations"])
+    responses = {**responses, **REFUSED}
 
     def document(conn: Any, caller: Any, shipment_id: int) -> dict[str, Any]:
         t = table(Shipment)

@@ -13,14 +13,20 @@ covers the class and the unit; when there is none, the latest certificate names 
 ledger's own error names (``CustodyCertificateMissing``, ``CertificateIsRevoked``,
 ``CertificateNotValid``, ``CertificateScopeClass``, ``CertificateScopeUnit``). A certificate
 revoked after the step held then: ``Held.revoked_later`` says so.
+
+The verifier checks each step's ``duties`` (``describe`` words them); the Sustainability
+Declaration states ``declared_custody`` — the certificate each party held at dispatch — and is
+refused (``DeclarationRefusedError``) when the supplier or a non-exempt recipient held none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from contracts import Custody, split_token_id
+from indexer.errors import DeclarationRefusedError
 from indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
@@ -32,7 +38,7 @@ from indexer.lineage._lineage import (
 )
 from indexer.verifier._chainread import CertificateInfo, ChainRecord
 
-__all__ = ["Duty", "Held", "describe", "duties", "held", "who"]
+__all__ = ["Duty", "Held", "declared_custody", "describe", "duties", "held", "who"]
 
 
 def _before(a: EventRef, b: EventRef) -> bool:
@@ -181,3 +187,60 @@ def describe(record: ChainRecord, duty: Duty, h: Held, ref: EventRef) -> tuple[b
             f"{h.problem}{number}"
         ),
     )
+
+
+def declared_custody(record: ChainRecord, s: Shipped) -> list[dict[str, Any]]:
+    """The chain of custody a shipment's Sustainability Declaration states, one entry per class
+    of a scheme requiring it (the stricter of its mode at dispatch and now): the certificate
+    the supplier and the recipient held at dispatch, or the recipient's final-claimant
+    exemption. Raises ``DeclarationRefusedError`` when the supplier, or a recipient the scheme
+    does not exempt, held none: no declaration can be issued for that shipment."""
+    out: list[dict[str, Any]] = []
+    for class_id in dict.fromkeys(split_token_id(tid)[0] for tid, _ in s.lines):
+        info = record.classes.get(class_id)
+        if info is None:
+            continue
+        changes = record.scheme_custody.get(info.scheme_id, ())
+        now = changes[-1][1] if changes else Custody.none
+        mode = max(record.custody_at(info.scheme_id, s.ref), now)
+        if mode == Custody.none:
+            continue
+        scheme = record.schemes.get(info.scheme_id, (f"scheme {info.scheme_id}", 0))[0]
+        entry: dict[str, Any] = {
+            "class": info.name,
+            "scheme": scheme,
+            "scheme_id": info.scheme_id,
+            "custody": mode.name,
+        }
+        for role, unit_id in (("supplier", s.from_unit_id), ("recipient", s.to_unit_id)):
+            exempt = role == "recipient" and mode == Custody.certified_final_claimant_exempt
+            duty = Duty(role, unit_id, class_id, info.scheme_id, Custody(mode), exempt)
+            h = held(record, duty, s.ref)
+            entry[f"{role}_certificate"] = h.certificate.number if h.ok and h.certificate else None
+            if h.ok:
+                continue
+            if exempt:
+                entry["recipient_exempt"] = True
+                continue
+            number = h.certificate.number if h.certificate else None
+            unit = record.units.get(unit_id)
+            raise DeclarationRefusedError(
+                f"no Sustainability Declaration for shipment {s.shipment_id}: {scheme} requires "
+                f"a certified chain of custody ({mode.name}) and the {role} "
+                f"{who(record, unit_id)} held no valid {scheme} certificate for {info.name} at "
+                f"dispatch {_when(s.ref.timestamp)} ({h.problem}{' ' + number if number else ''})",
+                field="shipment_id",
+                args={
+                    "shipmentId": s.shipment_id,
+                    "role": role,
+                    "partyId": unit.party_id if unit else None,
+                    "unitId": unit_id,
+                    "classId": class_id,
+                    "schemeId": info.scheme_id,
+                    "reason": h.problem,
+                    "certificate": number,
+                },
+            )
+        entry.setdefault("recipient_exempt", False)
+        out.append(entry)
+    return out

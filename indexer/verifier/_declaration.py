@@ -7,6 +7,12 @@ product and product group, physical quantity, credits carried and the resulting 
 share, class and scheme, raw-material category, waste status, chain-of-custody model and
 attribution method, emission factors, the conversion factors applied upstream and the
 transaction that records it. ``declaration`` gives JSON-ready data; ``to_markdown`` a document.
+
+Under a scheme requiring a certified chain of custody (issue 13), the certificate each party
+held at dispatch is the one the ledger's rule finds (``_custody.declared_custody``), the
+``custody`` entries say so per class, a final claimant's exemption included; a shipment whose
+supplier or non-exempt recipient held none gets no declaration (``DeclarationRefusedError``,
+``TN-IX-4091 CustodyCertificateMissing``).
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from typing import Any
 from contracts import split_token_id
 from indexer.lineage._lineage import Converted, Shipped, trace_shipment
 from indexer.verifier._chainread import ChainRecord, UnitInfo
+from indexer.verifier._custody import declared_custody
 
-__all__ = ["declaration", "to_markdown"]
+__all__ = ["custody_statement", "declaration", "to_markdown"]
 
 RAW_MATERIALS = ("circular", "bio-circular", "bio", "renewable-energy-derived")
 MODELS = ("mass balance", "segregated", "book and claim")
@@ -44,11 +51,12 @@ def _name(table: tuple[str, ...], index: int) -> str:
 
 
 def _party(
-    record: ChainRecord, unit: UnitInfo | None, at: int, schemes: set[int]
+    record: ChainRecord, unit: UnitInfo | None, at: int, schemes: set[int], custody: list[str]
 ) -> dict[str, Any]:
-    """Who, where, and the certificates of the shipment's schemes valid at dispatch."""
+    """Who, where, and the certificates of the shipment's schemes valid at dispatch: under a
+    custody scheme the one the ledger's rule finds (``custody``), else every one of the unit."""
     if unit is None:
-        return {"name": None, "unit": None, "address": None, "certificates": []}
+        return {"name": None, "unit": None, "address": None, "certificates": custody}
     party = record.parties.get(unit.party_id)
     certificates = [
         c.number
@@ -59,6 +67,7 @@ def _party(
         and c.valid_from <= at < c.valid_until
         and (c.revoked_at is None or c.revoked_at.timestamp > at)
     ]
+    certificates = list(dict.fromkeys(custody + certificates))
     return {
         "party_id": unit.party_id,
         "name": party.name if party else None,
@@ -131,7 +140,12 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         )
     # Emission factor of the delivered product: credits at the sustainable factor, the rest at
     # the conventional one, weighted by grams (gCO2e per kg, rounded half up).
-    schemes = {record.classes[c].scheme_id for c in classes}
+    custody = declared_custody(record, s)
+    schemes = {record.classes[c].scheme_id for c in classes} - {e["scheme_id"] for e in custody}
+
+    def held(role: str) -> list[str]:
+        return [n for n in dict.fromkeys(e[f"{role}_certificate"] for e in custody) if n]
+
     first = record.classes.get(next(iter(classes), 0))
     emission = None
     if first is not None and s.quantity:
@@ -141,8 +155,10 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     return {
         "declaration": f"SD-{record.chain_id}-{shipment_id}",
         "shipment_id": shipment_id,
-        "supplier": _party(record, record.units.get(s.from_unit_id), t, schemes),
-        "recipient": _party(record, record.units.get(s.to_unit_id), t, schemes),
+        "supplier": _party(record, record.units.get(s.from_unit_id), t, schemes, held("supplier")),
+        "recipient": _party(record, record.units.get(s.to_unit_id), t, schemes, held("recipient")),
+        "custody": custody,
+        "recipient_final_claimant": any(e["recipient_exempt"] for e in custody),
         "dispatch_date": _iso(t),
         "dispatch_address": getattr(record.units.get(s.from_unit_id), "location", None),
         "order_reference": _text(s.order_ref),
@@ -175,12 +191,37 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     }
 
 
+_CUSTODY = {
+    "certified": "every holder certified",
+    "certified_final_claimant_exempt": "every holder certified except a final claimant",
+}
+#: What applies to an uncertified recipient a scheme exempts (``Custody`` mode 1).
+FINAL_CLAIMANT = (
+    "uncertified final claimant, exempt under the scheme: it may claim these credits, "
+    "never pass them on"
+)
+
+
+def custody_statement(d: dict[str, Any]) -> str:
+    """The declaration's chain-of-custody certification in one line (SD field and Markdown)."""
+    lines = []
+    for e in d.get("custody", []):
+        recipient = e["recipient_certificate"] or (FINAL_CLAIMANT if e["recipient_exempt"] else "")
+        lines.append(
+            f"{e['scheme']} requires a certified chain of custody "
+            f"({_CUSTODY.get(e['custody'], e['custody'])}): supplier "
+            f"{e['supplier_certificate']}, recipient {recipient}"
+        )
+    return "; ".join(dict.fromkeys(lines)) or "not required by the scheme"
+
+
 def _grams(g: int) -> str:
     return f"{g:,} g ({g / 1_000_000:,.3f} t)".replace(",", " ")
 
 
-def _who(p: dict[str, Any]) -> list[str]:
-    certs = ", ".join(p["certificates"]) or "none valid at dispatch"
+def _who(p: dict[str, Any], final_claimant: bool = False) -> list[str]:
+    none = "none valid at dispatch" + (" (final claimant, exempt)" if final_claimant else "")
+    certs = ", ".join(p["certificates"]) or none
     return [f"{p['name']} — {p['unit']}", f"Address: {p['address']}", f"Certificates: {certs}"]
 
 
@@ -194,7 +235,10 @@ def to_markdown(d: dict[str, Any]) -> str:
         *_who(d["supplier"]),
         "",
         "## Recipient",
-        *_who(d["recipient"]),
+        *_who(d["recipient"], d["recipient_final_claimant"]),
+        "",
+        "## Chain of custody certification",
+        custody_statement(d),
         "",
         "## Delivery",
         f"- Dispatch date: {d['dispatch_date']}",

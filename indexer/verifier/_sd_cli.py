@@ -1,7 +1,9 @@
 """``tracenet declaration document ID`` (PDF and HTML) and ``tracenet declaration check FILE``.
 
 ``check`` exit codes: 0 every field of the document matches the chain record, 1 a field differs
-or is missing (or the shipment is not on this chain), 2 usage, file or connection errors.
+or is missing (or the shipment is not on this chain, or gets no declaration: under a custody
+scheme a party held no valid certificate at dispatch), 2 usage, file or connection errors.
+``document`` exits 1 for those last two as well, writing nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from indexer.errors import DeclarationRefusedError
 from indexer.verifier._declaration import declaration
 from indexer.verifier._sd_check import SdReadError, compare, read_sd, shipment_of
 from indexer.verifier._sd_document import render_html, render_pdf
@@ -46,7 +49,7 @@ def register(docs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _document(args: argparse.Namespace) -> int:
-    from indexer.verifier._verify_cli import _fail, _read
+    from indexer.verifier._verify_cli import _fail, _read, refused
 
     if args.pdf is None and args.html is None:
         return _fail("say where: --pdf PATH and/or --html PATH", EXIT_USAGE)
@@ -57,6 +60,8 @@ def _document(args: argparse.Namespace) -> int:
         d = declaration(record, args.id)
     except LookupError as exc:
         return _fail(str(exc), EXIT_MISMATCH)
+    except DeclarationRefusedError as exc:
+        return _fail(refused(exc), EXIT_MISMATCH)
     console = args.console_url or DeclarationSettings().console_url
     try:
         if args.pdf is not None:
@@ -71,7 +76,7 @@ def _document(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from indexer.verifier._verify_cli import _fail, _read
+    from indexer.verifier._verify_cli import _fail, _read, refused
 
     try:
         fields = read_sd(args.file.read_bytes())
@@ -87,6 +92,8 @@ def _check(args: argparse.Namespace) -> int:
         d = declaration(record, shipment)
     except LookupError as exc:
         return _fail(f"{args.file}: {exc}", EXIT_MISMATCH)
+    except DeclarationRefusedError as exc:
+        return _fail(f"{args.file}: {refused(exc)}", EXIT_MISMATCH)
     checks = compare(fields, d, console)
     for c in checks:
         if c.ok:

@@ -21,6 +21,8 @@ from typing import Any
 import segno
 from fpdf import FPDF
 
+from indexer.verifier._declaration import custody_statement
+
 __all__ = ["render_html", "render_pdf", "sd_fields", "verify_link"]
 
 #: The label of the verify link among the fields (the check follows it).
@@ -44,12 +46,15 @@ def _classes(d: dict[str, Any], key: str) -> str:
     return _joined(sorted({str(c[key]) for c in d["classes"]}))
 
 
-def _party_fields(role: str, p: dict[str, Any]) -> list[tuple[str, str]]:
+def _party_fields(role: str, p: dict[str, Any], exempt: bool = False) -> list[tuple[str, str]]:
+    certificates = _joined(list(p.get("certificates") or []))
+    if certificates == "none" and exempt:
+        certificates = "none (final claimant, exempt)"
     return [
         (f"{role}", f"{p.get('name')}"),
         (f"{role} site", f"{p.get('unit')} (unit {p.get('unit_id')})"),
         (f"{role} address", f"{p.get('address')}"),
-        (f"{role} certificates", _joined(list(p.get("certificates") or []))),
+        (f"{role} certificates", certificates),
     ]
 
 
@@ -75,7 +80,8 @@ def sd_fields(d: dict[str, Any], console_url: str) -> list[tuple[str, str]]:
         ("Declaration", d["declaration"]),
         ("Shipment", str(d["shipment_id"])),
         *_party_fields("Supplier", d["supplier"]),
-        *_party_fields("Recipient", d["recipient"]),
+        *_party_fields("Recipient", d["recipient"], bool(d.get("recipient_final_claimant"))),
+        ("Chain of custody certification", custody_statement(d)),
         ("Dispatch date", d["dispatch_date"]),
         ("Dispatch address", str(d["dispatch_address"])),
         ("Contract or order reference", d["order_reference"]),

@@ -3,7 +3,9 @@
 Both use only a JSON-RPC endpoint and the deployment record — no indexer database. Exit codes
 of ``verify``: 0 the claim or shipment holds, 1 a check fails (or the deployment record does
 not fit the chain), 2 usage or connection errors. ``declaration``: 0 issued, 1 no such
-shipment or a record that does not fit the chain, 2 usage or connection errors.
+shipment, a record that does not fit the chain, or a shipment that gets no declaration (under a
+custody scheme, a party held no valid certificate at dispatch: ``CustodyCertificateMissing``),
+2 usage or connection errors.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import contracts
 from indexer._settings import IndexerSettings
-from indexer.errors import ChainReadError
+from indexer.errors import ChainReadError, DeclarationRefusedError
 from indexer.lineage._lineage import Claimed, Converted, InputRecorded, Lineage, Shipped
 from indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain
 from indexer.verifier._declaration import declaration, to_markdown
@@ -85,6 +87,11 @@ def _read(args: argparse.Namespace) -> ChainRecord | int:
         return _fail(f"cannot read the chain at {url}: {exc}", EXIT_USAGE)
 
 
+def refused(exc: DeclarationRefusedError) -> str:
+    """One line: the rule's name and code, then why (no declaration is issued)."""
+    return f"{exc.error} ({exc.code}): {exc.message}"
+
+
 def _fail(message: str, code: int) -> int:
     print(f"tracenet: error: {message}", file=sys.stderr)
     return code
@@ -107,6 +114,8 @@ def _declaration(args: argparse.Namespace) -> int:
         doc = declaration(record, args.id)
     except LookupError as exc:
         return _fail(str(exc), EXIT_FAILS)
+    except DeclarationRefusedError as exc:
+        return _fail(refused(exc), EXIT_FAILS)
     print(json.dumps(doc, indent=2) if args.json else to_markdown(doc))
     return EXIT_HOLDS
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-from indexer.lineage._lineage import Shipped
+from contracts import Custody
+from indexer.errors import DeclarationRefusedError
+from indexer.lineage._lineage import EventRef, Shipped
+from indexer.verifier._chainread import ChainRecord
 from indexer.verifier._declaration import declaration, to_markdown
+from tests import factories as f
 from tests.indexer.test_verify import Scenario, build_scenario
+from tests.indexer.test_verify_custody import CERT_BRAND, CERT_RESIN_COC, build_custody_record
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +104,95 @@ def test_the_markdown_document_carries_every_field(scenario: Scenario) -> None:
 def test_an_unknown_shipment_has_no_declaration(scenario: Scenario) -> None:
     with pytest.raises(LookupError, match="no shipment 42"):
         declaration(scenario.record, 42)
+
+
+# ---- issue 13: the certified chain of custody on the declaration ------------------------------
+
+
+@pytest.fixture(scope="module")
+def custody_record() -> ChainRecord:
+    return build_custody_record()
+
+
+def without(record: ChainRecord, *cert_ids: int) -> ChainRecord:
+    kept = {k: v for k, v in record.certificates.items() if k not in cert_ids}
+    return dataclasses.replace(record, certificates=kept)
+
+
+def with_mode(record: ChainRecord, mode: Custody, ref: EventRef | None = None) -> ChainRecord:
+    at = ref or EventRef(1, 0, "0x" + "00" * 32, 0)
+    return dataclasses.replace(record, scheme_custody={f.S_PLUS: ((at, mode),)})
+
+
+def test_both_parties_certificates_valid_at_dispatch(custody_record: ChainRecord) -> None:
+    d = declaration(custody_record, 2)
+    assert d["supplier"]["certificates"] == ["ISCC-PLUS-RES-COC-4"]
+    # revoked after the dispatch: valid when the resin left, so it is the one printed
+    assert d["recipient"]["certificates"] == ["ISCC-PLUS-BRAND-5"]
+    assert d["custody"] == [
+        {
+            "class": "rPET-resin", "scheme": "ISCC PLUS", "scheme_id": f.S_PLUS,
+            "custody": "certified", "supplier_certificate": "ISCC-PLUS-RES-COC-4",
+            "recipient_certificate": "ISCC-PLUS-BRAND-5", "recipient_exempt": False,
+        }
+    ]  # fmt: skip
+    assert not d["recipient_final_claimant"]
+    # the flakes: the one certificate the ledger's rule finds (the latest covering), not every one
+    assert declaration(custody_record, 1)["recipient"]["certificates"] == ["ISCC-PLUS-RES-COC-4"]
+    text = to_markdown(d)
+    assert (
+        "ISCC PLUS requires a certified chain of custody (every holder certified): "
+        "supplier ISCC-PLUS-RES-COC-4, recipient ISCC-PLUS-BRAND-5"
+    ) in text
+
+
+def test_no_declaration_for_an_uncertified_recipient(custody_record: ChainRecord) -> None:
+    with pytest.raises(DeclarationRefusedError) as caught:
+        declaration(without(custody_record, CERT_BRAND), 2)
+    e = caught.value
+    assert (e.code, e.status, e.error) == ("TN-IX-4091", 409, "CustodyCertificateMissing")
+    assert e.details["role"] == "recipient" and e.details["unitId"] == f.U_BRAND
+    assert e.details["reason"] == "CustodyCertificateMissing"
+    assert "the recipient Brand (Brand DC) held no valid ISCC PLUS certificate" in e.message
+    assert "for rPET-resin at dispatch" in e.message
+
+
+def test_no_declaration_for_a_certificate_not_valid_at_dispatch(
+    custody_record: ChainRecord,
+) -> None:
+    cert = dataclasses.replace(custody_record.certificates[CERT_BRAND], valid_until=f.START + 1)
+    expired = dataclasses.replace(
+        custody_record, certificates={**custody_record.certificates, CERT_BRAND: cert}
+    )
+    with pytest.raises(DeclarationRefusedError) as caught:
+        declaration(expired, 2)
+    assert caught.value.details["reason"] == "CertificateNotValid"
+    assert caught.value.details["certificate"] == "ISCC-PLUS-BRAND-5"
+
+
+def test_a_scheme_that_requires_custody_now_refuses_an_older_shipment(
+    scenario: Scenario,
+) -> None:
+    # The bootstrap story ran before ISCC PLUS required custody; it requires it now.
+    late = EventRef(10**6, 0, "0x" + "00" * 32, 0)
+    with pytest.raises(DeclarationRefusedError) as caught:
+        declaration(with_mode(scenario.record, Custody.certified, late), 2)
+    assert caught.value.details["role"] == "supplier"  # its certificate lists flakes, not resin
+    assert caught.value.details["reason"] == "CertificateScopeClass"
+    assert declaration(scenario.record, 2)["custody"] == []
+
+
+def test_the_final_claimant_exemption_is_stated(custody_record: ChainRecord) -> None:
+    exempt = with_mode(without(custody_record, CERT_BRAND), Custody.certified_final_claimant_exempt)
+    d = declaration(exempt, 2)
+    assert d["recipient"]["certificates"] == [] and d["recipient_final_claimant"]
+    assert d["custody"][0]["recipient_exempt"] and d["custody"][0]["recipient_certificate"] is None
+    text = to_markdown(d)
+    assert "Certificates: none valid at dispatch (final claimant, exempt)" in text
+    assert "recipient uncertified final claimant, exempt under the scheme: it may claim these " in (
+        text.replace("\n", " ")
+    )
+    # the supplier is never exempt
+    with pytest.raises(DeclarationRefusedError) as caught:
+        declaration(without(exempt, CERT_RESIN_COC), 2)
+    assert caught.value.details["role"] == "supplier"

@@ -5,6 +5,7 @@ link, and ``tracenet declaration check`` names the field a tampered document cha
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,11 +17,14 @@ from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
 import indexer.verifier._verify_cli as verify_cli
+from contracts import Custody
 from indexer.lineage._lineage import Shipped
 from indexer.verifier._declaration import declaration
 from indexer.verifier._sd_check import compare, read_sd, shipment_of
 from indexer.verifier._sd_document import render_html, render_pdf, sd_fields
+from tests.factories import S_PLUS
 from tests.indexer.test_verify import Scenario, build_scenario
+from tests.indexer.test_verify_custody import CERT_BRAND, build_custody_record
 from tracenet.cli import main
 
 CONSOLE = "https://console.example.org/tn"
@@ -163,7 +167,7 @@ def test_declaration_document_and_check_on_the_command_line(
     capsys.readouterr()
     assert _cli(monkeypatch, scenario, "check", str(pdf)) == 0
     out = capsys.readouterr().out
-    assert "shipment 2: 37 fields match, 0 differ" in out
+    assert "shipment 2: 38 fields match, 0 differ" in out
 
     forged = copy.deepcopy(declaration(scenario.record, 2))
     forged["order_reference"] = "PO-999"
@@ -171,7 +175,7 @@ def test_declaration_document_and_check_on_the_command_line(
     assert _cli(monkeypatch, scenario, "check", str(tmp_path / "forged.pdf")) == 1
     out = capsys.readouterr().out
     assert "MISMATCH  Contract or order reference: document 'PO-999', chain 'PO-1'" in out
-    assert "36 fields match, 1 differ" in out
+    assert "37 fields match, 1 differ" in out
 
     other = copy.deepcopy(forged)
     other["shipment_id"] = 42  # a link to a shipment this chain does not have
@@ -183,3 +187,50 @@ def test_declaration_document_and_check_on_the_command_line(
     err = capsys.readouterr().err
     assert err.startswith("tracenet: error:") and err.count("\n") == 1
     assert _cli(monkeypatch, scenario, "document", "2") == 2
+
+
+def test_the_custody_certification_is_printed_and_read_back(scenario: Scenario) -> None:
+    plain = dict(sd_fields(declaration(scenario.record, 2), CONSOLE))
+    assert plain["Chain of custody certification"] == "not required by the scheme"
+    record = build_custody_record()
+    d = declaration(record, 2)
+    fields = read_sd(render_pdf(d, CONSOLE))
+    assert fields["Supplier certificates"] == "ISCC-PLUS-RES-COC-4"
+    assert fields["Recipient certificates"] == "ISCC-PLUS-BRAND-5"
+    assert fields["Chain of custody certification"].startswith(
+        "ISCC PLUS requires a certified chain of custody (every holder certified): supplier "
+        "ISCC-PLUS-RES-COC-4, recipient ISCC-PLUS-BRAND-5"
+    )
+    assert all(c.ok for c in compare(fields, d, CONSOLE))
+    # a final claimant the scheme exempts: the document says what applies
+    [(ref, _)] = record.scheme_custody[S_PLUS]
+    exempt = dataclasses.replace(
+        record,
+        scheme_custody={S_PLUS: ((ref, Custody.certified_final_claimant_exempt),)},
+        certificates={k: v for k, v in record.certificates.items() if k != CERT_BRAND},
+    )
+    fields = dict(sd_fields(declaration(exempt, 2), CONSOLE))
+    assert fields["Recipient certificates"] == "none (final claimant, exempt)"
+    assert fields["Chain of custody certification"].endswith(
+        "recipient uncertified final claimant, exempt under the scheme: it may claim these "
+        "credits, never pass them on"
+    )
+
+
+def test_no_document_for_a_shipment_without_custody_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = build_custody_record()
+    bare = dataclasses.replace(
+        record, certificates={k: v for k, v in record.certificates.items() if k != CERT_BRAND}
+    )
+    monkeypatch.setattr(verify_cli, "_read", lambda _args: bare)
+    pdf = tmp_path / "sd.pdf"
+    assert main(["declaration", "document", "2", "--pdf", str(pdf)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tracenet: error: CustodyCertificateMissing (TN-IX-4091): ")
+    assert "recipient Brand (Brand DC)" in err and err.count("\n") == 1
+    assert not pdf.exists()
+    assert main(["declaration", "shipment", "2"]) == 1
+    assert "CustodyCertificateMissing (TN-IX-4091)" in capsys.readouterr().err
+    assert main(["declaration", "shipment", "1"]) == 0  # the flakes: both certified

@@ -3,16 +3,28 @@ record, readable by the shipment's two parties and auditors only."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 from sqlalchemy import Engine
 
+from contracts import Custody
 from indexer import Follower
 from indexer.api._api import create_app
 from indexer.api._keys import create_key
+from indexer.lineage._lineage import EventRef
 from indexer.verifier._chainread import read_chain
 from indexer.verifier._sd_check import read_sd
-from tests.factories import P_AUDITOR, P_BRAND, P_OUTSIDER, P_RECYCLER, P_RESIN, World
+from tests.factories import (
+    P_AUDITOR,
+    P_BRAND,
+    P_OUTSIDER,
+    P_RECYCLER,
+    P_RESIN,
+    S_PLUS,
+    U_RESIN,
+    World,
+)
 from tests.indexer.test_reports import flakes_to_resin
 
 with warnings.catch_warnings():
@@ -62,3 +74,39 @@ def test_the_declaration_routes_serve_the_chain_record_to_its_parties_only(
         for suffix in ("pdf", "html"):
             documented = paths[f"/v1/shipments/{{shipment_id}}/declaration.{suffix}"]["get"]
             assert {"200", "401", "403", "404", "422"} <= set(documented["responses"])
+
+
+def test_no_declaration_under_a_custody_scheme_without_certificates(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """The story ran before ISCC PLUS required custody; it requires it now, and the resin
+    maker's certificate lists flakes only: its resin shipment gets a 409, never a document."""
+    flakes_to_resin(world)
+    follower.catch_up()
+    record = read_chain(world.w3, world.handle.deployment)
+    later = EventRef(10**6, 0, "0x" + "00" * 32, 0)
+    strict = dataclasses.replace(record, scheme_custody={S_PLUS: ((later, Custody.certified),)})
+    with engine.begin() as conn:
+        brand, auditor = create_key(conn, P_BRAND), create_key(conn, P_AUDITOR)
+    app = create_app(engine, chain=lambda: strict, console_url=CONSOLE)
+    with TestClient(app) as client:
+        for who, url in [
+            (brand, "/v1/shipments/2/declaration.pdf"),
+            (auditor, "/v1/shipments/2/declaration.html"),
+            (None, "/v1/shipments/2/declaration"),
+        ]:
+            answer = client.get(url, headers={"X-API-Key": who} if who else {})
+            assert answer.status_code == 409, (url, answer.text)
+            body = answer.json()
+            assert (body["code"], body["error"]) == ("TN-IX-4091", "CustodyCertificateMissing")
+            assert body["field"] == "shipment_id"
+            assert body["args"]["role"] == "supplier" and body["args"]["unitId"] == U_RESIN
+            assert body["args"]["reason"] == "CertificateScopeClass"
+        # the flakes' shipment: both parties certified for flakes, the document is issued
+        ok = client.get("/v1/shipments/1/declaration.pdf", headers={"X-API-Key": auditor})
+        assert ok.status_code == 200
+        assert read_sd(ok.content)["Supplier certificates"] == "ISCC-PLUS-REC-001"
+        paths = client.get("/openapi.json").json()["paths"]
+        for suffix in (".pdf", ".html", ""):
+            documented = paths[f"/v1/shipments/{{shipment_id}}/declaration{suffix}"]["get"]
+            assert "409" in documented["responses"]

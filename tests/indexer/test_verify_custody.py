@@ -38,6 +38,10 @@ def certify(
 
 @pytest.fixture(scope="module")
 def record() -> ChainRecord:
+    return build_custody_record()
+
+
+def build_custody_record() -> ChainRecord:
     """ISCC PLUS requires every holder certified; flakes → resin maker (converts, moves some to
     its second site) → brand, which claims; the brand's certificate is revoked afterwards."""
     w3 = Web3(EthereumTesterProvider(EthereumTester()))
