@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ADMIN_FORMS", "PARTY_FORMS", "Field", "Form", "FormError", "build_body", "find"]
+__all__ = ["HASH_HINT", "PARTY_FORMS", "Field", "Form", "FormError", "build_body", "find"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ _LINES = Field(
     "lines",
     "one line per token: TOKEN_ID AMOUNT_G (grams), e.g. 18446744078004518912 6000000",
 )
-_HASH_HINT = "0x followed by 64 hex digits"
+HASH_HINT = "0x followed by 64 hex digits"
 
 PARTY_FORMS: tuple[Form, ...] = (
     Form(
@@ -62,9 +62,7 @@ PARTY_FORMS: tuple[Form, ...] = (
             Field(
                 "certificate", "Certificate id", "int", "the certificate covering class and unit"
             ),
-            Field(
-                "evidence_hash", "Evidence hash (SD or weighbridge document)", "hash", _HASH_HINT
-            ),
+            Field("evidence_hash", "Evidence hash (SD or weighbridge document)", "hash", HASH_HINT),
         ),
         "R3",
     ),
@@ -76,7 +74,7 @@ PARTY_FORMS: tuple[Form, ...] = (
             _UNIT,
             Field("product_group", "Product group", "ref"),
             Field("quantity", "Quantity (g)", "grams"),
-            Field("document_hash", "Document hash", "hash", _HASH_HINT),
+            Field("document_hash", "Document hash", "hash", HASH_HINT),
         ),
         "R9",
     ),
@@ -88,7 +86,7 @@ PARTY_FORMS: tuple[Form, ...] = (
             _UNIT,
             Field("product_group", "Product group", "ref"),
             Field("quantity", "Quantity (g)", "grams"),
-            Field("document_hash", "Document hash", "hash", _HASH_HINT),
+            Field("document_hash", "Document hash", "hash", HASH_HINT),
         ),
         "R9",
     ),
@@ -101,7 +99,7 @@ PARTY_FORMS: tuple[Form, ...] = (
             Field("to_unit", "Recipient unit", "ref", "registry key or unit id"),
             Field("product_group", "Product group", "ref"),
             Field("quantity", "Physical quantity (g)", "grams"),
-            Field("document_hash", "Delivery document hash", "hash", _HASH_HINT),
+            Field("document_hash", "Delivery document hash", "hash", HASH_HINT),
             Field("order_ref", "Order reference", "text", "up to 32 bytes"),
             Field("product", "Product", "text", "up to 32 bytes"),
             _LINES,
@@ -167,145 +165,6 @@ PARTY_FORMS: tuple[Form, ...] = (
     ),
 )
 
-ADMIN_FORMS: tuple[Form, ...] = (
-    Form(
-        "party",
-        "Register a party",
-        "/v1/admin/parties",
-        (
-            Field("name", "Name"),
-            Field(
-                "roles",
-                "Roles",
-                "int",
-                "bit mask: admin 1, certifier 2, auditor 4, member 8, origin 16",
-            ),
-            Field("identifier", "Identifier hash", "hash", _HASH_HINT + " (optional)", False),
-        ),
-    ),
-    Form(
-        "roles",
-        "Replace a party's roles",
-        "/v1/admin/parties/{party}/roles",
-        (
-            Field("party", "Party id", "int", in_path=True),
-            Field("roles", "Roles", "int", "bit mask, 0 for none"),
-        ),
-    ),
-    Form(
-        "suspend",
-        "Suspend a party",
-        "/v1/admin/parties/{party}/suspension",
-        (Field("party", "Party id", "int", in_path=True),),
-    ),
-    Form(
-        "reinstate",
-        "Reinstate a party",
-        "/v1/admin/parties/{party}/reinstatement",
-        (Field("party", "Party id", "int", in_path=True),),
-    ),
-    Form(
-        "boundary",
-        "Declare a multi-site boundary",
-        "/v1/admin/boundaries",
-        (
-            Field("party", "Party", "ref"),
-            Field("name", "Name"),
-        ),
-    ),
-    Form(
-        "unit",
-        "Register a bookkeeping unit",
-        "/v1/admin/units",
-        (
-            Field("party", "Party", "ref"),
-            Field("boundary", "Boundary id", "int", "0 for none", False),
-            Field("name", "Name"),
-            Field("location", "Location", required=False),
-        ),
-    ),
-    Form(
-        "signer",
-        "Authorise a signer",
-        "/v1/admin/signers",
-        (
-            Field("address", "Address", "text", "0x followed by 40 hex digits"),
-            Field("party", "Party", "ref"),
-            Field("unit", "Unit", "ref", "0 for a party-level signer", False),
-        ),
-    ),
-    Form(
-        "revoke-signer",
-        "Revoke a signer",
-        "/v1/admin/signers/{address}/revocation",
-        (Field("address", "Address", "text", in_path=True),),
-    ),
-    Form(
-        "scheme",
-        "Register a scheme",
-        "/v1/admin/schemes",
-        (
-            Field("name", "Name"),
-            Field("max_period_months", "Longest period (months)", "int"),
-        ),
-    ),
-    Form(
-        "group",
-        "Register a product group",
-        "/v1/admin/product-groups",
-        (
-            Field("name", "Name"),
-            Field("max_share_bps", "Maximum sustainable share (bps)", "int"),
-        ),
-    ),
-    Form(
-        "certificate",
-        "Register a certificate",
-        "/v1/certificates",
-        (
-            Field("holder", "Holder party", "ref"),
-            Field("scheme", "Scheme", "ref"),
-            Field("number", "Certificate number"),
-            Field("valid_from", "Valid from", "int", "ISO date or unix seconds"),
-            Field("valid_until", "Valid until", "int", "ISO date or unix seconds"),
-            Field("audited_volume", "Audited volume (g)", "int", "0 for none", False),
-            Field("classes", "Classes", "list", "keys or ids, separated by spaces"),
-            Field("units", "Units", "list", "keys or ids, separated by spaces"),
-        ),
-        "R3",
-    ),
-    Form(
-        "revoke-certificate",
-        "Revoke a certificate",
-        "/v1/certificates/{certificate}/revocation",
-        (Field("certificate", "Certificate id", "int", in_path=True),),
-        "R3",
-    ),
-    Form(
-        "process",
-        "Register a conversion process",
-        "/v1/processes",
-        (
-            Field("unit", "Unit", "ref"),
-            Field("input_class", "Input class", "ref"),
-            Field("output_class", "Output class", "ref"),
-            Field("name", "Name"),
-        ),
-        "R5",
-    ),
-    Form(
-        "factor",
-        "Register a conversion factor",
-        "/v1/processes/{process}/factors",
-        (
-            Field("process", "Process", "ref", in_path=True),
-            Field("yield_bps", "Yield (bps)", "int", "10000 = 100 %"),
-            Field("effective_from", "Effective from", "int", "ISO date or unix seconds"),
-            Field("evidence_hash", "Evidence hash", "hash", _HASH_HINT),
-        ),
-        "R5",
-    ),
-)
 
 _DIGITS = re.compile(r"[0-9]+")
 

@@ -10,9 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console._clients import ApiError
-from console._forms import ADMIN_FORMS, PARTY_FORMS, Form, FormError, build_body, find
-from console._web import CallerDep, GatewayDep, render
+from console._clients import ApiError, IndexerClient
+from console._forms import PARTY_FORMS, Form, FormError, build_body, find
+from console._forms_admin import ADMIN_FORMS, LISTING_OF
+from console._session import Session
+from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
 
 router = APIRouter()
 
@@ -26,28 +28,44 @@ async def operations(request: Request, caller: CallerDep) -> Response:
 
 
 @router.get("/party/operations/{key}", response_class=HTMLResponse, summary="One write form")
-async def form_page(request: Request, key: str, caller: CallerDep) -> Response:
+async def form_page(request: Request, key: str, caller: CallerDep, indexer: IndexerDep) -> Response:
     form = _form(key)
     if form is None:
         return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
-    return render(request, "form.html", form=form, values={}, errors={})
+    listing = await _listing(form, caller, indexer)
+    return render(request, "form.html", form=form, values={}, errors={}, **listing)
 
 
 @router.post("/party/operations/{key}", response_class=HTMLResponse, summary="Submit a write")
-async def submit(request: Request, key: str, caller: CallerDep, gateway: GatewayDep) -> Response:
+async def submit(
+    request: Request, key: str, caller: CallerDep, gateway: GatewayDep, indexer: IndexerDep
+) -> Response:
     form = _form(key)
     if form is None:
         return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
     values = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    listing = await _listing(form, caller, indexer)
     try:
         body = build_body(form, values)
     except FormError as exc:
-        return _again(request, form, values, {exc.field: exc.message}, None, 422)
+        return _again(request, form, values, {exc.field: exc.message}, None, 422, listing)
     try:
         accepted = await gateway.post(form.route(values), body)
     except ApiError as exc:
-        return _again(request, form, values, *_place(form, exc), exc.status)
-    return render(request, "form.html", form=form, values={}, errors={}, accepted=accepted)
+        return _again(request, form, values, *_place(form, exc), exc.status, listing)
+    return render(
+        request, "form.html", form=form, values={}, errors={}, accepted=accepted, **listing
+    )
+
+
+async def _listing(form: Form, caller: Session, indexer: IndexerClient) -> dict[str, Any]:
+    """What is registered already, beside an admin's form (the indexer's registry list)."""
+    kind = LISTING_OF.get(form.key)
+    if kind is None or not caller.indexer_key:
+        return {"listing_kind": kind}
+    found, error = await attempt(indexer.get(f"/v1/registry/{kind}"))
+    rows = (found or {}).get("rows") or []
+    return {"listing_kind": kind, "listing": rows, "listing_error": error}
 
 
 def _form(key: str) -> Form | None:
@@ -71,7 +89,9 @@ def _again(
     errors: dict[str, str],
     error: ApiError | None,
     status: int,
+    listing: dict[str, Any],
 ) -> Response:
     return render(
-        request, "form.html", status=status, form=form, values=values, errors=errors, error=error
-    )
+        request, "form.html", status=status, form=form, values=values, errors=errors,
+        error=error, **listing,
+    )  # fmt: skip

@@ -137,11 +137,24 @@ async def events(request: Request, caller: CallerDep, after: int | None = None) 
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
-@router.get("/party/shipments", response_class=HTMLResponse, summary="Outgoing shipments")
-async def shipments(request: Request, caller: CallerDep, gateway: GatewayDep) -> Response:
-    rows, error = await attempt(gateway.requests(limit=1000))
-    out = [s for r in rows or [] for s in _shipped(r)]
-    return render(request, "shipments.html", shipments=out, error=error)
+@router.get("/party/shipments", response_class=HTMLResponse, summary="Shipments in and out")
+async def shipments(
+    request: Request, caller: CallerDep, gateway: GatewayDep, indexer: IndexerDep
+) -> Response:
+    """From the indexer (every shipment of the party's units, with its credits) when signed in
+    with a read key; else the outgoing ones this party's gateway recorded."""
+    if caller.indexer_key:
+        found, error = await attempt(indexer.get("/v1/shipments", limit=200))
+        rows = (found or {}).get("shipments") or []
+        return render(
+            request, "shipments.html", indexed=True, error=error,
+            incoming=[r for r in rows if r.get("direction") == "in"],
+            outgoing=[r for r in rows if r.get("direction") == "out"],
+            truncated=bool((found or {}).get("truncated")),
+        )  # fmt: skip
+    requests, error = await attempt(gateway.requests(limit=1000))
+    out = [s for r in requests or [] for s in _shipped(r)]
+    return render(request, "shipments.html", indexed=False, shipments=out, error=error)
 
 
 def _shipped(row: dict[str, Any]) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from indexer.api._api_deps import (
     visible,
 )
 from indexer.api._keys import Caller
+from indexer.api._listing_routes import listing_routes
 from indexer.api._report_routes import add_report_routes
 from indexer.api._reports import as_of, balances, class_info, statement, traceability
 from indexer.api._routes_class import class_routes
@@ -267,3 +268,4 @@ def _routes(app: FastAPI, reg: Registry) -> None:
         return _provenance(conn, caller, "claim", claim_id, format)
 
     class_routes(app, reg, ref)
+    listing_routes(app)

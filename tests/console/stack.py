@@ -19,7 +19,14 @@ import httpx
 from web3 import Web3
 
 import contracts
-from tests.gateway.anvil_setup import PASSPHRASE, AnvilWorld, gateway_env, setup, wait_for
+from tests.gateway.anvil_setup import (
+    P_BRAND,
+    PASSPHRASE,
+    AnvilWorld,
+    gateway_env,
+    setup,
+    wait_for,
+)
 from wallet import Keystore, LocalSigner
 
 ROLE_AUDITOR = 4
@@ -86,6 +93,8 @@ class Stack:
     auditor_key: str  # an auditor's read key
     auditor_account: LocalSigner  # its key is in the gateway's wallet too
     auditor_gateway_key: str  # the auditor's API key of the (shared) gateway
+    brand_gateway_key: str  # the brand's read-scope key of that gateway (it holds no brand key)
+    brand_indexer_key: str  # the brand's read key: it receives shipments
     procs: list[Proc] = field(default_factory=list)
 
     def gateway(self) -> httpx.Client:
@@ -151,11 +160,11 @@ def _serve(
 ) -> Stack:
     gw_port, ix_port, co_port = free_port(), free_port(), free_port()
     gw_env = gateway_env(world, rpc_url, tmp / "gw.db", gw_port)
-    gateway_key, auditor_gateway_key = (
-        json.loads(run(["gateway", "keys", "create", "--party", p, "--scope", "write"], gw_env))[
+    gateway_key, auditor_gateway_key, brand_gateway_key = (
+        json.loads(run(["gateway", "keys", "create", "--party", p, "--scope", scope], gw_env))[
             "api_key"
         ]
-        for p in ("recycler", str(P_AUDITOR))
+        for p, scope in (("recycler", "write"), (str(P_AUDITOR), "write"), (str(P_BRAND), "read"))
     )
     gw = Proc("gateway", ["gateway", "serve"], gw_env, tmp / "gateway.log")
     procs.append(gw)
@@ -169,17 +178,17 @@ def _serve(
     procs.append(Proc("indexer", ["indexer", "run"], ix_env, tmp / "indexer-run.log"))
     ix_url, gw_url = f"http://127.0.0.1:{ix_port}", f"http://127.0.0.1:{gw_port}"
 
-    def keys() -> tuple[str, str] | None:
+    def keys() -> tuple[str, ...] | None:
         procs[1].alive()  # the follower: its log says why it stopped
         try:
-            return (
-                run(["indexer", "keys", "create", "--party", "3"], ix_env),
-                run(["indexer", "keys", "create", "--party", str(P_AUDITOR)], ix_env),
+            return tuple(
+                run(["indexer", "keys", "create", "--party", str(p)], ix_env)
+                for p in (3, P_AUDITOR, P_BRAND)
             )
         except AssertionError:  # the mirror has not seen the parties yet
             return None
 
-    recycler_key, auditor_key = wait_for(keys, timeout=240, what="indexer keys")
+    recycler_key, auditor_key, brand_key = wait_for(keys, timeout=240, what="indexer keys")
     # The API starts once the follower has migrated the mirror (two migrators would race).
     ix = Proc("indexer-api", ["indexer", "serve", "--port", str(ix_port)], ix_env,
               tmp / "indexer-api.log")  # fmt: skip
@@ -189,7 +198,9 @@ def _serve(
         "TRACENET_CONSOLE_PORT": str(co_port),
         "TRACENET_CONSOLE_INDEXER_URL": ix_url,
         "TRACENET_CONSOLE_INDEXER_KEY": auditor_key,
-        "TRACENET_CONSOLE_GATEWAYS": json.dumps({"recycler": gw_url, "auditor": gw_url}),
+        "TRACENET_CONSOLE_GATEWAYS": json.dumps(
+            {"recycler": gw_url, "auditor": gw_url, "brand": gw_url}
+        ),
     }
     co = Proc("console", ["console", "serve"], co_env, tmp / "console.log")
     procs.append(co)
@@ -203,7 +214,8 @@ def _serve(
     return Stack(
         world=world, w3=w3, gateway_url=gw_url, console_url=co_url, indexer_url=ix_url,
         gateway_key=gateway_key, indexer_key=recycler_key, auditor_key=auditor_key,
-        auditor_account=auditor, auditor_gateway_key=auditor_gateway_key, procs=procs,
+        auditor_account=auditor, auditor_gateway_key=auditor_gateway_key,
+        brand_gateway_key=brand_gateway_key, brand_indexer_key=brand_key, procs=procs,
     )  # fmt: skip
 
 

@@ -205,6 +205,30 @@ def test_auditor_signs_downloads_and_verifies_a_report_and_refuses_a_tampered_on
     shoot(page, "audit-not-auditor")
 
 
+def test_a_buyer_party_sees_the_shipments_it_received_with_their_credits(
+    page: Page, stack: Stack
+) -> None:
+    row = stack.write("/v1/shipments", {
+        "unit": PLANT, "to_unit": BRAND_DC, "product_group": "pet-flakes", "quantity": "2000000",
+        "document_hash": "0x" + "5e" * 32, "order_ref": "PO-IN-1", "product": "rPET flakes",
+        "lines": [{"token_id": str(stack.world.token_id), "amount": "700000"}],
+    })  # fmt: skip
+    (shipped,) = [e for e in row["outcome"]["events"] if e["event"] == "Shipped"]
+    ident = int(shipped["args"]["shipmentId"])
+    stack.indexed(f"/v1/shipments/{ident}/provenance", stack.brand_indexer_key)
+    sign_in(page, stack, party="brand", gateway_key=stack.brand_gateway_key,
+            indexer_key=stack.brand_indexer_key)  # fmt: skip
+    page.goto(stack.console_url + "/party/shipments")
+    received = page.locator("[data-shipments=in] tr", has_text="PO-IN-1")
+    expect(received).to_contain_text("700\u202f000\u00a0g")  # the credits it carries
+    expect(received).to_contain_text("35.00 %")
+    expect(page.locator("[data-shipments=out]")).to_have_count(0)
+    shoot(page, "shipments-received", phone=True)
+    received.get_by_role("link", name="SD and provenance").click()
+    page.wait_for_url(f"**/verify/shipment/{ident}")
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "holds")
+
+
 def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:
     page.goto(stack.console_url + "/party")
     page.wait_for_url("**/signin**")
@@ -221,6 +245,14 @@ def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:
     )
     expect(page.locator("section table.kv").first).to_contain_text("balanced")
     shoot(page, "report-statement")
+    # An admin's or certification body's form shows what is registered already, beside it.
+    page.goto(f"{stack.console_url}/party/operations/certificate")
+    listing = page.locator("[data-listing=certificates]")
+    expect(listing.get_by_role("cell", name="ISCC-1")).to_be_visible()
+    shoot(page, "form-certificate-listing", phone=True)
+    page.goto(f"{stack.console_url}/party/operations/class")
+    expect(page.locator("[data-listing=classes]")).to_contain_text("rPET-flake")
+    expect(page.get_by_label("Chain-of-custody model")).to_be_visible()
     page.get_by_role("button", name="Sign out (recycler)").click()
     page.wait_for_url(stack.console_url + "/")
     page.goto(stack.console_url + "/party/operations")

@@ -1,0 +1,181 @@
+"""Lists: a party's shipments in and out (with the credits each carries), and the consortium's
+registry (parties, units, certificates, classes, schemes, product groups, processes).
+
+Shipments are commercially sensitive: a party sees those to or from its own units, an auditor
+every one. The registry is what every member needs to name things: any read key reads it.
+Newest first; ``limit`` caps a list (``truncated`` says when more exist)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query
+from pydantic import Field
+from sqlalchemy import Connection, Table, or_, select
+
+from indexer.api import _api_models as models
+from indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
+from indexer.api._reports import as_of
+from indexer.mirror._registry import table
+from indexer.mirror._tables import (
+    Certificate,
+    CertificateScope,
+    CreditClass,
+    Factor,
+    Party,
+    Process,
+    ProductGroup,
+    Scheme,
+    Unit,
+)
+from indexer.mirror._tables_ops import Shipment
+
+__all__ = ["listing_routes"]
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
+RegistryKind = Literal[
+    "parties", "units", "certificates", "classes", "schemes", "product-groups", "processes"
+]
+_TABLES: dict[str, Any] = {
+    "parties": Party, "units": Unit, "certificates": Certificate, "classes": CreditClass,
+    "schemes": Scheme, "product-groups": ProductGroup, "processes": Process,
+}  # fmt: skip
+#: Columns holding unix times: listed as ISO-8601 UTC.
+_TIMES = {"valid_from", "valid_until", "effective_from"}
+
+
+class Shipments(models.AsOf):
+    """Shipments to or from the caller's units (every one for an auditor), newest first."""
+
+    shipments: list[dict[str, object]] = Field(
+        description="shipmentId, direction (in/out, as seen by the caller), from/to unit id and "
+        "name, productGroup, product, orderRef, quantity and credits (grams), shareBps, "
+        "documentHash, time (ISO-8601), blockNumber, txHash"
+    )
+    truncated: bool
+
+
+class RegistryList(models.AsOf):
+    kind: str
+    rows: list[dict[str, object]] = Field(description="one object per entity, camelCase")
+    truncated: bool
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _iso(value: int) -> str | None:
+    try:
+        return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None  # beyond the calendar: "no end"
+
+
+def _plain(row: Any, t: Table) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for c in t.columns:
+        value = getattr(row, c.name)
+        out[_camel(c.name)] = _iso(value) if c.name in _TIMES else value
+    return out
+
+
+def _text32(value: str) -> str:
+    """A bytes32 field (hex in the mirror) as text when it is printable UTF-8, else as hex."""
+    try:
+        text = bytes.fromhex(value.removeprefix("0x")).rstrip(b"\0").decode()
+    except (ValueError, UnicodeDecodeError):
+        return value
+    return text if text.isprintable() else value
+
+
+def _names(conn: Connection, model: Any) -> dict[int, str]:
+    t = table(model)
+    return {int(i): str(n) for i, n in conn.execute(select(t.c.id, t.c.name))}
+
+
+def listing_routes(app: FastAPI) -> None:
+    @app.get(
+        "/v1/shipments",
+        summary="Shipments in and out of the caller's units, with their credits",
+        responses=RESPONSES,
+    )
+    def list_shipments(
+        conn: ConnDep,
+        caller: CallerDep,
+        direction: Literal["in", "out", "all"] = "all",
+        limit: Limit = 100,
+    ) -> Shipments:
+        s = table(Shipment)
+        query = select(s).order_by(s.c.block_number.desc(), s.c.log_index.desc())
+        mine = sorted(caller.units)
+        ins, outs = s.c.to_unit_id.in_(mine), s.c.from_unit_id.in_(mine)
+        if direction == "in":
+            query = query.where(ins)
+        elif direction == "out":
+            query = query.where(outs)
+        elif not caller.auditor:
+            query = query.where(or_(ins, outs))
+        rows = conn.execute(query.limit(limit + 1)).all()
+        units, groups = _names(conn, Unit), _names(conn, ProductGroup)
+        listed = [
+            {
+                "shipmentId": int(r.shipment_id),
+                "direction": "in" if r.to_unit_id in caller.units
+                else "out" if r.from_unit_id in caller.units else "",
+                "fromUnitId": r.from_unit_id, "fromUnit": units.get(r.from_unit_id),
+                "toUnitId": r.to_unit_id, "toUnit": units.get(r.to_unit_id),
+                "productGroupId": r.product_group_id,
+                "productGroup": groups.get(r.product_group_id),
+                "product": _text32(r.product), "orderRef": _text32(r.order_ref),
+                "quantity": int(r.quantity), "credits": int(r.credits),
+                "shareBps": int(r.credits) * 10_000 // int(r.quantity) if r.quantity else 0,
+                "documentHash": r.document_hash, "time": _iso(r.timestamp),
+                "blockNumber": r.block_number, "txHash": r.tx_hash,
+            }
+            for r in rows[:limit]
+        ]  # fmt: skip
+        return Shipments.model_validate(
+            {**as_of(conn), "shipments": listed, "truncated": len(rows) > limit}
+        )
+
+    @app.get(
+        "/v1/registry/{kind}",
+        summary="The consortium's parties, units, certificates, classes, schemes, product "
+        "groups or processes (any read key)",
+        responses=RESPONSES,
+    )
+    def list_registry(
+        conn: ConnDep, caller: CallerDep, kind: RegistryKind, limit: Limit = 500
+    ) -> RegistryList:
+        t = table(_TABLES[kind])
+        found = conn.execute(select(t).order_by(t.c.id).limit(limit + 1)).all()
+        rows = [_plain(r, t) for r in found[:limit]]
+        if kind == "certificates":
+            _scopes(conn, rows)
+        if kind == "processes":
+            _factors(conn, rows)
+        return RegistryList.model_validate(
+            {**as_of(conn), "kind": kind, "rows": rows, "truncated": len(found) > limit}
+        )
+
+
+def _scopes(conn: Connection, rows: list[dict[str, object]]) -> None:
+    t = table(CertificateScope)
+    scope: dict[int, dict[str, list[int]]] = {}
+    for cert, kind, ref in conn.execute(select(t.c.certificate_id, t.c.kind, t.c.ref_id)):
+        scope.setdefault(int(cert), {}).setdefault(str(kind), []).append(int(ref))
+    for row in rows:
+        s = scope.get(int(str(row["id"])), {})
+        row["scopeClassIds"], row["scopeUnitIds"] = s.get("class", []), s.get("unit", [])
+
+
+def _factors(conn: Connection, rows: list[dict[str, object]]) -> None:
+    t = table(Factor)
+    factors: dict[int, list[dict[str, object]]] = {}
+    for r in conn.execute(select(t).order_by(t.c.process_id, t.c.version)):
+        factors.setdefault(int(r.process_id), []).append(_plain(r, t))
+    for row in rows:
+        row["factors"] = factors.get(int(str(row["id"])), [])

@@ -1,0 +1,67 @@
+"""``GET /v1/shipments`` (a party's shipments in and out, with credits; auditors all) and
+``GET /v1/registry/{kind}`` (the consortium's entities, any read key), on the flake-to-resin
+illustration: 6 t of flakes with 6 t of credits to the resin maker, 4 t of resin with 2 t."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from tests.factories import C_FLAKE, P_RECYCLER, U_BRAND, U_RECYCLER, U_RESIN
+from tests.indexer.test_reports import (
+    T,
+    api,  # noqa: F401  (the fixture)
+)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette would rather have httpx2
+    from fastapi.testclient import TestClient
+
+Api = tuple[TestClient, dict[str, str]]
+
+
+def _get(running: Api, who: str, url: str) -> Any:
+    client, keys = running
+    answer = client.get(url, headers={"X-API-Key": keys[who]})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_party_lists_its_shipments_in_and_out_with_their_credits(api: Api) -> None:  # noqa: F811
+    resin_in = _get(api, "resin", "/v1/shipments?direction=in")["shipments"]
+    assert [(s["fromUnitId"], s["toUnitId"], s["direction"]) for s in resin_in] == [
+        (U_RECYCLER, U_RESIN, "in")
+    ]
+    (flakes,) = resin_in
+    assert (flakes["quantity"], flakes["credits"], flakes["shareBps"]) == (6 * T, 6 * T, 10_000)
+    assert flakes["time"].endswith("Z") and flakes["txHash"].startswith("0x")
+    assert (flakes["product"], flakes["orderRef"]) == ("rPET", "PO-1")  # bytes32 text decoded
+
+    both = _get(api, "resin", "/v1/shipments")["shipments"]
+    assert [(s["direction"], s["credits"], s["shareBps"]) for s in both] == [
+        ("out", 2 * T, 5_000),  # newest first: 4 t of resin carrying 2 t of credits
+        ("in", 6 * T, 10_000),
+    ]
+    assert _get(api, "brand", "/v1/shipments?direction=out")["shipments"] == []
+    assert _get(api, "outsider", "/v1/shipments")["shipments"] == []
+    every = _get(api, "auditor", "/v1/shipments?limit=1")
+    assert len(every["shipments"]) == 1 and every["truncated"] is True
+    assert every["shipments"][0]["toUnitId"] == U_BRAND
+
+
+def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
+    parties = _get(api, "outsider", "/v1/registry/parties")["rows"]
+    assert parties[P_RECYCLER - 1]["id"] == P_RECYCLER and "roles" in parties[0]
+    certificates = _get(api, "brand", "/v1/registry/certificates")["rows"]
+    assert certificates and {"number", "validFrom", "scopeClassIds"} <= set(certificates[0])
+    assert C_FLAKE in certificates[0]["scopeClassIds"] or any(
+        C_FLAKE in c["scopeClassIds"] for c in certificates
+    )
+    classes = _get(api, "brand", "/v1/registry/classes")["rows"]
+    assert classes[C_FLAKE - 1]["periodMonths"] > 0
+    processes = _get(api, "brand", "/v1/registry/processes")["rows"]
+    assert processes[0]["factors"] and "yieldBps" in processes[0]["factors"][0]
+    client, keys = api
+    assert client.get("/v1/registry/parties").status_code == 401
+    wrong = client.get("/v1/registry/secrets", headers={"X-API-Key": keys["brand"]})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "TN-IX-4220"
