@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from contracts import MAX_QUANTITY_G, Attribution, Model, Role
+from contracts import MAX_QUANTITY_G, Attribution, Custody, Model, Role
 from gateway._auth import Principal
 from gateway._bodies import Body
 from gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
@@ -165,6 +165,13 @@ class SchemeIn(Body):
     max_period_months: int = Field(ge=1, le=12)
 
 
+class SchemeCustodyIn(Body):
+    custody: enum_by_name(Custody) = Field(  # type: ignore[valid-type]
+        description="the certified chain of custody the scheme requires (issue 13): none, "
+        "certified_final_claimant_exempt or certified"
+    )
+
+
 class ProductGroupIn(Body):
     name: Name
     max_share_bps: int = Field(ge=1, le=10_000)
@@ -196,7 +203,7 @@ async def plan_admin(
     return Plan(0, contract, fn, tuple(args))
 
 
-_CATALOG = ("registerScheme", "registerProductGroup", "registerClass")
+_CATALOG = ("registerScheme", "setSchemeCustody", "registerProductGroup", "registerClass")
 
 
 async def admin_party_ref(ctx: Context, ref: Ref, field: str = "party") -> int:

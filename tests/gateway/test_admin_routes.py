@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import records
+from contracts import Custody, records
 from tests import factories as f
 from tests.gateway.conftest import Harness
 
@@ -228,4 +228,28 @@ def test_a_certificate_for_a_unit_the_holder_does_not_own_is_refused_before_sign
     assert h.world.w3.eth.block_number == block and h.store.count_requests() == 0
     # A party without the certifier role may not register one at all.
     refused = h.post("/v1/certificates", cert | {"units": ["recycling-plant"]}, h.key(f.P_ADMIN))
+    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-4033")
+
+
+def test_admin_sets_the_chain_of_custody_a_scheme_requires(harness: Harness) -> None:
+    """Issue 13: the mode by its contracts.Custody name; bad names and schemes refused unsigned."""
+    h, admin = harness, harness.key(f.P_ADMIN)
+    path = "/v1/admin/schemes/iscc-plus/custody"
+    args = _ok(h, admin, path, {"custody": "certified_final_claimant_exempt"}, "SchemeCustodySet")
+    assert (args["schemeId"], args["custody"]) == (f.S_PLUS, 1)
+    custody = h.world.handle.read(records.SchemeCustodyQuery(scheme_id=f.S_PLUS))
+    assert custody == Custody.certified_final_claimant_exempt
+    block = h.world.w3.eth.block_number
+    for url, body, status, code, field in [
+        (path, {"custody": "strict"}, 422, "TN-GW-4220", "custody"),
+        ("/v1/admin/schemes/99/custody", {"custody": "certified"}, 422, None, "scheme"),
+    ]:
+        answer = h.post(url, body, admin)
+        assert answer.status_code == status, answer.text
+        assert answer.json()["field"] == field
+        if code:
+            assert answer.json()["code"] == code
+    assert answer.json()["error"] == "SchemeUnknown"
+    assert h.world.w3.eth.block_number == block
+    refused = h.post(path, {"custody": "none"}, h.key(f.P_RECYCLER))
     assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-4033")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
+from contracts import Custody
 from gateway import _ops_admin as ops
 from gateway._auth import Principal
 from gateway._ops import Plan
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=WRITE_RESPONSES
 _W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
 PartyId = Annotated[int, Path(ge=1, lt=2**32)]
 Address = Annotated[str, Path(pattern="^0x[0-9a-fA-F]{40}$")]
+SchemeRef = Annotated[str, Path(description="registry key or numeric id", max_length=200)]
 
 
 def _admin(
@@ -134,6 +136,29 @@ async def register_scheme(
     return await accept(
         gw, who, "register_scheme", body, key, _admin(gw, who, "registerScheme", args)
     )
+
+
+@router.post(
+    "/schemes/{scheme}/custody",
+    summary="Set the certified chain of custody a scheme requires (none, "
+    "certified_final_claimant_exempt, certified)",
+    **_W,
+)
+async def set_scheme_custody(
+    scheme: SchemeRef,
+    body: ops.SchemeCustodyIn,
+    gw: GatewayDep,
+    who: CallerDep,
+    key: IdempotencyDep = None,
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        scheme_id = gw.registry.resolve("schemes", scheme, "scheme")
+        await gw.views.scheme(scheme_id)
+        return (scheme_id, body.custody)
+
+    payload = {"scheme": scheme, "custody": Custody(body.custody).name}
+    plan = _admin(gw, who, "setSchemeCustody", args)
+    return await accept(gw, who, "set_scheme_custody", payload, key, plan)
 
 
 @router.post("/product-groups", summary="Register a product group and its max share", **_W)
