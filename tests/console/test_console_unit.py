@@ -210,3 +210,17 @@ def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
     unreadable = check(b"[1]", "junk")
     assert [(n, ok) for n, ok, _ in unreadable["checks"]] == [("readable", False)]  # type: ignore[attr-defined]
     assert check(b"{not json", "valid")["checks"][0][1] is False  # type: ignore[index]
+
+
+def test_a_verdict_s_warnings_are_notes_not_failures() -> None:
+    """Issue 13: a certificate revoked after the step holds, marked as a note."""
+    from console._web import templates
+
+    check = {"code": "custody-certificate", "rule": "R2", "subject": "claim:1", "ok": True,
+             "warning": True, "detail": "claimant Acme: ISCC-1; revoked later"}  # fmt: skip
+    verdict = {"holds": True, "failed": 0, "warnings": 1, "checks": [check]}
+    page = templates.get_template("verify.html").render(
+        kind="claim", ident=1, verdict=verdict, prov=None, error=None, request=None
+    )
+    assert 'data-verdict="holds"' in page and "1 note(s) below" in page
+    assert '<tr class="warn"><td>holds, note</td>' in page
