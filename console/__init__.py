@@ -7,7 +7,8 @@
 
 It is a client of the gateways' and the indexer's HTTP APIs only (it imports neither package):
 
-* buyer pages (no sign-in): ``/verify/claim/{id}``, ``/verify/shipment/{id}``, the search box;
+* buyer pages (no sign-in): ``/verify/claim/{id}``, ``/verify/shipment/{id}``, the search box,
+  and ``/chain/{claim|shipment}/{id}``: the conversion chain step by step, each with its verdict;
 * a party's pages (its gateway API key, kept server-side behind an HttpOnly cookie): balances
   by class and vintage, live requests, one form per ledger operation, statement,
   traceability, footprints, reduction check, Sustainability Declarations;

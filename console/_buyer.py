@@ -58,7 +58,7 @@ async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) ->
     if request.app.state.settings.indexer_key:
         prov, error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/provenance"))
     if prov is None and verdict is not None and verdict.get("lineage"):
-        prov, error = _from_verdict(verdict["lineage"]), None  # the public lineage will do
+        prov, error = from_verdict(verdict["lineage"]), None  # the public lineage will do
     if prov is None and error is None:
         error = verdict_error
     if error is not None and error.status == 404:
@@ -75,7 +75,7 @@ async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) ->
         prov=prov,
         error=error,
         graph=provenance_graph(prov) if prov else "",
-        steps=_steps(prov) if prov else [],
+        steps=steps_of(prov) if prov else [],
         verdict=verdict,
         verdict_error=verdict_error,
         sd=sd,
@@ -83,7 +83,7 @@ async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) ->
     )
 
 
-def _from_verdict(lineage: dict[str, Any]) -> dict[str, Any]:
+def from_verdict(lineage: dict[str, Any]) -> dict[str, Any]:
     """The verifier's lineage in the shape of the indexer's provenance report."""
     nodes = [
         {
@@ -117,7 +117,7 @@ def _from_verdict(lineage: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _steps(prov: dict[str, Any]) -> list[dict[str, Any]]:
+def steps_of(prov: dict[str, Any]) -> list[dict[str, Any]]:
     """Each node of the lineage, in chain order, with its block and transaction."""
     nodes = [n for n in prov.get("nodes") or [] if n.get("blockNumber") is not None]
     return sorted(nodes, key=lambda n: (int(n["blockNumber"]), int(n.get("logIndex") or 0)))

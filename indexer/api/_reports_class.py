@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from contracts import period_bounds, period_label
+from indexer.api._finding_refs import name_events
 from indexer.api._periods import iso_time
 from indexer.api._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
 from indexer.errors import NotFoundError
@@ -266,6 +267,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
                     "events": [{"blockNumber": pcr.block_number, "logIndex": pcr.log_index}],
                 }
             )
+    findings = [{**f, "events": name_events(conn, f["events"])} for f in findings]
     return {
         "report": "supply audit",
         "classId": class_id,

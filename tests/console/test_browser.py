@@ -58,6 +58,15 @@ def test_buyer_opens_a_claim_link_and_sees_holds(page: Page, stack: Stack, claim
     page.get_by_text("Each rule checked").click()
     expect(page.get_by_role("cell", name="conservation")).to_be_visible()
     shoot(page, "verify-claim", phone=True)
+    page.get_by_role("link", name="The conversion chain step by step").click()
+    page.wait_for_url(f"**/chain/claim/{claim_id}")
+    steps = page.locator("[data-step]")
+    expect(steps.first).to_have_attribute("data-step", "input:1")  # from the certified input
+    expect(steps.last).to_have_attribute("data-step", f"claim:{claim_id}")  # to the claim
+    expect(page.locator("[data-step-verdict=fails]")).to_have_count(0)
+    expect(steps.first).to_have_attribute("data-step-verdict", "holds")
+    expect(steps.first).to_contain_text("ISCC-1")
+    shoot(page, "chain-claim", phone=True)
     assert outside == []
 
 

@@ -224,3 +224,51 @@ def test_a_verdict_s_warnings_are_notes_not_failures() -> None:
     )
     assert 'data-verdict="holds"' in page and "1 note(s) below" in page
     assert '<tr class="warn"><td>holds, note</td>' in page
+
+
+def test_findings_link_to_the_shipment_or_claim_they_concern() -> None:
+    from console._web import templates
+
+    events = [
+        {"blockNumber": 5, "logIndex": 1, "operation": "shipment", "shipmentId": 7},
+        {"blockNumber": 6, "logIndex": 0, "operation": "claim", "claimId": 3},
+        {"blockNumber": 8, "logIndex": 2, "operation": "conversion", "conversionId": 2},
+        {"blockNumber": 9, "logIndex": 4},
+    ]
+    report = {"className": "rPET-flake", "reconciles": False, "asOf": {"blockNumber": 9},
+              "units": [], "findings": [
+                  {"kind": "unit does not reconcile", "unitId": 2, "events": events}]}  # fmt: skip
+    keys = ("created", "convertedIn", "received", "sent", "held", "claimed", "lapsed")
+    report["total"] = {k: 0 for k in (*keys, "convertedOut", "conversionLoss")}
+    html = templates.env.get_template("audit.html").render(
+        report=report, values={"class_id": "1", "period": "2031-Q1"}, caller=None, chart=""
+    )
+    assert '<a class="event" href="/chain/shipment/7">shipment 7</a>' in html
+    assert '<a class="event" href="/chain/claim/3">claim 3</a>' in html
+    assert "conversion 2, block 8 log 2" in html and "block 9 log 4" in html
+
+
+def test_the_chain_puts_each_check_on_its_step_in_ledger_order() -> None:
+    from console._chain import chain_steps
+
+    prov = {
+        "nodes": [
+            {"key": "claim:1", "grams": 5, "blockNumber": 30},
+            {"key": "input:1", "grams": 9, "blockNumber": 10},
+            {"key": "conversion:1", "grams": 5, "blockNumber": 20},
+        ],
+        "edges": [{"source": "input:1", "target": "conversion:1", "grams": 6},
+                  {"source": "conversion:1", "target": "claim:1", "grams": 5}],
+    }  # fmt: skip
+    verdict = {"checks": [
+        {"subject": "input:1", "ok": True, "rule": "R3", "code": "certificate-known"},
+        {"subject": "conversion:1", "ok": False, "rule": "R5", "code": "conversion-factor"},
+        {"subject": "conversion:1", "ok": True, "rule": "R5", "code": "conversion-process"},
+        {"subject": "ledger", "ok": True, "rule": "R9", "code": "records-complete"},
+    ]}  # fmt: skip
+    steps = chain_steps(prov, verdict)
+    assert [(s["key"], s["verdict"]) for s in steps] == [
+        ("input:1", "holds"), ("conversion:1", "fails"), ("claim:1", "unchecked"),
+    ]  # fmt: skip
+    assert steps[1]["sources"] == [("input:1", 6)] and len(steps[1]["checks"]) == 2
+    assert steps[2]["page"] == "/verify/claim/1" and steps[1]["page"] is None
