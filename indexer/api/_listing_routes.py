@@ -14,6 +14,7 @@ from fastapi import FastAPI, Query
 from pydantic import Field
 from sqlalchemy import Connection, Table, or_, select
 
+from contracts import Custody
 from indexer.api import _api_models as models
 from indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
 from indexer.api._reports import as_of
@@ -157,6 +158,10 @@ def listing_routes(app: FastAPI) -> None:
             _scopes(conn, rows)
         if kind == "processes":
             _factors(conn, rows)
+        if kind == "schemes":  # the custody mode by its contracts.Custody name (issue 13)
+            for row in rows:
+                mode = int(str(row["custody"]))
+                row["custody"] = Custody(mode).name if mode in set(Custody) else str(mode)
         return RegistryList.model_validate(
             {**as_of(conn), "kind": kind, "rows": rows, "truncated": len(found) > limit}
         )

@@ -37,6 +37,7 @@ REGISTRY_EVENTS = frozenset(
         "CertificateRegistered",
         "CertificateRevoked",
         "SchemeRegistered",
+        "SchemeCustodySet",
         "ProductGroupRegistered",
         "ClassRegistered",
         "ProcessRegistered",

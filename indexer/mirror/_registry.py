@@ -147,6 +147,11 @@ def _scheme(c: Connection, a: dict[str, Any]) -> None:
     )
 
 
+def _scheme_custody(c: Connection, a: dict[str, Any]) -> None:
+    t = table(Scheme)
+    c.execute(update(t).where(t.c.id == a["schemeId"]).values(custody=int(a["custody"])))
+
+
 def _group(c: Connection, a: dict[str, Any]) -> None:
     c.execute(
         table(ProductGroup).insert(),
@@ -215,6 +220,7 @@ _APPLY: dict[str, Callable[[Connection, dict[str, Any]], None]] = {
     "CertificateRegistered": _certificate,
     "CertificateRevoked": _certificate_revoked,
     "SchemeRegistered": _scheme,
+    "SchemeCustodySet": _scheme_custody,
     "ProductGroupRegistered": _group,
     "ClassRegistered": _class,
     "ProcessRegistered": _process,

@@ -101,6 +101,8 @@ class Scheme(SQLModel, table=True):
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     name: str
     max_period_months: int
+    #: The certified chain of custody it requires, ``contracts.Custody`` (SchemeCustodySet).
+    custody: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ProductGroup(SQLModel, table=True):

@@ -7,7 +7,23 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from tests.factories import C_FLAKE, P_RECYCLER, U_BRAND, U_RECYCLER, U_RESIN
+from sqlalchemy import Engine
+
+from contracts import Custody
+from indexer import Follower
+from indexer.api._api import create_app
+from indexer.api._keys import create_key
+from tests.factories import (
+    C_FLAKE,
+    P_BRAND,
+    P_RECYCLER,
+    S_EU,
+    S_PLUS,
+    U_BRAND,
+    U_RECYCLER,
+    U_RESIN,
+    World,
+)
 from tests.indexer.test_reports import (
     T,
     api,  # noqa: F401  (the fixture)
@@ -65,3 +81,22 @@ def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     assert client.get("/v1/registry/parties").status_code == 401
     wrong = client.get("/v1/registry/secrets", headers={"X-API-Key": keys["brand"]})
     assert wrong.status_code == 422 and wrong.json()["code"] == "TN-IX-4220"
+
+
+def test_the_registry_lists_each_scheme_s_custody_mode_by_name(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """Issue 13: SchemeCustodySet reaches the mirror; the listing names the mode."""
+    world.send(
+        world.catalog.functions.setSchemeCustody(S_PLUS, Custody.certified), world.cast.admin
+    )
+    follower.catch_up()
+    with engine.begin() as conn:
+        key = create_key(conn, P_BRAND)
+    schemes = _get(
+        (TestClient(create_app(engine)), {"brand": key}), "brand", "/v1/registry/schemes"
+    )
+    assert [(s["id"], s["custody"]) for s in schemes["rows"]] == [
+        (S_PLUS, "certified"),
+        (S_EU, "none"),
+    ]

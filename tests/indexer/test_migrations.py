@@ -8,13 +8,13 @@ import threading
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, insert, select
+from sqlalchemy import Engine, MetaData, insert, select, text
 from sqlmodel import SQLModel
 
 from indexer.mirror._migrate import HEAD, current_revision, migrate, mirror_tables
 from indexer.mirror._registry import table
-from indexer.mirror._tables import ApiKey, Balance, Cursor
-from indexer.mirror._tables_ops import Movement
+from indexer.mirror._tables import ApiKey, Balance, Cursor, Scheme
+from indexer.mirror._tables_ops import EventRow, Movement
 
 BIG = 2**128 - 1
 
@@ -92,3 +92,23 @@ def test_processes_starting_on_one_fresh_mirror_at_once_both_migrate(engine: Eng
     for t in threads:
         t.join()
     assert results == [HEAD] * 4
+
+
+def test_the_upgrade_fills_each_scheme_s_custody_from_the_archive(engine: Engine) -> None:
+    """Revision 0003 (issue 13): SchemeCustodySet events already mirrored set the new column."""
+    assert migrate(engine, "0002") == "0002"
+    event = {"chain_id": 1, "timestamp": 9, "block_hash": "0x", "tx_hash": "0x",
+             "contract": "Catalog", "name": "SchemeCustodySet"}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO scheme (id, name, max_period_months) VALUES (1, 'ISCC PLUS', 12)")
+        )
+        for block, mode in [(7, 2), (8, 1)]:  # the later change wins
+            args = {"schemeId": 1, "custody": mode}
+            conn.execute(
+                insert(table(EventRow)),
+                {**event, "block_number": block, "log_index": 0, "args": args},
+            )
+    assert migrate(engine) == HEAD
+    with engine.connect() as conn:
+        assert conn.execute(select(table(Scheme).c.custody)).scalar_one() == 1
