@@ -21,7 +21,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SHOTS = Path(os.environ.get("TRACENET_SCREENSHOTS", ".tracenet/screenshots"))
 
 
-@pytest.fixture(scope="session")
+# Package scope: the stack's processes stop, and Playwright's event loop (its sync API keeps one
+# running in this thread) closes, before the other packages' tests, which run asyncio themselves.
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("console-stack")
     settings = NodeSettings(
@@ -36,7 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stop(running)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
