@@ -77,6 +77,9 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     assert "500,000 g lapsed: the carry-forward is capped at the physical stock" in out
     assert "1,500,000 g lapsed at the end of the window" in out
     assert "reconciles=True" in out
+    # the auditor's gateway signs, the indexer says an active auditor did
+    assert re.search(r"/v1/reports/sign: signed by 0x[0-9a-fA-F]{40}", out)
+    assert re.search(r"/v1/reports/verify: valid, signed by 0x\w+ for \S+ \(party \d+\)", out)
     # one line per person; a request id on every accepted write
     assert re.search(r"recycler \(ReLoop Recycling BV\)\s+\S+\s+(API|gateway) key tn_", out)
     assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 14

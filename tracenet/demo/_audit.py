@@ -1,6 +1,8 @@
-"""The auditor's part: a supply audit (R13) read from the indexer's API, then signed with the
-auditor's key and verified, with the indexer's commands (``tracenet indexer audit --sign``,
-``tracenet indexer verify-report``), as an auditor would from a terminal."""
+"""The auditor's part: a supply audit (R13) read from the indexer's API, signed by the auditor's
+own gateway with the key it holds (``POST /v1/reports/sign``, what the console's "Sign this
+report" calls), then verified by the indexer (``POST /v1/reports/verify``: the signer an active
+auditor on chain, the figures recomputed) and, as anyone would from a terminal, by
+``tracenet indexer verify-report``."""
 
 from __future__ import annotations
 
@@ -43,7 +45,6 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
         timeout=120,
         what=f"the indexer to mirror block {last}",
     )
-    class_id = net.registry["classes"][class_key]
     route = f"/v1/classes/{class_key}/audit"
     report = _read(net, key, route, period=label)
     p.say(
@@ -52,9 +53,14 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
     )
     if report.get("reconciles") is not True:
         raise SurpriseError(f"auditor: audit of {class_key} {label}", "reconciles", str(report))
-    signed = _sign(p, class_id, label)
+    signed = _sign(p, report)
     path = net.directory / f"audit-{class_key}-{label}.json"
     path.write_text(json.dumps(signed, indent=2, sort_keys=True))
+    checked = _post(net.indexer_url, key, "/v1/reports/verify", signed)
+    p.say(
+        f"  ok   auditor   POST {net.indexer_url}/v1/reports/verify: valid, signed by "
+        f"{checked['signer']} for {checked['party']} (party {checked['partyId']})"
+    )
     verdict = _run(net, "indexer", "verify-report", str(path.absolute()))
     p.say(
         f"  ok   auditor   signed audit written to {path}; tracenet indexer verify-report: "
@@ -66,29 +72,23 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
     return dict(signed)
 
 
-def _sign(p: Player, class_id: int, period: str) -> dict[str, Any]:
-    home = p.net.party_dir("auditor").absolute()
-    out = _run(
-        p.net,
-        "indexer",
-        "audit",
-        "--class",
-        str(class_id),
-        "--period",
-        str(period),
-        "--sign",
-        "auditor",
-        "--passphrase-file",
-        str(home / "passphrase"),
-        TRACENET_WALLET_DIR=str(home / "wallet"),
+def _sign(p: Player, report: dict[str, Any]) -> dict[str, Any]:
+    """The report signed by the auditor's gateway: the key never leaves it."""
+    url, key = p.net.gateway_url("auditor"), p.net.gateway_keys["auditor"]
+    document: dict[str, Any] = _post(url, key, "/v1/reports/sign", {"report": report})
+    p.say(
+        f"  ok   auditor   POST {url}/v1/reports/sign: signed by {document['signature']['signer']}"
     )
-    try:
-        document = json.loads(out)
-    except ValueError as exc:
-        raise DemoError(f"tracenet indexer audit --sign printed no JSON: {out[:200]}") from exc
-    if not isinstance(document, dict) or "signature" not in document:
-        raise DemoError("tracenet indexer audit --sign returned no signature")
     return document
+
+
+def _post(base_url: str, key: str, path: str, body: Any) -> Any:
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base_url, headers=headers, trust_env=False) as http:
+        response = http.post(path, json=body, timeout=60.0)
+    if response.status_code != 200:
+        raise DemoError(f"{base_url}{path}: HTTP {response.status_code} {response.text[:300]}")
+    return response.json()
 
 
 def _run(net: Network, *args: str, **env: str) -> str:
