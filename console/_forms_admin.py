@@ -90,6 +90,19 @@ ADMIN_FORMS: tuple[Form, ...] = (
         ),
     ),
     Form(
+        "scheme-custody",
+        "Set the chain of custody a scheme requires",
+        "/v1/admin/schemes/{scheme}/custody",
+        (
+            Field("scheme", "Scheme", "ref", in_path=True),
+            Field(
+                "custody",
+                "Certified chain of custody",
+                hint="none, certified_final_claimant_exempt or certified",
+            ),
+        ),
+    ),
+    Form(
         "group",
         "Register a product group",
         "/v1/admin/product-groups",
@@ -185,7 +198,8 @@ ADMIN_FORMS: tuple[Form, ...] = (
 LISTING_OF = {
     "party": "parties", "roles": "parties", "suspend": "parties", "reinstate": "parties",
     "signer": "parties", "revoke-signer": "parties", "boundary": "units", "unit": "units",
-    "scheme": "schemes", "group": "product-groups", "class": "classes",
+    "scheme": "schemes", "scheme-custody": "schemes", "group": "product-groups",
+    "class": "classes",
     "certificate": "certificates", "revoke-certificate": "certificates",
     "process": "processes", "factor": "processes",
 }  # fmt: skip

@@ -128,6 +128,11 @@ def test_forms_build_the_gateways_bodies() -> None:
     assert roles is not None
     assert roles.route({"party": "4"}) == "/v1/admin/parties/4/roles"
     assert build_body(roles, {"party": "4", "roles": "8"}) == {"roles": 8}
+    custody = find(ADMIN_FORMS, "scheme-custody")  # issue 13
+    assert custody is not None
+    values = {"scheme": "iscc-plus", "custody": "certified"}
+    assert custody.route(values) == "/v1/admin/schemes/iscc-plus/custody"
+    assert build_body(custody, values) == {"custody": "certified"}
 
 
 def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
