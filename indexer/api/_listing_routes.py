@@ -14,7 +14,7 @@ from fastapi import FastAPI, Query
 from pydantic import Field
 from sqlalchemy import Connection, Table, or_, select
 
-from contracts import Custody
+from contracts import Attribution, Custody, Model, Role
 from indexer.api import _api_models as models
 from indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
 from indexer.api._reports import as_of
@@ -44,6 +44,12 @@ _TABLES: dict[str, Any] = {
 }  # fmt: skip
 #: Columns holding unix times: listed as ISO-8601 UTC.
 _TIMES = {"valid_from", "valid_until", "effective_from"}
+#: Id columns named beside them (``holderPartyId`` → ``holderParty``), from these tables.
+_NAMED: dict[str, Any] = {
+    "party_id": Party, "holder_party_id": Party, "certifier_party_id": Party,
+    "scheme_id": Scheme, "product_group_id": ProductGroup, "unit_id": Unit,
+    "input_class_id": CreditClass, "output_class_id": CreditClass,
+}  # fmt: skip
 
 
 class Shipments(models.AsOf):
@@ -154,6 +160,7 @@ def listing_routes(app: FastAPI) -> None:
         t = table(_TABLES[kind])
         found = conn.execute(select(t).order_by(t.c.id).limit(limit + 1)).all()
         rows = [_plain(r, t) for r in found[:limit]]
+        _name_ids(conn, t, rows)
         if kind == "certificates":
             _scopes(conn, rows)
         if kind == "processes":
@@ -165,6 +172,25 @@ def listing_routes(app: FastAPI) -> None:
         return RegistryList.model_validate(
             {**as_of(conn), "kind": kind, "rows": rows, "truncated": len(found) > limit}
         )
+
+
+def _name_ids(conn: Connection, t: Table, rows: list[dict[str, object]]) -> None:
+    """Each id column's entity named beside it; role masks and enumerations by name."""
+    names = {c: _names(conn, m) for c, m in _NAMED.items() if c in t.c}
+    for i, row in enumerate(rows):
+        out: dict[str, object] = {}
+        for key, value in row.items():
+            out[key] = value
+            snake = next((c for c in names if _camel(c) == key), None)
+            if snake is not None:
+                out[key.removesuffix("Id")] = names[snake].get(int(str(value)))
+            elif key == "roles":
+                out["roleNames"] = [r.name for r in Role if int(str(value)) & r]
+            elif key == "model":
+                out["modelName"] = Model(int(str(value))).name
+            elif key == "attribution":
+                out["attributionName"] = Attribution(int(str(value))).name
+        rows[i] = out
 
 
 def _scopes(conn: Connection, rows: list[dict[str, object]]) -> None:

@@ -67,14 +67,17 @@ def test_a_party_lists_its_shipments_in_and_out_with_their_credits(api: Api) -> 
 
 def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     parties = _get(api, "outsider", "/v1/registry/parties")["rows"]
-    assert parties[P_RECYCLER - 1]["id"] == P_RECYCLER and "roles" in parties[0]
+    recycler = parties[P_RECYCLER - 1]
+    assert recycler["id"] == P_RECYCLER and {"member", "origin"} <= set(recycler["roleNames"])
     certificates = _get(api, "brand", "/v1/registry/certificates")["rows"]
     assert certificates and {"number", "validFrom", "scopeClassIds"} <= set(certificates[0])
+    assert certificates[0]["holderParty"] and certificates[0]["scheme"]  # named beside the ids
     assert C_FLAKE in certificates[0]["scopeClassIds"] or any(
         C_FLAKE in c["scopeClassIds"] for c in certificates
     )
     classes = _get(api, "brand", "/v1/registry/classes")["rows"]
     assert classes[C_FLAKE - 1]["periodMonths"] > 0
+    assert classes[C_FLAKE - 1]["modelName"] == "mass_balance"
     processes = _get(api, "brand", "/v1/registry/processes")["rows"]
     assert processes[0]["factors"] and "yieldBps" in processes[0]["factors"][0]
     client, keys = api
