@@ -5,14 +5,13 @@ contracts are fetched with ``eth_getLogs`` from the deployment block in adaptive
 at most ``max_range`` blocks per request (Besu's default cap is 1,000), halved when the node
 refuses a range, grown back after each success. Logs are decoded with the committed ABIs.
 
-The result, a ``ChainRecord``, is plain data: the verifier's checks run over it and nothing else,
-so a test can tamper with any part of it.
+The result, a ``ChainRecord`` (``indexer.verifier._record``, re-exported here), is plain data:
+the verifier's checks run over it and nothing else, so a test can tamper with any part of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hexbytes import HexBytes
@@ -33,6 +32,15 @@ from indexer.lineage._lineage import (
     LedgerEvent,
     PeriodClosed,
     Shipped,
+)
+from indexer.verifier._record import (
+    CertificateInfo,
+    ChainRecord,
+    ClassInfo,
+    FactorInfo,
+    PartyInfo,
+    ProcessInfo,
+    UnitInfo,
 )
 
 __all__ = [
@@ -58,107 +66,6 @@ class DeploymentMismatch(IndexerError):
     or contracts that are not the ledger's. Not retryable. (To move into ``indexer.errors``.)"""
 
     code = "IDX205"
-
-
-@dataclass(frozen=True)
-class PartyInfo:
-    party_id: int
-    name: str
-    identifier: bytes
-    roles: int
-
-
-@dataclass(frozen=True)
-class UnitInfo:
-    unit_id: int
-    party_id: int
-    boundary_id: int
-    name: str
-    location: str
-
-
-@dataclass(frozen=True)
-class CertificateInfo:
-    certificate_id: int
-    holder_party_id: int
-    scheme_id: int
-    certifier_party_id: int
-    number: str
-    valid_from: int
-    valid_until: int  # valid in [valid_from, valid_until)
-    audited_volume: int
-    class_ids: tuple[int, ...]
-    unit_ids: tuple[int, ...]
-    revoked: bool  # the view, now
-    revoked_at: EventRef | None  # the CertificateRevoked event
-    registered_at: EventRef | None  # the CertificateRegistered event
-
-
-@dataclass(frozen=True)
-class ClassInfo:
-    class_id: int
-    name: str
-    characteristic: str
-    scheme_id: int
-    product_group_id: int
-    model: int  # 0 mass balance, 1 segregated, 2 book and claim
-    attribution: int  # 0 credit method, 1 rolling average
-    period_months: int
-    window_periods: int
-    cap_at_stock: bool
-    raw_material: int  # 0 circular, 1 bio-circular, 2 bio, 3 renewable-energy-derived
-    waste: bool
-    sustainable_factor: int  # gCO2e per kg
-    conventional_factor: int
-
-
-@dataclass(frozen=True)
-class FactorInfo:
-    version: int
-    yield_bps: int
-    effective_from: int
-    evidence_hash: bytes
-
-
-@dataclass(frozen=True)
-class ProcessInfo:
-    process_id: int
-    unit_id: int
-    input_class_id: int
-    output_class_id: int
-    name: str
-    factors: tuple[FactorInfo, ...]  # by version
-
-
-@dataclass(frozen=True)
-class ChainRecord:
-    """A ledger's record as read from the chain: events in chain order, and named views."""
-
-    chain_id: int
-    addresses: Mapping[str, str]
-    head_block: int
-    events: tuple[LedgerEvent, ...]
-    parties: Mapping[int, PartyInfo]
-    units: Mapping[int, UnitInfo]
-    schemes: Mapping[int, tuple[str, int]]  # id -> (name, max period months)
-    product_groups: Mapping[int, tuple[str, int]]  # id -> (name, max share bps)
-    classes: Mapping[int, ClassInfo]
-    processes: Mapping[int, ProcessInfo]
-    certificates: Mapping[int, CertificateInfo]
-    #: scheme id -> its custody mode changes (``SchemeCustodySet``) in chain order; a scheme
-    #: with none requires no certified chain of custody (``Custody.none``).
-    scheme_custody: Mapping[int, tuple[tuple[EventRef, Custody], ...]]
-    counts: tuple[int, int, int, int]  # the ledger's inputs, shipments, conversions, claims
-    claimed: Mapping[int, int]  # class id -> grams claimed, by the ledger's counters
-    wiring: Mapping[str, str]  # what the contracts say about each other (consortium.ledger…)
-
-    def custody_at(self, scheme_id: int, ref: EventRef) -> Custody:
-        """The custody mode scheme ``scheme_id`` required when the event at ``ref`` ran."""
-        mode = Custody.none
-        for at, value in self.scheme_custody.get(scheme_id, ()):
-            if (at.block_number, at.log_index) < (ref.block_number, ref.log_index):
-                mode = value
-        return mode
 
 
 def read_logs(
