@@ -55,6 +55,7 @@ from contracts._vocab import (
     LapseReason,
     Model,
     Role,
+    RollingOperation,
     parse_period_label,
     period_label,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "Query",
     "Record",
     "Role",
+    "RollingOperation",
     "RpcClient",
     "Sender",
     "StructRecord",

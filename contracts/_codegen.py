@@ -44,6 +44,7 @@ _ENUMS = {
     "roles": "Role",
     "reason": "LapseReason",
     "custody": "Custody",
+    "operation": "RollingOperation",
 }
 #: Names the base classes use; a field may not shadow them.
 _RESERVED = {
@@ -70,7 +71,7 @@ from contracts._record import Field as _Field
 from contracts._record import Operation as _Operation
 from contracts._record import Query as _Query
 from contracts._record import StructRecord as _Struct
-from contracts._vocab import Attribution, Custody, LapseReason, Model, Role
+from contracts._vocab import Attribution, Custody, LapseReason, Model, Role, RollingOperation
 '''
 
 

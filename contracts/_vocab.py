@@ -21,6 +21,7 @@ __all__ = [
     "LapseReason",
     "Model",
     "Role",
+    "RollingOperation",
     "parse_period_label",
     "period_label",
 ]
@@ -78,6 +79,13 @@ class Custody(IntEnum):
     none = 0
     certified_final_claimant_exempt = 1
     certified = 2
+
+
+class RollingOperation(IntEnum):
+    """Which operation applied a rolling-average share (R8, ``Tracenet.ROLLING_*``)."""
+
+    shipment = 0
+    claim = 1
 
 
 class LapseReason(IntEnum):

@@ -13,7 +13,7 @@ from contracts._record import Field as _Field
 from contracts._record import Operation as _Operation
 from contracts._record import Query as _Query
 from contracts._record import StructRecord as _Struct
-from contracts._vocab import Attribution, Custody, LapseReason, Model, Role
+from contracts._vocab import Attribution, Custody, LapseReason, Model, Role, RollingOperation
 
 
 @_dataclass(frozen=True, slots=True)
@@ -265,6 +265,38 @@ class Process(_Struct):
     input_class_id: int
     output_class_id: int
     factor_count: int
+
+
+@_dataclass(frozen=True, slots=True)
+class RollingClass(_Struct):
+    """The struct ``ICatalog.RollingClass[]``."""
+
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("classId", "uint32"),
+        _Field("periodMonths", "uint8"),
+        _Field("windowPeriods", "uint8"),
+    )
+
+    class_id: int
+    period_months: int
+    window_periods: int
+
+
+@_dataclass(frozen=True, slots=True)
+class RollingShare(_Struct):
+    """The struct ``ILedger.RollingShare``."""
+
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("period", "uint32"),
+        _Field("shareBps", "uint16"),
+        _Field("sustainable", "uint256"),
+        _Field("total", "uint256"),
+    )
+
+    period: int
+    share_bps: int
+    sustainable: int
+    total: int
 
 
 @_dataclass(frozen=True, slots=True)
@@ -951,6 +983,40 @@ class ProductionRecorded(_Event):
     product_group_id: int
     quantity: int
     document_hash: bytes
+
+
+@_dataclass(frozen=True, slots=True)
+class RollingShareApplied(_Event):
+    """Event ``Ledger.RollingShareApplied``."""
+
+    CONTRACT: _ClassVar[str] = "Ledger"
+    NAME: _ClassVar[str] = "RollingShareApplied"
+    TOPIC: _ClassVar[bytes] = bytes.fromhex(
+        "7ac8235a9d6cc3a87c66e6ec2339ed8dcf3c5929c7a625e8b5780b62ba702dfd"
+    )
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("operationId", "uint64", indexed=True),
+        _Field("unitId", "uint32", indexed=True),
+        _Field("classId", "uint32", indexed=True),
+        _Field("operation", "uint8", wrap=RollingOperation),
+        _Field("period", "uint32"),
+        _Field("quantity", "uint256"),
+        _Field("amount", "uint256"),
+        _Field("shareBps", "uint16"),
+        _Field("windowSustainable", "uint256"),
+        _Field("windowTotal", "uint256"),
+    )
+
+    operation_id: int
+    unit_id: int
+    class_id: int
+    operation: RollingOperation
+    period: int
+    quantity: int
+    amount: int
+    share_bps: int
+    window_sustainable: int
+    window_total: int
 
 
 @_dataclass(frozen=True, slots=True)
@@ -1667,6 +1733,19 @@ class RegisterScheme(_Operation):
 
 
 @_dataclass(frozen=True, slots=True)
+class RollingClassesQuery(_Query):
+    """The view ``Catalog.rollingClasses``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    FUNCTION: _ClassVar[str] = "rollingClasses"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("7696a93e")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "tuple[]", wrap=RollingClass),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("productGroupId", "uint32"),)
+
+    product_group_id: int
+
+
+@_dataclass(frozen=True, slots=True)
 class SchemeCustodyQuery(_Query):
     """The view ``Catalog.schemeCustody``."""
 
@@ -1851,6 +1930,33 @@ class Claim(_Operation):
         _Field("purpose", "bytes32"),
     )
 
+    token_ids: tuple[int, ...]
+    amounts: tuple[int, ...]
+    beneficiary: str
+    product: bytes
+    purpose: bytes
+
+
+@_dataclass(frozen=True, slots=True)
+class ClaimRolling(_Operation):
+    """The transaction ``Ledger.claimRolling``."""
+
+    CONTRACT: _ClassVar[str] = "Ledger"
+    FUNCTION: _ClassVar[str] = "claimRolling"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("49fd8222")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("claimId", "uint64"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("classId", "uint32"),
+        _Field("quantity", "uint256"),
+        _Field("tokenIds", "uint256[]"),
+        _Field("amounts", "uint256[]"),
+        _Field("beneficiary", "string"),
+        _Field("product", "bytes32"),
+        _Field("purpose", "bytes32"),
+    )
+
+    class_id: int
+    quantity: int
     token_ids: tuple[int, ...]
     amounts: tuple[int, ...]
     beneficiary: str
@@ -2063,6 +2169,23 @@ class RecordProduction(_Operation):
 
 
 @_dataclass(frozen=True, slots=True)
+class RollingShareQuery(_Query):
+    """The view ``Ledger.rollingShare``."""
+
+    CONTRACT: _ClassVar[str] = "Ledger"
+    FUNCTION: _ClassVar[str] = "rollingShare"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("ba077ed4")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "tuple", wrap=RollingShare),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("unitId", "uint32"),
+        _Field("classId", "uint32"),
+    )
+
+    unit_id: int
+    class_id: int
+
+
+@_dataclass(frozen=True, slots=True)
 class Ship(_Operation):
     """The transaction ``Ledger.ship``."""
 
@@ -2218,6 +2341,7 @@ EVENTS: tuple[type[_Event], ...] = (
     Lapsed,
     PeriodClosed,
     ProductionRecorded,
+    RollingShareApplied,
     Shipped,
     TransferBatch,
     TransferSingle,
@@ -2246,6 +2370,7 @@ OPERATIONS: tuple[type[_Operation], ...] = (
     SetSchemeCustody,
     SetUnitScope,
     Claim,
+    ClaimRolling,
     ClosePeriod,
     Convert,
     Lapse,
@@ -2276,6 +2401,7 @@ QUERIES: tuple[type[_Query], ...] = (
     FactorInEffectQuery,
     MaxShareBpsQuery,
     ProcessQuery,
+    RollingClassesQuery,
     SchemeCustodyQuery,
     SchemeMaxPeriodMonthsQuery,
     UnitScopeQuery,
@@ -2291,6 +2417,7 @@ QUERIES: tuple[type[_Query], ...] = (
     CurrentPeriodQuery,
     EvidenceUsedQuery,
     IsApprovedForAllQuery,
+    RollingShareQuery,
     SupplyOfQuery,
     SupplyOfBatchQuery,
     SupportsInterfaceQuery,
@@ -2311,6 +2438,8 @@ STRUCTS: tuple[type[_Struct], ...] = (
     LedgerCounts,
     PartyOf,
     Process,
+    RollingClass,
+    RollingShare,
     ShipmentRequest,
     Supply,
     UnitOf,
@@ -2348,6 +2477,7 @@ __all__ = [
     "CertificateView",
     "CertificatesTransferred",
     "Claim",
+    "ClaimRolling",
     "Claimed",
     "ClassInfo",
     "ClassInfoQuery",
@@ -2413,6 +2543,12 @@ __all__ = [
     "RevokeCertificate",
     "RevokeSigner",
     "Role",
+    "RollingClass",
+    "RollingClassesQuery",
+    "RollingOperation",
+    "RollingShare",
+    "RollingShareApplied",
+    "RollingShareQuery",
     "SchemeCustodyQuery",
     "SchemeCustodySet",
     "SchemeMaxPeriodMonthsQuery",

@@ -251,9 +251,10 @@ class World:
             )
         if op in ("record_conventional", "record_production"):
             group, quantity, doc = a
-            fn = f.recordConventionalInput if op == "record_conventional" else f.recordProduction
+            conventional = op == "record_conventional"
+            fn = f.recordConventionalInput if conventional else f.recordProduction
             return fn(group, quantity, doc), lambda: mdl.apply(
-                "record_quantity", sender, group, quantity
+                "record_quantity", sender, group, quantity, conventional, now
             )
         if op == "ship":
             to, group, quantity, doc, lines = a
@@ -290,6 +291,15 @@ class World:
             return f.claim(
                 ids, amounts, beneficiary, b"bottle".ljust(32, b"\0"), purpose
             ), lambda: mdl.apply("claim", sender, lines, beneficiary, now)
+        if op == "claim_rolling":
+            class_id, quantity, lines, beneficiary = a
+            ids, amounts = _split(lines)
+            purpose = b"recycled-content".ljust(32, b"\0")
+            return f.claimRolling(
+                class_id, quantity, ids, amounts, beneficiary, b"crate".ljust(32, b"\0"), purpose
+            ), lambda: mdl.apply(
+                "claim_rolling", sender, class_id, quantity, lines, beneficiary, now
+            )
         if op == "lapse":
             unit, tids = a
             return f.lapse(unit, tids), lambda: mdl.apply("lapse", unit, tids, now)
@@ -459,3 +469,41 @@ def bootstrap(w3: Web3) -> World:
             ),
         )
     return world
+
+
+# The rolling-average set-up (R8, issue 10): its own product group and class, so the bootstrapped
+# world's ids and flows stay as they are; `add_rolling` registers it on chain and in the model.
+G_PELLET = 5
+C_ROLL = 6
+CERT_ROLL = 4
+
+
+def add_rolling(world: World) -> None:
+    """Registers "HDPE pellets" (100 % cap) and its quarterly rolling-average class "rHDPE pellet"
+    (window: the current quarter and the one before), certified for the recycler's unit; the resin
+    maker's first site and the brand may make and claim pellets."""
+    cast, cat, mdl = world.cast, world.catalog.functions, world.model
+    world.send(cat.registerProductGroup("HDPE pellets", 10_000), cast.admin)
+    mdl.groups[G_PELLET] = 10_000
+    spec = class_spec("rHDPE pellet", S_PLUS, G_PELLET, m.MASS_BALANCE, 3, 2, attribution=1)
+    world.send(cat.registerClass(spec), cast.admin)
+    mdl.register_class(C_ROLL, m.CreditClass(S_PLUS, G_PELLET, m.MASS_BALANCE, 3, 2, attribution=1))
+    for unit in (U_RESIN, U_BRAND):
+        world.send(cat.setUnitScope(unit, G_PELLET, True), cast.admin)
+        mdl.set_scope(unit, G_PELLET, True)
+    until = START + 2 * YEAR
+    fn = world.consortium.functions.registerCertificate(
+        P_RECYCLER, S_PLUS, "ISCC-PLUS-REC-004", START, until, 0, [C_ROLL], [U_RECYCLER]
+    )
+    world.send(fn, cast.certifier)
+    cert = m.Certificate(
+        P_RECYCLER,
+        S_PLUS,
+        P_CERTIFIER,
+        START,
+        until,
+        0,
+        frozenset({C_ROLL}),
+        frozenset({U_RECYCLER}),
+    )
+    mdl.register_certificate(CERT_ROLL, cert)

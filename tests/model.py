@@ -25,6 +25,11 @@ SEGREGATED = 1
 BOOK_AND_CLAIM = 2
 
 FULL_SHARE_BPS = 10_000
+#: Attribution methods (R8): the credit method and the rolling average percentage.
+CREDIT_METHOD = 0
+ROLLING_AVERAGE = 1
+#: At most this many rolling-average classes per product group.
+MAX_ROLLING_CLASSES = 4
 #: The one quantity bound (grams) of every amount, physical quantity, stock and audited volume.
 MAX_QUANTITY_G = 10**15
 #: The bound of a class's supply (issued + converted in): balances fit a signed 64-bit integer.
@@ -85,6 +90,7 @@ class CreditClass:
     period_months: int
     window: int
     cap_at_stock: bool = False
+    attribution: int = CREDIT_METHOD
 
 
 @dataclass
@@ -139,6 +145,8 @@ class Ledger:
     closed: dict[tuple[int, int], int] = field(default_factory=dict)
     scope: set[tuple[int, int]] = field(default_factory=set)  # (unit, product group), R7
     custody: dict[int, int] = field(default_factory=dict)  # scheme -> CUSTODY_*
+    # R8 rolling average: (unit, class, period) -> [sustainable, total] grams of input.
+    intake: dict[tuple[int, int, int], list[int]] = field(default_factory=dict)
     inputs: int = 0
     shipments: int = 0
     conversions: int = 0
@@ -165,6 +173,17 @@ class Ledger:
             self.scope.add((unit, group))
         else:
             self.scope.discard((unit, group))
+
+    def register_class(self, class_id: int, cls: CreditClass) -> None:
+        """The catalog's checks of the attribution method (R8); other checks are not modelled."""
+        if cls.attribution > ROLLING_AVERAGE:
+            raise Rejected("ClassAttributionUnsupported", cls.attribution)
+        if cls.attribution == ROLLING_AVERAGE:
+            if cls.model != MASS_BALANCE:
+                raise Rejected("ClassAttributionModel", cls.attribution, cls.model)
+            if len(self.rolling_classes(cls.group)) == MAX_ROLLING_CLASSES:
+                raise Rejected("ClassRollingLimit", cls.group, MAX_ROLLING_CLASSES)
+        self.classes[class_id] = cls
 
     def register_process(self, process_id: int, process: Process) -> None:
         """A process's output group enters its unit's scope (R7)."""
@@ -223,15 +242,21 @@ class Ledger:
         tid = token_id(class_id, period_at(info.period_months, now), batch)
         self._add(unit, tid, amount)
         self._counters(class_id).issued += amount
+        self._add_intake(unit, info.group, class_id, amount, now)
         return tid
 
-    def record_quantity(self, sender: str, group: int, quantity: int) -> None:
-        """Conventional input or production: quantities only."""
-        self._actor(sender, ROLE_MEMBER)
+    def record_quantity(
+        self, sender: str, group: int, quantity: int, conventional: bool = False, now: int = 0
+    ) -> None:
+        """Conventional input or production: quantities only; a conventional input counts in the
+        total input of every rolling-average class of its group (R8)."""
+        _, unit = self._actor(sender, ROLE_MEMBER)
         if quantity == 0:
             raise Rejected("QuantityZero")
         _check_quantity(quantity)
         self._group(group)
+        if conventional:
+            self._add_intake(unit, group, 0, quantity, now)
 
     def ship(
         self,
@@ -260,6 +285,10 @@ class Ledger:
             raise Rejected("CapExceeded", total, cap)
         self._credit(to_unit, lines)
         self.shipments += 1
+        for class_id in self.rolling_classes(group):
+            given = sum(n for t, n in lines if split_token_id(t)[0] == class_id)
+            self._apply_share(from_unit, class_id, quantity, given, now)
+            self._grow(to_unit, class_id, given, quantity, now)
         return self.shipments
 
     def transfer_inventory(
@@ -304,6 +333,7 @@ class Ledger:
         out_tid = token_id(out_class, oldest * months // out_months, batch)
         self._grow_supply(out_class, output)
         self._add(unit, out_tid, output)
+        self._add_intake(unit, out_info.group, out_class, output, now)
         self._counters(in_class).converted_out += total
         self._counters(out_class).converted_in += output
         self.conversions += 1
@@ -317,6 +347,31 @@ class Ledger:
         for tid, amount in lines:
             self._counters(split_token_id(tid)[0]).claimed += amount
         self.claims += 1
+        return self.claims
+
+    def claim_rolling(
+        self,
+        sender: str,
+        class_id: int,
+        quantity: int,
+        lines: list[tuple[int, int]],
+        beneficiary: str,
+        now: int,
+    ) -> int:
+        """A claim of rolling-average credits for ``quantity`` grams of product (R8)."""
+        _, unit = self._actor(sender, ROLE_MEMBER)
+        if not beneficiary:
+            raise Rejected("ClaimBeneficiaryMissing")
+        if self._class(class_id).attribution != ROLLING_AVERAGE:
+            raise Rejected("RollingClassRequired", class_id)
+        if quantity == 0:
+            raise Rejected("QuantityZero")
+        _check_quantity(quantity)
+        given = self._debit(unit, lines, "claim", class_id, now)[0]
+        for tid, amount in lines:
+            self._counters(split_token_id(tid)[0]).claimed += amount
+        self.claims += 1
+        self._apply_share(unit, class_id, quantity, given, now)
         return self.claims
 
     def lapse(self, unit: int, tids: list[int], now: int) -> int:
@@ -364,6 +419,27 @@ class Ledger:
         return lapsed
 
     # ---- views -----------------------------------------------------------------------------
+
+    def rolling_classes(self, group: int) -> list[int]:
+        """The group's rolling-average classes in registration (id) order."""
+        return sorted(
+            c
+            for c, i in self.classes.items()
+            if i.group == group and i.attribution == ROLLING_AVERAGE
+        )
+
+    def rolling_share(self, unit: int, class_id: int, now: int) -> tuple[int, int, int, int]:
+        """(period, share bps, window sustainable, window total) of a unit's rolling class now."""
+        info = self._class(class_id)
+        if info.attribution != ROLLING_AVERAGE:
+            raise Rejected("RollingClassRequired", class_id)
+        period = period_at(info.period_months, now)
+        sustainable = total = 0
+        for p in range(max(0, period - info.window + 1), period + 1):
+            s, t = self.intake.get((unit, class_id, p), (0, 0))
+            sustainable, total = sustainable + s, total + t
+        share = sustainable * FULL_SHARE_BPS // total if total else 0
+        return period, share, sustainable, total
 
     def held_by_class(self) -> dict[int, int]:
         held: dict[int, int] = {}
@@ -525,6 +601,11 @@ class Ledger:
                     raise Rejected("ModelNotTradable", tid)
             elif use == "convert" and class_id != expected:
                 raise Rejected("ConversionInputMismatch", tid, expected)
+            elif use == "claim":
+                if not expected and info.attribution == ROLLING_AVERAGE:
+                    raise Rejected("RollingQuantityRequired", tid)
+                if expected and class_id != expected:
+                    raise Rejected("RollingClassMismatch", tid, expected)
             segregated = segregated or info.model == SEGREGATED
             if segregated and use != "claim" and tid != first:
                 raise Rejected("SegregationViolated", tid)
@@ -539,6 +620,22 @@ class Ledger:
             batch = line_batch
             months = info.period_months
         return total, oldest, batch, months
+
+    def _add_intake(self, unit: int, group: int, class_id: int, total: int, now: int) -> None:
+        for rolling in self.rolling_classes(group):
+            self._grow(unit, rolling, total if rolling == class_id else 0, total, now)
+
+    def _grow(self, unit: int, class_id: int, sustainable: int, total: int, now: int) -> None:
+        key = (unit, class_id, period_at(self.classes[class_id].period_months, now))
+        entry = self.intake.setdefault(key, [0, 0])
+        entry[0] += sustainable
+        entry[1] += total
+
+    def _apply_share(self, unit: int, class_id: int, quantity: int, given: int, now: int) -> None:
+        share = self.rolling_share(unit, class_id, now)[1]
+        expected = quantity * share // FULL_SHARE_BPS
+        if given != expected:
+            raise Rejected("RollingShareMismatch", class_id, expected, given, share)
 
     def _credit(self, unit: int, lines: list[tuple[int, int]]) -> None:
         for tid, amount in lines:

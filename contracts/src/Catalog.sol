@@ -22,6 +22,7 @@ contract Catalog is ICatalog {
     mapping(uint32 processId => Process) private _processes;
     mapping(uint32 processId => mapping(uint32 version => Factor)) private _factors;
     mapping(uint32 unitId => mapping(uint32 productGroupId => bool)) private _unitScope;
+    mapping(uint32 productGroupId => RollingClass[]) private _rolling;
 
     uint32 private _schemeCount;
     uint32 private _productGroupCount;
@@ -84,6 +85,13 @@ contract Catalog is ICatalog {
             exists: true,
             custody: Tracenet.CUSTODY_NONE
         });
+        if (spec.attribution == Tracenet.ATTRIBUTION_ROLLING_AVERAGE) {
+            RollingClass[] storage rolling = _rolling[spec.productGroupId];
+            if (rolling.length == Tracenet.MAX_ROLLING_CLASSES) {
+                revert ClassRollingLimit(spec.productGroupId, Tracenet.MAX_ROLLING_CLASSES);
+            }
+            rolling.push(RollingClass(classId, spec.periodMonths, spec.windowPeriods));
+        }
         emit ClassRegistered(classId, spec.schemeId, spec.productGroupId, spec);
     }
 
@@ -163,6 +171,11 @@ contract Catalog is ICatalog {
     }
 
     /// @inheritdoc ICatalog
+    function rollingClasses(uint32 productGroupId) external view returns (RollingClass[] memory) {
+        return _rolling[productGroupId];
+    }
+
+    /// @inheritdoc ICatalog
     function schemeMaxPeriodMonths(uint32 schemeId) public view returns (uint8 months) {
         months = _schemes[schemeId].maxPeriodMonths;
         if (months == 0) revert SchemeUnknown(schemeId);
@@ -229,8 +242,10 @@ contract Catalog is ICatalog {
         if (months == 0 || 12 % months != 0 || months > schemeMax) revert ClassPeriodInvalid(months, schemeMax);
         if (spec.windowPeriods == 0 || spec.windowPeriods > 12) revert ClassWindowInvalid(spec.windowPeriods);
         if (spec.model > Tracenet.MODEL_BOOK_AND_CLAIM) revert ClassModelInvalid(spec.model);
-        // The rolling average percentage (R8) is declared here but not implemented by the ledger yet.
-        if (spec.attribution != Tracenet.ATTRIBUTION_CREDIT) revert ClassAttributionUnsupported(spec.attribution);
+        if (spec.attribution > Tracenet.ATTRIBUTION_ROLLING_AVERAGE) revert ClassAttributionUnsupported(spec.attribution);
+        if (spec.attribution == Tracenet.ATTRIBUTION_ROLLING_AVERAGE && spec.model != Tracenet.MODEL_MASS_BALANCE) {
+            revert ClassAttributionModel(spec.attribution, spec.model);
+        }
         if (spec.capAtStock && spec.model != Tracenet.MODEL_MASS_BALANCE) revert ClassStockCapInvalid(spec.model);
         if (spec.rawMaterial > 3) revert ClassRawMaterialInvalid(spec.rawMaterial);
     }

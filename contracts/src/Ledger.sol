@@ -30,6 +30,12 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         uint64 claims;
     }
 
+    /// @dev Input of one unit and rolling-average class in one of its periods (R8), grams; one slot.
+    struct Intake {
+        uint128 sustainable;
+        uint128 total;
+    }
+
     /// @dev What a debit of credit lines found, for the operation that made it.
     struct Debit {
         uint256 total;
@@ -61,6 +67,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     mapping(uint32 classId => Counters) private _counters;
     mapping(bytes32 evidenceHash => bool) public evidenceUsed;
     mapping(uint32 unitId => mapping(uint32 classId => uint32)) public closedPeriods;
+    mapping(uint32 unitId => mapping(uint32 classId => mapping(uint32 period => Intake))) private _intake;
     Sequence private _sequence;
 
     /// @param consortium_ the registry of parties, units, signers and certificates
@@ -91,6 +98,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         id = Tracenet.tokenId(classId, Tracenet.periodAt(info.periodMonths, block.timestamp), batch);
         _balances[id][actor.unitId] += amount;
         _counters[classId].issued = _grownSupply(classId, _counters[classId].issued, amount);
+        _addIntake(actor.unitId, info.productGroupId, classId, amount);
         emit InputRecorded(inputId, actor.unitId, id, certificateId, amount, evidenceHash);
         emit TransferSingle(msg.sender, address(0), Tracenet.unitAccount(actor.unitId), id, amount);
     }
@@ -98,6 +106,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     /// @inheritdoc ILedger
     function recordConventionalInput(uint32 productGroupId, uint256 quantity, bytes32 documentHash) external {
         uint32 unitId = _checkQuantityRecord(productGroupId, quantity);
+        _addIntake(unitId, productGroupId, 0, quantity);
         emit ConventionalInputRecorded(unitId, productGroupId, quantity, documentHash);
     }
 
@@ -135,6 +144,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
             r.tokenIds,
             r.amounts
         );
+        _applyShipmentShares(shipmentId, fromUnitId, r);
         _emitTransfer(fromUnitId, r.toUnitId, r.tokenIds, r.amounts);
     }
 
@@ -188,6 +198,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         outputTokenId = Tracenet.tokenId(outClass, outVintage, d.batch);
         _counters[outClass].convertedIn = _grownSupply(outClass, _counters[outClass].convertedIn, outputAmount);
         _balances[outputTokenId][unitId] += outputAmount;
+        _addIntake(unitId, outInfo.productGroupId, outClass, outputAmount);
         // d.total <= held input supply <= MAX_CLASS_SUPPLY_G: the cast cannot truncate.
         _counters[inClass].convertedOut += uint128(d.total);
         uint64 conversionId = ++_sequence.conversions;
@@ -210,13 +221,27 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
         if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
         _debit(unitId, tokenIds, amounts, Move(Use.Claim, 0, 0));
-        for (uint256 i; i < tokenIds.length; ++i) {
-            // Each amount was checked against MAX_QUANTITY_G by _debit: the cast cannot truncate.
-            _counters[uint32(tokenIds[i] >> 64)].claimed += uint128(amounts[i]);
-        }
-        claimId = ++_sequence.claims;
-        emit Claimed(claimId, unitId, beneficiary, product, purpose, tokenIds, amounts);
-        _emitTransfer(unitId, 0, tokenIds, amounts);
+        claimId = _retire(unitId, tokenIds, amounts, beneficiary, product, purpose);
+    }
+
+    /// @inheritdoc ILedger
+    function claimRolling(
+        uint32 classId,
+        uint256 quantity,
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts,
+        string calldata beneficiary,
+        bytes32 product,
+        bytes32 purpose
+    ) external returns (uint64 claimId) {
+        uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
+        ICatalog.RollingClass memory rc = _rollingClass(classId);
+        if (quantity == 0) revert QuantityZero();
+        _checkQuantity(quantity);
+        uint256 given = _debit(unitId, tokenIds, amounts, Move(Use.Claim, classId, 0)).total;
+        claimId = _retire(unitId, tokenIds, amounts, beneficiary, product, purpose);
+        _applyShare(Tracenet.ROLLING_CLAIM, claimId, unitId, rc, quantity, given);
     }
 
     /// @inheritdoc ILedger
@@ -339,6 +364,11 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         Counters memory c = _counters[classId];
         s = Supply(c.issued, c.convertedIn, c.convertedOut, c.claimed, c.lapsed, 0);
         s.held = s.issued + s.convertedIn - s.convertedOut - s.claimed - s.lapsed;
+    }
+
+    /// @inheritdoc ILedger
+    function rollingShare(uint32 unitId, uint32 classId) external view returns (RollingShare memory) {
+        return _share(unitId, _rollingClass(classId));
     }
 
     /// @inheritdoc ILedger
@@ -487,7 +517,100 @@ contract Ledger is ILedger, IERC1155, ERC165 {
             if (info.model != Tracenet.MODEL_BOOK_AND_CLAIM) revert ModelNotTradable(id);
         } else if (use == Use.Convert) {
             if (classId != expected) revert ConversionInputMismatch(id, expected);
+        } else if (use == Use.Claim) {
+            // A rolling-average claim (R8) names its class; a plain claim takes no rolling credits.
+            if (expected == 0 && info.attribution == Tracenet.ATTRIBUTION_ROLLING_AVERAGE) {
+                revert RollingQuantityRequired(id);
+            }
+            if (expected != 0 && classId != expected) revert RollingClassMismatch(id, expected);
         }
+    }
+
+    /// @dev Retires claimed lines: counters, claim id, `Claimed` and the ERC-1155 burn.
+    function _retire(
+        uint32 unitId,
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts,
+        string calldata beneficiary,
+        bytes32 product,
+        bytes32 purpose
+    ) private returns (uint64 claimId) {
+        for (uint256 i; i < tokenIds.length; ++i) {
+            // Each amount was checked against MAX_QUANTITY_G by _debit: the cast cannot truncate.
+            _counters[uint32(tokenIds[i] >> 64)].claimed += uint128(amounts[i]);
+        }
+        claimId = ++_sequence.claims;
+        emit Claimed(claimId, unitId, beneficiary, product, purpose, tokenIds, amounts);
+        _emitTransfer(unitId, 0, tokenIds, amounts);
+    }
+
+    // ---- rolling average percentage (R8) -----------------------------------------------------------
+
+    /// @dev Counts an input of `total` grams of product group `groupId` at `unitId` for every
+    /// rolling-average class of the group; it is sustainable for class `classId` (0: none).
+    function _addIntake(uint32 unitId, uint32 groupId, uint32 classId, uint256 total) private {
+        ICatalog.RollingClass[] memory rolling = catalog.rollingClasses(groupId);
+        for (uint256 i; i < rolling.length; ++i) {
+            _grow(unitId, rolling[i], rolling[i].classId == classId ? total : 0, total);
+        }
+    }
+
+    /// @dev Shipment `shipmentId` of `fromUnitId`: for each rolling-average class of its group, the
+    /// lines of that class carry the sender's share of the quantity; the receipt counts as input.
+    function _applyShipmentShares(uint64 shipmentId, uint32 fromUnitId, ShipmentRequest calldata r) private {
+        ICatalog.RollingClass[] memory rolling = catalog.rollingClasses(r.productGroupId);
+        for (uint256 i; i < rolling.length; ++i) {
+            uint256 given;
+            for (uint256 j; j < r.tokenIds.length; ++j) {
+                if (uint32(r.tokenIds[j] >> 64) == rolling[i].classId) given += r.amounts[j];
+            }
+            _applyShare(Tracenet.ROLLING_SHIPMENT, shipmentId, fromUnitId, rolling[i], r.quantity, given);
+            _grow(r.toUnitId, rolling[i], given, r.quantity);
+        }
+    }
+
+    /// @dev Checks that `given` credits are the share in force of `quantity` and records it.
+    function _applyShare(
+        uint8 operation,
+        uint64 operationId,
+        uint32 unitId,
+        ICatalog.RollingClass memory rc,
+        uint256 quantity,
+        uint256 given
+    ) private {
+        RollingShare memory s = _share(unitId, rc);
+        uint256 expected = quantity * s.shareBps / Tracenet.FULL_SHARE_BPS;
+        if (given != expected) revert RollingShareMismatch(rc.classId, expected, given, s.shareBps);
+        emit RollingShareApplied(
+            operationId, unitId, rc.classId, operation, s.period, quantity, given, s.shareBps, s.sustainable, s.total
+        );
+    }
+
+    /// @dev Adds input to the current period of a unit's rolling-average class. Every quantity is at
+    /// most MAX_QUANTITY_G, so the uint128 sums cannot be reached in any realistic number of operations.
+    function _grow(uint32 unitId, ICatalog.RollingClass memory rc, uint256 sustainable, uint256 total) private {
+        Intake storage t = _intake[unitId][rc.classId][Tracenet.periodAt(rc.periodMonths, block.timestamp)];
+        t.sustainable += uint128(sustainable);
+        t.total += uint128(total);
+    }
+
+    /// @dev The share in force: window sums from the current period back `windowPeriods - 1` periods.
+    function _share(uint32 unitId, ICatalog.RollingClass memory rc) private view returns (RollingShare memory s) {
+        s.period = Tracenet.periodAt(rc.periodMonths, block.timestamp);
+        uint32 first = s.period >= rc.windowPeriods ? s.period - rc.windowPeriods + 1 : 0;
+        for (uint32 p = first; p <= s.period; ++p) {
+            Intake memory t = _intake[unitId][rc.classId][p];
+            s.sustainable += t.sustainable;
+            s.total += t.total;
+        }
+        // sustainable <= total: every input adds at least as much to the total as to the share.
+        if (s.total != 0) s.shareBps = uint16(s.sustainable * Tracenet.FULL_SHARE_BPS / s.total);
+    }
+
+    function _rollingClass(uint32 classId) private view returns (ICatalog.RollingClass memory) {
+        ICatalog.ClassInfo memory info = catalog.classInfo(classId);
+        if (info.attribution != Tracenet.ATTRIBUTION_ROLLING_AVERAGE) revert RollingClassRequired(classId);
+        return ICatalog.RollingClass(classId, info.periodMonths, info.windowPeriods);
     }
 
     function _credit(uint32 unitId, uint256[] calldata ids, uint256[] calldata amounts) private {

@@ -668,7 +668,8 @@ class TestR8Models:
     @pytest.mark.parametrize(
         ("overrides", "error"),
         [
-            ({"attribution": 1}, "ClassAttributionUnsupported"),
+            ({"attribution": 2}, "ClassAttributionUnsupported"),
+            ({"attribution": 1, "model": 1}, "ClassAttributionModel"),
             ({"model": 1, "cap_at_stock": True}, "ClassStockCapInvalid"),
             ({"model": 3}, "ClassModelInvalid"),
         ],

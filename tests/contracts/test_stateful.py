@@ -1,7 +1,8 @@
 """Random sequences of every ledger operation, by several parties and units, across period
 boundaries, run on the contracts and on the Python model of the rules: after every step both made
-the same decision (same custom error, same arguments), hold the same balances, and conservation
-holds on chain (R1, R13)."""
+the same decision (same custom error, same arguments), hold the same balances and rolling-average
+shares, and conservation holds on chain (R1, R13). Credit-method classes mix with a rolling-average
+one (R8): its shipments and claims are drawn at, or one gram off, the model's share in force."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ from tests.factories import (
     C_FLAKE,
     C_GLASS,
     C_RESIN,
+    C_ROLL,
+    CERT_ROLL,
     DAY,
+    G_PELLET,
     P_BRAND,
     P_OUTSIDER,
     P_RECYCLER,
@@ -41,13 +45,14 @@ from tests.factories import (
     U_RESIN,
     U_RESIN2,
     World,
+    add_rolling,
     bootstrap,
     evidence,
     revert_to_snapshot,
     take_snapshot,
 )
 
-CLASSES = (C_FLAKE, C_RESIN, C_GLASS, C_BIO, C_CONTAINER)
+CLASSES = (C_FLAKE, C_RESIN, C_GLASS, C_BIO, C_CONTAINER, C_ROLL)
 UNITS = (U_RECYCLER, U_RESIN, U_RESIN2, U_BRAND, U_OUTSIDER)
 EXAMPLES = int(os.environ.get("TRACENET_STATEFUL_EXAMPLES", "200"))
 STEPS = int(os.environ.get("TRACENET_STATEFUL_STEPS", "30"))
@@ -109,8 +114,9 @@ class LedgerMachine(RuleBasedStateMachine):
             lines.append((tid, amount))
         return lines
 
-    def _run(self, op: str, sender: str, *args: Any) -> None:
+    def _run(self, op: str, sender: str, *args: Any, label: str = "") -> None:
         expected, actual = self.world.run(op, sender, *args)
+        op = label or op
         if isinstance(expected, m.Rejected):
             name = getattr(actual, "name", None)
             assert name == expected.name, f"{op}: model {expected.name}, chain {actual!r}"
@@ -130,6 +136,8 @@ class LedgerMachine(RuleBasedStateMachine):
     WEIGHTS = (
         ("record_input", 5),
         ("ship", 5),
+        ("ship_rolling", 3),
+        ("claim_rolling", 1),
         ("convert", 3),
         ("claim", 2),
         ("transfer", 2),
@@ -158,6 +166,9 @@ class LedgerMachine(RuleBasedStateMachine):
             (c.recycler, C_GLASS, 1),
             (c.recycler, C_BIO, 3),
             (c.resin, C_FLAKE, 2),
+            (c.recycler, C_ROLL, CERT_ROLL),
+            (c.recycler, C_ROLL, CERT_ROLL),
+            (c.recycler, C_ROLL, CERT_ROLL),
         ]
         if data.draw(st.integers(0, 3), label="odd input") == 3:
             sender = self._sender(data)
@@ -173,7 +184,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def record_quantity(self, data: st.DataObject) -> None:
         op = data.draw(st.sampled_from(("record_conventional", "record_production")))
-        group = data.draw(st.integers(0, 5), label="group")
+        group = data.draw(st.sampled_from((0, 1, 2, 3, 4, 5, G_PELLET, G_PELLET)), label="group")
         quantity = data.draw(st.one_of(st.integers(0, 10**9), BOUND), label="quantity")
         self._run(op, self._sender(data), group, quantity, evidence())
 
@@ -197,6 +208,50 @@ class LedgerMachine(RuleBasedStateMachine):
         doc = b"\0" * 32 if data.draw(st.integers(0, 9), label="no document") == 9 else evidence()
         quantity = min(max(quantity, 0), 2**256 - 1)  # a line at 2^256 - 1 makes the cap overflow
         self._run("ship", sender, to, group_id, quantity, doc, lines)
+
+    def _rolling_lines(
+        self, data: st.DataObject, unit: int, quantity: int
+    ) -> list[tuple[int, int]]:
+        """Lines of the rolling class held by ``unit`` summing to its share of ``quantity``, oldest
+        vintage first, now and then a gram more or less."""
+        mdl = self.world.model
+        share = mdl.rolling_share(unit, C_ROLL, self.world.now())[1]
+        wanted = quantity * share // 10_000 + data.draw(st.sampled_from((0, 0, 0, 1, -1)))
+        held = sorted(t for (t, u), n in mdl.balances.items() if u == unit and n > 0)
+        lines = []
+        for tid in (t for t in held if t >> 64 == C_ROLL):
+            take = min(mdl.balance(unit, tid), wanted - sum(n for _, n in lines))
+            if take > 0:
+                lines.append((tid, take))
+        missing = wanted - sum(n for _, n in lines)
+        if missing > 0:
+            lines.append((m.token_id(C_ROLL, m.period_at(3, self.world.now())), missing))
+        return lines
+
+    def _rolling_quantity(self, data: st.DataObject) -> int:
+        zero = data.draw(st.integers(0, 9), label="zero quantity") == 9
+        return 0 if zero else data.draw(st.integers(1, 3 * 10**7), label="quantity")
+
+    def _rolling_sender(self, data: st.DataObject) -> str:
+        c = self.world.cast
+        return data.draw(
+            st.sampled_from((c.recycler, c.recycler, c.recycler, c.resin, c.brand)), label="sender"
+        )
+
+    def ship_rolling(self, data: st.DataObject) -> None:
+        sender = self._rolling_sender(data) if data.draw(st.booleans()) else self._sender(data)
+        quantity = self._rolling_quantity(data)
+        lines = self._rolling_lines(data, self._unit_of(sender), quantity)
+        others = [u for u in UNITS if u != self._unit_of(sender)]
+        to = data.draw(st.sampled_from(others), label="to")
+        self._run("ship", sender, to, G_PELLET, quantity, evidence(), lines, label="ship rolling")
+
+    def claim_rolling(self, data: st.DataObject) -> None:
+        sender = self._rolling_sender(data) if data.draw(st.booleans()) else self._sender(data)
+        quantity = self._rolling_quantity(data)
+        lines = self._rolling_lines(data, self._unit_of(sender), quantity)
+        class_id = data.draw(st.sampled_from((C_ROLL, C_ROLL, C_ROLL, C_FLAKE)), label="class")
+        self._run("claim_rolling", sender, class_id, quantity, lines, "Acme Crates")
 
     def transfer(self, data: st.DataObject) -> None:
         sender = self._sender(data)
@@ -277,6 +332,7 @@ class LedgerMachine(RuleBasedStateMachine):
             chain = ledger.balanceOfUnitBatch(units, tids).call()
             assert chain == [mdl.balance(u, t) for t, u in pairs]
         held = mdl.held_by_class()
+        ledger_fns = self.world.ledger.functions
         supplies = self.world.ledger.functions.supplyOfBatch(list(CLASSES)).call()
         for class_id, supply in zip(CLASSES, supplies, strict=True):
             counters = mdl.counters.get(class_id, m.Counters())
@@ -289,6 +345,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 counters.lapsed,
             )
             assert on_chain_held == held.get(class_id, 0) == counters.held
+        now = self.world.now()
+        for unit in (U_RECYCLER, U_RESIN, U_BRAND):
+            chain_share = tuple(
+                ledger_fns.rollingShare(unit, C_ROLL).call(block_identifier="pending")
+            )
+            assert chain_share == mdl.rolling_share(unit, C_ROLL, now)
 
 
 def _plain(value: Any) -> Any:
@@ -303,7 +365,9 @@ def anvil_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with AnvilNode(NodeSettings(data_dir=data_dir, port=free_port(), block_time=0)) as node:
         w3 = Web3(Web3.HTTPProvider(node.rpc_url))
         w3.eth.set_gas_price_strategy(lambda *_: 0)  # legacy and free: the node's base fee is 0
-        yield bootstrap(w3)
+        world = bootstrap(w3)
+        add_rolling(world)
+        yield world
 
 
 def test_contracts_match_the_model(anvil_world: World) -> None:

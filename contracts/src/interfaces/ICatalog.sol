@@ -47,6 +47,13 @@ interface ICatalog {
         uint32 factorCount;
     }
 
+    /// @notice A rolling-average class of a product group (R8), as the ledger's share needs it.
+    struct RollingClass {
+        uint32 classId;
+        uint8 periodMonths;
+        uint8 windowPeriods; // the rolling window: the current period and the previous ones
+    }
+
     /// @notice One registration of a process's conversion factor.
     struct Factor {
         uint16 yieldBps; // output credits per input credit, in basis points, 1..10000
@@ -76,8 +83,13 @@ interface ICatalog {
     error ClassWindowInvalid(uint8 windowPeriods);
     /// @notice Unknown chain-of-custody model.
     error ClassModelInvalid(uint8 model);
-    /// @notice The attribution method is unknown or not supported yet.
+    /// @notice The attribution method is unknown (Tracenet.ATTRIBUTION_*).
     error ClassAttributionUnsupported(uint8 attribution);
+    /// @notice The rolling average percentage applies to mass-balance classes only (R8): segregated
+    /// credits keep their batch, book-and-claim certificates have no physical output to share over.
+    error ClassAttributionModel(uint8 attribution, uint8 model);
+    /// @notice Product group `productGroupId` already has `max` rolling-average classes.
+    error ClassRollingLimit(uint32 productGroupId, uint256 max);
     /// @notice Capping carry-forward at physical stock is for mass-balance classes only.
     error ClassStockCapInvalid(uint8 model);
     /// @notice Unknown raw-material category.
@@ -166,6 +178,9 @@ interface ICatalog {
     function classInfo(uint32 classId) external view returns (ClassInfo memory);
     /// @notice A product group's maximum sustainable share; reverts with ProductGroupUnknown.
     function maxShareBps(uint32 productGroupId) external view returns (uint16);
+    /// @notice The rolling-average classes of a product group, in registration order (at most
+    /// Tracenet.MAX_ROLLING_CLASSES); every input and output of the group counts for each of them.
+    function rollingClasses(uint32 productGroupId) external view returns (RollingClass[] memory);
     /// @notice A scheme's chain-of-custody requirement (Tracenet.CUSTODY_*); reverts with SchemeUnknown.
     function schemeCustody(uint32 schemeId) external view returns (uint8);
     /// @notice A scheme's longest period in months; reverts with SchemeUnknown.

@@ -31,6 +31,16 @@ interface ILedger {
         uint256 held;
     }
 
+    /// @notice A unit's rolling-average share of a class (R8) in period `period`: `sustainable` over
+    /// `total` grams of input across the class's window (that period and the `windowPeriods - 1`
+    /// before it), in basis points rounded down (0 when nothing was recorded).
+    struct RollingShare {
+        uint32 period;
+        uint16 shareBps;
+        uint256 sustainable;
+        uint256 total;
+    }
+
     // ---- errors -------------------------------------------------------------------------------
 
     /// @notice `signer` acts at party level and has no bookkeeping unit to act for.
@@ -91,6 +101,16 @@ interface ILedger {
     error PeriodCloseModel(uint32 classId, uint8 model);
     /// @notice No period has ended yet for class `classId`.
     error PeriodNoneEnded(uint32 classId);
+    /// @notice Under the rolling average percentage (R8) an output of `quantity` grams carries exactly
+    /// floor(`shareBps` × quantity / 10000) credits of `classId`: `expected`, not `given`.
+    error RollingShareMismatch(uint32 classId, uint256 expected, uint256 given, uint16 shareBps);
+    /// @notice `tokenId` is of a rolling-average class: claim it with `claimRolling`, which takes the
+    /// claimed product quantity the share applies to.
+    error RollingQuantityRequired(uint256 tokenId);
+    /// @notice Class `classId` does not use the rolling average percentage.
+    error RollingClassRequired(uint32 classId);
+    /// @notice Every line of a rolling-average claim is of its class `classId`; `tokenId` is not.
+    error RollingClassMismatch(uint256 tokenId, uint32 classId);
     /// @notice Credits move only through the ledger's operations, never by ERC-1155 transfer.
     error TransferDisabled();
 
@@ -155,6 +175,22 @@ interface ILedger {
     );
     /// @notice Credits lapsed without a claim (R4); `reason` is Tracenet.LAPSE_*.
     event Lapsed(uint32 indexed unitId, uint256 indexed tokenId, uint256 amount, uint8 reason, uint32 period);
+    /// @notice A rolling-average share (R8) was applied to operation `operationId` of unit `unitId`
+    /// (`operation`: Tracenet.ROLLING_SHIPMENT, a shipment id, or ROLLING_CLAIM, a claim id): its
+    /// `quantity` grams of product carry `amount` credits of `classId`, `shareBps` of it, the share
+    /// in force in `period`: `windowSustainable` over `windowTotal` grams of input in the window.
+    event RollingShareApplied(
+        uint64 indexed operationId,
+        uint32 indexed unitId,
+        uint32 indexed classId,
+        uint8 operation,
+        uint32 period,
+        uint256 quantity,
+        uint256 amount,
+        uint16 shareBps,
+        uint256 windowSustainable,
+        uint256 windowTotal
+    );
     /// @notice A unit closed a period of a class against its declared physical stock (R4).
     event PeriodClosed(
         uint32 indexed unitId,
@@ -200,6 +236,17 @@ interface ILedger {
         bytes32 product,
         bytes32 purpose
     ) external returns (uint64 claimId);
+    /// @notice Retires credits of rolling-average class `classId` (R8) for `quantity` grams of claimed
+    /// product: the lines, all of that class, carry exactly the caller's share in force × quantity.
+    function claimRolling(
+        uint32 classId,
+        uint256 quantity,
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts,
+        string calldata beneficiary,
+        bytes32 product,
+        bytes32 purpose
+    ) external returns (uint64 claimId);
     /// @notice Retires, as lapsed, a unit's credits that outlived their allocation window. Anyone may call.
     function lapse(uint32 unitId, uint256[] calldata tokenIds) external returns (uint256 lapsed);
     /// @notice Closes the period that just ended for a class at the caller's unit, declaring the
@@ -222,6 +269,8 @@ interface ILedger {
     function supplyOf(uint32 classId) external view returns (Supply memory);
     /// @notice Conservation counters of several classes, in one call.
     function supplyOfBatch(uint32[] calldata classIds) external view returns (Supply[] memory);
+    /// @notice Unit `unitId`'s rolling-average share of class `classId` in force now (R8).
+    function rollingShare(uint32 unitId, uint32 classId) external view returns (RollingShare memory);
     /// @notice The current period of a class.
     function currentPeriod(uint32 classId) external view returns (uint32);
     /// @notice Whether `evidenceHash` already created credits.

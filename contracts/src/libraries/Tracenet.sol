@@ -24,6 +24,12 @@ library Tracenet {
     /// @notice Attribution methods (R8, ISO 22095-2).
     uint8 internal constant ATTRIBUTION_CREDIT = 0;
     uint8 internal constant ATTRIBUTION_ROLLING_AVERAGE = 1;
+    /// @notice At most this many rolling-average classes per product group: every input of the
+    /// group updates each one's window, so the bound keeps every operation's gas bounded.
+    uint256 internal constant MAX_ROLLING_CLASSES = 4;
+    /// @notice Which operation applied a rolling-average share (ILedger.RollingShareApplied).
+    uint8 internal constant ROLLING_SHIPMENT = 0;
+    uint8 internal constant ROLLING_CLAIM = 1;
 
     /// @notice 100 % in basis points: the absolute cap of R6.
     uint16 internal constant FULL_SHARE_BPS = 10_000;
