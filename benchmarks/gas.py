@@ -39,6 +39,7 @@ CONFIG: dict[str, Any] = {
     "product_groups": [
         {"key": "flakes", "name": "PET flakes", "max_share_bps": 10_000},
         {"key": "resin", "name": "PET resin", "max_share_bps": 10_000},
+        {"key": "pellets", "name": "HDPE pellets", "max_share_bps": 10_000},
     ],
     "classes": [
         {
@@ -66,6 +67,20 @@ CONFIG: dict[str, Any] = {
             "raw_material": "circular",
             "sustainable_factor": 900,
             "conventional_factor": 2700,
+        },
+        {
+            "key": "pellet",
+            "name": "rHDPE pellet",
+            "characteristic": "recycled",
+            "scheme": "plus",
+            "product_group": "pellets",
+            "model": "mass_balance",
+            "attribution": "rolling_average",
+            "period_months": 1,
+            "window_periods": 3,
+            "raw_material": "circular",
+            "sustainable_factor": 600,
+            "conventional_factor": 1900,
         },
     ],
     "parties": [
@@ -101,7 +116,7 @@ CONFIG: dict[str, Any] = {
             "number": "ISCC-PLUS-1",
             "valid_from": "2026-01-01",
             "valid_until": "2036-01-01",
-            "classes": ["flake"],
+            "classes": ["flake", "pellet"],
             "units": ["plant"],
         },
     ],
@@ -247,6 +262,22 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
         owner, batch(owner.address, fresh2, ids, amounts, b"")
     )
 
+    # R8: a rolling-average class (30 t certified of 100 t in the month: 30 %); the shipment
+    # carries exactly its share, the lines the gateway computes. The mill already holds the token.
+    pellet, pellets, zero = reg["classes"]["pellet"], reg["product_groups"]["pellets"], b"\0" * 32
+    chain.send(plant, led.recordInput(pellet, 30 * T, cert, chain.doc()))
+    chain.send(plant, led.recordConventionalInput(pellets, 70 * T, chain.doc()))
+    p_token = led.tokenIdOf(pellet, led.currentPeriod(pellet).call(), 0).call()
+
+    def rolling() -> tuple[Any, ...]:
+        return (u_mill, pellets, 10 * T, chain.doc(), zero, zero, [p_token], [3 * T])
+
+    chain.send(plant, led.ship(rolling()))
+    tracenet["ship 1 line, rolling average, to a holder"] = chain.send(plant, led.ship(rolling()))
+    baseline["ship 1 line, rolling average, to a holder"] = chain.send(
+        owner, safe(owner.address, holder, 0, T, b"")
+    )
+
     process = reg["processes"]["p"]
     # Warm-ups: the first conversion and claim ever also create the ledger's counters.
     chain.send(plant, led.convert(process, 0, [tokens[4]], [T]))
@@ -262,6 +293,10 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
         plant, led.claim([tokens[4]], [T], "Acme", b"\0" * 32, b"\0" * 32)
     )
     baseline["claim (1 line)"] = chain.send(owner, oz.burn(owner.address, 4, T))
+    tracenet["claim (1 line), rolling average"] = chain.send(
+        plant, led.claimRolling(pellet, 10 * T, [p_token], [3 * T], "Acme", zero, zero)
+    )
+    baseline["claim (1 line), rolling average"] = chain.send(owner, oz.burn(owner.address, 4, T))
     for _ in range(12):
         chain.next_month()
     chain.send(mill, led.lapse(u_mill, [tokens[1]]))  # warm-up: the first lapse ever

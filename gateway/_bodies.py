@@ -88,7 +88,20 @@ class ConversionIn(UnitBody):
 
 
 class ClaimIn(UnitBody):
-    lines: list[Line] = Field(max_length=MAX_LINES)
+    lines: list[Line] = Field(
+        default_factory=list,
+        max_length=MAX_LINES,
+        description="credits retired; for a rolling-average class may be omitted (the gateway "
+        "takes the share in force of `quantity`, oldest vintage first)",
+    )
+    credit_class: Ref | None = Field(
+        default=None, alias="class",
+        description="R8: the rolling-average class claimed (registry key or id); with `quantity`",
+    )  # fmt: skip
+    quantity: Grams | None = Field(
+        default=None,
+        description="R8: grams of claimed product the rolling-average share applies to",
+    )
     beneficiary: Text
     product: Bytes32Text
     purpose: Bytes32Text

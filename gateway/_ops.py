@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import Model, Operation, Role, period_label, split_token_id
+from contracts import Attribution, Model, Operation, Role, period_label, split_token_id
 from contracts.records import ClassInfo
 from gateway._auth import Principal
 from gateway._bodies import (
@@ -111,7 +111,7 @@ async def recipient(ctx: Context, ref: int | str, field: str = "to_unit") -> tup
 def _use_rules(
     ctx: Context, tid: int, info: ClassInfo, use: str, expected: int, where: str
 ) -> None:
-    """R5/R8: what credits of this class may do (ship, trade, convert)."""
+    """R5/R8: what credits of this class may do (ship, trade, convert, claim)."""
     class_id = split_token_id(tid)[0]
     model, group, what = info.model, info.product_group_id, ctx.credits(tid, info)
     if use == "ship" and model == Model.book_and_claim:
@@ -136,6 +136,18 @@ def _use_rules(
             f"{what} are not of the process input {ctx.registry.label('classes', expected)}",
             error="ConversionInputMismatch", field=where,
             args={"tokenId": tid, "inputClassId": expected},
+        )  # fmt: skip
+    if use == "claim" and not expected and info.attribution == Attribution.rolling_average:
+        raise RequestRejected(
+            f"{what} are of a rolling-average class: claim them with `class` and the claimed "
+            "product `quantity`", error="RollingQuantityRequired", field=where,
+            args={"tokenId": tid},
+        )  # fmt: skip
+    if use == "claim" and expected and class_id != expected:
+        raise RequestRejected(
+            f"{what}: a rolling-average claim of {ctx.registry.label('classes', expected)} "
+            "carries that class only", error="RollingClassMismatch", field=where,
+            args={"tokenId": tid, "classId": expected},
         )  # fmt: skip
 
 

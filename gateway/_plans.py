@@ -30,6 +30,7 @@ from gateway._ops import (
     recipient,
     split,
 )
+from gateway._rolling import plan_rolling_claim, rolling_lines
 from gateway._views import chain_time
 from gateway.errors import RequestRejected
 
@@ -153,16 +154,19 @@ async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
     group = ctx.registry.resolve("product_groups", body.product_group, "product_group")
     share = await ctx.views.max_share(group)
     await check_scope(ctx, unit_id, group, "product_group")
-    total = await check_lines(
-        ctx, unit_id, body.lines, use="ship", expected=group, allow_empty=True
-    )
+    # R8: each rolling-average class of the group carries the unit's share (gateway/_rolling.py).
+    lines = list(body.lines)
+    for rc in await ctx.views.rolling_classes(group):
+        lines = [x for x in lines if split_token_id(x.token_id)[0] != rc.class_id]
+        lines += await rolling_lines(ctx, unit_id, rc, body.quantity, body.lines)
+    total = await check_lines(ctx, unit_id, lines, use="ship", expected=group, allow_empty=True)
     cap = body.quantity * share // 10_000
     if total > cap:
         raise RequestRejected(
             f"{total} g of credits exceed the cap of {cap} g ({share} bps of {body.quantity} g)",
             error="CapExceeded", field="lines", args={"credits": total, "cap": cap},
         )  # fmt: skip
-    ids, amounts = split(body.lines)
+    ids, amounts = split(lines)
     return Plan.of(
         unit_id,
         R.Ship(
@@ -225,7 +229,11 @@ async def plan_conversion(ctx: Context, who: Principal, body: ConversionIn) -> P
 
 
 async def plan_claim(ctx: Context, who: Principal, body: ClaimIn) -> Plan:
+    """A claim; with ``class`` and ``quantity``, of a rolling-average class (R8): its lines are
+    the unit's share in force of the claimed product quantity, computed when omitted."""
     unit_id = await acting_unit(ctx, who, body.unit, ROLE_MEMBER)
+    if body.credit_class is not None or body.quantity is not None:
+        return await plan_rolling_claim(ctx, unit_id, body)
     await check_lines(ctx, unit_id, body.lines, use="claim")
     ids, amounts = split(body.lines)
     return Plan.of(

@@ -17,7 +17,15 @@ from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 
 import contracts
 from contracts.errors import LedgerRevert
-from contracts.records import Actor, CertificateView, ClassInfo, Process, UnitView
+from contracts.records import (
+    Actor,
+    CertificateView,
+    ClassInfo,
+    Process,
+    RollingClass,
+    RollingShare,
+    UnitView,
+)
 from gateway._chain import Chain
 from gateway.errors import NAMES, ChainUnavailable, RequestRejected
 
@@ -189,6 +197,13 @@ class LedgerViews:
         )
         return int(share)
 
+    async def rolling_classes(self, group_id: int) -> list[RollingClass]:
+        """R8: the product group's rolling-average classes (``Catalog.rollingClasses``)."""
+        (listed,) = await self._known(
+            self.catalog, "rollingClasses", [group_id], "ProductGroupUnknown", "product_group"
+        )
+        return [RollingClass.from_abi(item) for item in listed]
+
     async def in_scope(self, unit_id: int, group_id: int) -> bool:
         """R7: whether ``group_id`` is in ``unit_id``'s product scope (``Catalog.unitScope``)."""
         (inside,) = await self._known(
@@ -236,6 +251,14 @@ class LedgerViews:
             ttl=min(self.ttl, 1.0),
         )  # fmt: skip
         return int(held)
+
+    async def rolling_share(self, unit_id: int, class_id: int) -> RollingShare:
+        """R8: the unit's share in force of a rolling-average class, at most a second old."""
+        (share,) = await self._known(
+            self.ledger, "rollingShare", [unit_id, class_id], "RollingClassRequired", "class",
+            ttl=min(self.ttl, 1.0),
+        )  # fmt: skip
+        return RollingShare.from_abi(share)
 
     async def evidence_used(self, evidence: bytes) -> bool:
         (used,) = await self._view(self.ledger, "evidenceUsed", evidence)

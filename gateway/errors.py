@@ -117,6 +117,10 @@ _ROWS = [
     _row("TN-GW-4259", 422, "SchemeUnknown", "no such scheme"),
     _row("TN-GW-4260", 422, "ProcessModelMismatch", "R5: a process converts between classes of one model"),
     _row("TN-GW-4261", 422, "UnitProductOutOfScope", "R7: the product group is outside the unit's product scope (it may neither ship nor claim it)"),
+    _row("TN-GW-4262", 422, "RollingShareMismatch", "R8: lines of a rolling-average class must carry exactly the unit's share in force × the quantity (omit them: the gateway adds them)"),
+    _row("TN-GW-4263", 422, "RollingQuantityRequired", "R8: rolling-average credits are claimed with `class` and the claimed product `quantity`"),
+    _row("TN-GW-4264", 422, "RollingClassRequired", "R8: the class does not use the rolling average percentage"),
+    _row("TN-GW-4265", 422, "RollingClassMismatch", "R8: a rolling-average claim carries lines of its class only"),
     # ---- the service -----------------------------------------------------------------------------
     _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),
     _row("TN-GW-5031", 503, "ChainUnavailable", "the node did not answer; retry", retryable=True),
