@@ -4,10 +4,11 @@ figures the chain's?
 Three checks, in order, each refusing with its stable code: the signature recovers the named
 signer (``SignatureInvalid``); that signer acted for a registered, active auditor party at the
 report's block, read from the chain (``SignerNotAuditor``: ``verify_auditor``, what
-``tracenet indexer verify-report`` runs); the supply audit recomputed from the mirror gives the
-same figures (``ReportFiguresDiffer``, naming the parts that differ). Any read key may ask: a
-buyer, a regulator or a member verifies an auditor's report without being one. Nothing is
-written: the POST only carries the document.
+``tracenet indexer verify-report`` runs); the supply audit recomputed from the mirror up to the
+report's block gives the same figures (``ReportFiguresDiffer``, naming the parts that differ),
+so later events of a period still open do not void a report. Any read key may ask: a buyer, a
+regulator or a member verifies an auditor's report without being one. Nothing is written: the
+POST only carries the document.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def _differences(conn: Connection, report: dict[str, Any]) -> list[str]:
             "the report names no class (classId) and period to recompute", field="report"
         ) from exc
     index = resolve_period(class_info(conn, class_id).period_months, period, "report.period")
-    fresh = models.Audit.model_validate(supply_audit(conn, class_id=class_id, period=index))
-    dumped = fresh.model_dump(mode="json", by_alias=True)
+    block = int(report["asOf"]["blockNumber"])  # verify_auditor read it already
+    fresh = supply_audit(conn, class_id=class_id, period=index, block=block)
+    dumped = models.Audit.model_validate(fresh).model_dump(mode="json", by_alias=True)
     return [k for k in COMPARED if canonical_json(report.get(k)) != canonical_json(dumped.get(k))]
 
 

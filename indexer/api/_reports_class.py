@@ -160,9 +160,17 @@ def reduction_check(
     }
 
 
-def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, Any]:
+#: No block bound: everything mirrored.
+_LAST = 2**63 - 1
+
+
+def supply_audit(
+    conn: Connection, *, class_id: int, period: int, block: int | None = None
+) -> dict[str, Any]:
     """R13: created = held + claimed + lapsed + converted out (conversion losses), per unit and in
-    total, over everything up to the end of ``period``; stock deviations above 0.5 % flagged."""
+    total, over everything up to the end of ``period``; stock deviations above 0.5 % flagged.
+    With ``block``, only what the chain held up to that block (a signed report's ``asOf``)."""
+    upto = _LAST if block is None else block
     info = class_info(conn, class_id)
     start, end = period_bounds(info.period_months, period)
     mv = table(Movement)
@@ -170,7 +178,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     rows: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for unit, kind, sign_in, n in conn.execute(
         select(mv.c.unit_id, mv.c.kind, positive, amount_sum(mv.c.amount))
-        .where(mv.c.class_id == class_id, mv.c.timestamp < end)
+        .where(mv.c.class_id == class_id, mv.c.timestamp < end, mv.c.block_number <= upto)
         .group_by(mv.c.unit_id, mv.c.kind, positive)
     ):
         rows[int(unit)][f"{kind}{'In' if sign_in else 'Out'}"] += abs(int(n))
@@ -179,7 +187,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
         int(u): int(n)
         for u, n in conn.execute(
             select(ir.c.unit_id, amount_sum(ir.c.amount))
-            .where(ir.c.class_id == class_id, ir.c.timestamp < end)
+            .where(ir.c.class_id == class_id, ir.c.timestamp < end, ir.c.block_number <= upto)
             .group_by(ir.c.unit_id)
         )
     }
@@ -187,7 +195,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
         int(u): int(i - o)
         for u, i, o in conn.execute(
             select(cv.c.unit_id, amount_sum(cv.c.input_amount), amount_sum(cv.c.output_amount))
-            .where(cv.c.input_class_id == class_id, cv.c.timestamp < end)
+            .where(cv.c.input_class_id == class_id, cv.c.timestamp < end, cv.c.block_number <= upto)
             .group_by(cv.c.unit_id)
         )
     }
@@ -236,7 +244,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
             + entry["sent"]
         )
         if not entry["reconciles"]:
-            findings.append(_finding(conn, "unit does not reconcile", unit, class_id, end))
+            findings.append(_finding(conn, "unit does not reconcile", unit, class_id, end, upto))
         for k, v in entry.items():
             if k not in ("unitId", "reconciles"):
                 total[k] += int(v)
@@ -251,7 +259,7 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     pc = table(PeriodClose)
     for pcr in conn.execute(
         select(pc)
-        .where(pc.c.class_id == class_id, pc.c.period <= period)
+        .where(pc.c.class_id == class_id, pc.c.period <= period, pc.c.block_number <= upto)
         .order_by(pc.c.block_number, pc.c.log_index)
     ):
         bps = _deviation_bps(pcr.book_stock, pcr.physical_stock)
@@ -285,11 +293,18 @@ def supply_audit(conn: Connection, *, class_id: int, period: int) -> dict[str, A
     }
 
 
-def _finding(conn: Connection, kind: str, unit: int, class_id: int, end: int) -> dict[str, Any]:
+def _finding(
+    conn: Connection, kind: str, unit: int, class_id: int, end: int, upto: int = 2**63 - 1
+) -> dict[str, Any]:
     mv = table(Movement)
     events = conn.execute(
         select(mv.c.block_number, mv.c.log_index)
-        .where(mv.c.unit_id == unit, mv.c.class_id == class_id, mv.c.timestamp < end)
+        .where(
+            mv.c.unit_id == unit,
+            mv.c.class_id == class_id,
+            mv.c.timestamp < end,
+            mv.c.block_number <= upto,
+        )
         .distinct()
         .order_by(mv.c.block_number, mv.c.log_index)
     ).all()

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from indexer import Follower, create_app
 from indexer.api._keys import create_key
-from tests.factories import P_AUDITOR, P_BRAND, P_RECYCLER, World
-from tests.indexer.test_reports import flakes_to_resin
+from tests.factories import C_FLAKE, CERT_RECYCLER, P_AUDITOR, P_BRAND, P_RECYCLER, World, evidence
+from tests.indexer.test_reports import T, flakes_to_resin
 from tests.indexer.test_signed_report import _audit, _signer_of
 from wallet import LocalSigner, sign_report
 
@@ -46,6 +46,13 @@ def test_a_signed_report_is_verified_over_http(
         True, auditor.address, P_AUDITOR, "auditor",
     )  # fmt: skip
     assert body["blockNumber"] == report["asOf"]["blockNumber"]
+
+    # More flakes recorded in the same (open) period: the report, as of its block, still holds.
+    world.ok("record_input", world.cast.recycler, C_FLAKE, T, CERT_RECYCLER, evidence("later"))
+    follower.catch_up()
+    assert _audit(world, follower, engine)["total"] != report["total"]  # type: ignore[index]
+    later = verify(sign_report(report, auditor))
+    assert later.status_code == 200, later.text
 
     by_member = verify(sign_report(report, member)).json()
     assert (by_member["code"], by_member["error"]) == ("TN-IX-4002", "SignerNotAuditor")
