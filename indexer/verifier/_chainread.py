@@ -40,6 +40,7 @@ from indexer.verifier._record import (
     FactorInfo,
     PartyInfo,
     ProcessInfo,
+    RollingApplied,
     UnitInfo,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "FactorInfo",
     "PartyInfo",
     "ProcessInfo",
+    "RollingApplied",
     "UnitInfo",
     "read_chain",
     "read_logs",
@@ -255,4 +257,25 @@ def _views(
         counts=(counts.inputs, counts.shipments, counts.conversions, counts.claims),
         claimed={c: s.claimed for c, s in zip(ids, supply, strict=True)},
         wiring=wiring,
+        conventional=tuple(
+            (ref, e.unit_id, e.product_group_id, e.quantity)
+            for ref, e in registry.get(R.ConventionalInputRecorded, [])
+        ),
+        rolling=tuple(
+            RollingApplied(
+                ref,
+                int(e.operation),
+                e.operation_id,
+                e.unit_id,
+                e.class_id,
+                e.period,
+                e.quantity,
+                e.amount,
+                e.share_bps,
+                e.window_sustainable,
+                e.window_total,
+            )
+            for ref, e in registry.get(R.RollingShareApplied, [])
+        ),
+        class_registered_at={e.class_id: ref for ref, e in registry.get(R.ClassRegistered, [])},
     )

@@ -7,6 +7,9 @@ product and product group, physical quantity, credits carried and the resulting 
 share, class and scheme, raw-material category, waste status, chain-of-custody model and
 attribution method, emission factors, the conversion factors applied upstream and the
 transaction that records it. ``declaration`` gives JSON-ready data; ``to_markdown`` a document.
+Under the rolling average percentage (R8, issue 10) ``rolling_average`` states, per class, the
+share every output of the group carries, the window's totals behind it, and whether the share
+recomputed from the chain's inputs agrees (``indexer.verifier._rolling``).
 
 Under a scheme requiring a certified chain of custody (issue 13), the certificate each party
 held at dispatch is the one the ledger's rule finds (``_custody.declared_custody``), the
@@ -24,6 +27,7 @@ from contracts import split_token_id
 from indexer.lineage._lineage import Converted, Shipped, trace_shipment
 from indexer.verifier._chainread import ChainRecord, UnitInfo
 from indexer.verifier._custody import declared_custody
+from indexer.verifier._rolling import rolling_shares
 
 __all__ = ["custody_statement", "declaration", "to_markdown"]
 
@@ -116,6 +120,20 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
                 "emission_factor_sustainable_gco2e_per_kg": info.sustainable_factor,
                 "emission_factor_conventional_gco2e_per_kg": info.conventional_factor,
             }
+    rolling = []
+    for r in rolling_shares(record, s):
+        info = record.classes.get(r.class_id)
+        rolling.append(
+            {
+                "class_id": r.class_id,
+                "name": info.name if info else None,
+                "share_bps": r.share_bps,
+                "window_sustainable_g": r.sustainable,
+                "window_total_g": r.total,
+                "credits_g": r.carried_g,
+                "recomputed_from_chain": r.ok,
+            }
+        )
     lineage = trace_shipment(record.events, shipment_id)
     conversions = []
     for node in lineage.of_kind("conversion"):
@@ -169,6 +187,7 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         "sustainable_share_bps": credits * 10_000 // s.quantity if s.quantity else 0,
         "lines": lines,
         "classes": list(classes.values()),
+        "rolling_average": rolling,
         "emission_factor_gco2e_per_kg": emission,
         "conversion_factors_upstream": conversions,
         "origins": [
@@ -250,6 +269,13 @@ def to_markdown(d: dict[str, Any]) -> str:
         f"- Sustainable share: {share // 100}.{share % 100:02d} %"
         f" (maximum {d['product_group']['max_share_bps'] / 100:.2f} %)",
         f"- Emission factor: {d['emission_factor_gco2e_per_kg']} gCO2e/kg",
+        *[
+            f"- Rolling average percentage ({r['name']}): {r['share_bps'] / 100:.2f} %, carried "
+            f"by every output of the group ({_grams(r['window_sustainable_g'])} sustainable of "
+            f"{_grams(r['window_total_g'])} input in the window; "
+            + ("recomputed from the chain)" if r["recomputed_from_chain"] else "NOT RECOMPUTED)")
+            for r in d.get("rolling_average", [])
+        ],
         "",
         "## Sustainability characteristics",
     ]

@@ -5,7 +5,7 @@ and a test can tamper with any part of it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contracts import Custody
 from indexer.lineage._lineage import EventRef, LedgerEvent
@@ -17,6 +17,7 @@ __all__ = [
     "FactorInfo",
     "PartyInfo",
     "ProcessInfo",
+    "RollingApplied",
     "UnitInfo",
 ]
 
@@ -92,6 +93,23 @@ class ProcessInfo:
 
 
 @dataclass(frozen=True)
+class RollingApplied:
+    """``RollingShareApplied``: the rolling-average share (R8) a shipment or claim carried."""
+
+    ref: EventRef
+    operation: int  # contracts.RollingOperation: 0 shipment, 1 claim
+    operation_id: int  # the shipment or claim id
+    unit_id: int
+    class_id: int
+    period: int
+    quantity: int
+    amount: int
+    share_bps: int
+    window_sustainable: int
+    window_total: int
+
+
+@dataclass(frozen=True)
 class ChainRecord:
     """A ledger's record as read from the chain: events in chain order, and named views."""
 
@@ -112,6 +130,11 @@ class ChainRecord:
     counts: tuple[int, int, int, int]  # the ledger's inputs, shipments, conversions, claims
     claimed: Mapping[int, int]  # class id -> grams claimed, by the ledger's counters
     wiring: Mapping[str, str]  # what the contracts say about each other (consortium.ledger…)
+    #: R8 (issue 10): conventional inputs (ref, unit, product group, grams), the shares applied,
+    #: and when each class was registered (inputs before it do not count for its share).
+    conventional: tuple[tuple[EventRef, int, int, int], ...] = ()
+    rolling: tuple[RollingApplied, ...] = ()
+    class_registered_at: Mapping[int, EventRef] = field(default_factory=dict)
 
     def custody_at(self, scheme_id: int, ref: EventRef) -> Custody:
         """The custody mode scheme ``scheme_id`` required when the event at ``ref`` ran."""

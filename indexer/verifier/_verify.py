@@ -31,6 +31,10 @@ Checks (``Check.code``):
   and receiving parties held a certificate of the scheme valid then, covering the class and the
   unit (``indexer.verifier._custody`` mirrors the ledger, final-claimant exemption included).
   The detail names the party, its unit and the certificate, or the ledger's reason for none.
+* ``rolling-share`` (R8, issue 10) — for each rolling-average class a shipment or claim had to
+  carry, the share recomputed from the unit's recorded inputs over the class's window equals the
+  one the ledger stated (``RollingShareApplied``), and the credits carried are exactly
+  floor(share × quantity / 10 000) (``indexer.verifier._rolling``).
 
 A certificate revoked *after* the step it covers is reported, not failed: the check holds with
 ``warning`` set (``Verdict.warnings``).
@@ -58,6 +62,7 @@ from indexer.lineage._lineage import (
 )
 from indexer.verifier._chainread import ChainRecord
 from indexer.verifier._custody import describe, duties, held
+from indexer.verifier._rolling import rolling_shares
 
 __all__ = ["Check", "Verdict", "verify"]
 
@@ -126,6 +131,10 @@ def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
             checks.shipment(node.key, event)
         if isinstance(event, InventoryTransferred):
             checks.boundary(node.key, event)
+        if isinstance(event, Shipped | Claimed):
+            for share in rolling_shares(record, event):
+                name = getattr(record.classes.get(share.class_id), "name", share.class_id)
+                checks.add("rolling-share", "R8", node.key, share.ok, share.detail(f"{name}"))
         if isinstance(event, Shipped | InventoryTransferred | CertificatesTransferred | Claimed):
             checks.window(node.key, event.ref, event.lines)
         elif isinstance(event, Converted):
