@@ -64,7 +64,8 @@ def set_clock(w3: Web3, timestamp: int) -> None:
     if tester is not None:
         tester.time_travel(timestamp)
     else:
-        w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+        reply = w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+        assert "error" not in reply, reply
 
 
 def take_snapshot(w3: Web3) -> Any:
