@@ -81,6 +81,19 @@ class PeriodClose(_Model):
     event: dict[str, int]
 
 
+class RollingShare(_Model):
+    """R8: a rolling-average share the ledger applied (``RollingShareApplied``)."""
+
+    operation: str = Field(description="shipment or claim")
+    operationId: int = Field(description="the shipment or claim id")
+    shareBps: int = Field(description="the share in force, basis points (rounded down)")
+    quantity: int = Field(description="grams of product")
+    amount: int = Field(description="grams of credits carried: floor(share × quantity / 10 000)")
+    windowSustainable: int = Field(description="grams of sustainable input in the window")
+    windowTotal: int = Field(description="grams of input in the window")
+    event: dict[str, int]
+
+
 class Inputs(_Model):
     sustainable: int = Field(description="grams")
     conventional: int = Field(description="grams (physical)")
@@ -113,6 +126,9 @@ class Statement(_Period):
     lapsingAtPeriodEnd: int
     balanced: bool
     periodClose: list[PeriodClose]
+    rollingShares: list[RollingShare] = Field(
+        default_factory=list, description="R8: shares applied in the period (rolling average only)"
+    )
 
 
 class MaterialType(_Model):

@@ -15,7 +15,7 @@ from indexer.errors import NotFoundError
 from indexer.mirror._registry import table
 from indexer.mirror._sqltypes import amount_positive, amount_sum
 from indexer.mirror._tables import Balance, CreditClass, Cursor, Party, Unit
-from indexer.mirror._tables_ops import Movement, PeriodClose, QuantityRecord, Shipment
+from indexer.mirror._tables_ops import EventRow, Movement, PeriodClose, QuantityRecord, Shipment
 
 __all__ = ["as_of", "balances", "class_info", "statement", "traceability", "unit_party"]
 
@@ -175,7 +175,40 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         "lapsingAtPeriodEnd": closing - sum(valid_next.values()),
         "balanced": int(opening) + inflow - outflow == closing,
         "periodClose": closes,
+        "rollingShares": _rolling_shares(conn, unit_id, class_id, start, end)
+        if info.attribution == Attribution.rolling_average
+        else [],
     }
+
+
+def _rolling_shares(
+    conn: Connection, unit_id: int, class_id: int, start: int, end: int
+) -> list[dict[str, Any]]:
+    """R8: the rolling-average shares the ledger applied to the unit's shipments and claims of
+    the class in the period (``RollingShareApplied``), with the window's totals behind each."""
+    ev = table(EventRow)
+    rows = conn.execute(
+        select(ev.c.block_number, ev.c.log_index, ev.c.args)
+        .where(ev.c.name == "RollingShareApplied", ev.c.timestamp >= start, ev.c.timestamp < end)
+        .order_by(ev.c.block_number, ev.c.log_index)
+    )
+    out = []
+    for block, index, a in rows:
+        if (int(a["unitId"]), int(a["classId"])) != (unit_id, class_id):
+            continue
+        out.append(
+            {
+                "operation": "shipment" if int(a["operation"]) == 0 else "claim",
+                "operationId": int(a["operationId"]),
+                "shareBps": int(a["shareBps"]),
+                "quantity": int(a["quantity"]),
+                "amount": int(a["amount"]),
+                "windowSustainable": int(a["windowSustainable"]),
+                "windowTotal": int(a["windowTotal"]),
+                "event": {"blockNumber": int(block), "logIndex": int(index)},
+            }
+        )
+    return out
 
 
 def _deviation_bps(book: int, physical: int) -> int:
