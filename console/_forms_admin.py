@@ -197,7 +197,7 @@ ADMIN_FORMS: tuple[Form, ...] = (
 #: The registry listing (``GET /v1/registry/{kind}``) shown beside each form.
 LISTING_OF = {
     "party": "parties", "roles": "parties", "suspend": "parties", "reinstate": "parties",
-    "signer": "parties", "revoke-signer": "parties", "boundary": "units", "unit": "units",
+    "signer": "signers", "revoke-signer": "signers", "boundary": "boundaries", "unit": "units",
     "scheme": "schemes", "scheme-custody": "schemes", "group": "product-groups",
     "class": "classes",
     "certificate": "certificates", "revoke-certificate": "certificates",

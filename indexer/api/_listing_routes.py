@@ -1,5 +1,6 @@
 """Lists: a party's shipments in and out (with the credits each carries), and the consortium's
-registry (parties, units, certificates, classes, schemes, product groups, processes).
+registry (parties, boundaries, units, signers, certificates, classes, schemes, product groups,
+processes).
 
 Shipments are commercially sensitive: a party sees those to or from its own units, an auditor
 every one. The registry is what every member needs to name things: any read key reads it.
@@ -20,6 +21,7 @@ from indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
 from indexer.api._reports import as_of
 from indexer.mirror._registry import table
 from indexer.mirror._tables import (
+    Boundary,
     Certificate,
     CertificateScope,
     CreditClass,
@@ -28,6 +30,7 @@ from indexer.mirror._tables import (
     Process,
     ProductGroup,
     Scheme,
+    SignerRow,
     Unit,
 )
 from indexer.mirror._tables_ops import Shipment
@@ -36,10 +39,19 @@ __all__ = ["listing_routes"]
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
 RegistryKind = Literal[
-    "parties", "units", "certificates", "classes", "schemes", "product-groups", "processes"
+    "parties",
+    "boundaries",
+    "units",
+    "signers",
+    "certificates",
+    "classes",
+    "schemes",
+    "product-groups",
+    "processes",
 ]
 _TABLES: dict[str, Any] = {
-    "parties": Party, "units": Unit, "certificates": Certificate, "classes": CreditClass,
+    "parties": Party, "boundaries": Boundary, "units": Unit, "signers": SignerRow,
+    "certificates": Certificate, "classes": CreditClass,
     "schemes": Scheme, "product-groups": ProductGroup, "processes": Process,
 }  # fmt: skip
 #: Columns holding unix times: listed as ISO-8601 UTC.
@@ -48,6 +60,7 @@ _TIMES = {"valid_from", "valid_until", "effective_from"}
 _NAMED: dict[str, Any] = {
     "party_id": Party, "holder_party_id": Party, "certifier_party_id": Party,
     "scheme_id": Scheme, "product_group_id": ProductGroup, "unit_id": Unit,
+    "boundary_id": Boundary,
     "input_class_id": CreditClass, "output_class_id": CreditClass,
 }  # fmt: skip
 
@@ -158,7 +171,8 @@ def listing_routes(app: FastAPI) -> None:
         conn: ConnDep, caller: CallerDep, kind: RegistryKind, limit: Limit = 500
     ) -> RegistryList:
         t = table(_TABLES[kind])
-        found = conn.execute(select(t).order_by(t.c.id).limit(limit + 1)).all()
+        order = list(t.primary_key.columns)
+        found = conn.execute(select(t).order_by(*order).limit(limit + 1)).all()
         rows = [_plain(r, t) for r in found[:limit]]
         _name_ids(conn, t, rows)
         if kind == "certificates":

@@ -80,6 +80,11 @@ def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     assert classes[C_FLAKE - 1]["modelName"] == "mass_balance"
     processes = _get(api, "brand", "/v1/registry/processes")["rows"]
     assert processes[0]["factors"] and "yieldBps" in processes[0]["factors"][0]
+    signers = _get(api, "brand", "/v1/registry/signers")["rows"]
+    assert signers and {"address", "partyId", "party", "unitId", "active"} <= set(signers[0])
+    units = _get(api, "brand", "/v1/registry/units")["rows"]
+    assert units[U_RECYCLER - 1]["party"] and "boundary" in units[0]
+    assert _get(api, "brand", "/v1/registry/boundaries")["kind"] == "boundaries"
     client, keys = api
     assert client.get("/v1/registry/parties").status_code == 401
     wrong = client.get("/v1/registry/secrets", headers={"X-API-Key": keys["brand"]})
