@@ -113,6 +113,12 @@ _DATE = Column("date", None, _date, False, "ISO-8601 date of the ERP document (k
 _DOC = Column("document", "document_hash", _hash, doc="0x-hash, or a document number (hashed)")
 _QTY = Column("quantity", "quantity", _grams, doc="physical quantity with unit: 6 t, 12.5 kg")
 _LINES = Column("lines", "lines", _lines, doc="TOKEN:QUANTITY;… credits per token id")
+# R8 (issue 10): a rolling-average class's lines are the share in force, which the gateway adds.
+_SHIP_LINES = Column(
+    "lines", "lines", _lines, False,
+    "TOKEN:QUANTITY;… credits per token id; none: a conventional delivery, or only the "
+    "rolling-average share (the gateway adds it)",
+)  # fmt: skip
 _GROUP = Column("product_group", "product_group", _ref, doc="product group (name or id)")
 _TO = Column("to_unit", "to_unit", _ref, doc="the receiving unit (name or id)")
 
@@ -134,7 +140,7 @@ KINDS: dict[str, Kind] = {
             _UNIT, _TO, _GROUP, _QTY, _DOC,
             Column("order_ref", "order_ref", _text, doc="contract or order reference (≤ 32 B)"),
             Column("product", "product", _text, doc="product code or name (≤ 32 bytes)"),
-            _LINES, _DATE,
+            _SHIP_LINES, _DATE,
         ), "shipments with the credits they carry"),
         Kind("transfers", "inventory-transfers", (_UNIT, _TO, _LINES, _DATE),
              "inventory transfers inside a multi-site boundary"),
@@ -144,10 +150,15 @@ KINDS: dict[str, Kind] = {
             _LINES, _DATE,
         ), "conversions through a registered process"),
         Kind("claims", "claims", (
-            _UNIT, _LINES,
+            _UNIT,
+            Column("lines", "lines", _lines, False,
+                   "TOKEN:QUANTITY;… credits retired; none for a rolling-average claim"),
             Column("beneficiary", "beneficiary", _beneficiary, doc="who the claim is for"),
             Column("product", "product", _text, doc="product claimed (≤ 32 bytes)"),
             Column("purpose", "purpose", _text, doc="purpose of the claim (≤ 32 bytes)"),
+            Column("class", "class", _ref, False, "R8: the rolling-average class claimed"),
+            Column("quantity", "quantity", _grams, False,
+                   "R8: claimed product quantity with unit (the share of it is claimed)"),
             _DATE,
         ), "claims: retire credits"),
     )

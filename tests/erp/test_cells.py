@@ -132,3 +132,14 @@ def test_xlsx_cells_read_like_csv_cells(tmp_path: Path) -> None:
     assert [n for n, _ in table.rows] == [2, 4]
     assert [b["quantity"] for b in bodies] == ["100000", "12500"]
     assert bodies[0]["product_group"] == 1
+
+
+def test_a_rolling_average_claim_row_names_class_and_quantity() -> None:
+    """R8 (issue 10): no lines, the class and the claimed product quantity; the gateway takes the
+    unit's share in force of that quantity."""
+    row = {"unit": "brand-dc", "beneficiary": "Acme", "product": "crate", "purpose": "recycled",
+           "class": "rhdpe-pellet", "quantity": "5 t"}  # fmt: skip
+    body, errors = build(KINDS["claims"], row)
+    assert errors == []
+    assert (body["class"], body["quantity"]) == ("rhdpe-pellet", "5000000")
+    assert "lines" not in body
