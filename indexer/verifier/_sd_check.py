@@ -49,6 +49,8 @@ def _labels() -> list[str]:
         "emission_factor_gco2e_per_kg": 0, "conversion_factors_upstream": [],
         "document_hash": "", "transaction": {"tx_hash": "", "block_number": 0, "chain_id": 0,
                                              "ledger": ""},
+        "rolling_average": [{"name": "", "share_bps": 0, "window_sustainable_g": 0,
+                             "window_total_g": 0, "recomputed_from_chain": True}],
     }  # fmt: skip
     # longest first: "Supplier site" before "Supplier"
     return sorted((label for label, _ in sd_fields(d, "")), key=len, reverse=True)

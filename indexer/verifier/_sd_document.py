@@ -101,6 +101,19 @@ def sd_fields(d: dict[str, Any], console_url: str) -> list[tuple[str, str]]:
         ),
         ("Chain of custody model", _classes(d, "chain_of_custody_model")),
         ("Attribution method", _classes(d, "attribution_method")),
+        *[
+            (
+                "Rolling average percentage",
+                f"{r['name']}: {_pct(r['share_bps'])} ({r['window_sustainable_g']} g sustainable "
+                f"of {r['window_total_g']} g input in the window; "
+                + (
+                    "recomputed from the chain)"
+                    if r["recomputed_from_chain"]
+                    else "NOT RECOMPUTED)"
+                ),
+            )
+            for r in d.get("rolling_average", [])
+        ],
         ("Extent of input compensation", f"{_pct(d['sustainable_share_bps'])} of the quantity"),
         ("Emission factors of the class", _joined(factors)),
         ("Emission factor of the delivery", f"{d['emission_factor_gco2e_per_kg']} gCO2e/kg"),

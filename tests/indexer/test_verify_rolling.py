@@ -96,3 +96,26 @@ def test_the_declaration_states_the_method_and_the_share(record: ChainRecord) ->
     text = to_markdown(d)
     assert "- Rolling average percentage (rHDPE pellet): 30.00 %, carried by every output" in text
     assert "recomputed from the chain" in text
+
+
+def test_the_sd_document_has_a_rolling_average_field(record: ChainRecord) -> None:
+    from indexer.verifier._sd_document import sd_fields
+
+    fields = dict(sd_fields(declaration(record, 1), "http://console.example"))
+    assert fields["Attribution method"] == "rolling average percentage"
+    assert fields["Rolling average percentage"] == (
+        "rHDPE pellet: 30.00 % (30000000 g sustainable of 100000000 g input in the window; "
+        "recomputed from the chain)"
+    )
+
+
+def test_the_sd_pdf_with_its_rolling_average_field_checks_against_the_chain(
+    record: ChainRecord,
+) -> None:
+    from indexer.verifier._sd_check import compare, read_sd
+    from indexer.verifier._sd_document import render_pdf
+
+    d, url = declaration(record, 1), "http://console.example"
+    checks = compare(read_sd(render_pdf(d, url)), d, url)
+    assert [c.label for c in checks if not c.ok] == []
+    assert "Rolling average percentage" in {c.label for c in checks}
