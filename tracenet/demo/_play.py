@@ -21,9 +21,6 @@ from tracenet.demo.errors import SurpriseError
 __all__ = ["Player", "Record", "doc_hash"]
 
 DAY = 86_400
-#: Rules the gateway still names otherwise when it refuses before signing (gateway/ERRORS.md);
-#: accepted as the chain's name until the gateway speaks the chain's names everywhere.
-GATEWAY_NAMES = {"InputEvidenceReused": "EvidenceReused", "FactorUnknown": "FactorNotInEffect"}
 PERIOD_MONTHS = 3  # every class of the demo consortium has quarterly periods
 
 _PERIOD_ARGS = {"period", "vintage", "currentPeriod", "lapsesAt"}
@@ -79,7 +76,7 @@ class Player:
             if isinstance(outcome.args[name], int):
                 outcome.args[name] = self.label(outcome.args[name])
         got = "confirmed" if outcome.status == "confirmed" else str(outcome.error)
-        ok = got == expect or (outcome.refused and got == GATEWAY_NAMES.get(expect))
+        ok = got == expect
         mark = "ok  " if ok else "FAIL"
         rid = outcome.request_id or "-"
         self.say(f"  {mark} {party:<9} {what:<50} request {rid:<36} {outcome.describe()}")
