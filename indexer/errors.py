@@ -10,6 +10,7 @@
     ├── ConcurrentWriterError    another indexer moved the checkpoint under us (retryable)
     ├── ValueOutOfRangeError     a decoded integer is no uint256 (a corrupt log) (field)
     ├── ReportError              422: a report cannot be built from the request (field)
+    │   ├── DocumentError        413 / 422: an uploaded SD too large, or no readable SD
     │   └── NotFoundError        404: the shipment, claim, unit… does not exist (field)
     ├── AccessDeniedError        401 / 403: no key, or the key may not read this (field)
     ├── DeclarationRefusedError  409: no SD — a custody scheme's party held no certificate
@@ -33,6 +34,7 @@ __all__ = [
     "ChainReadError",
     "ConcurrentWriterError",
     "DeclarationRefusedError",
+    "DocumentError",
     "ErrorCode",
     "IndexerError",
     "MirrorMismatchError",
@@ -81,12 +83,16 @@ _ROWS = [
         "no SD: a custody scheme's supplier or recipient held no valid certificate at dispatch",
     ),
     ErrorCode(
+        "TN-IX-4131", 413, "DocumentTooLarge", "an uploaded document is larger than the API takes"
+    ),
+    ErrorCode(
         "TN-IX-4220", 422, "FieldInvalid", "a parameter is missing, malformed or out of range"
     ),
     ErrorCode("TN-IX-4221", 422, "PeriodInvalid", "not a period label (2027-Q1) of the class"),
     ErrorCode("TN-IX-4222", 422, "PeriodMissing", "give a period label or a day inside it"),
     ErrorCode("TN-IX-4223", 422, "DateRangeReversed", "`to` is before `from`"),
     ErrorCode("TN-IX-4224", 422, "ReportInvalid", "the report cannot be built from the request"),
+    ErrorCode("TN-IX-4225", 422, "DocumentUnreadable", "not a readable SD PDF with a verify link"),
     ErrorCode("TN-IX-5001", 500, "MirrorMismatch", "the mirror follows another chain or ledger"),
     ErrorCode("TN-IX-5002", 500, "DeploymentMismatch", "the record does not match the chain"),
     ErrorCode("TN-IX-5003", 500, "ReorgTooDeep", "a reorg below the unfinalised window"),
@@ -207,6 +213,12 @@ class ReportError(IndexerError):
     """A report request that cannot be answered (bad period, reversed dates…)."""
 
     default_error = "ReportInvalid"
+
+
+class DocumentError(ReportError):
+    """An uploaded document the API cannot check: too large (413), or no readable SD PDF."""
+
+    default_error = "DocumentUnreadable"
 
 
 class NotFoundError(ReportError):

@@ -1,5 +1,6 @@
 """Public routes of the chain-only verifier: a buyer's verdict on a claim or a shipment, and a
-shipment's Sustainability Declaration as JSON, read from the chain record (not the mirror).
+shipment's Sustainability Declaration as JSON, read from the chain record (not the mirror), and
+a received SD PDF checked against it (``_sd_check_route``).
 
 The console's buyer pages (``/verify/claim/{id}``, the link of the SD's QR code) call these:
 the same checks as ``tracenet verify`` and ``tracenet declaration``, without a key, since anyone
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Path
 
 from indexer.api._api_deps import REFUSED
+from indexer.api._sd_check_route import add_sd_check_route
 from indexer.errors import ChainReadError, IndexerError, NotFoundError
 from indexer.verifier._chainread import ChainRecord, DeploymentMismatch
 from indexer.verifier._declaration import declaration
@@ -25,7 +27,8 @@ Ident = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def add_chain_routes(app: FastAPI, source: Callable[[], ChainRecord], responses: Any) -> None:
-    """Adds ``/v1/{claims,shipments}/{id}/verification`` and ``/v1/shipments/{id}/declaration``."""
+    """Adds ``/v1/{claims,shipments}/{id}/verification``, ``/v1/shipments/{id}/declaration``
+    and ``POST /v1/declarations/check`` (an uploaded SD PDF against the chain)."""
 
     def record() -> ChainRecord:
         try:
@@ -73,3 +76,5 @@ def add_chain_routes(app: FastAPI, source: Callable[[], ChainRecord], responses:
             return declaration(record(), shipment_id)
         except LookupError as exc:
             raise NotFoundError(str(exc), field="shipment_id", error="ShipmentUnknown") from exc
+
+    add_sd_check_route(app, record, responses)

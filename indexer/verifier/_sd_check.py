@@ -5,21 +5,34 @@ value wrapped on the next lines) and the verify link ``…/verify/shipment/{id}`
 link and in the QR code). ``read_sd`` extracts them (pypdf); ``compare`` sets them beside the
 fields the chain record gives for that shipment (``sd_fields``, through the same Latin-1 filter
 as the printed page), so a forged, edited or outdated document shows which field differs.
+``check_document`` does the three in a row: what ``tracenet declaration check`` prints and the
+indexer's ``POST /v1/declarations/check`` answers.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from indexer.verifier._chainread import ChainRecord
+from indexer.verifier._declaration import declaration
 from indexer.verifier._sd_document import VERIFY, latin1, sd_fields
 
-__all__ = ["FieldCheck", "SdReadError", "compare", "read_sd", "shipment_of"]
+__all__ = [
+    "FieldCheck",
+    "SdCheck",
+    "SdReadError",
+    "check_document",
+    "compare",
+    "read_sd",
+    "shipment_of",
+]
 
 _LINK = re.compile(r"/verify/shipment/([0-9]+)$")
 
@@ -98,3 +111,28 @@ def compare(
         FieldCheck(label, value, None) for label, value in fields.items() if label not in known
     ]
     return checks
+
+
+@dataclass(frozen=True)
+class SdCheck:
+    """A document set beside the chain record of the shipment its verify link names."""
+
+    shipment_id: int
+    declaration: str  # the chain's SD number (SD-7)
+    link: str  # the document's verify link, as printed
+    fields: list[FieldCheck]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.fields)
+
+
+def check_document(data: bytes, chain: Callable[[], ChainRecord]) -> SdCheck:
+    """An SD PDF compared field by field with the chain record (read only once the document is
+    known readable). Raises ``SdReadError`` (no readable SD), ``LookupError`` (no such shipment
+    on this chain) or ``DeclarationRefusedError`` (the shipment gets no SD)."""
+    fields = read_sd(data)
+    shipment, console = shipment_of(fields)
+    d = declaration(chain(), shipment)
+    checks = compare(fields, d, console)
+    return SdCheck(shipment, str(d["declaration"]), fields[VERIFY], checks)

@@ -14,8 +14,9 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.errors import DeclarationRefusedError
+from indexer.verifier._chainread import ChainRecord
 from indexer.verifier._declaration import declaration
-from indexer.verifier._sd_check import SdReadError, compare, read_sd, shipment_of
+from indexer.verifier._sd_check import SdReadError, check_document
 from indexer.verifier._sd_document import render_html, render_pdf
 
 __all__ = ["DeclarationSettings", "register"]
@@ -75,31 +76,41 @@ def _document(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _NoChain(Exception):
+    """The chain record could not be read; ``code`` is the exit code (the reason is printed)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 def _check(args: argparse.Namespace) -> int:
     from indexer.verifier._verify_cli import _fail, _read, refused
 
+    def chain() -> ChainRecord:
+        record = _read(args)
+        if isinstance(record, int):
+            raise _NoChain(record)
+        return record
+
     try:
-        fields = read_sd(args.file.read_bytes())
-        shipment, console = shipment_of(fields)
+        result = check_document(args.file.read_bytes(), chain)
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror}", EXIT_USAGE)
     except SdReadError as exc:
         return _fail(f"{args.file}: {exc}", EXIT_USAGE)
-    record = _read(args)
-    if isinstance(record, int):
-        return record
-    try:
-        d = declaration(record, shipment)
+    except _NoChain as exc:
+        return exc.code
     except LookupError as exc:
         return _fail(f"{args.file}: {exc}", EXIT_MISMATCH)
     except DeclarationRefusedError as exc:
         return _fail(f"{args.file}: {refused(exc)}", EXIT_MISMATCH)
-    checks = compare(fields, d, console)
-    for c in checks:
+    for c in result.fields:
         if c.ok:
             print(f"ok        {c.label}: {c.chain}")
         else:
             print(f"MISMATCH  {c.label}: document {c.document!r}, chain {c.chain!r}")
-    bad = [c for c in checks if not c.ok]
-    print(f"shipment {shipment}: {len(checks) - len(bad)} fields match, {len(bad)} differ")
-    return EXIT_MISMATCH if bad else EXIT_OK
+    bad = [c for c in result.fields if not c.ok]
+    print(f"shipment {result.shipment_id}: {len(result.fields) - len(bad)} fields match, "
+          f"{len(bad)} differ")  # fmt: skip
+    return EXIT_OK if result.ok else EXIT_MISMATCH

@@ -3,8 +3,11 @@ record, readable by the shipment's two parties and auditors only."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import warnings
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -12,9 +15,12 @@ from contracts import Custody
 from indexer import Follower
 from indexer.api._api import create_app
 from indexer.api._keys import create_key
+from indexer.api._sd_check_route import MAX_DOCUMENT
 from indexer.lineage._lineage import EventRef
 from indexer.verifier._chainread import read_chain
+from indexer.verifier._declaration import declaration
 from indexer.verifier._sd_check import read_sd
+from indexer.verifier._sd_document import render_pdf
 from tests.factories import (
     P_AUDITOR,
     P_BRAND,
@@ -110,3 +116,71 @@ def test_no_declaration_under_a_custody_scheme_without_certificates(
         for suffix in (".pdf", ".html", ""):
             documented = paths[f"/v1/shipments/{{shipment_id}}/declaration{suffix}"]["get"]
             assert "409" in documented["responses"]
+
+
+def test_an_uploaded_sd_pdf_is_checked_field_by_field_without_a_key(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """``POST /v1/declarations/check``: what ``tracenet declaration check`` prints, as JSON."""
+    flakes_to_resin(world)
+    follower.catch_up()
+    record = read_chain(world.w3, world.handle.deployment)
+    real = declaration(record, 2)
+    forged = copy.deepcopy(real)
+    forged["quantity_g"] = real["quantity_g"] * 2
+    app = create_app(engine, chain=lambda: record, console_url=CONSOLE)
+    with TestClient(app) as client:  # no key: public, as the verify routes
+
+        def check(**kw: Any) -> Any:
+            return client.post("/v1/declarations/check", **kw)
+
+        good = check(files={"document": ("sd-2.pdf", render_pdf(real, CONSOLE), "application/pdf")})
+        assert good.status_code == 200, good.text
+        body = good.json()
+        assert (body["matches"], body["shipmentId"]) == (True, 2)
+        assert body["declaration"] == real["declaration"]
+        assert body["verifyLink"] == f"{CONSOLE}/verify/shipment/2"
+        assert body["differ"] == 0 and body["matched"] == len(body["fields"]) > 30
+        assert {"label": "Quantity", "document": "4000000 g", "chain": "4000000 g",
+                "ok": True} in body["fields"]  # fmt: skip
+
+        raw = check(
+            content=render_pdf(forged, CONSOLE), headers={"Content-Type": "application/pdf"}
+        )
+        assert raw.status_code == 200, raw.text
+        assert (raw.json()["matches"], raw.json()["differ"]) == (False, 1)
+        assert [f for f in raw.json()["fields"] if not f["ok"]] == [
+            {"label": "Quantity", "document": "8000000 g", "chain": "4000000 g", "ok": False}
+        ]
+
+        other = copy.deepcopy(real)
+        other["shipment_id"] = 42
+        missing = check(content=render_pdf(other, CONSOLE))
+        assert missing.status_code == 404
+        assert (missing.json()["code"], missing.json()["error"]) == (
+            "TN-IX-4044",
+            "ShipmentUnknown",
+        )
+
+        junk = check(files={"document": ("x.pdf", b"not a pdf", "application/pdf")})
+        assert junk.status_code == 422
+        assert (junk.json()["code"], junk.json()["field"]) == ("TN-IX-4225", "document")
+        no_file = check(files={"other": ("x.pdf", b"%PDF", "application/pdf")})
+        assert (no_file.status_code, no_file.json()["code"]) == (422, "TN-IX-4220")
+
+        big = b"%PDF" + b"0" * MAX_DOCUMENT
+        for kw in ({"content": big}, {"files": {"document": ("big.pdf", big, "application/pdf")}}):
+            too_large = check(**kw)
+            assert too_large.status_code == 413
+            assert (too_large.json()["code"], too_large.json()["error"]) == (
+                "TN-IX-4131", "DocumentTooLarge",
+            )  # fmt: skip
+
+        def chunks() -> Iterator[bytes]:  # chunked, no Content-Length: cut off all the same
+            for _ in range(MAX_DOCUMENT // 65_536 + 2):
+                yield b"0" * 65_536
+
+        assert check(content=chunks()).status_code == 413
+        documented = client.get("/openapi.json").json()["paths"]["/v1/declarations/check"]["post"]
+        assert {"200", "404", "409", "413", "422"} <= set(documented["responses"])
+        assert "multipart/form-data" in documented["requestBody"]["content"]

@@ -1,0 +1,151 @@
+"""``POST /v1/declarations/check``: a received Sustainability Declaration PDF set beside the
+chain record of the shipment its verify link names, field by field.
+
+What ``tracenet declaration check FILE`` prints (``check_document``, one implementation), for a
+buyer's browser: the console's upload form posts the PDF here. Public like the verifier's
+verdicts: a document carries nothing that its verify link does not show to anyone. The PDF comes
+as a multipart form (file field ``document``) or as the raw body (``application/pdf``), at most
+``MAX_DOCUMENT`` bytes (413 ``DocumentTooLarge``, the body read no further); a file that is no
+readable SD is 422 ``DocumentUnreadable``, a link to a shipment this chain does not have 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from indexer.api._api_deps import ERROR, REFUSED
+from indexer.errors import DocumentError, NotFoundError
+from indexer.verifier._chainread import ChainRecord
+from indexer.verifier._sd_check import SdReadError, check_document
+
+__all__ = ["MAX_DOCUMENT", "add_sd_check_route"]
+
+#: The largest SD PDF taken, in bytes (a Tracenet SD is some 10 KB; a scan would be more).
+MAX_DOCUMENT = 1_048_576
+#: Room for the multipart envelope around the file.
+_ENVELOPE = 16_384
+
+
+class FieldResult(BaseModel):
+    label: str = Field(description="the template's label (Quantity, Supplier, …)")
+    document: str | None = Field(description="as printed on the document; null: missing")
+    chain: str | None = Field(description="from the chain record; null: no such field")
+    ok: bool = Field(description="the document's value is the chain's")
+
+
+class DeclarationCheck(BaseModel):
+    """The document's fields beside the chain's; ``matches`` only if every one is equal."""
+
+    matches: bool
+    shipmentId: int = Field(description="the shipment the document's verify link names")
+    declaration: str = Field(description="the chain's SD number (SD-7)")
+    verifyLink: str = Field(description="the verify link printed on the document")
+    matched: int
+    differ: int
+    fields: list[FieldResult]
+
+
+_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": f"the SD PDF, at most {MAX_DOCUMENT} bytes",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["document"],
+                    "properties": {"document": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+_DOC: dict[int | str, dict[str, Any]] = {
+    413: {**ERROR, "description": "TN-IX-4131 DocumentTooLarge"},
+    422: {**ERROR, "description": "TN-IX-4225 DocumentUnreadable: no readable SD PDF with a "
+          "verify link; TN-IX-4220 no file field 'document'"},
+    503: {**ERROR, "description": "TN-IX-5031 the node did not answer"},
+}  # fmt: skip
+
+
+def _too_large(limit: int) -> DocumentError:
+    return DocumentError(
+        f"the document is larger than {MAX_DOCUMENT} bytes",
+        field="document", error="DocumentTooLarge", args={"maxBytes": limit},
+    )  # fmt: skip
+
+
+async def _bounded(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes ``limit`` (chunked or not)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(MAX_DOCUMENT)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(MAX_DOCUMENT)
+    return bytes(body)
+
+
+async def _document(request: Request) -> bytes:
+    """The PDF of a multipart form's ``document`` field, or the raw body."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return await _bounded(request, MAX_DOCUMENT)
+    raw = await _bounded(request, MAX_DOCUMENT + _ENVELOPE)
+
+    async def once() -> AsyncGenerator[bytes, None]:
+        yield raw
+
+    try:
+        form = await MultiPartParser(request.headers, once(), max_files=1, max_fields=8).parse()
+    except MultiPartException as exc:
+        raise DocumentError(str(exc), field="document", error="FieldInvalid") from exc
+    try:
+        upload = form.get("document")
+        if not isinstance(upload, UploadFile):
+            raise DocumentError(
+                "send the PDF as the file field 'document'", field="document", error="FieldInvalid"
+            )
+        data = await upload.read(MAX_DOCUMENT + 1)
+    finally:
+        await form.close()
+    if len(data) > MAX_DOCUMENT:
+        raise _too_large(MAX_DOCUMENT)
+    return data
+
+
+def add_sd_check_route(app: FastAPI, record: Callable[[], ChainRecord], responses: Any) -> None:
+    """Adds ``POST /v1/declarations/check``; ``record`` reads the chain (its errors mapped)."""
+
+    @app.post(
+        "/v1/declarations/check",
+        summary="Check a received SD PDF against the chain record, field by field (public)",
+        tags=["verification"],
+        responses={**responses, **REFUSED, **_DOC},
+        openapi_extra=_BODY,
+    )
+    async def check_declaration(request: Request) -> DeclarationCheck:
+        data = await _document(request)
+        try:
+            result = await run_in_threadpool(check_document, data, record)
+        except SdReadError as exc:
+            raise DocumentError(str(exc), field="document") from exc
+        except LookupError as exc:
+            raise NotFoundError(str(exc), field="shipment_id", error="ShipmentUnknown") from exc
+        bad = sum(1 for c in result.fields if not c.ok)
+        return DeclarationCheck(
+            matches=result.ok, shipmentId=result.shipment_id, declaration=result.declaration,
+            verifyLink=result.link, matched=len(result.fields) - bad, differ=bad,
+            fields=[FieldResult(label=c.label, document=c.document, chain=c.chain, ok=c.ok)
+                    for c in result.fields],
+        )  # fmt: skip
