@@ -193,6 +193,8 @@ class AnvilNode:
         argv += ["--base-fee", "0", "--gas-price", "0", "--disable-min-priority-fee"]
         if s.block_time > 0:  # without --block-time anvil mines one block per transaction
             argv += ["--block-time", str(s.block_time)]
+        if s.genesis_timestamp is not None:  # the chain's calendar starts there, not now
+            argv += ["--timestamp", str(s.genesis_timestamp)]
         if s.gas_limit is not None:  # block gas limit (the gateway benchmark raises it)
             argv += ["--gas-limit", str(s.gas_limit)]
         argv += ["--state", str(self.state_path), "--state-interval", str(s.state_interval)]

@@ -46,6 +46,9 @@ class NodeSettings(BaseSettings):
     block_time: int = Field(default=1, ge=0)
     #: Seconds between state dumps to ``<data_dir>/state.json``: the most a crash (SIGKILL) loses.
     state_interval: int = Field(default=2, ge=1)
+    #: Unix seconds of the genesis block (first start only); later blocks follow the wall clock
+    #: from there. None: now. The demo pins it so its story's dates never expire.
+    genesis_timestamp: int | None = Field(default=None, ge=0)
     #: Block gas limit; None keeps anvil's default (30M). Raised by the gateway benchmark so a
     #: one-second block holds a thousand writes.
     gas_limit: int | None = Field(default=None, ge=21_000)

@@ -15,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from contracts import period_at, period_bounds, period_label
 from indexer import verify_report
+from node._config import ConsortiumConfig
 from tracenet.demo import DemoError
+from tracenet.demo._network import CONFIG, GENESIS
+from tracenet.demo._play import PERIOD_MONTHS
 from tracenet.demo._procs import Children, stop_leftovers
 
 SPAN = 9  # console, indexer API, chain, six gateways
@@ -70,6 +74,9 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     steps = [line for line in out.splitlines() if re.match(r"  (ok  |FAIL) ", line)]
     assert steps and all(line.startswith("  ok   ") for line in steps), steps
     assert "every outcome as expected: 14 confirmed, 8 rejected" in out
+    # the chain's calendar is pinned (GENESIS): the same quarters whatever today's date
+    assert "the story starts on the second day of 2027-Q1" in out
+    assert "8. 2027-Q3: 2027-Q1 credits are past their two-period window" in out
     for what, rule in REJECTIONS.items():
         (line,) = [s for s in steps if re.search(what, s)]
         assert re.search(rf"(refused by the gateway|rejected on chain).*: {rule}\b", line), line
@@ -92,6 +99,21 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     assert "stopped the chain (anvil)" in out
     assert all(_free(base + i) for i in range(SPAN))
     assert not (tmp_path / "demo" / "pids.json").exists()
+
+
+def test_the_story_plays_inside_every_certificate_whatever_todays_date() -> None:
+    """The chain starts at GENESIS, not now: the story's three quarters (the one after
+    GENESIS and the two after it) stay inside every certificate and after every factor."""
+    config = ConsortiumConfig.load(CONFIG)
+    assert {c.period_months for c in config.classes} == {PERIOD_MONTHS}
+    p0 = period_at(PERIOD_MONTHS, GENESIS) + 1
+    assert period_label(PERIOD_MONTHS, p0) == "2027-Q1"
+    _, story_end = period_bounds(PERIOD_MONTHS, p0 + 2)
+    for cert in config.certificates:
+        assert cert.valid_from.timestamp() <= GENESIS, cert.key
+        assert story_end <= cert.valid_until.timestamp(), cert.key
+    for process in config.processes:
+        assert all(f.effective_from.timestamp() <= GENESIS for f in process.factors), process.key
 
 
 @pytest.mark.integration

@@ -321,3 +321,18 @@ def test_cli_reports_a_missing_binary(
     assert main(["node", "up", "--data-dir", str(tmp_path / "n"), "--port", "1"]) == 1
     err = capsys.readouterr().err
     assert "anvil not found" in err and "no-anvil" in err
+
+
+@pytest.mark.integration
+def test_a_pinned_genesis_starts_the_chains_calendar_there(
+    make_node: Callable[..., AnvilNode],
+) -> None:
+    pinned = 1_796_083_200  # 2026-12-01T00:00:00Z, whatever today is
+    with make_node(genesis_timestamp=pinned) as chain:
+        rpc_call(chain.rpc_url, "evm_mine")
+        genesis, first = (
+            int(rpc_call(chain.rpc_url, "eth_getBlockByNumber", [n, False])["timestamp"], 16)
+            for n in ("0x0", "0x1")
+        )
+    assert genesis == pinned
+    assert pinned <= first < pinned + 60  # then the clock runs on from there

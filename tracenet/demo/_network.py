@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import contracts
@@ -30,6 +31,7 @@ from wallet import Keystore, Signer
 
 __all__ = [
     "CONFIG",
+    "GENESIS",
     "Network",
     "Ports",
     "plan_network",
@@ -42,6 +44,10 @@ __all__ = [
 CONFIG = Path(__file__).resolve().parents[2] / "node" / "demo" / "consortium.yaml"
 HOST = "127.0.0.1"
 ADMIN = "consortium"  # the admin party's folder (its key signs the bootstrap)
+#: The chain's calendar starts here (anvil's genesis block), whatever today's date, and runs on
+#: with the wall clock: the story always plays 2027-Q1 to 2027-Q3, inside the validity of the
+#: demo certificates (2026-01-01 to 2028-12-31), this year and in 2030 alike.
+GENESIS = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,10 @@ def plan_network(directory: Path, port_base: int) -> Network:
             f"--port-base {port_base}: the demo needs ports {port_base} to "
             f"{ports.gateway(ports.parties[-1])}, between 1024 and 65535"
         )
-    settings = NodeSettings(data_dir=directory / "node", host=HOST, port=ports.chain, block_time=0)
+    settings = NodeSettings(
+        data_dir=directory / "node", host=HOST, port=ports.chain, block_time=0,
+        genesis_timestamp=GENESIS,
+    )  # fmt: skip
     return Network(directory, ports, config, AnvilNode(settings), Children(directory), {})
 
 

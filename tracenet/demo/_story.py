@@ -6,6 +6,7 @@ inventory to its Gent site (one multi-site boundary), and ships resin to Acme, w
 (an over-claim is rejected). Vitra ships food-grade glass under the 35 % cap. Quarter P1: ReLoop's
 P0 credits are carried forward; it closes P0 against its physical stock (the excess lapses).
 Quarter P2: P0 credits are past their two-period window: shipping them is rejected and they lapse.
+The chain starts at ``GENESIS`` (2026-12-01), so P0 is always 2027-Q1, whatever today's date.
 """
 
 from __future__ import annotations
