@@ -23,7 +23,7 @@ from tracenet.demo._network import CONFIG, GENESIS
 from tracenet.demo._play import PERIOD_MONTHS
 from tracenet.demo._procs import Children, stop_leftovers
 
-SPAN = 9  # console, indexer API, chain, six gateways
+SPAN = 10  # console, indexer API, chain, seven gateways (the admin and six parties)
 
 
 def _free(port: int) -> bool:
@@ -88,7 +88,14 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     assert re.search(r"/v1/reports/sign: signed by 0x[0-9a-fA-F]{40}", out)
     assert re.search(r"/v1/reports/verify: valid, signed by 0x\w+ for \S+ \(party \d+\)", out)
     # one line per person; a request id on every accepted write
-    assert re.search(r"recycler \(ReLoop Recycling BV\)\s+\S+\s+(API|gateway) key tn_", out)
+    assert re.search(r"recycler \(ReLoop Recycling BV\)\s+gateway key tn_\S+  indexer key tnr_\S+$",
+                     out, re.M)  # fmt: skip
+    # the consortium admin has its own gateway and signs in like any party
+    assert re.search(r"consortium \(Tracenet Consortium\)\s+gateway key tn_\S+  indexer key", out)
+    # the buyer's chain-only check, a command that runs as printed
+    assert re.search(r"buyer \(chain only\)\s+tracenet verify claim 1 --rpc-url http://\S+ "
+                     r"--deployment /\S+deployment\.json", out)  # fmt: skip
+    assert "/audit?class_id=rpet-flake&period=2027-Q2" in out
     assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 14
     # the signed audit verifies, and reconciles
     (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")

@@ -54,6 +54,7 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
     if report.get("reconciles") is not True:
         raise SurpriseError(f"auditor: audit of {class_key} {label}", "reconciles", str(report))
     signed = _sign(p, report)
+    p.facts["audit_query"] = f"class_id={class_key}&period={label}"  # the console's audit link
     path = net.directory / f"audit-{class_key}-{label}.json"
     path.write_text(json.dumps(signed, indent=2, sort_keys=True))
     checked = _post(net.indexer_url, key, "/v1/reports/verify", signed)

@@ -43,7 +43,6 @@ __all__ = [
 
 CONFIG = Path(__file__).resolve().parents[2] / "node" / "demo" / "consortium.yaml"
 HOST = "127.0.0.1"
-ADMIN = "consortium"  # the admin party's folder (its key signs the bootstrap)
 #: The chain's calendar starts here (anvil's genesis block), whatever today's date, and runs on
 #: with the wall clock: the story always plays 2027-Q1 to 2027-Q3, inside the validity of the
 #: demo certificates (2026-01-01 to 2028-12-31), this year and in 2030 alike.
@@ -136,7 +135,8 @@ def reset(directory: Path, ports: Ports, say: Callable[[str], None]) -> None:
 def plan_network(directory: Path, port_base: int) -> Network:
     """The network to start (nothing runs yet); its ports must be free."""
     config = ConsortiumConfig.load(CONFIG)
-    ports = Ports(port_base, tuple(p.key for p in config.parties))
+    # the consortium admin first: it registers parties and catalog entries through its gateway
+    ports = Ports(port_base, (config.admin.key, *(p.key for p in config.parties)))
     if ports.base < 1024 or ports.gateway(ports.parties[-1]) > 65535:
         raise DemoError(
             f"--port-base {port_base}: the demo needs ports {port_base} to "
@@ -161,15 +161,27 @@ def start_chain(net: Network, say: Callable[[str], None]) -> None:
     deployment = deploy_consortium(w3, net.config, signers)
     deployment.save(net.deployment)
     net.registry = {k: dict(v) for k, v in deployment.registry.items()}
-    counts = ", ".join(f"{len(v)} {k}" for k, v in deployment.registry.items())
+    counts = ", ".join(_count(len(v), k) for k, v in deployment.registry.items())
     say(f"deployed the demo consortium ({counts})")
     rpc_call(net.rpc_url, "evm_setIntervalMining", [1])  # from now on: a block every second
     say("chain: one block a second from now on")
 
 
+_ONE = {"parties": "party", "classes": "class", "boundaries": "boundary", "processes": "process"}
+
+
+def _count(n: int, kind: str) -> str:
+    """``1 boundary``, ``3 product groups``: a registry count as a person reads it."""
+    if n == 1:
+        kind = _ONE.get(kind, kind.removesuffix("s"))
+    return f"{n} {kind.replace('_', ' ')}"
+
+
 def _wallets(directory: Path, config: ConsortiumConfig) -> dict[str, Signer]:
     """One key store per party (and the admin's), each under its own random passphrase."""
-    owners: dict[str, list[tuple[str, str | None]]] = {ADMIN: [(config.admin.signer, None)]}
+    owners: dict[str, list[tuple[str, str | None]]] = {
+        config.admin.key: [(config.admin.signer, None)]
+    }
     for party in config.parties:
         keys: list[tuple[str, str | None]] = [(label, None) for label in party.signers]
         keys += [(label, u.key) for u in party.units for label in u.signers]

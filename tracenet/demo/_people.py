@@ -23,6 +23,7 @@ def summary(p: Player, say: Callable[[str], None]) -> None:
 def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     """One line per person: where to go, and with which key."""
     names = {party.key: party.name for party in net.config.parties}
+    names[net.config.admin.key] = net.config.admin.name
     claim, shipment = p.facts.get("claim"), p.facts.get("resin_shipment")
 
     def line(who: str, where: str) -> None:
@@ -35,19 +36,23 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
         line("buyer (no key)", f"{net.console_url}/verify/shipment/{shipment}")
     else:
         line("console", "not in this checkout")
-        line("buyer (no key)", f"tracenet verify claim {claim} --rpc-url {net.rpc_url} "
+    # anyone with the chain's address checks the claim from a terminal, trusting no service
+    line("buyer (chain only)", f"tracenet verify claim {claim} --rpc-url {net.rpc_url} "
                                f"--deployment {net.deployment.absolute()}")  # fmt: skip
+    if net.console:
+        say(f"  {'':<34} sign in at {net.console_url}/signin: choose the party, paste its keys")
     for party, key in net.gateway_keys.items():
         who, read = f"{party} ({names.get(party, party)})", net.indexer_keys.get(party)
         if net.console:
-            keys = f"gateway key {key}" + (f", indexer key {read}" if read else "")
-            line(who, f"{net.console_url}/signin  {keys}")
+            line(who, f"gateway key {key}" + (f"  indexer key {read}" if read else ""))
         else:
             line(who, f"{net.gateway_url(party)}/docs  API key {key}")
             if read:
                 line("", f"{net.indexer_url}/docs  read key {read}")
     if net.console:
-        line("auditor's audit (after sign-in)", f"{net.console_url}/audit")
+        query = p.facts.get("audit_query")
+        audit = f"{net.console_url}/audit" + (f"?{query}" if query else "")
+        line("auditor's audit (signed in)", audit)
     if "audit_file" in p.facts:
         line("auditor's signed audit", str(p.facts["audit_file"]))
     line("chain (JSON-RPC)", net.rpc_url)
