@@ -105,7 +105,7 @@ def generate(build_dir: Path | None = None) -> str:
     for contract, entry in functions:
         prefix = contract if seen[entry["name"]] > 1 else ""
         classes.append(_function(contract, entry, prefix, structs))
-    ordered = sorted(structs.values(), key=lambda c: c.name) + classes
+    ordered = _by_dependency(structs) + classes
     names = [c.name for c in ordered]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -204,6 +204,27 @@ def _function(
         constants=constants,
         fields=_fields(params, structs),
     )
+
+
+def _by_dependency(structs: dict[str, _Class]) -> list[_Class]:
+    """The structs by name, each after the structs its fields wrap (a view's result struct, such
+    as ``GroupInfo``, may hold a struct whose name sorts after its own)."""
+    out: list[_Class] = []
+    done: set[str] = set()
+
+    def visit(c: _Class) -> None:
+        if c.name in done:
+            return
+        done.add(c.name)
+        for f in c.fields:
+            dependency = structs.get(f["wrap"] or "")
+            if dependency is not None:
+                visit(dependency)
+        out.append(c)
+
+    for c in sorted(structs.values(), key=lambda c: c.name):
+        visit(c)
+    return out
 
 
 def _fields(

@@ -221,6 +221,34 @@ class FactorInEffect(_Struct):
 
 
 @_dataclass(frozen=True, slots=True)
+class RollingClass(_Struct):
+    """The struct ``ICatalog.RollingClass[]``."""
+
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("classId", "uint32"),
+        _Field("periodMonths", "uint8"),
+        _Field("windowPeriods", "uint8"),
+    )
+
+    class_id: int
+    period_months: int
+    window_periods: int
+
+
+@_dataclass(frozen=True, slots=True)
+class GroupInfo(_Struct):
+    """The outputs of ``Catalog.groupInfo``."""
+
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("maxShare", "uint16"),
+        _Field("rolling", "tuple[]", wrap=RollingClass),
+    )
+
+    max_share: int
+    rolling: tuple[RollingClass, ...]
+
+
+@_dataclass(frozen=True, slots=True)
 class LedgerCounts(_Struct):
     """The outputs of ``Ledger.counts``."""
 
@@ -265,21 +293,6 @@ class Process(_Struct):
     input_class_id: int
     output_class_id: int
     factor_count: int
-
-
-@_dataclass(frozen=True, slots=True)
-class RollingClass(_Struct):
-    """The struct ``ICatalog.RollingClass[]``."""
-
-    FIELDS: _ClassVar[tuple[_Field, ...]] = (
-        _Field("classId", "uint32"),
-        _Field("periodMonths", "uint8"),
-        _Field("windowPeriods", "uint8"),
-    )
-
-    class_id: int
-    period_months: int
-    window_periods: int
 
 
 @_dataclass(frozen=True, slots=True)
@@ -1591,6 +1604,23 @@ class FactorInEffectQuery(_Query):
 
 
 @_dataclass(frozen=True, slots=True)
+class GroupInfoQuery(_Query):
+    """The view ``Catalog.groupInfo``."""
+
+    CONTRACT: _ClassVar[str] = "Catalog"
+    FUNCTION: _ClassVar[str] = "groupInfo"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("3778e5b2")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("maxShare", "uint16"),
+        _Field("rolling", "tuple[]", wrap=RollingClass),
+    )
+    RESULT: _ClassVar[type[_Struct] | None] = GroupInfo
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("productGroupId", "uint32"),)
+
+    product_group_id: int
+
+
+@_dataclass(frozen=True, slots=True)
 class MaxShareBpsQuery(_Query):
     """The view ``Catalog.maxShareBps``."""
 
@@ -2399,6 +2429,7 @@ QUERIES: tuple[type[_Query], ...] = (
     CurrentFactorVersionQuery,
     FactorQuery,
     FactorInEffectQuery,
+    GroupInfoQuery,
     MaxShareBpsQuery,
     ProcessQuery,
     RollingClassesQuery,
@@ -2435,10 +2466,11 @@ STRUCTS: tuple[type[_Struct], ...] = (
     ConvertResult,
     Factor,
     FactorInEffect,
+    RollingClass,
+    GroupInfo,
     LedgerCounts,
     PartyOf,
     Process,
-    RollingClass,
     RollingShare,
     ShipmentRequest,
     Supply,
@@ -2503,6 +2535,8 @@ __all__ = [
     "FactorInEffectQuery",
     "FactorQuery",
     "FactorRegistered",
+    "GroupInfo",
+    "GroupInfoQuery",
     "InputRecorded",
     "InventoryTransferred",
     "IsApprovedForAllQuery",

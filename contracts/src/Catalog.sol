@@ -14,10 +14,17 @@ contract Catalog is ICatalog {
         uint8 custody;
     }
 
+    /// @dev A product group's cap and how many rolling-average classes it has, in one slot, so
+    /// that a shipment of a group without any reads one slot for both (`groupInfo`).
+    struct Group {
+        uint16 maxShareBps;
+        uint8 rollingCount;
+    }
+
     IConsortium public immutable consortium;
 
     mapping(uint32 schemeId => Scheme) private _schemes;
-    mapping(uint32 productGroupId => uint16 maxShareBps) private _maxShare;
+    mapping(uint32 productGroupId => Group) private _groups;
     mapping(uint32 classId => ClassInfo) private _classes;
     mapping(uint32 processId => Process) private _processes;
     mapping(uint32 processId => mapping(uint32 version => Factor)) private _factors;
@@ -61,7 +68,7 @@ contract Catalog is ICatalog {
         if (bytes(name).length == 0) revert CatalogNameEmpty();
         if (maxShareBps_ == 0 || maxShareBps_ > Tracenet.FULL_SHARE_BPS) revert ProductGroupShareInvalid(maxShareBps_);
         groupId = ++_productGroupCount;
-        _maxShare[groupId] = maxShareBps_;
+        _groups[groupId] = Group(maxShareBps_, 0);
         emit ProductGroupRegistered(groupId, name, maxShareBps_);
     }
 
@@ -86,11 +93,12 @@ contract Catalog is ICatalog {
             custody: Tracenet.CUSTODY_NONE
         });
         if (spec.attribution == Tracenet.ATTRIBUTION_ROLLING_AVERAGE) {
-            RollingClass[] storage rolling = _rolling[spec.productGroupId];
-            if (rolling.length == Tracenet.MAX_ROLLING_CLASSES) {
+            Group storage group = _groups[spec.productGroupId];
+            if (group.rollingCount == Tracenet.MAX_ROLLING_CLASSES) {
                 revert ClassRollingLimit(spec.productGroupId, Tracenet.MAX_ROLLING_CLASSES);
             }
-            rolling.push(RollingClass(classId, spec.periodMonths, spec.windowPeriods));
+            group.rollingCount += 1;
+            _rolling[spec.productGroupId].push(RollingClass(classId, spec.periodMonths, spec.windowPeriods));
         }
         emit ClassRegistered(classId, spec.schemeId, spec.productGroupId, spec);
     }
@@ -166,13 +174,25 @@ contract Catalog is ICatalog {
 
     /// @inheritdoc ICatalog
     function maxShareBps(uint32 productGroupId) public view returns (uint16 share) {
-        share = _maxShare[productGroupId];
+        share = _groups[productGroupId].maxShareBps;
         if (share == 0) revert ProductGroupUnknown(productGroupId);
     }
 
     /// @inheritdoc ICatalog
     function rollingClasses(uint32 productGroupId) external view returns (RollingClass[] memory) {
         return _rolling[productGroupId];
+    }
+
+    /// @inheritdoc ICatalog
+    function groupInfo(uint32 productGroupId)
+        external
+        view
+        returns (uint16 maxShare, RollingClass[] memory rolling)
+    {
+        Group memory group = _groups[productGroupId];
+        if (group.maxShareBps == 0) revert ProductGroupUnknown(productGroupId);
+        maxShare = group.maxShareBps;
+        if (group.rollingCount != 0) rolling = _rolling[productGroupId];
     }
 
     /// @inheritdoc ICatalog

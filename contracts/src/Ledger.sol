@@ -124,7 +124,8 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         if (r.quantity == 0) revert QuantityZero();
         _checkQuantity(r.quantity);
         if (r.documentHash == bytes32(0)) revert ShipmentDocumentMissing();
-        uint256 cap = r.quantity * catalog.maxShareBps(r.productGroupId) / Tracenet.FULL_SHARE_BPS;
+        (uint16 maxShare, ICatalog.RollingClass[] memory rolling) = catalog.groupInfo(r.productGroupId);
+        uint256 cap = r.quantity * maxShare / Tracenet.FULL_SHARE_BPS;
         if (!catalog.unitScope(fromUnitId, r.productGroupId)) {
             revert UnitProductOutOfScope(fromUnitId, r.productGroupId);
         }
@@ -144,7 +145,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
             r.tokenIds,
             r.amounts
         );
-        _applyShipmentShares(shipmentId, fromUnitId, r);
+        _applyShipmentShares(shipmentId, fromUnitId, r, rolling);
         _emitTransfer(fromUnitId, r.toUnitId, r.tokenIds, r.amounts);
     }
 
@@ -557,8 +558,12 @@ contract Ledger is ILedger, IERC1155, ERC165 {
 
     /// @dev Shipment `shipmentId` of `fromUnitId`: for each rolling-average class of its group, the
     /// lines of that class carry the sender's share of the quantity; the receipt counts as input.
-    function _applyShipmentShares(uint64 shipmentId, uint32 fromUnitId, ShipmentRequest calldata r) private {
-        ICatalog.RollingClass[] memory rolling = catalog.rollingClasses(r.productGroupId);
+    function _applyShipmentShares(
+        uint64 shipmentId,
+        uint32 fromUnitId,
+        ShipmentRequest calldata r,
+        ICatalog.RollingClass[] memory rolling
+    ) private {
         for (uint256 i; i < rolling.length; ++i) {
             uint256 given;
             for (uint256 j; j < r.tokenIds.length; ++j) {

@@ -181,6 +181,12 @@ interface ICatalog {
     /// @notice The rolling-average classes of a product group, in registration order (at most
     /// Tracenet.MAX_ROLLING_CLASSES); every input and output of the group counts for each of them.
     function rollingClasses(uint32 productGroupId) external view returns (RollingClass[] memory);
+    /// @notice A product group's maximum share (R6) and its rolling-average classes (R8), in one
+    /// call: what a shipment of the group needs.
+    function groupInfo(uint32 productGroupId)
+        external
+        view
+        returns (uint16 maxShareBps, RollingClass[] memory rolling);
     /// @notice A scheme's chain-of-custody requirement (Tracenet.CUSTODY_*); reverts with SchemeUnknown.
     function schemeCustody(uint32 schemeId) external view returns (uint8);
     /// @notice A scheme's longest period in months; reverts with SchemeUnknown.
