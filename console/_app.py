@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from console import _auditor, _buyer, _chain, _operations, _party, _reports
+from console import _auditor, _buyer, _chain, _document, _operations, _party, _reports
 from console._clients import ApiError, IndexerClient
 from console._session import Sessions
 from console._settings import ConsoleSettings
@@ -50,7 +50,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
-    for module in (_buyer, _chain, _party, _operations, _reports, _auditor):
+    for module in (_buyer, _document, _chain, _party, _operations, _reports, _auditor):
         app.include_router(module.router)
     _handlers(app)
 

@@ -135,5 +135,17 @@ class IndexerClient(_Client):
 
     service = "indexer"
 
+    async def post_file(
+        self,
+        path: str,
+        field: str,
+        filename: str,
+        data: bytes,
+        content_type: str = "application/pdf",
+    ) -> Any:
+        """A file uploaded as the multipart field ``field``; the JSON answer."""
+        files = {field: (filename, data, content_type)}
+        return (await self.request("POST", path, files=files)).json()
+
     async def text(self, path: str, **params: Any) -> str:
         return (await self.request("GET", path, params=params)).text

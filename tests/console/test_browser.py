@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from eth_account import Account
 from playwright.sync_api import Page, Request, expect
 
 from contracts import period_at
+from indexer.verifier._sd_check import read_sd, shipment_of
+from indexer.verifier._sd_document import render_pdf
 from tests.console.conftest import shoot, sign_in
 from tests.console.stack import P_AUDITOR, Stack
 from wallet import LocalSigner, sign_report
@@ -285,3 +289,65 @@ def test_a_console_without_an_indexer_key_still_verifies_a_claim(
     assert page.status_code == 200
     assert 'data-verdict="holds"' in page.text and 'class="graph"' in page.text
     assert "input:1" in page.text
+
+
+def test_a_buyer_checks_a_received_sd_pdf_and_sees_a_tampered_one_differ(
+    page: Page, stack: Stack, tmp_path: Path
+) -> None:
+    row = stack.write("/v1/shipments", {
+        "unit": PLANT, "to_unit": BRAND_DC, "product_group": "pet-flakes", "quantity": "1000000",
+        "document_hash": "0x" + "5d" * 32, "order_ref": "PO-SD-1", "product": "rPET flakes",
+        "lines": [{"token_id": str(stack.world.token_id), "amount": "100000"}],
+    })  # fmt: skip
+    (shipped,) = [e for e in row["outcome"]["events"] if e["event"] == "Shipped"]
+    ident = int(shipped["args"]["shipmentId"])
+    stack.indexed(f"/v1/shipments/{ident}/provenance", stack.auditor_key)
+    key = {"X-API-Key": stack.auditor_key}
+    ix = httpx.Client(base_url=stack.indexer_url, headers=key, trust_env=False, timeout=30)
+    with ix:
+        real = ix.get(f"/v1/shipments/{ident}/declaration.pdf")
+        assert real.status_code == 200, real.text
+        declared = ix.get(f"/v1/shipments/{ident}/declaration").json()
+    _, printed_console = shipment_of(read_sd(real.content))
+    forged = copy.deepcopy(declared)
+    forged["quantity_g"] = 2 * declared["quantity_g"]  # the quantity changed after issue
+    (tmp_path / "sd.pdf").write_bytes(real.content)
+    (tmp_path / "forged.pdf").write_bytes(render_pdf(forged, printed_console))
+    (tmp_path / "junk.pdf").write_bytes(b"not a pdf")
+    outside = external(page, stack.console_url)
+
+    page.goto(stack.console_url + "/")
+    page.get_by_role("link", name="Received a Sustainability Declaration", exact=False).click()
+    page.wait_for_url("**/verify/document")
+
+    def upload(name: str) -> None:
+        page.get_by_label("Sustainability Declaration (PDF)").set_input_files(str(tmp_path / name))
+        page.get_by_role("button", name="Check the document").click()
+
+    upload("sd.pdf")
+    expect(page.locator("[data-document]")).to_have_attribute("data-document", "matches")
+    quantity = page.locator("tr[data-field=Quantity]")
+    expect(quantity).to_have_attribute("data-match", "yes")
+    expect(quantity).to_contain_text("1000000 g")
+    expect(page.locator("tr[data-match=no]")).to_have_count(0)
+    expect(page.locator("tr[data-field='Credits carried']")).to_contain_text("100000 g")
+    shoot(page, "sd-check-matches", phone=True)
+
+    upload("forged.pdf")
+    expect(page.locator("[data-document]")).to_have_attribute("data-document", "differs")
+    expect(page.locator("[data-document]")).to_contain_text("1 of")
+    expect(quantity).to_have_attribute("data-match", "no")
+    expect(quantity).to_contain_text("2000000 g")  # the document's
+    expect(quantity).to_contain_text("1000000 g")  # the chain's
+    expect(page.locator("tr[data-match=no]")).to_have_count(1)
+    shoot(page, "sd-check-differs", phone=True)
+    page.locator("[data-verify-link]").click()
+    page.wait_for_url(f"**/verify/shipment/{ident}")
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "holds")
+
+    page.goto(stack.console_url + "/verify/document")
+    upload("junk.pdf")
+    expect(page.locator(".error")).to_contain_text("DocumentUnreadable")
+    expect(page.locator("[data-document]")).to_have_count(0)
+    shoot(page, "sd-check-unreadable")
+    assert outside == []

@@ -65,7 +65,8 @@ def test_rendered_pages_reference_no_external_url_and_forbid_others_by_policy(
     client: TestClient,
 ) -> None:
     with client:
-        for path in ("/", "/signin", "/search?q=claim", "/search?q=7", "/verify/claim/1"):
+        for path in ("/", "/signin", "/search?q=claim", "/search?q=7", "/verify/claim/1",
+                     "/verify/document"):  # fmt: skip
             page = client.get(path)
             assert page.headers["content-type"].startswith("text/html"), path
             assert not _EXTERNAL.search(page.text), path
@@ -103,6 +104,23 @@ def test_a_service_down_is_a_clear_page_not_a_traceback(client: TestClient) -> N
     with TestClient(create_app(settings)) as c:
         page = c.get("/verify/claim/1")
         assert page.status_code == 503 and "ServiceUnavailable" in page.text
+        pdf = {"document": ("sd.pdf", b"%PDF-1.4", "application/pdf")}
+        page = c.post("/verify/document", files=pdf)
+        assert page.status_code == 503 and "ServiceUnavailable" in page.text
+
+
+def test_an_sd_upload_too_large_or_missing_is_refused_before_the_indexer(
+    client: TestClient,
+) -> None:
+    from console._document import MAX_DOCUMENT
+
+    with client:
+        big = {"document": ("sd.pdf", b"%PDF" + b"0" * MAX_DOCUMENT, "application/pdf")}
+        page = client.post("/verify/document", files=big)
+        assert page.status_code == 413 and "DocumentTooLarge" in page.text
+        assert 'for="sd-file"' in page.text  # the form again, to choose another file
+        missing = client.post("/verify/document", data={})
+        assert missing.status_code == 422 and "document" in missing.text
 
 
 def test_forms_build_the_gateways_bodies() -> None:
