@@ -73,6 +73,7 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     out = done.stdout
     steps = [line for line in out.splitlines() if re.match(r"  (ok  |FAIL) ", line)]
     assert steps and all(line.startswith("  ok   ") for line in steps), steps
+    assert re.search(r"^network ready in \d+ s$", out, re.M)
     assert "every outcome as expected: 14 confirmed, 8 rejected" in out
     # the chain's calendar is pinned (GENESIS): the same quarters whatever today's date
     assert "the story starts on the second day of 2027-Q1" in out

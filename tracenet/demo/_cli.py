@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             f"Tracenet demo in {args.dir}: ports {args.port_base} to "
             f"{net.ports.gateway(net.ports.parties[-1])}"
         )
-        _play(net)
+        _play(net, started)
         say(f"\nDone in {time.monotonic() - started:.0f} s; logs in {net.children.logs}")
         if args.once:
             return 0
@@ -107,12 +107,13 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _play(net: Network) -> None:
+def _play(net: Network, started: float) -> None:
     say("\nStarting the network")
     start_chain(net, say)
     start_gateways(net, say)
     start_indexer(net, say)
     start_console(net, say)
+    say(f"network ready in {time.monotonic() - started:.0f} s")
     player = Player(net, say)
     try:
         tell(player)
