@@ -24,8 +24,8 @@ __all__ = ["ALLOCATION_METHOD", "ProvenanceCache", "depth"]
 ALLOCATION_METHOD = (
     "proportional (pro-rata) mass-balance allocation: every outflow of a unit's credits of one "
     "token takes the pool's current composition pro rata, largest remainder rounding; "
-    "conversions pass shares back scaled by their yield (indexer.lineage._lineage)"
-)
+    "conversions pass shares back scaled by their yield"
+)  # shown to buyers as is: no module names (the method is indexer.lineage._lineage)
 _LEDGER = (
     "InputRecorded",
     "Shipped",

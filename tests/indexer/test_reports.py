@@ -100,6 +100,7 @@ def test_provenance_of_the_claim_reaches_the_certified_input(
         prov = app.state.provenance.provenance(conn, "claim", 1)
     assert prov["target"]["grams"] == T
     assert "pro-rata" in prov["allocationMethod"]
+    assert "indexer." not in prov["allocationMethod"]  # a buyer reads it: no module names
     [origin] = prov["origins"]
     assert origin["certificateNumber"] == "ISCC-PLUS-REC-001"
     assert (origin["grams"], origin["inputGrams"]) == (T, 1_111_111)  # 1 t of resin at 90 %
