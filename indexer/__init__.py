@@ -17,6 +17,7 @@ provenance and ``verify`` share one lineage algorithm (``LineageBook``, pro-rata
 
 from indexer._settings import IndexerSettings
 from indexer.api._api import create_app
+from indexer.api._keys import create_key
 from indexer.api._signing import canonical_json, sign_report, verify_auditor, verify_report
 from indexer.errors import (
     AccessDeniedError,
@@ -75,6 +76,7 @@ __all__ = [
     "canonical_json",
     "check_mirror",
     "create_app",
+    "create_key",
     "declaration",
     "make_engine",
     "read_chain",

@@ -3,8 +3,8 @@
 Everything lives in the demo directory (reset at every start): ``node/`` (anvil), one folder per
 party under ``parties/`` (its encrypted key store, passphrase file 0600, gateway database),
 ``deployment.json``, the indexer's SQLite mirror, ``logs/`` and ``pids.json``. Services run as
-``tracenet …`` subprocesses; API keys are made with ``tracenet gateway keys create`` and
-``tracenet indexer keys create``, as a party's operator would.
+``tracenet …`` subprocesses; API keys are made in this process as ``tracenet gateway keys
+create`` and ``tracenet indexer keys create`` make them (a process per key would cost seconds).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import os
 import secrets
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import contracts
+import indexer
 from gateway import ApiKey, Store, hash_key, make_engine, new_key
 from node import AnvilNode, NodeSettings, rpc_call
 from node._config import ConsortiumConfig
@@ -269,31 +270,22 @@ def start_indexer(net: Network, say: Callable[[str], None]) -> None:
     if first.returncode != 0:
         last = (first.stderr.strip().splitlines() or ["no output"])[-1]
         raise DemoError(f"tracenet indexer run --once exited {first.returncode}: {last}")
-    # Read keys next, one at a time, while nothing else writes the mirror (SQLite: one writer).
-    for party in net.ports.parties:
-        net.indexer_keys[party] = _indexer_key(net, env, party)
+    # Read keys next, while nothing else writes the mirror (SQLite: one writer), in this process
+    # as `tracenet indexer keys create` does: a process per key cost ~4 s of start-up each.
+    engine = indexer.make_engine(env["TRACENET_INDEXER_DATABASE_URL"])
+    try:
+        with engine.begin() as conn:
+            for party in net.ports.parties:
+                net.indexer_keys[party] = indexer.create_key(
+                    conn, net.registry["parties"][party], "demo"
+                )
+    finally:
+        engine.dispose()
     say(f"indexer: mirrored; a read key for each of the {len(net.indexer_keys)} parties")
     follower = net.children.start("indexer-follower", tracenet_argv("indexer", "run"), env)
     api = net.children.start("indexer-api", tracenet_argv("indexer", "serve"), env)
     net.children.wait_http(api, f"{net.indexer_url}/openapi.json")
     say(f"indexer: follower (pid {follower.pid}) and API at {net.indexer_url} (pid {api.pid})")
-
-
-def _indexer_key(net: Network, env: Mapping[str, str], party: str) -> str:
-    """``tracenet indexer keys create`` (the key is the last line it prints)."""
-    argv = tracenet_argv(
-        "indexer", "keys", "create", "--party", str(net.registry["parties"][party]),
-        "--label", "demo",
-    )  # fmt: skip
-    done = subprocess.run(
-        argv, env=dict(env), capture_output=True, text=True, cwd=net.directory, timeout=300,
-        check=False,
-    )  # fmt: skip
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DemoError(f"tracenet indexer keys create --party {party}: {last}")
-    return lines[-1].strip()
 
 
 def start_console(net: Network, say: Callable[[str], None]) -> None:
