@@ -201,7 +201,8 @@ class _Checks:
             for name, count in zip(ids, r.counts, strict=True)
             if ids[name] != list(range(1, count + 1))
         ]
-        self.add("records-complete", "R9", "ledger", not bad, "; ".join(bad) or f"{r.counts}")
+        counted = ", ".join(f"{count} {name}" for name, count in zip(ids, r.counts, strict=True))
+        self.add("records-complete", "R9", "ledger", not bad, "; ".join(bad) or counted)
         if kind == "claim":
             claimed: Counter[int] = Counter()
             for e in r.events:
@@ -256,13 +257,22 @@ class _Checks:
             return
         self.add("certificate-not-revoked", "R3", key, ok, detail)
 
+    def _unit(self, unit_id: int) -> str:
+        unit = self.record.units.get(unit_id)
+        return f"unit {unit_id}" if unit is None else unit.name
+
+    def _class(self, class_id: int) -> str:
+        info = self.record.classes.get(class_id)
+        return f"class {class_id}" if info is None else info.name
+
     def conversion(self, key: str, e: Converted) -> None:
         proc = self.record.processes.get(e.process_id)
         if proc is None:
             self.add("conversion-process", "R5", key, False, f"no process {e.process_id}")
             return
         site = proc.unit_id == e.unit_id
-        self.add("conversion-process", "R5", key, site, f"{proc.name} at unit {proc.unit_id}")
+        where = f"{proc.name} at {self._unit(proc.unit_id)}"
+        self.add("conversion-process", "R5", key, site, where)
         factors = {f.version: f for f in proc.factors}
         f, nxt = factors.get(e.factor_version), factors.get(e.factor_version + 1)
         t = e.ref.timestamp
@@ -277,7 +287,7 @@ class _Checks:
         self.add("conversion-factor", "R5", key, ok, detail)
         in_ok = all(split_token_id(t)[0] == proc.input_class_id for t, _ in e.inputs)
         out_ok = split_token_id(e.output_token_id)[0] == proc.output_class_id
-        classes = f"{proc.input_class_id} -> {proc.output_class_id}"
+        classes = f"{self._class(proc.input_class_id)} -> {self._class(proc.output_class_id)}"
         self.add("conversion-classes", "R5", key, in_ok and out_ok, classes)
         expected = sum(a for _, a in e.inputs) * e.yield_bps // FULL_SHARE_BPS
         ok = e.output_amount == expected

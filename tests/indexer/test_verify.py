@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,12 @@ def test_a_valid_claim_holds_with_its_lineage(scenario: Scenario) -> None:
     assert all("revoked later" in c.detail and c.warning for c in revoked)
     assert set(verdict.warnings) == set(revoked)  # reported, not failed
     assert check(verdict, "retired-once") == [True]
+    # details name what a person knows: counts by kind, units and classes by name
+    details = {c.code: c.detail for c in verdict.checks if c.subject in ("ledger", "conversion:1")}
+    assert re.fullmatch(r"\d+ inputs, \d+ shipments, \d+ conversions, \d+ claims",
+                        details["records-complete"])  # fmt: skip
+    assert not re.search(r"\bunit \d|^\d+ -> \d+$", details["conversion-process"])
+    assert not re.fullmatch(r"\d+ -> \d+", details["conversion-classes"])
 
 
 def test_valid_shipments_hold_including_a_segregated_one(scenario: Scenario) -> None:
