@@ -1,6 +1,6 @@
 """The ledger's enumerations, bounds and period labels, mirrored once from ``Tracenet.sol``.
 
-Every package names roles, chain-of-custody models, attribution methods, the custody
+Every package names roles, chain-of-custody models, attribution methods, raw materials, the custody
 certification a scheme requires and lapse reasons with
 these enums (by their lower-case ``name`` in APIs and configs, never by integer code), checks
 quantities against ``MAX_QUANTITY_G`` and addresses periods by ``period_label`` /
@@ -20,6 +20,7 @@ __all__ = [
     "Custody",
     "LapseReason",
     "Model",
+    "RawMaterial",
     "Role",
     "RollingOperation",
     "parse_period_label",
@@ -63,6 +64,20 @@ class Attribution(IntEnum):
 
     credit = 0
     rolling_average = 1
+
+
+class RawMaterial(IntEnum):
+    """A class's raw-material category (``ClassInfo.raw_material``); ``label`` is how configs,
+    the SD and the pages spell it (``bio-circular``)."""
+
+    circular = 0
+    bio_circular = 1
+    bio = 2
+    renewable_energy_derived = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", "-")
 
 
 class Custody(IntEnum):

@@ -17,6 +17,7 @@ from typing import Annotated, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from contracts import RawMaterial
 from node.errors import DeployConfigError
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
@@ -24,7 +25,7 @@ Role = Literal["admin", "certifier", "auditor", "member", "origin"]
 ROLE_BITS: dict[str, int] = {"admin": 1, "certifier": 2, "auditor": 4, "member": 8, "origin": 16}
 MODELS = {"mass_balance": 0, "segregated": 1, "book_and_claim": 2}
 ATTRIBUTIONS = {"credit": 0, "rolling_average": 1}
-RAW_MATERIALS = {"circular": 0, "bio-circular": 1, "bio": 2, "renewable-energy-derived": 3}
+RAW_MATERIALS = {m.label: m.value for m in RawMaterial}
 _HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 

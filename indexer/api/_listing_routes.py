@@ -15,7 +15,7 @@ from fastapi import FastAPI, Query
 from pydantic import Field
 from sqlalchemy import Connection, Table, or_, select
 
-from contracts import Attribution, Custody, Model, Role
+from contracts import Attribution, Custody, Model, RawMaterial, Role
 from indexer.api import _api_models as models
 from indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
 from indexer.api._reports import as_of
@@ -204,6 +204,8 @@ def _name_ids(conn: Connection, t: Table, rows: list[dict[str, object]]) -> None
                 out["modelName"] = Model(int(str(value))).name
             elif key == "attribution":
                 out["attributionName"] = Attribution(int(str(value))).name
+            elif key == "rawMaterial":
+                out["rawMaterialName"] = RawMaterial(int(str(value))).label
         rows[i] = out
 
 

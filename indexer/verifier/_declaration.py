@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts import split_token_id
+from contracts import RawMaterial, split_token_id
 from indexer.lineage._lineage import Converted, Shipped, trace_shipment
 from indexer.verifier._chainread import ChainRecord, UnitInfo
 from indexer.verifier._custody import declared_custody
@@ -31,7 +31,7 @@ from indexer.verifier._rolling import rolling_shares
 
 __all__ = ["custody_statement", "declaration", "to_markdown"]
 
-RAW_MATERIALS = ("circular", "bio-circular", "bio", "renewable-energy-derived")
+RAW_MATERIALS = tuple(m.label for m in RawMaterial)
 MODELS = ("mass balance", "segregated", "book and claim")
 ATTRIBUTIONS = ("credit method", "rolling average percentage")
 

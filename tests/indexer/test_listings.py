@@ -78,6 +78,7 @@ def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     classes = _get(api, "brand", "/v1/registry/classes")["rows"]
     assert classes[C_FLAKE - 1]["periodMonths"] > 0
     assert classes[C_FLAKE - 1]["modelName"] == "mass_balance"
+    assert classes[C_FLAKE - 1]["rawMaterialName"] == "circular"
     processes = _get(api, "brand", "/v1/registry/processes")["rows"]
     assert processes[0]["factors"] and "yieldBps" in processes[0]["factors"][0]
     signers = _get(api, "brand", "/v1/registry/signers")["rows"]
