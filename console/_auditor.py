@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from console._clients import ApiError, IndexerClient
+from console._names import unit_names
 from console._svg import bar_chart
 from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
 
@@ -32,13 +33,16 @@ def _audit_path(class_id: str) -> str:
 async def audit(
     request: Request, caller: CallerDep, indexer: IndexerDep, class_id: str = "", period: str = ""
 ) -> Response:
-    report, error = None, None
+    report, error, units = None, None, {}
     if class_id.strip() and period.strip():
         report, error = await attempt(
             indexer.get(_audit_path(class_id.strip()[:40]), period=period.strip()[:40])
         )
+    if report is not None:
+        period = str(report.get("period") or period)  # the label (2026-Q4), even from an index
+        units = await unit_names(indexer)
     return render(
-        request, "audit.html", report=report, error=error, chart=_chart(report),
+        request, "audit.html", report=report, error=error, chart=_chart(report), units=units,
         values={"class_id": class_id, "period": period}, no_key=not caller.indexer_key,
     )  # fmt: skip
 

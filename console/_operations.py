@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from console._clients import ApiError, IndexerClient
 from console._forms import PARTY_FORMS, Form, FormError, build_body, find
 from console._forms_admin import ADMIN_FORMS, LISTING_OF
+from console._names import named_rows
 from console._session import Session
 from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
 
@@ -64,7 +65,7 @@ async def _listing(form: Form, caller: Session, indexer: IndexerClient) -> dict[
     if kind is None or not caller.indexer_key:
         return {"listing_kind": kind}
     found, error = await attempt(indexer.get(f"/v1/registry/{kind}"))
-    rows = (found or {}).get("rows") or []
+    rows = named_rows((found or {}).get("rows") or [])
     return {"listing_kind": kind, "listing": rows, "listing_error": error}
 
 

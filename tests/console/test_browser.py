@@ -12,7 +12,7 @@ import pytest
 from eth_account import Account
 from playwright.sync_api import Page, Request, expect
 
-from contracts import period_at
+from contracts import period_at, period_label
 from indexer.verifier._sd_check import read_sd, shipment_of
 from indexer.verifier._sd_document import render_pdf
 from tests.console.conftest import shoot, sign_in
@@ -170,6 +170,9 @@ def test_auditor_signs_downloads_and_verifies_a_report_and_refuses_a_tampered_on
     page.goto(f"{stack.console_url}/audit?class_id=1&period={period}")
     expect(page.locator("[data-reconciles]")).to_have_attribute("data-reconciles", "true")
     expect(page.locator("svg.chart")).to_be_visible()
+    # opened from a link with the period's index: the field shows its label, units their names
+    expect(page.get_by_label("Period")).to_have_value(period_label(3, period))
+    expect(page.locator("td[data-unit='1']")).to_have_text("Plant (unit 1)")
     shoot(page, "audit", phone=True)
     with page.expect_download() as info:
         page.get_by_role("link", name="JSON").click()
@@ -265,6 +268,12 @@ def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:
     shoot(page, "form-certificate-listing", phone=True)
     page.goto(f"{stack.console_url}/party/operations/class")
     expect(page.locator("[data-listing=classes]")).to_contain_text("rPET-flake")
+    classes = page.locator("[data-listing=classes]")
+    flake = classes.locator("tr", has_text="rPET-flake")
+    expect(flake).to_contain_text("mass_balance")  # contracts.Model, not 0
+    expect(flake).to_contain_text("circular")  # contracts.RawMaterial, not 0
+    expect(classes.locator("th", has_text="modelName")).to_have_count(0)
+    shoot(page, "form-class-listing")
     expect(page.get_by_label("Chain-of-custody model")).to_be_visible()
     page.get_by_role("button", name="Sign out (recycler)").click()
     page.wait_for_url(stack.console_url + "/")

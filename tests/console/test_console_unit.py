@@ -264,8 +264,13 @@ def test_findings_link_to_the_shipment_or_claim_they_concern() -> None:
     keys = ("created", "convertedIn", "received", "sent", "held", "claimed", "lapsed")
     report["total"] = {k: 0 for k in (*keys, "convertedOut", "conversionLoss")}
     html = templates.env.get_template("audit.html").render(
-        report=report, values={"class_id": "1", "period": "2031-Q1"}, caller=None, chart=""
+        report=report,
+        values={"class_id": "1", "period": "2031-Q1"},
+        caller=None,
+        chart="",
+        units={2: "Resin site A (unit 2)"},
     )
+    assert "<strong>unit does not reconcile</strong>, Resin site A (unit 2)" in html
     assert '<a class="event" href="/chain/shipment/7">shipment 7</a>' in html
     assert '<a class="event" href="/chain/claim/3">claim 3</a>' in html
     assert "conversion 2, block 8 log 2" in html and "block 9 log 4" in html
@@ -295,3 +300,22 @@ def test_the_chain_puts_each_check_on_its_step_in_ledger_order() -> None:
     ]  # fmt: skip
     assert steps[1]["sources"] == [("input:1", 6)] and len(steps[1]["checks"]) == 2
     assert steps[2]["page"] == "/verify/claim/1" and steps[1]["page"] is None
+
+
+def test_registry_rows_show_enumerations_by_their_contracts_names() -> None:
+    from console._names import named_rows
+
+    rows = named_rows([
+        {"id": 1, "model": 0, "modelName": "mass_balance", "attribution": 1, "rawMaterial": 1,
+         "rawMaterialName": "bio-circular", "waste": False},
+        {"id": 2, "roles": 10, "roleNames": ["certifier", "member"], "custody": "certified"},
+        {"id": 3, "model": 9, "rawMaterial": "bio"},  # unknown to this console: as it came
+        {"id": 4, "schemeId": 1, "scheme": "ISCC PLUS", "boundaryId": 0, "boundary": None},
+    ])  # fmt: skip
+    assert rows == [
+        {"id": 1, "model": "mass_balance", "attribution": "rolling_average",
+         "rawMaterial": "bio-circular", "waste": False},
+        {"id": 2, "roles": "certifier member", "custody": "certified"},
+        {"id": 3, "model": 9, "rawMaterial": "bio"},
+        {"id": 4, "scheme": "ISCC PLUS (1)", "boundaryId": 0, "boundary": None},
+    ]  # fmt: skip
