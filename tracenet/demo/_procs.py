@@ -132,8 +132,14 @@ class Children:
                 raise ServiceFailedError(child.name, child.process.returncode, child.log_tail())
 
     def stop_all(self, say: Callable[[str], None] | None = None) -> None:
-        for child in reversed(self.started):
-            stopped = _stop(child.process)
+        """SIGTERM to every child at once (they shut down side by side), then wait for each in
+        reverse start order; a child still running after the grace period is killed."""
+        children = list(reversed(self.started))
+        for child in children:
+            _terminate(child.process)
+        deadline = time.monotonic() + _GRACE
+        for child in children:
+            stopped = _reap(child.process, max(0.0, deadline - time.monotonic()))
             if say is not None:
                 say(f"stopped {child.name} (pid {child.pid}{'' if stopped else ', killed'})")
         self.started.clear()
@@ -149,14 +155,17 @@ class Children:
         self.record.write_text(json.dumps({"owner": owner, "children": entries}))
 
 
-def _stop(process: subprocess.Popen[bytes]) -> bool:
-    """SIGTERM to the child's group, then SIGKILL after the grace period; True if it obeyed."""
-    if process.poll() is not None:
-        return True
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the child's process group, unless it has ended."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+
+
+def _reap(process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait for a terminated child; SIGKILL its group after ``timeout``. True if it obeyed."""
     try:
-        process.wait(timeout=_GRACE)
+        process.wait(timeout=timeout)
         return True
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
