@@ -19,7 +19,7 @@ from contracts import period_at, period_bounds, period_label
 from indexer import verify_report
 from node._config import ConsortiumConfig
 from tracenet.demo import DemoError
-from tracenet.demo._network import CONFIG, GENESIS
+from tracenet.demo._network import CONFIG, GENESIS, indexer_env, plan_network
 from tracenet.demo._play import PERIOD_MONTHS
 from tracenet.demo._procs import Children, stop_leftovers
 
@@ -122,6 +122,12 @@ def test_the_story_plays_inside_every_certificate_whatever_todays_date() -> None
         assert story_end <= cert.valid_until.timestamp(), cert.key
     for process in config.processes:
         assert all(f.effective_from.timestamp() <= GENESIS for f in process.factors), process.key
+
+
+def test_the_sds_the_indexer_issues_link_this_demos_console(tmp_path: Path) -> None:
+    """Not the default console (port 8800): the QR code must open the console that runs."""
+    env = indexer_env(plan_network(tmp_path / "demo", 9400))
+    assert env["TRACENET_DECLARATION_CONSOLE_URL"] == "http://127.0.0.1:9400"
 
 
 @pytest.mark.integration

@@ -231,6 +231,8 @@ def indexer_env(net: Network) -> dict[str, str]:
         TRACENET_INDEXER_DATABASE_URL=f"sqlite:///{net.directory.absolute()}/indexer.sqlite3",
         TRACENET_INDEXER_API_HOST=HOST,
         TRACENET_INDEXER_API_PORT=str(net.ports.indexer),
+        # the QR code and link on every SD the indexer issues open this demo's console
+        TRACENET_DECLARATION_CONSOLE_URL=net.console_url,
     )
 
 
