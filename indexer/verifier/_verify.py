@@ -201,7 +201,10 @@ class _Checks:
             for name, count in zip(ids, r.counts, strict=True)
             if ids[name] != list(range(1, count + 1))
         ]
-        counted = ", ".join(f"{count} {name}" for name, count in zip(ids, r.counts, strict=True))
+        counted = ", ".join(
+            f"{count} {name if count != 1 else name[:-1]}"
+            for name, count in zip(ids, r.counts, strict=True)
+        )
         self.add("records-complete", "R9", "ledger", not bad, "; ".join(bad) or counted)
         if kind == "claim":
             claimed: Counter[int] = Counter()
