@@ -18,6 +18,8 @@ router = APIRouter()
 
 Ident = Annotated[int, Path(ge=1, lt=2**63, description="the claim or shipment id")]
 _QUERY = re.compile(r"^\s*(claim|c|shipment|s|sd|sd-)?\s*[#:\-]?\s*(\d{1,18})\s*$", re.I)
+#: The SD number as printed on the document: ``SD-<chain id>-<shipment id>``.
+_SD_NUMBER = re.compile(r"^\s*sd\s*-?\s*\d{1,18}-(\d{1,18})\s*$", re.I)
 
 
 @router.get("/", response_class=HTMLResponse, summary="Home: search and sign-in")
@@ -27,6 +29,9 @@ async def home(request: Request) -> Response:
 
 @router.get("/search", summary="A claim id, a shipment id or an SD")
 async def search(request: Request, q: str = "") -> Response:
+    printed = _SD_NUMBER.match(q[:200])
+    if printed is not None:
+        return RedirectResponse(f"/verify/shipment/{int(printed.group(1))}", status_code=303)
     match = _QUERY.match(q[:200])
     if match is None:
         return render(

@@ -91,6 +91,8 @@ def test_search_sends_ids_to_their_pages(client: TestClient) -> None:
         cases = (
             ("claim 12", "/verify/claim/12"),
             ("SD-7", "/verify/shipment/7"),
+            ("SD-7177-12", "/verify/shipment/12"),  # as printed: chain id, shipment id
+            ("sd 1-3", "/verify/shipment/3"),
             ("shipment:3", "/verify/shipment/3"),
             ("c 5", "/verify/claim/5"),
         )
