@@ -77,6 +77,8 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
+        if tuple(first.get("loc", ())) == ("path", "ident"):
+            return _buyer.bad_ident(request)
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         error = ApiError(422, "TN-CO-4221", "FieldInvalid", str(first.get("msg", "invalid")),
                          ".".join(loc) or None)  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +21,29 @@ Ident = Annotated[int, Path(ge=1, lt=2**63, description="the claim or shipment i
 _QUERY = re.compile(r"^\s*(claim|c|shipment|s|sd|sd-)?\s*[#:\-]?\s*(\d{1,18})\s*$", re.I)
 #: The SD number as printed on the document: ``SD-<chain id>-<shipment id>``.
 _SD_NUMBER = re.compile(r"^\s*sd\s*-?\s*\d{1,18}-(\d{1,18})\s*$", re.I)
+
+
+#: What a person is told when the id in a buyer's link is not one (never the field's name).
+_IDENT_HINT = {
+    "claim": "a claim is a number like 12",
+    "shipment": "a shipment is a number like 12 or an SD number like SD-7177-12",
+}
+
+
+def bad_ident(request: Request) -> Response:
+    """``/verify/shipment/SD-7177-12`` opens shipment 12; any other id that is not one is the
+    search page again (422) saying what a claim or a shipment number looks like."""
+    parts = request.url.path.strip("/").split("/")
+    kind = parts[1] if len(parts) > 2 and parts[1] in _IDENT_HINT else "shipment"
+    given = unquote(parts[-1])[:60]
+    printed = _SD_NUMBER.match(given) if kind == "shipment" else None
+    if printed is not None:
+        return RedirectResponse(f"/{parts[0]}/shipment/{int(printed.group(1))}", status_code=303)
+    return render(
+        request, "home.html", status=422, query=given,
+        gateways=sorted(request.app.state.settings.gateways),
+        error=f"“{given}” is not a {kind} number: {_IDENT_HINT[kind]}.",
+    )  # fmt: skip
 
 
 @router.get("/", response_class=HTMLResponse, summary="Home: search and sign-in")

@@ -5,6 +5,7 @@ as tables, whatever fields the indexer adds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -30,8 +31,8 @@ REPORTS = (
         "R9",
         "/v1/units/{unit}/statement",
         (
-            ("unit", "Unit id", "one of your units"),
-            ("class_id", "Class id", ""),
+            ("unit", "Unit (key or id)", "one of your units, e.g. plant or 1"),
+            ("class_id", "Class (key or id)", "e.g. rpet-flake or 1"),
             ("period", "Period", "period index or label, e.g. 2027-Q1"),
             ("day", "or a day inside it", "ISO date, e.g. 2027-02-15"),
         ),
@@ -42,7 +43,7 @@ REPORTS = (
         "R10",
         "/v1/units/{unit}/traceability",
         (
-            ("unit", "Unit id", ""),
+            ("unit", "Unit (key or id)", ""),
             ("from", "From", "ISO date"),
             ("to", "To", "ISO date"),
         ),
@@ -53,10 +54,10 @@ REPORTS = (
         "R11",
         "/v1/product-groups/{group}/footprint",
         (
-            ("group", "Product group id", ""),
+            ("group", "Product group (key or id)", ""),
             ("from", "From", "ISO date"),
             ("to", "To", "ISO date"),
-            ("unit_id", "Unit id", "optional"),
+            ("unit_id", "Unit (key or id)", "optional"),
             ("process_g_per_kg", "Process emissions (g CO2e per kg)", "optional"),
         ),
     ),
@@ -66,10 +67,10 @@ REPORTS = (
         "R12",
         "/v1/classes/{cls}/reduction-check",
         (
-            ("cls", "Class id", ""),
+            ("cls", "Class (key or id)", ""),
             ("period_a", "Earlier period", "index or label"),
             ("period_b", "Later period", "index or label"),
-            ("unit_id", "Unit id", "optional"),
+            ("unit_id", "Unit (key or id)", "optional"),
         ),
     ),
 )
@@ -88,7 +89,7 @@ async def reports(
         params = {k: v for k, v in values.items() if k not in _IN_PATH and k != "report"}
         missing = [n for n, _, _ in chosen.fields if n in _IN_PATH and not values.get(n)]
         if not missing:
-            path = chosen.path.format(**{k: values.get(k, "") for k in _IN_PATH})
+            path = chosen.path.format(**{k: quote(values.get(k, ""), safe="") for k in _IN_PATH})
             result, error = await attempt(indexer.get(path, **params))
     return render(
         request, "reports.html", reports=REPORTS, chosen=chosen, values=values,

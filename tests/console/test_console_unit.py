@@ -86,6 +86,21 @@ def test_party_pages_need_a_session_and_bad_ids_are_4xx_not_500(client: TestClie
         assert bad.status_code == 422 and "choose one of the parties" in bad.text
 
 
+def test_a_link_with_no_id_says_what_an_id_looks_like_never_the_field_name(
+    client: TestClient,
+) -> None:
+    with client:
+        page = client.get("/verify/shipment/abc")
+        assert page.status_code == 422
+        assert "SD number like SD-7177-12" in page.text and "ident" not in page.text
+        assert 'id="q" name="q" type="search" value="abc"' in page.text  # search it again
+        claim = client.get("/chain/claim/0")
+        assert claim.status_code == 422 and "a claim is a number like 12" in claim.text
+        assert "ident" not in claim.text
+        printed = client.get("/verify/shipment/SD-7177-12", follow_redirects=False)
+        assert printed.headers["location"] == "/verify/shipment/12"
+
+
 def test_search_sends_ids_to_their_pages(client: TestClient) -> None:
     with client:
         cases = (
@@ -272,6 +287,7 @@ def test_findings_link_to_the_shipment_or_claim_they_concern() -> None:
         chart="",
         units={2: "Resin site A (unit 2)"},
     )
+    assert '<label for="a-class">Class (key or id)</label>' in html  # the key works too
     assert "<strong>unit does not reconcile</strong>, Resin site A (unit 2)" in html
     assert '<a class="event" href="/chain/shipment/7">shipment 7</a>' in html
     assert '<a class="event" href="/chain/claim/3">claim 3</a>' in html
