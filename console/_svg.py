@@ -16,7 +16,7 @@ _FILL = {
     "claim": "#f8dfc4",
     "transfer": "#f3f0c9",
 }
-_W, _H, _GX, _GY = 200, 52, 56, 16
+_W, _H, _GX, _GY = 160, 52, 64, 16  # a box fits "conversion:12", a gap "5,400,000 g"
 
 
 def _levels(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, int]:
