@@ -6,14 +6,15 @@ certificates, factors and document hashes come from the indexer's provenance rep
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from console._clients import IndexerClient
 from console._svg import provenance_graph
-from console._web import PublicIndexerDep, attempt, render
+from console._web import PublicIndexerDep, attempt, render, session_of
 
 router = APIRouter()
 
@@ -35,7 +36,7 @@ def bad_ident(request: Request) -> Response:
     search page again (422) saying what a claim or a shipment number looks like."""
     parts = request.url.path.strip("/").split("/")
     kind = parts[1] if len(parts) > 2 and parts[1] in _IDENT_HINT else "shipment"
-    given = unquote(parts[-1])[:60]
+    given = unquote(parts[2] if len(parts) > 2 else "")[:60]
     printed = _SD_NUMBER.match(given) if kind == "shipment" else None
     if printed is not None:
         return RedirectResponse(f"/{parts[0]}/shipment/{int(printed.group(1))}", status_code=303)
@@ -110,6 +111,32 @@ async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) ->
         sd=sd,
         sd_error=sd_error,
     )
+
+
+@router.get(
+    "/verify/shipment/{ident}/declaration.{fmt}",
+    summary="The shipment's Sustainability Declaration as a PDF or HTML file (a download)",
+)
+async def declaration_file(
+    request: Request, indexer: PublicIndexerDep, ident: Ident, fmt: Literal["pdf", "html"]
+) -> Response:
+    """The indexer's SD, drawn from the chain record, read with the signed-in party's key when
+    it has one (a counterparty of the shipment), else with the console's; always a download,
+    so the indexer's page never runs under the console's origin."""
+    caller = session_of(request)
+    if caller is not None and caller.indexer_key:
+        s = request.app.state.settings
+        own = IndexerClient(s.indexer_url, caller.indexer_key, timeout=s.timeout)
+        try:
+            answer = await own.request("GET", f"/v1/shipments/{ident}/declaration.{fmt}")
+        finally:
+            await own.aclose()
+    else:
+        answer = await indexer.request("GET", f"/v1/shipments/{ident}/declaration.{fmt}")
+    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    name = f"SD-shipment-{ident}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(answer.content, media_type=media, headers=headers)
 
 
 def from_verdict(lineage: dict[str, Any]) -> dict[str, Any]:

@@ -243,6 +243,10 @@ def test_a_buyer_party_sees_the_shipments_it_received_with_their_credits(
     received.get_by_role("link", name="SD and provenance").click()
     page.wait_for_url(f"**/verify/shipment/{ident}")
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "holds")
+    with page.expect_download() as sd_pdf:  # the SD itself, read with the brand's own key
+        page.locator("[data-sd=pdf]").click()
+    assert Path(sd_pdf.value.path()).read_bytes().startswith(b"%PDF")
+    assert sd_pdf.value.suggested_filename == f"SD-shipment-{ident}.pdf"
 
 
 def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:

@@ -101,6 +101,50 @@ def test_a_link_with_no_id_says_what_an_id_looks_like_never_the_field_name(
         assert printed.headers["location"] == "/verify/shipment/12"
 
 
+def test_the_shipment_page_offers_its_sd_as_pdf_and_html_downloads(client: TestClient) -> None:
+    seen: list[str] = []
+
+    def indexer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path == "/v1/shipments/7/declaration.pdf":
+            return httpx.Response(
+                200, content=b"%PDF-1.4 sd", headers={"content-type": "application/pdf"}
+            )
+        if request.url.path == "/v1/shipments/7/declaration.html":
+            return httpx.Response(200, text="<html><script>x()</script>SD</html>")
+        if request.url.path == "/v1/shipments/7/verification":
+            node = {"key": "shipment:7", "kind": "shipment", "grams": 5}
+            lineage = {"target": "shipment:7", "nodes": [node], "edges": [], "origins": []}
+            return httpx.Response(200, json={"holds": True, "checks": [], "lineage": lineage})
+        if request.url.path == "/v1/shipments/7/declaration":
+            return httpx.Response(200, json={"declaration": "SD-7177-7"})
+        unknown = {"code": "TN-IX-4041", "error": "ShipmentUnknown", "field": "shipment_id",
+                   "message": "no shipment 9"}  # fmt: skip
+        return httpx.Response(404, json=unknown)
+
+    with client:
+        public = client.app.state.public_indexer  # type: ignore[attr-defined]
+        public.http = httpx.AsyncClient(
+            base_url="http://ix", transport=httpx.MockTransport(indexer)
+        )
+        page = client.get("/verify/shipment/7")
+        assert 'href="/verify/shipment/7/declaration.pdf"' in page.text
+        assert 'href="/verify/shipment/7/declaration.html"' in page.text
+        pdf = client.get("/verify/shipment/7/declaration.pdf")
+        assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4 sd"
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.headers["content-disposition"] == 'attachment; filename="SD-shipment-7.pdf"'
+        html = client.get("/verify/shipment/7/declaration.html")
+        # a download, never a page of the console's origin running the indexer's markup
+        assert html.headers["content-disposition"].startswith("attachment;")
+        assert "/v1/shipments/7/declaration.html" in seen
+        missing = client.get("/verify/shipment/9/declaration.pdf")
+        assert missing.status_code == 404 and "no shipment 9" in missing.text
+        assert client.get("/verify/shipment/7/declaration.doc").status_code == 422
+        wrong = client.get("/verify/shipment/abc/declaration.pdf")
+        assert wrong.status_code == 422 and "“abc” is not a shipment number" in wrong.text
+
+
 def test_search_sends_ids_to_their_pages(client: TestClient) -> None:
     with client:
         cases = (
