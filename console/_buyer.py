@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console._clients import IndexerClient
+from console._names import unit_names
 from console._svg import provenance_graph
 from console._web import PublicIndexerDep, attempt, render, session_of
 
@@ -110,6 +111,7 @@ async def _verify_page(request: Request, indexer: Any, kind: str, ident: int) ->
         verdict_error=verdict_error,
         sd=sd,
         sd_error=sd_error,
+        units=await public_unit_names(request, indexer) if prov else {},
     )
 
 
@@ -137,6 +139,11 @@ async def declaration_file(
     name = f"SD-shipment-{ident}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(answer.content, media_type=media, headers=headers)
+
+
+async def public_unit_names(request: Request, indexer: IndexerClient) -> dict[int, str]:
+    """The registry's unit names, when the console has a read key of its own."""
+    return await unit_names(indexer) if request.app.state.settings.indexer_key else {}
 
 
 def from_verdict(lineage: dict[str, Any]) -> dict[str, Any]:

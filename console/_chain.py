@@ -13,7 +13,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console._buyer import Ident, from_verdict, steps_of
+from console._buyer import Ident, from_verdict, public_unit_names, steps_of
 from console._web import PublicIndexerDep, attempt, render
 
 router = APIRouter()
@@ -43,6 +43,7 @@ async def chain(
         request, "chain.html", kind=kind, ident=ident, steps=steps, verdict=verdict,
         verdict_error=verdict_error, prov=prov,
         whole=[c for c in checks if c.get("subject") not in keys],
+        units=await public_unit_names(request, indexer),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from console._balances import balance_rows, vintage_chart
 from console._clients import ApiError, GatewayClient, IndexerClient
+from console._names import unit_names
 from console._session import COOKIE, Session, Sessions
 from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render, settings_of
 
@@ -90,11 +91,14 @@ async def dashboard(
     requests, requests_error = await attempt(gateway.requests(limit=20))
     rows: list[dict[str, Any]] | None = []
     balances_error: ApiError | None = None
+    units: dict[int, str] = {}
     if caller.indexer_key:
         rows, balances_error = await attempt(balance_rows(gateway, indexer))
+        units = await unit_names(indexer) if rows else {}
     return render(
         request, "party.html", requests=requests or [], requests_error=requests_error,
         balances=rows or [], balances_error=balances_error, chart=vintage_chart(rows or []),
+        units=units,
     )  # fmt: skip
 
 
@@ -151,6 +155,7 @@ async def shipments(
             incoming=[r for r in rows if r.get("direction") == "in"],
             outgoing=[r for r in rows if r.get("direction") == "out"],
             truncated=bool((found or {}).get("truncated")),
+            units=await unit_names(indexer) if rows else {},
         )  # fmt: skip
     requests, error = await attempt(gateway.requests(limit=1000))
     out = [s for r in requests or [] for s in _shipped(r)]

@@ -50,7 +50,17 @@ def short(value: Any, keep: int = 10) -> str:
     return text if len(text) <= 2 * keep + 1 else f"{text[:keep]}…{text[-keep + 2 :]}"
 
 
-templates.env.filters.update(grams=grams, iso=iso, short=short)
+def unit(value: Any, names: dict[int, str] | None = None) -> str:
+    """A unit by the registry's name (``Plant (unit 1)``, from ``_names.unit_names``), else
+    ``unit 1``."""
+    try:
+        ident = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return (names or {}).get(ident) or f"unit {ident}"
+
+
+templates.env.filters.update(grams=grams, iso=iso, short=short, unit=unit)
 
 
 class SignInRequired(Exception):

@@ -381,3 +381,39 @@ def test_registry_rows_show_enumerations_by_their_contracts_names() -> None:
         {"id": 3, "model": 9, "rawMaterial": "bio"},
         {"id": 4, "scheme": "ISCC PLUS (1)", "boundaryId": 0, "boundary": None},
     ]  # fmt: skip
+
+
+def test_pages_name_units_as_the_registry_does_not_by_id() -> None:
+    from console._chain import chain_steps
+    from console._web import templates
+
+    step = {"key": "shipment:4", "kind": "shipment", "grams": 5, "blockNumber": 7,
+            "documentHash": "0x" + "ab" * 32, "quantity": 9,
+            "fromUnitId": 1, "toUnitId": 2}  # fmt: skip
+    prov = {"nodes": [step], "edges": [], "origins": [], "target": {"grams": 5}}
+    units = {1: "Plant (unit 1)", 2: "Brand DC (unit 2)"}
+    verify = templates.get_template("verify.html").render(
+        kind="shipment", ident=4, prov=prov, steps=[step], units=units, request=None
+    )
+    assert "Plant (unit 1) → Brand DC (unit 2)" in verify and "unit 1 → 2" not in verify
+    chain = templates.get_template("chain.html").render(
+        kind="shipment", ident=4, steps=chain_steps(prov, None), units=units, request=None
+    )
+    assert "Plant (unit 1) → Brand DC (unit 2)" in chain
+    unnamed = templates.get_template("chain.html").render(
+        kind="shipment", ident=4, steps=chain_steps(prov, None), request=None
+    )
+    assert "unit 1 → unit 2" in unnamed  # a console without a read key: the ids, plainly
+    balance = {"unit": 1, "class": 1, "className": "rpet-flake", "label": "2031-Q1", "batch": 0,
+               "amount": 5, "lapses": "", "tokenId": "9"}  # fmt: skip
+    party = templates.get_template("party.html").render(
+        caller={"party": "recycler", "indexer_key": "k"}, balances=[balance], units=units,
+        requests=[], request=None,
+    )  # fmt: skip
+    assert "<tr><td>Plant (unit 1)</td>" in party
+    received = {"shipmentId": 4, "fromUnitId": 1, "fromUnit": "Plant", "toUnitId": 2,
+                "quantity": 9, "credits": 5, "shareBps": 5555}  # fmt: skip
+    shipments = templates.get_template("shipments.html").render(
+        indexed=True, incoming=[received], outgoing=[], units={}, request=None, caller=None
+    )
+    assert "<td>Plant (unit 1)</td>" in shipments
