@@ -5,7 +5,7 @@ A POST builds the JSON body, sends it with the session's key and shows the answe
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,18 +14,46 @@ from console._clients import ApiError, IndexerClient
 from console._forms import PARTY_FORMS, Form, FormError, build_body, find
 from console._forms_admin import ADMIN_FORMS, LISTING_OF
 from console._names import named_rows
+from console._roles import needs, permitted, role_names
 from console._session import Session
 from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
 
 router = APIRouter()
 
+RegistryKind = Literal[
+    "parties", "boundaries", "units", "signers", "certificates", "classes", "schemes",
+    "product-groups", "processes",
+]  # fmt: skip
+REGISTRY_KINDS: tuple[str, ...] = get_args(RegistryKind)
+
 # The body's JSON name of a field where the form's differs (pydantic aliases).
 _ALIASES = {"credit_class": "class"}
 
 
-@router.get("/party/operations", response_class=HTMLResponse, summary="Every write form")
+@router.get("/party/operations", response_class=HTMLResponse, summary="The party's write forms")
 async def operations(request: Request, caller: CallerDep) -> Response:
-    return render(request, "operations.html", forms=PARTY_FORMS, admin=ADMIN_FORMS)
+    return render(
+        request, "operations.html", roles=role_names(caller.roles) if caller.roles else None,
+        forms=permitted(PARTY_FORMS, caller.roles, admin=False),
+        admin=permitted(ADMIN_FORMS, caller.roles, admin=True),
+    )  # fmt: skip
+
+
+@router.get("/party/registry/{kind}", response_class=HTMLResponse, summary="The registry")
+async def registry(
+    request: Request, kind: RegistryKind, caller: CallerDep, indexer: IndexerDep
+) -> Response:
+    """What the consortium has registered, one kind at a time, with the forms that add to it
+    that the party's roles allow: the admin's and the certification body's landing page."""
+    found, error = (None, None)
+    if caller.indexer_key:
+        found, error = await attempt(indexer.get(f"/v1/registry/{kind}", limit=1000))
+    writes = [f for f in permitted(ADMIN_FORMS, caller.roles, admin=True)
+              if LISTING_OF.get(f.key) == kind]  # fmt: skip
+    return render(
+        request, "registry.html", kind=kind, kinds=REGISTRY_KINDS, writes=writes, error=error,
+        rows=named_rows((found or {}).get("rows") or []) if found else None,
+    )  # fmt: skip
 
 
 @router.get("/party/operations/{key}", response_class=HTMLResponse, summary="One write form")
@@ -33,6 +61,8 @@ async def form_page(request: Request, key: str, caller: CallerDep, indexer: Inde
     form = _form(key)
     if form is None:
         return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
+    if not _allowed(form, caller):
+        return _not_yours(request, form, caller)
     listing = await _listing(form, caller, indexer)
     return render(request, "form.html", form=form, values={}, errors={}, **listing)
 
@@ -44,6 +74,8 @@ async def submit(
     form = _form(key)
     if form is None:
         return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
+    if not _allowed(form, caller):
+        return _not_yours(request, form, caller)
     values = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
     listing = await _listing(form, caller, indexer)
     try:
@@ -71,6 +103,21 @@ async def _listing(form: Form, caller: Session, indexer: IndexerClient) -> dict[
 
 def _form(key: str) -> Form | None:
     return find(PARTY_FORMS, key) or find(ADMIN_FORMS, key)
+
+
+def _allowed(form: Form, caller: Session) -> bool:
+    return bool(permitted((form,), caller.roles, admin=form in ADMIN_FORMS))
+
+
+def _not_yours(request: Request, form: Form, caller: Session) -> Response:
+    """A form of a role the party does not hold: said before, not refused by the gateway after."""
+    role = role_names(needs(form, form in ADMIN_FORMS)).replace(" ", " or ")
+    error = ApiError(
+        403, "TN-CO-4031", "AccessRoleMissing",
+        f"“{form.title}” needs the {role} role; {caller.party} holds "
+        f"{role_names(caller.roles)}. The gateway would refuse it.",
+    )  # fmt: skip
+    return render(request, "error.html", status=403, error=error)
 
 
 def _place(form: Form, exc: ApiError) -> tuple[dict[str, str], ApiError | None]:

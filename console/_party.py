@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from console._balances import balance_rows, vintage_chart
 from console._clients import ApiError, GatewayClient, IndexerClient
 from console._names import unit_names
+from console._roles import landing, party_roles
 from console._session import COOKIE, Session, Sessions
 from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render, settings_of
 
@@ -45,7 +46,7 @@ async def signin(
             gateways=sorted(s.gateways), errors=errors, chosen=party,
         )  # fmt: skip
     sessions: Sessions = request.app.state.sessions
-    response = RedirectResponse("/party", status_code=303)
+    response = RedirectResponse(landing(session.roles), status_code=303)
     response.set_cookie(
         COOKIE, sessions.open(session), httponly=True, samesite="strict",
         secure=s.secure_cookies, max_age=s.session_minutes * 60, path="/",
@@ -68,6 +69,7 @@ async def _check_keys(session: Session, indexer_url: str, timeout: float) -> dic
             status = await indexer.get("/v1/status")
             session.party_id = status.get("partyId", status.get("party_id"))
             session.auditor = bool(status.get("auditor"))
+            session.roles = await party_roles(indexer, session.party_id)
         except ApiError as exc:
             errors["indexer_key"] = f"{exc.error}: {exc.message}"
         finally:

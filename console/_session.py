@@ -21,6 +21,7 @@ class Session:
     indexer_key: str | None = field(default=None, repr=False)
     party_id: int | None = None
     auditor: bool = False
+    roles: int | None = None  # the party's role mask on chain; None while unknown (no read key)
     last_used: float = field(default_factory=time.monotonic)
     #: Documents made for this session to download (signed reports), by a random token.
     documents: dict[str, bytes] = field(default_factory=dict, repr=False)

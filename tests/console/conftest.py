@@ -74,10 +74,11 @@ def shoot(page: Page, name: str, *, phone: bool = False) -> Path:
 
 
 def sign_in(page: Page, stack: Stack, *, indexer_key: str | None = None, party: str = "recycler",
-            gateway_key: str | None = None) -> None:  # fmt: skip
+            gateway_key: str | None = None, lands: str = "**/party") -> None:  # fmt: skip
+    """Signs in; the party lands on the page of its roles (``lands``)."""
     page.goto(stack.console_url + "/signin")
     page.get_by_label("Party").select_option(party)
     page.get_by_label("Gateway API key").fill(gateway_key or stack.gateway_key)
     page.get_by_label("Indexer read key", exact=False).fill(indexer_key or stack.indexer_key)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/party")
+    page.wait_for_url(lands)

@@ -21,6 +21,7 @@ from web3 import Web3
 import contracts
 from tests.gateway.anvil_setup import (
     P_BRAND,
+    P_CERTIFIER,
     PASSPHRASE,
     AnvilWorld,
     gateway_env,
@@ -95,6 +96,8 @@ class Stack:
     auditor_gateway_key: str  # the auditor's API key of the (shared) gateway
     brand_gateway_key: str  # the brand's read-scope key of that gateway (it holds no brand key)
     brand_indexer_key: str  # the brand's read key: it receives shipments
+    certifier_gateway_key: str  # the certification body's read-scope key of that gateway
+    certifier_indexer_key: str  # its read key
     procs: list[Proc] = field(default_factory=list)
 
     def gateway(self) -> httpx.Client:
@@ -160,11 +163,16 @@ def _serve(
 ) -> Stack:
     gw_port, ix_port, co_port = free_port(), free_port(), free_port()
     gw_env = gateway_env(world, rpc_url, tmp / "gw.db", gw_port)
-    gateway_key, auditor_gateway_key, brand_gateway_key = (
+    gateway_key, auditor_gateway_key, brand_gateway_key, certifier_gateway_key = (
         json.loads(run(["gateway", "keys", "create", "--party", p, "--scope", scope], gw_env))[
             "api_key"
         ]
-        for p, scope in (("recycler", "write"), (str(P_AUDITOR), "write"), (str(P_BRAND), "read"))
+        for p, scope in (
+            ("recycler", "write"),
+            (str(P_AUDITOR), "write"),
+            (str(P_BRAND), "read"),
+            (str(P_CERTIFIER), "read"),
+        )
     )
     gw = Proc("gateway", ["gateway", "serve"], gw_env, tmp / "gateway.log")
     procs.append(gw)
@@ -183,12 +191,14 @@ def _serve(
         try:
             return tuple(
                 run(["indexer", "keys", "create", "--party", str(p)], ix_env)
-                for p in (3, P_AUDITOR, P_BRAND)
+                for p in (3, P_AUDITOR, P_BRAND, P_CERTIFIER)
             )
         except AssertionError:  # the mirror has not seen the parties yet
             return None
 
-    recycler_key, auditor_key, brand_key = wait_for(keys, timeout=240, what="indexer keys")
+    recycler_key, auditor_key, brand_key, certifier_key = wait_for(
+        keys, timeout=240, what="indexer keys"
+    )
     # The API starts once the follower has migrated the mirror (two migrators would race).
     ix = Proc("indexer-api", ["indexer", "serve", "--port", str(ix_port)], ix_env,
               tmp / "indexer-api.log")  # fmt: skip
@@ -199,7 +209,7 @@ def _serve(
         "TRACENET_CONSOLE_INDEXER_URL": ix_url,
         "TRACENET_CONSOLE_INDEXER_KEY": auditor_key,
         "TRACENET_CONSOLE_GATEWAYS": json.dumps(
-            {"recycler": gw_url, "auditor": gw_url, "brand": gw_url}
+            {"recycler": gw_url, "auditor": gw_url, "brand": gw_url, "certifier": gw_url}
         ),
     }
     co = Proc("console", ["console", "serve"], co_env, tmp / "console.log")
@@ -215,7 +225,9 @@ def _serve(
         world=world, w3=w3, gateway_url=gw_url, console_url=co_url, indexer_url=ix_url,
         gateway_key=gateway_key, indexer_key=recycler_key, auditor_key=auditor_key,
         auditor_account=auditor, auditor_gateway_key=auditor_gateway_key,
-        brand_gateway_key=brand_gateway_key, brand_indexer_key=brand_key, procs=procs,
+        brand_gateway_key=brand_gateway_key, brand_indexer_key=brand_key,
+        certifier_gateway_key=certifier_gateway_key, certifier_indexer_key=certifier_key,
+        procs=procs,
     )  # fmt: skip
 
 

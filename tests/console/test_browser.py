@@ -164,8 +164,9 @@ def _upload(page: Page, stack: Stack, path: Path, document: dict[str, Any]) -> N
 def test_auditor_signs_downloads_and_verifies_a_report_and_refuses_a_tampered_one(
     page: Page, stack: Stack, claim_id: int, tmp_path: Any
 ) -> None:
+    # An auditor (no member role) lands on the supply audit.
     sign_in(page, stack, indexer_key=stack.auditor_key, party="auditor",
-            gateway_key=stack.auditor_gateway_key)  # fmt: skip
+            gateway_key=stack.auditor_gateway_key, lands="**/audit")  # fmt: skip
     period = period_at(3, stack.w3.eth.get_block("latest")["timestamp"])
     page.goto(f"{stack.console_url}/audit?class_id=1&period={period}")
     expect(page.locator("[data-reconciles]")).to_have_attribute("data-reconciles", "true")
@@ -265,21 +266,43 @@ def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:
     )
     expect(page.locator("section table.kv").first).to_contain_text("balanced")
     shoot(page, "report-statement")
-    # An admin's or certification body's form shows what is registered already, beside it.
+    # The recycler sees the forms of its roles only (member, origin): no registry forms.
+    page.goto(f"{stack.console_url}/party/operations")
+    expect(page.locator("[data-roles]")).to_have_attribute("data-roles", "member origin")
+    expect(page.get_by_role("link", name="Record a certified input")).to_be_visible()
+    expect(page.get_by_role("link", name="Register a certificate")).to_have_count(0)
+    response = page.goto(f"{stack.console_url}/party/operations/certificate")
+    assert response is not None and response.status == 403
+    expect(page.locator(".error")).to_contain_text("needs the certifier role")
+    page.get_by_role("button", name="Sign out (recycler)").click()
+    page.wait_for_url(stack.console_url + "/")
+
+    # The certification body lands on the certificates; its forms show what is registered.
+    certificates = "**/party/registry/certificates"
+    sign_in(page, stack, party="certifier", gateway_key=stack.certifier_gateway_key,
+            indexer_key=stack.certifier_indexer_key, lands=certificates)  # fmt: skip
+    expect(
+        page.locator("[data-listing=certificates]").get_by_role("cell", name="ISCC-1")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Register a certificate")).to_be_visible()
+    shoot(page, "registry-certificates", phone=True)
+    page.goto(f"{stack.console_url}/party/operations")
+    expect(page.get_by_role("link", name="Record a certified input")).to_have_count(0)
+    expect(page.get_by_role("link", name="Register a party")).to_have_count(0)
+    shoot(page, "operations-certifier")
     page.goto(f"{stack.console_url}/party/operations/certificate")
     listing = page.locator("[data-listing=certificates]")
     expect(listing.get_by_role("cell", name="ISCC-1")).to_be_visible()
     shoot(page, "form-certificate-listing", phone=True)
-    page.goto(f"{stack.console_url}/party/operations/class")
+    page.goto(f"{stack.console_url}/party/registry/classes")
     expect(page.locator("[data-listing=classes]")).to_contain_text("rPET-flake")
     classes = page.locator("[data-listing=classes]")
     flake = classes.locator("tr", has_text="rPET-flake")
     expect(flake).to_contain_text("mass_balance")  # contracts.Model, not 0
     expect(flake).to_contain_text("circular")  # contracts.RawMaterial, not 0
     expect(classes.locator("th", has_text="modelName")).to_have_count(0)
-    shoot(page, "form-class-listing")
-    expect(page.get_by_label("Chain-of-custody model")).to_be_visible()
-    page.get_by_role("button", name="Sign out (recycler)").click()
+    shoot(page, "registry-classes")
+    page.get_by_role("button", name="Sign out (certifier)").click()
     page.wait_for_url(stack.console_url + "/")
     page.goto(stack.console_url + "/party/operations")
     page.wait_for_url("**/signin**")

@@ -417,3 +417,60 @@ def test_pages_name_units_as_the_registry_does_not_by_id() -> None:
         indexed=True, incoming=[received], outgoing=[], units={}, request=None, caller=None
     )
     assert "<td>Plant (unit 1)</td>" in shipments
+
+
+def test_a_party_sees_the_forms_of_its_roles_and_lands_on_its_page(client: TestClient) -> None:
+    from console._roles import landing
+    from console._session import COOKIE, Session
+
+    def signed_in(roles: int | None) -> None:
+        session = Session("certifier", "http://127.0.0.1:9", "gk", "ik", party_id=2, roles=roles)
+        client.cookies.set(COOKIE, client.app.state.sessions.open(session))  # type: ignore[attr-defined]
+
+    with client:
+        signed_in(2)  # the certification body
+        page = client.get("/party/operations")
+        assert (
+            "Register a certificate" in page.text and "Register a conversion process" in page.text
+        )
+        assert "Register a party" not in page.text and "Register a credit class" not in page.text
+        assert (
+            "Record a certified input" not in page.text and 'data-forms="ledger"' not in page.text
+        )
+        refused = client.get("/party/operations/class")
+        assert refused.status_code == 403 and "AccessRoleMissing" in refused.text
+        assert "needs the admin role; certifier holds certifier" in refused.text
+        posted = client.post("/party/operations/party", data={"name": "X", "roles": "8"})
+        assert posted.status_code == 403  # never sent to the gateway
+        signed_in(8 | 16)  # a recycler: member and origin
+        page = client.get("/party/operations")
+        assert "Record a certified input" in page.text and "Ship credits" in page.text
+        assert 'data-forms="registry"' not in page.text
+        signed_in(None)  # no read key: the roles are unknown, every form is offered
+        page = client.get("/party/operations")
+        assert "Register a party" in page.text and "Record a certified input" in page.text
+    assert landing(1) == "/party/registry/parties" and landing(2) == "/party/registry/certificates"
+    assert landing(4) == "/audit" and landing(8 | 16) == "/party" and landing(1 | 8) == "/party"
+    assert landing(None) == "/party"
+
+
+def test_a_party_s_roles_are_read_from_the_registry_listing() -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from console import IndexerClient
+    from console._roles import party_roles
+
+    rows = [{"id": 1, "roles": 1, "roleNames": ["admin"]}, {"id": 2, "roles": 2}]
+
+    def roles_of(party: int | None, status: int = 200) -> int | None:
+        client = IndexerClient("http://indexer", "k", timeout=1)
+        answer = httpx.Response(status, json={"rows": rows} if status == 200 else {})
+        client.http = httpx.AsyncClient(
+            base_url="http://indexer", transport=httpx.MockTransport(lambda _: answer)
+        )
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, party_roles(client, party)).result()
+
+    assert roles_of(2) == 2 and roles_of(1) == 1
+    assert roles_of(7) is None and roles_of(None) is None and roles_of(2, 401) is None
