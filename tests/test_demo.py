@@ -61,6 +61,7 @@ REJECTIONS = {
     r"ship 20 t glass with 7,000,001 g credits": "CapExceeded",
     r"record 25 t more: the certificate's audited 50 t": "CertificateVolumeExceeded",
     r"close \d{4}-Q\d again": "PeriodAlreadyClosed",
+    r"ship 10 t pellets with 4,300,000 g \(43 %, rounded\)": "RollingShareMismatch",
     r"ship 1 t flakes with \d{4}-Q\d credits": "CreditsLapsed",
 }
 
@@ -74,16 +75,28 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     steps = [line for line in out.splitlines() if re.match(r"  (ok  |FAIL) ", line)]
     assert steps and all(line.startswith("  ok   ") for line in steps), steps
     assert re.search(r"^network ready in \d+ s$", out, re.M)
-    assert "every outcome as expected: 14 confirmed, 8 rejected" in out
+    assert "every outcome as expected: 20 confirmed, 9 rejected" in out
     # the chain's calendar is pinned (GENESIS): the same quarters whatever today's date
     assert "the story starts on the second day of 2027-Q1" in out
-    assert "8. 2027-Q3: 2027-Q1 credits are past their two-period window" in out
+    assert "10. 2027-Q3: 2027-Q1 credits are past their two-period window" in out
     for what, rule in REJECTIONS.items():
         (line,) = [s for s in steps if re.search(what, s)]
         assert re.search(rf"(refused by the gateway|rejected on chain).*: {rule}\b", line), line
     assert "5,400,000 g of resin credits from 6,000,000 g" in out  # the 90 % yield
     assert "500,000 g lapsed: the carry-forward is capped at the physical stock" in out
     assert "1,500,000 g lapsed at the end of the window" in out
+    # R8: the refusal names the share; the gateway computes the line; the buyer's check holds
+    assert "the share in force is 42.85 %: 4,285,000 g exactly, not 4,300,000 g" in out
+    assert (
+        "share 42.85 % over 2027-Q1..2027-Q2: 15,000,000 g certified of 35,000,000 g input; "
+        "4,285,000 g carried by 10,000,000 g of pellets"
+    ) in out
+    assert "42.85 % of 6,000,000 g of closures at Acme: 2,571,000 g claimed" in out
+    assert re.search(r"tracenet verify shipment (\d+) \(chain only\): shipment \1: HOLDS — "
+                     r"\d+ checks, 0 failed\n\s+✓ rolling-share \(R8\): rHDPE pellet: 42\.85 % = "
+                     r"15000000 g sustainable of 35000000 g input", out)  # fmt: skip
+    assert re.search(r"/v1/shipments/\d+/declaration: SD-\d+-\d+: rHDPE pellet rolling average "
+                     r"percentage, share 42\.85 %, recomputed from the chain", out)  # fmt: skip
     assert "reconciles=True" in out
     # the auditor's gateway signs, the indexer says an active auditor did
     assert re.search(r"/v1/reports/sign: signed by 0x[0-9a-fA-F]{40}", out)
@@ -96,8 +109,9 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     # the buyer's chain-only check, a command that runs as printed
     assert re.search(r"buyer \(chain only\)\s+tracenet verify claim 1 --rpc-url http://\S+ "
                      r"--deployment /\S+deployment\.json", out)  # fmt: skip
+    assert re.search(r"buyer \(chain only\)\s+tracenet verify shipment \d+ --rpc-url", out)
     assert "/audit?class_id=rpet-flake&period=2027-Q2" in out
-    assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 14
+    assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 20
     # the signed audit verifies, and reconciles
     (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")
     signed = json.loads(audit.read_text())

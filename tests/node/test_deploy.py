@@ -134,6 +134,7 @@ def test_deploy_cli_uses_the_wallet(
         "rpet-flake": 1,
         "rpet-resin": 2,
         "cullet": 3,
+        "rhdpe-pellet": 4,
     }
     monkeypatch.setenv("TRACENET_WALLET_PASSPHRASE", "wrong")
     assert main([*argv[:4], str(tmp_path / "again.json"), *argv[5:]]) == 1

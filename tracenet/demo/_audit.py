@@ -17,10 +17,11 @@ from tracenet.demo._play import Player
 from tracenet.demo._procs import tracenet_argv, wait_until
 from tracenet.demo.errors import DemoError, SurpriseError
 
-__all__ = ["audit"]
+__all__ = ["audit", "read_indexer", "run_tracenet", "wait_for_mirror"]
 
 
-def _read(net: Network, key: str, path: str, **params: Any) -> Any:
+def read_indexer(net: Network, key: str, path: str, **params: Any) -> Any:
+    """GET ``path`` from the indexer API with a read key; its JSON (DemoError unless 200)."""
     headers = {"Authorization": f"Bearer {key}", "X-API-Key": key}
     with httpx.Client(base_url=net.indexer_url, headers=headers, trust_env=False) as http:
         response = http.get(path, params=params, timeout=30.0)
@@ -34,19 +35,23 @@ def _mirrored_block(status: dict[str, Any]) -> int:
     return int(block) if block is not None else -1
 
 
+def wait_for_mirror(net: Network, key: str, block: int) -> None:
+    """Until the indexer has mirrored ``block`` (DemoError after two minutes)."""
+    wait_until(
+        lambda: _mirrored_block(read_indexer(net, key, "/v1/status")) >= block,
+        timeout=120,
+        what=f"the indexer to mirror block {block}",
+    )
+
+
 def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
     """Wait for the mirror to reach the story's last block; audit, sign and verify."""
     net, key = p.net, p.net.indexer_keys["auditor"]
     label = p.label(period)
-    p.chapter(f"9. The auditor reconciles {class_key} up to {label} (R13) and signs the audit")
-    last = max((r.outcome.block or 0) for r in p.records)
-    wait_until(
-        lambda: _mirrored_block(_read(net, key, "/v1/status")) >= last,
-        timeout=120,
-        what=f"the indexer to mirror block {last}",
-    )
+    p.chapter(f"11. The auditor reconciles {class_key} up to {label} (R13) and signs the audit")
+    wait_for_mirror(net, key, max((r.outcome.block or 0) for r in p.records))
     route = f"/v1/classes/{class_key}/audit"
-    report = _read(net, key, route, period=label)
+    report = read_indexer(net, key, route, period=label)
     p.say(
         f"  ok   auditor   GET {net.indexer_url}{route}?period={label}: "
         f"reconciles={report.get('reconciles')}"
@@ -62,7 +67,7 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
         f"  ok   auditor   POST {net.indexer_url}/v1/reports/verify: valid, signed by "
         f"{checked['signer']} for {checked['party']} (party {checked['partyId']})"
     )
-    verdict = _run(net, "indexer", "verify-report", str(path.absolute()))
+    verdict = run_tracenet(net, "indexer", "verify-report", str(path.absolute()))
     p.say(
         f"  ok   auditor   signed audit written to {path}; tracenet indexer verify-report: "
         f"{verdict}"
@@ -92,7 +97,7 @@ def _post(base_url: str, key: str, path: str, body: Any) -> Any:
     return response.json()
 
 
-def _run(net: Network, *args: str, **env: str) -> str:
+def run_tracenet(net: Network, *args: str, **env: str) -> str:
     """``tracenet …`` with the indexer's settings; its standard output (DemoError on failure)."""
     done = subprocess.run(
         tracenet_argv(*args),

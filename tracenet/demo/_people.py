@@ -25,6 +25,7 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     names = {party.key: party.name for party in net.config.parties}
     names[net.config.admin.key] = net.config.admin.name
     claim, shipment = p.facts.get("claim"), p.facts.get("resin_shipment")
+    rolling = p.facts.get("rolling_shipment")  # its credits are the rolling share (R8)
 
     def line(who: str, where: str) -> None:
         say(f"  {who:<34} {where}")
@@ -34,11 +35,16 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
         line("console", net.console_url)
         line("buyer (no key)", f"{net.console_url}/verify/claim/{claim}")
         line("buyer (no key)", f"{net.console_url}/verify/shipment/{shipment}")
+        if rolling:
+            line("buyer (no key)", f"{net.console_url}/verify/shipment/{rolling}  (rolling share)")
     else:
         line("console", "not in this checkout")
     # anyone with the chain's address checks the claim from a terminal, trusting no service
     line("buyer (chain only)", f"tracenet verify claim {claim} --rpc-url {net.rpc_url} "
                                f"--deployment {net.deployment.absolute()}")  # fmt: skip
+    if rolling:
+        line("buyer (chain only)", f"tracenet verify shipment {rolling} --rpc-url {net.rpc_url} "
+                                   f"--deployment {net.deployment.absolute()}")  # fmt: skip
     if net.console:
         say(f"  {'':<34} sign in at {net.console_url}/signin: choose the party, paste its keys")
     for party, key in net.gateway_keys.items():

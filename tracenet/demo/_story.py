@@ -3,9 +3,11 @@
 Quarter P0: ReLoop records certified PET flakes (its SD by hash; the same SD again is rejected),
 ships flakes to PolyNova, which converts them to resin at its registered 90 % yield, moves some
 inventory to its Gent site (one multi-site boundary), and ships resin to Acme, which claims
-(an over-claim is rejected). Vitra ships food-grade glass under the 35 % cap. Quarter P1: ReLoop's
-P0 credits are carried forward; it closes P0 against its physical stock (the excess lapses).
-Quarter P2: P0 credits are past their two-period window: shipping them is rejected and they lapse.
+(an over-claim is rejected). Vitra ships food-grade glass under the 35 % cap. ReLoop records
+certified and conventional HDPE for its rolling-average class (``_rolling``). Quarter P1: ReLoop's
+P0 credits are carried forward; it closes P0 against its physical stock (the excess lapses); it
+ships HDPE pellets carrying exactly its rolling share, which Acme claims. Quarter P2: P0 credits
+are past their two-period window: shipping them is rejected and they lapse.
 The chain starts at ``GENESIS`` (2026-12-01), so P0 is always 2027-Q1, whatever today's date.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracenet.demo import _rolling
 from tracenet.demo._play import Player, doc_hash
 
 __all__ = ["tell"]
@@ -29,7 +32,9 @@ def tell(p: Player) -> None:
     _inputs(p)
     _resin(p)
     _glass(p)
+    _rolling.feed(p, p0)
     _carry_forward(p, p0)
+    _rolling.ship_and_claim(p, p0 + 1)
     _lapse(p, p0)
 
 
@@ -206,7 +211,7 @@ def _glass(p: Player) -> None:
 
 def _carry_forward(p: Player, p0: int) -> None:
     flake, label0 = p.facts["flake"], p.label(p0)
-    p.chapter(f"7. {p.label(p0 + 1)}: ReLoop closes {label0} and carries its credits forward")
+    p.chapter(f"8. {p.label(p0 + 1)}: ReLoop closes {label0} and carries its credits forward")
     p.travel_to(p0 + 1)
     close = {"unit": "recycler-plant", "class": "rpet-flake", "physical_stock": 3_500_000}
     done = p.step(
@@ -253,7 +258,7 @@ def _carry_forward(p: Player, p0: int) -> None:
 
 def _lapse(p: Player, p0: int) -> None:
     flake, label0 = p.facts["flake"], p.label(p0)
-    p.chapter(f"8. {p.label(p0 + 2)}: {label0} credits are past their two-period window")
+    p.chapter(f"10. {p.label(p0 + 2)}: {label0} credits are past their two-period window")
     p.travel_to(p0 + 2)
     _ship(
         p,
