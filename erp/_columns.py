@@ -128,7 +128,7 @@ KINDS: dict[str, Kind] = {
         Kind("inputs", "inputs", (
             _UNIT, Column("class", "class", _ref, doc="credit class (name or id)"),
             Column("quantity", "amount", _grams, doc="certified quantity with unit"),
-            Column("certificate", "certificate", _int, doc="certificate id"),
+            Column("certificate", "certificate", _ref, doc="certificate number, key or id"),
             Column("evidence", "evidence_hash", _hash, doc="0x-hash or the SD / weighbridge no."),
             _DATE,
         ), "certified inputs: create credits"),

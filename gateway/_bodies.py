@@ -1,6 +1,7 @@
 """Request bodies of the party's ledger operations (validated by pydantic before any check).
 
-Units, classes, product groups and processes are references: a registry key or a numeric id.
+Units, classes, product groups, processes and certificates are references: a registry key or a
+numeric id (a certificate also by its number as registered on chain).
 Amounts are integer grams (``_g`` in the prose, ``amount``/``quantity`` in the fields, at most
 ``MAX_QUANTITY_G``); texts refuse control characters.
 """
@@ -46,7 +47,10 @@ class UnitBody(Body):
 class InputIn(UnitBody):
     credit_class: Ref = Field(alias="class", description="credit class (registry key or id)")
     amount: Grams = Field(description="grams of certified input")
-    certificate: int = Field(ge=1, le=2**32 - 1, description="the certificate's id")
+    certificate: Ref = Field(
+        description="the certificate: its number as registered (ISCC-PLUS-Cert-DE100-00001), "
+        "its registry key or its id"
+    )
     evidence_hash: Hash32
 
 

@@ -40,6 +40,15 @@ class Context:
     def unit(self, unit_id: int) -> str:
         return self.registry.label("units", unit_id)
 
+    async def resolve(self, kind: str, ref: int | str, field: str) -> int:
+        """The one resolver of references: an id, a registry key, or (a certificate) its number
+        as registered on chain; unknown: the chain's ``<Kind>Unknown`` naming ``field`` (422)."""
+        numbers = None
+        named = isinstance(ref, str) and ref in self.registry.names.get(kind, {})
+        if kind == "certificates" and isinstance(ref, str) and not ref.isdigit() and not named:
+            numbers = await self.views.certificate_numbers(ref)
+        return self.registry.resolve(kind, ref, field, numbers)
+
     def party(self, party_id: int) -> str:
         return self.registry.label("parties", party_id)
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from contracts import MAX_QUANTITY_G, Attribution, Custody, Model, Role
+from contracts import MAX_QUANTITY_G, Attribution, Custody, Model, RawMaterial, Role
 from gateway._auth import Principal
 from gateway._bodies import Body
 from gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
@@ -91,13 +91,14 @@ async def plan_certificate(ctx: Context, who: Principal, body: CertificateIn) ->
     return Plan(0, "Consortium", "registerCertificate", args)
 
 
-async def plan_revoke_certificate(ctx: Context, who: Principal, certificate: int) -> Plan:
+async def plan_revoke_certificate(ctx: Context, who: Principal, ref: Ref) -> Plan:
     await acting_party(ctx, who, ROLE_CERTIFIER)
+    certificate = await ctx.resolve("certificates", ref, "certificate")
     cert = await ctx.views.certificate(certificate)
     if cert.certifier_party_id != who.party_id:
         raise AuthError(
             f"only the issuing body {ctx.party(cert.certifier_party_id)} revokes "
-            f"certificate {certificate}",
+            f"certificate {cert.number} (id {certificate})",
             error="AccessRoleMissing", status=403,
             args={"partyId": who.party_id, "role": int(ROLE_CERTIFIER)},
         )  # fmt: skip
@@ -149,7 +150,9 @@ class BoundaryIn(Body):
 
 class UnitIn(Body):
     party: Ref
-    boundary: Uint32 = 0
+    boundary: Ref = Field(
+        default=0, description="the multi-site boundary (registry key or id); 0: none"
+    )
     name: Name
     location: OptionalText = ""
 
@@ -183,11 +186,15 @@ class ClassIn(Body):
     scheme: Ref
     product_group: Ref
     model: enum_by_name(Model)  # type: ignore[valid-type]
-    attribution: enum_by_name(Attribution) = 0  # type: ignore[valid-type]
+    attribution: enum_by_name(Attribution) = Attribution.credit  # type: ignore[valid-type]
     period_months: int = Field(ge=1, le=12)
     window_periods: int = Field(ge=1, le=12)
     cap_at_stock: bool = False
-    raw_material: int = Field(default=0, ge=0, le=3)
+    raw_material: enum_by_name(RawMaterial) = Field(  # type: ignore[valid-type]
+        default=RawMaterial.circular,
+        description="circular, bio_circular, bio or renewable_energy_derived (or its label, "
+        "bio-circular)",
+    )
     waste: bool = False
     sustainable_factor: Uint32 = Field(description="gCO2e per kg of the sustainable form")
     conventional_factor: Uint32 = Field(description="gCO2e per kg of the conventional form")

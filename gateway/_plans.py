@@ -46,10 +46,11 @@ def _iso(seconds: int) -> str:
 
 async def _certificate_rules(
     ctx: Context, who: Principal, body: InputIn, class_id: int, unit_id: int
-) -> None:
-    """R3: the certificate is valid now, the caller's, of the class's scheme, covers both."""
+) -> int:
+    """R3: the certificate is valid now, the caller's, of the class's scheme, covers both;
+    its id."""
     info = await ctx.views.class_info(class_id)
-    cid = body.certificate
+    cid = await ctx.resolve("certificates", body.certificate, "certificate")
     cert = await ctx.views.certificate(cid)
     holder, scheme, revoked = cert.holder_party_id, cert.scheme_id, cert.revoked
     valid_from, valid_until = cert.valid_from, cert.valid_until
@@ -99,12 +100,13 @@ async def _certificate_rules(
             error="CertificateVolumeExceeded", field="amount",
             args={"certificateId": cid, "requested": body.amount, "remaining": audited - used},
         )  # fmt: skip
+    return cid
 
 
 async def plan_input(ctx: Context, who: Principal, body: InputIn) -> Plan:
     unit_id = await acting_unit(ctx, who, body.unit, ROLE_ORIGIN)
     class_id = ctx.registry.resolve("classes", body.credit_class, "class")
-    await _certificate_rules(ctx, who, body, class_id, unit_id)
+    cert_id = await _certificate_rules(ctx, who, body, class_id, unit_id)
     if await ctx.views.evidence_used(body.evidence_hash):
         raise RequestRejected(
             "this evidence already created credits", error="InputEvidenceReused",
@@ -113,7 +115,7 @@ async def plan_input(ctx: Context, who: Principal, body: InputIn) -> Plan:
     return Plan.of(
         unit_id,
         R.RecordInput(
-            class_id=class_id, amount=body.amount, certificate_id=body.certificate,
+            class_id=class_id, amount=body.amount, certificate_id=cert_id,
             evidence_hash=body.evidence_hash,
         ),
     )  # fmt: skip

@@ -2,12 +2,15 @@
 
 The registry (``{"parties": {key: id}, "units": {...}, ...}``) is optional: without it, only
 ids work. A string of ASCII digits is an id too; any other string (``"²"`` included) is a key.
-Ids are uint32 on chain: a larger one is unknown, never an overflow.
+Ids are uint32 on chain: a larger one is unknown, never an overflow. A certificate is also
+named by its number as registered on chain (``ISCC-PLUS-Cert-DE100-00001``): the caller passes
+the numbers it knows as ``names`` (``Context.resolve`` reads them from the chain).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ __all__ = ["Registry"]
 UNKNOWN = {
     "parties": ("PartyUnknown", "partyId"),
     "units": ("UnitUnknown", "unitId"),
+    "boundaries": ("BoundaryUnknown", "boundaryId"),
     "classes": ("ClassUnknown", "classId"),
     "product_groups": ("ProductGroupUnknown", "productGroupId"),
     "schemes": ("SchemeUnknown", "schemeId"),
@@ -44,8 +48,11 @@ class Registry:
             raise ConfigurationError(f"cannot read deployment record {path}: {exc}") from None
         return cls(record.get("registry") or {}), record
 
-    def resolve(self, kind: str, ref: int | str, field: str) -> int:
-        """The id ``ref`` names: an id from 0 to 2^32 − 1 as is, a key through the registry."""
+    def resolve(
+        self, kind: str, ref: int | str, field: str, names: Mapping[str, int] | None = None
+    ) -> int:
+        """The id ``ref`` names: an id from 0 to 2^32 − 1 as is, a key through the registry,
+        else through ``names`` (a certificate's number on chain)."""
         error, arg = UNKNOWN.get(kind, ("FieldInvalid", "id"))
         what = kind.rstrip("s").replace("_", " ")
         if isinstance(ref, str) and ref.isascii() and ref.isdigit():
@@ -58,6 +65,8 @@ class Registry:
                 )  # fmt: skip
             return ref
         found = self.names.get(kind, {}).get(ref)
+        if found is None and names is not None:
+            found = names.get(ref)
         if found is None:
             raise RequestRejected(
                 f"no {what} named {ref!r}", error=error, field=field, args={"key": ref}

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Annotated, Any
 
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from contracts import MAX_QUANTITY_G, Role
@@ -38,6 +38,7 @@ __all__ = [
     "clean_text",
     "enum_by_name",
     "parse_ref",
+    "role_names",
 ]
 
 #: Ids of parties, units, classes, groups, processes, certificates are uint32 on chain.
@@ -260,19 +261,25 @@ Timestamp = Annotated[
 
 
 def enum_by_name(enum: type[IntEnum]) -> Any:
-    """A field naming a member of ``enum`` (``mass_balance``); its integer code is accepted too."""
+    """A field naming a member of ``enum`` (``mass_balance``; ``bio-circular`` for
+    ``bio_circular``); its integer code is accepted too. Stored and answered by name."""
     names = [str(m.name) for m in enum]
 
     def parse(value: Any) -> int:
-        if isinstance(value, str) and value in names:
-            return int(enum[value])
+        if isinstance(value, str) and value.replace("-", "_") in names:
+            return int(enum[value.replace("-", "_")])
         if isinstance(value, int) and not isinstance(value, bool) and value in set(enum):
             return int(value)
         raise PydanticCustomError(
             "enum_invalid", "must be one of {names}", {"names": ", ".join(names)}
         )
 
-    return Annotated[int, PlainValidator(parse), WithJsonSchema({"type": "string", "enum": names})]
+    return Annotated[
+        int,
+        PlainValidator(parse),
+        PlainSerializer(lambda v: enum(v).name, return_type=str),
+        WithJsonSchema({"type": "string", "enum": names}),
+    ]
 
 
 def _roles(value: Any) -> int:
@@ -291,10 +298,17 @@ def _roles(value: Any) -> int:
     )
 
 
-#: A party's roles by name (``["member", "origin"]``); the bit mask is accepted too.
+def role_names(mask: int) -> list[str]:
+    """The roles of a bit mask by name (``["member", "origin"]``)."""
+    return [str(m.name) for m in Role if mask & m]
+
+
+#: A party's roles by name (``["member", "origin"]``); the bit mask is accepted too. Stored and
+#: answered by name.
 Roles = Annotated[
     int,
     PlainValidator(_roles),
+    PlainSerializer(role_names, return_type=list[str]),
     WithJsonSchema({"type": "array", "uniqueItems": True,
                     "items": {"type": "string", "enum": [str(m.name) for m in Role]}}),
 ]  # fmt: skip

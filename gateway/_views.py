@@ -67,6 +67,10 @@ class LedgerViews:
         self._cache: dict[tuple[Any, ...], tuple[float, asyncio.Future[Any]]] = {}
         self._refreshing: set[tuple[Any, ...]] = set()
         self._generation = 0
+        #: Certificate numbers read so far (number → lowest id: a number never changes) and
+        #: how many certificates that scan covered.
+        self._cert_numbers: dict[str, int] = {}
+        self._cert_scanned = 0
 
     def forget(self) -> None:
         self._cache.clear()
@@ -159,6 +163,18 @@ class LedgerViews:
                 args={"certificateId": cert_id},
             )  # fmt: skip
         return cert
+
+    async def certificate_numbers(self, number: str) -> dict[str, int]:
+        """Every certificate number on chain (number → lowest id), read once per certificate:
+        when ``number`` is not known yet, the certificates registered since are read."""
+        if number in self._cert_numbers:
+            return self._cert_numbers
+        total = int((await self._view(self.consortium, "counts"))[3])  # uncached: a new one
+        while self._cert_scanned < total:
+            cert_id = self._cert_scanned + 1
+            self._cert_numbers.setdefault((await self.certificate(cert_id)).number, cert_id)
+            self._cert_scanned = max(self._cert_scanned, cert_id)
+        return self._cert_numbers
 
     async def covers(self, cert_id: int, class_id: int, unit_id: int) -> tuple[bool, bool]:
         a, b = await self._known(

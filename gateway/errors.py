@@ -84,7 +84,7 @@ _ROWS = [
     _row("TN-GW-4226", 422, "ClassUnknown", "no such credit class, or a malformed token id"),
     _row("TN-GW-4227", 422, "PartyUnknown", "no such party (registry key or id)"),
     _row("TN-GW-4228", 422, "PartyIsSuspended", "R2: the acting or receiving party is suspended"),
-    _row("TN-GW-4229", 422, "CertificateUnknown", "no such certificate"),
+    _row("TN-GW-4229", 422, "CertificateUnknown", "no such certificate (number, registry key or id)"),
     _row("TN-GW-4230", 422, "CertificateNotValid", "R3: the certificate is expired or not yet valid"),
     _row("TN-GW-4231", 422, "CertificateScopeClass", "R3: the certificate does not cover the class"),
     _row("TN-GW-4232", 422, "CreditsInsufficient", "R1: the unit holds fewer credits"),
@@ -121,6 +121,7 @@ _ROWS = [
     _row("TN-GW-4263", 422, "RollingQuantityRequired", "R8: rolling-average credits are claimed with `class` and the claimed product `quantity`"),
     _row("TN-GW-4264", 422, "RollingClassRequired", "R8: the class does not use the rolling average percentage"),
     _row("TN-GW-4265", 422, "RollingClassMismatch", "R8: a rolling-average claim carries lines of its class only"),
+    _row("TN-GW-4266", 422, "BoundaryUnknown", "no such multi-site boundary (registry key or id)"),
     # ---- the service -----------------------------------------------------------------------------
     _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),
     _row("TN-GW-5031", 503, "ChainUnavailable", "the node did not answer; retry", retryable=True),

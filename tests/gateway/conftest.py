@@ -38,6 +38,8 @@ REGISTRY = {
     "product_groups": {"pet-flakes": 1, "pet-resin": 2, "glass": 3, "bio-oil": 4},
     "schemes": {"iscc-plus": 1, "iscc-eu": 2},
     "processes": {"flake-to-resin": 1, "cullet-to-container": 2},
+    "certificates": {"recycler-cert": 1, "resin-cert": 2, "recycler-eu-cert": 3},
+    "boundaries": {"resin-sites": 1},
 }  # fmt: skip
 
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from contracts import MAX_QUANTITY_G
+from contracts import MAX_QUANTITY_G, RawMaterial, records
 from tests import factories as f
 from tests.gateway.conftest import Harness, wait_until
 
@@ -143,3 +143,101 @@ def test_enumerations_and_dates_are_taken_by_name_and_iso_8601(harness: Harness)
     assert done["status"] == "confirmed", done
     (registered,) = [e for e in done["outcome"]["events"] if e["event"] == "FactorRegistered"]
     assert registered["args"]["effectiveFrom"] == f.at(2031, 6, 1, 0)
+
+
+def _confirmed(h: Harness, key: str, path: str, body: Any) -> dict[str, Any]:
+    answer = h.post(path, body, key)
+    assert answer.status_code == 202, f"{path}: {answer.text}"
+    done: dict[str, Any] = h.wait(answer.json()["id"], key)
+    assert done["status"] == "confirmed", f"{path}: {done['outcome']}"
+    return done
+
+
+def _refused(h: Harness, key: str, path: str, body: Any) -> tuple[int, str, str, str]:
+    answer = h.post(path, body, key)
+    error = answer.json()
+    return answer.status_code, error["code"], error["error"], error["field"]
+
+
+def test_every_entity_reference_takes_its_name(harness: Harness) -> None:
+    """Issue 8: a certificate by its number (or key), parties, boundaries by registry key in
+    bodies and paths; an unknown name is a 422 naming the field and the chain's error."""
+    h, w = harness, harness.world
+    rec, admin, cert = h.key(f.P_RECYCLER), h.key(f.P_ADMIN), h.key(f.P_CERTIFIER)
+    body = {"unit": "recycling-plant", "class": "rpet-flake", "amount": 1_000,
+            "certificate": "ISCC-PLUS-REC-001", "evidence_hash": "0x" + "e1" * 32}  # fmt: skip
+    done = _confirmed(h, rec, "/v1/inputs", body)
+    (made,) = [e for e in done["outcome"]["events"] if e["event"] == "InputRecorded"]
+    assert made["args"]["certificateId"] == f.CERT_RECYCLER
+    by_key = {**body, "certificate": "recycler-cert", "evidence_hash": "0x" + "e2" * 32}
+    _confirmed(h, rec, "/v1/inputs", by_key)
+    unknown = {**body, "certificate": "ISCC-PLUS-NOPE", "evidence_hash": "0x" + "e3" * 32}
+    assert _refused(h, rec, "/v1/inputs", unknown) == (
+        422,
+        "TN-GW-4229",
+        "CertificateUnknown",
+        "certificate",
+    )
+    # A certificate registered after the gateway started is found by its number too.
+    now = w.now()
+    new = {"holder": "recycler", "scheme": "iscc-plus", "number": "ISCC-PLUS-REC-010",
+           "valid_from": now - 10, "valid_until": now + f.YEAR, "classes": ["rpet-flake"],
+           "units": ["recycling-plant"]}  # fmt: skip
+    _confirmed(h, cert, "/v1/certificates", new)
+    done = _confirmed(h, cert, "/v1/certificates/ISCC-PLUS-REC-010/revocation", None)
+    (revoked,) = [e for e in done["outcome"]["events"] if e["event"] == "CertificateRevoked"]
+    assert revoked["args"]["certificateId"] == 4
+    assert _refused(h, cert, "/v1/certificates/ISCC-NONE/revocation", None)[1:] == (
+        "TN-GW-4229",
+        "CertificateUnknown",
+        "certificate",
+    )
+    # Parties in paths, boundaries in bodies, by registry key; roles answered by name.
+    done = _confirmed(h, admin, "/v1/admin/parties/brand/roles", {"roles": ["member"]})
+    assert done["payload"] == {"party": "brand", "roles": ["member"]}
+    (changed,) = [e for e in done["outcome"]["events"] if e["event"] == "PartyRolesChanged"]
+    assert changed["args"]["partyId"] == f.P_BRAND
+    assert _refused(h, admin, "/v1/admin/parties/nobody/suspension", None) == (
+        422,
+        "TN-GW-4227",
+        "PartyUnknown",
+        "party",
+    )
+    unit = {"party": "resin", "boundary": "resin-sites", "name": "Resin C"}
+    done = _confirmed(h, admin, "/v1/admin/units", unit)
+    (site,) = [e for e in done["outcome"]["events"] if e["event"] == "UnitRegistered"]
+    assert site["args"]["boundaryId"] == 1
+    assert _refused(h, admin, "/v1/admin/units", {**unit, "boundary": "nowhere"}) == (
+        422,
+        "TN-GW-4266",
+        "BoundaryUnknown",
+        "boundary",
+    )
+
+
+def test_class_enumerations_are_names_in_and_out(harness: Harness) -> None:
+    """model, attribution and raw material by name (the label ``bio-circular`` too; integer
+    codes still accepted); the stored request answers them by name."""
+    h, admin = harness, harness.key(f.P_ADMIN)
+    spec = {"name": "bio PET", "characteristic": "bio-attributed", "scheme": "iscc-plus",
+            "product_group": "pet-resin", "model": "mass_balance", "attribution": "credit",
+            "raw_material": "bio-circular", "period_months": 3, "window_periods": 2,
+            "sustainable_factor": 900, "conventional_factor": 3000}  # fmt: skip
+    done = _confirmed(h, admin, "/v1/admin/classes", spec)
+    payload = done["payload"]
+    assert (payload["model"], payload["attribution"], payload["raw_material"]) == (
+        "mass_balance",
+        "credit",
+        "bio_circular",
+    )
+    (made,) = [e for e in done["outcome"]["events"] if e["event"] == "ClassRegistered"]
+    info = h.world.handle.read(records.ClassInfoQuery(class_id=made["args"]["classId"]))
+    assert info.raw_material == RawMaterial.bio_circular
+    coded = _confirmed(h, admin, "/v1/admin/classes", {**spec, "raw_material": 2, "model": 0})
+    assert (coded["payload"]["raw_material"], coded["payload"]["model"]) == ("bio", "mass_balance")
+    assert _refused(h, admin, "/v1/admin/classes", {**spec, "raw_material": "fossil"}) == (
+        422,
+        "TN-GW-4220",
+        "FieldInvalid",
+        "raw_material",
+    )

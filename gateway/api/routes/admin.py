@@ -13,12 +13,15 @@ from gateway import _ops_admin as ops
 from gateway._auth import Principal
 from gateway._ops import Plan
 from gateway._service import Gateway
+from gateway._types import role_names
 from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=WRITE_RESPONSES)
 _W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
-PartyId = Annotated[int, Path(ge=1, lt=2**32)]
+PartyRef = Annotated[
+    str, Path(min_length=1, max_length=200, description="the party (registry key or id)")
+]
 Address = Annotated[str, Path(pattern="^0x[0-9a-fA-F]{40}$")]
 SchemeRef = Annotated[str, Path(description="registry key or numeric id", max_length=200)]
 
@@ -46,18 +49,18 @@ async def register_party(
 
 @router.post("/parties/{party}/roles", summary="Replace a party's roles", **_W)
 async def set_roles(
-    party: PartyId, body: ops.RolesIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+    party: PartyRef, body: ops.RolesIn, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
     async def args() -> tuple[Any, ...]:
         return (await ops.admin_party_ref(gw.context, party), body.roles)
 
-    payload = {"party": party, "roles": body.roles}
+    payload = {"party": party, "roles": role_names(body.roles)}
     return await accept(gw, who, "set_roles", payload, key, _admin(gw, who, "setRoles", args))
 
 
 @router.post("/parties/{party}/suspension", summary="Suspend a party", **_W)
 async def suspend(
-    party: PartyId, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+    party: PartyRef, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
     async def args() -> tuple[Any, ...]:
         return (await ops.admin_party_ref(gw.context, party),)
@@ -68,7 +71,7 @@ async def suspend(
 
 @router.post("/parties/{party}/reinstatement", summary="Reinstate a suspended party", **_W)
 async def reinstate(
-    party: PartyId, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+    party: PartyRef, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
     async def args() -> tuple[Any, ...]:
         return (await ops.admin_party_ref(gw.context, party),)
@@ -95,7 +98,8 @@ async def register_unit(
 ) -> JSONResponse:
     async def args() -> tuple[Any, ...]:
         party = await ops.admin_party_ref(gw.context, body.party)
-        return (party, body.boundary, body.name, body.location)
+        boundary = gw.registry.resolve("boundaries", body.boundary, "boundary")
+        return (party, boundary, body.name, body.location)
 
     return await accept(gw, who, "register_unit", body, key, _admin(gw, who, "registerUnit", args))
 

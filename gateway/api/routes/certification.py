@@ -13,7 +13,13 @@ from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1", tags=["certification"], responses=WRITE_RESPONSES)
 _W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
-CertId = Annotated[int, Path(ge=1, lt=2**32, description="the certificate's id")]
+CertRef = Annotated[
+    str,
+    Path(
+        min_length=1, max_length=200,
+        description="the certificate: its number (ISCC-PLUS-Cert-DE100-00001), registry key or id",
+    ),
+]  # fmt: skip
 ProcessRef = Annotated[
     str, Path(min_length=1, max_length=64, description="the process (registry key or id)")
 ]
@@ -29,7 +35,7 @@ async def register_certificate(
 
 @router.post("/certificates/{certificate}/revocation", summary="Revoke a certificate", **_W)
 async def revoke_certificate(
-    certificate: CertId, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+    certificate: CertRef, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
 ) -> JSONResponse:
     plan = lambda: ops.plan_revoke_certificate(gw.context, who, certificate)  # noqa: E731
     body = {"certificate": certificate}
