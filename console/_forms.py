@@ -143,6 +143,25 @@ PARTY_FORMS: tuple[Form, ...] = (
         "R1",
     ),
     Form(
+        "claim-rolling",
+        "Claim a rolling-average share",
+        "/v1/claims",
+        (
+            _UNIT,
+            Field("class", "Credit class", "ref", "a rolling-average class: key or id"),
+            Field(
+                "quantity",
+                "Claimed product quantity (g)",
+                "grams",
+                "the unit's share in force applies to it: 30 % of 1 000 000 g claims 300 000 g",
+            ),
+            Field("beneficiary", "Beneficiary"),
+            Field("product", "Product", "text", "up to 32 bytes"),
+            Field("purpose", "Purpose", "text", "up to 32 bytes"),
+        ),
+        "R8",
+    ),
+    Form(
         "lapse",
         "Lapse credits past their window",
         "/v1/lapses",

@@ -153,6 +153,20 @@ def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> Non
     expect(beside_unit).to_contain_text("brand-dc")
     shoot(page, "input-foreign-unit")
 
+    # A rolling-average claim (issue 10) of a credit-method class: refused beside the class.
+    page.goto(stack.console_url + "/party/operations")
+    page.get_by_role("link", name="Claim a rolling-average share").click()
+    for label, value in (
+        ("Acting unit", PLANT), ("Credit class", "rpet-flake"),
+        ("Claimed product quantity (g)", "1000000"), ("Beneficiary", "Bottle buyer"),
+        ("Product", "rPET bottle"), ("Purpose", "recycled content"),
+    ):  # fmt: skip
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#f-class-error")).to_contain_text("RollingClassRequired")
+    expect(page.locator("#f-class-error")).to_contain_text("credit method")
+    shoot(page, "claim-rolling-credit-class")
+
 
 def _upload(page: Page, stack: Stack, path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document))

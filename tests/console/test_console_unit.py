@@ -203,6 +203,16 @@ def test_forms_build_the_gateways_bodies() -> None:
     with pytest.raises(FormError) as bad_line:
         build_body(ship, {**{f.name: "1" for f in ship.fields}, "lines": "1 2 3"})
     assert bad_line.value.field == "lines" and "TOKEN_ID AMOUNT_G" in bad_line.value.message
+    rolling = find(PARTY_FORMS, "claim-rolling")  # issue 10: the gateway takes the lines
+    assert rolling is not None and rolling.path == "/v1/claims"
+    assert build_body(rolling, {
+        "unit": "plant", "class": "rpet-bio", "quantity": "1000000", "beneficiary": "B",
+        "product": "bottle", "purpose": "bio content",
+    }) == {"unit": "plant", "class": "rpet-bio", "quantity": "1000000", "beneficiary": "B",
+           "product": "bottle", "purpose": "bio content"}  # fmt: skip
+    with pytest.raises(FormError) as no_quantity:
+        build_body(rolling, {"unit": "plant", "class": "rpet-bio"})
+    assert no_quantity.value.field == "quantity"
     roles = find(ADMIN_FORMS, "roles")
     assert roles is not None
     assert roles.route({"party": "4"}) == "/v1/admin/parties/4/roles"
