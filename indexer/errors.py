@@ -75,7 +75,13 @@ _ROWS = [
     ErrorCode("TN-IX-4045", 404, "ClaimUnknown", "no such claim in the mirror"),
     ErrorCode("TN-IX-4046", 404, "PartyUnknown", "no such party (name or id) in the mirror"),
     ErrorCode("TN-IX-4047", 404, "ProductGroupUnknown", "no such product group (name or id)"),
-    ErrorCode("TN-IX-4051", 405, "MethodNotAllowed", "the API is read-only: GET only"),
+    ErrorCode(
+        "TN-IX-4051",
+        405,
+        "MethodNotAllowed",
+        "the path exists, not with this HTTP method (`args.allowed` and the Allow header name "
+        "its methods: GET, or POST for /v1/reports/verify and /v1/declarations/check)",
+    ),
     ErrorCode(
         "TN-IX-4091",
         409,

@@ -1,7 +1,8 @@
-"""The read API (FastAPI, ``/v1``, read-only): balances, statements, provenance, traceability,
-footprints, reduction checks and supply audits, and the verification of a signed report (a POST
-that only carries the document). Every route needs a read key
-(``Authorization: Bearer <key>``, or ``X-API-Key``); commercially sensitive data is visible to
+"""The read API (FastAPI, ``/v1``): balances, statements, provenance, traceability,
+footprints, reduction checks and supply audits; and two checks that only carry a document and
+change nothing (``POST /v1/reports/verify``, ``POST /v1/declarations/check``). Every route
+needs a read key (``Authorization: Bearer <key>``, or ``X-API-Key``; the buyer's verify routes
+and the declaration check are public); commercially sensitive data is visible to
 its party, its counterparties for their own shipments, and auditors (the AUDITOR role on chain).
 Units, classes and product groups are named by registry key, on-chain name or id; periods by
 label (``2031-Q1``); dates are ISO-8601. Every error is ``{code, error, field, message, args}``
@@ -75,10 +76,18 @@ def _install_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
-        code = "TN-IX-4051" if exc.status_code == 405 else "TN-IX-4041"
-        status = 405 if exc.status_code == 405 else 404
-        return JSONResponse(_body(code, str(exc.detail), None, {}), status_code=status)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code != 405:
+            return JSONResponse(_body("TN-IX-4041", str(exc.detail), None, {}), status_code=404)
+        allow = (exc.headers or {}).get("Allow", "")
+        allowed = [m.strip() for m in allow.split(",") if m.strip()]
+        message = (
+            f"{request.method} {request.url.path}: this path answers "
+            f"{' or '.join(allowed) or 'another method'} only"
+        )
+        args = {"method": request.method, "allowed": allowed}
+        body = _body("TN-IX-4051", message, None, args)
+        return JSONResponse(body, status_code=405, headers={"Allow": allow} if allow else None)
 
 
 def create_app(
@@ -111,7 +120,10 @@ def create_app(
         version="1",
         description=__doc__,
         lifespan=lifespan,
-        responses={404: RESPONSES[404], 405: {**ERROR, "description": "TN-IX-4051 GET only"}},
+        responses={
+            404: RESPONSES[404],
+            405: {**ERROR, "description": "TN-IX-4051 the path answers another method"},
+        },
     )
     app.state.engine = engine
     app.state.provenance = ProvenanceCache()

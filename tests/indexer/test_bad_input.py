@@ -16,7 +16,7 @@ from indexer.errors import CODES
 from indexer.mirror._registry import table
 from indexer.mirror._store import OPERATION_TABLES
 from indexer.mirror._tables import ApiKey, Balance, Cursor
-from tests.factories import C_FLAKE, P_AUDITOR, P_OUTSIDER, P_RECYCLER, U_RECYCLER, World
+from tests.factories import C_FLAKE, G_FLAKE, P_AUDITOR, P_OUTSIDER, P_RECYCLER, U_RECYCLER, World
 from tests.indexer.test_reports import TestClient, flakes_to_resin
 
 BIG = str(2**70)
@@ -133,3 +133,55 @@ def test_a_unit_is_named_by_id_or_name_and_a_period_by_label(
     body = reply.json()
     assert (body["unitId"], body["period"], body["periodIndex"]) == (U_RECYCLER, "2031-Q1", 244)
     assert body["from"] == "2031-01-01T00:00:00Z" and body["model"] == "mass_balance"
+
+
+def test_each_reference_takes_its_registry_key_on_chain_name_or_id(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """Issue 8: units, classes and product groups by registry key, on-chain name or id, all
+    the same answer; an unknown name is a 404 naming the field with the kind's error."""
+    flakes_to_resin(world)
+    follower.catch_up()
+    with engine.begin() as conn:
+        key = create_key(conn, P_AUDITOR)
+    registry = {"units": {"recycling-plant": U}, "classes": {"rpet-flake": C},
+                "product_groups": {"pet-flakes": G_FLAKE}}  # fmt: skip
+    client = TestClient(create_app(engine, registry))
+    auth = {"Authorization": f"Bearer {key}"}
+    days = {"from": "2031-01-01", "to": "2031-04-01"}
+    kinds = [
+        ("/v1/balances", "unit_id", [str(U), "recycling-plant", "Recycling plant"], "TN-IX-4042"),
+        ("/v1/balances", "class_id", [str(C), "rpet-flake", "rPET-flake"], "TN-IX-4043"),
+        ("/v1/product-groups/{ref}/footprint", "product_group_id",
+         [str(G_FLAKE), "pet-flakes", "PET flakes"], "TN-IX-4047"),
+    ]  # fmt: skip
+    for path, field, refs, unknown in kinds:
+        answers = []
+        for ref in [*refs, "no-such-thing"]:
+            if "{ref}" in path:
+                reply = client.get(path.replace("{ref}", ref), params=days, headers=auth)
+            else:
+                reply = client.get(path, params={field: ref}, headers=auth)
+            answers.append((reply.status_code, reply.json()))
+        *found, (status, error) = answers
+        assert all(s == 200 for s, _ in found), (field, found)
+        assert all(body == found[0][1] for _, body in found), field
+        assert (status, error["code"], error["field"]) == (404, unknown, field), error
+        assert "no-such-thing" in error["message"]
+
+
+def test_a_wrong_method_names_the_methods_the_path_answers(engine: Engine) -> None:
+    """TN-IX-4051: the API has POST routes, so the message names the path's own methods."""
+    client = TestClient(create_app(engine, ledger=lambda: None))  # type: ignore[arg-type,return-value]
+    reply = client.post("/v1/balances")
+    body = reply.json()
+    assert (reply.status_code, body["code"], body["args"]["allowed"]) == (
+        405,
+        "TN-IX-4051",
+        ["GET"],
+    )
+    assert body["message"] == "POST /v1/balances: this path answers GET only"
+    assert reply.headers["Allow"] == "GET"
+    reply = client.get("/v1/reports/verify")
+    assert (reply.status_code, reply.json()["args"]["allowed"]) == (405, ["POST"])
+    assert "read-only" not in reply.json()["message"]
