@@ -8,6 +8,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from contracts import Role
+
 __all__ = ["COOKIE", "Session", "Sessions"]
 
 COOKIE = "tracenet_console"
@@ -25,6 +27,16 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     #: Documents made for this session to download (signed reports), by a random token.
     documents: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def holds_credits(self) -> bool:
+        """A member or an origin (or roles unknown): balances and shipments concern it."""
+        return self.roles is None or bool(self.roles & (Role.member | Role.origin))
+
+    @property
+    def audits(self) -> bool:
+        """An auditor (or roles unknown): the supply audit is for it."""
+        return self.roles is None or self.auditor or bool(self.roles & Role.auditor)
 
     def keep(self, document: bytes, most: int = 10) -> str:
         """Keeps ``document`` for download (the ``most`` latest); its token."""

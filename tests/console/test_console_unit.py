@@ -447,6 +447,9 @@ def test_a_party_sees_the_forms_of_its_roles_and_lands_on_its_page(client: TestC
         assert (
             "Record a certified input" not in page.text and 'data-forms="ledger"' not in page.text
         )
+        nav = page.text.split("</nav>")[0]
+        assert 'href="/party/registry/parties"' in nav and 'href="/party">Balances' not in nav
+        assert 'href="/audit"' not in nav
         refused = client.get("/party/operations/class")
         assert refused.status_code == 403 and "AccessRoleMissing" in refused.text
         assert "needs the admin role; certifier holds certifier" in refused.text
@@ -456,6 +459,7 @@ def test_a_party_sees_the_forms_of_its_roles_and_lands_on_its_page(client: TestC
         page = client.get("/party/operations")
         assert "Record a certified input" in page.text and "Ship credits" in page.text
         assert 'data-forms="registry"' not in page.text
+        assert 'href="/party">Balances' in page.text and 'href="/audit"' not in page.text
         signed_in(None)  # no read key: the roles are unknown, every form is offered
         page = client.get("/party/operations")
         assert "Register a party" in page.text and "Record a certified input" in page.text
