@@ -60,7 +60,10 @@ PARTY_FORMS: tuple[Form, ...] = (
             Field("class", "Credit class", "ref", "class key or id"),
             Field("amount", "Amount (g)", "grams", "credits created, integer grams"),
             Field(
-                "certificate", "Certificate id", "int", "the certificate covering class and unit"
+                "certificate",
+                "Certificate",
+                "ref",
+                "its number (ISCC-PLUS-Cert-DE100-00001), key or id; covering class and unit",
             ),
             Field("evidence_hash", "Evidence hash (SD or weighbridge document)", "hash", HASH_HINT),
         ),

@@ -28,7 +28,7 @@ ADMIN_FORMS: tuple[Form, ...] = (
         "Replace a party's roles",
         "/v1/admin/parties/{party}/roles",
         (
-            Field("party", "Party id", "int", in_path=True),
+            Field("party", "Party", "ref", "key or id", in_path=True),
             Field("roles", "Roles", "int", "bit mask, 0 for none"),
         ),
     ),
@@ -36,13 +36,13 @@ ADMIN_FORMS: tuple[Form, ...] = (
         "suspend",
         "Suspend a party",
         "/v1/admin/parties/{party}/suspension",
-        (Field("party", "Party id", "int", in_path=True),),
+        (Field("party", "Party", "ref", "key or id", in_path=True),),
     ),
     Form(
         "reinstate",
         "Reinstate a party",
         "/v1/admin/parties/{party}/reinstatement",
-        (Field("party", "Party id", "int", in_path=True),),
+        (Field("party", "Party", "ref", "key or id", in_path=True),),
     ),
     Form(
         "boundary",
@@ -59,7 +59,7 @@ ADMIN_FORMS: tuple[Form, ...] = (
         "/v1/admin/units",
         (
             Field("party", "Party", "ref"),
-            Field("boundary", "Boundary id", "int", "0 for none", False),
+            Field("boundary", "Boundary", "ref", "key or id, 0 for none", False),
             Field("name", "Name"),
             Field("location", "Location", required=False),
         ),
@@ -135,8 +135,8 @@ ADMIN_FORMS: tuple[Form, ...] = (
             Field(
                 "raw_material",
                 "Raw-material category",
-                "int",
-                "0 circular, 1 bio-circular, 2 bio, 3 renewable-energy-derived",
+                "ref",
+                "circular, bio-circular, bio or renewable-energy-derived",
                 False,
             ),
             Field("waste", "Waste status", "bool"),
@@ -165,7 +165,7 @@ ADMIN_FORMS: tuple[Form, ...] = (
         "revoke-certificate",
         "Revoke a certificate",
         "/v1/certificates/{certificate}/revocation",
-        (Field("certificate", "Certificate id", "int", in_path=True),),
+        (Field("certificate", "Certificate", "ref", "its number, key or id", in_path=True),),
         "R3",
     ),
     Form(

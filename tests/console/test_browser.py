@@ -21,7 +21,7 @@ from wallet import LocalSigner, sign_report
 
 pytestmark = pytest.mark.integration
 
-PLANT, BRAND_DC, CERTIFICATE = "plant", "brand-dc", 1
+PLANT, BRAND_DC, CERTIFICATE = "plant", "brand-dc", "ISCC-1"  # the number, as people know it
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_party_records_an_input_ships_it_and_sees_it_confirm_live(page: Page, st
     page.get_by_label("Acting unit").fill(PLANT)
     page.get_by_label("Credit class").fill("rpet-flake")
     page.get_by_label("Amount (g)").fill("6000000")
-    page.get_by_label("Certificate id").fill(str(CERTIFICATE))
+    page.get_by_label("Certificate", exact=True).fill(CERTIFICATE)
     page.get_by_label("Evidence hash", exact=False).fill("0x" + "ab" * 32)
     page.get_by_role("button", name="Send").click()
     accepted = page.locator(".accepted")
@@ -134,7 +134,7 @@ def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> Non
     page.get_by_label("Acting unit").fill(PLANT)
     page.get_by_label("Credit class").fill("rpet-flake")
     page.get_by_label("Amount (g)").fill("1.5")
-    page.get_by_label("Certificate id").fill(str(CERTIFICATE))
+    page.get_by_label("Certificate", exact=True).fill(CERTIFICATE)
     page.get_by_label("Evidence hash", exact=False).fill("0x" + "ef" * 32)
     page.get_by_role("button", name="Send").click()
     error = page.locator("#f-amount-error")
