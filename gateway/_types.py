@@ -209,7 +209,7 @@ def parse_ref(value: Any) -> int | str:
             raise PydanticCustomError("id_invalid", "an id is below 2^32")
         number = int(value)
     elif isinstance(value, str):
-        return clean_text(value, max_bytes=64)
+        return clean_text(value, max_bytes=100)  # as long as a name: a certificate number
     else:
         raise PydanticCustomError("id_invalid", "must be an id (integer) or a registry key")
     if not 0 <= number <= MAX_ID:
@@ -223,7 +223,7 @@ Ref = Annotated[
     PlainValidator(parse_ref),
     WithJsonSchema({"oneOf": [
         {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-        {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[^\x00-\x1f\x7f]*$"},
+        {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[^\x00-\x1f\x7f]*$"},
     ], "description": "a registry key (e.g. `recycling-plant`) or a numeric id"}),
 ]  # fmt: skip
 

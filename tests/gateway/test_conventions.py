@@ -8,7 +8,11 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
 from contracts import MAX_QUANTITY_G, RawMaterial, records
+from gateway._types import Ref
 from tests import factories as f
 from tests.gateway.conftest import Harness, wait_until
 
@@ -241,3 +245,13 @@ def test_class_enumerations_are_names_in_and_out(harness: Harness) -> None:
         "FieldInvalid",
         "raw_material",
     )
+
+
+def test_a_reference_is_as_long_as_the_name_it_refers_to() -> None:
+    """A certificate number may be 100 bytes (``Name``): so may a reference, not one more."""
+    ref = TypeAdapter(Ref)
+    assert ref.validate_python("C" * 100) == "C" * 100
+    assert ref.validate_python("4294967295") == 2**32 - 1
+    with pytest.raises(ValidationError, match="100 bytes"):
+        ref.validate_python("C" * 101)
+    assert ref.json_schema()["oneOf"][1]["maxLength"] == 100
