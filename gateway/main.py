@@ -41,6 +41,7 @@ from gateway.errors import (
     codes_markdown,
     error_body,
 )
+from tracenet.webdocs import offline_docs
 from wallet import Signer
 
 __all__ = ["create_app"]
@@ -101,7 +102,10 @@ def create_app(
         # FastAPI's native OpenTelemetry looks for configured providers on every request
         # (≈5% of a write's CPU); the gateway logs JSON lines instead. On with ``telemetry``.
         telemetry=None if s.telemetry else _NO_TELEMETRY,
+        docs_url=None,
+        redoc_url=None,
     )
+    offline_docs(app)
     for module in (ledger, batch, certification, admin, requests, balances, reports):
         app.include_router(module.router)
     _handlers(app)

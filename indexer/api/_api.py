@@ -52,6 +52,7 @@ from indexer.lineage._svg import lineage_svg
 from indexer.mirror._registry import table
 from indexer.mirror._tables_ops import ClaimRow, Shipment
 from indexer.verifier._chainread import ChainRecord
+from tracenet.webdocs import offline_docs
 
 __all__ = ["create_app"]
 
@@ -124,7 +125,10 @@ def create_app(
             404: RESPONSES[404],
             405: {**ERROR, "description": "TN-IX-4051 the path answers another method"},
         },
+        docs_url=None,
+        redoc_url=None,
     )
+    offline_docs(app)
     app.state.engine = engine
     app.state.provenance = ProvenanceCache()
     _install_handlers(app)
