@@ -40,3 +40,16 @@ def w3(chain: Web3) -> Iterator[Web3]:
 def ledger(deployed_ledger: LedgerHandle, w3: Web3) -> LedgerHandle:
     """The deployed ledger; whatever the test does to it is reverted afterwards."""
     return deployed_ledger
+
+
+#: The longest tests, started first: with two xdist workers (one file at a time each), one worker
+#: runs them while the other takes every other file, instead of the longest starting last.
+LONGEST_FIRST = ("tests/contracts/test_stateful.py", "tests/test_demo.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: every other test keeps its order
