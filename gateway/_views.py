@@ -170,10 +170,13 @@ class LedgerViews:
         if number in self._cert_numbers:
             return self._cert_numbers
         total = int((await self._view(self.consortium, "counts"))[3])  # uncached: a new one
-        while self._cert_scanned < total:
-            cert_id = self._cert_scanned + 1
-            self._cert_numbers.setdefault((await self.certificate(cert_id)).number, cert_id)
-            self._cert_scanned = max(self._cert_scanned, cert_id)
+        while self._cert_scanned < total:  # 64 at a time: a large registry reads in batches
+            first = self._cert_scanned + 1
+            ids = range(first, min(total, first + 63) + 1)
+            certs = await asyncio.gather(*(self.certificate(i) for i in ids))
+            for cert_id, cert in zip(ids, certs, strict=True):
+                self._cert_numbers.setdefault(cert.number, cert_id)
+            self._cert_scanned = max(self._cert_scanned, ids[-1])
         return self._cert_numbers
 
     async def covers(self, cert_id: int, class_id: int, unit_id: int) -> tuple[bool, bool]:

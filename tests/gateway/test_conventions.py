@@ -4,8 +4,10 @@ a private request store, every status documented in OpenAPI."""
 
 from __future__ import annotations
 
+import asyncio
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from contracts import MAX_QUANTITY_G, RawMaterial, records
 from gateway._types import Ref
+from gateway._views import LedgerViews
 from tests import factories as f
 from tests.gateway.conftest import Harness, wait_until
 
@@ -255,3 +258,28 @@ def test_a_reference_is_as_long_as_the_name_it_refers_to() -> None:
     with pytest.raises(ValidationError, match="100 bytes"):
         ref.validate_python("C" * 101)
     assert ref.json_schema()["oneOf"][1]["maxLength"] == 100
+
+
+def test_certificate_numbers_are_read_in_batches_once_each_lowest_id_first() -> None:
+    """130 certificates read in three batches; a number registered twice names the first."""
+    views = LedgerViews(None, {n: "0x" + "00" * 20 for n in ("Consortium", "Catalog", "Ledger")},
+                        ttl=5.0)  # type: ignore[arg-type]  # fmt: skip
+    total, read = [130], []
+
+    async def counts(_abi: Any, fn: str) -> tuple[int, ...]:
+        assert fn == "counts"
+        return (0, 0, 0, total[0])
+
+    async def certificate(cert_id: int) -> Any:
+        read.append(cert_id)
+        return SimpleNamespace(number=f"N-{min(cert_id, 100)}")  # 100…130 share one number
+
+    views._view = counts  # type: ignore[method-assign]
+    views.certificate = certificate  # type: ignore[method-assign]
+    numbers = asyncio.run(views.certificate_numbers("N-7"))
+    assert (numbers["N-7"], numbers["N-100"], len(numbers)) == (7, 100, 100)
+    assert sorted(read) == list(range(1, 131))
+    total[0] = 131
+    asyncio.run(views.certificate_numbers("N-7"))  # known: nothing read
+    asyncio.run(views.certificate_numbers("N-131"))  # unknown: only the new one is read
+    assert read[130:] == [131]
