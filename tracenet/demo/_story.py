@@ -48,7 +48,7 @@ def _inputs(p: Player) -> None:
     flake = {
         "unit": "recycler-plant",
         "class": "rpet-flake",
-        "certificate": p.id("certificates", "reloop-plus"),
+        "certificate": "ISCC-PLUS-Cert-DE100-00001",  # reloop-plus, by the number on its paper
     }
     done = p.step(
         "recycler",
