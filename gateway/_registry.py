@@ -54,7 +54,7 @@ class Registry:
         """The id ``ref`` names: an id from 0 to 2^32 − 1 as is, a key through the registry,
         else through ``names`` (a certificate's number on chain)."""
         error, arg = UNKNOWN.get(kind, ("FieldInvalid", "id"))
-        what = kind.rstrip("s").replace("_", " ")
+        what = _singular(kind)
         if isinstance(ref, str) and ref.isascii() and ref.isdigit():
             ref = int(ref) if len(ref) <= 10 else _MAX_ID + 1
         if isinstance(ref, int):
@@ -79,6 +79,19 @@ class Registry:
 
     def label(self, kind: str, ident: int) -> str:
         """How a person names the entity: ``recycling-plant (unit 1)``, or ``unit 1``."""
-        what = kind.rstrip("s").replace("_", " ")
+        what = _singular(kind)
         name = self.name_of(kind, ident)
         return f"{name} ({what} {ident})" if name else f"{what} {ident}"
+
+
+_IRREGULAR = {
+    "classes": "class",
+    "processes": "process",
+    "parties": "party",
+    "boundaries": "boundary",
+}
+
+
+def _singular(kind: str) -> str:
+    """A kind as a person says it (``classes`` → ``class``)."""
+    return _IRREGULAR.get(kind) or kind.removesuffix("s").replace("_", " ")
