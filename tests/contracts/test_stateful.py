@@ -394,10 +394,11 @@ def test_contracts_match_the_model(anvil_world: World) -> None:
         _min_steps=MIN_STEPS,
     )
     print(dict(sorted(STATS.items())))
-    assert STATS["examples"] >= EXAMPLES
     # An example Hypothesis abandons (its data overran the buffer) stops early and does not count
-    # towards max_examples; every example it keeps ran at least MIN_STEPS steps.
-    assert STATS["short examples"] <= STATS["examples"] // 20
+    # towards max_examples; every example it keeps ran at least MIN_STEPS steps. With the
+    # rolling-average draws some 8 % overrun (17 of 219 at 200 examples): at most one in ten.
+    assert STATS["examples"] - STATS["short examples"] >= EXAMPLES
+    assert STATS["short examples"] <= STATS["examples"] // 10
     accepted = sum(n for k, n in STATS.items() if k.endswith(" ok"))
     rejected = sum(n for k, n in STATS.items() if " rejected " in k)
     assert accepted > 0 and rejected > 0
