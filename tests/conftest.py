@@ -43,7 +43,8 @@ def ledger(deployed_ledger: LedgerHandle, w3: Web3) -> LedgerHandle:
 
 
 #: The longest tests, started first: with two xdist workers (one file at a time each), one worker
-#: runs them while the other takes every other file, instead of the longest starting last.
+#: runs them while the other takes every other file. xdist keeps this order only with
+#: --no-loadscope-reorder (pyproject); by default it sorts files by their number of tests.
 LONGEST_FIRST = ("tests/contracts/test_stateful.py", "tests/test_demo.py")
 
 
