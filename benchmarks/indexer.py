@@ -39,6 +39,7 @@ from sqlmodel import SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import contracts
+from benchmarks._chainfill import Filler
 from indexer import Follower, IndexerSettings, RpcReader, make_engine
 from indexer.api._api import create_app
 from indexer.api._keys import create_key
@@ -48,7 +49,6 @@ from indexer.mirror._store import write_batch
 from indexer.mirror._tables import Cursor
 from indexer.mirror._tables_ops import EventRow, InputRecord, Shipment
 from node import AnvilNode, NodeSettings
-from tests.indexer.chainfill import Filler
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -309,7 +309,7 @@ def main() -> int:
 
         shutil.rmtree(CACHE, ignore_errors=True)
         CACHE.mkdir(parents=True)
-    from tests.indexer.conftest import free_port
+    from benchmarks._world import free_port
 
     node = AnvilNode(node_settings(free_port()))
     node.start()

@@ -6,14 +6,44 @@ test and ``evm_revert`` after it, so every test starts from the freshly deployed
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import pytest
+from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
 from contracts import LedgerHandle, deploy_ledger
+from tests.factories import World, bootstrap, revert_to_snapshot, take_snapshot
+from wallet import LocalSigner
 
 ADMIN_NAME = "Tracenet Consortium"
+
+
+@pytest.fixture(scope="session")
+def _world_session() -> World:
+    """The tests' consortium bootstrapped once per session (``tests.factories.bootstrap``)."""
+    return bootstrap(Web3(EthereumTesterProvider(EthereumTester())))
+
+
+@pytest.fixture(scope="session")
+def world_keys(_world_session: World) -> list[LocalSigner]:
+    """The private keys of the world's ten accounts, as the gateway's signers."""
+    tester = _world_session.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+    keys = [LocalSigner.from_key(k.to_bytes()) for k in tester.backend.account_keys[:10]]
+    assert [k.address for k in keys] == list(_world_session.w3.eth.accounts[:10])
+    return keys
+
+
+@pytest.fixture
+def world(_world_session: World) -> Iterator[World]:
+    """The one bootstrapped world of every package's tests; chain and model are restored after
+    the test."""
+    snapshot = take_snapshot(_world_session.w3)
+    saved = copy.deepcopy(_world_session.model)
+    yield _world_session
+    revert_to_snapshot(_world_session.w3, snapshot)
+    _world_session.model = saved
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,11 @@ from web3 import Web3
 from web3.exceptions import ExtraDataLengthError
 
 import contracts
+from benchmarks._chainfill import Filler
 from contracts.errors import RpcError, RpcUnavailable
 from indexer import Follower, IndexerSettings, RpcReader, make_engine
 from node import AnvilNode
 from tests._support import free_port
-from tests.indexer.chainfill import Filler
 from tests.indexer.conftest import node_settings
 from tracenet.cli import main
 

@@ -13,18 +13,18 @@ from typing import Any
 import pytest
 
 from tests.factories import World
-from tests.gateway.conftest import _gw_world, world  # noqa: F401 (fixtures)
 from tests.gateway.live import Live, serve
 from wallet import LocalSigner
 
 
 @pytest.fixture
 def live(
-    world: World,  # noqa: F811
-    _gw_world: tuple[World, list[LocalSigner]],  # noqa: F811
+    world: World,
+    _world_session: World,
+    world_keys: list[LocalSigner],
     tmp_path: Path,
 ) -> Iterator[Live]:
-    with serve(world, _gw_world[1], tmp_path) as gateway:
+    with serve(world, world_keys, tmp_path) as gateway:
         yield gateway
 
 

@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_tester import EthereumTester
-from web3 import EthereumTesterProvider, Web3
 
 from gateway import ApiKey, GatewaySettings, Store, Web3Chain, create_app, hash_key, make_engine
 from tests import factories as f
 from tests._support import wait_until as wait_until
-from tests.factories import World, bootstrap
+from tests.factories import World
 from wallet import LocalSigner
 
 with warnings.catch_warnings():
@@ -41,26 +39,6 @@ REGISTRY = {
     "certificates": {"recycler-cert": 1, "resin-cert": 2, "recycler-eu-cert": 3},
     "boundaries": {"resin-sites": 1},
 }  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def _gw_world() -> tuple[World, list[LocalSigner]]:
-    tester = EthereumTester()
-    world = bootstrap(Web3(EthereumTesterProvider(tester)))
-    keys = [LocalSigner.from_key(k.to_bytes()) for k in tester.backend.account_keys[:10]]
-    assert [k.address for k in keys] == list(world.w3.eth.accounts[:10])
-    return world, keys
-
-
-@pytest.fixture
-def world(_gw_world: tuple[World, list[LocalSigner]]) -> Iterator[World]:
-    w = _gw_world[0]
-    tester = w.w3.provider.ethereum_tester  # type: ignore[attr-defined]
-    snapshot = tester.take_snapshot()
-    saved = copy.deepcopy(w.model)
-    yield w
-    tester.revert_to_snapshot(snapshot)
-    w.model = saved
 
 
 class Harness:
@@ -138,7 +116,7 @@ def world_snapshot(world: World) -> Iterator[World]:
 
 @pytest.fixture
 def harness(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> Iterator[Harness]:
-    with open_harness(world, _gw_world[1], tmp_path) as h:
+    with open_harness(world, world_keys, tmp_path) as h:
         yield h

@@ -169,12 +169,12 @@ READS: list[tuple[str, str, str, int, str]] = [
 
 @pytest.fixture(scope="module")
 def prepared(
-    _gw_world: tuple[World, list[LocalSigner]], tmp_path_factory: pytest.TempPathFactory
+    _world_session: World, world_keys: list[LocalSigner], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Harness, dict[str, str | None]]]:
     """One prepared state for the whole table: every case must leave it as it found it."""
     with (
-        world_snapshot(_gw_world[0]) as w,
-        open_harness(w, _gw_world[1], tmp_path_factory.mktemp("bad")) as harness,
+        world_snapshot(_world_session) as w,
+        open_harness(w, world_keys, tmp_path_factory.mktemp("bad")) as harness,
     ):
         yield _prepare(harness)
 

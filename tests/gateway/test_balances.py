@@ -42,11 +42,11 @@ def _stock(world: World) -> dict[str, int]:
 
 
 def test_without_ids_every_class_and_window_vintage_is_read(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
     made = _stock(world)
     assert made["flake"] == _token(f.C_FLAKE, Q1)
-    with open_harness(world, _gw_world[1], tmp_path) as h:
+    with open_harness(world, world_keys, tmp_path) as h:
         key = h.key(f.P_RECYCLER, "read")
         answer = _get(h, "recycling-plant", key)
         assert answer.status_code == 200, answer.text
@@ -77,12 +77,12 @@ def test_without_ids_every_class_and_window_vintage_is_read(
 
 
 def test_past_the_window_only_an_explicit_vintage_finds_credits(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
     made = _stock(world)
     world.travel(f.at(2031, 8, 1))  # Q3: Q1 credits are past their window, not lapsed yet
     world.w3.provider.ethereum_tester.mine_blocks(1)  # type: ignore[attr-defined]
-    with open_harness(world, _gw_world[1], tmp_path) as h:
+    with open_harness(world, world_keys, tmp_path) as h:
         key = h.key(f.P_RECYCLER, "read")
         body = _get(h, "recycling-plant", key).json()
         assert made["flake"] not in _held(body)
@@ -102,10 +102,10 @@ def test_past_the_window_only_an_explicit_vintage_finds_credits(
 
 
 def test_another_party_s_unit_is_forbidden_but_an_auditor_reads_all(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
     made = _stock(world)
-    with open_harness(world, _gw_world[1], tmp_path) as h:
+    with open_harness(world, world_keys, tmp_path) as h:
         resin = h.key(f.P_RESIN)
         for params in ({}, {"token_id": [str(made["flake"])]}):
             foreign = _get(h, "recycling-plant", resin, **params)

@@ -31,11 +31,11 @@ EXAMPLES = 12  # per operation and generation mode (positive: valid by the schem
 
 @pytest.fixture(scope="module")
 def live(
-    _gw_world: tuple[World, list[LocalSigner]], tmp_path_factory: pytest.TempPathFactory
+    _world_session: World, world_keys: list[LocalSigner], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Live]:
     with (
-        world_snapshot(_gw_world[0]) as w,
-        serve(w, _gw_world[1], tmp_path_factory.mktemp("fuzz")) as running,
+        world_snapshot(_world_session) as w,
+        serve(w, world_keys, tmp_path_factory.mktemp("fuzz")) as running,
     ):
         yield running
 

@@ -65,9 +65,9 @@ def _final(live: Live, request_id: str, key: str) -> dict[str, Any]:
 
 
 def test_an_accepted_write_is_in_postgres_and_ends_confirmed(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path, pg_url: str
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path, pg_url: str
 ) -> None:
-    with serve(world, _gw_world[1], tmp_path, pg_url) as live:
+    with serve(world, world_keys, tmp_path, pg_url) as live:
         key = live.key(f.P_RECYCLER)
         answer = live.post("/v1/inputs", _input(1), key)
         assert answer.status_code == 202, answer.text
@@ -87,9 +87,9 @@ def test_an_accepted_write_is_in_postgres_and_ends_confirmed(
 
 
 def test_idempotency_on_postgres_under_concurrent_replays(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path, pg_url: str
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path, pg_url: str
 ) -> None:
-    with serve(world, _gw_world[1], tmp_path, pg_url) as live:
+    with serve(world, world_keys, tmp_path, pg_url) as live:
         key = live.key(f.P_RECYCLER)
         body = _input(2)
         headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "order-42"}
@@ -116,9 +116,9 @@ def test_idempotency_on_postgres_under_concurrent_replays(
 
 
 def test_nonces_persist_in_postgres_across_a_restart(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path, pg_url: str
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path, pg_url: str
 ) -> None:
-    with serve(world, _gw_world[1], tmp_path, pg_url) as live:
+    with serve(world, world_keys, tmp_path, pg_url) as live:
         key = live.key(f.P_RECYCLER)
         first = [live.post("/v1/inputs", _input(10 + n), key).json()["id"] for n in range(3)]
         ends = [_final(live, i, key) for i in first]
@@ -129,7 +129,7 @@ def test_nonces_persist_in_postgres_across_a_restart(
     assert nonces == list(range(nonces[0], nonces[0] + len(nonces)))
 
     (tmp_path / "again").mkdir()
-    with serve(world, _gw_world[1], tmp_path / "again", pg_url) as live:
+    with serve(world, world_keys, tmp_path / "again", pg_url) as live:
         # The API key, the requests and the nonces all came back from PostgreSQL.
         assert _final(live, first[0], key)["status"] == "confirmed"
         more = [live.post("/v1/inputs", _input(20 + n), key).json()["id"] for n in range(3)]

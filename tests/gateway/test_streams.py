@@ -28,9 +28,9 @@ def _steps(events: list[dict[str, Any]], request_id: str) -> list[str]:
 
 
 def test_one_request_stream_tells_every_step_in_order_and_ends(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
-    with serve(world, _gw_world[1], tmp_path) as live:
+    with serve(world, world_keys, tmp_path) as live:
         key = live.key(f.P_RECYCLER)
         answer = live.post("/v1/inputs", _input(1), key)
         assert answer.status_code == 202, answer.text
@@ -52,7 +52,7 @@ def test_one_request_stream_tells_every_step_in_order_and_ends(
 
 
 def test_one_request_stream_ends_at_rejected(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
     receipt = world.ok(
         "record_input", world.cast.recycler, f.C_FLAKE, 1_000_000, f.CERT_RECYCLER, f.evidence()
@@ -65,7 +65,7 @@ def test_one_request_stream_ends_at_rejected(
         "product": "bottle",
         "purpose": "recycled",
     }
-    with serve(world, _gw_world[1], tmp_path) as live:
+    with serve(world, world_keys, tmp_path) as live:
         key = live.key(f.P_RECYCLER)
         ids = [live.post("/v1/claims", claim, key).json()["id"] for _ in range(2)]
         ends = []
@@ -80,9 +80,9 @@ def test_one_request_stream_ends_at_rejected(
 
 
 def test_party_stream_follows_every_request_of_the_party_and_no_other(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
-    with serve(world, _gw_world[1], tmp_path) as live:
+    with serve(world, world_keys, tmp_path) as live:
         mine, theirs = live.key(f.P_RECYCLER, "read"), live.key(f.P_RESIN)
         writer = live.key(f.P_RECYCLER)
         with live.stream("/v1/requests/events", mine) as response:
@@ -109,9 +109,9 @@ def test_party_stream_follows_every_request_of_the_party_and_no_other(
 
 
 def test_party_stream_starts_with_open_requests_only(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
-    with serve(world, _gw_world[1], tmp_path) as live:
+    with serve(world, world_keys, tmp_path) as live:
         key = live.key(f.P_RECYCLER)
         done = live.post("/v1/inputs", _input(1), key).json()["id"]
         with live.stream(f"/v1/requests/{done}/events", key) as response:
@@ -123,9 +123,9 @@ def test_party_stream_starts_with_open_requests_only(
 
 
 def test_streams_need_a_key_and_show_only_the_party_s_requests(
-    world: World, _gw_world: tuple[World, list[LocalSigner]], tmp_path: Path
+    world: World, _world_session: World, world_keys: list[LocalSigner], tmp_path: Path
 ) -> None:
-    with serve(world, _gw_world[1], tmp_path) as live:
+    with serve(world, world_keys, tmp_path) as live:
         key = live.key(f.P_RECYCLER)
         request_id = live.post("/v1/inputs", _input(1), key).json()["id"]
         other = live.key(f.P_RESIN)

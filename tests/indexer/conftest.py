@@ -4,22 +4,19 @@ before each test), and a follower bound to both."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_tester import EthereumTester
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
-from web3 import EthereumTesterProvider, Web3
 
 from indexer import Follower, IndexerSettings, Web3Reader, make_engine
 from node import AnvilNode, NodeSettings
 from tests._support import free_port as free_port
 from tests._support import wait_until as wait_until
-from tests.factories import World, bootstrap, temporary_database
+from tests.factories import World, temporary_database
 
 
 @pytest.fixture(scope="session")
@@ -50,22 +47,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def _world_session() -> World:
-    return bootstrap(Web3(EthereumTesterProvider(EthereumTester())))
-
-
-@pytest.fixture
-def world(_world_session: World) -> Iterator[World]:
-    """The bootstrapped world; chain and model are restored after the test."""
-    tester = _world_session.w3.provider.ethereum_tester  # type: ignore[attr-defined]
-    snapshot = tester.take_snapshot()
-    saved = copy.deepcopy(_world_session.model)
-    yield _world_session
-    tester.revert_to_snapshot(snapshot)
-    _world_session.model = saved
 
 
 def follower_for(world: World, engine: Engine, **settings: object) -> Follower:

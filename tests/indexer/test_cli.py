@@ -13,11 +13,11 @@ from sqlalchemy import update
 
 import contracts
 import indexer
+from benchmarks._chainfill import Filler
 from indexer.api._signing import sign_report
 from indexer.mirror._registry import table
 from indexer.mirror._tables import Balance
 from node import AnvilNode
-from tests.indexer.chainfill import Filler
 from tracenet.cli import main
 from wallet import LocalSigner
 
