@@ -3,8 +3,9 @@ eth_sendTransaction, blocks mined on demand. Used by the integration tests and t
 
 The consortium: a certifier and a line of seven member units U1 → … → U7 (U1 is the origin,
 U4 converts flakes to resin). One round: U1 records an input, ships it down the line with 5-line
-shipments, U4 converts, U7 claims: every kind of credit movement, and shipments whose
-provenance is at least six events deep.
+shipments, U4 converts, U7 claims: every kind of credit movement, and claims eight hops from
+their inputs (input → three shipments → conversion → three shipments → claim), drawing on
+pools that every round's input feeds.
 """
 
 from __future__ import annotations

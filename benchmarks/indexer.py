@@ -1,28 +1,41 @@
-"""Indexer benchmark: catch-up throughput into SQLite and PostgreSQL against a naive baseline,
-head-follow latency, and p95 latencies of a deep provenance query and of a period statement.
+"""Indexer benchmark: catch-up throughput as ratios to a naive baseline and to the COPY ceiling
+measured in the same run, head-follow and end-to-end latencies, and p95 of deep provenance and
+of a period statement.
 
-    python benchmarks/indexer.py [--events 100000] [--baseline-events 5000] [--fresh]
+    python benchmarks/indexer.py [--events 100000] [--baseline-events 5000] [--fresh] [--quick]
 
 Fills the embedded chain (anvil, many dev signers, batched eth_sendTransaction, blocks mined on
 demand) with at least ``--events`` ledger events (rounds of inputs, 5-line shipments down a line
-of seven units, a conversion and claims: see tests/indexer/chainfill.py) and caches the chain
+of seven units, a conversion and claims: see benchmarks/_chainfill.py) and caches the chain
 state under .tracenet/bench-indexer/ so that reruns skip the fill. Then, on that chain:
 
-* catch-up from scratch into SQLite and into PostgreSQL (``Follower.catch_up``, 1 000-block ranges);
+* catch-up from scratch into SQLite and into PostgreSQL (``Follower.catch_up``, 1 000-block
+  ranges): ``sqlite_events_per_s``, ``events_per_s`` (PostgreSQL);
 * the naive baseline: one eth_getLogs per block and one commit per event (PostgreSQL, over the
-  first ``--baseline-events`` events only: at its speed the full chain would take minutes);
+  first ``--baseline-events`` events only: at its speed the full chain would take minutes):
+  ``baseline_events_per_s``, ``ratio_to_baseline`` (target >= 50);
+* the ceiling: every row the PostgreSQL catch-up wrote (all tables), read back into memory, then
+  written into a fresh database with COPY (psycopg ``cursor.copy``, ``write_row``) in one
+  transaction, no chain reading or decoding: ``ceiling_events_per_s``, ``ratio_to_ceiling``
+  (aim >= 0.5);
+* p95 of ``GET /v1/claims/{id}/provenance`` for the last claims of the line's last unit (depth
+  >= 7: input → three shipments → conversion → three shipments → claim, over pools fed by
+  thousands of inputs) and of a period statement, through the API in-process (TestClient);
+  ``cold_first_provenance_ms`` is the first request on a new app;
 * head follow: interval mining at 1 s, one input per block, time from the block appearing on the
   node (polled every 5 ms) to its row being visible in the mirror (PostgreSQL, follower thread);
-* p95 of ``GET /v1/shipments/{id}/provenance`` at depth ≥ 6 and of a period statement, through
-  the API in-process (TestClient), warm.
+* end to end (benchmarks/_e2e.py): shipments paced at ``--e2e-rate`` per second through a
+  gateway on a fresh 1 s-block anvil, until each is listed by the indexer's API
+  (``p95_submit_to_indexed_ms``, target < 2 000 ms).
 
-Prints JSON, then a table.
+Prints JSON (the issue's targets in ``targets``, each with ``met``), then a table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import threading
@@ -33,21 +46,22 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import contracts
 from benchmarks._chainfill import Filler
+from benchmarks._measure import pct, ratio, target
 from indexer import Follower, IndexerSettings, RpcReader, make_engine
 from indexer.api._api import create_app
 from indexer.api._keys import create_key
 from indexer.mirror._project import project
 from indexer.mirror._registry import table
-from indexer.mirror._store import write_batch
+from indexer.mirror._store import create_schema, write_batch
 from indexer.mirror._tables import Cursor
-from indexer.mirror._tables_ops import EventRow, InputRecord, Shipment
+from indexer.mirror._tables_ops import ClaimRow, EventRow, InputRecord
 from node import AnvilNode, NodeSettings
 
 with warnings.catch_warnings():
@@ -58,14 +72,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".tracenet" / "bench-indexer"
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 EVENTS_PER_ROUND = 28
+LAST_UNIT, LAST_PARTY = 7, 9  # the line's last unit claims; party 9 holds it
 
 
 def step(name: str) -> None:
     print(f"  {name}...", file=sys.stderr, flush=True)
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else values[0]
 
 
 def node_settings(port: int) -> NodeSettings:
@@ -124,6 +135,11 @@ def drop_pg(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _events(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table(EventRow))).scalar_one())
+
+
 def catch_up(url: str, rpc: str, deployment: contracts.Deployment) -> dict[str, Any]:
     engine = make_engine(url)
     SQLModel.metadata.drop_all(engine)
@@ -134,15 +150,10 @@ def catch_up(url: str, rpc: str, deployment: contracts.Deployment) -> dict[str, 
     follower.catch_up()
     seconds = time.perf_counter() - started
     follower.close()
-    with engine.connect() as conn:
-        events = int(conn.execute(select(func.count()).select_from(table(EventRow))).scalar_one())
+    events = _events(engine)
     reader.close()
     engine.dispose()
-    return {
-        "events": events,
-        "seconds": round(seconds, 2),
-        "eventsPerSecond": round(events / seconds),
-    }
+    return {"events": events, "seconds": round(seconds, 2), "events_per_s": round(events / seconds)}
 
 
 def baseline(url: str, rpc: str, deployment: contracts.Deployment, limit: int) -> dict[str, Any]:
@@ -187,10 +198,51 @@ def baseline(url: str, rpc: str, deployment: contracts.Deployment, limit: int) -
     seconds = time.perf_counter() - started
     reader.close()
     engine.dispose()
+    return {"events": events, "seconds": round(seconds, 2), "events_per_s": round(events / seconds)}
+
+
+def ceiling(source_url: str) -> dict[str, Any]:
+    """Every row of the caught-up mirror, written again with COPY into a fresh database."""
+    source = source_url.replace("postgresql+psycopg", "postgresql")
+    tables = [t for t in SQLModel.metadata.sorted_tables if t.name != "api_key"]
+    data: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+    with psycopg.connect(source) as conn:
+        for t in tables:
+            columns = [c.name for c in t.columns]
+            rows = conn.execute(f'SELECT {", ".join(columns)} FROM "{t.name}"').fetchall()
+            if rows:
+                data.append((t.name, columns, rows))
+        events = int(conn.execute('SELECT count(*) FROM "event"').fetchone()[0])  # type: ignore[index]
+    name, url = pg_database()
+    try:
+        engine = make_engine(url)
+        create_schema(engine)
+        engine.dispose()
+        written = sum(len(rows) for _, _, rows in data)
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+            started = time.perf_counter()
+            with conn.cursor() as cur:
+                for tname, columns, rows in data:
+                    jsons = [i for i, c in enumerate(columns) if c in ("args", "addresses")]
+                    copy = f'COPY "{tname}" ({", ".join(columns)}) FROM STDIN'
+                    with cur.copy(copy) as cp:
+                        if jsons:
+                            for row in rows:
+                                values = list(row)
+                                for i in jsons:
+                                    values[i] = json.dumps(values[i])
+                                cp.write_row(values)
+                        else:
+                            for row in rows:
+                                cp.write_row(row)
+            conn.commit()
+            seconds = time.perf_counter() - started
+    finally:
+        drop_pg(name)
     return {
-        "events": events,
-        "seconds": round(seconds, 2),
-        "eventsPerSecond": round(events / seconds),
+        "ceiling_rows": written,
+        "ceiling_seconds": round(seconds, 2),
+        "ceiling_events_per_s": round(events / seconds),
     }
 
 
@@ -226,7 +278,7 @@ def head_follow(
                 if int(conn.execute(select(func.count()).select_from(ir)).scalar_one()) > known:
                     break
             time.sleep(0.005)
-        latencies.append(time.perf_counter() - mined)
+        latencies.append((time.perf_counter() - mined) * 1000)
     filler.rpc("evm_setIntervalMining", [0])
     filler.rpc("evm_setAutomine", [True])
     stop.set()
@@ -235,76 +287,108 @@ def head_follow(
     reader.close()
     engine.dispose()
     return {
-        "samples": samples,
-        "blockIntervalMs": 1000,
-        "p50Ms": round(statistics.median(latencies) * 1000),
-        "p95Ms": round(p95(latencies) * 1000),
+        "head_follow_samples": samples,
+        "head_follow_block_interval_ms": 1000,
+        "p50_head_follow_ms": round(statistics.median(latencies)),
+        "p95_head_follow_ms": round(pct(latencies, 95)),
     }
 
 
 def queries(url: str, samples: int) -> dict[str, Any]:
     engine = make_engine(url)
     with engine.begin() as conn:
-        key = create_key(conn, 1)  # the admin party
-        s = table(Shipment)
+        c = table(ClaimRow)
         ids = [
             int(i)
             for i in conn.execute(
-                select(s.c.shipment_id)
-                .where(s.c.from_unit_id == 6, s.c.to_unit_id == 7)
-                .order_by(s.c.shipment_id.desc())
+                select(c.c.claim_id)
+                .where(c.c.unit_id == LAST_UNIT)
+                .order_by(c.c.claim_id.desc())
                 .limit(samples)
             ).scalars()
         ]
-    # The admin is no auditor: read as the line's last unit's party (party 9 holds unit 7).
-    with engine.begin() as conn:
-        key = create_key(conn, 9)
+        count = select(func.count()).select_from(table(InputRecord))
+        inputs = int(conn.execute(count).scalar_one())
+        key = create_key(conn, LAST_PARTY)  # the admin is no auditor: read as the claimant
     client = TestClient(create_app(engine))
     headers = {"X-API-Key": key}
     cold = time.perf_counter()
-    first = client.get(f"/v1/shipments/{ids[0]}/provenance", headers=headers).json()
-    cold_s = time.perf_counter() - cold
-    prov, depths = [], []
+    reply = client.get(f"/v1/claims/{ids[0]}/provenance", headers=headers)
+    cold_ms = (time.perf_counter() - cold) * 1000
+    assert reply.status_code == 200, reply.text
+    first = reply.json()
+    prov, depths, origins = [], [], []
     for i in ids:
         t = time.perf_counter()
-        body = client.get(f"/v1/shipments/{i}/provenance", headers=headers).json()
-        prov.append(time.perf_counter() - t)
-        depths.append(body["depth"])
+        reply = client.get(f"/v1/claims/{i}/provenance", headers=headers)
+        prov.append((time.perf_counter() - t) * 1000)
+        assert reply.status_code == 200, reply.text
+        depths.append(reply.json()["depth"])
+        origins.append(len(reply.json()["origins"]))
     stmt = []
-    period = first["nodes"][-1]["timestamp"]
-    day = time.strftime("%Y-%m-%d", time.gmtime(period))
+    day = time.strftime("%Y-%m-%d", time.gmtime(first["nodes"][-1]["timestamp"]))
     for _ in range(samples):
         t = time.perf_counter()
-        r = client.get(f"/v1/units/7/statement?class_id=2&day={day}", headers=headers)
-        stmt.append(time.perf_counter() - t)
+        r = client.get(f"/v1/units/{LAST_UNIT}/statement?class_id=2&day={day}", headers=headers)
+        stmt.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, r.text
     engine.dispose()
     return {
-        "provenance": {
-            "samples": len(prov),
-            "minDepth": min(depths),
-            "nodes": len(first["nodes"]),
-            "p50Ms": round(statistics.median(prov) * 1000, 1),
-            "p95Ms": round(p95(prov) * 1000, 1),
-            "coldBuildMs": round(cold_s * 1000),
-        },
-        "statement": {
-            "samples": len(stmt),
-            "p50Ms": round(statistics.median(stmt) * 1000, 1),
-            "p95Ms": round(p95(stmt) * 1000, 1),
-        },
+        "provenance_samples": len(prov),
+        "provenance_min_depth": min(depths),
+        "provenance_nodes": len(first["nodes"]),
+        "provenance_median_origins": statistics.median(origins),
+        "inputs_in_mirror": inputs,
+        "cold_first_provenance_ms": round(cold_ms),
+        "p50_provenance_ms": round(statistics.median(prov), 1),
+        "p95_provenance_ms": round(pct(prov, 95), 1),
+        "statement_samples": len(stmt),
+        "p50_statement_ms": round(statistics.median(stmt), 1),
+        "p95_statement_ms": round(pct(stmt, 95), 1),
     }
 
 
+def targets(r: dict[str, Any]) -> dict[str, Any]:
+    """The ratios to the baseline and ceiling of this run, and the issue's targets."""
+    r["ratio_to_baseline"] = ratio(r["events_per_s"], r["baseline_events_per_s"])
+    r["sqlite_ratio_to_baseline"] = ratio(r["sqlite_events_per_s"], r["baseline_events_per_s"])
+    r["ratio_to_ceiling"] = ratio(r["events_per_s"], r["ceiling_events_per_s"])
+    r["targets"] = {
+        "events_per_s": target(r["events_per_s"], ">=", 15_000),
+        "ratio_to_baseline": target(r["ratio_to_baseline"], ">=", 50),
+        "ratio_to_ceiling": target(r["ratio_to_ceiling"], ">=", 0.5),
+        "provenance_min_depth": target(r["provenance_min_depth"], ">=", 7),
+        "p95_provenance_ms": target(r["p95_provenance_ms"], "<", 50),
+        "p95_statement_ms": target(r["p95_statement_ms"], "<", 50),
+        "p95_head_follow_ms": target(
+            r["p95_head_follow_ms"], "<", r["head_follow_block_interval_ms"] + 500
+        ),
+        "p95_submit_to_indexed_ms": target(r["p95_submit_to_indexed_ms"], "<", 2_000),
+    }
+    return r
+
+
+def options() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    p.add_argument("--events", type=int, default=100_000)
+    p.add_argument("--baseline-events", type=int, default=5_000)
+    p.add_argument("--samples", type=int, default=40)
+    p.add_argument("--e2e-writes", type=int, default=1_000, help="shipments through the gateway")
+    p.add_argument("--e2e-rate", type=float, default=100, help="shipments sent per second")
+    p.add_argument("--e2e-clients", type=int, default=16)
+    p.add_argument("--fresh", action="store_true", help="refill the chain")
+    p.add_argument("--quick", action="store_true", help="small run (10,000 events, 200 e2e writes)")
+    a = p.parse_args()
+    if a.quick:
+        a.events, a.baseline_events, a.e2e_writes = 10_000, 1_000, 200
+    return a
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--baseline-events", type=int, default=5_000)
-    parser.add_argument("--samples", type=int, default=40)
-    parser.add_argument("--fresh", action="store_true", help="refill the chain")
-    args = parser.parse_args()
-    deployment_path = CACHE / f"deployment-{args.events}.json"
-    if args.fresh or not deployment_path.exists():
+    a = options()
+    load_before = os.getloadavg()
+    deployment_path = CACHE / f"deployment-{a.events}.json"
+    if a.fresh or not deployment_path.exists():
         import shutil
 
         shutil.rmtree(CACHE, ignore_errors=True)
@@ -313,63 +397,68 @@ def main() -> int:
 
     node = AnvilNode(node_settings(free_port()))
     node.start()
+    r: dict[str, Any] = {}
     try:
         if deployment_path.exists():
             deployment = contracts.Deployment.load(deployment_path)
         else:
-            deployment = fill(node, args.events)
+            deployment = fill(node, a.events)
             deployment.save(deployment_path)
             node.stop()  # saves the state for the next run
             node.start()
         rpc = node.rpc_url
-        result: dict[str, Any] = {"chainHead": int(RpcReader(rpc).head())}
+        r["chain_head"] = int(RpcReader(rpc).head())
         step("sqlite")
-        result["sqlite"] = catch_up(f"sqlite:///{CACHE}/bench.sqlite3", rpc, deployment)
+        sq = catch_up(f"sqlite:///{CACHE}/bench.sqlite3", rpc, deployment)
+        r |= {"sqlite_seconds": sq["seconds"], "sqlite_events_per_s": sq["events_per_s"]}
         name, url = pg_database()
         try:
             step("postgresql")
-            result["postgresql"] = catch_up(url, rpc, deployment)
+            pg = catch_up(url, rpc, deployment)
+            r |= {"events": pg["events"], "seconds": pg["seconds"]}
+            r["events_per_s"] = pg["events_per_s"]
+            step("ceiling")
+            r |= ceiling(url)
             step("queries")
-            result["queries"] = queries(url, args.samples)
+            r |= queries(url, a.samples)
             base_name, base_url = pg_database()
             try:
                 step("baseline")
-                result["baseline"] = baseline(base_url, rpc, deployment, args.baseline_events)
+                base = baseline(base_url, rpc, deployment, a.baseline_events)
+                r |= {"baseline_events": base["events"]}
+                r["baseline_events_per_s"] = base["events_per_s"]
             finally:
                 drop_pg(base_name)
             step("head follow")
-            result["headFollow"] = head_follow(url, rpc, deployment, min(args.samples, 20))
+            r |= head_follow(url, rpc, deployment, min(a.samples, 20))
         finally:
             drop_pg(name)
     finally:
         node.kill()  # never save the head-follow blocks into the cached state
-    base = result["baseline"]["eventsPerSecond"]
-    for backend in ("sqlite", "postgresql"):
-        result[backend]["ratioToBaseline"] = round(result[backend]["eventsPerSecond"] / base, 1)
-    print(json.dumps(result, indent=2))
-    sq, pg, q = result["sqlite"], result["postgresql"], result["queries"]
-    rows = [
-        ("catch-up SQLite", f"{sq['eventsPerSecond']:,} events/s", f"x{sq['ratioToBaseline']}"),
-        (
-            "catch-up PostgreSQL",
-            f"{pg['eventsPerSecond']:,} events/s",
-            f"x{pg['ratioToBaseline']} (target >= 15,000/s)",
-        ),
-        (
-            "baseline (getLogs/block, commit/event)",
-            f"{base:,} events/s",
-            f"first {result['baseline']['events']:,} events",
-        ),
-        ("head follow p95", f"{result['headFollow']['p95Ms']} ms", "target < 1500 ms (1 s blocks)"),
-        (
-            "provenance p95",
-            f"{q['provenance']['p95Ms']} ms",
-            f"depth >= {q['provenance']['minDepth']}, target < 50 ms",
-        ),
-        ("statement p95", f"{q['statement']['p95Ms']} ms", "target < 50 ms"),
-    ]
-    for name_, value, note in rows:
-        print(f"{name_:<40} {value:>20}  {note}")
+    step("end to end")
+    from benchmarks._e2e import submit_to_indexed
+
+    e2e_names: list[str] = []
+
+    def e2e_engine() -> Engine:
+        e2e_name, e2e_url = pg_database()
+        e2e_names.append(e2e_name)
+        return make_engine(e2e_url)
+
+    try:
+        r |= submit_to_indexed(e2e_engine, a.e2e_writes, a.e2e_rate, a.e2e_clients)
+    finally:
+        for n in e2e_names:
+            drop_pg(n)
+    r["loadavg_1m_before"] = round(load_before[0], 2)
+    r["loadavg_1m_after_run"] = round(os.getloadavg()[0], 2)
+    result = targets(r)
+    print(json.dumps(result))
+    for k, v in result.items():
+        if k != "targets":
+            print(f"{k:<34} {v}")
+    for key, t in result["targets"].items():
+        print(f"target {key:<27} {t['value']} {t['target']}: {'met' if t['met'] else 'MISSED'}")
     return 0
 
 
