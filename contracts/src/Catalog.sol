@@ -59,6 +59,13 @@ contract Catalog is ICatalog {
         schemeMaxPeriodMonths(schemeId);
         if (custody > Tracenet.CUSTODY_CERTIFIED) revert SchemeCustodyInvalid(custody);
         _schemes[schemeId].custody = custody;
+        // Each class keeps its scheme's requirement in its own slot, so that every ledger operation
+        // reads a class in one storage read (issue 12); an administrator's change reaches them all.
+        uint32 count = _classCount;
+        for (uint32 classId = 1; classId <= count; ++classId) {
+            ClassInfo storage info = _classes[classId];
+            if (info.schemeId == schemeId) info.custody = custody;
+        }
         emit SchemeCustodySet(schemeId, custody);
     }
 
@@ -90,7 +97,7 @@ contract Catalog is ICatalog {
             sustainableFactor: spec.sustainableFactor,
             conventionalFactor: spec.conventionalFactor,
             exists: true,
-            custody: Tracenet.CUSTODY_NONE
+            custody: _schemes[spec.schemeId].custody
         });
         if (spec.attribution == Tracenet.ATTRIBUTION_ROLLING_AVERAGE) {
             Group storage group = _groups[spec.productGroupId];
@@ -163,7 +170,6 @@ contract Catalog is ICatalog {
     /// @inheritdoc ICatalog
     function classInfo(uint32 classId) external view returns (ClassInfo memory info) {
         info = _class(classId);
-        info.custody = _schemes[info.schemeId].custody;
     }
 
     /// @inheritdoc ICatalog

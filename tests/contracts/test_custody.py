@@ -11,7 +11,9 @@ from contracts.errors import LedgerRevert
 from tests import model as m
 from tests.factories import (
     C_BIO,
+    C_CONTAINER,
     C_FLAKE,
+    C_GLASS,
     C_RESIN,
     CERT_RECYCLER,
     CERT_RESIN,
@@ -29,6 +31,7 @@ from tests.factories import (
     U_RESIN2,
     YEAR,
     World,
+    class_spec,
     evidence,
 )
 
@@ -189,6 +192,23 @@ class TestSchemeDeclaration:
         assert fns.classInfo(C_FLAKE).call()[-1] == EXEMPT
         assert fns.schemeCustody(S_PLUS).call() == EXEMPT
         assert fns.schemeCustody(S_EU).call() == m.CUSTODY_NONE
+
+    def test_every_class_of_the_scheme_follows_each_change(self, world: World) -> None:
+        # The class slot keeps its scheme's requirement (one storage read per class, issue 12):
+        # classes registered before and after a change, of this scheme only, change back too.
+        fns = world.catalog.functions
+        custody(world, STRICT)
+        later = class_spec("rPET sheet", S_PLUS, G_FLAKE, m.MASS_BALANCE, 3, 2)
+        world.send(fns.registerClass(later), world.cast.admin)
+        new_class = fns.counts().call()[2]
+        plus = [C_FLAKE, C_RESIN, C_GLASS, C_CONTAINER, new_class]
+        assert [fns.classInfo(c).call()[-1] for c in plus] == [STRICT] * 5
+        assert fns.classInfo(C_BIO).call()[-1] == m.CUSTODY_NONE
+        custody(world, m.CUSTODY_NONE)
+        assert [fns.classInfo(c).call()[-1] for c in plus] == [m.CUSTODY_NONE] * 5
+        custody(world, STRICT, S_EU)
+        assert fns.classInfo(C_BIO).call()[-1] == STRICT
+        assert fns.classInfo(C_FLAKE).call()[-1] == m.CUSTODY_NONE
 
     @pytest.mark.parametrize(
         ("sender", "args", "error"),

@@ -19,7 +19,7 @@ interface ICatalog {
         uint32 sustainableFactor; // emission factor of the sustainable form, gCO2e per kg
         uint32 conventionalFactor; // emission factor of the conventional form, gCO2e per kg
         bool exists;
-        uint8 custody; // the scheme's Tracenet.CUSTODY_* (filled from the scheme when read)
+        uint8 custody; // the scheme's Tracenet.CUSTODY_* (kept in step by setSchemeCustody)
     }
 
     /// @notice Parameters of a new credit class.
