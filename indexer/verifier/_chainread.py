@@ -36,11 +36,9 @@ from indexer.lineage._lineage import (
 from indexer.verifier._record import (
     CertificateInfo,
     ChainRecord,
-    ClassInfo,
     FactorInfo,
     PartyInfo,
     ProcessInfo,
-    RollingApplied,
     UnitInfo,
 )
 
@@ -48,12 +46,10 @@ __all__ = [
     "DEFAULT_MAX_RANGE",
     "CertificateInfo",
     "ChainRecord",
-    "ClassInfo",
     "DeploymentMismatch",
     "FactorInfo",
     "PartyInfo",
     "ProcessInfo",
-    "RollingApplied",
     "UnitInfo",
     "read_chain",
     "read_logs",
@@ -206,7 +202,7 @@ def _views(
     }
     schemes = {e.scheme_id: (e.name, e.max_period_months) for e in of(R.SchemeRegistered)}
     groups = {e.product_group_id: (e.name, e.max_share_bps) for e in of(R.ProductGroupRegistered)}
-    classes = {e.class_id: ClassInfo(e.class_id, *e.spec.to_abi()) for e in of(R.ClassRegistered)}
+    classes = {e.class_id: e.spec for e in of(R.ClassRegistered)}
     factors: dict[int, list[FactorInfo]] = {}
     for e in of(R.FactorRegistered):
         factors.setdefault(e.process_id, []).append(
@@ -261,21 +257,6 @@ def _views(
             (ref, e.unit_id, e.product_group_id, e.quantity)
             for ref, e in registry.get(R.ConventionalInputRecorded, [])
         ),
-        rolling=tuple(
-            RollingApplied(
-                ref,
-                int(e.operation),
-                e.operation_id,
-                e.unit_id,
-                e.class_id,
-                e.period,
-                e.quantity,
-                e.amount,
-                e.share_bps,
-                e.window_sustainable,
-                e.window_total,
-            )
-            for ref, e in registry.get(R.RollingShareApplied, [])
-        ),
+        rolling=tuple(e for _, e in registry.get(R.RollingShareApplied, [])),
         class_registered_at={e.class_id: ref for ref, e in registry.get(R.ClassRegistered, [])},
     )

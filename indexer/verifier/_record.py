@@ -8,16 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from contracts import Custody
+from contracts.records import ClassSpec, RollingShareApplied
 from indexer.lineage._lineage import EventRef, LedgerEvent
 
 __all__ = [
     "CertificateInfo",
     "ChainRecord",
-    "ClassInfo",
     "FactorInfo",
     "PartyInfo",
     "ProcessInfo",
-    "RollingApplied",
     "UnitInfo",
 ]
 
@@ -57,24 +56,6 @@ class CertificateInfo:
 
 
 @dataclass(frozen=True)
-class ClassInfo:
-    class_id: int
-    name: str
-    characteristic: str
-    scheme_id: int
-    product_group_id: int
-    model: int  # 0 mass balance, 1 segregated, 2 book and claim
-    attribution: int  # 0 credit method, 1 rolling average
-    period_months: int
-    window_periods: int
-    cap_at_stock: bool
-    raw_material: int  # 0 circular, 1 bio-circular, 2 bio, 3 renewable-energy-derived
-    waste: bool
-    sustainable_factor: int  # gCO2e per kg
-    conventional_factor: int
-
-
-@dataclass(frozen=True)
 class FactorInfo:
     version: int
     yield_bps: int
@@ -93,23 +74,6 @@ class ProcessInfo:
 
 
 @dataclass(frozen=True)
-class RollingApplied:
-    """``RollingShareApplied``: the rolling-average share (R8) a shipment or claim carried."""
-
-    ref: EventRef
-    operation: int  # contracts.RollingOperation: 0 shipment, 1 claim
-    operation_id: int  # the shipment or claim id
-    unit_id: int
-    class_id: int
-    period: int
-    quantity: int
-    amount: int
-    share_bps: int
-    window_sustainable: int
-    window_total: int
-
-
-@dataclass(frozen=True)
 class ChainRecord:
     """A ledger's record as read from the chain: events in chain order, and named views."""
 
@@ -121,7 +85,7 @@ class ChainRecord:
     units: Mapping[int, UnitInfo]
     schemes: Mapping[int, tuple[str, int]]  # id -> (name, max period months)
     product_groups: Mapping[int, tuple[str, int]]  # id -> (name, max share bps)
-    classes: Mapping[int, ClassInfo]
+    classes: Mapping[int, ClassSpec]  # class id -> its spec (``ClassRegistered``)
     processes: Mapping[int, ProcessInfo]
     certificates: Mapping[int, CertificateInfo]
     #: scheme id -> its custody mode changes (``SchemeCustodySet``) in chain order; a scheme
@@ -133,7 +97,7 @@ class ChainRecord:
     #: R8 (issue 10): conventional inputs (ref, unit, product group, grams), the shares applied,
     #: and when each class was registered (inputs before it do not count for its share).
     conventional: tuple[tuple[EventRef, int, int, int], ...] = ()
-    rolling: tuple[RollingApplied, ...] = ()
+    rolling: tuple[RollingShareApplied, ...] = ()
     class_registered_at: Mapping[int, EventRef] = field(default_factory=dict)
 
     def custody_at(self, scheme_id: int, ref: EventRef) -> Custody:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts import Attribution, RollingOperation, period_at, split_token_id
+from contracts.records import RollingShareApplied
 from indexer.lineage._lineage import Claimed, Converted, EventRef, InputRecorded, Shipped
-from indexer.verifier._chainread import ChainRecord, RollingApplied
+from indexer.verifier._chainread import ChainRecord
 
 __all__ = ["RollingShare", "applied_to", "rolling_shares"]
 
@@ -27,7 +28,7 @@ class RollingShare:
     """One rolling-average class on one shipment or claim: what the ledger said and recomputed."""
 
     class_id: int
-    stated: RollingApplied | None  # None: the ledger emitted no share for this class
+    stated: RollingShareApplied | None  # None: the ledger emitted no share for this class
     sustainable: int  # recomputed window sums, grams
     total: int
     share_bps: int
@@ -63,7 +64,7 @@ class RollingShare:
         return text
 
 
-def applied_to(record: ChainRecord, event: Shipped | Claimed) -> list[RollingApplied]:
+def applied_to(record: ChainRecord, event: Shipped | Claimed) -> list[RollingShareApplied]:
     """The ``RollingShareApplied`` events of a shipment or claim."""
     if isinstance(event, Shipped):
         op, op_id = RollingOperation.shipment, event.shipment_id

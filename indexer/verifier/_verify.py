@@ -46,7 +46,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from contracts import period_at, split_token_id
+from contracts import Model, period_at, split_token_id
 from indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
@@ -67,7 +67,6 @@ from indexer.verifier._rolling import rolling_shares
 __all__ = ["Check", "Verdict", "verify"]
 
 FULL_SHARE_BPS = 10_000
-_SEGREGATED, _BOOK_AND_CLAIM = 1, 2
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,7 @@ class _Checks:
         class_id, _, batch = split_token_id(e.token_id)
         info, unit = r.classes.get(class_id), r.units.get(e.unit_id)
         self.add("evidence-unique", "R3", key, uses == 1, f"evidence used {uses} time(s)")
-        if info is not None and info.model == _SEGREGATED:
+        if info is not None and info.model == Model.segregated:
             ok = batch == e.input_id
             self.add("segregation", "R8", key, ok, f"batch {batch}, input {e.input_id}")
         if cert is None or info is None or unit is None:
@@ -308,7 +307,7 @@ class _Checks:
             info = self.record.classes.get(split_token_id(tid)[0])
             if info is None or info.product_group_id != e.product_group_id:
                 wrong.append(f"{tid:#x} not of group {e.product_group_id}")
-            elif info.model == _BOOK_AND_CLAIM:
+            elif info.model == Model.book_and_claim:
                 wrong.append(f"{tid:#x} is book-and-claim")
         self.add("shipment-group", "R5", key, not wrong, "; ".join(wrong) or name)
 
