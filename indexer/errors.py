@@ -8,6 +8,7 @@
     ├── ReorgTooDeepError        no common ancestor inside the unfinalised window (block)
     ├── MirrorMismatchError      the mirror belongs to another chain or deployment (field)
     ├── ConcurrentWriterError    another indexer moved the checkpoint under us (retryable)
+    ├── LineageWarmingError      503: the lineage book is still being built (retryable)
     ├── ValueOutOfRangeError     a decoded integer is no uint256 (a corrupt log) (field)
     ├── ReportError              422: a report cannot be built from the request (field)
     │   ├── DocumentError        413 / 422: an uploaded SD too large, or no readable SD
@@ -37,6 +38,7 @@ __all__ = [
     "DocumentError",
     "ErrorCode",
     "IndexerError",
+    "LineageWarmingError",
     "MirrorMismatchError",
     "NotFoundError",
     "RangeTooLargeError",
@@ -106,6 +108,7 @@ _ROWS = [
     ErrorCode("TN-IX-5031", 503, "ChainUnavailable", "the node did not answer; retry", True),
     ErrorCode("TN-IX-5032", 503, "RangeTooLarge", "the node refused the log range; halved", True),
     ErrorCode("TN-IX-5033", 503, "ConcurrentWriter", "another indexer moved the checkpoint", True),
+    ErrorCode("TN-IX-5034", 503, "LineageWarming", "provenance is being built; retry", True),
 ]
 
 #: The table, by code.
@@ -206,6 +209,12 @@ class ConcurrentWriterError(IndexerError):
     """The checkpoint moved under us: another indexer writes to the same database."""
 
     default_error = "ConcurrentWriter"
+
+
+class LineageWarmingError(IndexerError):
+    """The lineage book has not reached this target's event yet (after a start): retry soon."""
+
+    default_error = "LineageWarming"
 
 
 class ValueOutOfRangeError(IndexerError):

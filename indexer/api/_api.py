@@ -11,7 +11,6 @@ with a stable code of indexer/ERRORS.md."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -65,7 +64,8 @@ def _body(code: str, message: str, field: str | None, args: dict[str, Any]) -> d
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexerError)
     async def _error(_: Request, exc: IndexerError) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        retry = {"Retry-After": "1"} if exc.retryable and exc.status == 503 else None
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=retry)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -109,11 +109,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The lineage book is built once from the whole archive (long on a large mirror):
         # start it at server start in the background instead of on the first request.
-        def warm() -> None:
-            with engine.connect() as conn:
-                app.state.provenance.warm(conn)
-
-        threading.Thread(target=warm, name="provenance-warm", daemon=True).start()
+        app.state.provenance.start(engine)
         yield
 
     app = FastAPI(
@@ -255,7 +251,12 @@ def _routes(app: FastAPI, reg: Registry) -> None:
         return models.Provenance.model_validate(prov)
 
     svg: dict[int | str, dict[str, Any]] = {
-        200: {"content": {"image/svg+xml": {}}, "description": "JSON, or SVG"}
+        200: {"content": {"image/svg+xml": {}}, "description": "JSON, or SVG"},
+        503: {
+            **ERROR,
+            "description": "TN-IX-5034 LineageWarming: the lineage book is being built after a "
+            "start and has not reached this target yet; retry (Retry-After)",
+        },
     }
 
     @app.get(

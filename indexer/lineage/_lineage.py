@@ -34,7 +34,11 @@ when traced rather than one by one as they happen: the integer grams may differ 
 split by rounding (a few grams a lot), never in totals. ``pool`` recovers the composition by
 source lot, splitting what has been drawn from each version over its sources.
 Cost: one forward pass, O(events); a backward walk over the target's ancestors (and the versions
-between them) only.
+between them) only. A pool holds every lot it ever received (thousands), and a trace passes a few
+grams through it: the walk splits them in O(grams log grams) over the sources ranked by size
+once per lot (``_apportion_sparse``, the same integers as the dense split), and remembers where a
+few grams passed down a drawn version go (``_Lot.memo``: such a version changes no more), so
+traces through the same versions cost a lookup.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "CertificatesTransferred",
@@ -235,12 +240,33 @@ _UNEXPLAINED = "unexplained"
 
 
 @dataclass(slots=True)
+class _Ranked:
+    """A lot's sources ready for ``_apportion_sparse``: grams, their sum, and the indexes of
+    the sources by grams, largest first (ties to the earliest)."""
+
+    grams: list[int]
+    total: int
+    by_size: list[int]
+
+
+@dataclass(slots=True)
 class _Lot:
     node: str
     amount: int
     sources: list[tuple[_LotKey, int]]  # source lot -> grams (in the source's credits)
     order: tuple[int, int]
     virtual: bool = False  # a pool version, passed through by the walk
+    ranked: _Ranked | None = None  # built by the first trace through it; reset on a change
+    #: (grams, target grams) passed through this version → the real lots they reach; a
+    #: version a trace reaches has been drawn from, so it changes no more
+    memo: dict[tuple[int, int], tuple[tuple[_LotKey, int, int], ...]] | None = None
+
+    def rank(self) -> _Ranked:
+        if self.ranked is None:
+            grams = [g for _, g in self.sources]
+            by_size = sorted(range(len(grams)), key=lambda i: (-grams[i], i))
+            self.ranked = _Ranked(grams, sum(grams), by_size)
+        return self.ranked
 
 
 @dataclass(slots=True)
@@ -249,6 +275,9 @@ class _Pool:
     held: int = 0  # grams of the version not yet drawn
     depth: int = 0  # versions chained since the last compaction
 
+
+#: Splits of at most this many grams (own + target's) through a pool version are remembered.
+_MEMO_GRAMS = 32
 
 #: A pool's version chain is compacted into real lots after this many versions, which bounds
 #: what a trace walks through (amortised O(lots in the pool / _MAX_DEPTH) per inflow).
@@ -329,6 +358,10 @@ class LineageBook:
                     composition[src] = composition.get(src, 0) + g - t
         return composition
 
+    def has(self, key: str) -> bool:
+        """Whether the book holds the event of ``key`` (``"claim:7"``, ``"shipment:3"``)."""
+        return key in self._node_lots
+
     def shipment(self, shipment_id: int) -> Lineage:
         return self._lineage(f"shipment:{shipment_id}")
 
@@ -352,6 +385,7 @@ class LineageBook:
         else:  # the same token on two lines of one event
             lot.amount += amount
             lot.sources = _merge((*lot.sources, *sources))
+            lot.ranked = lot.memo = None
 
     def _inflow(self, unit: int, tid: int, lot: _LotKey, amount: int) -> None:
         pool = self._pools.setdefault((unit, tid), _Pool())
@@ -359,6 +393,7 @@ class LineageBook:
         if current is not None and pool.held == current.amount:  # not drawn from: extend it
             current.sources.append((lot, amount))
             current.amount += amount
+            current.ranked = current.memo = None
         else:  # a new version: what remains of the old one, and the inflow
             self._seq += 1
             key: _LotKey = (f"pool:{unit}:{self._seq}", tid)
@@ -450,31 +485,75 @@ def _apportion_int(values: Sequence[int], amount: int, total: int) -> list[int]:
     return floors
 
 
+def _apportion_sparse(ranked: _Ranked, amount: int) -> dict[int, int]:
+    """``_apportion_int(ranked.grams, amount, ranked.total)`` without its zeros, in
+    O(amount log amount) instead of O(sources): a pool holds thousands of lots, a trace passes
+    a few grams through it.
+
+    Only sources whose share is a gram or more get a floor; they come first in ``by_size``. The
+    ``k`` grams left go to the largest remainders: those of the sources with a floor, or of the
+    next ``k`` sources of ``by_size``, whose remainder is their whole product ``grams × amount``
+    and so ranks as their grams do (ties to the earliest index, as in ``_apportion_int``).
+    """
+    if not amount:
+        return {}
+    grams, total, by_size = ranked.grams, ranked.total, ranked.by_size
+    out: dict[int, int] = {}
+    rems: list[tuple[int, int]] = []
+    given = pos = 0
+    for i in by_size:
+        q, r = divmod(grams[i] * amount, total)
+        if not q:
+            break
+        out[i] = q
+        given += q
+        rems.append((-r, i))
+        pos += 1
+    k = amount - given
+    if k:
+        rems.extend((-grams[i] * amount, i) for i in by_size[pos : pos + k])
+        for _, i in heapq.nsmallest(k, rems):
+            out[i] = out.get(i, 0) + 1
+    return out
+
+
 def _order(lot: _Lot) -> tuple[int, int]:
     return (-lot.order[0], -lot.order[1])
 
 
 def _split(
     lots: dict[_LotKey, _Lot], lot: _Lot, part: int, part_share: int
-) -> Iterable[tuple[_LotKey, int, int]]:
+) -> list[tuple[_LotKey, int, int]]:
     """``part`` grams of ``lot``'s sources' credits (``part_share`` of the target's) split over
     its sources by largest remainder; a pool version passes its split on to its own sources, so
     only real lots come out."""
-    stack = [(lot, part, part_share)]
-    while stack:
-        lot, part, part_share = stack.pop()
-        grams = [g for _, g in lot.sources]
-        inflow = sum(grams)
-        parts = _apportion_int(grams, part, inflow)
-        shares = _apportion_int(grams, part_share, inflow)
-        for (src, _), p, s in zip(lot.sources, parts, shares, strict=True):
-            if not (p or s):
-                continue
-            source = lots[src]
-            if source.virtual:
-                stack.append((source, p, s))
-            else:
-                yield src, p, s
+    out: list[tuple[_LotKey, int, int]] = []
+    _split_into(lots, lot, part, part_share, out)
+    return out
+
+
+def _split_into(
+    lots: dict[_LotKey, _Lot], lot: _Lot, part: int, part_share: int, out: list[Any]
+) -> None:
+    ranked = lot.rank()
+    parts = _apportion_sparse(ranked, part)
+    shares = _apportion_sparse(ranked, part_share)
+    for i in sorted(parts.keys() | shares.keys()):
+        src, p, s = lot.sources[i][0], parts.get(i, 0), shares.get(i, 0)
+        source = lots[src]
+        if not source.virtual:
+            out.append((src, p, s))
+        elif p + s > _MEMO_GRAMS:
+            _split_into(lots, source, p, s, out)
+        else:  # a few grams down a version chain: the same walk for many traces, remembered
+            memo = source.memo if source.memo is not None else {}
+            passed = memo.get((p, s))
+            if passed is None:
+                found: list[tuple[_LotKey, int, int]] = []
+                _split_into(lots, source, p, s, found)
+                passed = memo[(p, s)] = tuple(found)
+                source.memo = memo
+            out.extend(passed)
 
 
 def _walk(
@@ -500,7 +579,7 @@ def _walk(
             continue
         seen.add(k)
         lot = lots[k]
-        inflow = sum(g for _, g in lot.sources)
+        inflow = lot.rank().total
         if not lot.amount or not inflow:
             continue
         # in the sources' credits: a conversion's output stands for more input (half up)

@@ -4,19 +4,28 @@ The mirror's archived Ledger events are converted to ``indexer.lineage._lineage`
 types and fed, in chain order, to one ``LineageBook`` kept per mirror state (new events are
 appended; a rollback below what it has seen rebuilds it), so ``tracenet verify`` and the
 indexer allocate identically.
+
+The book is built from the whole archive once, in a background thread started with the server
+(or by the first request), ``_CHUNK`` events per hold of its lock, so the API never waits for it
+to finish: a request for a target whose event the book has not reached yet applies chunks itself
+for up to ``_REQUEST_BUDGET_S``, then answers 503 ``LineageWarming`` (retryable). A target's
+lineage depends on earlier events only, so it is served as soon as the book holds its event.
+Once built, a request reads the checkpoint and applies the events written since (usually none).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
-from indexer.errors import NotFoundError
+from indexer.errors import LineageWarmingError, NotFoundError
 from indexer.lineage import _lineage as lin
 from indexer.mirror._registry import table
-from indexer.mirror._tables import Certificate, Factor, Process
+from indexer.mirror._tables import Certificate, Cursor, Factor, Process
 from indexer.mirror._tables_ops import EventRow
 
 __all__ = ["ALLOCATION_METHOD", "ProvenanceCache", "depth"]
@@ -36,6 +45,10 @@ _LEDGER = (
     "Lapsed",
     "PeriodClosed",
 )
+_CHUNK = 5_000  # events applied per hold of the lock while the book is built
+_REQUEST_BUDGET_S = 0.5  # how long a request helps build the book before answering 503
+
+log = logging.getLogger(__name__)
 
 
 def _b(value: str) -> bytes:
@@ -122,44 +135,119 @@ class ProvenanceCache:
         self._book = lin.LineageBook()
         self._last: tuple[int, int] = (-1, -1)
         self._last_hash = ""
+        self._checkpoint: tuple[int, str] | None = None  # the mirror's, when the book caught up
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.ready = threading.Event()  # the book has caught up with the mirror once
 
-    def _refresh(self, conn: Connection) -> None:
+    def _refresh(self, conn: Connection, limit: int | None = None) -> bool:
+        """Applies the events written since the last refresh (at most ``limit``); True when the
+        book holds every event up to the checkpoint this connection sees."""
+        cur = table(Cursor)
+        row = conn.execute(select(cur.c.chain_id, cur.c.block_number, cur.c.block_hash)).first()
+        if row is None:
+            return True
+        checkpoint = (int(row.block_number), str(row.block_hash))
+        if checkpoint == self._checkpoint:
+            return True
+        if checkpoint[0] < self._last[0]:  # an older snapshot than the book's, or a rollback
+            return True  # that the follower's next range re-advances: the hash check sees it
         ev = table(EventRow)
         if self._last[0] >= 0:
             known = conn.execute(
                 select(ev.c.block_hash).where(
-                    ev.c.block_number == self._last[0], ev.c.log_index == self._last[1]
+                    ev.c.chain_id == row.chain_id,
+                    ev.c.block_number == self._last[0],
+                    ev.c.log_index == self._last[1],
                 )
             ).scalar()
             if known != self._last_hash:  # rolled back under us: start again
+                log.info("the mirror rolled back below block %d: rebuilding", self._last[0])
                 self._book, self._last, self._last_hash = lin.LineageBook(), (-1, -1), ""
         query = (
             select(ev)
-            .where(ev.c.contract == "Ledger", ev.c.name.in_(_LEDGER))
             .where(
-                (ev.c.block_number > self._last[0])
-                | ((ev.c.block_number == self._last[0]) & (ev.c.log_index > self._last[1]))
+                ev.c.chain_id == row.chain_id,  # the key's prefix: a range scan of the key
+                ev.c.block_number >= self._last[0],
+                ev.c.block_number <= checkpoint[0],
+                (ev.c.block_number > self._last[0]) | (ev.c.log_index > self._last[1]),
+                ev.c.contract == "Ledger",
+                ev.c.name.in_(_LEDGER),
             )
             .order_by(ev.c.block_number, ev.c.log_index)
         )
-        for row in conn.execute(query):
-            self._book.apply(to_lineage_event(row))
-            self._last, self._last_hash = (row.block_number, row.log_index), row.block_hash
+        if limit is not None:
+            query = query.limit(limit)
+        applied = 0
+        for event in conn.execute(query):
+            self._book.apply(to_lineage_event(event))
+            self._last, self._last_hash = (event.block_number, event.log_index), event.block_hash
+            applied += 1
+        if limit is not None and applied == limit:
+            return False
+        self._checkpoint = checkpoint
+        return True
+
+    def start(self, engine: Engine) -> None:
+        """Builds the book in a background thread (once; again after a failure)."""
+        with self._start_lock:
+            if self.ready.is_set() or (self._thread is not None and self._thread.is_alive()):
+                return
+            self._thread = threading.Thread(
+                target=self._build, args=(engine,), name="provenance-warm", daemon=True
+            )
+            self._thread.start()
+
+    def _build(self, engine: Engine) -> None:
+        started = time.monotonic()
+        try:
+            with engine.connect() as conn:
+                while not self.ready.is_set():
+                    with self._lock:
+                        if self._refresh(conn, _CHUNK):
+                            self.ready.set()
+                    conn.rollback()  # the next chunk reads a fresh snapshot
+        except Exception:  # the next request starts it again
+            log.exception("building the lineage book failed")
+            return
+        log.info("lineage book built in %.1f s", time.monotonic() - started)
 
     def warm(self, conn: Connection) -> None:
-        """Feeds the book every archived event (at server start, off the request path)."""
+        """Feeds the book every archived event, here and now."""
         with self._lock:
             self._refresh(conn)
+            self.ready.set()
 
     def lineage(self, conn: Connection, kind: str, ident: int) -> lin.Lineage:
+        key = f"{kind}:{ident}"
+        if not self.ready.is_set():
+            self.start(conn.engine)
+            deadline = time.monotonic() + _REQUEST_BUDGET_S
+            while True:
+                with self._lock:  # its lineage needs no event after its own
+                    if (
+                        self._book.has(key)
+                        or self._refresh(conn, _CHUNK)  # caught up with what this request sees
+                        or self._book.has(key)
+                    ):
+                        return self._answer(kind, ident)
+                if time.monotonic() > deadline:
+                    raise LineageWarmingError(
+                        f"the lineage book is being built (block {self._last[0]} so far): "
+                        "retry in a moment",
+                        args={"blockNumber": self._last[0]},
+                    )
         with self._lock:
             self._refresh(conn)
-            try:
-                return self._book.shipment(ident) if kind == "shipment" else self._book.claim(ident)
-            except LookupError as exc:
-                raise NotFoundError(
-                    f"no {kind} {ident}", field=f"{kind}_id", error=f"{kind.title()}Unknown"
-                ) from exc
+            return self._answer(kind, ident)
+
+    def _answer(self, kind: str, ident: int) -> lin.Lineage:
+        try:
+            return self._book.shipment(ident) if kind == "shipment" else self._book.claim(ident)
+        except LookupError as exc:
+            raise NotFoundError(
+                f"no {kind} {ident}", field=f"{kind}_id", error=f"{kind.title()}Unknown"
+            ) from exc
 
     def provenance(self, conn: Connection, kind: str, ident: int) -> dict[str, Any]:
         lineage = self.lineage(conn, kind, ident)

@@ -6,7 +6,7 @@ import time
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from indexer.lineage._lineage import (
@@ -21,6 +21,9 @@ from indexer.lineage._lineage import (
     LineageBook,
     PeriodClosed,
     Shipped,
+    _apportion_int,
+    _apportion_sparse,
+    _Lot,
     trace_claim,
     trace_shipment,
 )
@@ -288,3 +291,40 @@ def test_a_pool_of_ten_thousand_inputs_drawn_ten_thousand_times() -> None:
     assert {n.kind for n in lineage.nodes} == {"input", "shipment"}
     assert sum(book.pool(1, FLAKE).values()) == sum(range(1_000, 11_000)) - 10_000 * 500
     assert elapsed < 20, f"{elapsed:.1f} s"  # a generous bound: well under a second on a laptop
+
+
+_grams = st.one_of(st.integers(0, 3), st.integers(0, 10**6))  # small values make ties
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_grams, min_size=1, max_size=60), st.integers(0, 10**7))
+def test_the_sparse_split_is_the_largest_remainder_split(values: list[int], amount: int) -> None:
+    """A trace splits a few grams over a pool of thousands of lots without visiting them all:
+    the same integers as the dense split, ties to the earliest source included."""
+    total = sum(values)
+    assume(total)  # a pool version holds something
+    lot = _Lot(
+        "pool:1:1", total, [((f"input:{i}", FLAKE), v) for i, v in enumerate(values)], (1, 0)
+    )
+    dense = _apportion_int(values, amount, total)
+    assert _apportion_sparse(lot.rank(), amount) == {i: g for i, g in enumerate(dense) if g}
+
+
+def test_remembered_splits_give_the_lineage_of_a_fresh_book() -> None:
+    """Traces through the same pool versions reuse their splits: asked in any order, after
+    other traces or first, a lineage is the same."""
+    c = Chain()
+    for i in range(300):
+        c.input(1, FLAKE, 1_000 + 7 * i)
+        c.ship(1, 2, (FLAKE, 1 + i % 5))
+        c.ship(2, 3, (FLAKE, 1 + i % 3))
+        if i % 4 == 3:
+            c.claim(3, (FLAKE, 2))
+    book = LineageBook().apply_all(c.events)
+    asked = {i: book.shipment(i) for i in range(1, c.ids["shipment"] + 1)}
+    asked |= {-i: book.claim(i) for i in range(1, c.ids["claim"] + 1)}
+    for i in (600, 599, 2, 1, 301):
+        assert LineageBook().apply_all(c.events).shipment(i) == asked[i]
+    for i in (75, 1, 40):
+        assert LineageBook().apply_all(c.events).claim(i) == asked[-i]
+    assert sum(o.grams for o in asked[-75].origins) == 2

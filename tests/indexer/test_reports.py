@@ -308,6 +308,47 @@ def test_api_enforces_read_keys_and_party_visibility(
     _ = m
 
 
+def test_provenance_never_waits_for_the_lineage_book(
+    world: World, follower: Follower, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the book is built after a start, a request helps for a moment and answers 503
+    LineageWarming (retryable) if the book has not reached its target: here one event per
+    request and no background build, so the claim comes after a 503 per earlier ledger event."""
+    from sqlalchemy import select
+
+    from indexer.lineage import _provenance
+    from indexer.mirror._registry import table
+    from indexer.mirror._tables_ops import EventRow
+
+    flakes_to_resin(world)
+    follower.catch_up()
+    ev = table(EventRow)
+    with engine.connect() as conn:
+        names = conn.execute(
+            select(ev.c.name)
+            .where(ev.c.contract == "Ledger", ev.c.name.in_(_provenance._LEDGER))
+            .order_by(ev.c.block_number, ev.c.log_index)
+        ).scalars()
+        earlier = list(names).index("Claimed")
+    monkeypatch.setattr(_provenance, "_CHUNK", 1)
+    monkeypatch.setattr(_provenance, "_REQUEST_BUDGET_S", 0.0)
+    monkeypatch.setattr(_provenance.ProvenanceCache, "start", lambda self, engine: None)
+    with engine.begin() as conn:
+        key = create_key(conn, P_BRAND)
+    client = TestClient(create_app(engine))
+    answers = []
+    for _ in range(20):
+        answers.append(client.get("/v1/claims/1/provenance", headers={"X-API-Key": key}))
+        if answers[-1].status_code != 503:
+            break
+    *warming, done = answers
+    assert len(warming) == earlier >= 4  # input, shipment, conversion, shipment… then the claim
+    for r in warming:
+        assert (r.json()["code"], r.json()["error"]) == ("TN-IX-5034", "LineageWarming")
+        assert r.headers["Retry-After"] == "1"
+    assert done.status_code == 200 and done.json()["target"]["grams"] == T
+
+
 def test_the_server_builds_the_lineage_book_at_start(
     world: World, follower: Follower, engine: Engine
 ) -> None:
