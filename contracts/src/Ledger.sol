@@ -219,10 +219,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         bytes32 product,
         bytes32 purpose
     ) external returns (uint64 claimId) {
-        uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
-        if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
-        _debit(unitId, tokenIds, amounts, Move(Use.Claim, 0, 0));
-        claimId = _retire(unitId, tokenIds, amounts, beneficiary, product, purpose);
+        return _claim(false, 0, 0, tokenIds, amounts, beneficiary, product, purpose);
     }
 
     /// @inheritdoc ILedger
@@ -235,14 +232,7 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         bytes32 product,
         bytes32 purpose
     ) external returns (uint64 claimId) {
-        uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
-        if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
-        ICatalog.RollingClass memory rc = _rollingClass(classId);
-        if (quantity == 0) revert QuantityZero();
-        _checkQuantity(quantity);
-        uint256 given = _debit(unitId, tokenIds, amounts, Move(Use.Claim, classId, 0)).total;
-        claimId = _retire(unitId, tokenIds, amounts, beneficiary, product, purpose);
-        _applyShare(Tracenet.ROLLING_CLAIM, claimId, unitId, rc, quantity, given);
+        return _claim(true, classId, quantity, tokenIds, amounts, beneficiary, product, purpose);
     }
 
     /// @inheritdoc ILedger
@@ -525,6 +515,31 @@ contract Ledger is ILedger, IERC1155, ERC165 {
             }
             if (expected != 0 && classId != expected) revert RollingClassMismatch(id, expected);
         }
+    }
+
+    /// @dev A claim (R7): the acting unit retires credit lines for a beneficiary; a rolling-average
+    /// claim (R8) names its class and the quantity of claimed product, whose share the lines carry.
+    function _claim(
+        bool rolling,
+        uint32 classId,
+        uint256 quantity,
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts,
+        string calldata beneficiary,
+        bytes32 product,
+        bytes32 purpose
+    ) private returns (uint64 claimId) {
+        uint32 unitId = _actor(Tracenet.ROLE_MEMBER).unitId;
+        if (bytes(beneficiary).length == 0) revert ClaimBeneficiaryMissing();
+        ICatalog.RollingClass memory rc;
+        if (rolling) {
+            rc = _rollingClass(classId);
+            if (quantity == 0) revert QuantityZero();
+            _checkQuantity(quantity);
+        }
+        uint256 given = _debit(unitId, tokenIds, amounts, Move(Use.Claim, classId, 0)).total;
+        claimId = _retire(unitId, tokenIds, amounts, beneficiary, product, purpose);
+        if (rolling) _applyShare(Tracenet.ROLLING_CLAIM, claimId, unitId, rc, quantity, given);
     }
 
     /// @dev Retires claimed lines: counters, claim id, `Claimed` and the ERC-1155 burn.
