@@ -101,6 +101,35 @@ def test_create_unlock_and_sign_round_trip(keys: Keystore) -> None:
     assert recovered == info.address
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"value": 10**18, "gasPrice": 10**9, "chainId": 2**40},
+        {"data": bytes(range(200)), "nonce": 2**32},
+        {"data": "0x"},
+        {"to": "0x" + "ab" * 20},  # not checksummed: eth-account refuses it, and so do we
+        {"maxFeePerGas": 10**9, "maxPriorityFeePerGas": 1},  # EIP-1559: eth-account signs
+    ],
+)
+def test_legacy_transactions_sign_to_the_bytes_eth_account_gives(extra: dict[str, object]) -> None:
+    """The fast path (rlp + libsecp256k1) yields exactly eth-account's raw transaction."""
+    tx = _tx(7) | {"chainId": 7177, "data": "0x" + "5a" * 68} | extra
+    if "maxFeePerGas" in tx:
+        del tx["gasPrice"]
+    ours = LocalSigner.from_key(bytes.fromhex(KEY_HEX))
+    try:
+        expected = Account.from_key(KEY_HEX).sign_transaction(tx)
+    except (TypeError, ValueError) as refused:
+        with pytest.raises(type(refused)):
+            ours.sign_transaction(tx)
+        return
+    signed = ours.sign_transaction(tx)
+    assert signed.raw_transaction == bytes(expected.raw_transaction)
+    assert signed.hash == bytes(expected.hash) == keccak(signed.raw_transaction)
+    assert Account.recover_transaction(signed.raw_transaction) == KEY_ADDRESS
+
+
 def test_import_keeps_the_address_and_unlocks_by_address(keys: Keystore) -> None:
     info = keys.import_key("0x" + KEY_HEX, label="bolt", party="bolt", passphrase=PASSPHRASE)
     assert info.address == KEY_ADDRESS and info.unit is None
