@@ -228,6 +228,9 @@ def main() -> int:
                 TRACENET_GATEWAY_TX_GAS=str(_direct.GAS),  # default log level: a line per write
                 TRACENET_GATEWAY_SIGN_PROCESSES=str(a.helpers),
                 TRACENET_GATEWAY_SQLITE_SYNCHRONOUS=a.sqlite_synchronous,
+                # a batch of --batch-size shipments is ~350 bytes an item (the 64 KiB default
+                # takes ~180; the import sends 48 KiB requests)
+                TRACENET_GATEWAY_MAX_BODY_BYTES=str(max(64 * 1024, a.batch_size * 512)),
             )  # fmt: skip
             key = api_key(env)
             gw = Gateway(env, port, tmp / "gateway.log")

@@ -50,6 +50,7 @@ __all__ = ["Dispatcher"]
 log = logging.getLogger("gateway.pipeline")
 _VERIFY_DEPTH = 2048  # blocks of final requests re-checked at start
 _SEND_LANES = 4  # JSON-RPC batches of raw transactions in flight at once (signers split)
+_FINAL_CHUNK = 256  # finalised requests written per transaction
 
 
 class Dispatcher:
@@ -337,8 +338,11 @@ class Dispatcher:
                 "outcome": outcome,
             }
             changes.append((row.seq, row.tx_hash, values))
+        # A few hundred rows a transaction: the group commits of new requests (first on the
+        # writer thread) get in between, instead of waiting behind a block of thousands.
+        for start in range(0, len(changes), _FINAL_CHUNK):
+            await self.store.write(save_final, changes[start : start + _FINAL_CHUNK])
         if changes:
-            await self.store.write(save_final, changes)
             for seq, _, values in changes:
                 log.debug(
                     "request %s %s in block %s", seq, values["status"], values["block_number"]

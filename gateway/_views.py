@@ -89,8 +89,11 @@ class LedgerViews:
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             task = hit[1]
-            if now > hit[0] - ttl / 2 and task.done() and key not in self._refreshing:
-                self._refresh(key, ttl, load)
+            if task.done():
+                if now > hit[0] - ttl / 2 and key not in self._refreshing:
+                    self._refresh(key, ttl, load)
+                if not task.cancelled() and task.exception() is None:
+                    return task.result()  # the hot path: no future, no await
         else:
             task = asyncio.ensure_future(load())
             self._cache[key] = (now + ttl, task)
@@ -123,18 +126,19 @@ class LedgerViews:
         return abi.decode(fn, data)
 
     async def _known(
-        self, abi: Abi, fn: str, args: Sequence[Any], error: str, field: str, ttl: float = -1.0
-    ) -> tuple[Any, ...]:
-        async def load() -> tuple[Any, ...]:
+        self, abi: Abi, fn: str, args: Sequence[Any], error: str, field: str, ttl: float = -1.0,
+        decode: Callable[[tuple[Any, ...]], Any] | None = None,
+    ) -> Any:  # fmt: skip
+        """The view's result (decoded by ``decode`` once per load, not once per read)."""
+
+        async def load() -> Any:
             try:
-                return await self._view(abi, fn, *args)
+                result = await self._view(abi, fn, *args)
             except LedgerRevert as revert:
                 raise rejected(revert, error, field, f"no {field} {args[0]}") from None
+            return result if decode is None else decode(result)
 
-        result: tuple[Any, ...] = await self._cached(
-            (fn, *args), self.ttl if ttl < 0 else ttl, load
-        )
-        return result
+        return await self._cached((fn, *args), self.ttl if ttl < 0 else ttl, load)
 
     # ---- consortium ---------------------------------------------------------------------------
 
@@ -149,8 +153,11 @@ class LedgerViews:
             raise RequestRejected(
                 f"no unit {unit_id}", error="UnitUnknown", field=field, args={"unitId": unit_id}
             )
-        (view,) = await self._known(self.consortium, "unitView", [unit_id], "UnitUnknown", field)
-        return UnitView.from_abi(view)
+        view: UnitView = await self._known(
+            self.consortium, "unitView", [unit_id], "UnitUnknown", field,
+            decode=lambda r: UnitView.from_abi(r[0]),
+        )  # fmt: skip
+        return view
 
     async def certificate(self, cert_id: int, field: str = "certificate") -> CertificateView:
         (view,) = await self._known(
@@ -202,8 +209,11 @@ class LedgerViews:
                 f"no class {class_id}", error="ClassUnknown", field=field,
                 args={"classId": class_id},
             )  # fmt: skip
-        (info,) = await self._known(self.catalog, "classInfo", [class_id], "ClassUnknown", field)
-        return ClassInfo.from_abi(info)
+        info: ClassInfo = await self._known(
+            self.catalog, "classInfo", [class_id], "ClassUnknown", field,
+            decode=lambda r: ClassInfo.from_abi(r[0]),
+        )  # fmt: skip
+        return info
 
     async def max_share(self, group_id: int, field: str = "product_group") -> int:
         if not 0 < group_id < 2**32:
@@ -218,10 +228,11 @@ class LedgerViews:
 
     async def rolling_classes(self, group_id: int) -> list[RollingClass]:
         """R8: the product group's rolling-average classes (``Catalog.rollingClasses``)."""
-        (listed,) = await self._known(
-            self.catalog, "rollingClasses", [group_id], "ProductGroupUnknown", "product_group"
-        )
-        return [RollingClass.from_abi(item) for item in listed]
+        listed: list[RollingClass] = await self._known(
+            self.catalog, "rollingClasses", [group_id], "ProductGroupUnknown", "product_group",
+            decode=lambda r: [RollingClass.from_abi(item) for item in r[0]],
+        )  # fmt: skip
+        return list(listed)
 
     async def in_scope(self, unit_id: int, group_id: int) -> bool:
         """R7: whether ``group_id`` is in ``unit_id``'s product scope (``Catalog.unitScope``)."""

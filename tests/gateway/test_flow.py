@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+from gateway.api.fast import FastWrites
 from tests import factories as f
 from tests.gateway.conftest import Harness
 
@@ -78,3 +83,43 @@ def test_nonces_are_consecutive_per_signer_and_persisted(harness: Harness) -> No
     assert nonces == list(range(nonces[0], nonces[0] + 6))
     assert {e["status"] for e in ends} == {"confirmed"}
     assert harness.store.nonces()[ends[0]["signer"]] == nonces[-1] + 1
+
+
+def test_the_fast_path_answers_a_write_as_its_route_does(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gateway/api/fast.py answers the common case; its answer is the route's, and anything it
+    refuses reaches the app (which answers with the error body)."""
+    key = harness.key(f.P_RECYCLER)
+    answered: list[bool] = []
+    real = FastWrites.__call__
+
+    async def spy(self: FastWrites, scope: Any, body: bytes, send: Any) -> bool:
+        answered.append(await real(self, scope, body, send))
+        return answered[-1]
+
+    async def off(self: FastWrites, scope: Any, body: bytes, send: Any) -> bool:
+        return False
+
+    def body(tag: str, amount: int = 1_000) -> dict[str, object]:
+        return _input(amount) | {"evidence_hash": "0x" + f.evidence(tag).hex()}
+
+    monkeypatch.setattr(FastWrites, "__call__", spy)
+    first = body("fast")
+    fast = harness.post("/v1/inputs", first, key, **{"Idempotency-Key": "fast"})
+    replay = harness.post("/v1/inputs", first, key, **{"Idempotency-Key": "fast"})
+    refused = harness.post("/v1/inputs", body("zero", 0), key)
+    assert answered == [True, True, False]
+    monkeypatch.setattr(FastWrites, "__call__", off)
+    routed = harness.post("/v1/inputs", body("routed"), key, **{"Idempotency-Key": "routed"})
+    assert (fast.status_code, replay.status_code, routed.status_code) == (202, 200, 202)
+    assert replay.json() == fast.json()
+    for answer in (fast, routed):
+        doc = answer.json()
+        assert set(doc) == {"id", "status", "status_url", "events_url"}
+        assert doc["status"] == "queued" and doc["status_url"] == f"/v1/requests/{doc['id']}"
+        assert doc["events_url"] == doc["status_url"] + "/events"
+        assert answer.headers["location"] == doc["status_url"]
+        assert answer.headers["content-type"] == "application/json"
+    assert refused.status_code == 422 and refused.json()["field"] == "amount", refused.text
+    assert harness.wait(fast.json()["id"], key)["status"] == "confirmed"
