@@ -258,6 +258,11 @@ def test_a_buyer_party_sees_the_shipments_it_received_with_their_credits(
     received.get_by_role("link", name="SD and provenance").click()
     page.wait_for_url(f"**/verify/shipment/{ident}")
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "holds")
+    sd = page.locator("[data-sd-number]")  # the declaration laid out, read from the chain
+    expect(sd.locator("[data-sd-share]")).to_have_attribute("data-sd-share", "3500")
+    expect(sd).to_contain_text("35.00 %")
+    expect(sd).to_contain_text("2\u202f000\u202f000\u00a0g")
+    shoot(page, "shipment-sd", phone=True)
     with page.expect_download() as sd_pdf:  # the SD itself, read with the brand's own key
         page.locator("[data-sd=pdf]").click()
     assert Path(sd_pdf.value.path()).read_bytes().startswith(b"%PDF")

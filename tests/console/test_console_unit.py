@@ -101,6 +101,42 @@ def test_a_link_with_no_id_says_what_an_id_looks_like_never_the_field_name(
         assert printed.headers["location"] == "/verify/shipment/12"
 
 
+#: A declaration as the indexer serves it (``indexer.verifier._declaration.declaration``).
+SD_7: dict[str, object] = {
+    "declaration": "SD-7177-7",
+    "shipment_id": 7,
+    "supplier": {"party_id": 2, "name": "Recycler GmbH", "identifier": "0x01", "unit_id": 1,
+                 "unit": "Plant Rotterdam", "address": "Rotterdam", "certificates": ["ISCC-1"]},
+    "recipient": {"party_id": 3, "name": "Resin BV", "identifier": "0x02", "unit_id": 2,
+                  "unit": "Mill", "address": "Ghent", "certificates": []},
+    "custody": [],
+    "recipient_final_claimant": False,
+    "dispatch_date": "2027-01-05T10:00:00Z",
+    "dispatch_address": "Rotterdam",
+    "order_reference": "PO-1",
+    "product": "rPET flakes",
+    "product_group": {"id": 1, "name": "PET flakes", "max_share_bps": 10_000},
+    "quantity_g": 10_000_000,
+    "credits_g": 3_000_000,
+    "sustainable_share_bps": 3_000,
+    "lines": [{"token_id": "0x1", "class_id": 1, "vintage": 684, "batch": 0,
+               "credits_g": 3_000_000}],
+    "classes": [{"class_id": 1, "name": "rPET flake", "characteristic": "recycled",
+                 "scheme": "ISCC PLUS", "raw_material": "circular", "waste": True,
+                 "chain_of_custody_model": "mass balance", "attribution_method": "credit method",
+                 "emission_factor_sustainable_gco2e_per_kg": 450,
+                 "emission_factor_conventional_gco2e_per_kg": 2150}],
+    "rolling_average": [],
+    "emission_factor_gco2e_per_kg": 1640,
+    "conversion_factors_upstream": [],
+    "origins": [{"input_id": 4, "certificate": "ISCC-1", "credits_g": 3_000_000,
+                 "input_g": 5_000_000}],
+    "document_hash": "0x" + "ab" * 32,
+    "transaction": {"chain_id": 7177, "ledger": "0x00", "tx_hash": "0x" + "cd" * 32,
+                    "block_number": 12, "log_index": 0},
+}  # fmt: skip
+
+
 def test_the_shipment_page_offers_its_sd_as_pdf_and_html_downloads(client: TestClient) -> None:
     seen: list[str] = []
 
@@ -117,7 +153,7 @@ def test_the_shipment_page_offers_its_sd_as_pdf_and_html_downloads(client: TestC
             lineage = {"target": "shipment:7", "nodes": [node], "edges": [], "origins": []}
             return httpx.Response(200, json={"holds": True, "checks": [], "lineage": lineage})
         if request.url.path == "/v1/shipments/7/declaration":
-            return httpx.Response(200, json={"declaration": "SD-7177-7"})
+            return httpx.Response(200, json=SD_7)
         unknown = {"code": "TN-IX-4041", "error": "ShipmentUnknown", "field": "shipment_id",
                    "message": "no shipment 9"}  # fmt: skip
         return httpx.Response(404, json=unknown)
@@ -130,6 +166,11 @@ def test_the_shipment_page_offers_its_sd_as_pdf_and_html_downloads(client: TestC
         page = client.get("/verify/shipment/7")
         assert 'href="/verify/shipment/7/declaration.pdf"' in page.text
         assert 'href="/verify/shipment/7/declaration.html"' in page.text
+        # the SD laid out for a person: who, what, the share, the classes and the inputs
+        sd = page.text[page.text.index('data-sd-number="SD-7177-7"') :]
+        for shown in ("Recycler GmbH", "Resin BV", "30.00 %", "rPET flake", "1640 gCO2e/kg",
+                      "ISCC-1", "All fields of the declaration"):  # fmt: skip
+            assert shown in sd, shown
         pdf = client.get("/verify/shipment/7/declaration.pdf")
         assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4 sd"
         assert pdf.headers["content-type"] == "application/pdf"
