@@ -5,6 +5,12 @@ newest window block whose hash the chain still has and roll back to it; otherwis
 range of logs (halving it when the node refuses, growing it back after successes), check that
 every log and header belongs to one chain linked to the checkpoint, and write the range and the
 new checkpoint in one transaction. A kill at any moment leaves the last committed checkpoint.
+
+Catching up (``catch_up``, ``run``), three stages overlap: the next range's logs are fetched
+while this one is decoded, and a range wholly below the unfinalised window is written by a writer
+thread while the next is decoded (one write in flight; the next step waits for it before it
+writes, and a step that reaches the window or the head writes itself). Ranges are sized to about
+``_TARGET_LOGS`` logs, so a dense chain still makes several ranges to overlap.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from indexer.errors import (
 )
 from indexer.mirror._chain import ChainReader, Header
 from indexer.mirror._decode import EventDecoder, RawLog
-from indexer.mirror._project import project
+from indexer.mirror._project import Batch, project
 from indexer.mirror._registry import table
 from indexer.mirror._store import create_schema, rollback_to, write_batch
 from indexer.mirror._tables import Block, Cursor
@@ -37,6 +43,8 @@ __all__ = ["Follower", "StepResult"]
 log = logging.getLogger(__name__)
 
 _GROW_AFTER = 8  # successful ranges before a halved range doubles again
+_FIRST_RANGE = 64  # blocks of the first range (then sized by the logs found)
+_TARGET_LOGS = 5_000  # logs per range while catching up
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,14 @@ class Follower:
         self.settings = settings
         self.decoder = EventDecoder(deployment.addresses)
         self.addresses = sorted(self.decoder.addresses.values())
-        self.range = settings.max_block_range
+        self.range = min(settings.max_block_range, _FIRST_RANGE)
+        self._refused = settings.max_block_range + 1  # the smallest range the node refused
         self._successes = 0
+        # A range below the unfinalised window, written while the next is decoded (catch-up).
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._writing: Future[None] | None = None
+        self._written: tuple[int, str] | None = None  # the checkpoint once it is written
+        self._pipelined = False
         # The next range's logs, fetched while this range is decoded and written (catch-up).
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._prefetch: tuple[int, int, Future[list[RawLog]]] | None = None
@@ -122,9 +136,16 @@ class Follower:
     # ---- one step --------------------------------------------------------------------------
 
     def step(self) -> StepResult:
-        number, hash_ = self.checkpoint()
+        number, hash_ = self._written or self.checkpoint()
         head = self.reader.head()
-        ancestor = self._ancestor(number, hash_, head)
+        if self._writing is not None:  # ranges far below the window: no reorg reaches them
+            current = self.reader.headers([number]).get(number)
+            if current is None or current.hash != hash_:
+                self.drain()
+                return StepResult(head=head, checkpoint=number)  # the next step sees the reorg
+            ancestor = None
+        else:
+            ancestor = self._ancestor(number, hash_, head)
         if ancestor is not None:
             with self.engine.begin() as conn:
                 rollback_to(conn, ancestor)
@@ -139,11 +160,12 @@ class Follower:
         except RangeTooLargeError:
             if self.range == 1:
                 raise
+            self._refused = min(self._refused, self.range)
             self.range = max(1, self.range // 2)
             self._successes = 0
             log.info("eth_getLogs range refused: now %d blocks", self.range)
             return StepResult(head=head, checkpoint=number)
-        self._grow()
+        self._fit(last - number, len(logs))
         if last < head:  # catching up: fetch the next range meanwhile
             upto = min(head, last + self.range)
             future = self._pool.submit(self.reader.logs, last + 1, upto, self.addresses)
@@ -170,16 +192,41 @@ class Follower:
         events = self.decoder.decode_all(logs, stamps)
         batch = project(self.deployment.chain_id, events)
         keep_from = min(head - self.settings.reorg_window + 1, last)
+        write = (batch, (number, hash_), headers[last], window, keep_from)
+        self.drain()
+        if self._pipelined and last < head and not window:
+            self._writing = self._writer.submit(self._write, *write)
+            self._written = (last, headers[last].hash)
+        else:
+            self._write(*write)
+        return StepResult(blocks=last - number, events=len(events), head=head, checkpoint=last)
+
+    def _write(
+        self,
+        batch: Batch,
+        previous: tuple[int, str],
+        checkpoint: Header,
+        window: list[Header],
+        keep_from: int,
+    ) -> None:
         with self.engine.begin() as conn:
             write_batch(
                 conn,
                 batch,
-                previous=(number, hash_),
-                checkpoint=headers[last],
+                previous=previous,
+                checkpoint=checkpoint,
                 window=window,
                 keep_from=keep_from,
             )
-        return StepResult(blocks=last - number, events=len(events), head=head, checkpoint=last)
+
+    def drain(self) -> None:
+        """Waits for the range being written (raises what its write raised)."""
+        writing, self._writing = self._writing, None
+        try:
+            if writing is not None:
+                writing.result()
+        finally:
+            self._written = None
 
     def _logs(self, first: int, last: int) -> list[RawLog]:
         """This range's logs: the prefetched ones if they are exactly this range."""
@@ -191,8 +238,19 @@ class Follower:
         return self.reader.logs(first, last, self.addresses)
 
     def close(self) -> None:
-        """Stops the prefetch thread."""
+        """Stops the prefetch and writer threads (a range being written is written)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._writer.shutdown(wait=True)
+
+    def _fit(self, blocks: int, logs: int) -> None:
+        """Sizes the next range to about ``_TARGET_LOGS`` logs, below what the node refused."""
+        if logs > _TARGET_LOGS:
+            self.range = max(1, blocks * _TARGET_LOGS // logs)
+            self._successes = 0
+        elif logs < _TARGET_LOGS // 4 and self.range * 2 < self._refused:
+            self.range = min(self.settings.max_block_range, self.range * 2)
+        else:
+            self._grow()
 
     def _grow(self) -> None:
         self._successes += 1
@@ -229,19 +287,33 @@ class Follower:
 
     def catch_up(self) -> StepResult:
         """Steps until the checkpoint is the head seen at the last step."""
-        while True:
-            result = self.step()
-            if result.rolled_back_to is None and result.checkpoint >= result.head:
-                return result
+        self._pipelined = True
+        try:
+            while True:
+                result = self.step()
+                if result.rolled_back_to is None and result.checkpoint >= result.head:
+                    return result
+        finally:
+            self._pipelined = False
+            self.drain()
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Follows the chain until ``stop`` is set; retryable errors wait and try again."""
         stop = stop or threading.Event()
+        self._pipelined = True
+        try:
+            self._follow(stop)
+        finally:
+            self._pipelined = False
+            self.drain()
+
+    def _follow(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 result = self.step()
             except ChainReadError as exc:
                 log.warning("%s (will retry)", exc.message)
+                self.drain()
                 stop.wait(self.settings.poll_interval * 5)
                 continue
             if result.rolled_back_to is None and result.checkpoint >= result.head:

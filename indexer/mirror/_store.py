@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +117,18 @@ def _copy(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
         conn.execute(t.insert(), rows)
         return
     columns = list(rows[0])
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     raw: Any = conn.connection.driver_connection
     with raw.cursor() as cur, cur.copy(f'COPY "{name}" ({", ".join(columns)}) FROM STDIN') as cp:
         if name == "event":  # the JSON column goes as text: PostgreSQL parses it on COPY
+            at, dumps = columns.index("args"), json.dumps
             for row in rows:
-                cp.write_row([json.dumps(row[c]) if c == "args" else row[c] for c in columns])
+                line = list(values(row))
+                line[at] = dumps(line[at])
+                cp.write_row(line)
         else:
             for row in rows:
-                cp.write_row([row[c] for c in columns])
+                cp.write_row(values(row))
 
 
 def write_batch(

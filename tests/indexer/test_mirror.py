@@ -93,6 +93,31 @@ def test_a_restarted_follower_resumes_from_the_checkpoint(world: World, engine: 
     assert_mirror_equals_chain(world, engine)
 
 
+def test_catch_up_writes_final_ranges_while_it_decodes_the_next(
+    world: World, engine: Engine
+) -> None:
+    """Ranges below the unfinalised window go to the writer thread; the range that reaches the
+    window is written by the step itself, after the write in flight; the mirror is the chain's."""
+    import threading
+
+    run_workload(world, random.Random(4), 40)
+    follower = follower_for(world, engine, max_block_range=2, reorg_window=3)
+    writers: list[str] = []
+    write = follower._write
+
+    def spy(*args: object) -> None:
+        writers.append(threading.current_thread().name)
+        write(*args)  # type: ignore[arg-type]
+
+    follower._write = spy  # type: ignore[method-assign]
+    result = follower.catch_up()
+    assert result.checkpoint == world.w3.eth.block_number == follower.checkpoint()[0]
+    assert writers.count("MainThread") >= 1 and len(writers) - writers.count("MainThread") >= 5
+    assert writers[-1] == "MainThread"
+    assert_mirror_equals_chain(world, engine)
+    follower.close()
+
+
 def test_a_reorg_of_the_chain_is_rolled_back_and_reindexed(
     world: World, follower: Follower, engine: Engine
 ) -> None:
