@@ -113,7 +113,8 @@ def test_the_fast_path_answers_a_write_as_its_route_does(
     monkeypatch.setattr(FastWrites, "__call__", off)
     routed = harness.post("/v1/inputs", body("routed"), key, **{"Idempotency-Key": "routed"})
     assert (fast.status_code, replay.status_code, routed.status_code) == (202, 200, 202)
-    assert replay.json() == fast.json()
+    assert replay.json()["id"] == fast.json()["id"]  # its status: wherever the pipeline is
+    assert replay.headers["location"] == fast.headers["location"]
     for answer in (fast, routed):
         doc = answer.json()
         assert set(doc) == {"id", "status", "status_url", "events_url"}
