@@ -46,6 +46,9 @@ class RpcError(Exception):
         self.error = error
 
 
+_CALLS_PER_BATCH = 500
+
+
 class RpcChain:
     """JSON-RPC over HTTP: the SDK's ``contracts.AsyncRpcClient`` (keep-alive, batches,
     retries with backoff on transport errors, QBFT headers).
@@ -84,7 +87,9 @@ class RpcChain:
 
     def _flush(self) -> None:
         calls, self._calls = self._calls, []
-        self._sending.add(asyncio.ensure_future(self._answer(calls)))
+        for start in range(0, len(calls), _CALLS_PER_BATCH):  # nodes cap a batch (Besu: 1024)
+            part = calls[start : start + _CALLS_PER_BATCH]
+            self._sending.add(asyncio.ensure_future(self._answer(part)))
 
     async def _answer(self, calls: list[tuple[str, list[Any], asyncio.Future[Any]]]) -> None:
         """One batch for ``calls``; each caller's future gets its result (or the failure)."""
