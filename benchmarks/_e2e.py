@@ -113,6 +113,7 @@ def submit_to_indexed(engine_for: Any, writes: int, rate: float, clients: int) -
             with engine.begin() as conn:
                 read_key = create_key(conn, P_RECYCLER)
             client = TestClient(create_app(engine))
+            client.__enter__()  # one event loop for every request, as a server has
             stop = threading.Event()
             seen: dict[str, float] = {}
             threads = [
@@ -136,6 +137,7 @@ def submit_to_indexed(engine_for: Any, writes: int, rate: float, clients: int) -
                     if t.is_alive():
                         t.join()
                 gw.stop()
+                client.__exit__(None, None, None)
                 follower.close()
                 reader.close()
                 engine.dispose()

@@ -47,6 +47,7 @@ _LEDGER = (
 )
 _CHUNK = 5_000  # events applied per hold of the lock while the book is built
 _REQUEST_BUDGET_S = 0.5  # how long a request helps build the book before answering 503
+_TRACED = 4_096  # lineages kept (all dropped when full)
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,10 @@ class ProvenanceCache:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.ready = threading.Event()  # the book has caught up with the mirror once
+        # A target's lineage never changes (its versions are drawn from: frozen) until a
+        # rollback rebuilds the book; the registry rows it names, until the checkpoint moves.
+        self._traced: dict[str, lin.Lineage] = {}
+        self._registry: tuple[tuple[int, str] | None, tuple[dict[Any, Any], ...]] | None = None
 
     def _refresh(self, conn: Connection, limit: int | None = None) -> bool:
         """Applies the events written since the last refresh (at most ``limit``); True when the
@@ -164,6 +169,7 @@ class ProvenanceCache:
             if known != self._last_hash:  # rolled back under us: start again
                 log.info("the mirror rolled back below block %d: rebuilding", self._last[0])
                 self._book, self._last, self._last_hash = lin.LineageBook(), (-1, -1), ""
+                self._traced = {}
         query = (
             select(ev)
             .where(
@@ -242,18 +248,33 @@ class ProvenanceCache:
             return self._answer(kind, ident)
 
     def _answer(self, kind: str, ident: int) -> lin.Lineage:
+        key = f"{kind}:{ident}"
+        if (traced := self._traced.get(key)) is not None:
+            return traced
         try:
-            return self._book.shipment(ident) if kind == "shipment" else self._book.claim(ident)
+            traced = self._book.shipment(ident) if kind == "shipment" else self._book.claim(ident)
         except LookupError as exc:
             raise NotFoundError(
                 f"no {kind} {ident}", field=f"{kind}_id", error=f"{kind.title()}Unknown"
             ) from exc
+        if len(self._traced) >= _TRACED:
+            self._traced = {}
+        self._traced[key] = traced
+        return traced
+
+    def _names(self, conn: Connection) -> tuple[dict[Any, Any], ...]:
+        """Certificates, processes and factors by id, read again when the checkpoint moved."""
+        seen = self._checkpoint
+        if self._registry is None or self._registry[0] != seen or seen is None:
+            certs = {r.id: r for r in conn.execute(select(table(Certificate)))}
+            procs = {r.id: r for r in conn.execute(select(table(Process)))}
+            factors = {(r.process_id, r.version): r for r in conn.execute(select(table(Factor)))}
+            self._registry = (seen, (certs, procs, factors))
+        return self._registry[1]
 
     def provenance(self, conn: Connection, kind: str, ident: int) -> dict[str, Any]:
         lineage = self.lineage(conn, kind, ident)
-        certs = {r.id: r for r in conn.execute(select(table(Certificate)))}
-        procs = {r.id: r for r in conn.execute(select(table(Process)))}
-        factors = {(r.process_id, r.version): r for r in conn.execute(select(table(Factor)))}
+        certs, procs, factors = self._names(conn)
         nodes = [_node(n, certs, procs, factors) for n in lineage.nodes]
         return {
             "target": {"kind": kind, "id": ident, "grams": lineage.target.grams},
