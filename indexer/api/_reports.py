@@ -7,15 +7,23 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, Connection, and_, func, literal_column, select
 
 from contracts import Attribution, Model, period_bounds, period_label, token_id
 from indexer.api._periods import iso_time
 from indexer.errors import NotFoundError
+from indexer.mirror._project import DAY
 from indexer.mirror._registry import table
 from indexer.mirror._sqltypes import amount_positive, amount_sum
 from indexer.mirror._tables import Balance, CreditClass, Cursor, Party, Unit
-from indexer.mirror._tables_ops import EventRow, Movement, PeriodClose, QuantityRecord, Shipment
+from indexer.mirror._tables_ops import (
+    DailyFlow,
+    EventRow,
+    Movement,
+    PeriodClose,
+    QuantityRecord,
+    Shipment,
+)
 
 __all__ = ["as_of", "balances", "class_info", "statement", "traceability", "unit_party"]
 
@@ -82,21 +90,43 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
     unit_party(conn, unit_id)
     info = class_info(conn, class_id)
     start, end = period_bounds(info.period_months, period)
-    mv = table(Movement)
-    mine = and_(mv.c.unit_id == unit_id, mv.c.class_id == class_id)
-    # One scan of the unit's movements of the class up to the period's end, grouped finely
-    # enough for every figure of the statement.
+    # One scan of the unit's daily flows of the class up to the period's end (periods start at
+    # midnight UTC), or of its movements, grouped finely enough for every figure of the statement.
     flows: dict[str, int] = defaultdict(int)
     shipped_to: dict[int, int] = defaultdict(int)
     closing_by_vintage: dict[int, int] = defaultdict(int)
     opening = 0
-    positive = amount_positive(mv.c.amount)
-    before = mv.c.timestamp < literal_column(str(int(start)))
-    keys = (mv.c.kind, positive, before, mv.c.vintage, mv.c.counter_unit_id)
-    for kind, is_in, is_before, vintage, counter, total in conn.execute(
-        select(*keys, amount_sum(mv.c.amount)).where(mine, mv.c.timestamp < end).group_by(*keys)
-    ):
-        total = int(total)
+    if start % DAY == 0 and end % DAY == 0:
+        df = table(DailyFlow)
+        before = df.c.day < literal_column(str(int(start) // DAY))
+        keys: list[ColumnElement[Any]] = [
+            df.c.kind,
+            df.c.inflow,
+            before,
+            df.c.vintage,
+            df.c.counter_unit_id,
+        ]
+        query = (
+            select(*keys, amount_sum(df.c.amount))
+            .where(df.c.unit_id == unit_id, df.c.class_id == class_id, df.c.day < end // DAY)
+            .group_by(*keys)
+        )
+    else:
+        mv = table(Movement)
+        positive = amount_positive(mv.c.amount)
+        before = mv.c.timestamp < literal_column(str(int(start)))
+        keys = [mv.c.kind, positive, before, mv.c.vintage, mv.c.counter_unit_id]
+        mine = and_(mv.c.unit_id == unit_id, mv.c.class_id == class_id, mv.c.timestamp < end)
+        query = select(*keys, amount_sum(mv.c.amount)).where(mine).group_by(*keys)
+    for row in conn.execute(query):
+        kind, is_in, is_before, vintage, counter, total = (
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            int(row[5]),
+        )
         closing_by_vintage[int(vintage)] += total
         if is_before:
             opening += total

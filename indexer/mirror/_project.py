@@ -15,10 +15,13 @@ from contracts import split_token_id
 from indexer.errors import ValueOutOfRangeError
 from indexer.mirror._decode import Event
 
-__all__ = ["REGISTRY_EVENTS", "BalanceKey", "Batch", "project"]
+__all__ = ["DAY", "REGISTRY_EVENTS", "BalanceKey", "Batch", "FlowKey", "project"]
 
 #: (unit, class, vintage, batch)
 BalanceKey = tuple[int, int, int, int]
+#: (unit, class, UTC day, kind, inflow, vintage, counter unit)
+FlowKey = tuple[int, int, int, str, bool, int, int]
+DAY = 86_400
 
 #: Every integer the ABI can carry; ``Amount`` columns hold any of them.
 _MAX = 2**256 - 1
@@ -59,6 +62,7 @@ class Batch:
     chain_id: int
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     deltas: dict[BalanceKey, int] = field(default_factory=lambda: defaultdict(int))
+    flows: dict[FlowKey, int] = field(default_factory=lambda: defaultdict(int))
     registry: list[Event] = field(default_factory=list)
 
     def key(self, e: Event) -> dict[str, Any]:
@@ -88,6 +92,7 @@ class Batch:
             }
         )
         self.deltas[(unit, class_id, vintage, batch)] += amount
+        self.flows[(unit, class_id, e.timestamp // DAY, kind, amount > 0, vintage, other)] += amount
 
 
 def _lines(

@@ -29,13 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from indexer.errors import ConcurrentWriterError
 from indexer.mirror._chain import Header
-from indexer.mirror._project import REGISTRY_EVENTS, BalanceKey, Batch
+from indexer.mirror._project import DAY, REGISTRY_EVENTS, BalanceKey, Batch, FlowKey
 from indexer.mirror._registry import apply_registry, rebuild_registry, table
 from indexer.mirror._sqltypes import amount_add, amount_sum, register_sqlite
 from indexer.mirror._tables import Balance, Block, Cursor
 from indexer.mirror._tables_ops import (
     ClaimRow,
     Conversion,
+    DailyFlow,
     EventRow,
     InputRecord,
     Lapse,
@@ -110,6 +111,52 @@ def _upsert_balances(conn: Connection, deltas: dict[BalanceKey, int]) -> None:
     conn.execute(stmt, rows)
 
 
+def _upsert_flows(conn: Connection, flows: dict[FlowKey, int]) -> None:
+    rows = [
+        {"unit_id": u, "class_id": c, "day": d, "kind": k, "inflow": i, "vintage": v,
+         "counter_unit_id": o, "amount": n}
+        for (u, c, d, k, i, v, o), n in flows.items()
+    ]  # fmt: skip
+    if not rows:
+        return
+    t = table(DailyFlow)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(t)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[
+            "unit_id",
+            "class_id",
+            "day",
+            "kind",
+            "inflow",
+            "vintage",
+            "counter_unit_id",
+        ],
+        set_={"amount": amount_add(t.c.amount, stmt.excluded.amount)},
+    )
+    conn.execute(stmt, rows)
+
+
+def rebuild_flows(conn: Connection, days: Sequence[tuple[int, int, int]]) -> None:
+    """Recomputes ``daily_flow`` of these (unit, class, day) from ``movement``."""
+    df, mv = table(DailyFlow), table(Movement)
+    for unit, class_id, day in days:
+        conn.execute(
+            delete(df).where(df.c.unit_id == unit, df.c.class_id == class_id, df.c.day == day)
+        )
+        flows: dict[FlowKey, int] = defaultdict(int)
+        for kind, vintage, other, amount in conn.execute(
+            select(mv.c.kind, mv.c.vintage, mv.c.counter_unit_id, mv.c.amount).where(
+                mv.c.unit_id == unit,
+                mv.c.class_id == class_id,
+                mv.c.timestamp >= day * DAY,
+                mv.c.timestamp < (day + 1) * DAY,
+            )
+        ):
+            flows[(unit, class_id, day, kind, amount > 0, vintage, other)] += int(amount)
+        _upsert_flows(conn, flows)
+
+
 def _copy(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
     """Bulk insert: COPY on PostgreSQL, executemany elsewhere."""
     t = _BY_NAME[name]
@@ -153,6 +200,7 @@ def write_batch(
         if rows:
             _copy(conn, name, rows)
     _upsert_balances(conn, batch.deltas)
+    _upsert_flows(conn, batch.flows)
     apply_registry(conn, batch.registry)
     blocks = {h.number: h for h in (*window, checkpoint)}
     bt = table(Block)
@@ -183,6 +231,16 @@ def rollback_to(conn: Connection, ancestor: Header) -> None:
             .distinct()
         )
     ]
+    days = sorted(
+        {
+            (int(u), int(c), int(ts) // DAY)
+            for u, c, ts in conn.execute(
+                select(mv.c.unit_id, mv.c.class_id, mv.c.timestamp)
+                .where(mv.c.block_number > ancestor.number)
+                .distinct()
+            )
+        }
+    )
     ev = table(EventRow)
     registry_changed = conn.execute(
         select(func.count())
@@ -210,6 +268,7 @@ def rollback_to(conn: Connection, ancestor: Header) -> None:
         ):
             sums[(u, c, v, b)] = int(n)
         _upsert_balances(conn, sums)
+    rebuild_flows(conn, days)
     if registry_changed:
         rebuild_registry(conn)
     bt = table(Block)

@@ -18,6 +18,7 @@ from indexer.mirror._sqltypes import Amount
 __all__ = [
     "ClaimRow",
     "Conversion",
+    "DailyFlow",
     "EventRow",
     "InputRecord",
     "Lapse",
@@ -155,4 +156,19 @@ class Movement(SQLModel, table=True):
     class_id: int
     vintage: int = Field(sa_type=BigInteger)
     batch: int = Field(sa_type=BigInteger)
+    amount: int = Field(sa_type=Amount)
+
+
+class DailyFlow(SQLModel, table=True):
+    """A unit's movements of a class summed per UTC day, kind, direction, vintage and counter
+    unit: what a statement adds up (a projection of ``movement``, like ``balance``)."""
+
+    __tablename__ = "daily_flow"
+    unit_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    class_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    day: int = _key()  # UTC days since 1970
+    kind: str = Field(primary_key=True)
+    inflow: bool = Field(primary_key=True)  # amount > 0
+    vintage: int = _key()
+    counter_unit_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     amount: int = Field(sa_type=Amount)

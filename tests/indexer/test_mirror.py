@@ -115,6 +115,7 @@ def test_catch_up_writes_final_ranges_while_it_decodes_the_next(
     assert writers.count("MainThread") >= 1 and len(writers) - writers.count("MainThread") >= 5
     assert writers[-1] == "MainThread"
     assert_mirror_equals_chain(world, engine)
+    assert_daily_flows_sum_the_movements(engine)
     follower.close()
 
 
@@ -146,6 +147,27 @@ def test_a_reorg_of_the_chain_is_rolled_back_and_reindexed(
         results.append(follower.step())
     assert [r.rolled_back_to for r in results if r.rolled_back_to is not None] == [lost_head - 2]
     assert_mirror_equals_chain(world, engine)
+    assert_daily_flows_sum_the_movements(engine)
+
+
+def assert_daily_flows_sum_the_movements(engine: Engine) -> None:
+    """``daily_flow`` is ``movement`` summed per unit, class, day, kind, direction, vintage and
+    counter unit: what a statement reads instead of every movement."""
+    from indexer.mirror._tables_ops import DailyFlow, Movement
+
+    mv, df = table(Movement), table(DailyFlow)
+    with engine.connect() as conn:
+        wanted: Counter[tuple[object, ...]] = Counter()
+        for r in conn.execute(select(mv)):
+            key = (r.unit_id, r.class_id, r.timestamp // 86_400, r.kind, r.amount > 0, r.vintage)
+            wanted[(*key, r.counter_unit_id)] += r.amount
+        found = {
+            (r.unit_id, r.class_id, r.day, r.kind, bool(r.inflow), r.vintage, r.counter_unit_id): (
+                r.amount
+            )
+            for r in conn.execute(select(df))
+        }
+    assert found == dict(wanted) and len(found) > 3
 
 
 def _copy(value: object) -> object:
