@@ -7,6 +7,7 @@ Settings come from ``TRACENET_GATEWAY_*`` (see gateway/_settings.py); flags over
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from datetime import UTC, datetime
@@ -100,14 +101,28 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     try:
+        app = create_app(settings)
+        _tune_gc()
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_config=None, access_log=False,
+            app, host=host, port=port, log_config=None, access_log=False,
             timeout_graceful_shutdown=5,
         )  # fmt: skip
     except ConfigurationError as exc:
         print(f"tracenet gateway: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _tune_gc() -> None:
+    """The server's heap once imported (FastAPI, web3, pydantic schemas: ~190,000 objects)
+    moves to the collector's permanent generation, and young collections wait for 50,000
+    allocations instead of 700. Under load, full collections walked that whole heap every few
+    seconds, 150-400 ms each with the event loop stopped: the p99 of request→202; young ones
+    ran ~100 times a second (parsed JSON of blocks and requests). Nothing cyclic is left
+    uncollected, only collected less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _create(args: argparse.Namespace) -> int:
