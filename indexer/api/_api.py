@@ -10,6 +10,7 @@ with a stable code of indexer/ERRORS.md."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import date
@@ -111,6 +112,7 @@ def create_app(
         # start it at server start in the background instead of on the first request.
         app.state.provenance.start(engine)
         yield
+        await asyncio.to_thread(app.state.provenance.stop)
 
     app = FastAPI(
         title="Tracenet indexer",

@@ -139,6 +139,7 @@ class ProvenanceCache:
         self._checkpoint: tuple[int, str] | None = None  # the mirror's, when the book caught up
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._stop = threading.Event()
         self.ready = threading.Event()  # the book has caught up with the mirror once
         # A target's lineage never changes (its versions are drawn from: frozen) until a
         # rollback rebuilds the book; the registry rows it names, until the checkpoint moves.
@@ -199,16 +200,29 @@ class ProvenanceCache:
         with self._start_lock:
             if self.ready.is_set() or (self._thread is not None and self._thread.is_alive()):
                 return
+            self._stop.clear()
             self._thread = threading.Thread(
                 target=self._build, args=(engine,), name="provenance-warm", daemon=True
             )
             self._thread.start()
 
+    @property
+    def building(self) -> bool:
+        """Whether the background build runs now."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stops the background build after its current chunk and waits for it (server
+        shutdown): its connection goes back to the engine's pool before the engine is disposed."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
     def _build(self, engine: Engine) -> None:
         started = time.monotonic()
         try:
             with engine.connect() as conn:
-                while not self.ready.is_set():
+                while not self.ready.is_set() and not self._stop.is_set():
                     with self._lock:
                         if self._refresh(conn, _CHUNK):
                             self.ready.set()
@@ -227,7 +241,8 @@ class ProvenanceCache:
     def lineage(self, conn: Connection, kind: str, ident: int) -> lin.Lineage:
         key = f"{kind}:{ident}"
         if not self.ready.is_set():
-            self.start(conn.engine)
+            if self._thread is not None:  # the server's build failed: start it again
+                self.start(conn.engine)
             deadline = time.monotonic() + _REQUEST_BUDGET_S
             while True:
                 with self._lock:  # its lineage needs no event after its own

@@ -349,6 +349,31 @@ def test_provenance_never_waits_for_the_lineage_book(
     assert done.status_code == 200 and done.json()["target"]["grams"] == T
 
 
+def test_stopping_ends_a_lineage_build_that_never_catches_up(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's shutdown stops the background build (whose connection must go back to the
+    engine's pool before the engine is disposed), even one that would never finish."""
+    import threading
+
+    from indexer.lineage import _provenance
+
+    entered = threading.Event()
+
+    def never_caught_up(self: object, conn: object, limit: int | None = None) -> bool:
+        entered.set()
+        return False
+
+    monkeypatch.setattr(_provenance.ProvenanceCache, "_refresh", never_caught_up)
+    cache = _provenance.ProvenanceCache()
+    cache.start(engine)
+    assert entered.wait(30) and cache.building
+    stopper = threading.Thread(target=cache.stop)
+    stopper.start()
+    stopper.join(30)
+    assert not stopper.is_alive() and not cache.building and not cache.ready.is_set()
+
+
 def test_the_server_builds_the_lineage_book_at_start(
     world: World, follower: Follower, engine: Engine
 ) -> None:
@@ -361,3 +386,5 @@ def test_the_server_builds_the_lineage_book_at_start(
         wait_until(lambda: app.state.provenance._last[0] > 0, timeout=30, what="the warm-up")
         with engine.connect() as conn:
             assert app.state.provenance.lineage(conn, "claim", 1).target.grams == T
+    # The server's stop ends the build and returns its connection before the engine goes.
+    assert not app.state.provenance.building
