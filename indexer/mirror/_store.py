@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
     create_engine,
     delete,
     event,
@@ -94,45 +95,27 @@ def create_schema(engine: Engine) -> None:
 
 
 def _upsert_balances(conn: Connection, deltas: dict[BalanceKey, int]) -> None:
-    rows = [
-        {"unit_id": u, "class_id": c, "vintage": v, "batch": b, "amount": n}
-        for (u, c, v, b), n in deltas.items()
-        if n
-    ]
-    if not rows:
-        return
-    t = table(Balance)
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(t)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["unit_id", "class_id", "vintage", "batch"],
-        set_={"amount": amount_add(t.c.amount, stmt.excluded.amount)},
-    )
-    conn.execute(stmt, rows)
+    keys = ("unit_id", "class_id", "vintage", "batch")
+    rows = [{**dict(zip(keys, key, strict=True)), "amount": n} for key, n in deltas.items() if n]
+    _add_amounts(conn, table(Balance), keys, rows)
 
 
 def _upsert_flows(conn: Connection, flows: dict[FlowKey, int]) -> None:
-    rows = [
-        {"unit_id": u, "class_id": c, "day": d, "kind": k, "inflow": i, "vintage": v,
-         "counter_unit_id": o, "amount": n}
-        for (u, c, d, k, i, v, o), n in flows.items()
-    ]  # fmt: skip
+    keys = ("unit_id", "class_id", "day", "kind", "inflow", "vintage", "counter_unit_id")
+    rows = [{**dict(zip(keys, key, strict=True)), "amount": n} for key, n in flows.items()]
+    _add_amounts(conn, table(DailyFlow), keys, rows)
+
+
+def _add_amounts(
+    conn: Connection, t: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Inserts each row, or adds its ``amount`` to the row already holding its ``keys``."""
     if not rows:
         return
-    t = table(DailyFlow)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(t)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[
-            "unit_id",
-            "class_id",
-            "day",
-            "kind",
-            "inflow",
-            "vintage",
-            "counter_unit_id",
-        ],
-        set_={"amount": amount_add(t.c.amount, stmt.excluded.amount)},
+        index_elements=list(keys), set_={"amount": amount_add(t.c.amount, stmt.excluded.amount)}
     )
     conn.execute(stmt, rows)
 
