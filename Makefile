@@ -25,9 +25,7 @@ browser:
 $(STAMP_PY): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# --no-compile: byte-compiling every installed package took half of the install (19 of 38 s);
-	# Python compiles the modules a run imports, once, on first import.
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 # `npm install` honours package-lock.json; `npm ci` would refuse the lock here because the
