@@ -16,7 +16,7 @@ from gateway._models import ApiKey
 from gateway._store import Store
 from gateway.errors import AuthError
 
-__all__ = ["KeyCache", "Principal", "hash_key", "new_key"]
+__all__ = ["KeyCache", "Principal", "hash_key", "new_key", "presented_key"]
 
 _PREFIX = "tn_"
 
@@ -40,6 +40,14 @@ class Principal:
     def require_write(self) -> None:
         if self.scope != "write":
             raise AuthError("this API key may only read", error="ScopeInsufficient")
+
+
+def presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The API key a request presents: ``Authorization: Bearer <key>``, else ``X-API-Key``."""
+    if authorization is None:
+        return x_api_key
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
 
 
 class KeyCache:

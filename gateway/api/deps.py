@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 
-from gateway._auth import Principal
+from gateway._auth import Principal, presented_key
 from gateway._chain import Chain
 from gateway._service import Gateway
 
@@ -46,11 +46,7 @@ async def get_caller(
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
     """The API key from ``Authorization: Bearer <key>`` or ``X-API-Key``."""
-    key = x_api_key
-    if authorization is not None:
-        scheme, _, value = authorization.partition(" ")
-        key = value.strip() if scheme.lower() == "bearer" else None
-    return gw.keys.authenticate(key)
+    return gw.keys.authenticate(presented_key(authorization, x_api_key))
 
 
 CallerDep = Annotated[Principal, Depends(get_caller)]

@@ -23,7 +23,9 @@ import json
 
 from starlette.types import Scope, Send
 
+from gateway._auth import presented_key
 from gateway._service import Gateway, submit
+from gateway.api.routes._common import accepted
 from gateway.api.routes.batch import KINDS
 
 __all__ = ["FastWrites"]
@@ -69,11 +71,9 @@ class FastWrites:
                 if name in found:
                     return None  # which one FastAPI takes is its business
                 found[name] = value.decode("latin-1")
-        key = found.get(b"x-api-key")
-        if (authorization := found.get(b"authorization")) is not None:
-            scheme, _, value = authorization.partition(" ")
-            key = value.strip() if scheme.lower() == "bearer" else None
-        who = gw.keys.authenticate(key)
+        who = gw.keys.authenticate(
+            presented_key(found.get(b"authorization"), found.get(b"x-api-key"))
+        )
         operation, model, planner = KINDS[scope["path"][len("/v1/") :]]
         parsed = model.model_validate(json.loads(body))
         status, row = await submit(
@@ -81,8 +81,6 @@ class FastWrites:
             plan=lambda: planner(gw.context, who, parsed),
             idempotency_key=found.get(b"idempotency-key"),
         )  # fmt: skip
-        location = f"/v1/requests/{row.id}"
-        answer = {"id": row.id, "status": str(row.status), "status_url": location,
-                  "events_url": location + "/events"}  # fmt: skip
+        answer = accepted(row)
         payload = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
-        return status, payload, location
+        return status, payload, answer["status_url"]

@@ -13,7 +13,7 @@ from gateway._ops import Plan
 from gateway._service import Gateway, submit
 from gateway.errors import CODES
 
-__all__ = ["READ_RESPONSES", "WRITE_RESPONSES", "Accepted", "ErrorBody", "accept"]
+__all__ = ["READ_RESPONSES", "WRITE_RESPONSES", "Accepted", "ErrorBody", "accept", "accepted"]
 
 
 class Accepted(BaseModel):
@@ -67,9 +67,13 @@ async def accept(
     status, row = await submit(
         gw=gw, who=who, operation=operation, body=body, plan=plan, idempotency_key=key
     )
-    # ``Accepted``'s fields, built as a plain dict (a model and its dump cost more CPU than
-    # the rest of the answer); the route's ``response_model`` documents it.
+    answer = accepted(row)
+    return JSONResponse(answer, status_code=status, headers={"Location": answer["status_url"]})
+
+
+def accepted(row: Any) -> dict[str, Any]:
+    """``Accepted``'s fields for a stored request, as a plain dict (a model and its dump cost
+    more CPU than the rest of the answer); the routes' ``response_model`` documents it."""
     status_url = f"/v1/requests/{row.id}"
-    answer = {"id": row.id, "status": str(row.status), "status_url": status_url,
-              "events_url": status_url + "/events"}  # fmt: skip
-    return JSONResponse(answer, status_code=status, headers={"Location": status_url})
+    return {"id": row.id, "status": str(row.status), "status_url": status_url,
+            "events_url": status_url + "/events"}  # fmt: skip
