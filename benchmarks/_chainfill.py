@@ -21,8 +21,8 @@ from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import function_signature_to_4byte_selector
 from web3 import Web3
 
-import contracts
-from contracts import Deployment
+from tracenet import contracts
+from tracenet.contracts import Deployment
 
 ZERO = b"\0" * 32
 FAR = 4_102_444_800  # 2100-01-01

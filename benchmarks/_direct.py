@@ -21,9 +21,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from contracts import AsyncRpcClient
-from contracts.records import Ship
-from wallet import LocalSigner
+from tracenet.contracts import AsyncRpcClient
+from tracenet.contracts.records import Ship
+from tracenet.wallet import LocalSigner
 
 GAS = 400_000  # as TRACENET_GATEWAY_TX_GAS in the benchmark
 POLL_S = 0.05

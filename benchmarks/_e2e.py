@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import Engine
 from web3 import Web3
 
-import contracts
 from benchmarks._drive import _read_response, _request
 from benchmarks._measure import pct
 from benchmarks._world import (
@@ -37,10 +36,11 @@ from benchmarks._world import (
     setup,
     wait_for,
 )
-from indexer import Follower, IndexerSettings, RpcReader
-from indexer.api._api import create_app
-from indexer.api._keys import create_key
-from node import AnvilNode, NodeSettings
+from tracenet import contracts
+from tracenet.indexer import Follower, IndexerSettings, RpcReader
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._keys import create_key
+from tracenet.node import AnvilNode, NodeSettings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

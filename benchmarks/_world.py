@@ -24,8 +24,8 @@ from typing import Any
 import httpx
 from web3 import Web3
 
-import contracts
-from wallet import Keystore
+from tracenet import contracts
+from tracenet.wallet import Keystore
 
 ROLE_CERTIFIER, ROLE_MEMBER, ROLE_ORIGIN = 2, 8, 16
 P_CERTIFIER, P_RECYCLER, P_BRAND = 2, 3, 4

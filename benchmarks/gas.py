@@ -30,11 +30,11 @@ from typing import Any
 
 from web3 import Web3
 
-import contracts
-from node import AnvilNode, NodeSettings
-from node._config import ConsortiumConfig
-from node._deploy import deploy_consortium
-from wallet import LocalSigner, Signer
+from tracenet import contracts
+from tracenet.node import AnvilNode, NodeSettings
+from tracenet.node._config import ConsortiumConfig
+from tracenet.node._deploy import deploy_consortium
+from tracenet.wallet import LocalSigner, Signer
 
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "gas.json"
 TARGET_RATIO = 1.5

@@ -54,7 +54,7 @@ from benchmarks._world import (
     setup,
     ship_args,
 )
-from node import AnvilNode, NodeSettings
+from tracenet.node import AnvilNode, NodeSettings
 
 POLL_S = 1.0  # between reads of the request list while writes are pending
 # Distinct document numbers per phase: every shipment on the chain is its own.
@@ -97,7 +97,7 @@ def wait_final(
 
 def baseline(w3: Any, world: AnvilWorld, n: int) -> float:
     """Writes per second of web3 ``transact`` + ``wait_for_transaction_receipt``, one at a time."""
-    import contracts
+    from tracenet import contracts
 
     record = json.loads(world.deployment_path.read_text())
     ledger = w3.eth.contract(
@@ -115,7 +115,7 @@ def baseline(w3: Any, world: AnvilWorld, n: int) -> float:
 
 def direct(a: argparse.Namespace, rpc_url: str, world: AnvilWorld) -> dict[str, float]:
     """The node's intake limit and the competent direct client, same signers and operation."""
-    from wallet import Keystore
+    from tracenet.wallet import Keystore
 
     keys = Keystore(world.wallet_dir, scrypt_n=2)
     signers = [keys.unlock(label, PASSPHRASE) for label in world.signers]

@@ -54,18 +54,18 @@ from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import contracts
 from benchmarks._chainfill import Filler
 from benchmarks._measure import pct, ratio, target
-from indexer import Follower, IndexerSettings, RpcReader, make_engine
-from indexer.api._api import create_app
-from indexer.api._keys import create_key
-from indexer.mirror._project import project
-from indexer.mirror._registry import table
-from indexer.mirror._store import create_schema, write_batch
-from indexer.mirror._tables import Cursor
-from indexer.mirror._tables_ops import ClaimRow, EventRow, InputRecord
-from node import AnvilNode, NodeSettings
+from tracenet import contracts
+from tracenet.indexer import Follower, IndexerSettings, RpcReader, make_engine
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._keys import create_key
+from tracenet.indexer.mirror._project import project
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._store import create_schema, write_batch
+from tracenet.indexer.mirror._tables import Cursor
+from tracenet.indexer.mirror._tables_ops import ClaimRow, EventRow, InputRecord
+from tracenet.node import AnvilNode, NodeSettings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

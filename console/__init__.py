@@ -1,6 +1,6 @@
 """The Tracenet console: web pages for every person who uses the network.
 
-    from console import ConsoleSettings, create_app
+    from tracenet.console import ConsoleSettings, create_app
 
     app = create_app(ConsoleSettings(indexer_url="http://127.0.0.1:8700",
                                      gateways={"recycler": "http://127.0.0.1:8600"}))
@@ -21,8 +21,8 @@ It is a client of the gateways' and the indexer's HTTP APIs only (it imports nei
 ``tracenet console serve`` runs it (``TRACENET_CONSOLE_*`` settings).
 """
 
-from console._app import create_app
-from console._clients import ApiError, GatewayClient, IndexerClient
-from console._settings import ConsoleSettings
+from tracenet.console._app import create_app
+from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
+from tracenet.console._settings import ConsoleSettings
 
 __all__ = ["ApiError", "ConsoleSettings", "GatewayClient", "IndexerClient", "create_app"]

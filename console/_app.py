@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from console import _auditor, _buyer, _chain, _document, _operations, _party, _reports
-from console._clients import ApiError, IndexerClient
-from console._session import Sessions
-from console._settings import ConsoleSettings
-from console._web import SignInRequired, render
+from tracenet.console import _auditor, _buyer, _chain, _document, _operations, _party, _reports
+from tracenet.console._clients import ApiError, IndexerClient
+from tracenet.console._session import Sessions
+from tracenet.console._settings import ConsoleSettings
+from tracenet.console._web import SignInRequired, render
 
 __all__ = ["create_app"]
 

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from console._clients import ApiError, IndexerClient
-from console._names import unit_names
-from console._svg import bar_chart
-from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
+from tracenet.console._clients import ApiError, IndexerClient
+from tracenet.console._names import unit_names
+from tracenet.console._svg import bar_chart
+from tracenet.console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
 
 router = APIRouter()
 

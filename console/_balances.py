@@ -10,9 +10,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from console._clients import ApiError, GatewayClient, IndexerClient
-from console._svg import bar_chart
-from contracts import period_bounds, period_label
+from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
+from tracenet.console._svg import bar_chart
+from tracenet.contracts import period_bounds, period_label
 
 __all__ = ["balance_rows", "vintage_chart"]
 

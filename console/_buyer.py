@@ -12,10 +12,10 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from console._clients import IndexerClient
-from console._names import unit_names
-from console._svg import provenance_graph
-from console._web import PublicIndexerDep, attempt, render, session_of
+from tracenet.console._clients import IndexerClient
+from tracenet.console._names import unit_names
+from tracenet.console._svg import provenance_graph
+from tracenet.console._web import PublicIndexerDep, attempt, render, session_of
 
 router = APIRouter()
 

@@ -13,8 +13,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console._buyer import Ident, from_verdict, public_unit_names, steps_of
-from console._web import PublicIndexerDep, attempt, render
+from tracenet.console._buyer import Ident, from_verdict, public_unit_names, steps_of
+from tracenet.console._web import PublicIndexerDep, attempt, render
 
 router = APIRouter()
 

@@ -30,8 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from console._app import create_app
-    from console._settings import ConsoleSettings
+    from tracenet.console._app import create_app
+    from tracenet.console._settings import ConsoleSettings
 
     try:
         settings = ConsoleSettings()

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from console._clients import ApiError
-from console._web import PublicIndexerDep, attempt, render
+from tracenet.console._clients import ApiError
+from tracenet.console._web import PublicIndexerDep, attempt, render
 
 router = APIRouter()
 

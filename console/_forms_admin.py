@@ -3,7 +3,7 @@ beside each (from the indexer's ``GET /v1/registry/{kind}``): who is registered 
 
 from __future__ import annotations
 
-from console._forms import HASH_HINT, Field, Form
+from tracenet.console._forms import HASH_HINT, Field, Form
 
 __all__ = ["ADMIN_FORMS", "LISTING_OF"]
 

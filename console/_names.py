@@ -7,9 +7,9 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-from console._clients import IndexerClient
-from console._web import attempt
-from contracts import Attribution, Model, RawMaterial, Role
+from tracenet.console._clients import IndexerClient
+from tracenet.console._web import attempt
+from tracenet.contracts import Attribution, Model, RawMaterial, Role
 
 __all__ = ["named_rows", "unit_names"]
 

@@ -10,13 +10,13 @@ from typing import Any, Literal, get_args
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console._clients import ApiError, IndexerClient
-from console._forms import PARTY_FORMS, Form, FormError, build_body, find
-from console._forms_admin import ADMIN_FORMS, LISTING_OF
-from console._names import named_rows
-from console._roles import needs, permitted, role_names
-from console._session import Session
-from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
+from tracenet.console._clients import ApiError, IndexerClient
+from tracenet.console._forms import PARTY_FORMS, Form, FormError, build_body, find
+from tracenet.console._forms_admin import ADMIN_FORMS, LISTING_OF
+from tracenet.console._names import named_rows
+from tracenet.console._roles import needs, permitted, role_names
+from tracenet.console._session import Session
+from tracenet.console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
 
 router = APIRouter()
 

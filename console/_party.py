@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from console._balances import balance_rows, vintage_chart
-from console._clients import ApiError, GatewayClient, IndexerClient
-from console._names import unit_names
-from console._roles import landing, party_roles
-from console._session import COOKIE, Session, Sessions
-from console._web import CallerDep, GatewayDep, IndexerDep, attempt, render, settings_of
+from tracenet.console._balances import balance_rows, vintage_chart
+from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
+from tracenet.console._names import unit_names
+from tracenet.console._roles import landing, party_roles
+from tracenet.console._session import COOKIE, Session, Sessions
+from tracenet.console._web import CallerDep, GatewayDep, IndexerDep, attempt, render, settings_of
 
 router = APIRouter()
 

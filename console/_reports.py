@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console._web import CallerDep, IndexerDep, attempt, render
+from tracenet.console._web import CallerDep, IndexerDep, attempt, render
 
 router = APIRouter()
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from console._clients import ApiError, IndexerClient
-from console._forms import Form
-from contracts import Role
+from tracenet.console._clients import ApiError, IndexerClient
+from tracenet.console._forms import Form
+from tracenet.contracts import Role
 
 __all__ = ["landing", "needs", "party_roles", "permitted", "role_names"]
 

@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from contracts import Role
+from tracenet.contracts import Role
 
 __all__ = ["COOKIE", "Session", "Sessions"]
 

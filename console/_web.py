@@ -11,9 +11,9 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from console._clients import ApiError, GatewayClient, IndexerClient
-from console._session import COOKIE, Session, Sessions
-from console._settings import ConsoleSettings
+from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
+from tracenet.console._session import COOKIE, Session, Sessions
+from tracenet.console._settings import ConsoleSettings
 
 __all__ = [
     "CallerDep",

@@ -15,11 +15,11 @@ Every package reaches a node through one JSON-RPC client: ``RpcClient`` / ``Asyn
 
 from __future__ import annotations
 
-from contracts import records as records
-from contracts._abi import Artifact, artifact_names, load_artifact
-from contracts._artifacts import Build, check_build, compile_contracts, write_build
-from contracts._compiler import Compiler, select_compiler
-from contracts._decoding import (
+from tracenet.contracts import records as records
+from tracenet.contracts._abi import Artifact, artifact_names, load_artifact
+from tracenet.contracts._artifacts import Build, check_build, compile_contracts, write_build
+from tracenet.contracts._compiler import Compiler, select_compiler
+from tracenet.contracts._decoding import (
     LEDGER_CONTRACTS,
     DecodedError,
     DecodedEvent,
@@ -28,7 +28,7 @@ from contracts._decoding import (
     decode_events,
     decode_exception,
 )
-from contracts._deploy import (
+from tracenet.contracts._deploy import (
     Deployment,
     LedgerHandle,
     Sender,
@@ -36,17 +36,31 @@ from contracts._deploy import (
     deploy_ledger,
     transact,
 )
-from contracts._events import (
+from tracenet.contracts._events import (
     EVENT_TYPES,
     EventDecoder,
     decode_log,
     decode_logs,
     decode_receipt,
 )
-from contracts._record import Call, EventRecord, Field, Operation, Query, Record, StructRecord
-from contracts._rpc import AsyncRpcClient, BlockHeader, RpcClient, connect
-from contracts._tokens import month_index, period_at, period_bounds, split_token_id, token_id
-from contracts._vocab import (
+from tracenet.contracts._record import (
+    Call,
+    EventRecord,
+    Field,
+    Operation,
+    Query,
+    Record,
+    StructRecord,
+)
+from tracenet.contracts._rpc import AsyncRpcClient, BlockHeader, RpcClient, connect
+from tracenet.contracts._tokens import (
+    month_index,
+    period_at,
+    period_bounds,
+    split_token_id,
+    token_id,
+)
+from tracenet.contracts._vocab import (
     MAX_CLASS_SUPPLY_G,
     MAX_QUANTITY_G,
     PERIOD_MONTHS,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contracts import _config
-from contracts.errors import ArtifactNotFoundError
+from tracenet.contracts import _config
+from tracenet.contracts.errors import ArtifactNotFoundError
 
 
 @dataclass(frozen=True)

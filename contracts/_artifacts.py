@@ -12,10 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contracts import _config
-from contracts._compiler import Compiler, run, select_compiler
-from contracts._sources import Sources, collect, input_sha256, standard_input
-from contracts.errors import ArtifactError, CompilerError, CompilerMessage, StaleArtifactsError
+from tracenet.contracts import _config
+from tracenet.contracts._compiler import Compiler, run, select_compiler
+from tracenet.contracts._sources import Sources, collect, input_sha256, standard_input
+from tracenet.contracts.errors import (
+    ArtifactError,
+    CompilerError,
+    CompilerMessage,
+    StaleArtifactsError,
+)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from contracts import _config
-from contracts._artifacts import Build, check_build, compile_contracts, write_build
-from contracts._codegen import RECORDS_PATH, check_records, write_records
-from contracts._compiler import install_native
-from contracts._decoding import clear_cache
-from contracts.errors import StaleArtifactsError, TracenetContractsError
+from tracenet.contracts import _config
+from tracenet.contracts._artifacts import Build, check_build, compile_contracts, write_build
+from tracenet.contracts._codegen import RECORDS_PATH, check_records, write_records
+from tracenet.contracts._compiler import install_native
+from tracenet.contracts._decoding import clear_cache
+from tracenet.contracts.errors import StaleArtifactsError, TracenetContractsError
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:

@@ -23,8 +23,8 @@ from typing import Any
 
 from eth_utils.abi import event_abi_to_log_topic, function_abi_to_4byte_selector
 
-from contracts import _config
-from contracts.errors import ArtifactNotFoundError
+from tracenet.contracts import _config
+from tracenet.contracts.errors import ArtifactNotFoundError
 
 __all__ = ["RECORDS_PATH", "check_records", "generate", "write_records"]
 
@@ -66,12 +66,19 @@ Consortium, Catalog and Ledger; see ``contracts._record`` for what each kind can
 from dataclasses import dataclass as _dataclass
 from typing import ClassVar as _ClassVar
 
-from contracts._record import EventRecord as _Event
-from contracts._record import Field as _Field
-from contracts._record import Operation as _Operation
-from contracts._record import Query as _Query
-from contracts._record import StructRecord as _Struct
-from contracts._vocab import Attribution, Custody, LapseReason, Model, Role, RollingOperation
+from tracenet.contracts._record import EventRecord as _Event
+from tracenet.contracts._record import Field as _Field
+from tracenet.contracts._record import Operation as _Operation
+from tracenet.contracts._record import Query as _Query
+from tracenet.contracts._record import StructRecord as _Struct
+from tracenet.contracts._vocab import (
+    Attribution,
+    Custody,
+    LapseReason,
+    Model,
+    Role,
+    RollingOperation,
+)
 '''
 
 

@@ -28,9 +28,9 @@ from typing import Any, Literal
 import solcx
 from solcx.exceptions import SolcError, SolcNotInstalled
 
-from contracts import _config
-from contracts._sources import encode_input
-from contracts.errors import ToolchainError
+from tracenet.contracts import _config
+from tracenet.contracts._sources import encode_input
+from tracenet.contracts.errors import ToolchainError
 
 # Reads the input on stdin, writes the compiler's version on the first line and its raw output
 # after it. Reading stdin with events works for pipes of any size (readFileSync(0) can hit EAGAIN).

@@ -32,10 +32,10 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from contracts import _abi, _config
-from contracts._abi import artifact_names, load_artifact
-from contracts._events import EventDecoder
-from contracts.errors import LedgerRevert, UnknownRevert
+from tracenet.contracts import _abi, _config
+from tracenet.contracts._abi import artifact_names, load_artifact
+from tracenet.contracts._events import EventDecoder
+from tracenet.contracts.errors import LedgerRevert, UnknownRevert
 
 #: The three contracts of a deployed ledger, in deployment order.
 LEDGER_CONTRACTS = ("Consortium", "Catalog", "Ledger")

@@ -21,11 +21,16 @@ from web3.contract import Contract
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.types import TxParams, TxReceipt
 
-from contracts._abi import load_artifact
-from contracts._decoding import LEDGER_CONTRACTS, DecodedEvent, as_ledger_revert, decode_events
-from contracts._events import decode_receipt
-from contracts._record import Call, EventRecord, Query
-from contracts.errors import DeploymentError, UnknownRevert
+from tracenet.contracts._abi import load_artifact
+from tracenet.contracts._decoding import (
+    LEDGER_CONTRACTS,
+    DecodedEvent,
+    as_ledger_revert,
+    decode_events,
+)
+from tracenet.contracts._events import decode_receipt
+from tracenet.contracts._record import Call, EventRecord, Query
+from tracenet.contracts.errors import DeploymentError, UnknownRevert
 
 #: Who sends a transaction: an account the node holds the key of, or a local key.
 Sender = str | LocalAccount

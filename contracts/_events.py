@@ -13,8 +13,8 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 
-from contracts._record import EventRecord, Field, Record, checksum
-from contracts.records import EVENTS
+from tracenet.contracts._record import EventRecord, Field, Record, checksum
+from tracenet.contracts.records import EVENTS
 
 __all__ = ["EVENT_TYPES", "EventDecoder", "decode_log", "decode_logs", "decode_receipt"]
 

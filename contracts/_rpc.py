@@ -24,7 +24,7 @@ import httpx
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
-from contracts.errors import RpcError, RpcUnavailable
+from tracenet.contracts.errors import RpcError, RpcUnavailable
 
 __all__ = ["AsyncRpcClient", "BlockHeader", "RpcClient", "connect"]
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contracts import _config
-from contracts.errors import SourceResolutionError
+from tracenet.contracts import _config
+from tracenet.contracts.errors import SourceResolutionError
 
 # One pass over the text: comments and string literals are matched (and skipped) so that an
 # `import` inside them is never taken for a real one.

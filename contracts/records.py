@@ -8,12 +8,19 @@ Consortium, Catalog and Ledger; see ``contracts._record`` for what each kind can
 from dataclasses import dataclass as _dataclass
 from typing import ClassVar as _ClassVar
 
-from contracts._record import EventRecord as _Event
-from contracts._record import Field as _Field
-from contracts._record import Operation as _Operation
-from contracts._record import Query as _Query
-from contracts._record import StructRecord as _Struct
-from contracts._vocab import Attribution, Custody, LapseReason, Model, Role, RollingOperation
+from tracenet.contracts._record import EventRecord as _Event
+from tracenet.contracts._record import Field as _Field
+from tracenet.contracts._record import Operation as _Operation
+from tracenet.contracts._record import Query as _Query
+from tracenet.contracts._record import StructRecord as _Struct
+from tracenet.contracts._vocab import (
+    Attribution,
+    Custody,
+    LapseReason,
+    Model,
+    Role,
+    RollingOperation,
+)
 
 
 @_dataclass(frozen=True, slots=True)

@@ -8,11 +8,11 @@ become integer grams exactly; each row's Idempotency-Key derives from the file's
 the row, so running a file twice, or resuming it after a crash, records nothing twice.
 """
 
-from erp._cells import UNITS, parse_date, parse_grams, parse_hash
-from erp._columns import KINDS, Column, Kind, build
-from erp._read import Table, load_mapping, read_table
-from erp._settings import ImportSettings
-from erp.errors import ErpError, FileError, GatewayUnavailable, RowError
+from tracenet.erp._cells import UNITS, parse_date, parse_grams, parse_hash
+from tracenet.erp._columns import KINDS, Column, Kind, build
+from tracenet.erp._read import Table, load_mapping, read_table
+from tracenet.erp._settings import ImportSettings
+from tracenet.erp.errors import ErpError, FileError, GatewayUnavailable, RowError
 
 __all__ = [
     "KINDS",

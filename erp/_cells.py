@@ -13,8 +13,8 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from contracts import MAX_QUANTITY_G
-from erp.errors import RowError
+from tracenet.contracts import MAX_QUANTITY_G
+from tracenet.erp.errors import RowError
 
 __all__ = ["UNITS", "parse_date", "parse_grams", "parse_hash", "parse_int", "parse_text32"]
 

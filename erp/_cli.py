@@ -9,12 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from erp._client import GatewayClient
-from erp._columns import KINDS
-from erp._read import load_mapping, read_table
-from erp._run import check_rows, prepare, submit_rows, write_report, write_result
-from erp._settings import ImportSettings
-from erp.errors import FileError, GatewayUnavailable
+from tracenet.erp._client import GatewayClient
+from tracenet.erp._columns import KINDS
+from tracenet.erp._read import load_mapping, read_table
+from tracenet.erp._run import check_rows, prepare, submit_rows, write_report, write_result
+from tracenet.erp._settings import ImportSettings
+from tracenet.erp.errors import FileError, GatewayUnavailable
 
 __all__ = ["register"]
 

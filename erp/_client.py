@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from erp._settings import ImportSettings
-from erp.errors import GatewayUnavailable
+from tracenet.erp._settings import ImportSettings
+from tracenet.erp.errors import GatewayUnavailable
 
 __all__ = ["GatewayClient", "chunks"]
 

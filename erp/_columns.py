@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from erp._cells import (
+from tracenet.erp._cells import (
     VALUE_MISSING,
     parse_date,
     parse_grams,
@@ -19,7 +19,7 @@ from erp._cells import (
     parse_int,
     parse_text32,
 )
-from erp.errors import RowError
+from tracenet.erp.errors import RowError
 
 __all__ = ["KINDS", "Column", "Kind", "build"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from erp._columns import Kind
-from erp.errors import FileError
+from tracenet.erp._columns import Kind
+from tracenet.erp.errors import FileError
 
 __all__ = ["Table", "load_mapping", "read_table"]
 

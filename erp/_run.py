@@ -29,10 +29,10 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from erp._client import GatewayClient, chunks
-from erp._columns import Kind, build
-from erp._read import Table
-from erp.errors import GatewayUnavailable
+from tracenet.erp._client import GatewayClient, chunks
+from tracenet.erp._columns import Kind, build
+from tracenet.erp._read import Table
+from tracenet.erp.errors import GatewayUnavailable
 
 __all__ = ["Row", "Summary", "check_rows", "prepare", "submit_rows", "write_report", "write_result"]
 

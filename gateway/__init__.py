@@ -1,6 +1,6 @@
 """The Tracenet gateway: each party's HTTP door to the ledger (FastAPI, versioned under /v1).
 
-    from gateway import GatewaySettings, create_app
+    from tracenet.gateway import GatewaySettings, create_app
 
     app = create_app(GatewaySettings(rpc_url=..., deployment=...))
 
@@ -10,12 +10,12 @@ decoded events) or ``rejected`` (decoded custom error). ``tracenet gateway serve
 from the command line. Error codes: gateway/ERRORS.md.
 """
 
-from gateway._auth import Principal, hash_key, new_key
-from gateway._chain import Chain, RpcChain, Web3Chain
-from gateway._models import ApiKey, Request, RequestPublic, Status
-from gateway._settings import GatewaySettings
-from gateway._store import Store, make_engine
-from gateway.errors import (
+from tracenet.gateway._auth import Principal, hash_key, new_key
+from tracenet.gateway._chain import Chain, RpcChain, Web3Chain
+from tracenet.gateway._models import ApiKey, Request, RequestPublic, Status
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway._store import Store, make_engine
+from tracenet.gateway.errors import (
     CODES,
     AuthError,
     BodyError,
@@ -27,7 +27,7 @@ from gateway.errors import (
     NotFound,
     RequestRejected,
 )
-from gateway.main import create_app
+from tracenet.gateway.main import create_app
 
 __all__ = [
     "CODES",

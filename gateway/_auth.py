@@ -12,9 +12,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from gateway._models import ApiKey
-from gateway._store import Store
-from gateway.errors import AuthError
+from tracenet.gateway._models import ApiKey
+from tracenet.gateway._store import Store
+from tracenet.gateway.errors import AuthError
 
 __all__ = ["KeyCache", "Principal", "hash_key", "new_key", "presented_key"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from contracts import (
+from tracenet.contracts import (
     PERIOD_MONTHS,
     Model,
     parse_period_label,
@@ -22,11 +22,11 @@ from contracts import (
     split_token_id,
     token_id,
 )
-from gateway._auth import Principal
-from gateway._ops import ROLE_AUDITOR
-from gateway._registry import Registry
-from gateway._views import LedgerViews
-from gateway.errors import AuthError, RequestRejected
+from tracenet.gateway._auth import Principal
+from tracenet.gateway._ops import ROLE_AUDITOR
+from tracenet.gateway._registry import Registry
+from tracenet.gateway._views import LedgerViews
+from tracenet.gateway.errors import AuthError, RequestRejected
 
 __all__ = ["Holding", "UnitHoldings", "unit_balances"]
 

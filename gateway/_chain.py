@@ -15,10 +15,10 @@ from typing import Any, Protocol
 from hexbytes import HexBytes
 from web3 import Web3
 
-import contracts
-from contracts.errors import LedgerRevert, RpcUnavailable, UnknownRevert
-from contracts.errors import RpcError as _NodeError
-from gateway.errors import ChainUnavailable
+from tracenet import contracts
+from tracenet.contracts.errors import LedgerRevert, RpcUnavailable, UnknownRevert
+from tracenet.contracts.errors import RpcError as _NodeError
+from tracenet.gateway.errors import ChainUnavailable
 
 __all__ = ["Chain", "RpcChain", "Web3Chain"]
 

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from gateway._auth import hash_key, new_key
-from gateway._log import configure_logging
-from gateway._models import ApiKey, ApiKeyPublic
-from gateway._registry import Registry
-from gateway._settings import GatewaySettings
-from gateway._store import Store, make_engine
-from gateway.errors import ConfigurationError, GatewayError, errors_document
+from tracenet.gateway._auth import hash_key, new_key
+from tracenet.gateway._log import configure_logging
+from tracenet.gateway._models import ApiKey, ApiKeyPublic
+from tracenet.gateway._registry import Registry
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway._store import Store, make_engine
+from tracenet.gateway.errors import ConfigurationError, GatewayError, errors_document
 
 __all__ = ["register"]
 
@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from gateway._migrate import current_revision, migrate
+    from tracenet.gateway._migrate import current_revision, migrate
 
     settings = _settings()
     engine = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
@@ -90,7 +90,7 @@ def _store(settings: GatewaySettings) -> Store:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gateway.main import create_app
+    from tracenet.gateway.main import create_app
 
     try:
         settings = _settings()

@@ -12,17 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import Attribution, Model, Operation, Role, period_label, split_token_id
-from contracts.records import ClassInfo
-from gateway._auth import Principal
-from gateway._bodies import (
+from tracenet.contracts import Attribution, Model, Operation, Role, period_label, split_token_id
+from tracenet.contracts.records import ClassInfo
+from tracenet.gateway._auth import Principal
+from tracenet.gateway._bodies import (
     Line,
 )
-from gateway._registry import Registry
-from gateway._settings import GatewaySettings
-from gateway._signers import SignerPool
-from gateway._views import LedgerViews
-from gateway.errors import AuthError, RequestRejected
+from tracenet.gateway._registry import Registry
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway._signers import SignerPool
+from tracenet.gateway._views import LedgerViews
+from tracenet.gateway.errors import AuthError, RequestRejected
 
 __all__ = ["Context", "Plan"]
 

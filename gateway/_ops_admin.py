@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from contracts import MAX_QUANTITY_G, Attribution, Custody, Model, RawMaterial, Role
-from gateway._auth import Principal
-from gateway._bodies import Body
-from gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
-from gateway._types import Hash32, Name, OptionalText, Ref, Roles, Timestamp, enum_by_name
-from gateway.errors import AuthError, RequestRejected
+from tracenet.contracts import MAX_QUANTITY_G, Attribution, Custody, Model, RawMaterial, Role
+from tracenet.gateway._auth import Principal
+from tracenet.gateway._bodies import Body
+from tracenet.gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
+from tracenet.gateway._types import Hash32, Name, OptionalText, Ref, Roles, Timestamp, enum_by_name
+from tracenet.gateway.errors import AuthError, RequestRejected
 
 __all__ = ["acting_party"]
 

@@ -26,14 +26,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from gateway._chain import Chain
-from gateway._jsonable import jsonable
-from gateway._models import FINAL, Status, utcnow
-from gateway._settings import GatewaySettings
-from gateway._signers import SignerPool, follow_signers
-from gateway._signing import BatchSigner
-from gateway._store import Store
-from gateway._transitions import (
+from tracenet.gateway._chain import Chain
+from tracenet.gateway._jsonable import jsonable
+from tracenet.gateway._models import FINAL, Status, utcnow
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway._signers import SignerPool, follow_signers
+from tracenet.gateway._signing import BatchSigner
+from tracenet.gateway._store import Store
+from tracenet.gateway._transitions import (
     aware,
     decode_receipts,
     mark_submitted,
@@ -42,8 +42,8 @@ from gateway._transitions import (
     save_final,
     save_signed,
 )  # fmt: skip
-from gateway._views import LedgerViews
-from gateway.errors import GatewayError
+from tracenet.gateway._views import LedgerViews
+from tracenet.gateway.errors import GatewayError
 
 __all__ = ["Dispatcher"]
 

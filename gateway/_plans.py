@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from contracts import Model, split_token_id
-from contracts import records as R
-from gateway._auth import Principal
-from gateway._bodies import (
+from tracenet.contracts import Model, split_token_id
+from tracenet.contracts import records as R
+from tracenet.gateway._auth import Principal
+from tracenet.gateway._bodies import (
     CertificateTransferIn,
     ClaimIn,
     ConversionIn,
@@ -19,7 +19,7 @@ from gateway._bodies import (
     ShipmentIn,
     TransferIn,
 )
-from gateway._ops import (
+from tracenet.gateway._ops import (
     ROLE_MEMBER,
     ROLE_ORIGIN,
     Context,
@@ -30,9 +30,9 @@ from gateway._ops import (
     recipient,
     split,
 )
-from gateway._rolling import plan_rolling_claim, rolling_lines
-from gateway._views import chain_time
-from gateway.errors import RequestRejected
+from tracenet.gateway._rolling import plan_rolling_claim, rolling_lines
+from tracenet.gateway._views import chain_time
+from tracenet.gateway.errors import RequestRejected
 
 __all__ = [
     "plan_certificates", "plan_claim", "plan_close", "plan_conventional", "plan_conversion",

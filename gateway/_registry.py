@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gateway.errors import ConfigurationError, RequestRejected
+from tracenet.gateway.errors import ConfigurationError, RequestRejected
 
 __all__ = ["Registry"]
 

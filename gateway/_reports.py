@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from gateway._auth import Principal
-from gateway._ops import ROLE_AUDITOR
-from gateway._ops_admin import acting_party
-from gateway._service import Gateway
-from gateway.errors import RequestRejected
-from wallet import sign_report
+from tracenet.gateway._auth import Principal
+from tracenet.gateway._ops import ROLE_AUDITOR
+from tracenet.gateway._ops_admin import acting_party
+from tracenet.gateway._service import Gateway
+from tracenet.gateway.errors import RequestRejected
+from tracenet.wallet import sign_report
 
 __all__ = ["sign_audit_report"]
 

@@ -12,12 +12,12 @@ so the request ends rejected and can be sent again.
 
 from __future__ import annotations
 
-from contracts import Attribution, split_token_id, token_id
-from contracts import records as R
-from contracts.records import ClassInfo, RollingClass
-from gateway._bodies import ClaimIn, Line
-from gateway._ops import Context, Plan, check_lines, split
-from gateway.errors import RequestRejected
+from tracenet.contracts import Attribution, split_token_id, token_id
+from tracenet.contracts import records as R
+from tracenet.contracts.records import ClassInfo, RollingClass
+from tracenet.gateway._bodies import ClaimIn, Line
+from tracenet.gateway._ops import Context, Plan, check_lines, split
+from tracenet.gateway.errors import RequestRejected
 
 __all__ = ["plan_rolling_claim", "rolling_class", "rolling_lines"]
 

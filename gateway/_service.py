@@ -20,18 +20,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gateway._auth import KeyCache, Principal
-from gateway._chain import Chain
-from gateway._jsonable import jsonable
-from gateway._models import Request
-from gateway._ops import Context, Plan
-from gateway._pipeline import Dispatcher
-from gateway._registry import Registry
-from gateway._settings import GatewaySettings
-from gateway._signers import SignerPool
-from gateway._store import NewRequest, Store
-from gateway._views import Abi, LedgerViews
-from gateway.errors import GatewayError, IdempotencyConflict, NotFound, RequestRejected
+from tracenet.gateway._auth import KeyCache, Principal
+from tracenet.gateway._chain import Chain
+from tracenet.gateway._jsonable import jsonable
+from tracenet.gateway._models import Request
+from tracenet.gateway._ops import Context, Plan
+from tracenet.gateway._pipeline import Dispatcher
+from tracenet.gateway._registry import Registry
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway._signers import SignerPool
+from tracenet.gateway._store import NewRequest, Store
+from tracenet.gateway._views import Abi, LedgerViews
+from tracenet.gateway.errors import GatewayError, IdempotencyConflict, NotFound, RequestRejected
 
 __all__ = ["Gateway", "get_request", "submit"]
 

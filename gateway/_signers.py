@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from gateway._settings import GatewaySettings
-from gateway._views import LedgerViews
-from gateway.errors import ConfigurationError, RequestRejected
-from wallet import Keystore, Signer, WalletError, read_passphrase
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway._views import LedgerViews
+from tracenet.gateway.errors import ConfigurationError, RequestRejected
+from tracenet.wallet import Keystore, Signer, WalletError, read_passphrase
 
 __all__ = ["SignerPool", "follow_signers", "load_signers"]
 

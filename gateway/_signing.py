@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from wallet import Signer
+from tracenet.wallet import Signer
 
 __all__ = ["BatchSigner"]
 

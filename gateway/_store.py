@@ -31,8 +31,8 @@ from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
-from gateway._migrate import migrate
-from gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
+from tracenet.gateway._migrate import migrate
+from tracenet.gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
 
 __all__ = ["REQUESTS", "Insert", "NewRequest", "Store", "make_engine"]
 

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col
 
-import contracts
-from gateway._jsonable import jsonable
-from gateway._models import Request, Status, utcnow
-from gateway._store import REQUESTS, Store
+from tracenet import contracts
+from tracenet.gateway._jsonable import jsonable
+from tracenet.gateway._models import Request, Status, utcnow
+from tracenet.gateway._store import REQUESTS, Store
 
 __all__ = [
     "aware", "decode_receipts", "mark_submitted", "reopen", "requeue", "save_final",

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from contracts import MAX_QUANTITY_G, Role
+from tracenet.contracts import MAX_QUANTITY_G, Role
 
 __all__ = [
     "MAX_ID",

@@ -15,9 +15,9 @@ from typing import Any
 from eth_abi.abi import decode, encode
 from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 
-import contracts
-from contracts.errors import LedgerRevert
-from contracts.records import (
+from tracenet import contracts
+from tracenet.contracts.errors import LedgerRevert
+from tracenet.contracts.records import (
     Actor,
     CertificateView,
     ClassInfo,
@@ -26,8 +26,8 @@ from contracts.records import (
     RollingShare,
     UnitView,
 )
-from gateway._chain import Chain
-from gateway.errors import NAMES, ChainUnavailable, RequestRejected
+from tracenet.gateway._chain import Chain
+from tracenet.gateway.errors import NAMES, ChainUnavailable, RequestRejected
 
 __all__ = ["Abi", "LedgerViews"]
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway._jsonable import jsonable
+from tracenet.gateway._jsonable import jsonable
 
 __all__ = [
     "CODES",

@@ -22,19 +22,27 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway._auth import KeyCache
-from gateway._chain import Chain, RpcChain
-from gateway._pipeline import Dispatcher
-from gateway._registry import Registry
-from gateway._service import Gateway
-from gateway._settings import GatewaySettings
-from gateway._signers import load_signers, unlock_keys
-from gateway._store import Store, make_engine
-from gateway._views import Abi, LedgerViews
-from gateway.api.fast import FastWrites
-from gateway.api.routes import admin, balances, batch, certification, ledger, reports, requests
-from gateway.api.routes._common import ErrorBody
-from gateway.errors import (
+from tracenet.gateway._auth import KeyCache
+from tracenet.gateway._chain import Chain, RpcChain
+from tracenet.gateway._pipeline import Dispatcher
+from tracenet.gateway._registry import Registry
+from tracenet.gateway._service import Gateway
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway._signers import load_signers, unlock_keys
+from tracenet.gateway._store import Store, make_engine
+from tracenet.gateway._views import Abi, LedgerViews
+from tracenet.gateway.api.fast import FastWrites
+from tracenet.gateway.api.routes import (
+    admin,
+    balances,
+    batch,
+    certification,
+    ledger,
+    reports,
+    requests,
+)
+from tracenet.gateway.api.routes._common import ErrorBody
+from tracenet.gateway.errors import (
     CODES,
     BodyError,
     ConfigurationError,
@@ -42,8 +50,8 @@ from gateway.errors import (
     codes_markdown,
     error_body,
 )
+from tracenet.wallet import Signer
 from tracenet.webdocs import offline_docs
-from wallet import Signer
 
 __all__ = ["create_app"]
 

@@ -1,6 +1,6 @@
 """The Tracenet indexer: a SQL mirror of the ledger's events, and the reports built on it.
 
-    from indexer import Follower, IndexerSettings, RpcReader, make_engine
+    from tracenet.indexer import Follower, IndexerSettings, RpcReader, make_engine
 
     follower = Follower(make_engine(url), RpcReader(rpc_url), deployment, IndexerSettings())
     follower.init()
@@ -15,11 +15,11 @@ over JSON-RPC alone, ``verify`` checks every rule along a claim's or shipment's 
 provenance and ``verify`` share one lineage algorithm (``LineageBook``, pro-rata allocation).
 """
 
-from indexer._settings import IndexerSettings
-from indexer.api._api import create_app
-from indexer.api._keys import create_key
-from indexer.api._signing import canonical_json, sign_report, verify_auditor, verify_report
-from indexer.errors import (
+from tracenet.indexer._settings import IndexerSettings
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._keys import create_key
+from tracenet.indexer.api._signing import canonical_json, sign_report, verify_auditor, verify_report
+from tracenet.indexer.errors import (
     AccessDeniedError,
     ChainReadError,
     ConcurrentWriterError,
@@ -32,15 +32,26 @@ from indexer.errors import (
     SignatureError,
     ValueOutOfRangeError,
 )
-from indexer.lineage._lineage import Lineage, LineageBook, Origin, trace_claim, trace_shipment
-from indexer.mirror._chain import ChainReader, Header, RpcReader, Web3Reader
-from indexer.mirror._check import CheckReport, Difference, check_mirror
-from indexer.mirror._decode import Event, EventDecoder, RawLog
-from indexer.mirror._follower import Follower, StepResult
-from indexer.mirror._store import make_engine
-from indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain, read_logs
-from indexer.verifier._declaration import declaration, to_markdown
-from indexer.verifier._verify import Check, Verdict, verify
+from tracenet.indexer.lineage._lineage import (
+    Lineage,
+    LineageBook,
+    Origin,
+    trace_claim,
+    trace_shipment,
+)
+from tracenet.indexer.mirror._chain import ChainReader, Header, RpcReader, Web3Reader
+from tracenet.indexer.mirror._check import CheckReport, Difference, check_mirror
+from tracenet.indexer.mirror._decode import Event, EventDecoder, RawLog
+from tracenet.indexer.mirror._follower import Follower, StepResult
+from tracenet.indexer.mirror._store import make_engine
+from tracenet.indexer.verifier._chainread import (
+    ChainRecord,
+    DeploymentMismatch,
+    read_chain,
+    read_logs,
+)
+from tracenet.indexer.verifier._declaration import declaration, to_markdown
+from tracenet.indexer.verifier._verify import Check, Verdict, verify
 
 __all__ = [
     "AccessDeniedError",

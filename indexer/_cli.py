@@ -18,15 +18,15 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from contracts import Deployment, attach, connect
-from indexer._settings import IndexerSettings
-from indexer.api._cli_api import register_api
-from indexer.errors import IndexerError
-from indexer.mirror._chain import RpcReader
-from indexer.mirror._check import check_lag, check_mirror
-from indexer.mirror._follower import Follower
-from indexer.mirror._migrate import HEAD, migrate, mirror_tables
-from indexer.mirror._store import make_engine
+from tracenet.contracts import Deployment, attach, connect
+from tracenet.indexer._settings import IndexerSettings
+from tracenet.indexer.api._cli_api import register_api
+from tracenet.indexer.errors import IndexerError
+from tracenet.indexer.mirror._chain import RpcReader
+from tracenet.indexer.mirror._check import check_lag, check_mirror
+from tracenet.indexer.mirror._follower import Follower
+from tracenet.indexer.mirror._migrate import HEAD, migrate, mirror_tables
+from tracenet.indexer.mirror._store import make_engine
 
 __all__ = ["register"]
 

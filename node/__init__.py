@@ -1,6 +1,6 @@
 """The Tracenet ledger node: an embedded single-node dev chain (anvil) for development and tests.
 
-    from node import AnvilNode, NodeSettings
+    from tracenet.node import AnvilNode, NodeSettings
 
     with AnvilNode(NodeSettings(data_dir=tmp, port=18545, block_time=0)) as chain:
         print(chain.status().block_number)
@@ -8,13 +8,13 @@
 ``tracenet node up|down|status`` drives the same class from the command line.
 """
 
-from node._anvil import AnvilNode, NodeStatus, rpc_call
-from node._config import ConsortiumConfig
-from node._connect import connect
-from node._deploy import deploy_consortium
-from node._deploy_keys import required_signers
-from node._settings import DEV_CHAIN_ID, NodeSettings
-from node.errors import (
+from tracenet.node._anvil import AnvilNode, NodeStatus, rpc_call
+from tracenet.node._config import ConsortiumConfig
+from tracenet.node._connect import connect
+from tracenet.node._deploy import deploy_consortium
+from tracenet.node._deploy_keys import required_signers
+from tracenet.node._settings import DEV_CHAIN_ID, NodeSettings
+from tracenet.node.errors import (
     DeployConfigError,
     DeployError,
     NodeAlreadyRunningError,

@@ -24,8 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
-from node._settings import NodeSettings
-from node.errors import (
+from tracenet.node._settings import NodeSettings
+from tracenet.node.errors import (
     NodeAlreadyRunningError,
     NodeBinaryNotFoundError,
     NodeNotRunningError,

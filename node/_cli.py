@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node._anvil import AnvilNode
-from node._deploy_cli import register_deploy
-from node._network_cli import register_network
-from node._settings import NodeSettings
-from node.errors import NodeError, NodeNotRunningError, NodeStartError
+from tracenet.node._anvil import AnvilNode
+from tracenet.node._deploy_cli import register_deploy
+from tracenet.node._network_cli import register_network
+from tracenet.node._settings import NodeSettings
+from tracenet.node.errors import NodeError, NodeNotRunningError, NodeStartError
 
 __all__ = ["register"]
 

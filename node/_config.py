@@ -17,8 +17,8 @@ from typing import Annotated, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from contracts import RawMaterial
-from node.errors import DeployConfigError
+from tracenet.contracts import RawMaterial
+from tracenet.node.errors import DeployConfigError
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 Role = Literal["admin", "certifier", "auditor", "member", "origin"]

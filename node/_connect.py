@@ -6,6 +6,6 @@ re-exports it where deploy and network commands have always found it.
 
 from __future__ import annotations
 
-from contracts._rpc import connect
+from tracenet.contracts._rpc import connect
 
 __all__ = ["connect"]

@@ -20,9 +20,9 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TimeExhausted
 
-import contracts
-from contracts import Deployment, LedgerHandle, load_artifact
-from node._config import (
+from tracenet import contracts
+from tracenet.contracts import Deployment, LedgerHandle, load_artifact
+from tracenet.node._config import (
     ATTRIBUTIONS,
     MODELS,
     RAW_MATERIALS,
@@ -31,8 +31,8 @@ from node._config import (
     label_bytes32,
     to_bytes32,
 )
-from node.errors import DeployConfigError, DeployError
-from wallet import Signer
+from tracenet.node.errors import DeployConfigError, DeployError
+from tracenet.wallet import Signer
 
 #: Gas limit of each bootstrap call (registrations cost far less; deployments are estimated).
 CALL_GAS = 1_500_000

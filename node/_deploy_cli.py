@@ -10,20 +10,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from contracts.errors import TracenetContractsError
-from node._config import ConsortiumConfig
-from node._connect import connect
-from node._deploy import deploy_consortium
-from node._deploy_keys import (
+from tracenet.contracts.errors import TracenetContractsError
+from tracenet.node._config import ConsortiumConfig
+from tracenet.node._connect import connect
+from tracenet.node._deploy import deploy_consortium
+from tracenet.node._deploy_keys import (
     create_missing_keys,
     missing_keys,
     missing_keys_error,
     required_signers,
 )
-from node._settings import NodeSettings
-from node.errors import NodeError
-from wallet import DEFAULT_PASSPHRASE_ENV, Keystore, WalletSettings, read_passphrase
-from wallet.errors import WalletError
+from tracenet.node._settings import NodeSettings
+from tracenet.node.errors import NodeError
+from tracenet.wallet import DEFAULT_PASSPHRASE_ENV, Keystore, WalletSettings, read_passphrase
+from tracenet.wallet.errors import WalletError
 
 __all__ = ["register_deploy"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 from web3 import Web3
 
-from node._config import ConsortiumConfig
-from node.errors import DeployConfigError
-from wallet import Keystore
+from tracenet.node._config import ConsortiumConfig
+from tracenet.node.errors import DeployConfigError
+from tracenet.wallet import Keystore
 
 __all__ = [
     "NamedSigner",

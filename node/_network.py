@@ -1,6 +1,6 @@
 """``tracenet network init``: every file a multi-organisation Besu/QBFT network needs.
 
-    from node._network import NetworkSpec, Organisation, generate_network
+    from tracenet.node._network import NetworkSpec, Organisation, generate_network
 
     orgs = tuple(Organisation(name) for name in ("acme", "bolt", "cora", "dune"))
     layout = generate_network(NetworkSpec(organisations=orgs), Path("net"))
@@ -27,15 +27,15 @@ from eth_keys.constants import SECPK1_N
 from eth_keys.datatypes import PrivateKey
 from eth_utils.address import is_checksum_address, is_hex_address
 
-from node._network_errors import (
+from tracenet.node._network_errors import (
     NetworkError,
     NetworkOutputExistsError,
     NetworkSpecError,
     QbftExtraDataError,
     TooFewOrganisationsError,
 )
-from node._network_files import write_network
-from node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
+from tracenet.node._network_files import write_network
+from tracenet.node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
 
 __all__ = [
     "DEFAULT_BALANCE_WEI",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from node._network import (
+from tracenet.node._network import (
     DEFAULT_BALANCE_WEI,
     DEFAULT_BESU_IMAGE,
     DEFAULT_CHAIN_ID,

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from node._network_besu import (
+from tracenet.node._network_besu import (
     CONTAINER_CONFIG,
     CONTAINER_DATA,
     CONTAINER_GENESIS,

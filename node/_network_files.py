@@ -24,24 +24,24 @@ from typing import TYPE_CHECKING
 from eth_keys.datatypes import PrivateKey
 from eth_utils.address import to_checksum_address
 
-from node._network_besu import (
+from tracenet.node._network_besu import (
     besu_config_toml,
     enode_url,
     permissions_toml,
     static_nodes_json,
 )
-from node._network_compose import (
+from tracenet.node._network_compose import (
     POSTGRES_DB,
     POSTGRES_SERVICE,
     POSTGRES_USER,
     ComposeNode,
     compose_yaml,
 )
-from node._network_qbft import QbftExtraData, encode_qbft_extra_data, genesis_document
-from node._network_readme import ReadmeRow, readme_markdown
+from tracenet.node._network_qbft import QbftExtraData, encode_qbft_extra_data, genesis_document
+from tracenet.node._network_readme import ReadmeRow, readme_markdown
 
 if TYPE_CHECKING:
-    from node._network import NetworkSpec
+    from tracenet.node._network import NetworkSpec
 
 __all__ = ["WrittenNetwork", "WrittenValidator", "write_network"]
 

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import rlp  # type: ignore[import-untyped]  # rlp ships no type information
 from rlp.exceptions import DecodingError  # type: ignore[import-untyped]
 
-from node._network_errors import QbftExtraDataError
+from tracenet.node._network_errors import QbftExtraDataError
 
 __all__ = [
     "QBFT_MIX_HASH",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from node._network_compose import INDEXER_API_PORT
+from tracenet.node._network_compose import INDEXER_API_PORT
 
 __all__ = ["ReadmeRow", "readme_markdown"]
 

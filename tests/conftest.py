@@ -13,9 +13,9 @@ import pytest
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-from contracts import LedgerHandle, deploy_ledger
 from tests.factories import World, bootstrap, revert_to_snapshot, take_snapshot
-from wallet import LocalSigner
+from tracenet.contracts import LedgerHandle, deploy_ledger
+from tracenet.wallet import LocalSigner
 
 ADMIN_NAME = "Tracenet Consortium"
 

@@ -20,10 +20,10 @@ from typing import Any
 import psycopg
 from web3 import Web3
 
-import contracts
-from contracts import records
-from contracts.errors import LedgerRevert
 from tests import model as m
+from tracenet import contracts
+from tracenet.contracts import records
+from tracenet.contracts.errors import LedgerRevert
 
 #: 2031-01-01T00:00:00Z: every World starts its clock in Q1 2031.
 START = int(datetime(2031, 1, 1, tzinfo=UTC).timestamp())

@@ -11,7 +11,16 @@ import pytest
 
 from tracenet.cli import COMMANDS, build_parser, main
 
-HEAVY = ("gateway", "indexer", "console", "fastapi", "uvicorn", "sqlmodel", "erp", "web3")
+HEAVY = (
+    "tracenet.gateway",
+    "tracenet.indexer",
+    "tracenet.console",
+    "fastapi",
+    "uvicorn",
+    "sqlmodel",
+    "tracenet.erp",
+    "web3",
+)
 
 
 def _loaded_after(argv: list[str]) -> tuple[int, set[str], str]:
@@ -23,7 +32,10 @@ def _loaded_after(argv: list[str]) -> tuple[int, set[str], str]:
         f"    code = main({argv!r})\n"
         "except SystemExit as exc:\n"
         "    code = exc.code\n"
-        "names = sorted({m.split('.')[0] for m in sys.modules})\n"
+        "def top(m):\n"
+        "    parts = m.split('.')\n"
+        "    return '.'.join(parts[:2]) if parts[0] == 'tracenet' else parts[0]\n"
+        "names = sorted({top(m) for m in sys.modules})\n"
         "print('\\n' + json.dumps({'code': code, 'modules': names}))\n"
     )
     run = subprocess.run(
@@ -44,8 +56,8 @@ def test_help_imports_no_component() -> None:
 def test_a_command_imports_its_component_only() -> None:
     code, loaded, out = _loaded_after(["wallet", "--help"])
     assert code == 0 and "create" in out
-    assert "wallet" in loaded
-    assert not loaded & {"gateway", "indexer", "fastapi", "erp"}
+    assert "tracenet.wallet" in loaded
+    assert not loaded & {"tracenet.gateway", "tracenet.indexer", "fastapi", "tracenet.erp"}
 
 
 def test_unknown_command_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from contracts import period_at, period_bounds, period_label
-from indexer import verify_report
-from node._config import ConsortiumConfig
+from tracenet.contracts import period_at, period_bounds, period_label
 from tracenet.demo import DemoError
 from tracenet.demo._network import CONFIG, GENESIS, indexer_env, plan_network
 from tracenet.demo._play import PERIOD_MONTHS
 from tracenet.demo._procs import Children, stop_leftovers
+from tracenet.indexer import verify_report
+from tracenet.node._config import ConsortiumConfig
 
 SPAN = 10  # console, indexer API, chain, seven gateways (the admin and six parties)
 

@@ -8,14 +8,14 @@ import types
 import pytest
 
 PACKAGES = [
-    "contracts",
-    "contracts.records",
-    "node",
-    "wallet",
-    "gateway",
-    "indexer",
-    "erp",
-    "console",
+    "tracenet.contracts",
+    "tracenet.contracts.records",
+    "tracenet.node",
+    "tracenet.wallet",
+    "tracenet.gateway",
+    "tracenet.indexer",
+    "tracenet.erp",
+    "tracenet.console",
 ]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from indexer import create_app, make_engine
+from tracenet.indexer import create_app, make_engine
 
 
 def assets_are_local(client: TestClient) -> None:

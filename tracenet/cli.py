@@ -19,23 +19,26 @@ from typing import Any
 
 # command: (module that registers it, its one-line help) — order is the order of `tracenet --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "contracts": ("contracts._cli", "compile and check the Solidity contracts"),
-    "node": ("node._cli", "run the embedded dev chain (anvil)"),
-    "network": ("node._cli", "generate a multi-organisation Besu network"),
+    "contracts": ("tracenet.contracts._cli", "compile and check the Solidity contracts"),
+    "node": ("tracenet.node._cli", "run the embedded dev chain (anvil)"),
+    "network": ("tracenet.node._cli", "generate a multi-organisation Besu network"),
     "deploy": (
-        "node._cli",
+        "tracenet.node._cli",
         "deploy the ledger and bootstrap the consortium from a config file",
     ),
-    "wallet": ("wallet._cli", "manage encrypted signing keys"),
-    "indexer": ("indexer._cli", "mirror the ledger into SQL and serve reports"),
+    "wallet": ("tracenet.wallet._cli", "manage encrypted signing keys"),
+    "indexer": ("tracenet.indexer._cli", "mirror the ledger into SQL and serve reports"),
     "verify": (
-        "indexer.verifier._verify_cli",
+        "tracenet.indexer.verifier._verify_cli",
         "verify a claim or shipment against the chain alone (exit 0 if it holds)",
     ),
-    "declaration": ("indexer.verifier._verify_cli", "issue Sustainability Declarations"),
-    "gateway": ("gateway._cli", "run a party's gateway; manage API keys"),
-    "import": ("erp._cli", "record an ERP export (CSV or XLSX) through the party's gateway"),
-    "console": ("console._cli", "the web console for parties, buyers, auditors"),
+    "declaration": ("tracenet.indexer.verifier._verify_cli", "issue Sustainability Declarations"),
+    "gateway": ("tracenet.gateway._cli", "run a party's gateway; manage API keys"),
+    "import": (
+        "tracenet.erp._cli",
+        "record an ERP export (CSV or XLSX) through the party's gateway",
+    ),
+    "console": ("tracenet.console._cli", "the web console for parties, buyers, auditors"),
     "demo": (
         "tracenet.demo",
         "run the demo network: chain, gateways, indexer, console, and its story",

@@ -1,6 +1,6 @@
 """Tracenet keys: an encrypted key store and the ``Signer`` protocol the rest of the system uses.
 
-    from wallet import Keystore, Signer
+    from tracenet.wallet import Keystore, Signer
 
     keys = Keystore.from_settings()
     info = keys.create(label="acme-mill-1", party="acme", unit="mill", passphrase=secret)
@@ -11,12 +11,12 @@ Components that sign depend on ``Signer`` only, never on how or where the key is
 ``tracenet wallet create|import|list|address`` drives the key store from the command line.
 """
 
-from wallet._documents import REPORT_SCHEME, canonical_json, sign_report
-from wallet._keystore import KeyInfo, Keystore
-from wallet._passphrase import read_passphrase, read_private_key
-from wallet._settings import DEFAULT_PASSPHRASE_ENV, STANDARD_SCRYPT_N, WalletSettings
-from wallet._signer import LocalSigner, SignedTx, Signer
-from wallet.errors import (
+from tracenet.wallet._documents import REPORT_SCHEME, canonical_json, sign_report
+from tracenet.wallet._keystore import KeyInfo, Keystore
+from tracenet.wallet._passphrase import read_passphrase, read_private_key
+from tracenet.wallet._settings import DEFAULT_PASSPHRASE_ENV, STANDARD_SCRYPT_N, WalletSettings
+from tracenet.wallet._signer import LocalSigner, SignedTx, Signer
+from tracenet.wallet.errors import (
     DuplicateKeyError,
     InvalidPrivateKeyError,
     KeyfileCorruptError,

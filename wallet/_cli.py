@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from wallet._keystore import KeyInfo, Keystore
-from wallet._passphrase import read_passphrase, read_private_key
-from wallet._settings import WalletSettings
-from wallet.errors import WalletError
+from tracenet.wallet._keystore import KeyInfo, Keystore
+from tracenet.wallet._passphrase import read_passphrase, read_private_key
+from tracenet.wallet._settings import WalletSettings
+from tracenet.wallet.errors import WalletError
 
 __all__ = ["register"]
 

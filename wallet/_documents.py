@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wallet._signer import Signer
+from tracenet.wallet._signer import Signer
 
 __all__ = ["REPORT_SCHEME", "canonical_json", "sign_report"]
 

@@ -27,9 +27,9 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from pydantic import SecretStr
 
-from wallet._settings import STANDARD_SCRYPT_N, WalletSettings
-from wallet._signer import LocalSigner
-from wallet.errors import (
+from tracenet.wallet._settings import STANDARD_SCRYPT_N, WalletSettings
+from tracenet.wallet._signer import LocalSigner
+from tracenet.wallet.errors import (
     DuplicateKeyError,
     InvalidPrivateKeyError,
     KeyfileCorruptError,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from wallet.errors import PassphraseUnavailableError, WalletInputError
+from tracenet.wallet.errors import PassphraseUnavailableError, WalletInputError
 
 __all__ = ["read_passphrase", "read_private_key"]
 

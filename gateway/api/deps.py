@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 
-from gateway._auth import Principal, presented_key
-from gateway._chain import Chain
-from gateway._service import Gateway
+from tracenet.gateway._auth import Principal, presented_key
+from tracenet.gateway._chain import Chain
+from tracenet.gateway._service import Gateway
 
 __all__ = ["CallerDep", "ChainDep", "GatewayDep", "IdempotencyDep", "SessionDep"]
 

@@ -23,10 +23,10 @@ import json
 
 from starlette.types import Scope, Send
 
-from gateway._auth import presented_key
-from gateway._service import Gateway, submit
-from gateway.api.routes._common import accepted
-from gateway.api.routes.batch import KINDS
+from tracenet.gateway._auth import presented_key
+from tracenet.gateway._service import Gateway, submit
+from tracenet.gateway.api.routes._common import accepted
+from tracenet.gateway.api.routes.batch import KINDS
 
 __all__ = ["FastWrites"]
 

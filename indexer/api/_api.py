@@ -22,10 +22,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, Engine, select
 from starlette.exceptions import HTTPException
 
-from contracts import LedgerHandle
-from indexer.api import _api_models as models
-from indexer.api._api_chain import add_chain_routes
-from indexer.api._api_deps import (
+from tracenet.contracts import LedgerHandle
+from tracenet.indexer.api import _api_models as models
+from tracenet.indexer.api._api_chain import add_chain_routes
+from tracenet.indexer.api._api_deps import (
     ERROR,
     RESPONSES,
     CallerDep,
@@ -41,17 +41,23 @@ from indexer.api._api_deps import (
     resolve_ref,
     visible,
 )
-from indexer.api._keys import Caller
-from indexer.api._listing_routes import listing_routes
-from indexer.api._report_routes import add_report_routes
-from indexer.api._reports import as_of, balances, class_info, statement, traceability
-from indexer.api._routes_class import class_routes
-from indexer.errors import CODES, AccessDeniedError, IndexerError, NotFoundError, ReportError
-from indexer.lineage._provenance import ProvenanceCache
-from indexer.lineage._svg import lineage_svg
-from indexer.mirror._registry import table
-from indexer.mirror._tables_ops import ClaimRow, Shipment
-from indexer.verifier._chainread import ChainRecord
+from tracenet.indexer.api._keys import Caller
+from tracenet.indexer.api._listing_routes import listing_routes
+from tracenet.indexer.api._report_routes import add_report_routes
+from tracenet.indexer.api._reports import as_of, balances, class_info, statement, traceability
+from tracenet.indexer.api._routes_class import class_routes
+from tracenet.indexer.errors import (
+    CODES,
+    AccessDeniedError,
+    IndexerError,
+    NotFoundError,
+    ReportError,
+)
+from tracenet.indexer.lineage._provenance import ProvenanceCache
+from tracenet.indexer.lineage._svg import lineage_svg
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables_ops import ClaimRow, Shipment
+from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.webdocs import offline_docs
 
 __all__ = ["create_app"]
@@ -132,7 +138,7 @@ def create_app(
     _install_handlers(app)
     _routes(app, registry or {})
     if chain is not None:
-        from indexer.api._sd_routes import declaration_router
+        from tracenet.indexer.api._sd_routes import declaration_router
 
         app.include_router(declaration_router(chain, console_url, RESPONSES))
         add_chain_routes(app, chain, RESPONSES)

@@ -13,13 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path
 
-from indexer.api._api_deps import REFUSED
-from indexer.api._sd_check_route import add_sd_check_route
-from indexer.errors import ChainReadError, IndexerError, NotFoundError
-from indexer.verifier._chainread import ChainRecord, DeploymentMismatch
-from indexer.verifier._declaration import declaration
-from indexer.verifier._verify import verify
-from indexer.verifier._verify_cli import render_json
+from tracenet.indexer.api._api_deps import REFUSED
+from tracenet.indexer.api._sd_check_route import add_sd_check_route
+from tracenet.indexer.errors import ChainReadError, IndexerError, NotFoundError
+from tracenet.indexer.verifier._chainread import ChainRecord, DeploymentMismatch
+from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._verify import verify
+from tracenet.indexer.verifier._verify_cli import render_json
 
 __all__ = ["add_chain_routes"]
 

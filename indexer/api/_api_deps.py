@@ -11,13 +11,13 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, select
 
-from contracts import parse_period_label, period_bounds, period_label
-from indexer.api import _api_models as models
-from indexer.api._keys import Caller, resolve_key
-from indexer.api._periods import day_start
-from indexer.errors import NotFoundError, ReportError
-from indexer.mirror._registry import table
-from indexer.mirror._tables import CreditClass, Party, ProductGroup, Unit
+from tracenet.contracts import parse_period_label, period_bounds, period_label
+from tracenet.indexer.api import _api_models as models
+from tracenet.indexer.api._keys import Caller, resolve_key
+from tracenet.indexer.api._periods import day_start
+from tracenet.indexer.errors import NotFoundError, ReportError
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import CreditClass, Party, ProductGroup, Unit
 
 __all__ = [
     "ERROR",
@@ -142,7 +142,7 @@ def resolve_period(period_months: int, ref: str, field: str = "period") -> int:
 
 def period_of_day(period_months: int, day: date) -> int:
     """The period containing ``day``; the last periods of 9999 have no end: ``PeriodInvalid``."""
-    from contracts import period_at
+    from tracenet.contracts import period_at
 
     index = period_at(period_months, day_start(day))
     return resolve_period(period_months, str(index), field="day")

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexer._settings import IndexerSettings
-from indexer.api._export import audit_csv
-from indexer.api._keys import create_key
-from indexer.api._reports_class import supply_audit
-from indexer.api._signing import sign_report, verify_auditor, verify_report
-from indexer.errors import IndexerError
-from indexer.mirror._store import create_schema, make_engine
+from tracenet.indexer._settings import IndexerSettings
+from tracenet.indexer.api._export import audit_csv
+from tracenet.indexer.api._keys import create_key
+from tracenet.indexer.api._reports_class import supply_audit
+from tracenet.indexer.api._signing import sign_report, verify_auditor, verify_report
+from tracenet.indexer.errors import IndexerError
+from tracenet.indexer.mirror._store import create_schema, make_engine
 
 __all__ = ["register_api"]
 
@@ -65,7 +65,7 @@ def register_api(
 
 
 def _settings(args: argparse.Namespace) -> IndexerSettings:
-    from indexer._cli import settings_from
+    from tracenet.indexer._cli import settings_from
 
     return settings_from(args)
 
@@ -73,10 +73,10 @@ def _settings(args: argparse.Namespace) -> IndexerSettings:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from contracts import Deployment
-    from indexer.api._api import create_app
-    from indexer.api._sd_routes import rpc_source
-    from indexer.verifier._sd_cli import DeclarationSettings
+    from tracenet.contracts import Deployment
+    from tracenet.indexer.api._api import create_app
+    from tracenet.indexer.api._sd_routes import rpc_source
+    from tracenet.indexer.verifier._sd_cli import DeclarationSettings
 
     settings = _settings(args)
     engine = make_engine(settings.database_url)
@@ -93,7 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _ledger(rpc_url: str, deployment: Any) -> Callable[[], Any]:
     """The contracts bound to the node, attached on first use (the node may start later)."""
-    from contracts import attach, connect
+    from tracenet.contracts import attach, connect
 
     bound: list[Any] = []
 
@@ -107,8 +107,8 @@ def _ledger(rpc_url: str, deployment: Any) -> Callable[[], Any]:
 
 def _resolve(conn: Any, settings: IndexerSettings, kind: str, ref: str, field: str) -> int:
     """A registry key (the deployment record's, when there is one), on-chain name or id."""
-    from contracts import Deployment
-    from indexer.api._api_deps import resolve_ref
+    from tracenet.contracts import Deployment
+    from tracenet.indexer.api._api_deps import resolve_ref
 
     path = settings.deployment
     registry = Deployment.load(path).registry if path.exists() else {}
@@ -133,8 +133,8 @@ def _create_key(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from indexer.api._api_deps import resolve_period
-    from indexer.api._reports import class_info
+    from tracenet.indexer.api._api_deps import resolve_period
+    from tracenet.indexer.api._reports import class_info
 
     settings = _settings(args)
     engine = make_engine(settings.database_url)
@@ -151,7 +151,7 @@ def _audit(args: argparse.Namespace) -> int:
         return 0 if report["reconciles"] else 1
     document: dict[str, object] = report
     if args.sign:
-        from wallet import DEFAULT_PASSPHRASE_ENV, Keystore, read_passphrase
+        from tracenet.wallet import DEFAULT_PASSPHRASE_ENV, Keystore, read_passphrase
 
         passphrase = read_passphrase(env_var=DEFAULT_PASSPHRASE_ENV, file=args.passphrase_file)
         document = sign_report(report, Keystore.from_settings().unlock(args.sign, passphrase))
@@ -177,7 +177,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _verify_on_chain(args: argparse.Namespace, document: dict[str, object]) -> int:
-    from contracts import Deployment, attach, connect
+    from tracenet.contracts import Deployment, attach, connect
 
     settings = _settings(args)
     try:

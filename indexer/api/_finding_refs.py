@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
-from indexer.mirror._registry import table
-from indexer.mirror._tables_ops import (
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables_ops import (
     ClaimRow,
     Conversion,
     InputRecord,

@@ -8,9 +8,9 @@ import time
 
 from sqlalchemy import Connection, select
 
-from indexer.errors import AccessDeniedError, NotFoundError
-from indexer.mirror._registry import table
-from indexer.mirror._tables import ApiKey, Cursor, Party, Unit
+from tracenet.indexer.errors import AccessDeniedError, NotFoundError
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import ApiKey, Cursor, Party, Unit
 
 __all__ = ["AUDITOR", "Caller", "create_key", "hash_key", "resolve_key"]
 

@@ -15,12 +15,12 @@ from fastapi import FastAPI, Query
 from pydantic import Field
 from sqlalchemy import Connection, Table, or_, select
 
-from contracts import Attribution, Custody, Model, RawMaterial, Role
-from indexer.api import _api_models as models
-from indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
-from indexer.api._reports import as_of
-from indexer.mirror._registry import table
-from indexer.mirror._tables import (
+from tracenet.contracts import Attribution, Custody, Model, RawMaterial, Role
+from tracenet.indexer.api import _api_models as models
+from tracenet.indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
+from tracenet.indexer.api._reports import as_of
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import (
     Boundary,
     Certificate,
     CertificateScope,
@@ -33,7 +33,7 @@ from indexer.mirror._tables import (
     SignerRow,
     Unit,
 )
-from indexer.mirror._tables_ops import Shipment
+from tracenet.indexer.mirror._tables_ops import Shipment
 
 __all__ = ["listing_routes"]
 

@@ -20,16 +20,16 @@ from fastapi import Body, FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
-from contracts import LedgerHandle
-from contracts.errors import DeploymentError
-from indexer.api import _api_models as models
-from indexer.api._api_deps import CallerDep, ConnDep, Registry, resolve_period
-from indexer.api._reports import class_info
-from indexer.api._reports_class import supply_audit
-from indexer.api._signing import canonical_json, verify_auditor
-from indexer.errors import ChainReadError, IndexerError, ReportError, SignatureError
-from indexer.mirror._registry import table
-from indexer.mirror._tables import Party
+from tracenet.contracts import LedgerHandle
+from tracenet.contracts.errors import DeploymentError
+from tracenet.indexer.api import _api_models as models
+from tracenet.indexer.api._api_deps import CallerDep, ConnDep, Registry, resolve_period
+from tracenet.indexer.api._reports import class_info
+from tracenet.indexer.api._reports_class import supply_audit
+from tracenet.indexer.api._signing import canonical_json, verify_auditor
+from tracenet.indexer.errors import ChainReadError, IndexerError, ReportError, SignatureError
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import Party
 
 __all__ = ["COMPARED", "add_report_routes"]
 

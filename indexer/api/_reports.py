@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, literal_column, select
 
-from contracts import Attribution, Model, period_bounds, period_label, token_id
-from indexer.api._periods import iso_time
-from indexer.errors import NotFoundError
-from indexer.mirror._project import DAY
-from indexer.mirror._registry import table
-from indexer.mirror._sqltypes import amount_positive, amount_sum
-from indexer.mirror._tables import Balance, CreditClass, Cursor, Party, Unit
-from indexer.mirror._tables_ops import (
+from tracenet.contracts import Attribution, Model, period_bounds, period_label, token_id
+from tracenet.indexer.api._periods import iso_time
+from tracenet.indexer.errors import NotFoundError
+from tracenet.indexer.mirror._project import DAY
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._sqltypes import amount_positive, amount_sum
+from tracenet.indexer.mirror._tables import Balance, CreditClass, Cursor, Party, Unit
+from tracenet.indexer.mirror._tables_ops import (
     DailyFlow,
     EventRow,
     Movement,

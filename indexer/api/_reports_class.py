@@ -13,15 +13,15 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from contracts import period_bounds, period_label
-from indexer.api._finding_refs import name_events
-from indexer.api._periods import iso_time
-from indexer.api._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
-from indexer.errors import NotFoundError
-from indexer.mirror._registry import table
-from indexer.mirror._sqltypes import amount_positive, amount_sum
-from indexer.mirror._tables import Balance, CreditClass
-from indexer.mirror._tables_ops import (
+from tracenet.contracts import period_bounds, period_label
+from tracenet.indexer.api._finding_refs import name_events
+from tracenet.indexer.api._periods import iso_time
+from tracenet.indexer.api._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
+from tracenet.indexer.errors import NotFoundError
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._sqltypes import amount_positive, amount_sum
+from tracenet.indexer.mirror._tables import Balance, CreditClass
+from tracenet.indexer.mirror._tables_ops import (
     Conversion,
     InputRecord,
     Movement,

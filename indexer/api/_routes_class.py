@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query
 from fastapi.responses import PlainTextResponse
 
-from indexer.api import _api_models as models
-from indexer.api._api_deps import (
+from tracenet.indexer.api import _api_models as models
+from tracenet.indexer.api._api_deps import (
     RESPONSES,
     CallerDep,
     ConnDep,
@@ -22,9 +22,9 @@ from indexer.api._api_deps import (
     resolve_ref,
     visible,
 )
-from indexer.api._export import audit_csv
-from indexer.api._reports import as_of, class_info
-from indexer.api._reports_class import footprint, reduction_check, supply_audit
+from tracenet.indexer.api._export import audit_csv
+from tracenet.indexer.api._reports import as_of, class_info
+from tracenet.indexer.api._reports_class import footprint, reduction_check, supply_audit
 
 __all__ = ["class_routes"]
 

@@ -20,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from indexer.api._api_deps import ERROR, REFUSED
-from indexer.errors import DocumentError, NotFoundError
-from indexer.verifier._chainread import ChainRecord
-from indexer.verifier._sd_check import SdReadError, check_document
+from tracenet.indexer.api._api_deps import ERROR, REFUSED
+from tracenet.indexer.errors import DocumentError, NotFoundError
+from tracenet.indexer.verifier._chainread import ChainRecord
+from tracenet.indexer.verifier._sd_check import SdReadError, check_document
 
 __all__ = ["MAX_DOCUMENT", "add_sd_check_route"]
 

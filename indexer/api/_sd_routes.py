@@ -15,14 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from web3 import HTTPProvider, Web3
 
-import contracts
-from indexer.api._api_deps import REFUSED, CallerDep, ConnDep
-from indexer.errors import AccessDeniedError, NotFoundError
-from indexer.mirror._registry import table
-from indexer.mirror._tables_ops import Shipment
-from indexer.verifier._chainread import ChainRecord, read_chain
-from indexer.verifier._declaration import declaration
-from indexer.verifier._sd_document import render_html, render_pdf
+from tracenet import contracts
+from tracenet.indexer.api._api_deps import REFUSED, CallerDep, ConnDep
+from tracenet.indexer.errors import AccessDeniedError, NotFoundError
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables_ops import Shipment
+from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
+from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._sd_document import render_html, render_pdf
 
 __all__ = ["ChainSource", "declaration_router", "rpc_source"]
 

@@ -15,12 +15,12 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils.address import to_checksum_address
 
-from contracts import LedgerHandle, Role
-from contracts.errors import LedgerRevert
-from contracts.records import Actor, ActorOfQuery
-from indexer.errors import SignatureError
-from wallet import REPORT_SCHEME as SCHEME
-from wallet import canonical_json, sign_report
+from tracenet.contracts import LedgerHandle, Role
+from tracenet.contracts.errors import LedgerRevert
+from tracenet.contracts.records import Actor, ActorOfQuery
+from tracenet.indexer.errors import SignatureError
+from tracenet.wallet import REPORT_SCHEME as SCHEME
+from tracenet.wallet import canonical_json, sign_report
 
 __all__ = ["SCHEME", "canonical_json", "sign_report", "verify_auditor", "verify_report"]
 

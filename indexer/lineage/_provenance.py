@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from indexer.errors import LineageWarmingError, NotFoundError
-from indexer.lineage import _lineage as lin
-from indexer.mirror._registry import table
-from indexer.mirror._tables import Certificate, Cursor, Factor, Process
-from indexer.mirror._tables_ops import EventRow
+from tracenet.indexer.errors import LineageWarmingError, NotFoundError
+from tracenet.indexer.lineage import _lineage as lin
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import Certificate, Cursor, Factor, Process
+from tracenet.indexer.mirror._tables_ops import EventRow
 
 __all__ = ["ALLOCATION_METHOD", "ProvenanceCache", "depth"]
 

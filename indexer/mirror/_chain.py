@@ -15,10 +15,10 @@ from typing import Any, Protocol
 from hexbytes import HexBytes
 from web3 import Web3
 
-from contracts import RpcClient
-from contracts.errors import RpcError, RpcUnavailable
-from indexer.errors import ChainReadError, RangeTooLargeError
-from indexer.mirror._decode import RawLog
+from tracenet.contracts import RpcClient
+from tracenet.contracts.errors import RpcError, RpcUnavailable
+from tracenet.indexer.errors import ChainReadError, RangeTooLargeError
+from tracenet.indexer.mirror._decode import RawLog
 
 __all__ = ["ChainReader", "Header", "RpcReader", "Web3Reader"]
 

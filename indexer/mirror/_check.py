@@ -15,12 +15,19 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from contracts import LedgerHandle, token_id
-from indexer.mirror._chain import ChainReader
-from indexer.mirror._registry import table
-from indexer.mirror._sqltypes import amount_sum
-from indexer.mirror._tables import Balance, CreditClass, Cursor, Unit
-from indexer.mirror._tables_ops import ClaimRow, Conversion, InputRecord, Lapse, Movement, Shipment
+from tracenet.contracts import LedgerHandle, token_id
+from tracenet.indexer.mirror._chain import ChainReader
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._sqltypes import amount_sum
+from tracenet.indexer.mirror._tables import Balance, CreditClass, Cursor, Unit
+from tracenet.indexer.mirror._tables_ops import (
+    ClaimRow,
+    Conversion,
+    InputRecord,
+    Lapse,
+    Movement,
+    Shipment,
+)
 
 __all__ = ["CheckReport", "Difference", "Lag", "check_lag", "check_mirror"]
 

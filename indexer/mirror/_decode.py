@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import contracts
+from tracenet import contracts
 
 __all__ = ["Event", "EventDecoder", "RawLog"]
 

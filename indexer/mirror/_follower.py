@@ -23,20 +23,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from contracts import Deployment
-from indexer._settings import IndexerSettings
-from indexer.errors import (
+from tracenet.contracts import Deployment
+from tracenet.indexer._settings import IndexerSettings
+from tracenet.indexer.errors import (
     ChainReadError,
     MirrorMismatchError,
     RangeTooLargeError,
     ReorgTooDeepError,
 )
-from indexer.mirror._chain import ChainReader, Header
-from indexer.mirror._decode import EventDecoder, RawLog
-from indexer.mirror._project import Batch, project
-from indexer.mirror._registry import table
-from indexer.mirror._store import create_schema, rollback_to, write_batch
-from indexer.mirror._tables import Block, Cursor
+from tracenet.indexer.mirror._chain import ChainReader, Header
+from tracenet.indexer.mirror._decode import EventDecoder, RawLog
+from tracenet.indexer.mirror._project import Batch, project
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._store import create_schema, rollback_to, write_batch
+from tracenet.indexer.mirror._tables import Block, Cursor
 
 __all__ = ["Follower", "StepResult"]
 

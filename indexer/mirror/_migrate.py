@@ -46,7 +46,7 @@ HEAD = _head()
 
 def mirror_tables() -> list[Table]:
     """The mirror's tables (not those of other components sharing SQLModel's metadata)."""
-    from indexer.mirror import _tables, _tables_ops
+    from tracenet.indexer.mirror import _tables, _tables_ops
 
     models = [getattr(m, n) for m in (_tables, _tables_ops) for n in m.__all__]
     return [m.__table__ for m in models]

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts import split_token_id
-from indexer.errors import ValueOutOfRangeError
-from indexer.mirror._decode import Event
+from tracenet.contracts import split_token_id
+from tracenet.indexer.errors import ValueOutOfRangeError
+from tracenet.indexer.mirror._decode import Event
 
 __all__ = ["DAY", "REGISTRY_EVENTS", "BalanceKey", "Batch", "FlowKey", "project"]
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, update
 
-from indexer.mirror._decode import Event
-from indexer.mirror._project import REGISTRY_EVENTS
-from indexer.mirror._tables import (
+from tracenet.indexer.mirror._decode import Event
+from tracenet.indexer.mirror._project import REGISTRY_EVENTS
+from tracenet.indexer.mirror._tables import (
     Boundary,
     Certificate,
     CertificateScope,
@@ -26,7 +26,7 @@ from indexer.mirror._tables import (
     SignerRow,
     Unit,
 )
-from indexer.mirror._tables_ops import EventRow
+from tracenet.indexer.mirror._tables_ops import EventRow
 
 __all__ = ["apply_registry", "rebuild_registry"]
 

@@ -28,13 +28,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from indexer.errors import ConcurrentWriterError
-from indexer.mirror._chain import Header
-from indexer.mirror._project import DAY, REGISTRY_EVENTS, BalanceKey, Batch, FlowKey
-from indexer.mirror._registry import apply_registry, rebuild_registry, table
-from indexer.mirror._sqltypes import amount_add, amount_sum, register_sqlite
-from indexer.mirror._tables import Balance, Block, Cursor
-from indexer.mirror._tables_ops import (
+from tracenet.indexer.errors import ConcurrentWriterError
+from tracenet.indexer.mirror._chain import Header
+from tracenet.indexer.mirror._project import DAY, REGISTRY_EVENTS, BalanceKey, Batch, FlowKey
+from tracenet.indexer.mirror._registry import apply_registry, rebuild_registry, table
+from tracenet.indexer.mirror._sqltypes import amount_add, amount_sum, register_sqlite
+from tracenet.indexer.mirror._tables import Balance, Block, Cursor
+from tracenet.indexer.mirror._tables_ops import (
     ClaimRow,
     Conversion,
     DailyFlow,
@@ -89,7 +89,7 @@ def make_engine(url: str) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     """Creates or upgrades the mirror's schema (Alembic migrations, ``indexer.mirror._migrate``)."""
-    from indexer.mirror._migrate import migrate
+    from tracenet.indexer.mirror._migrate import migrate
 
     migrate(engine)
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
-from indexer.mirror._sqltypes import Amount
+from tracenet.indexer.mirror._sqltypes import Amount
 
 __all__ = [
     "ApiKey",

@@ -17,11 +17,11 @@ from typing import Any
 from hexbytes import HexBytes
 from web3 import Web3
 
-import contracts
-from contracts import Custody
-from contracts import records as R
-from indexer.errors import ChainReadError, IndexerError
-from indexer.lineage._lineage import (
+from tracenet import contracts
+from tracenet.contracts import Custody
+from tracenet.contracts import records as R
+from tracenet.indexer.errors import ChainReadError, IndexerError
+from tracenet.indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
     Converted,
@@ -33,7 +33,7 @@ from indexer.lineage._lineage import (
     PeriodClosed,
     Shipped,
 )
-from indexer.verifier._record import (
+from tracenet.indexer.verifier._record import (
     CertificateInfo,
     ChainRecord,
     FactorInfo,

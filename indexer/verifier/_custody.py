@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts import Custody, split_token_id
-from indexer.errors import DeclarationRefusedError
-from indexer.lineage._lineage import (
+from tracenet.contracts import Custody, split_token_id
+from tracenet.indexer.errors import DeclarationRefusedError
+from tracenet.indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
     Converted,
@@ -36,7 +36,7 @@ from indexer.lineage._lineage import (
     LedgerEvent,
     Shipped,
 )
-from indexer.verifier._chainread import CertificateInfo, ChainRecord
+from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord
 
 __all__ = ["Duty", "Held", "declared_custody", "describe", "duties", "held", "who"]
 

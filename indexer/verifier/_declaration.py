@@ -23,11 +23,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts import RawMaterial, split_token_id
-from indexer.lineage._lineage import Converted, Shipped, trace_shipment
-from indexer.verifier._chainread import ChainRecord, UnitInfo
-from indexer.verifier._custody import declared_custody
-from indexer.verifier._rolling import rolling_shares
+from tracenet.contracts import RawMaterial, split_token_id
+from tracenet.indexer.lineage._lineage import Converted, Shipped, trace_shipment
+from tracenet.indexer.verifier._chainread import ChainRecord, UnitInfo
+from tracenet.indexer.verifier._custody import declared_custody
+from tracenet.indexer.verifier._rolling import rolling_shares
 
 __all__ = ["custody_statement", "declaration", "to_markdown"]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from contracts import Custody
-from contracts.records import ClassSpec, RollingShareApplied
-from indexer.lineage._lineage import EventRef, LedgerEvent
+from tracenet.contracts import Custody
+from tracenet.contracts.records import ClassSpec, RollingShareApplied
+from tracenet.indexer.lineage._lineage import EventRef, LedgerEvent
 
 __all__ = [
     "CertificateInfo",

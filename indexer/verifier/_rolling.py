@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts import Attribution, RollingOperation, period_at, split_token_id
-from contracts.records import RollingShareApplied
-from indexer.lineage._lineage import Claimed, Converted, EventRef, InputRecorded, Shipped
-from indexer.verifier._chainread import ChainRecord
+from tracenet.contracts import Attribution, RollingOperation, period_at, split_token_id
+from tracenet.contracts.records import RollingShareApplied
+from tracenet.indexer.lineage._lineage import Claimed, Converted, EventRef, InputRecorded, Shipped
+from tracenet.indexer.verifier._chainread import ChainRecord
 
 __all__ = ["RollingShare", "applied_to", "rolling_shares"]
 

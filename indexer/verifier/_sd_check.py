@@ -20,9 +20,9 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from indexer.verifier._chainread import ChainRecord
-from indexer.verifier._declaration import declaration
-from indexer.verifier._sd_document import VERIFY, latin1, sd_fields
+from tracenet.indexer.verifier._chainread import ChainRecord
+from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._sd_document import VERIFY, latin1, sd_fields
 
 __all__ = [
     "FieldCheck",

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer.errors import DeclarationRefusedError
-from indexer.verifier._chainread import ChainRecord
-from indexer.verifier._declaration import declaration
-from indexer.verifier._sd_check import SdReadError, check_document
-from indexer.verifier._sd_document import render_html, render_pdf
+from tracenet.indexer.errors import DeclarationRefusedError
+from tracenet.indexer.verifier._chainread import ChainRecord
+from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._sd_check import SdReadError, check_document
+from tracenet.indexer.verifier._sd_document import render_html, render_pdf
 
 __all__ = ["DeclarationSettings", "register"]
 
@@ -34,7 +34,7 @@ class DeclarationSettings(BaseSettings):
 
 
 def register(docs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from indexer.verifier._verify_cli import _common
+    from tracenet.indexer.verifier._verify_cli import _common
 
     p = docs.add_parser("document", help="the SD of shipment ID as a PDF and a printable HTML page")
     p.add_argument("id", type=int, help="shipment id")
@@ -50,7 +50,7 @@ def register(docs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _document(args: argparse.Namespace) -> int:
-    from indexer.verifier._verify_cli import _fail, _read, refused
+    from tracenet.indexer.verifier._verify_cli import _fail, _read, refused
 
     if args.pdf is None and args.html is None:
         return _fail("say where: --pdf PATH and/or --html PATH", EXIT_USAGE)
@@ -85,7 +85,7 @@ class _NoChain(Exception):
 
 
 def _check(args: argparse.Namespace) -> int:
-    from indexer.verifier._verify_cli import _fail, _read, refused
+    from tracenet.indexer.verifier._verify_cli import _fail, _read, refused
 
     def chain() -> ChainRecord:
         record = _read(args)

@@ -21,7 +21,7 @@ from typing import Any
 import segno
 from fpdf import FPDF
 
-from indexer.verifier._declaration import custody_statement
+from tracenet.indexer.verifier._declaration import custody_statement
 
 __all__ = ["render_html", "render_pdf", "sd_fields", "verify_link"]
 

@@ -46,8 +46,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from contracts import Model, period_at, split_token_id
-from indexer.lineage._lineage import (
+from tracenet.contracts import Model, period_at, split_token_id
+from tracenet.indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
     Converted,
@@ -60,9 +60,9 @@ from indexer.lineage._lineage import (
     trace_claim,
     trace_shipment,
 )
-from indexer.verifier._chainread import ChainRecord
-from indexer.verifier._custody import describe, duties, held
-from indexer.verifier._rolling import rolling_shares
+from tracenet.indexer.verifier._chainread import ChainRecord
+from tracenet.indexer.verifier._custody import describe, duties, held
+from tracenet.indexer.verifier._rolling import rolling_shares
 
 __all__ = ["Check", "Verdict", "verify"]
 

@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import contracts
-from indexer._settings import IndexerSettings
-from indexer.errors import ChainReadError, DeclarationRefusedError
-from indexer.lineage._lineage import Claimed, Converted, InputRecorded, Lineage, Shipped
-from indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain
-from indexer.verifier._declaration import declaration, to_markdown
-from indexer.verifier._verify import Check, Verdict, verify
+from tracenet import contracts
+from tracenet.indexer._settings import IndexerSettings
+from tracenet.indexer.errors import ChainReadError, DeclarationRefusedError
+from tracenet.indexer.lineage._lineage import Claimed, Converted, InputRecorded, Lineage, Shipped
+from tracenet.indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain
+from tracenet.indexer.verifier._declaration import declaration, to_markdown
+from tracenet.indexer.verifier._verify import Check, Verdict, verify
 
 __all__ = ["register", "render_json", "render_text"]
 
@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _common(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     p.set_defaults(handler=_declaration)
-    from indexer.verifier import (
+    from tracenet.indexer.verifier import (
         _sd_cli,  # the PDF/HTML document and its check (imports this module)
     )
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from node import AnvilNode, NodeSettings
 from tests.console.stack import Stack, free_port, start, stop
+from tracenet.node import AnvilNode, NodeSettings
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

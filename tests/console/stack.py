@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 from web3 import Web3
 
-import contracts
 from tests.gateway.anvil_setup import (
     P_BRAND,
     P_CERTIFIER,
@@ -28,7 +27,8 @@ from tests.gateway.anvil_setup import (
     setup,
     wait_for,
 )
-from wallet import Keystore, LocalSigner
+from tracenet import contracts
+from tracenet.wallet import Keystore, LocalSigner
 
 ROLE_AUDITOR = 4
 P_AUDITOR = 5  # after certifier 2, recycler 3, brand 4

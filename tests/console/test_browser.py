@@ -12,12 +12,12 @@ import pytest
 from eth_account import Account
 from playwright.sync_api import Page, Request, expect
 
-from contracts import period_at, period_label
-from indexer.verifier._sd_check import read_sd, shipment_of
-from indexer.verifier._sd_document import render_pdf
 from tests.console.conftest import shoot, sign_in
 from tests.console.stack import P_AUDITOR, Stack
-from wallet import LocalSigner, sign_report
+from tracenet.contracts import period_at, period_label
+from tracenet.indexer.verifier._sd_check import read_sd, shipment_of
+from tracenet.indexer.verifier._sd_document import render_pdf
+from tracenet.wallet import LocalSigner, sign_report
 
 pytestmark = pytest.mark.integration
 
@@ -333,7 +333,7 @@ def test_a_console_without_an_indexer_key_still_verifies_a_claim(
     """The verdict and its lineage are public: the buyer's link works on any console."""
     import warnings
 
-    from console import ConsoleSettings, create_app
+    from tracenet.console import ConsoleSettings, create_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # starlette would rather have httpx2

@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-import console
-from console import ApiError, ConsoleSettings, create_app
-from console._forms import PARTY_FORMS, FormError, build_body, find
-from console._forms_admin import ADMIN_FORMS
-from console._svg import bar_chart, provenance_graph
+from tracenet import console
+from tracenet.console import ApiError, ConsoleSettings, create_app
+from tracenet.console._forms import PARTY_FORMS, FormError, build_body, find
+from tracenet.console._forms_admin import ADMIN_FORMS
+from tracenet.console._svg import bar_chart, provenance_graph
 
 with warnings.catch_warnings():
     # starlette 1.10 would rather drive its TestClient with httpx2; httpx 0.28 works the same.
@@ -214,7 +214,7 @@ def test_a_service_down_is_a_clear_page_not_a_traceback(client: TestClient) -> N
 def test_an_sd_upload_too_large_or_missing_is_refused_before_the_indexer(
     client: TestClient,
 ) -> None:
-    from console._document import MAX_DOCUMENT
+    from tracenet.console._document import MAX_DOCUMENT
 
     with client:
         big = {"document": ("sd.pdf", b"%PDF" + b"0" * MAX_DOCUMENT, "application/pdf")}
@@ -311,8 +311,8 @@ def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from console import IndexerClient
-    from console._auditor import check_signed_report
+    from tracenet.console import IndexerClient
+    from tracenet.console._auditor import check_signed_report
 
     answers = {
         "valid": httpx.Response(200, json={
@@ -349,7 +349,7 @@ def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
 
 def test_a_verdict_s_warnings_are_notes_not_failures() -> None:
     """Issue 13: a certificate revoked after the step holds, marked as a note."""
-    from console._web import templates
+    from tracenet.console._web import templates
 
     check = {"code": "custody-certificate", "rule": "R2", "subject": "claim:1", "ok": True,
              "warning": True, "detail": "claimant Acme: ISCC-1; revoked later"}  # fmt: skip
@@ -362,7 +362,7 @@ def test_a_verdict_s_warnings_are_notes_not_failures() -> None:
 
 
 def test_findings_link_to_the_shipment_or_claim_they_concern() -> None:
-    from console._web import templates
+    from tracenet.console._web import templates
 
     events = [
         {"blockNumber": 5, "logIndex": 1, "operation": "shipment", "shipmentId": 7},
@@ -390,7 +390,7 @@ def test_findings_link_to_the_shipment_or_claim_they_concern() -> None:
 
 
 def test_the_chain_puts_each_check_on_its_step_in_ledger_order() -> None:
-    from console._chain import chain_steps
+    from tracenet.console._chain import chain_steps
 
     prov = {
         "nodes": [
@@ -416,7 +416,7 @@ def test_the_chain_puts_each_check_on_its_step_in_ledger_order() -> None:
 
 
 def test_registry_rows_show_enumerations_by_their_contracts_names() -> None:
-    from console._names import named_rows
+    from tracenet.console._names import named_rows
 
     rows = named_rows([
         {"id": 1, "model": 0, "modelName": "mass_balance", "attribution": 1, "rawMaterial": 1,
@@ -435,8 +435,8 @@ def test_registry_rows_show_enumerations_by_their_contracts_names() -> None:
 
 
 def test_pages_name_units_as_the_registry_does_not_by_id() -> None:
-    from console._chain import chain_steps
-    from console._web import templates
+    from tracenet.console._chain import chain_steps
+    from tracenet.console._web import templates
 
     step = {"key": "shipment:4", "kind": "shipment", "grams": 5, "blockNumber": 7,
             "documentHash": "0x" + "ab" * 32, "quantity": 9,
@@ -471,8 +471,8 @@ def test_pages_name_units_as_the_registry_does_not_by_id() -> None:
 
 
 def test_a_party_sees_the_forms_of_its_roles_and_lands_on_its_page(client: TestClient) -> None:
-    from console._roles import landing
-    from console._session import COOKIE, Session
+    from tracenet.console._roles import landing
+    from tracenet.console._session import COOKIE, Session
 
     def signed_in(roles: int | None) -> None:
         session = Session("certifier", "http://127.0.0.1:9", "gk", "ik", party_id=2, roles=roles)
@@ -513,8 +513,8 @@ def test_a_party_s_roles_are_read_from_the_registry_listing() -> None:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from console import IndexerClient
-    from console._roles import party_roles
+    from tracenet.console import IndexerClient
+    from tracenet.console._roles import party_roles
 
     rows = [{"id": 1, "roles": 1, "roleNames": ["admin"]}, {"id": 2, "roles": 2}]
 

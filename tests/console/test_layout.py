@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-import console
-from console._svg import provenance_graph
-from console._web import templates
 from tests.console.conftest import SHOTS
+from tracenet import console
+from tracenet.console._svg import provenance_graph
+from tracenet.console._web import templates
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from contracts.errors import LedgerRevert
 from tests import model as m
 from tests.factories import (
     C_FLAKE,
@@ -27,6 +26,7 @@ from tests.factories import (
     class_spec,
     evidence,
 )
+from tracenet.contracts.errors import LedgerRevert
 
 Call = Callable[[World], Any]
 

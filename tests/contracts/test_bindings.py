@@ -17,8 +17,8 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractCustomError
 
-import contracts
-from contracts import (
+from tracenet import contracts
+from tracenet.contracts import (
     DecodedError,
     DecodedEvent,
     Deployment,
@@ -31,8 +31,13 @@ from contracts import (
     load_artifact,
     transact,
 )
-from contracts._config import NODE_MODULES
-from contracts.errors import ArtifactNotFoundError, DeploymentError, LedgerRevert, UnknownRevert
+from tracenet.contracts._config import NODE_MODULES
+from tracenet.contracts.errors import (
+    ArtifactNotFoundError,
+    DeploymentError,
+    LedgerRevert,
+    UnknownRevert,
+)
 
 ZERO32 = bytes(32)
 ROLE_MEMBER = 8

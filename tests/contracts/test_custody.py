@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.errors import LedgerRevert
 from tests import model as m
 from tests.factories import (
     C_BIO,
@@ -34,6 +33,7 @@ from tests.factories import (
     class_spec,
     evidence,
 )
+from tracenet.contracts.errors import LedgerRevert
 
 T = 1_000_000
 STRICT = m.CUSTODY_CERTIFIED

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.errors import LedgerRevert
 from tests import model as m
 from tests.factories import (
     C_BIO,
@@ -30,6 +29,7 @@ from tests.factories import (
     at,
     evidence,
 )
+from tracenet.contracts.errors import LedgerRevert
 
 T = 1_000_000
 MAX = m.MAX_QUANTITY_G
@@ -56,7 +56,7 @@ def scope(world: World, unit: int, group: int, in_scope: bool, sender: str = "")
 
 class TestQuantityBound:
     def test_the_bound_is_the_vocabulary_s(self) -> None:
-        import contracts
+        from tracenet import contracts
 
         assert contracts.MAX_QUANTITY_G == m.MAX_QUANTITY_G == 10**15
         assert contracts.MAX_CLASS_SUPPLY_G == m.MAX_CLASS_SUPPLY_G == 2**63 - 1

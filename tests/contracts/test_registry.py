@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from contracts.errors import LedgerRevert
 from tests import model as m
 from tests.factories import (
     C_FLAKE,
@@ -23,6 +22,7 @@ from tests.factories import (
     class_spec,
     evidence,
 )
+from tracenet.contracts.errors import LedgerRevert
 
 ADDRESS_ZERO = "0x" + "00" * 20
 

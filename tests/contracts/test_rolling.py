@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-import contracts
-from contracts.errors import LedgerRevert
 from tests import model as m
 from tests.factories import (
     C_FLAKE,
@@ -27,6 +25,8 @@ from tests.factories import (
     class_spec,
     evidence,
 )
+from tracenet import contracts
+from tracenet.contracts.errors import LedgerRevert
 
 T = 1_000_000  # one tonne in grams
 Q1 = m.period_at(3, at(2031, 2, 1))  # 2031-Q1, the bootstrapped world's first quarter

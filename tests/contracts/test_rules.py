@@ -445,8 +445,8 @@ class TestR4Periods:
     def test_class_periods_follow_the_scheme(
         self, world: World, months: int, window: int, scheme: int, error: str
     ) -> None:
-        from contracts.errors import LedgerRevert
         from tests.factories import class_spec
+        from tracenet.contracts.errors import LedgerRevert
 
         spec = class_spec("Too long", scheme, G_FLAKE, m.MASS_BALANCE, months, window)
         with pytest.raises(LedgerRevert) as info:
@@ -501,7 +501,7 @@ class TestR5ConversionFactors:
     def test_factor_registration_rules(
         self, world: World, bps: int, effective_delta: int, error: str
     ) -> None:
-        from contracts.errors import LedgerRevert
+        from tracenet.contracts.errors import LedgerRevert
 
         fn = world.catalog.functions.registerFactor(
             PR_RESIN, bps, START + effective_delta, evidence()
@@ -564,7 +564,7 @@ class TestR6Caps:
         )
 
     def test_product_group_share_is_at_most_full(self, world: World) -> None:
-        from contracts.errors import LedgerRevert
+        from tracenet.contracts.errors import LedgerRevert
 
         for share in (0, 10_001):
             with pytest.raises(LedgerRevert) as info:
@@ -595,7 +595,7 @@ class TestR7Boundary:
         )
 
     def test_boundary_belongs_to_one_legal_entity(self, world: World) -> None:
-        from contracts.errors import LedgerRevert
+        from tracenet.contracts.errors import LedgerRevert
 
         fn = world.consortium.functions.registerUnit(P_RECYCLER, 1, "Foreign site", "x")
         with pytest.raises(LedgerRevert) as info:
@@ -677,8 +677,8 @@ class TestR8Models:
     def test_class_model_and_method_are_declared(
         self, world: World, overrides: dict[str, int], error: str
     ) -> None:
-        from contracts.errors import LedgerRevert
         from tests.factories import class_spec
+        from tracenet.contracts.errors import LedgerRevert
 
         kwargs = {"model": m.MASS_BALANCE} | overrides
         model = kwargs.pop("model")
@@ -720,7 +720,7 @@ class TestR9Records:
         )
 
     def test_erc1155_reads_and_disabled_transfers(self, world: World) -> None:
-        from contracts.errors import LedgerRevert
+        from tracenet.contracts.errors import LedgerRevert
 
         tid = flake(world, T)
         ledger = world.ledger.functions

@@ -16,13 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3 import Web3
 
-import contracts
-from contracts import records
-from contracts._codegen import RECORDS_PATH, generate, snake
-from contracts._config import BUILD_DIR
-from contracts._record import checksum
-from contracts.errors import LedgerRevert
-from node._config import SchemeSpec
 from tests.factories import (
     C_FLAKE,
     CERT_RECYCLER,
@@ -33,7 +26,14 @@ from tests.factories import (
     World,
     evidence,
 )
+from tracenet import contracts
 from tracenet.cli import main
+from tracenet.contracts import records
+from tracenet.contracts._codegen import RECORDS_PATH, generate, snake
+from tracenet.contracts._config import BUILD_DIR
+from tracenet.contracts._record import checksum
+from tracenet.contracts.errors import LedgerRevert
+from tracenet.node._config import SchemeSpec
 
 _NAMES = contracts.LEDGER_CONTRACTS
 

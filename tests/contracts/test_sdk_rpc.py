@@ -15,14 +15,14 @@ import pytest
 from web3 import Web3
 from web3.exceptions import ExtraDataLengthError
 
-import contracts
 from benchmarks._chainfill import Filler
-from contracts.errors import RpcError, RpcUnavailable
-from indexer import Follower, IndexerSettings, RpcReader, make_engine
-from node import AnvilNode
 from tests._support import free_port
 from tests.indexer.conftest import node_settings
+from tracenet import contracts
 from tracenet.cli import main
+from tracenet.contracts.errors import RpcError, RpcUnavailable
+from tracenet.indexer import Follower, IndexerSettings, RpcReader, make_engine
+from tracenet.node import AnvilNode
 
 #: What a Besu QBFT header carries in extraData: vanity, validators, votes, round, seals.
 QBFT_EXTRA = "0x" + "f8" + "ab" * 120

@@ -23,7 +23,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from node import AnvilNode, NodeSettings
 from tests import model as m
 from tests._support import free_port
 from tests.factories import (
@@ -55,6 +54,7 @@ from tests.factories import (
     revert_to_snapshot,
     take_snapshot,
 )
+from tracenet.node import AnvilNode, NodeSettings
 
 CLASSES = (C_FLAKE, C_RESIN, C_GLASS, C_BIO, C_CONTAINER, C_ROLL)
 UNITS = (U_RECYCLER, U_RESIN, U_RESIN2, U_BRAND, U_OUTSIDER)

@@ -10,17 +10,23 @@ from typing import Any
 
 import pytest
 
-from contracts import _compiler, _config
-from contracts._artifacts import Build, check_build, compile_contracts, write_build
-from contracts._compiler import Compiler, check_version, select_compiler
-from contracts._sources import collect, encode_input, import_paths, resolve_import, standard_input
-from contracts.errors import (
+from tracenet.cli import main
+from tracenet.contracts import _compiler, _config
+from tracenet.contracts._artifacts import Build, check_build, compile_contracts, write_build
+from tracenet.contracts._compiler import Compiler, check_version, select_compiler
+from tracenet.contracts._sources import (
+    collect,
+    encode_input,
+    import_paths,
+    resolve_import,
+    standard_input,
+)
+from tracenet.contracts.errors import (
     CompilerError,
     SourceResolutionError,
     StaleArtifactsError,
     ToolchainError,
 )
-from tracenet.cli import main
 
 # A small project: an interface with errors and events, an OpenZeppelin import, an abstract base,
 # an internal-only library, and decoy imports in comments and strings.
@@ -270,7 +276,7 @@ def test_cli_build_then_check(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from contracts import _cli
+    from tracenet.contracts import _cli
 
     monkeypatch.setattr(_cli, "compile_contracts", lambda source_dir: fixture_build)
     dirs = ["--source-dir", str(fixture_dir), "--build-dir", str(tmp_path)]

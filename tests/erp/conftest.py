@@ -14,7 +14,7 @@ import pytest
 
 from tests.factories import World
 from tests.gateway.live import Live, serve
-from wallet import LocalSigner
+from tracenet.wallet import LocalSigner
 
 
 @pytest.fixture

@@ -9,8 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import MAX_QUANTITY_G
-from erp import KINDS, FileError, RowError, build, load_mapping, parse_date, parse_grams, read_table
+from tracenet.contracts import MAX_QUANTITY_G
+from tracenet.erp import (
+    KINDS,
+    FileError,
+    RowError,
+    build,
+    load_mapping,
+    parse_date,
+    parse_grams,
+    read_table,
+)
 
 
 @pytest.mark.parametrize(

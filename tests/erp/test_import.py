@@ -31,7 +31,7 @@ def recorded(live: Live) -> Counter[tuple[int, bytes]]:
 
 
 def expected(n: int, tag: str) -> Counter[tuple[int, bytes]]:
-    from erp import parse_hash
+    from tracenet.erp import parse_hash
 
     return Counter(
         (1_000 * (i + 1) + 500, bytes.fromhex(parse_hash(f"LS-{tag}-{i}", "d")[2:]))

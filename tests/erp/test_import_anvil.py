@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-import contracts
-from erp import parse_hash
-from node import AnvilNode
 from tests.erp.conftest import start, tracenet
 from tests.gateway.anvil_setup import AnvilWorld
 from tests.gateway.test_reliability import Gateway, chain, gateway  # noqa: F401 (fixtures)
+from tracenet import contracts
+from tracenet.erp import parse_hash
+from tracenet.node import AnvilNode
 
 pytestmark = pytest.mark.integration
 

@@ -17,11 +17,19 @@ from typing import Any
 
 import pytest
 
-from gateway import ApiKey, GatewaySettings, Store, Web3Chain, create_app, hash_key, make_engine
 from tests import factories as f
 from tests._support import wait_until as wait_until
 from tests.factories import World
-from wallet import LocalSigner
+from tracenet.gateway import (
+    ApiKey,
+    GatewaySettings,
+    Store,
+    Web3Chain,
+    create_app,
+    hash_key,
+    make_engine,
+)
+from tracenet.wallet import LocalSigner
 
 with warnings.catch_warnings():
     # starlette 1.10 would rather drive its TestClient with httpx2; httpx 0.28 works the same.

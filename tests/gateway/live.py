@@ -17,12 +17,20 @@ from typing import Any
 import httpx
 import uvicorn
 
-from gateway import ApiKey, GatewaySettings, Store, Web3Chain, create_app, hash_key, make_engine
 from tests import factories as f
 from tests._support import free_port
 from tests.factories import World
 from tests.gateway.conftest import write_deployment
-from wallet import LocalSigner
+from tracenet.gateway import (
+    ApiKey,
+    GatewaySettings,
+    Store,
+    Web3Chain,
+    create_app,
+    hash_key,
+    make_engine,
+)
+from tracenet.wallet import LocalSigner
 
 
 class Live:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import Custody, records
 from tests import factories as f
 from tests.gateway.conftest import Harness
+from tracenet.contracts import Custody, records
 
 NEW_PARTY, NEW_BOUNDARY, NEW_UNIT = 8, 2, 6  # next ids after the bootstrapped consortium
 NEW_SCHEME, NEW_GROUP, NEW_CLASS, NEW_PROCESS, NEW_CERT = 3, 5, 6, 3, 4

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from contracts import MAX_QUANTITY_G
 from tests import factories as f
 from tests.factories import World
 from tests.gateway.conftest import Harness, open_harness, world_snapshot
-from wallet import LocalSigner
+from tracenet.contracts import MAX_QUANTITY_G
+from tracenet.wallet import LocalSigner
 
 Q1_TOKEN = (f.C_FLAKE << 64) | (244 << 32)  # flake credits of Q1 2031: lapsed in Q3
 Q3_TOKEN = (f.C_FLAKE << 64) | (246 << 32)  # flake credits of Q3 2031
@@ -216,7 +216,7 @@ def _revoke_all_but_first_of(session: Any, secret: str) -> None:
 
     from sqlmodel import select
 
-    from gateway import ApiKey, hash_key
+    from tracenet.gateway import ApiKey, hash_key
 
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(secret))).one()
     row.revoked_at = datetime.now(UTC)

@@ -8,7 +8,7 @@ from typing import Any
 from tests import factories as f
 from tests.factories import World
 from tests.gateway.conftest import Harness, open_harness
-from wallet import LocalSigner
+from tracenet.wallet import LocalSigner
 
 Q1, Q3 = 244, 246  # vintages (quarters since 1970) of Q1 and Q3 2031
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from contracts.errors import RpcError as NodeError
-from contracts.errors import RpcUnavailable
-from gateway._chain import RpcChain, RpcError
-from gateway.errors import ChainUnavailable
+from tracenet.contracts.errors import RpcError as NodeError
+from tracenet.contracts.errors import RpcUnavailable
+from tracenet.gateway._chain import RpcChain, RpcError
+from tracenet.gateway.errors import ChainUnavailable
 
 
 class _Node:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from gateway.api.fast import FastWrites
 from tests import factories as f
 from tests.gateway.conftest import Harness
+from tracenet.gateway.api.fast import FastWrites
 
 
 def _input(amount: int = 1_000_000) -> dict[str, object]:
@@ -35,7 +35,7 @@ def test_input_is_confirmed_with_its_events(harness: Harness) -> None:
 def test_errors_md_is_the_code_table() -> None:
     from pathlib import Path
 
-    from gateway.errors import errors_document
+    from tracenet.gateway.errors import errors_document
 
     text = (Path(__file__).parents[2] / "gateway" / "ERRORS.md").read_text()
     assert text == errors_document(), "regenerate: tracenet gateway errors > gateway/ERRORS.md"

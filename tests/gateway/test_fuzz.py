@@ -17,7 +17,7 @@ from tests import factories as f
 from tests.factories import World
 from tests.gateway.conftest import world_snapshot
 from tests.gateway.live import Live, serve
-from wallet import LocalSigner
+from tracenet.wallet import LocalSigner
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

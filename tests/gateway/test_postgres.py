@@ -16,12 +16,12 @@ import psycopg
 import pytest
 from sqlmodel import SQLModel
 
-from gateway import make_engine
 from tests import factories as f
 from tests.factories import World, temporary_database
 from tests.gateway.conftest import wait_until
 from tests.gateway.live import Live, serve
-from wallet import LocalSigner
+from tracenet.gateway import make_engine
+from tracenet.wallet import LocalSigner
 
 pytestmark = pytest.mark.integration
 

@@ -24,9 +24,9 @@ import httpx
 import pytest
 from web3 import Web3
 
-from node import AnvilNode, NodeSettings
 from tests._support import free_port as free_port
 from tests.gateway.anvil_setup import AnvilWorld, gateway_env, setup, wait_for
+from tracenet.node import AnvilNode, NodeSettings
 
 pytestmark = pytest.mark.integration
 

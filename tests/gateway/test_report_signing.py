@@ -10,7 +10,7 @@ from eth_account.messages import encode_defunct
 
 from tests import factories as f
 from tests.gateway.conftest import Harness
-from wallet import canonical_json
+from tracenet.wallet import canonical_json
 
 REPORT: dict[str, Any] = {"report": "supply-audit", "classId": 1, "period": "2031-Q1",
                           "asOf": {"blockNumber": 7}, "total": {"created": 10_000_000}}  # fmt: skip

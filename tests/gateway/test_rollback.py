@@ -21,9 +21,9 @@ from pydantic import SecretStr
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
-from gateway import ApiKey, GatewaySettings, Store, create_app, hash_key, make_engine
-from node import AnvilNode, NodeSettings
 from tests.gateway.anvil_setup import P_RECYCLER, PASSPHRASE, AnvilWorld, setup, wait_for
+from tracenet.gateway import ApiKey, GatewaySettings, Store, create_app, hash_key, make_engine
+from tracenet.node import AnvilNode, NodeSettings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -102,7 +102,7 @@ def _mined(w3: Web3, tx_hash: str) -> bool:
 
 def _shipped_docs(w3: Web3, world: AnvilWorld) -> list[str]:
     """Document hashes of every Shipped event on the chain as it is now."""
-    import contracts
+    from tracenet import contracts
 
     record = contracts.Deployment.load(world.deployment_path)
     handle = contracts.attach(w3, record)

@@ -8,7 +8,7 @@ from typing import Any
 from tests import factories as f
 from tests.factories import World
 from tests.gateway.live import read_events, serve
-from wallet import LocalSigner
+from tracenet.wallet import LocalSigner
 
 ALL_STEPS = ["queued", "signed", "submitted", "confirmed"]
 

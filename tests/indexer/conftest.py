@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from indexer import Follower, IndexerSettings, Web3Reader, make_engine
-from node import AnvilNode, NodeSettings
 from tests._support import free_port as free_port
 from tests._support import wait_until as wait_until
 from tests.factories import World, temporary_database
+from tracenet.indexer import Follower, IndexerSettings, Web3Reader, make_engine
+from tracenet.node import AnvilNode, NodeSettings
 
 
 @pytest.fixture(scope="session")

@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import Engine, inspect, select
 from sqlmodel import SQLModel
 
-import contracts
 from benchmarks._chainfill import Filler
-from indexer import Follower, IndexerSettings, RpcReader, check_mirror, make_engine
-from indexer.mirror._registry import table
-from indexer.mirror._tables import Cursor
-from node import AnvilNode
 from tests.indexer.conftest import node_settings, wait_until
 from tests.indexer.test_mirror import mirror_event_counts
+from tracenet import contracts
+from tracenet.indexer import Follower, IndexerSettings, RpcReader, check_mirror, make_engine
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import Cursor
+from tracenet.node import AnvilNode
 
 pytestmark = pytest.mark.integration
 

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from indexer import Follower
-from indexer.api._api import create_app
-from indexer.api._keys import create_key
-from indexer.errors import CODES
-from indexer.mirror._registry import table
-from indexer.mirror._store import OPERATION_TABLES
-from indexer.mirror._tables import ApiKey, Balance, Cursor
 from tests.factories import C_FLAKE, G_FLAKE, P_AUDITOR, P_OUTSIDER, P_RECYCLER, U_RECYCLER, World
 from tests.indexer.test_reports import TestClient, flakes_to_resin
+from tracenet.indexer import Follower
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._keys import create_key
+from tracenet.indexer.errors import CODES
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._store import OPERATION_TABLES
+from tracenet.indexer.mirror._tables import ApiKey, Balance, Cursor
 
 BIG = str(2**70)
 U, C = U_RECYCLER, C_FLAKE

@@ -9,17 +9,17 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from contracts import token_id
-from indexer import Follower
-from indexer.api._reports import balances, statement, traceability
-from indexer.api._reports_class import supply_audit
-from indexer.mirror._chain import Header
-from indexer.mirror._decode import Event
-from indexer.mirror._project import project
-from indexer.mirror._registry import table
-from indexer.mirror._store import write_batch
-from indexer.mirror._tables import Certificate, Cursor
 from tests.factories import C_FLAKE, CERT_RECYCLER, G_FLAKE, U_BRAND, U_RECYCLER, World, at
+from tracenet.contracts import token_id
+from tracenet.indexer import Follower
+from tracenet.indexer.api._reports import balances, statement, traceability
+from tracenet.indexer.api._reports_class import supply_audit
+from tracenet.indexer.mirror._chain import Header
+from tracenet.indexer.mirror._decode import Event
+from tracenet.indexer.mirror._project import project
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._store import write_batch
+from tracenet.indexer.mirror._tables import Certificate, Cursor
 
 BIG = 2**63
 HUGE = 2**128 - 1

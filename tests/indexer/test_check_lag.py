@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from indexer import Follower, NotFoundError, Web3Reader
-from indexer.api._keys import create_key
-from indexer.errors import codes_markdown
-from indexer.mirror._check import check_lag
-from indexer.mirror._store import create_schema, make_engine
 from tests.factories import C_FLAKE, CERT_RECYCLER, P_RECYCLER, World, evidence
+from tracenet.indexer import Follower, NotFoundError, Web3Reader
+from tracenet.indexer.api._keys import create_key
+from tracenet.indexer.errors import codes_markdown
+from tracenet.indexer.mirror._check import check_lag
+from tracenet.indexer.mirror._store import create_schema, make_engine
 
 
 def test_a_mirror_behind_the_head_or_stuck_fails_the_check(

@@ -11,15 +11,14 @@ import pytest
 from eth_account import Account
 from sqlalchemy import update
 
-import contracts
-import indexer
 from benchmarks._chainfill import Filler
-from indexer.api._signing import sign_report
-from indexer.mirror._registry import table
-from indexer.mirror._tables import Balance
-from node import AnvilNode
+from tracenet import contracts, indexer
 from tracenet.cli import main
-from wallet import LocalSigner
+from tracenet.indexer.api._signing import sign_report
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import Balance
+from tracenet.node import AnvilNode
+from tracenet.wallet import LocalSigner
 
 
 def test_all_is_complete_and_sorted() -> None:

@@ -9,14 +9,14 @@ import pytest
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-from contracts import Custody
-from indexer.errors import DeclarationRefusedError
-from indexer.lineage._lineage import EventRef, Shipped
-from indexer.verifier._chainread import ChainRecord
-from indexer.verifier._declaration import declaration, to_markdown
 from tests import factories as f
 from tests.indexer.test_verify import Scenario, build_scenario
 from tests.indexer.test_verify_custody import CERT_BRAND, CERT_RESIN_COC, build_custody_record
+from tracenet.contracts import Custody
+from tracenet.indexer.errors import DeclarationRefusedError
+from tracenet.indexer.lineage._lineage import EventRef, Shipped
+from tracenet.indexer.verifier._chainread import ChainRecord
+from tracenet.indexer.verifier._declaration import declaration, to_markdown
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from contracts import period_bounds
-from indexer import Follower
-from indexer.api._finding_refs import name_events
-from indexer.api._reports_class import _finding
 from tests.factories import C_FLAKE, U_RESIN, World
 from tests.indexer.test_reports import Q1, flakes_to_resin
+from tracenet.contracts import period_bounds
+from tracenet.indexer import Follower
+from tracenet.indexer.api._finding_refs import name_events
+from tracenet.indexer.api._reports_class import _finding
 
 
 def test_the_events_of_a_finding_are_named_with_their_operation_and_id(

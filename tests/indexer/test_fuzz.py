@@ -10,12 +10,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
-from indexer import Follower, make_engine
-from indexer.api._api import create_app
-from indexer.api._keys import create_key
 from tests.factories import P_AUDITOR, World
 from tests.indexer.conftest import follower_for
 from tests.indexer.test_reports import flakes_to_resin
+from tracenet.indexer import Follower, make_engine
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._keys import create_key
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

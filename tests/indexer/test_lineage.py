@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from indexer.lineage._lineage import (
+from tracenet.indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
     Converted,

@@ -9,10 +9,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from contracts import Custody
-from indexer import Follower
-from indexer.api._api import create_app
-from indexer.api._keys import create_key
 from tests.factories import (
     C_FLAKE,
     P_BRAND,
@@ -28,6 +24,10 @@ from tests.indexer.test_reports import (
     T,
     api,  # noqa: F401  (the fixture)
 )
+from tracenet.contracts import Custody
+from tracenet.indexer import Follower
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._keys import create_key
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette would rather have httpx2

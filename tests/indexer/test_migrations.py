@@ -11,10 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, insert, select, text
 from sqlmodel import SQLModel
 
-from indexer.mirror._migrate import HEAD, current_revision, migrate, mirror_tables
-from indexer.mirror._registry import table
-from indexer.mirror._tables import ApiKey, Balance, Cursor, Scheme
-from indexer.mirror._tables_ops import EventRow, Movement
+from tracenet.indexer.mirror._migrate import HEAD, current_revision, migrate, mirror_tables
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import ApiKey, Balance, Cursor, Scheme
+from tracenet.indexer.mirror._tables_ops import EventRow, Movement
 
 BIG = 2**128 - 1
 

@@ -10,8 +10,12 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import Engine, func, select, text, update
 
-import contracts
-from indexer import (
+from tests import model as m
+from tests.factories import C_FLAKE, CERT_RECYCLER, G_FLAKE, U_BRAND, World, evidence
+from tests.indexer.conftest import follower_for
+from tests.indexer.workload import run_workload
+from tracenet import contracts
+from tracenet.indexer import (
     Follower,
     MirrorMismatchError,
     RangeTooLargeError,
@@ -19,13 +23,9 @@ from indexer import (
     Web3Reader,
     check_mirror,
 )
-from indexer.mirror._registry import table
-from indexer.mirror._tables import Balance, Party
-from indexer.mirror._tables_ops import EventRow
-from tests import model as m
-from tests.factories import C_FLAKE, CERT_RECYCLER, G_FLAKE, U_BRAND, World, evidence
-from tests.indexer.conftest import follower_for
-from tests.indexer.workload import run_workload
+from tracenet.indexer.mirror._registry import table
+from tracenet.indexer.mirror._tables import Balance, Party
+from tracenet.indexer.mirror._tables_ops import EventRow
 
 
 def chain_event_counts(world: World) -> Counter[str]:
@@ -153,7 +153,7 @@ def test_a_reorg_of_the_chain_is_rolled_back_and_reindexed(
 def assert_daily_flows_sum_the_movements(engine: Engine) -> None:
     """``daily_flow`` is ``movement`` summed per unit, class, day, kind, direction, vintage and
     counter unit: what a statement reads instead of every movement."""
-    from indexer.mirror._tables_ops import DailyFlow, Movement
+    from tracenet.indexer.mirror._tables_ops import DailyFlow, Movement
 
     mv, df = table(Movement), table(DailyFlow)
     with engine.connect() as conn:
@@ -190,7 +190,7 @@ class _Refusing(Web3Reader):
 
 
 def test_the_log_range_halves_when_the_node_refuses_it(world: World, engine: Engine) -> None:
-    from indexer import IndexerSettings
+    from tracenet.indexer import IndexerSettings
 
     run_workload(world, random.Random(9), 30)
     reader = _Refusing(world.w3)
@@ -250,7 +250,7 @@ def test_every_event_key_is_written_once(world: World, follower: Follower, engin
 def test_the_archive_args_are_the_records_args(world: World, engine: Engine) -> None:
     """The follower's fast path (``decode_args``) gives what the SDK record's ``to_args`` does
     (the record path is checked against eth-abi in tests/contracts/test_sdk.py)."""
-    from indexer import EventDecoder
+    from tracenet.indexer import EventDecoder
 
     run_workload(world, random.Random(21), 120)
     d = world.handle.deployment
@@ -274,7 +274,7 @@ def test_the_archive_args_are_the_records_args(world: World, engine: Engine) -> 
 def test_awkward_text_survives_the_bulk_insert(
     world: World, follower: Follower, engine: Engine
 ) -> None:
-    from indexer.mirror._tables_ops import ClaimRow
+    from tracenet.indexer.mirror._tables_ops import ClaimRow
 
     c = world.cast
     r = world.ok("record_input", c.recycler, C_FLAKE, 1_000, CERT_RECYCLER, evidence())

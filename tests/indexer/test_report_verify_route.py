@@ -11,12 +11,12 @@ from typing import Any
 from eth_account import Account
 from sqlalchemy import Engine
 
-from indexer import Follower, create_app
-from indexer.api._keys import create_key
 from tests.factories import C_FLAKE, CERT_RECYCLER, P_AUDITOR, P_BRAND, P_RECYCLER, World, evidence
 from tests.indexer.test_reports import T, flakes_to_resin
 from tests.indexer.test_signed_report import _audit, _signer_of
-from wallet import LocalSigner, sign_report
+from tracenet.indexer import Follower, create_app
+from tracenet.indexer.api._keys import create_key
+from tracenet.wallet import LocalSigner, sign_report
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette would rather have httpx2

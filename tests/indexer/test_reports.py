@@ -10,13 +10,6 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine
 
-from indexer import Follower, SignatureError
-from indexer.api._api import create_app
-from indexer.api._export import audit_csv
-from indexer.api._keys import create_key
-from indexer.api._reports import statement, traceability
-from indexer.api._reports_class import footprint, reduction_check, supply_audit
-from indexer.api._signing import sign_report, verify_report
 from tests import model as m
 from tests.factories import (
     C_FLAKE,
@@ -40,7 +33,14 @@ from tests.factories import (
     at,
     evidence,
 )
-from wallet import LocalSigner
+from tracenet.indexer import Follower, SignatureError
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._export import audit_csv
+from tracenet.indexer.api._keys import create_key
+from tracenet.indexer.api._reports import statement, traceability
+from tracenet.indexer.api._reports_class import footprint, reduction_check, supply_audit
+from tracenet.indexer.api._signing import sign_report, verify_report
+from tracenet.wallet import LocalSigner
 
 with warnings.catch_warnings():
     # starlette would rather drive its TestClient with httpx2; httpx 0.28 works the same.
@@ -316,9 +316,9 @@ def test_provenance_never_waits_for_the_lineage_book(
     request and no background build, so the claim comes after a 503 per earlier ledger event."""
     from sqlalchemy import select
 
-    from indexer.lineage import _provenance
-    from indexer.mirror._registry import table
-    from indexer.mirror._tables_ops import EventRow
+    from tracenet.indexer.lineage import _provenance
+    from tracenet.indexer.mirror._registry import table
+    from tracenet.indexer.mirror._tables_ops import EventRow
 
     flakes_to_resin(world)
     follower.catch_up()
@@ -356,7 +356,7 @@ def test_stopping_ends_a_lineage_build_that_never_catches_up(
     engine's pool before the engine is disposed), even one that would never finish."""
     import threading
 
-    from indexer.lineage import _provenance
+    from tracenet.indexer.lineage import _provenance
 
     entered = threading.Event()
 

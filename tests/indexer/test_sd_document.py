@@ -16,16 +16,16 @@ import zxingcpp
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-import indexer.verifier._verify_cli as verify_cli
-from contracts import Custody
-from indexer.lineage._lineage import Shipped
-from indexer.verifier._declaration import declaration
-from indexer.verifier._sd_check import compare, read_sd, shipment_of
-from indexer.verifier._sd_document import render_html, render_pdf, sd_fields
+import tracenet.indexer.verifier._verify_cli as verify_cli
 from tests.factories import S_PLUS
 from tests.indexer.test_verify import Scenario, build_scenario
 from tests.indexer.test_verify_custody import CERT_BRAND, build_custody_record
 from tracenet.cli import main
+from tracenet.contracts import Custody
+from tracenet.indexer.lineage._lineage import Shipped
+from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._sd_check import compare, read_sd, shipment_of
+from tracenet.indexer.verifier._sd_document import render_html, render_pdf, sd_fields
 
 CONSOLE = "https://console.example.org/tn"
 

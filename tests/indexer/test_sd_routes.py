@@ -11,16 +11,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from contracts import Custody
-from indexer import Follower
-from indexer.api._api import create_app
-from indexer.api._keys import create_key
-from indexer.api._sd_check_route import MAX_DOCUMENT
-from indexer.lineage._lineage import EventRef
-from indexer.verifier._chainread import read_chain
-from indexer.verifier._declaration import declaration
-from indexer.verifier._sd_check import read_sd
-from indexer.verifier._sd_document import render_pdf
 from tests.factories import (
     P_AUDITOR,
     P_BRAND,
@@ -32,6 +22,16 @@ from tests.factories import (
     World,
 )
 from tests.indexer.test_reports import flakes_to_resin
+from tracenet.contracts import Custody
+from tracenet.indexer import Follower
+from tracenet.indexer.api._api import create_app
+from tracenet.indexer.api._keys import create_key
+from tracenet.indexer.api._sd_check_route import MAX_DOCUMENT
+from tracenet.indexer.lineage._lineage import EventRef
+from tracenet.indexer.verifier._chainread import read_chain
+from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._sd_check import read_sd
+from tracenet.indexer.verifier._sd_document import render_pdf
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -8,12 +8,12 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine
 
-from indexer import Follower, SignatureError
-from indexer.api._reports_class import supply_audit
-from indexer.api._signing import sign_report, verify_auditor
 from tests.factories import C_FLAKE, P_AUDITOR, P_RECYCLER, World
 from tests.indexer.test_reports import Q1, flakes_to_resin
-from wallet import LocalSigner
+from tracenet.indexer import Follower, SignatureError
+from tracenet.indexer.api._reports_class import supply_audit
+from tracenet.indexer.api._signing import sign_report, verify_auditor
+from tracenet.wallet import LocalSigner
 
 
 def _audit(world: World, follower: Follower, engine: Engine) -> dict[str, object]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from indexer import Follower
-from indexer.api._reports import statement
 from tests import factories as f
+from tracenet.indexer import Follower
+from tracenet.indexer.api._reports import statement
 
 T = 1_000_000
 

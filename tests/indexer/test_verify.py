@@ -13,20 +13,20 @@ import pytest
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-import contracts
-from indexer.lineage._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
-from indexer.verifier._chainread import (
+from tests import factories as f
+from tests._support import free_port
+from tracenet import contracts
+from tracenet.cli import main
+from tracenet.indexer.lineage._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
+from tracenet.indexer.verifier._chainread import (
     ChainRecord,
     DeploymentMismatch,
     FactorInfo,
     read_chain,
     read_logs,
 )
-from indexer.verifier._verify import Verdict, verify
-from node import AnvilNode, NodeSettings
-from tests import factories as f
-from tests._support import free_port
-from tracenet.cli import main
+from tracenet.indexer.verifier._verify import Verdict, verify
+from tracenet.node import AnvilNode, NodeSettings
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,13 +10,13 @@ import pytest
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-from contracts import Custody
-from indexer.lineage._lineage import EventRef, Shipped
-from indexer.verifier._chainread import ChainRecord, read_chain
-from indexer.verifier._verify import Verdict, verify
-from indexer.verifier._verify_cli import render_json, render_text
 from tests import factories as f
 from tests import model as m
+from tracenet.contracts import Custody
+from tracenet.indexer.lineage._lineage import EventRef, Shipped
+from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
+from tracenet.indexer.verifier._verify import Verdict, verify
+from tracenet.indexer.verifier._verify_cli import render_json, render_text
 
 CERT_RESIN_COC, CERT_BRAND = 4, 5
 BRAND = "Brand (Brand DC)"

@@ -10,10 +10,10 @@ import pytest
 from eth_tester import EthereumTester
 from web3 import EthereumTesterProvider, Web3
 
-from indexer.verifier._chainread import ChainRecord, read_chain
-from indexer.verifier._declaration import declaration, to_markdown
-from indexer.verifier._verify import Verdict, verify
 from tests import factories as f
+from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
+from tracenet.indexer.verifier._declaration import declaration, to_markdown
+from tracenet.indexer.verifier._verify import Verdict, verify
 
 T = 1_000_000
 
@@ -99,7 +99,7 @@ def test_the_declaration_states_the_method_and_the_share(record: ChainRecord) ->
 
 
 def test_the_sd_document_has_a_rolling_average_field(record: ChainRecord) -> None:
-    from indexer.verifier._sd_document import sd_fields
+    from tracenet.indexer.verifier._sd_document import sd_fields
 
     fields = dict(sd_fields(declaration(record, 1), "http://console.example"))
     assert fields["Attribution method"] == "rolling average percentage"
@@ -112,8 +112,8 @@ def test_the_sd_document_has_a_rolling_average_field(record: ChainRecord) -> Non
 def test_the_sd_pdf_with_its_rolling_average_field_checks_against_the_chain(
     record: ChainRecord,
 ) -> None:
-    from indexer.verifier._sd_check import compare, read_sd
-    from indexer.verifier._sd_document import render_pdf
+    from tracenet.indexer.verifier._sd_check import compare, read_sd
+    from tracenet.indexer.verifier._sd_document import render_pdf
 
     d, url = declaration(record, 1), "http://console.example"
     checks = compare(read_sd(render_pdf(d, url)), d, url)

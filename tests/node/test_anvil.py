@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-import node
-from node import (
+from tests._support import free_port, wait_until
+from tracenet import node
+from tracenet.cli import main
+from tracenet.node import (
     DEV_CHAIN_ID,
     AnvilNode,
     NodeAlreadyRunningError,
@@ -31,8 +33,6 @@ from node import (
     NodeStateCorruptError,
     rpc_call,
 )
-from tests._support import free_port, wait_until
-from tracenet.cli import main
 
 # anvil's first dev account (public "test test … junk" mnemonic).
 FUNDED_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

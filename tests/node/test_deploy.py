@@ -11,14 +11,14 @@ import pytest
 import yaml
 from web3 import Web3
 
-import contracts
-from node import AnvilNode, NodeSettings
-from node._config import ConsortiumConfig
-from node._deploy import deploy_consortium
-from node._deploy_keys import required_signers
-from node.errors import DeployConfigError, DeployError
+from tracenet import contracts
 from tracenet.cli import main
-from wallet import Keystore, LocalSigner, Signer
+from tracenet.node import AnvilNode, NodeSettings
+from tracenet.node._config import ConsortiumConfig
+from tracenet.node._deploy import deploy_consortium
+from tracenet.node._deploy_keys import required_signers
+from tracenet.node.errors import DeployConfigError, DeployError
+from tracenet.wallet import Keystore, LocalSigner, Signer
 
 DEMO = Path(__file__).resolve().parents[2] / "node" / "demo" / "consortium.yaml"
 
@@ -143,7 +143,7 @@ def test_deploy_cli_uses_the_wallet(
 def test_connect_reads_qbft_headers_with_long_extra_data() -> None:
     from web3.providers.base import BaseProvider
 
-    from node import connect
+    from tracenet.node import connect
 
     class FakeBesu(BaseProvider):
         """Answers eth_getBlockByNumber with a QBFT-sized extraData header."""

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import contracts
-from node import AnvilNode, NodeSettings, connect
 from tests.node.test_anvil import free_port
+from tracenet import contracts
 from tracenet.cli import main
-from wallet import Keystore
+from tracenet.node import AnvilNode, NodeSettings, connect
+from tracenet.wallet import Keystore
 
 DEMO = Path(__file__).resolve().parents[2] / "node" / "demo" / "consortium.yaml"
 
@@ -128,8 +128,8 @@ def test_a_failure_in_a_subprocess_has_no_traceback(tmp_path: Path, wallet_env: 
 
 
 def test_keys_are_made_for_labels_only_once_and_never_for_addresses(tmp_path: Path) -> None:
-    from node._config import ConsortiumConfig
-    from node._deploy_keys import create_missing_keys, missing_keys, named_signers
+    from tracenet.node._config import ConsortiumConfig
+    from tracenet.node._deploy_keys import create_missing_keys, missing_keys, named_signers
 
     address = "0x627306090abaB3A6e1400e9345bC60c78a8BEf57"
     config = ConsortiumConfig.model_validate(

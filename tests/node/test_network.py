@@ -25,7 +25,7 @@ from eth_account import Account
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node._network import (
+from tracenet.node._network import (
     MIN_ORGANISATIONS,
     NetworkError,
     NetworkLayout,
@@ -38,8 +38,8 @@ from node._network import (
     find_build_context,
     generate_network,
 )
-from node._network_cli import register_network
-from node._network_qbft import (
+from tracenet.node._network_cli import register_network
+from tracenet.node._network_qbft import (
     QBFT_MIX_HASH,
     QbftExtraData,
     QbftVote,

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from node._network import (
+from tracenet.node._network import (
     BESU_JAVA,
     BESU_VERSION,
     DEFAULT_BESU_IMAGE,

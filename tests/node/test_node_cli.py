@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from node import AnvilNode, NodeSettings
 from tests.node.test_anvil import free_port, wait_until
+from tracenet.node import AnvilNode, NodeSettings
 
 
 def _tracenet(

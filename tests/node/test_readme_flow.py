@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import pytest
 
-from node import AnvilNode, NodeSettings
 from tests.node.test_anvil import free_port
+from tracenet.node import AnvilNode, NodeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

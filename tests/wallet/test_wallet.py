@@ -17,9 +17,9 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from eth_utils.crypto import keccak
 from pydantic import SecretStr
 
-import wallet
+from tracenet import wallet
 from tracenet.cli import build_parser, main
-from wallet import (
+from tracenet.wallet import (
     STANDARD_SCRYPT_N,
     DuplicateKeyError,
     InvalidPrivateKeyError,

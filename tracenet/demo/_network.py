@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import contracts
-import indexer
-from gateway import ApiKey, Store, hash_key, make_engine, new_key
-from node import AnvilNode, NodeSettings, rpc_call
-from node._config import ConsortiumConfig
-from node._deploy import deploy_consortium
+from tracenet import contracts, indexer
 from tracenet.demo._procs import Children, check_ports, stop_leftovers, tracenet_argv
 from tracenet.demo.errors import DemoError
-from wallet import Keystore, Signer
+from tracenet.gateway import ApiKey, Store, hash_key, make_engine, new_key
+from tracenet.node import AnvilNode, NodeSettings, rpc_call
+from tracenet.node._config import ConsortiumConfig
+from tracenet.node._deploy import deploy_consortium
+from tracenet.wallet import Keystore, Signer
 
 __all__ = [
     "CONFIG",
@@ -42,7 +41,7 @@ __all__ = [
     "start_indexer",
 ]
 
-CONFIG = Path(__file__).resolve().parents[2] / "node" / "demo" / "consortium.yaml"
+CONFIG = Path(__file__).resolve().parents[1] / "node" / "demo" / "consortium.yaml"
 HOST = "127.0.0.1"
 #: The chain's calendar starts here (anvil's genesis block), whatever today's date, and runs on
 #: with the wall clock: the story always plays 2027-Q1 to 2027-Q3, inside the validity of the
@@ -292,7 +291,7 @@ def start_indexer(net: Network, say: Callable[[str], None]) -> None:
 
 def start_console(net: Network, say: Callable[[str], None]) -> None:
     """The console, when this checkout has it (``console`` package); else say so and go on."""
-    if importlib.util.find_spec("console") is None:
+    if importlib.util.find_spec("tracenet.console") is None:
         say("console: not in this checkout (no console package); skipped")
         return
     env = _clean_env(

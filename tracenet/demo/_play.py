@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts import period_at, period_bounds, period_label
-from node import rpc_call
+from tracenet.contracts import period_at, period_bounds, period_label
 from tracenet.demo._client import GatewayClient, Outcome
 from tracenet.demo._network import Network
 from tracenet.demo.errors import SurpriseError
+from tracenet.node import rpc_call
 
 __all__ = ["Player", "Record", "doc_hash"]
 

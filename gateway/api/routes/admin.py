@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from contracts import Custody
-from gateway import _ops_admin as ops
-from gateway._auth import Principal
-from gateway._ops import Plan
-from gateway._service import Gateway
-from gateway._types import role_names
-from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
-from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.contracts import Custody
+from tracenet.gateway import _ops_admin as ops
+from tracenet.gateway._auth import Principal
+from tracenet.gateway._ops import Plan
+from tracenet.gateway._service import Gateway
+from tracenet.gateway._types import role_names
+from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
+from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=WRITE_RESPONSES)
 _W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}

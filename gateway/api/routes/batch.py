@@ -19,14 +19,14 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway import _bodies as bodies
-from gateway import _plans as plans
-from gateway._auth import Principal
-from gateway._ops import Context, Plan
-from gateway._service import Gateway, get_request, submit
-from gateway.api.deps import CallerDep, GatewayDep
-from gateway.api.routes._common import WRITE_RESPONSES
-from gateway.errors import CODES, GatewayError, NotFound
+from tracenet.gateway import _bodies as bodies
+from tracenet.gateway import _plans as plans
+from tracenet.gateway._auth import Principal
+from tracenet.gateway._ops import Context, Plan
+from tracenet.gateway._service import Gateway, get_request, submit
+from tracenet.gateway.api.deps import CallerDep, GatewayDep
+from tracenet.gateway.api.routes._common import WRITE_RESPONSES
+from tracenet.gateway.errors import CODES, GatewayError, NotFound
 
 __all__ = ["KINDS", "MAX_ITEMS", "router"]
 

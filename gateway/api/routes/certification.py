@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from gateway import _ops_admin as ops
-from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
-from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.gateway import _ops_admin as ops
+from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
+from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1", tags=["certification"], responses=WRITE_RESPONSES)
 _W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from gateway import _bodies as ops
-from gateway import _plans as plans
-from gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
-from gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.gateway import _bodies as ops
+from tracenet.gateway import _plans as plans
+from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
+from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1", tags=["ledger"], responses=WRITE_RESPONSES)
 _W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway._reports import sign_audit_report
-from gateway.api.deps import CallerDep, GatewayDep
-from gateway.api.routes._common import WRITE_RESPONSES
+from tracenet.gateway._reports import sign_audit_report
+from tracenet.gateway.api.deps import CallerDep, GatewayDep
+from tracenet.gateway.api.routes._common import WRITE_RESPONSES
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 #: A signature is no write: no 200 replay, no idempotency conflict.
