@@ -12,9 +12,9 @@ COMPONENTS = {"contracts", "node", "wallet", "gateway", "indexer", "erp", "conso
 
 
 def test_the_wheel_installs_only_the_tracenet_namespace(tmp_path: Path) -> None:
+    build = ["wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path)]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--wheel-dir", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", *build, str(ROOT)],
         check=True,
         capture_output=True,
         cwd=tmp_path,
