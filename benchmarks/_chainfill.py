@@ -48,7 +48,7 @@ class Filler:
     sent: int = 0
 
     def __post_init__(self) -> None:
-        self.w3 = Web3(Web3.HTTPProvider(self.rpc_url))
+        self.w3 = contracts.connect(self.rpc_url)
         self.w3.eth.set_gas_price_strategy(lambda _w3, _tx: 0)  # legacy, zero-priced transactions
         self.accounts = list(self.w3.eth.accounts)
         self._http = httpx.Client(timeout=60, trust_env=False)

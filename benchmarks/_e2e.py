@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from web3 import Web3
 
 from benchmarks._drive import _read_response, _request
 from benchmarks._measure import pct
@@ -98,7 +97,7 @@ def submit_to_indexed(engine_for: Any, writes: int, rate: float, clients: int) -
             data_dir=tmp / "node", port=free_port(), block_time=BLOCK_S, gas_limit=2_000_000_000
         )
         with AnvilNode(ns) as node:
-            w3 = Web3(Web3.HTTPProvider(ns.rpc_url))
+            w3 = contracts.connect(ns.rpc_url)
             world = setup(w3, tmp, plant_signers=4)
             deployment = contracts.Deployment.load(world.deployment_path)
             port = free_port()

@@ -353,7 +353,7 @@ def main() -> int:
         port = probe.getsockname()[1]
         probe.close()
         with AnvilNode(NodeSettings(data_dir=Path(tmp), port=port, block_time=0)) as node:
-            node_w3 = Web3(Web3.HTTPProvider(node.rpc_url))
+            node_w3 = contracts.connect(node.rpc_url)
             node_w3.provider.make_request(  # type: ignore[arg-type]
                 "evm_setNextBlockTimestamp", [int(datetime(2027, 1, 5, tzinfo=UTC).timestamp())]
             )

@@ -221,9 +221,9 @@ def main() -> int:
             data_dir=tmp / "node", port=free_port(), block_time=1, gas_limit=2_000_000_000
         )
         with AnvilNode(ns) as node:
-            from web3 import Web3
+            from tracenet import contracts
 
-            w3 = Web3(Web3.HTTPProvider(ns.rpc_url))
+            w3 = contracts.connect(ns.rpc_url)
             world = setup(w3, tmp, plant_signers=a.signers)
             first_block = w3.eth.block_number
             limits = direct(a, node.rpc_url, world)

@@ -24,5 +24,13 @@ It is a client of the gateways' and the indexer's HTTP APIs only (it imports nei
 from tracenet.console._app import create_app
 from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
 from tracenet.console._settings import ConsoleSettings
+from tracenet.console.errors import ConsoleError
 
-__all__ = ["ApiError", "ConsoleSettings", "GatewayClient", "IndexerClient", "create_app"]
+__all__ = [
+    "ApiError",
+    "ConsoleError",
+    "ConsoleSettings",
+    "GatewayClient",
+    "IndexerClient",
+    "create_app",
+]

@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 
+from tracenet.console.errors import ConsoleError
+
 __all__ = ["ApiError", "GatewayClient", "IndexerClient"]
 
 
-class ApiError(Exception):
+class ApiError(ConsoleError):
     """An error answer of a service, in the services' common error body."""
 
     def __init__(

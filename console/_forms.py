@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tracenet.console.errors import ConsoleError
+
 __all__ = ["HASH_HINT", "PARTY_FORMS", "Field", "Form", "FormError", "build_body", "find"]
 
 
@@ -34,7 +36,9 @@ class Form:
         return self.path.format(**{f.name: values.get(f.name, "") for f in self.fields})
 
 
-class FormError(ValueError):
+class FormError(ConsoleError, ValueError):
+    field: str  # always the form field at fault
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field

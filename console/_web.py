@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
 from tracenet.console._session import COOKIE, Session, Sessions
 from tracenet.console._settings import ConsoleSettings
+from tracenet.console.errors import ConsoleError
+from tracenet.kit import iso_time
 
 __all__ = [
     "CallerDep",
@@ -41,7 +42,7 @@ def grams(value: Any) -> str:
 def iso(value: Any) -> str:
     """A unix time as an ISO-8601 UTC instant; an ISO string is shown as it is."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_time(value)
     return "" if value is None else str(value)
 
 
@@ -63,7 +64,7 @@ def unit(value: Any, names: dict[int, str] | None = None) -> str:
 templates.env.filters.update(grams=grams, iso=iso, short=short, unit=unit)
 
 
-class SignInRequired(Exception):
+class SignInRequired(ConsoleError):
     """A party page opened without a session: the app redirects to the sign-in page."""
 
 

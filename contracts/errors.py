@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tracenet.kit.errors import TracenetError
+
 __all__ = [
     "ArtifactError",
     "ArtifactNotFoundError",
@@ -42,7 +44,7 @@ __all__ = [
 ]
 
 
-class TracenetContractsError(Exception):
+class TracenetContractsError(TracenetError):
     """Root of every error raised by the ``contracts`` package."""
 
     retryable: bool = False

@@ -13,10 +13,12 @@ message) instead of stopping.
 
 from __future__ import annotations
 
+from tracenet.kit.errors import TracenetError
+
 __all__ = ["ErpError", "FileError", "GatewayUnavailable", "RowError"]
 
 
-class ErpError(Exception):
+class ErpError(TracenetError):
     """Root of every import error."""
 
     code = "TN-IMP-4000"

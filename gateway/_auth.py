@@ -6,7 +6,6 @@ the store keeps its hash, the party it is bound to and its scope (``write`` or `
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from tracenet.gateway._models import ApiKey
 from tracenet.gateway._store import Store
 from tracenet.gateway.errors import AuthError
+from tracenet.kit import hash_key
 
 __all__ = ["KeyCache", "Principal", "hash_key", "new_key", "presented_key"]
 
@@ -23,10 +23,6 @@ _PREFIX = "tn_"
 
 def new_key() -> str:
     return _PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

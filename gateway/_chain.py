@@ -19,6 +19,7 @@ from tracenet import contracts
 from tracenet.contracts.errors import LedgerRevert, RpcUnavailable, UnknownRevert
 from tracenet.contracts.errors import RpcError as _NodeError
 from tracenet.gateway.errors import ChainUnavailable
+from tracenet.kit.errors import TracenetError
 
 __all__ = ["Chain", "RpcChain", "Web3Chain"]
 
@@ -40,7 +41,7 @@ class Chain(Protocol):
     async def aclose(self) -> None: ...
 
 
-class RpcError(Exception):
+class RpcError(TracenetError):
     def __init__(self, error: dict[str, Any]) -> None:
         super().__init__(str(error.get("message", error)))
         self.error = error

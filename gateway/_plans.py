@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 
 from tracenet.contracts import Model, split_token_id
 from tracenet.contracts import records as R
@@ -33,15 +32,12 @@ from tracenet.gateway._ops import (
 from tracenet.gateway._rolling import plan_rolling_claim, rolling_lines
 from tracenet.gateway._views import chain_time
 from tracenet.gateway.errors import RequestRejected
+from tracenet.kit import iso_time as _iso
 
 __all__ = [
     "plan_certificates", "plan_claim", "plan_close", "plan_conventional", "plan_conversion",
     "plan_input", "plan_inventory", "plan_lapse", "plan_production", "plan_shipment",
 ]  # fmt: skip
-
-
-def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def _certificate_rules(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracenet.gateway._jsonable import jsonable
+from tracenet.kit.errors import TracenetError
 
 __all__ = [
     "CODES",
@@ -148,7 +149,7 @@ def codes_markdown() -> str:
     return "\n".join(lines)
 
 
-class GatewayError(Exception):
+class GatewayError(TracenetError):
     """Root of every gateway error; ``error`` names a row of ``CODES``."""
 
     default_error = "FieldInvalid"
@@ -210,7 +211,7 @@ class ChainUnavailable(GatewayError):
     default_error = "ChainUnavailable"
 
 
-class ConfigurationError(Exception):
+class ConfigurationError(TracenetError):
     """The gateway cannot start: bad settings, a key that does not unlock, no deployment."""
 
     retryable = False

@@ -50,8 +50,8 @@ from tracenet.gateway.errors import (
     codes_markdown,
     error_body,
 )
+from tracenet.kit.webdocs import offline_docs
 from tracenet.wallet import Signer
-from tracenet.webdocs import offline_docs
 
 __all__ = ["create_app"]
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tracenet.kit.errors import TracenetError
+
 __all__ = [
     "CODES",
     "AccessDeniedError",
@@ -135,7 +137,7 @@ def _row_of(cls: type, error: str | None) -> ErrorCode:
     return _BY_NAME["ReportInvalid"]
 
 
-class IndexerError(Exception):
+class IndexerError(TracenetError):
     """Root of every error raised by the ``indexer`` package; ``error`` names a row of
     ``CODES`` (the class's own by default)."""
 

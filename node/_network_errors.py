@@ -16,7 +16,8 @@ None is retryable: the same call with the same arguments fails the same way.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+
+from tracenet.kit.errors import TracenetError
 
 __all__ = [
     "NetworkError",
@@ -27,11 +28,11 @@ __all__ = [
 ]
 
 
-class NetworkError(Exception):
+class NetworkError(TracenetError):
     """Root of every error raised while generating or decoding a network."""
 
-    code: ClassVar[str] = "node.network.error"
-    retryable: ClassVar[bool] = False
+    code: str = "node.network.error"
+    retryable: bool = False
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

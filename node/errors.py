@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+
+from tracenet.kit.errors import TracenetError
 
 __all__ = [
     "DeployConfigError",
@@ -41,11 +42,11 @@ __all__ = [
 ]
 
 
-class NodeError(Exception):
+class NodeError(TracenetError):
     """Root of every error raised by the ``node`` package."""
 
-    code: ClassVar[str] = "node.error"
-    retryable: ClassVar[bool] = False
+    code: str = "node.error"
+    retryable: bool = False
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

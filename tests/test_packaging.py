@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,10 +13,22 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPONENTS = {"contracts", "node", "wallet", "gateway", "indexer", "erp", "console"}
 
 
+def _source_tree(into: Path) -> Path:
+    """What the wheel is built from, copied (setuptools builds in the source tree: not in ours)."""
+    into.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, into / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "bench")
+    for name in ("tracenet", *COMPONENTS):
+        shutil.copytree(ROOT / name, into / name, symlinks=True, ignore=ignore)
+    return into
+
+
 def test_the_wheel_installs_only_the_tracenet_namespace(tmp_path: Path) -> None:
+    source = _source_tree(tmp_path / "src")
     build = ["wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path)]
     subprocess.run(
-        [sys.executable, "-m", "pip", *build, str(ROOT)],
+        [sys.executable, "-m", "pip", *build, str(source)],
         check=True,
         capture_output=True,
         cwd=tmp_path,
@@ -41,6 +55,11 @@ def test_no_component_is_importable_under_a_generic_name() -> None:
     )
     # -P: the repository itself (the working directory) is not on the path, as for an installed user
     run = subprocess.run(
-        [sys.executable, "-P", "-c", script], capture_output=True, text=True, check=True, cwd="/"
+        [sys.executable, "-P", "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
     assert run.stdout.strip() == ""

@@ -19,7 +19,8 @@ name the source (a file, a variable) and the problem, never the value, and are r
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+
+from tracenet.kit.errors import TracenetError
 
 __all__ = [
     "DuplicateKeyError",
@@ -33,11 +34,11 @@ __all__ = [
 ]
 
 
-class WalletError(Exception):
+class WalletError(TracenetError):
     """Root of every error raised by the ``wallet`` package."""
 
-    code: ClassVar[str] = "wallet.error"
-    retryable: ClassVar[bool] = False
+    code: str = "wallet.error"
+    retryable: bool = False
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

@@ -7,17 +7,8 @@ component's migrations.
 
 from __future__ import annotations
 
-from alembic import context
+from tracenet.kit.migrations import run_environment
 
 VERSION_TABLE = "gw_alembic_version"
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=None,
-    version_table=VERSION_TABLE,
-    render_as_batch=True,
-    transactional_ddl=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_environment(VERSION_TABLE)

@@ -58,7 +58,7 @@ from tracenet.indexer.lineage._svg import lineage_svg
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables_ops import ClaimRow, Shipment
 from tracenet.indexer.verifier._chainread import ChainRecord
-from tracenet.webdocs import offline_docs
+from tracenet.kit.webdocs import offline_docs
 
 __all__ = ["create_app"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 
@@ -11,15 +10,12 @@ from sqlalchemy import Connection, select
 from tracenet.indexer.errors import AccessDeniedError, NotFoundError
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import ApiKey, Cursor, Party, Unit
+from tracenet.kit import hash_key
 
 __all__ = ["AUDITOR", "Caller", "create_key", "hash_key", "resolve_key"]
 
 AUDITOR = 4
 _PREFIX = "tnr_"
-
-
-def hash_key(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_key(conn: Connection, party_id: int, label: str = "") -> str:

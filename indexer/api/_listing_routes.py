@@ -8,7 +8,6 @@ Newest first; ``limit`` caps a list (``truncated`` says when more exist)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
@@ -34,6 +33,7 @@ from tracenet.indexer.mirror._tables import (
     Unit,
 )
 from tracenet.indexer.mirror._tables_ops import Shipment
+from tracenet.kit import iso_time
 
 __all__ = ["listing_routes"]
 
@@ -89,7 +89,7 @@ def _camel(name: str) -> str:
 
 def _iso(value: int) -> str | None:
     try:
-        return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_time(int(value))
     except (OverflowError, OSError, ValueError):
         return None  # beyond the calendar: "no end"
 

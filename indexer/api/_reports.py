@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, literal_column, select
 
 from tracenet.contracts import Attribution, Model, period_bounds, period_label, token_id
-from tracenet.indexer.api._periods import iso_time
 from tracenet.indexer.errors import NotFoundError
 from tracenet.indexer.mirror._project import DAY
 from tracenet.indexer.mirror._registry import table
@@ -24,6 +23,7 @@ from tracenet.indexer.mirror._tables_ops import (
     QuantityRecord,
     Shipment,
 )
+from tracenet.kit import iso_time
 
 __all__ = ["as_of", "balances", "class_info", "statement", "traceability", "unit_party"]
 

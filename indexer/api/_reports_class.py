@@ -15,7 +15,6 @@ from sqlalchemy import Connection, func, select
 
 from tracenet.contracts import period_bounds, period_label
 from tracenet.indexer.api._finding_refs import name_events
-from tracenet.indexer.api._periods import iso_time
 from tracenet.indexer.api._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
 from tracenet.indexer.errors import NotFoundError
 from tracenet.indexer.mirror._registry import table
@@ -28,6 +27,7 @@ from tracenet.indexer.mirror._tables_ops import (
     PeriodClose,
     QuantityRecord,
 )
+from tracenet.kit import iso_time
 
 __all__ = ["footprint", "reduction_check", "supply_audit"]
 

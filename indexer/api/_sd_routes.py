@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from web3 import HTTPProvider, Web3
 
 from tracenet import contracts
 from tracenet.indexer.api._api_deps import REFUSED, CallerDep, ConnDep
@@ -33,7 +32,7 @@ ShipmentId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 def rpc_source(rpc_url: str, deployment: contracts.Deployment) -> ChainSource:
     """The record read over JSON-RPC, read again only when the chain head moved."""
-    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 30, "proxies": {"http": None}}))
+    w3 = contracts.connect(rpc_url)  # QBFT headers: a plain provider fails on a Besu network
     lock = threading.Lock()
     cached: dict[str, Any] = {}
 

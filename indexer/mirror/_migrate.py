@@ -13,35 +13,19 @@ from __future__ import annotations
 import fcntl
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Table, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from tracenet.kit.migrations import Migrations
+
 __all__ = ["HEAD", "current_revision", "migrate", "mirror_tables"]
 
-_SCRIPTS = Path(__file__).parent / "migrations"
-_VERSION_TABLE = "ix_alembic_version"
-
-
-def _config(connection: object) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_SCRIPTS))
-    config.attributes["connection"] = connection
-    return config
-
-
-def _head() -> str:
-    head = ScriptDirectory.from_config(_config(None)).get_current_head()
-    assert head is not None
-    return head
-
+_MIGRATIONS = Migrations(Path(__file__).parent / "migrations", "ix_alembic_version")
+_VERSION_TABLE = _MIGRATIONS.version_table
 
 #: The latest revision.
-HEAD = _head()
+HEAD = _MIGRATIONS.head
 
 
 def mirror_tables() -> list[Table]:
@@ -53,9 +37,7 @@ def mirror_tables() -> list[Table]:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": _VERSION_TABLE})
-        return context.get_current_revision()
+    return _MIGRATIONS.current_revision(engine)
 
 
 #: Key of the PostgreSQL advisory lock held while one process migrates (b"tn-ix-mg").
@@ -83,7 +65,6 @@ def _migrate(engine: Engine, revision: str) -> str | None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"))
-        config = _config(connection)
         tables = set(inspect(connection).get_table_names())
         versioned = _VERSION_TABLE in tables
         if "cursor" not in tables:
@@ -91,9 +72,9 @@ def _migrate(engine: Engine, revision: str) -> str | None:
                 connection.execute(text(f"DELETE FROM {_VERSION_TABLE}"))
             if revision in ("head", HEAD):
                 SQLModel.metadata.create_all(connection, tables=mirror_tables())
-                command.stamp(config, "head")
+                _MIGRATIONS.stamp(connection, "head")
                 return HEAD
         elif not versioned:
-            command.stamp(config, "0001")  # created by create_all before migrations existed
-        command.upgrade(config, revision)
+            _MIGRATIONS.stamp(connection, "0001")  # created by create_all before migrations existed
+        _MIGRATIONS.upgrade(connection, revision)
     return current_revision(engine)

@@ -22,7 +22,6 @@ refused (``DeclarationRefusedError``) when the supplier or a non-exempt recipien
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from tracenet.contracts import Custody, split_token_id
@@ -37,6 +36,7 @@ from tracenet.indexer.lineage._lineage import (
     Shipped,
 )
 from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord
+from tracenet.kit import iso_time as _when
 
 __all__ = ["Duty", "Held", "declared_custody", "describe", "duties", "held", "who"]
 
@@ -145,10 +145,6 @@ def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
     else:
         problem = "CertificateScopeUnit"
     return Held(latest, problem, None)
-
-
-def _when(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def who(record: ChainRecord, unit_id: int) -> str:

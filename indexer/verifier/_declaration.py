@@ -20,7 +20,6 @@ supplier or non-exempt recipient held none gets no declaration (``DeclarationRef
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tracenet.contracts import RawMaterial, split_token_id
@@ -28,6 +27,7 @@ from tracenet.indexer.lineage._lineage import Converted, Shipped, trace_shipment
 from tracenet.indexer.verifier._chainread import ChainRecord, UnitInfo
 from tracenet.indexer.verifier._custody import declared_custody
 from tracenet.indexer.verifier._rolling import rolling_shares
+from tracenet.kit import iso_time as _iso
 
 __all__ = ["custody_statement", "declaration", "to_markdown"]
 
@@ -44,10 +44,6 @@ def _text(value: bytes) -> str:
     except UnicodeDecodeError:
         return "0x" + value.hex()
     return text if text.isprintable() else "0x" + value.hex()
-
-
-def _iso(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _name(table: tuple[str, ...], index: int) -> str:

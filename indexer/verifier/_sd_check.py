@@ -20,6 +20,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from tracenet.indexer.errors import DocumentError
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._declaration import declaration
 from tracenet.indexer.verifier._sd_document import VERIFY, latin1, sd_fields
@@ -37,7 +38,7 @@ __all__ = [
 _LINK = re.compile(r"/verify/shipment/([0-9]+)$")
 
 
-class SdReadError(ValueError):
+class SdReadError(DocumentError, ValueError):
     """The file is no readable SD PDF, or carries no verify link."""
 
 

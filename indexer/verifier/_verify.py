@@ -44,7 +44,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from tracenet.contracts import Model, period_at, split_token_id
 from tracenet.indexer.lineage._lineage import (
@@ -63,6 +62,7 @@ from tracenet.indexer.lineage._lineage import (
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._custody import describe, duties, held
 from tracenet.indexer.verifier._rolling import rolling_shares
+from tracenet.kit import iso_time as _when
 
 __all__ = ["Check", "Verdict", "verify"]
 
@@ -155,10 +155,6 @@ def _key(event: LedgerEvent) -> str | None:
 
 def _before(a: EventRef, b: EventRef) -> bool:
     return (a.block_number, a.log_index) < (b.block_number, b.log_index)
-
-
-def _when(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _Checks:

@@ -8,10 +8,12 @@ DemoError                  anything that ends the demo early (exit 1)
 
 from __future__ import annotations
 
+from tracenet.kit.errors import TracenetError
+
 __all__ = ["DemoError", "PortInUseError", "ServiceFailedError", "SurpriseError"]
 
 
-class DemoError(Exception):
+class DemoError(TracenetError):
     """The root: a one-line reason; ``exit_code`` is what ``tracenet demo`` returns."""
 
     exit_code = 1

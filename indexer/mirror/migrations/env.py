@@ -6,17 +6,8 @@ The connection comes in ``config.attributes["connection"]``; the version table i
 
 from __future__ import annotations
 
-from alembic import context
+from tracenet.kit.migrations import run_environment
 
 VERSION_TABLE = "ix_alembic_version"
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=None,
-    version_table=VERSION_TABLE,
-    render_as_batch=True,
-    transactional_ddl=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_environment(VERSION_TABLE)
