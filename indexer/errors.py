@@ -103,6 +103,9 @@ _ROWS = [
     ErrorCode("TN-IX-4223", 422, "DateRangeReversed", "`to` is before `from`"),
     ErrorCode("TN-IX-4224", 422, "ReportInvalid", "the report cannot be built from the request"),
     ErrorCode("TN-IX-4225", 422, "DocumentUnreadable", "not a readable SD PDF with a verify link"),
+    ErrorCode(
+        "TN-IX-4229", 422, "ArchiveInvalid", "an archive folder that cannot be written or read"
+    ),
     ErrorCode("TN-IX-5001", 500, "MirrorMismatch", "the mirror follows another chain or ledger"),
     ErrorCode("TN-IX-5002", 500, "DeploymentMismatch", "the record does not match the chain"),
     ErrorCode("TN-IX-5003", 500, "ReorgTooDeep", "a reorg below the unfinalised window"),

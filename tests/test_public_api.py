@@ -14,6 +14,8 @@ PACKAGES = [
     "tracenet.wallet",
     "tracenet.gateway",
     "tracenet.indexer",
+    "tracenet.indexer.archive",
+    "tracenet.kit",
     "tracenet.erp",
     "tracenet.console",
 ]

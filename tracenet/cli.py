@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "declaration": ("tracenet.indexer.verifier._verify_cli", "issue Sustainability Declarations"),
     "gateway": ("tracenet.gateway._cli", "run a party's gateway; manage API keys"),
+    "archive": (
+        "tracenet.indexer.archive._cli",
+        "export the ledger's record to files; verify them with no server",
+    ),
     "import": (
         "tracenet.erp._cli",
         "record an ERP export (CSV or XLSX) through the party's gateway",

@@ -51,6 +51,8 @@ __all__ = [
     "PartyInfo",
     "ProcessInfo",
     "UnitInfo",
+    "ViewReader",
+    "assemble",
     "read_chain",
     "read_logs",
 ]
@@ -109,8 +111,34 @@ def read_chain(
     head = w3.eth.block_number
     addresses = [deployment.addresses[n] for n in contracts.LEDGER_CONTRACTS]
     raw = read_logs(w3, addresses, deployment.block_number, head, max_range=max_range)
-    raw.sort(key=lambda log: (log["blockNumber"], log["logIndex"]))
     times: dict[int, int] = {}
+
+    def time_of(number: int) -> int:
+        if number not in times:
+            times[number] = int(w3.eth.get_block(number)["timestamp"])
+        return times[number]
+
+    def read(query: contracts.Query) -> Any:
+        return handle.read(query, head)
+
+    return assemble(deployment, head, raw, time_of, read)
+
+
+#: Answers one view of the ledger at the record's head (``LedgerHandle.read`` on a live chain;
+#: an archive answers from its own events).
+ViewReader = Callable[[contracts.Query], Any]
+
+
+def assemble(
+    deployment: contracts.Deployment,
+    head: int,
+    raw: list[Any],
+    time_of: Callable[[int], int],
+    read: ViewReader,
+) -> ChainRecord:
+    """The ``ChainRecord`` of ``raw`` logs (as ``eth_getLogs`` answers them) up to ``head``,
+    with each block's time from ``time_of`` and the views from ``read``."""
+    raw = sorted(raw, key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
     registry: dict[type[Any], list[tuple[EventRef, Any]]] = {}
     events: list[LedgerEvent] = []
     decoder = contracts.EventDecoder(deployment.addresses)
@@ -119,13 +147,11 @@ def read_chain(
         if record is None:
             continue
         number = int(log["blockNumber"])
-        if number not in times:
-            times[number] = int(w3.eth.get_block(number)["timestamp"])
         ref = EventRef(
             number,
             int(log["logIndex"]),
             HexBytes(log["transactionHash"]).to_0x_hex(),
-            times[number],
+            time_of(number),
         )
         builder = _LEDGER.get(type(record))
         if builder is not None:
@@ -133,7 +159,7 @@ def read_chain(
         else:
             registry.setdefault(type(record), []).append((ref, record))
     try:
-        return _views(handle, head, tuple(events), registry)
+        return _views(deployment, read, head, tuple(events), registry)
     except OSError as exc:
         raise ChainReadError(f"reading the views failed: {exc}", field="rpc_url") from exc
     except Exception as exc:  # a view that reverts or answers nonsense
@@ -178,16 +204,14 @@ _LEDGER: dict[type[Any], _Builder] = {
 
 
 def _views(
-    handle: contracts.LedgerHandle,
+    deployment: contracts.Deployment,
+    read: ViewReader,
     head: int,
     events: tuple[LedgerEvent, ...],
     registry: dict[type[Any], list[tuple[EventRef, Any]]],
 ) -> ChainRecord:
     def of(kind: type[Any]) -> list[Any]:
         return [e for _, e in registry.get(kind, [])]
-
-    def read(query: contracts.Query) -> Any:
-        return handle.read(query, head)
 
     parties = {
         e.party_id: PartyInfo(e.party_id, e.name, e.identifier, int(e.roles))
@@ -238,8 +262,8 @@ def _views(
     }
     counts = read(R.LedgerCountsQuery())
     return ChainRecord(
-        chain_id=handle.deployment.chain_id,
-        addresses=dict(handle.deployment.addresses),
+        chain_id=deployment.chain_id,
+        addresses=dict(deployment.addresses),
         head_block=head,
         events=events,
         parties=parties,
