@@ -1,16 +1,27 @@
-"""``tracenet network init``: every file a multi-organisation Besu/QBFT network needs.
+"""``tracenet network init|node-key|assemble``: every file a multi-organisation Besu/QBFT
+network needs.
 
-    from tracenet.node._network import NetworkSpec, Organisation, generate_network
+Two ways to make one. The key ceremony, for a real consortium: each organisation runs
+``tracenet network node-key`` on its own machine (its validator key and wallet passphrase never
+leave it) and shares the public part; ``tracenet network assemble`` builds genesis, permissions,
+static nodes, node configs and compose from the public parts alone::
 
-    orgs = tuple(Organisation(name) for name in ("acme", "bolt", "cora", "dune"))
-    layout = generate_network(NetworkSpec(organisations=orgs), Path("net"))
-    print(layout.validators[0].enode)
+    from tracenet.node._network import NetworkSpec, Organisation, assemble_network
+    from tracenet.node._network_keys import read_public_part
 
-One validator per organisation. Each validator's node key is drawn from the operating system's
-CSPRNG, written once with mode 0600 and never returned, printed or logged: a
-:class:`NetworkLayout` carries only public material (addresses, public keys, enode URLs) and
-paths. The output appears all at once: it is assembled in a private sibling directory and renamed
-into place, so a failure leaves nothing half-written behind.
+    names = ("acme", "bolt", "cora", "dune")
+    parts = [read_public_part(Path(f"{name}.public.json")) for name in names]
+    spec = NetworkSpec(organisations=tuple(Organisation(p.organisation) for p in parts))
+    layout = assemble_network(spec, parts, Path("net"))
+
+The quick local path, for a trial on one machine: ``generate_network`` (``tracenet network
+init``) makes every organisation's key and secret in one folder, so whoever runs it holds the
+keys of every validator and could sign blocks for all of them.
+
+Node keys are drawn from the operating system's CSPRNG, written once with mode 0600 and never
+returned, printed or logged: a :class:`NetworkLayout` carries only public material (addresses,
+public keys, enode URLs) and paths. The output appears all at once: it is assembled in a private
+sibling directory and renamed into place, so a failure leaves nothing half-written behind.
 """
 
 from __future__ import annotations
@@ -19,11 +30,10 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eth_keys.constants import SECPK1_N
 from eth_keys.datatypes import PrivateKey
 from eth_utils.address import is_checksum_address, is_hex_address
 
@@ -31,10 +41,12 @@ from tracenet.node._network_errors import (
     NetworkError,
     NetworkOutputExistsError,
     NetworkSpecError,
+    PublicPartError,
     QbftExtraDataError,
     TooFewOrganisationsError,
 )
-from tracenet.node._network_files import write_network
+from tracenet.node._network_files import WrittenNetwork, write_network
+from tracenet.node._network_keys import NodePublic, new_node_key, public_part
 from tracenet.node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
 
 __all__ = [
@@ -51,10 +63,13 @@ __all__ = [
     "NetworkSpec",
     "NetworkSpecError",
     "Organisation",
+    "PublicPartError",
     "QbftExtraData",
     "QbftExtraDataError",
     "TooFewOrganisationsError",
     "Validator",
+    "assemble_network",
+    "check_organisation_name",
     "decode_qbft_extra_data",
     "find_build_context",
     "generate_network",
@@ -127,7 +142,8 @@ class NetworkSpec:
 
 @dataclass(frozen=True, slots=True)
 class Validator:
-    """Public facts of one organisation's validator; the private key stays on disk."""
+    """Public facts of one organisation's validator; the private key stays on disk, at
+    ``key_file`` (after ``assemble``: where its organisation puts it, on its own machine)."""
 
     organisation: str
     service: str
@@ -157,19 +173,58 @@ def generate_network(
     *,
     entropy: Callable[[int], bytes] = secrets.token_bytes,
 ) -> NetworkLayout:
-    """Generate the network described by ``spec`` into the new or empty directory ``out``.
+    """The quick local path: generate the network described by ``spec``, every validator's key
+    and every secret included, into the new or empty directory ``out``.
 
     ``entropy(n)`` returns ``n`` random bytes; the default is the OS CSPRNG. Tests may pass a
     deterministic source, never production code.
     """
+    orgs = spec.organisations
+    node_keys = [new_node_key(entropy) for _ in orgs]
+    publics = [public_part(o.name, k.public_key) for o, k in zip(orgs, node_keys, strict=True)]
+    return _write(spec, out, publics, node_keys)
+
+
+def assemble_network(spec: NetworkSpec, publics: Sequence[NodePublic], out: Path) -> NetworkLayout:
+    """The key ceremony's last step: the network described by ``spec`` from the validators'
+    public parts alone (one per organisation, any order), into the new or empty ``out``.
+    Nothing secret is written: each organisation adds its own key and passphrase."""
+    by_name = {part.organisation: part for part in publics}
+    names = [org.name for org in spec.organisations]
+    if len(by_name) != len(publics) or sorted(by_name) != sorted(names):
+        given = ", ".join(part.organisation for part in publics)
+        raise NetworkSpecError(
+            f"one public part per organisation is needed ({', '.join(names)}); got {given}",
+            field="organisations",
+            value=given,
+        )
+    seen: dict[bytes, str] = {}
+    for part in publics:
+        key = part.public_key.to_bytes()
+        if key in seen:
+            raise NetworkSpecError(
+                f"{part.organisation} and {seen[key]} share one public key: each organisation "
+                "must make its own with `tracenet network node-key`",
+                field="public_key",
+                value=part.organisation,
+            )
+        seen[key] = part.organisation
+    return _write(spec, out, [by_name[name] for name in names], None)
+
+
+def _write(
+    spec: NetworkSpec,
+    out: Path,
+    publics: Sequence[NodePublic],
+    node_keys: Sequence[PrivateKey] | None,
+) -> NetworkLayout:
     out = out.absolute()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise NetworkOutputExistsError(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        node_keys = [_new_node_key(entropy) for _ in spec.organisations]
-        written = write_network(spec, staging, node_keys, final_root=out)
+        written = write_network(spec, staging, publics, final_root=out, node_keys=node_keys)
         if out.exists():
             out.rmdir()  # empty, checked above
         staging.chmod(0o755)
@@ -177,6 +232,10 @@ def generate_network(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return _layout(out, written)
+
+
+def _layout(out: Path, written: WrittenNetwork) -> NetworkLayout:
     return NetworkLayout(
         root=out,
         genesis=out / written.genesis,
@@ -205,13 +264,15 @@ def find_build_context() -> Path | None:
     return root if (root / "docker" / "Dockerfile").is_file() else None
 
 
-def _new_node_key(entropy: Callable[[int], bytes]) -> PrivateKey:
-    # Rejection sampling: about one draw in 2**128 falls outside [1, n-1] and is drawn again.
-    for _ in range(64):
-        candidate = entropy(32)
-        if len(candidate) == 32 and 0 < int.from_bytes(candidate, "big") < SECPK1_N:
-            return PrivateKey(candidate)
-    raise NetworkError("the entropy source keeps returning invalid secp256k1 keys")
+def check_organisation_name(name: str) -> None:
+    """NetworkSpecError unless ``name`` can name an organisation (docker services, hosts)."""
+    if not _ORG_NAME.fullmatch(name):
+        raise NetworkSpecError(
+            f"organisation name {name!r} must be 1-32 lowercase letters, digits or inner "
+            "hyphens, starting with a letter (it names docker services and hosts)",
+            field="organisations",
+            value=name,
+        )
 
 
 def _validate(spec: NetworkSpec) -> None:
@@ -219,13 +280,7 @@ def _validate(spec: NetworkSpec) -> None:
     if len(names) < MIN_ORGANISATIONS:
         raise TooFewOrganisationsError(len(names), MIN_ORGANISATIONS)
     for name in names:
-        if not _ORG_NAME.fullmatch(name):
-            raise NetworkSpecError(
-                f"organisation name {name!r} must be 1-32 lowercase letters, digits or inner "
-                "hyphens, starting with a letter (it names docker services and hosts)",
-                field="organisations",
-                value=name,
-            )
+        check_organisation_name(name)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise NetworkSpecError(

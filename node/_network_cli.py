@@ -1,12 +1,16 @@
-"""``tracenet network init``: generate a multi-organisation Besu/QBFT network from the command line.
+"""``tracenet network init|node-key|assemble``: a multi-organisation Besu/QBFT network from the
+command line.
 
-Prints the validators' public identities and where the files went; never a key. Exit codes: 0
-done, 1 the output could not be written, 2 the arguments describe no valid network.
+``node-key`` (on each organisation's machine) and ``assemble`` (from the public parts alone) are
+the key ceremony; ``init`` is the quick local path, where one machine makes every key.
+They print public identities and where the files went; never a key. Exit codes: 0 done, 1 the
+output could not be written, 2 the arguments (or a public part) describe no valid network.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,12 +25,17 @@ from tracenet.node._network import (
     DEFAULT_TRACENET_IMAGE,
     MIN_ORGANISATIONS,
     NetworkError,
+    NetworkLayout,
     NetworkSpec,
     NetworkSpecError,
     Organisation,
+    assemble_network,
+    check_organisation_name,
     find_build_context,
     generate_network,
 )
+from tracenet.node._network_besu import P2P_PORT
+from tracenet.node._network_keys import NodePublic, make_node_key, read_public_part
 
 __all__ = ["register_network"]
 
@@ -35,16 +44,21 @@ EXIT_INVALID = 2
 
 
 def register_network(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``network init`` to the top-level ``tracenet`` parser."""
+    """Add ``network init|node-key|assemble`` to the top-level ``tracenet`` parser."""
     network = subparsers.add_parser("network", help="generate a multi-organisation Besu network")
     commands = network.add_subparsers(dest="network_command", required=True, metavar="COMMAND")
     init = commands.add_parser(
         "init",
-        help="generate keys, genesis, Besu configs and docker-compose for a QBFT network",
+        help="the quick local path: every organisation's keys, genesis, configs, compose in "
+        "one folder",
         description=(
             "Generate a Hyperledger Besu network with QBFT consensus and free gas: one "
             f"validator per organisation (at least {MIN_ORGANISATIONS}), its node key (0600, "
-            "never printed), genesis.json, permissions, static nodes and docker-compose.yml."
+            "never printed), genesis.json, permissions, static nodes and docker-compose.yml. "
+            "This machine makes every organisation's validator key and wallet passphrase, so "
+            "whoever runs it holds them all: a trial on one machine. For a consortium, each "
+            "organisation runs `network node-key` on its own machine and `network assemble` "
+            "builds the network from the public parts."
         ),
     )
     init.add_argument(
@@ -62,6 +76,78 @@ def register_network(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         dest="orgs",
         help="an organisation (repeat; lowercase letters, digits, hyphens)",
     )
+    _network_options(init)
+    init.set_defaults(handler=_init)
+    _register_node_key(commands)
+    _register_assemble(commands)
+
+
+def _register_node_key(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    node_key = commands.add_parser(
+        "node-key",
+        help="the key ceremony, on each organisation's machine: its validator key and the "
+        "public part to share",
+        description=(
+            "Make this organisation's validator key (0600, never printed) and wallet passphrase "
+            "(0600) on the machine that will run its validator, and the public part to share "
+            "with the other organisations (<org>.public.json: public key, validator address, "
+            "enode URL). Nothing secret leaves this machine."
+        ),
+    )
+    node_key.add_argument(
+        "--org", required=True, metavar="NAME", help="this organisation's name in the network"
+    )
+    node_key.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="new or empty directory"
+    )
+    node_key.add_argument(
+        "--host",
+        metavar="HOST",
+        help="host name (or IPv4 address) the other validators dial (default besu-<org>, the "
+        "compose service name: every validator on one docker network)",
+    )
+    node_key.add_argument(
+        "--p2p-port",
+        type=int,
+        default=P2P_PORT,
+        metavar="PORT",
+        help=f"P2P port the other validators dial (default {P2P_PORT})",
+    )
+    node_key.set_defaults(handler=_node_key)
+
+
+def _register_assemble(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    assemble = commands.add_parser(
+        "assemble",
+        help="the key ceremony's last step: genesis, configs and compose from the public parts",
+        description=(
+            "Build the network from the organisations' public parts alone (made by `network "
+            "node-key`): genesis.json with the validators in QBFT extraData, permissions, static "
+            "nodes, each validator's config, docker-compose.yml and a README. No private key "
+            "or password is written; given the same parts and options, every organisation "
+            "assembles the same files."
+        ),
+    )
+    assemble.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="new or empty directory"
+    )
+    assemble.add_argument(
+        "--public",
+        action="append",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        dest="publics",
+        help="an organisation's <org>.public.json (repeat, one per organisation, at least "
+        f"{MIN_ORGANISATIONS}; validators are ordered by organisation name, whatever the "
+        "order given)",
+    )
+    _network_options(assemble)
+    assemble.set_defaults(handler=_assemble)
+
+
+def _network_options(init: argparse.ArgumentParser) -> None:
+    """The options ``init`` and ``assemble`` share: everything but where the keys come from."""
     init.add_argument(
         "--account",
         action="append",
@@ -181,24 +267,24 @@ def register_network(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         metavar="PORT",
         help="first host port for gateways (default 8100)",
     )
-    init.set_defaults(handler=_init)
 
 
 def _init(args: argparse.Namespace) -> int:
     try:
-        spec = _spec(args)
+        spec = _spec(args, args.orgs)
     except NetworkSpecError as exc:
-        return _fail(exc, EXIT_INVALID)
+        return _fail("init", exc, EXIT_INVALID)
     try:
         layout = generate_network(spec, args.out)
-    except NetworkError as exc:
-        return _fail(exc, EXIT_FAILED)
-    except OSError as exc:
-        return _fail(exc, EXIT_FAILED)
+    except (NetworkError, OSError) as exc:
+        return _fail("init", exc, EXIT_FAILED)
     print(f"network written to {layout.root} (chain id {spec.chain_id})")
-    for validator in layout.validators:
-        print(f"  {validator.organisation}: validator {validator.address}  {validator.enode}")
+    _print_validators(layout)
     print("node keys are in <org>/node/key (mode 0600); wallet passphrases in secrets/ (0600)")
+    print(
+        "this machine made every organisation's key: the quick local path, for a trial; for a "
+        "consortium, use `tracenet network node-key` and `tracenet network assemble`"
+    )
     print(
         f"next, as {layout.readme} says: start the validators, create keys in <org>/wallet, "
         "deploy with --out deployment/deployment.json, then `docker compose up -d`"
@@ -206,8 +292,58 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec(args: argparse.Namespace) -> NetworkSpec:
-    accounts = _accounts_by_org(args.orgs, args.accounts)
+def _node_key(args: argparse.Namespace) -> int:
+    try:
+        check_organisation_name(args.org)
+        made = make_node_key(args.org, args.out, host=args.host, p2p_port=args.p2p_port)
+    except NetworkSpecError as exc:
+        return _fail("node-key", exc, EXIT_INVALID)
+    except (NetworkError, OSError) as exc:
+        return _fail("node-key", exc, EXIT_FAILED)
+    part = made.public
+    print(f"{part.organisation}: validator key in {made.key_file} (mode 0600), wallet passphrase")
+    print(f"in {made.passphrase_file} (0600): both stay on this machine, never share them")
+    print(f"share {made.public_file} with the other organisations:")
+    print(f"  public key  0x{part.public_key_hex}")
+    print(f"  address     {part.address}")
+    print(f"  enode       {part.enode}")
+    return 0
+
+
+def _assemble(args: argparse.Namespace) -> int:
+    try:
+        publics = sorted((read_public_part(p) for p in args.publics), key=_organisation)
+        spec = _spec(args, [part.organisation for part in publics])
+    except NetworkSpecError as exc:
+        return _fail("assemble", exc, EXIT_INVALID)
+    try:
+        layout = assemble_network(spec, publics, args.out)
+    except NetworkSpecError as exc:
+        return _fail("assemble", exc, EXIT_INVALID)
+    except (NetworkError, OSError) as exc:
+        return _fail("assemble", exc, EXIT_FAILED)
+    print(f"network assembled in {layout.root} (chain id {spec.chain_id}); no key in it")
+    _print_validators(layout)
+    digest = hashlib.sha256(layout.genesis.read_bytes()).hexdigest()
+    print(f"genesis.json sha256 {digest}: compare it with the other organisations'")
+    print(
+        f"next, as {layout.readme} says: each organisation copies in its own node key and "
+        "wallet passphrase, on its own machine, and starts its validator"
+    )
+    return 0
+
+
+def _organisation(part: NodePublic) -> str:
+    return part.organisation
+
+
+def _print_validators(layout: NetworkLayout) -> None:
+    for validator in layout.validators:
+        print(f"  {validator.organisation}: validator {validator.address}  {validator.enode}")
+
+
+def _spec(args: argparse.Namespace, orgs: Sequence[str]) -> NetworkSpec:
+    accounts = _accounts_by_org(orgs, args.accounts)
     options: dict[str, Any] = {
         name: getattr(args, name)
         for name in (
@@ -235,7 +371,7 @@ def _spec(args: argparse.Namespace) -> NetworkSpec:
         build_context = find_build_context()
     return NetworkSpec(
         organisations=tuple(
-            Organisation(name=name, accounts=tuple(accounts.get(name, ()))) for name in args.orgs
+            Organisation(name=name, accounts=tuple(accounts.get(name, ()))) for name in orgs
         ),
         build_context=build_context,
         **options,
@@ -252,7 +388,7 @@ def _accounts_by_org(orgs: Sequence[str], pairs: Sequence[str]) -> dict[str, lis
             )
         if org not in orgs:
             raise NetworkSpecError(
-                f"--account names {org!r}, which is not one of the --org names",
+                f"--account names {org!r}, which is not one of the organisations",
                 field="accounts",
                 value=pair,
             )
@@ -267,6 +403,6 @@ def _int_any_base(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
-def _fail(exc: Exception, code: int) -> int:
-    print(f"tracenet network init: error: {exc}", file=sys.stderr)
+def _fail(command: str, exc: Exception, code: int) -> int:
+    print(f"tracenet network {command}: error: {exc}", file=sys.stderr)
     return code

@@ -36,6 +36,7 @@ from tracenet.node._network_besu import (
     CONTAINER_PERMISSIONS,
     CONTAINER_STATIC_NODES,
     NODE_KEY_SECRET,
+    P2P_PORT,
     RPC_PORT,
 )
 
@@ -90,6 +91,9 @@ class ComposeNode:
     passphrase_file: str  # the wallet passphrase, a compose secret
     rpc_host_port: int
     gateway_host_port: int
+    #: Published on every interface when other hosts dial this validator (its public part
+    #: names a host other than the compose service); None on one docker network.
+    p2p_host_port: int | None = None
 
 
 def compose_yaml(
@@ -190,7 +194,8 @@ def _besu(node: ComposeNode, image: str, key_secret: str) -> dict[str, Any]:
             _bind("./static-nodes.json", CONTAINER_STATIC_NODES),
             _bind(f"./{node.node_dir}/data", CONTAINER_DATA, read_only=False),
         ],
-        "ports": [f"127.0.0.1:{node.rpc_host_port}:{RPC_PORT}"],
+        "ports": [f"127.0.0.1:{node.rpc_host_port}:{RPC_PORT}"]
+        + ([f"{node.p2p_host_port}:{P2P_PORT}/tcp"] if node.p2p_host_port is not None else []),
         "healthcheck": {"test": ["CMD", "bash", "-c", _BESU_HEALTH], **_timing()},
         "stop_grace_period": "30s",
     }

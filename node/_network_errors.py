@@ -1,10 +1,12 @@
-"""Errors of ``tracenet network init``: one root, subclasses that carry structured fields.
+"""Errors of ``tracenet network init|node-key|assemble``: one root, subclasses that carry
+structured fields.
 
 ::
 
     NetworkError                    root; ``code``, ``field`` and ``retryable`` on every error
     ├── NetworkSpecError            the requested network is invalid (field, value)
-    │   └── TooFewOrganisationsError fewer than 4 organisations: QBFT could tolerate no fault
+    │   ├── TooFewOrganisationsError fewer than 4 organisations: QBFT could tolerate no fault
+    │   └── PublicPartError         an organisation's public part is unreadable or wrong (path)
     ├── NetworkOutputExistsError    the output directory exists and is not empty (path)
     └── QbftExtraDataError          bytes that are not a QBFT extraData (reason)
 
@@ -23,6 +25,7 @@ __all__ = [
     "NetworkError",
     "NetworkOutputExistsError",
     "NetworkSpecError",
+    "PublicPartError",
     "QbftExtraDataError",
     "TooFewOrganisationsError",
 ]
@@ -66,6 +69,18 @@ class TooFewOrganisationsError(NetworkSpecError):
         self.minimum = minimum
 
 
+class PublicPartError(NetworkSpecError):
+    """An organisation's public part (``<org>.public.json`` from ``tracenet network node-key``)
+    cannot be read or breaks a rule; ``field`` names the part at fault, ``rule`` the rule."""
+
+    code = "node.network.invalid_public_part"
+
+    def __init__(self, path: Path, field: str, rule: str) -> None:
+        super().__init__(f"{path}: {field} {rule}", field=field, value=str(path))
+        self.path = path
+        self.rule = rule
+
+
 class NetworkOutputExistsError(NetworkError):
     """The output directory already holds files; generating would mix or overwrite keys."""
 
@@ -73,8 +88,8 @@ class NetworkOutputExistsError(NetworkError):
 
     def __init__(self, path: Path) -> None:
         super().__init__(
-            f"{path} exists and is not empty; choose a new directory (generated node keys are "
-            "never overwritten)",
+            f"{path} exists and is not empty; choose a new directory (generated files and keys "
+            "are never overwritten)",
             field="out",
         )
         self.path = path

@@ -1,16 +1,22 @@
 """``tracenet demo --once``: the main job plays its whole story through the gateways, on free
-ports, checks every outcome and stops everything it started; a port in use is one line."""
+ports, checks every outcome and stops everything it started; a port in use is one line; Ctrl-C
+mid-story stops everything at once, and a demo killed outright leaves nothing running."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +25,8 @@ from tracenet.contracts import period_at, period_bounds, period_label
 from tracenet.demo import DemoError
 from tracenet.demo._network import CONFIG, GENESIS, indexer_env, plan_network
 from tracenet.demo._play import PERIOD_MONTHS
-from tracenet.demo._procs import Children, stop_leftovers
+from tracenet.demo._procs import Children, Interrupted, on_signal, stop_leftovers
+from tracenet.demo._warden import stop_groups
 from tracenet.indexer import verify_report
 from tracenet.node._config import ConsortiumConfig
 
@@ -51,6 +58,137 @@ def demo(tmp_path: Path, base: int, timeout: float) -> subprocess.CompletedProce
     argv = [sys.executable, "-P", "-m", "tracenet.cli", "demo", "--once"]
     argv += ["--port-base", str(base), "--dir", str(tmp_path / "demo")]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+#: What a script's background job (``tracenet demo &``) inherits: SIGINT ignored. Python then
+#: leaves it ignored, and the demo must still stop on ``kill -INT``.
+_SIGINT_IGNORED = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+STORY_STARTED = "1. Certified inputs: ReLoop records PET flakes"
+
+
+class Running:
+    """``tracenet demo --once`` started as a script's background job; its output line by line."""
+
+    def __init__(self, directory: Path, base: int) -> None:
+        argv = [sys.executable, "-c", _SIGINT_IGNORED, "-P", "-m", "tracenet.cli", "demo"]
+        argv += ["--once", "--port-base", str(base), "--dir", str(directory)]
+        self.directory, self.base = directory, base
+        self.process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        """Until a line containing ``text`` is printed (fails on exit or after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {text!r} within {timeout:.0f} s: {self.seen[-20:]}"
+            try:
+                line = self.lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            assert line is not None, f"exited {self.process.poll()}: {self.seen[-20:]}"
+            self.seen.append(line)
+            if text in line:
+                return
+
+    def rest(self) -> list[str]:
+        """Every line printed until the end of its output."""
+        while (line := self.lines.get(timeout=60)) is not None:
+            self.seen.append(line)
+        return self.seen
+
+    def pids(self) -> dict[str, int]:
+        """Every process it started, by name: the services, the chain and the warden."""
+        record = json.loads((self.directory / "pids.json").read_text())
+        pids = {c["name"]: int(c["pid"]) for c in record["children"]}
+        pids["anvil"] = int((self.directory / "node" / "anvil.pid").read_text())
+        pids["warden"] = int(record["warden"]["pid"])
+        return pids
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.reader.join(timeout=60)  # end-of-file once the demo has exited
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    demo = Running(tmp_path / "demo", free_port_base())
+    try:
+        yield demo
+    finally:
+        demo.stop()
+        # never leave a service behind, whatever the test found
+        leftovers = [pid for pid in _pids_if_any(demo) if not _gone(pid)]
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def _pids_if_any(demo: Running) -> list[int]:
+    try:
+        return list(demo.pids().values())
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _everything_gone(pids: dict[str, int], base: int, timeout: float) -> list[str]:
+    """Poll until every process has ended and every port is free; what is left after
+    ``timeout`` seconds (empty when all is gone)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [f"{name} (pid {pid})" for name, pid in pids.items() if not _gone(pid)]
+        left += [f"port {base + i}" for i in range(SPAN) if not _free(base + i)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+@pytest.mark.integration
+def test_sigint_mid_story_stops_everything_at_once(running: Running) -> None:
+    """Even with SIGINT inherited ignored, as a script's ``tracenet demo &`` has it."""
+    running.wait_for(STORY_STARTED, timeout=600)
+    pids = running.pids()
+    assert len(pids) == 12  # 7 gateways, indexer follower and API, console, anvil, warden
+    running.process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    code = running.process.wait(timeout=60)
+    took = time.monotonic() - sent
+    out = running.rest()
+    assert code == 130, out[-20:]
+    assert took < 30, f"took {took:.1f} s to stop"
+    assert "SIGINT: stopping everything the demo started" in out
+    assert not [line for line in out if line.startswith("2. ")], "the story played on"
+    assert "stopped the chain (anvil)" in out
+    assert _everything_gone(pids, running.base, timeout=15) == []
+    assert not (running.directory / "pids.json").exists()
+
+
+@pytest.mark.integration
+def test_a_demo_killed_mid_story_leaves_nothing_running(running: Running) -> None:
+    running.wait_for(STORY_STARTED, timeout=600)
+    pids = running.pids()
+    running.process.kill()
+    assert running.process.wait(timeout=30) == -signal.SIGKILL
+    # the warden stops them: SIGTERM, then SIGKILL after its 10 s grace
+    assert _everything_gone(pids, running.base, timeout=30) == []
 
 
 # The story's steps that must be rejected (a pattern of the step), each by the rule's name: the
@@ -191,6 +329,74 @@ def test_stop_all_ends_every_child_by_pid_and_forgets_them(tmp_path: Path) -> No
     assert lines == [f"stopped s{i} (pid {pid})" for i, pid in reversed(list(enumerate(pids)))]
     assert all(_gone(pid) for pid in pids)
     assert not (tmp_path / "pids.json").exists()
+    warden = children.warden
+    assert warden is not None
+    children.close()
+    assert warden.returncode == 0
+
+
+def test_the_warden_stops_every_child_when_the_demo_dies(tmp_path: Path) -> None:
+    """The demo's end of the warden's pipe closes (as the kernel closes it when the demo is
+    killed): every group the demo did not stop itself is stopped; one it did is left alone."""
+    children = Children(tmp_path)
+    children.claim()
+    pids = [_sleeper(children, f"s{i}") for i in range(3)]
+    for pid in pids:
+        wait_for_exec(pid)
+    children.forget(pids[0])  # as if stopped by the demo: must not be signalled
+    warden = children.warden
+    assert warden is not None and warden.stdin is not None
+    warden.stdin.close()
+    warden.wait(timeout=30)
+    for child in children.started[1:]:
+        assert child.process.wait(timeout=30) == -signal.SIGTERM
+    assert not _gone(pids[0])
+    children.stop_all()
+    children.close()
+
+
+def test_ctrl_c_while_a_child_starts_waits_until_it_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C right after a child is forked, before the demo recorded it: the demo is
+    interrupted once the child is in its list (and the warden's), so it is stopped too."""
+    children = Children(tmp_path)
+    children.claim()
+    watch = children.watch
+
+    def ctrl_c_meanwhile(pgid: int) -> None:
+        on_signal(signal.SIGINT, None)  # what the handler does when SIGINT arrives here
+        watch(pgid)
+
+    monkeypatch.setattr(children, "watch", ctrl_c_meanwhile)
+    with pytest.raises(Interrupted) as caught:
+        _sleeper(children, "s0")
+    assert caught.value.signum == signal.SIGINT
+    (child,) = children.started
+    children.stop_all()
+    children.close()
+    assert _gone(child.pid)
+
+
+def test_the_warden_kills_what_ignores_sigterm_after_the_grace_period() -> None:
+    stubborn = subprocess.Popen(
+        [sys.executable, "-c", _IGNORES_SIGTERM], stdout=subprocess.PIPE, start_new_session=True
+    )
+    assert stubborn.stdout is not None
+    assert stubborn.stdout.readline() == b"ready\n"  # SIGTERM is ignored from here on
+    try:
+        assert stop_groups([stubborn.pid], grace=0.5) == [stubborn.pid]
+        assert stubborn.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        stubborn.kill()
+        stubborn.wait()
+        stubborn.stdout.close()
+
+
+_IGNORES_SIGTERM = (
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "print('ready', flush=True); time.sleep(600)"
+)
 
 
 def test_leftovers_of_a_killed_demo_are_stopped_but_a_running_demo_is_refused(
@@ -223,3 +429,4 @@ def test_leftovers_of_a_killed_demo_are_stopped_but_a_running_demo_is_refused(
         json.dumps({**saved, "children": [{**saved["children"][0], "pid": os.getpid()}]})
     )
     assert stop_leftovers(tmp_path) == []
+    children.close()

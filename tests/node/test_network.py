@@ -503,7 +503,7 @@ def test_cli_generates_and_never_prints_a_key(
     ("extra", "orgs", "message"),
     [
         ([], ORGS[:3], "at least 4 organisations"),
-        (["--account", f"zeta={ACCOUNT}"], ORGS, "not one of the --org names"),
+        (["--account", f"zeta={ACCOUNT}"], ORGS, "not one of the organisations"),
         (["--account", "acme"], ORGS, "ORG=ADDRESS"),
         (["--account", "acme=0xnothex"], ORGS, "not a 0x-prefixed"),
         (["--org", "ACME"], ORGS, "must be 1-32 lowercase"),

@@ -7,7 +7,6 @@ auditor on chain, the figures recomputed) and, as anyone would from a terminal, 
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 import httpx
@@ -99,16 +98,11 @@ def _post(base_url: str, key: str, path: str, body: Any) -> Any:
 
 def run_tracenet(net: Network, *args: str, **env: str) -> str:
     """``tracenet …`` with the indexer's settings; its standard output (DemoError on failure)."""
-    done = subprocess.run(
-        tracenet_argv(*args),
-        env={**indexer_env(net), **env},
-        capture_output=True,
-        text=True,
-        cwd=net.directory,
-        timeout=120,
-        check=False,
+    what = f"tracenet {' '.join(args[:2])}"
+    done = net.children.run(
+        tracenet_argv(*args), {**indexer_env(net), **env}, timeout=120, what=what
     )
     if done.returncode != 0:
         line = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DemoError(f"tracenet {' '.join(args[:2])} exited {done.returncode}: {line}")
+        raise DemoError(f"{what} exited {done.returncode}: {line}")
     return done.stdout.strip()

@@ -3,7 +3,14 @@
 Starts the demo network (chain, one gateway per party, the indexer, the console), plays the
 story through the gateways, prints one line per person, and serves until Ctrl-C (or SIGTERM);
 ``--once`` exits after checking every outcome. Whatever it started is stopped on the way out,
-on an error too. Exit 0 fine, 1 a surprise or failure (one line naming it), 2 a port in use.
+on an error too. Exit 0 fine, 1 a surprise or failure (one line naming it), 2 a port in use,
+130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM.
+
+Ctrl-C and SIGTERM stop it at any moment: starting the network, mid-story or serving. Both are
+handled explicitly, also when the demo inherited SIGINT ignored (a script's background job does,
+and Python then leaves it ignored), and both raise :class:`Interrupted`, which no ``except
+Exception`` on the way can swallow. A demo killed outright (SIGKILL) leaves its services to its
+warden (``_warden.py``), which stops them.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 
 from tracenet.demo._audit import audit
 from tracenet.demo._network import (
@@ -26,6 +32,7 @@ from tracenet.demo._network import (
 )
 from tracenet.demo._people import people, summary
 from tracenet.demo._play import Player
+from tracenet.demo._procs import Interrupted, on_signal
 from tracenet.demo._story import tell
 from tracenet.demo.errors import DemoError
 
@@ -59,20 +66,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     demo.set_defaults(handler=run)
 
 
-class _Stopped(Exception):
-    """SIGTERM: end like Ctrl-C does."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Stopped
-
-
 def say(line: str) -> None:
     print(line, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     net: Network | None = None
     started = time.monotonic()
     try:
@@ -89,9 +88,10 @@ def run(args: argparse.Namespace) -> int:
         while True:
             net.children.check_alive()
             time.sleep(1)
-    except (KeyboardInterrupt, _Stopped):
-        say("\nstopping")
-        return 0
+    except (Interrupted, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        say(f"\n{signal.Signals(signum).name}: stopping everything the demo started")
+        return 128 + signum
     except DemoError as exc:
         print(f"tracenet demo: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
@@ -103,8 +103,9 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if net is not None:
             net.stop(say)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            if handler is not None:  # None: not installed from Python, nothing to put back
+                signal.signal(sig, handler)
 
 
 def _play(net: Network, started: float) -> None:

@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,10 +112,14 @@ class Network:
         return self.directory / "parties" / party
 
     def stop(self, say: Callable[[str], None]) -> None:
+        """Every service, newest first, then the chain; then the warden may go."""
         self.children.stop_all(say)
-        if self.node.pid is not None:
+        pid = self.node.pid
+        if pid is not None:
             self.node.stop()
+            self.children.forget(pid)
             say("stopped the chain (anvil)")
+        self.children.close()
 
 
 def reset(directory: Path, ports: Ports, say: Callable[[str], None]) -> None:
@@ -156,6 +159,8 @@ def start_chain(net: Network, say: Callable[[str], None]) -> None:
     signers = _wallets(net.directory, net.config)
     say(f"wallets: {len(signers)} keys, one encrypted store per party in {net.directory}/parties")
     net.node.start()
+    if net.node.pid is not None:  # its own session, like every service: the warden watches it
+        net.children.watch(net.node.pid)
     say(f"chain: anvil at {net.rpc_url}, chain id {net.node.settings.chain_id}")
     w3 = contracts.connect(net.rpc_url)
     deployment = deploy_consortium(w3, net.config, signers)
@@ -264,13 +269,11 @@ def _gateway_key(net: Network, party: str) -> str:
 def start_indexer(net: Network, say: Callable[[str], None]) -> None:
     env = indexer_env(net)
     # The mirror's schema is made by one process first: two creating it at once collide.
-    first = subprocess.run(
-        tracenet_argv("indexer", "run", "--once"), env=env, capture_output=True, text=True,
-        cwd=net.directory, timeout=300, check=False,
-    )  # fmt: skip
+    what = "tracenet indexer run --once"
+    first = net.children.run(tracenet_argv("indexer", "run", "--once"), env, timeout=300, what=what)
     if first.returncode != 0:
         last = (first.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DemoError(f"tracenet indexer run --once exited {first.returncode}: {last}")
+        raise DemoError(f"{what} exited {first.returncode}: {last}")
     # Read keys next, while nothing else writes the mirror (SQLite: one writer), in this process
     # as `tracenet indexer keys create` does: a process per key cost ~4 s of start-up each.
     engine = indexer.make_engine(env["TRACENET_INDEXER_DATABASE_URL"])

@@ -2,8 +2,11 @@
 
 Every child runs as the leader of a new session, so a Ctrl-C in the terminal reaches the demo
 only; the demo then stops its children itself (SIGTERM to each group, SIGKILL after a grace
-period). The PIDs are also written to ``pids.json`` in the demo directory, so the next demo can
-stop what a killed one left behind (only processes whose command line is still what was started).
+period). A demo that cannot (killed with SIGKILL) leaves that to its warden (``_warden.py``), a
+small process started first that stops every group it was told of once the demo's end of its
+pipe closes. The PIDs are also written to ``pids.json`` in the demo directory, so the next demo
+can stop what a killed one left behind should the warden have died too (only processes whose
+command line is still what was started).
 """
 
 from __future__ import annotations
@@ -16,18 +19,66 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import httpx
 
+from tracenet.demo import _warden
 from tracenet.demo.errors import DemoError, PortInUseError, ServiceFailedError
 
-__all__ = ["Child", "Children", "check_ports", "stop_leftovers", "tracenet_argv", "wait_until"]
+__all__ = [
+    "Child",
+    "Children",
+    "Finished",
+    "Interrupted",
+    "check_ports",
+    "on_signal",
+    "stop_leftovers",
+    "tracenet_argv",
+    "wait_until",
+]
 
-_GRACE = 10.0  # seconds a service has to exit after SIGTERM before SIGKILL
+_GRACE = _warden.GRACE  # seconds a service has to exit after SIGTERM before SIGKILL
 _POLL = 0.1
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop everything and exit ``128 + signum``. A BaseException,
+    so no ``except Exception`` on the way swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+_held: list[int] = []  # signals that arrived while a child was being started
+_holding = [False]
+
+
+def on_signal(signum: int, frame: FrameType | None) -> None:
+    """The demo's SIGINT and SIGTERM handler: raise :class:`Interrupted`, unless a child is
+    being started, in which case once it is recorded (else it could be left running)."""
+    if _holding[0]:
+        _held.append(signum)
+        return
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _recording() -> Iterator[None]:
+    """Hold :class:`Interrupted` back while a child is started and recorded."""
+    _holding[0] = True
+    try:
+        yield
+    finally:
+        _holding[0] = False
+    if _held:
+        signum = _held[0]
+        _held.clear()
+        raise Interrupted(signum)
 
 
 def tracenet_argv(*args: str) -> list[str]:
@@ -81,24 +132,73 @@ class Child:
         return " | ".join(line.strip() for line in text[-lines:])
 
 
+@dataclass(frozen=True)
+class Finished:
+    """A command run to its end (``Children.run``)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 class Children:
-    """The services one demo started, by PID; ``stop_all`` ends them newest first."""
+    """The services one demo started, by PID; ``stop_all`` ends them newest first, ``close``
+    lets the warden go."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.logs = directory / "logs"
         self.record = directory / "pids.json"
         self.started: list[Child] = []
+        self.warden: subprocess.Popen[bytes] | None = None
 
     def claim(self) -> None:
-        """Record this demo as the directory's owner (before any child starts)."""
+        """Record this demo as the directory's owner and start its warden (before any child)."""
         self.directory.mkdir(parents=True, exist_ok=True)
+        if self.warden is None:
+            self.logs.mkdir(parents=True, exist_ok=True)
+            with (self.logs / "warden.log").open("ab") as log, _recording():
+                self.warden = subprocess.Popen(
+                    [sys.executable, "-I", _warden.__file__],
+                    stdin=subprocess.PIPE,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # the terminal's Ctrl-C is not for it
+                )
         self._save()
+
+    def watch(self, pgid: int) -> None:
+        """Tell the warden of a process group to stop should this demo die first."""
+        self._tell(f"+{pgid}")
+
+    def forget(self, pgid: int) -> None:
+        """Tell the warden a group has been stopped (its id may be reused)."""
+        self._tell(f"-{pgid}")
+
+    def _tell(self, line: str) -> None:
+        if self.warden is not None and self.warden.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):  # the warden gone: pids.json remains
+                self.warden.stdin.write(f"{line}\n".encode())
+                self.warden.stdin.flush()
+
+    def close(self) -> None:
+        """Let the warden go once everything it watched is stopped (it exits at end-of-file)."""
+        warden, self.warden = self.warden, None
+        if warden is None:
+            return
+        with contextlib.suppress(OSError):
+            if warden.stdin is not None:
+                warden.stdin.close()
+        try:
+            warden.wait(timeout=_GRACE + 5)
+        except subprocess.TimeoutExpired:
+            warden.kill()
+            warden.wait()
 
     def start(self, name: str, argv: Sequence[str], env: Mapping[str, str]) -> Child:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"{name}.log"
-        with log.open("ab") as out:
+        with log.open("ab") as out, _recording():
             process = subprocess.Popen(
                 list(argv),
                 env=dict(env),
@@ -108,10 +208,41 @@ class Children:
                 start_new_session=True,
                 cwd=self.directory,
             )
-        child = Child(name, list(argv), process, log)
-        self.started.append(child)
+            self.watch(process.pid)
+            child = Child(name, list(argv), process, log)
+            self.started.append(child)
         self._save()
         return child
+
+    def run(
+        self, argv: Sequence[str], env: Mapping[str, str], *, timeout: float, what: str
+    ) -> Finished:
+        """Run a command to its end, as ``subprocess.run`` would, but in a session of its own
+        that the warden watches: interrupted, or with the demo killed, it is stopped too."""
+        with _recording():
+            process = subprocess.Popen(
+                list(argv),
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                cwd=self.directory,
+            )
+            self.watch(process.pid)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise DemoError(f"{what} did not finish within {timeout:.0f} s") from None
+        finally:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+            self.forget(process.pid)
+        return Finished(
+            process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+        )
 
     def wait_http(self, child: Child, url: str, *, timeout: float = 90.0) -> None:
         """Until ``url`` answers (any status below 500), or the child exits, or the timeout."""
@@ -140,6 +271,7 @@ class Children:
         deadline = time.monotonic() + _GRACE
         for child in children:
             stopped = _reap(child.process, max(0.0, deadline - time.monotonic()))
+            self.forget(child.pid)
             if say is not None:
                 say(f"stopped {child.name} (pid {child.pid}{'' if stopped else ', killed'})")
         self.started.clear()
@@ -152,7 +284,9 @@ class Children:
             for c in self.started
         ]
         owner = {"pid": os.getpid(), "cmdline": _cmdline(os.getpid())}
-        self.record.write_text(json.dumps({"owner": owner, "children": entries}))
+        warden = {"pid": self.warden.pid if self.warden is not None else None}
+        record = {"owner": owner, "warden": warden, "children": entries}
+        self.record.write_text(json.dumps(record))
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
