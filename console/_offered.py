@@ -41,11 +41,11 @@ class Offered:
             post = operations.get("post") if isinstance(operations, dict) else None
             if not isinstance(post, dict) or not isinstance(post.get(_ROLES), list):
                 continue
-            mask = 0
-            for name in post[_ROLES]:
-                if name in Role.__members__:  # a role this console does not know allows nothing
-                    mask |= Role[name]
-            roles[path] = mask
+            names = [n for n in post[_ROLES] if isinstance(n, str)]
+            known = [Role[n] for n in names if n in Role.__members__]
+            if names and not known:
+                continue  # only roles this console does not know: not offered, never "anyone"
+            roles[path] = sum((int(r) for r in known), 0)
             if isinstance(post.get(_KIND), str):
                 kinds[path] = post[_KIND]
         return cls(roles, kinds)

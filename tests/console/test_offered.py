@@ -66,7 +66,10 @@ def test_a_write_the_gateway_does_not_offer_is_not_offered() -> None:
     # …and one it publishes for another role than this console's tables would have said
     paths["/v1/inputs"] = {"post": {**doc["paths"]["/v1/inputs"]["post"],
                                     "x-tracenet-roles": ["member"]}}  # fmt: skip
+    paths["/v1/productions"] = {"post": {**doc["paths"]["/v1/productions"]["post"],
+                                         "x-tracenet-roles": ["regulator"]}}  # fmt: skip
     offered = Offered.from_openapi({**doc, "paths": paths})
+    assert "/v1/productions" not in offered.roles  # a role unknown here is not "any party"
     keys = [f.key for f in permitted(PARTY_FORMS, int(Role.origin), offered)]
     assert "lapse" not in keys and "input" not in keys
     assert "input" in [f.key for f in permitted(PARTY_FORMS, int(Role.member), offered)]

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from tracenet.gateway._catalog import WRITES, Write
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
@@ -20,12 +21,12 @@ def _endpoint(write: Write) -> Callable[..., Awaitable[JSONResponse]]:
     """The route of ``write``: validate its body, then ``accept`` (store durably, 202)."""
 
     async def endpoint(
-        body: object, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+        body: BaseModel, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
     ) -> JSONResponse:
         plan = lambda: write.plan(gw.context, who, body)  # noqa: E731
-        return await accept(gw, who, write.operation, body, key, plan)  # type: ignore[arg-type]
+        return await accept(gw, who, write.operation, body, key, plan)
 
-    # FastAPI reads the body model from the signature: the row's, not ``object``.
+    # FastAPI reads the body model from the signature: the row's, not ``BaseModel``.
     params = [
         inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=write.body),
         inspect.Parameter("gw", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=GatewayDep),
