@@ -57,7 +57,7 @@ class OfferedCache:
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
         self._by_url: dict[str, tuple[float, Offered]] = {}
-        self._lock = asyncio.Lock()
+        self._locks: dict[str, asyncio.Lock] = {}  # one read per gateway at a time
 
     def put(self, base_url: str, offered: Offered) -> None:
         self._by_url[base_url.rstrip("/")] = (time.monotonic(), offered)
@@ -65,7 +65,7 @@ class OfferedCache:
     async def of(self, gateway: GatewayClient) -> Offered:
         """The writes ``gateway`` offers; ``ApiError`` when its OpenAPI cannot be read."""
         url = str(gateway.http.base_url).rstrip("/")
-        async with self._lock:
+        async with self._locks.setdefault(url, asyncio.Lock()):
             hit = self._by_url.get(url)
             if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
                 return hit[1]

@@ -88,8 +88,9 @@ def test_a_write_the_gateway_does_not_offer_is_not_offered() -> None:
 def _cache_over(answers: list[httpx.Response], ttl: float) -> tuple[OfferedCache, Any, list[str]]:
     seen: list[str] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    async def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request.url.path)
+        await asyncio.sleep(0)  # a real gateway answers later: another page may ask meanwhile
         return answers.pop(0)
 
     gateway = GatewayClient("http://gw", "k", timeout=1)
@@ -109,8 +110,12 @@ def test_the_gateways_openapi_is_read_once_per_ttl_and_an_unreadable_one_is_an_e
     async def twice() -> tuple[Offered, Offered]:
         return await cache.of(gateway), await cache.of(gateway)
 
-    first, second = _run(twice())
-    assert first is second and seen == ["/openapi.json"]
+    async def together() -> list[Offered]:
+        return list(await asyncio.gather(cache.of(gateway), cache.of(gateway)))
+
+    first, second = _run(together())
+    assert first is second and seen == ["/openapi.json"]  # one read for concurrent pages
+    assert _run(twice())[0] is first and seen == ["/openapi.json"]
     cache, gateway, seen = _cache_over([ok, ok], ttl=0)
     _run(twice())
     assert seen == ["/openapi.json", "/openapi.json"]
