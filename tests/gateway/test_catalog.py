@@ -6,6 +6,8 @@ operation)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,3 +94,12 @@ def test_a_write_is_open_to_its_roles_only(harness: Harness, write: Write) -> No
     assert refused.json()["args"]["role"] in [int(r) for r in write.roles]
     assert (dry_run(key)["status"], dry_run(key)["error"]) == (403, "AccessRoleMissing")
     assert harness.store.count_requests() == count
+
+
+def test_the_readme_lists_at_most_ten_files_to_add_a_write_and_they_exist() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Adding a ledger write", 1)[1].split("\n#", 1)[0]
+    steps = re.findall(r"^\d+\. `([^`]+)`", section, re.M)
+    assert 0 < len(steps) <= 10 and "gateway/_catalog.py" in steps
+    for path in steps:
+        assert (Path(__file__).parents[2] / path).is_file(), path
