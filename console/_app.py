@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from tracenet.console import _auditor, _buyer, _chain, _document, _operations, _party, _reports
 from tracenet.console._clients import ApiError, IndexerClient
+from tracenet.console._offered import OfferedCache
 from tracenet.console._session import Sessions
 from tracenet.console._settings import ConsoleSettings
 from tracenet.console._web import SignInRequired, render
@@ -47,6 +48,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     )
     app.state.settings = s
     app.state.sessions = Sessions(s.session_minutes * 60)
+    app.state.offered = OfferedCache(s.openapi_seconds)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

@@ -1,5 +1,9 @@
 """One form per write route of the gateway: its fields, their labels, and the JSON body built
-from what a person typed. The gateway checks everything; a form only shapes the body."""
+from what a person typed. The gateway checks everything; a form only shapes the body.
+
+Which routes exist and who may use them is the gateway's to say (its OpenAPI, read by
+console/_offered.py); here are only the person-facing fields. Every ledger write of the
+gateway's catalog has a form here (tests/console/test_offered.py fails otherwise)."""
 
 from __future__ import annotations
 
@@ -123,6 +127,18 @@ PARTY_FORMS: tuple[Form, ...] = (
             _LINES,
         ),
         "R7",
+    ),
+    Form(
+        "trade",
+        "Transfer book-and-claim certificates",
+        "/v1/certificate-transfers",
+        (
+            _UNIT,
+            Field("to_unit", "Recipient unit", "ref", "registry key or unit id"),
+            Field("trade_ref", "Trade reference", "text", "up to 32 bytes"),
+            _LINES,
+        ),
+        "R8",
     ),
     Form(
         "convert",

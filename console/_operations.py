@@ -1,7 +1,9 @@
 """The write forms: one per gateway route a party (or an admin, a certification body) uses.
 
-A POST builds the JSON body, sends it with the session's key and shows the answer: accepted
-(then followed live), or the gateway's error beside the field it names."""
+Which of them a party sees comes from the gateway: the writes its OpenAPI offers and the roles
+it publishes for each (console/_offered.py). A POST builds the JSON body, sends it with the
+session's key and shows the answer: accepted (then followed live), or the gateway's error beside
+the field it names."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from typing import Any, Literal, get_args
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tracenet.console._clients import ApiError, IndexerClient
+from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
 from tracenet.console._forms import PARTY_FORMS, Form, FormError, build_body, find
 from tracenet.console._forms_admin import ADMIN_FORMS, LISTING_OF
 from tracenet.console._names import named_rows
+from tracenet.console._offered import Offered, OfferedCache
 from tracenet.console._roles import needs, permitted, role_names
 from tracenet.console._session import Session
 from tracenet.console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
@@ -30,26 +33,35 @@ REGISTRY_KINDS: tuple[str, ...] = get_args(RegistryKind)
 _ALIASES = {"credit_class": "class"}
 
 
+async def offered(request: Request, gateway: GatewayClient) -> Offered:
+    """The writes the caller's gateway offers (its OpenAPI, cached); ``ApiError`` when unread."""
+    cache: OfferedCache = request.app.state.offered
+    return await cache.of(gateway)
+
+
 @router.get("/party/operations", response_class=HTMLResponse, summary="The party's write forms")
-async def operations(request: Request, caller: CallerDep) -> Response:
+async def operations(request: Request, caller: CallerDep, gateway: GatewayDep) -> Response:
+    writes = await offered(request, gateway)
     return render(
         request, "operations.html", roles=role_names(caller.roles) if caller.roles else None,
-        forms=permitted(PARTY_FORMS, caller.roles, admin=False),
-        admin=permitted(ADMIN_FORMS, caller.roles, admin=True),
+        forms=permitted(PARTY_FORMS, caller.roles, writes),
+        admin=permitted(ADMIN_FORMS, caller.roles, writes),
     )  # fmt: skip
 
 
 @router.get("/party/registry/{kind}", response_class=HTMLResponse, summary="The registry")
 async def registry(
-    request: Request, kind: RegistryKind, caller: CallerDep, indexer: IndexerDep
-) -> Response:
+    request: Request, kind: RegistryKind, caller: CallerDep, gateway: GatewayDep,
+    indexer: IndexerDep,
+) -> Response:  # fmt: skip
     """What the consortium has registered, one kind at a time, with the forms that add to it
     that the party's roles allow: the admin's and the certification body's landing page."""
     found, error = (None, None)
     if caller.indexer_key:
         found, error = await attempt(indexer.get(f"/v1/registry/{kind}", limit=1000))
-    writes = [f for f in permitted(ADMIN_FORMS, caller.roles, admin=True)
-              if LISTING_OF.get(f.key) == kind]  # fmt: skip
+    writes_offered, _ = await attempt(offered(request, gateway))  # none while it is unread
+    allowed = permitted(ADMIN_FORMS, caller.roles, writes_offered) if writes_offered else []
+    writes = [f for f in allowed if LISTING_OF.get(f.key) == kind]
     return render(
         request, "registry.html", kind=kind, kinds=REGISTRY_KINDS, writes=writes, error=error,
         rows=named_rows((found or {}).get("rows") or []) if found else None,
@@ -57,12 +69,15 @@ async def registry(
 
 
 @router.get("/party/operations/{key}", response_class=HTMLResponse, summary="One write form")
-async def form_page(request: Request, key: str, caller: CallerDep, indexer: IndexerDep) -> Response:
-    form = _form(key)
+async def form_page(
+    request: Request, key: str, caller: CallerDep, gateway: GatewayDep, indexer: IndexerDep
+) -> Response:
+    writes = await offered(request, gateway)
+    form = _form(key, writes)
     if form is None:
         return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
-    if not _allowed(form, caller):
-        return _not_yours(request, form, caller)
+    if not _allowed(form, caller, writes):
+        return _not_yours(request, form, caller, writes)
     listing = await _listing(form, caller, indexer)
     return render(request, "form.html", form=form, values={}, errors={}, **listing)
 
@@ -71,11 +86,12 @@ async def form_page(request: Request, key: str, caller: CallerDep, indexer: Inde
 async def submit(
     request: Request, key: str, caller: CallerDep, gateway: GatewayDep, indexer: IndexerDep
 ) -> Response:
-    form = _form(key)
+    writes = await offered(request, gateway)
+    form = _form(key, writes)
     if form is None:
         return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
-    if not _allowed(form, caller):
-        return _not_yours(request, form, caller)
+    if not _allowed(form, caller, writes):
+        return _not_yours(request, form, caller, writes)
     values = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
     listing = await _listing(form, caller, indexer)
     try:
@@ -101,17 +117,19 @@ async def _listing(form: Form, caller: Session, indexer: IndexerClient) -> dict[
     return {"listing_kind": kind, "listing": rows, "listing_error": error}
 
 
-def _form(key: str) -> Form | None:
-    return find(PARTY_FORMS, key) or find(ADMIN_FORMS, key)
+def _form(key: str, writes: Offered) -> Form | None:
+    """The form ``key`` if the gateway offers its route."""
+    form = find(PARTY_FORMS, key) or find(ADMIN_FORMS, key)
+    return form if form is not None and form.path in writes.roles else None
 
 
-def _allowed(form: Form, caller: Session) -> bool:
-    return bool(permitted((form,), caller.roles, admin=form in ADMIN_FORMS))
+def _allowed(form: Form, caller: Session, writes: Offered) -> bool:
+    return bool(permitted((form,), caller.roles, writes))
 
 
-def _not_yours(request: Request, form: Form, caller: Session) -> Response:
+def _not_yours(request: Request, form: Form, caller: Session, writes: Offered) -> Response:
     """A form of a role the party does not hold: said before, not refused by the gateway after."""
-    role = role_names(needs(form, form in ADMIN_FORMS)).replace(" ", " or ")
+    role = role_names(needs(form, writes)).replace(" ", " or ")
     error = ApiError(
         403, "TN-CO-4031", "AccessRoleMissing",
         f"“{form.title}” needs the {role} role; {caller.party} holds "

@@ -2,10 +2,10 @@
 
 The roles come from the indexer's registry listing of parties (``GET /v1/registry/parties``,
 the row of the read key's party, ``/v1/status``); without a read key they are unknown and every
-form is offered (the gateway still refuses what the roles do not allow). Each form needs the
-role the gateway checks before signing: certified inputs the origin role, the other ledger
-writes the member role (a lapse anyone holding credits), certificates and processes the
-certification body, the rest of the registry the consortium admin."""
+form the gateway offers is offered (the gateway still refuses what the roles do not allow).
+Each form needs the roles the gateway publishes for its route in its OpenAPI
+(``x-tracenet-roles``, console/_offered.py); a write any party may make (a lapse, R4) is offered
+to the parties that hold credits, members and origins."""
 
 from __future__ import annotations
 
@@ -13,24 +13,27 @@ from typing import Any
 
 from tracenet.console._clients import ApiError, IndexerClient
 from tracenet.console._forms import Form
+from tracenet.console._offered import Offered
 from tracenet.contracts import Role
 
 __all__ = ["landing", "needs", "party_roles", "permitted", "role_names"]
 
-_CERTIFIER_FORMS = {"certificate", "revoke-certificate", "process", "factor"}
-_LEDGER_ROLE = {"input": Role.origin, "lapse": Role.member | Role.origin}
+_HOLDERS = Role.member | Role.origin
 
 
-def needs(form: Form, admin_form: bool) -> int:
-    """The roles of which any one lets a party use ``form``."""
-    if not admin_form:
-        return int(_LEDGER_ROLE.get(form.key, Role.member))
-    return int(Role.certifier if form.key in _CERTIFIER_FORMS else Role.admin)
+def needs(form: Form, offered: Offered) -> int:
+    """The roles of which any one lets a party use ``form`` (the gateway's, for its route)."""
+    return offered.roles.get(form.path, 0) or int(_HOLDERS)
 
 
-def permitted(forms: tuple[Form, ...], roles: int | None, *, admin: bool) -> list[Form]:
-    """The forms of ``forms`` the roles allow (all of them while the roles are unknown)."""
-    return [f for f in forms if roles is None or roles & needs(f, admin)]
+def permitted(forms: tuple[Form, ...], roles: int | None, offered: Offered) -> list[Form]:
+    """The forms of ``forms`` whose route the gateway offers and the roles allow (all of those
+    while the roles are unknown), in the gateway's order of its ledger writes."""
+    order = {path: i for i, path in enumerate(offered.kinds)}
+    found = [
+        f for f in forms if f.path in offered.roles and (roles is None or roles & needs(f, offered))
+    ]
+    return sorted(found, key=lambda f: order.get(f.path, len(order)))
 
 
 def role_names(roles: int | None) -> str:

@@ -27,6 +27,9 @@ class ConsoleSettings(BaseSettings):
     gateways: dict[str, str] = Field(default_factory=dict)
     #: Seconds one call to a gateway or the indexer may take.
     timeout: float = Field(default=20.0, gt=0)
+    #: Seconds the writes a gateway offers (its OpenAPI: routes and the roles of each) are
+    #: kept before it is read again.
+    openapi_seconds: float = Field(default=300.0, ge=0)
     #: Minutes a signed-in session lives without use.
     session_minutes: int = Field(default=480, ge=1)
     #: Mark the session cookie ``Secure`` (serve over HTTPS); off for a loopback demo.

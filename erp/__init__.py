@@ -9,13 +9,14 @@ the row, so running a file twice, or resuming it after a crash, records nothing 
 """
 
 from tracenet.erp._cells import UNITS, parse_date, parse_grams, parse_hash
-from tracenet.erp._columns import KINDS, Column, Kind, build
+from tracenet.erp._columns import KINDS, NOT_IMPORTABLE, Column, Kind, build
 from tracenet.erp._read import Table, load_mapping, read_table
 from tracenet.erp._settings import ImportSettings
 from tracenet.erp.errors import ErpError, FileError, GatewayUnavailable, RowError
 
 __all__ = [
     "KINDS",
+    "NOT_IMPORTABLE",
     "UNITS",
     "Column",
     "ErpError",

@@ -1,5 +1,8 @@
 """The documented columns of each import kind (erp/COLUMNS.md), and a row to a gateway body.
 
+Each kind sends one ledger write of the gateway's catalog (its ``route``, the batch item kind);
+the writes no ERP export carries are in ``NOT_IMPORTABLE`` with the reason.
+
 A kind is a list of columns; each column has a parser from the cell text to the body value and
 says whether it is required. ``build`` parses every column of a row and returns the body, or
 every ``RowError`` of the row (so ``--check`` reports all of them at once).
@@ -21,7 +24,7 @@ from tracenet.erp._cells import (
 )
 from tracenet.erp.errors import RowError
 
-__all__ = ["KINDS", "Column", "Kind", "build"]
+__all__ = ["KINDS", "NOT_IMPORTABLE", "Column", "Kind", "build"]
 
 Parser = Callable[[str, str, str | None], Any]  # (cell, column, default unit) -> value
 
@@ -99,7 +102,7 @@ class Column:
 @dataclass(frozen=True)
 class Kind:
     name: str
-    route: str  # the gateway's kind (its single write route)
+    route: str  # the gateway's kind: its catalog row (gateway/_catalog.py), the batch item kind
     columns: tuple[Column, ...]
     doc: str
 
@@ -163,6 +166,18 @@ KINDS: dict[str, Kind] = {
         ), "claims: retire credits"),
     )
 }  # fmt: skip
+
+
+#: The gateway's ledger writes (its catalog's kinds) no ERP export carries, and why; every other
+#: write of the catalog has its kind above (tests/erp/test_kinds.py holds the two to the catalog).
+NOT_IMPORTABLE: dict[str, str] = {
+    "certificate-transfers": "book-and-claim certificates are traded one agreement at a time, "
+    "not exported with deliveries or stock",
+    "lapses": "credits lapse by the ledger's calendar (R4): a step of the books, not a business "
+    "document",
+    "period-closes": "one physical-stock declaration per class at the period's end, not a row of "
+    "an export",
+}
 
 
 def build(kind: Kind, row: Mapping[str, str]) -> tuple[dict[str, Any], list[RowError]]:

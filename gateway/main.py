@@ -31,7 +31,6 @@ from tracenet.gateway._settings import GatewaySettings
 from tracenet.gateway._signers import load_signers, unlock_keys
 from tracenet.gateway._store import Store, make_engine
 from tracenet.gateway._views import Abi, LedgerViews
-from tracenet.gateway.api.fast import FastWrites
 from tracenet.gateway.api.routes import (
     admin,
     balances,
@@ -118,7 +117,7 @@ def create_app(
     for module in (ledger, batch, certification, admin, requests, balances, reports):
         app.include_router(module.router)
     _handlers(app)
-    app.add_middleware(_Limits, max_body=s.max_body_bytes, fast=FastWrites())
+    app.add_middleware(_Limits, max_body=s.max_body_bytes)
 
     @app.get(
         "/v1/health", tags=["meta"], summary="Liveness, and whether the pipeline runs",
@@ -194,13 +193,11 @@ def _plain(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Limits:
-    """Refuses oversized bodies (413) and non-JSON writes (415) before anything parses them;
-    a single write whose body it read may be answered by ``fast`` (gateway/api/fast.py)."""
+    """Refuses oversized bodies (413) and non-JSON writes (415) before anything parses them."""
 
-    def __init__(self, app: ASGIApp, max_body: int, fast: FastWrites | None = None) -> None:
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
         self.max_body = max_body
-        self.fast = fast
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -232,11 +229,7 @@ class _Limits:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        whole = b"".join(chunks)
-        fast = self.fast
-        if fast is not None and scope["path"] in fast.paths and await fast(scope, whole, send):
-            return
-        body = {"type": "http.request", "body": whole, "more_body": False}
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
 

@@ -470,6 +470,14 @@ def test_pages_name_units_as_the_registry_does_not_by_id() -> None:
     assert "<td>Plant (unit 1)</td>" in shipments
 
 
+def offer_the_gateways_writes(client: TestClient, url: str = "http://127.0.0.1:9") -> None:
+    """The console's cache holds the real gateway's OpenAPI for ``url`` (no gateway runs)."""
+    from tests.console.test_offered import gateway_openapi
+    from tracenet.console._offered import Offered
+
+    client.app.state.offered.put(url, Offered.from_openapi(gateway_openapi()))  # type: ignore[attr-defined]
+
+
 def test_a_party_sees_the_forms_of_its_roles_and_lands_on_its_page(client: TestClient) -> None:
     from tracenet.console._roles import landing
     from tracenet.console._session import COOKIE, Session
@@ -478,6 +486,7 @@ def test_a_party_sees_the_forms_of_its_roles_and_lands_on_its_page(client: TestC
         session = Session("certifier", "http://127.0.0.1:9", "gk", "ik", party_id=2, roles=roles)
         client.cookies.set(COOKIE, client.app.state.sessions.open(session))  # type: ignore[attr-defined]
 
+    offer_the_gateways_writes(client)
     with client:
         signed_in(2)  # the certification body
         page = client.get("/party/operations")

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from tests import factories as f
 from tests.gateway.conftest import Harness
-from tracenet.gateway.api.fast import FastWrites
 
 
 def _input(amount: int = 1_000_000) -> dict[str, object]:
@@ -85,42 +80,28 @@ def test_nonces_are_consecutive_per_signer_and_persisted(harness: Harness) -> No
     assert harness.store.nonces()[ends[0]["signer"]] == nonces[-1] + 1
 
 
-def test_the_fast_path_answers_a_write_as_its_route_does(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """gateway/api/fast.py answers the common case; its answer is the route's, and anything it
-    refuses reaches the app (which answers with the error body)."""
+def test_a_write_answers_202_with_where_to_follow_it_and_a_replay_200(harness: Harness) -> None:
+    """One write path (the catalog's route; the fast path is gone): 202 with the request's
+    links and Location, the same Idempotency-Key and body 200 with the same request, a body the
+    model refuses 422 naming the field."""
     key = harness.key(f.P_RECYCLER)
-    answered: list[bool] = []
-    real = FastWrites.__call__
-
-    async def spy(self: FastWrites, scope: Any, body: bytes, send: Any) -> bool:
-        answered.append(await real(self, scope, body, send))
-        return answered[-1]
-
-    async def off(self: FastWrites, scope: Any, body: bytes, send: Any) -> bool:
-        return False
 
     def body(tag: str, amount: int = 1_000) -> dict[str, object]:
         return _input(amount) | {"evidence_hash": "0x" + f.evidence(tag).hex()}
 
-    monkeypatch.setattr(FastWrites, "__call__", spy)
-    first = body("fast")
-    fast = harness.post("/v1/inputs", first, key, **{"Idempotency-Key": "fast"})
-    replay = harness.post("/v1/inputs", first, key, **{"Idempotency-Key": "fast"})
+    first = body("first")
+    accepted = harness.post("/v1/inputs", first, key, **{"Idempotency-Key": "first"})
+    replay = harness.post("/v1/inputs", first, key, **{"Idempotency-Key": "first"})
     refused = harness.post("/v1/inputs", body("zero", 0), key)
-    assert answered == [True, True, False]
-    monkeypatch.setattr(FastWrites, "__call__", off)
-    routed = harness.post("/v1/inputs", body("routed"), key, **{"Idempotency-Key": "routed"})
-    assert (fast.status_code, replay.status_code, routed.status_code) == (202, 200, 202)
-    assert replay.json()["id"] == fast.json()["id"]  # its status: wherever the pipeline is
-    assert replay.headers["location"] == fast.headers["location"]
-    for answer in (fast, routed):
-        doc = answer.json()
-        assert set(doc) == {"id", "status", "status_url", "events_url"}
-        assert doc["status"] == "queued" and doc["status_url"] == f"/v1/requests/{doc['id']}"
-        assert doc["events_url"] == doc["status_url"] + "/events"
-        assert answer.headers["location"] == doc["status_url"]
-        assert answer.headers["content-type"] == "application/json"
+    assert (accepted.status_code, replay.status_code) == (202, 200)
+    assert replay.json()["id"] == accepted.json()["id"]  # its status: wherever the pipeline is
+    assert replay.headers["location"] == accepted.headers["location"]
+    doc = accepted.json()
+    assert set(doc) == {"id", "status", "status_url", "events_url"}
+    assert doc["status"] == "queued" and doc["status_url"] == f"/v1/requests/{doc['id']}"
+    assert doc["events_url"] == doc["status_url"] + "/events"
+    assert accepted.headers["location"] == doc["status_url"]
+    assert accepted.headers["content-type"] == "application/json"
     assert refused.status_code == 422 and refused.json()["field"] == "amount", refused.text
-    assert harness.wait(fast.json()["id"], key)["status"] == "confirmed"
+    assert harness.store.count_requests() == 1
+    assert harness.wait(doc["id"], key)["status"] == "confirmed"

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from tracenet.contracts import Custody
+from tracenet.contracts import Custody, Role
 from tracenet.gateway import _ops_admin as ops
 from tracenet.gateway._auth import Principal
+from tracenet.gateway._catalog import roles_extension
 from tracenet.gateway._ops import Plan
 from tracenet.gateway._service import Gateway
 from tracenet.gateway._types import role_names
@@ -18,7 +19,12 @@ from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=WRITE_RESPONSES)
-_W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
+# Every write here is the admin's (its planner checks it); OpenAPI says so (x-tracenet-roles).
+_W: dict[str, Any] = {
+    "status_code": 202,
+    "response_model": Accepted,
+    "openapi_extra": roles_extension(Role.admin),
+}
 PartyRef = Annotated[
     str, Path(min_length=1, max_length=200, description="the party (registry key or id)")
 ]

@@ -2,9 +2,10 @@
 send, so a file of 5,000 rows does not cost 5,000 HTTP round trips.
 
 ``POST /v1/batch`` takes up to ``MAX_ITEMS`` operations, each ``{kind, idempotency_key, body}``
-with ``kind`` one of the ledger write routes (``inputs``, ``shipments``…) and ``body`` what that
-route takes. Every item goes through the same path as its single route (validation, the
-gateway's rule checks, durable insert, Idempotency-Key replay), concurrently, so one group commit
+with ``kind`` one of the catalog's ledger writes (gateway/_catalog.py: ``inputs``,
+``shipments``…) and ``body`` what its route takes. Every item goes through the same path as its
+single route (the row's body model, the gateway's rule checks by the row's planner, durable
+insert as the row's operation, Idempotency-Key replay), concurrently, so one group commit
 stores them; one item's refusal never affects another's. With ``dry_run`` the checks run and
 nothing is stored: the answer says what each item would get. ``POST /v1/batch/requests`` reads
 many requests back by id in one call.
@@ -13,48 +14,26 @@ many requests back by id in one call.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tracenet.gateway import _bodies as bodies
-from tracenet.gateway import _plans as plans
 from tracenet.gateway._auth import Principal
-from tracenet.gateway._ops import Context, Plan
+from tracenet.gateway._catalog import BY_KIND
 from tracenet.gateway._service import Gateway, get_request, submit
 from tracenet.gateway.api.deps import CallerDep, GatewayDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES
 from tracenet.gateway.errors import CODES, GatewayError, NotFound
 
-__all__ = ["KINDS", "MAX_ITEMS", "router"]
+__all__ = ["MAX_ITEMS", "router"]
 
 MAX_ITEMS = 500
 
-_Planner = Callable[[Context, Principal, Any], Awaitable[Plan]]
-
-#: kind (the single route's path) → (operation name, body model, planner)
-KINDS: dict[str, tuple[str, type[BaseModel], _Planner]] = {
-    "inputs": ("record_input", bodies.InputIn, plans.plan_input),
-    "conventional-inputs": (
-        "record_conventional_input",
-        bodies.QuantityIn,
-        plans.plan_conventional,
-    ),
-    "productions": ("record_production", bodies.QuantityIn, plans.plan_production),
-    "shipments": ("ship", bodies.ShipmentIn, plans.plan_shipment),
-    "inventory-transfers": ("transfer_inventory", bodies.TransferIn, plans.plan_inventory),
-    "certificate-transfers": (
-        "transfer_certificates",
-        bodies.CertificateTransferIn,
-        plans.plan_certificates,
-    ),
-    "conversions": ("convert", bodies.ConversionIn, plans.plan_conversion),
-    "claims": ("claim", bodies.ClaimIn, plans.plan_claim),
-    "lapses": ("lapse", bodies.LapseIn, plans.plan_lapse),
-    "period-closes": ("close_period", bodies.PeriodCloseIn, plans.plan_close),
-}
+if TYPE_CHECKING:
+    KindName = str
+else:  # the catalog's kinds, as OpenAPI's enum of an item's ``kind``
+    KindName = Literal[tuple(BY_KIND)]
 
 # Pydantic error types with their own row of the code table (as in main.py's handler).
 _BY_TYPE = {
@@ -71,10 +50,7 @@ _RESPONSES = {k: v for k, v in WRITE_RESPONSES.items() if k != 200}
 class BatchItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal[
-        "inputs", "conventional-inputs", "productions", "shipments", "inventory-transfers",
-        "certificate-transfers", "conversions", "claims", "lapses", "period-closes",
-    ]  # fmt: skip
+    kind: KindName
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
     body: dict[str, Any]
 
@@ -149,19 +125,19 @@ def _refused(index: int, exc: GatewayError) -> ItemOutcome:
 async def _one(
     gw: Gateway, who: Principal, index: int, item: BatchItem, dry_run: bool
 ) -> ItemOutcome:
-    operation, model, planner = KINDS[item.kind]
+    write = BY_KIND[item.kind]
     try:
-        body = model.model_validate(item.body)
+        body = write.body.model_validate(item.body)
     except ValidationError as exc:
         return _invalid(index, exc)
     try:
         if dry_run:
             who.require_write()
-            await planner(gw.context, who, body)
+            await write.plan(gw.context, who, body)
             return ItemOutcome(index=index, status=204)
         status, row = await submit(
-            gw=gw, who=who, operation=operation, body=body,
-            plan=lambda: planner(gw.context, who, body), idempotency_key=item.idempotency_key,
+            gw=gw, who=who, operation=write.operation, body=body,
+            plan=lambda: write.plan(gw.context, who, body), idempotency_key=item.idempotency_key,
         )  # fmt: skip
     except GatewayError as exc:
         return _refused(index, exc)

@@ -7,12 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
+from tracenet.contracts import Role
 from tracenet.gateway import _ops_admin as ops
+from tracenet.gateway._catalog import roles_extension
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
 
 router = APIRouter(prefix="/v1", tags=["certification"], responses=WRITE_RESPONSES)
-_W: dict[str, Any] = {"status_code": 202, "response_model": Accepted}
+# Every write here is the certifier's (its planner checks it); OpenAPI says so (x-tracenet-roles).
+_W: dict[str, Any] = {
+    "status_code": 202,
+    "response_model": Accepted,
+    "openapi_extra": roles_extension(Role.certifier),
+}
 CertRef = Annotated[
     str,
     Path(
