@@ -18,6 +18,10 @@ covered without asking for it; ``tests/console/test_csrf.py`` derives the routes
 
 A refused request is a 403 page (``TN-CO-4032 FormTokenInvalid``, ``TN-CO-4033
 FormOriginForeign``) and the route never runs: nothing is sent to a gateway or the indexer.
+
+What neither check can do: cookies are not kept apart by port, so a *server* on another port of
+the console's host receives the session cookie with every request the browser sends it (and
+can set the console's cookies). The console needs a host name of its own.
 """
 
 from __future__ import annotations
