@@ -37,7 +37,7 @@ from fastapi import Request, Response
 from tracenet.console._clients import ApiError
 from tracenet.console._session import COOKIE
 
-__all__ = ["FIELD", "PRE_COOKIE", "PUBLIC_POSTS", "Tokens", "guard", "origin_of"]
+__all__ = ["FIELD", "PRE_COOKIE", "PUBLIC_POSTS", "FormRefused", "Tokens", "guard", "origin_of"]
 
 #: The hidden form field that carries the token.
 FIELD = "csrf_token"
@@ -128,17 +128,28 @@ def own_origin(request: Request) -> str | None:
     return origin_of(f"{request.url.scheme}://{host}") if host else None
 
 
-def _foreign(claimed: str) -> ApiError:
-    return ApiError(
-        403, "TN-CO-4033", "FormOriginForeign",
-        f"{_AGAIN} (The browser says it was sent from {claimed[:100]}, not from this console; "
-        "nothing was recorded.)",
-    )  # fmt: skip
+class FormRefused(ApiError):
+    """A POST the guard refused (403); ``again``: the console's page its form came from, to
+    open afresh (reloading the refused answer would only send the same form again)."""
+
+    def __init__(self, code: str, error: str, message: str, field: str | None = None,
+                 again: str | None = None) -> None:  # fmt: skip
+        super().__init__(403, code, error, message, field)
+        self.again = again
+
+
+def _page_of(request: Request, referer: str | None) -> str | None:
+    """The path (and query) of ``referer`` when it is a page of this console."""
+    if not referer or origin_of(referer) != own_origin(request):
+        return None
+    parts = urlsplit(referer)
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/"
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 async def guard(request: Request) -> None:
     """Refuses a state-changing request that is not from one of this console's own pages:
-    ``ApiError`` 403 before the route runs."""
+    ``FormRefused`` (403) before the route runs."""
     if request.method in _SAFE:
         return
     origin, referer = request.headers.get("origin"), request.headers.get("referer")
@@ -146,14 +157,21 @@ async def guard(request: Request) -> None:
         claimed = origin if origin is not None else referer or ""
         seen = origin_of(claimed) if claimed.strip().lower() != "null" else None
         if seen is None or seen != own_origin(request):
-            raise _foreign("an unknown origin (null)" if seen is None else seen)
+            raise FormRefused(
+                "TN-CO-4033", "FormOriginForeign",
+                f"{_AGAIN} It was sent from "
+                f"{'a page that hides its origin' if seen is None else seen[:100]}, not from a "
+                "page of this console, so nothing was recorded: if you did not mean to send "
+                "it, another site tried to act in your name.",
+            )  # fmt: skip
     form = await request.form()
     given = form.get(FIELD)
     tokens: Tokens = request.app.state.csrf
     public = request.url.path in PUBLIC_POSTS
     if not isinstance(given, str) or not given or not tokens.valid(request, given, public):
-        raise ApiError(
-            403, "TN-CO-4032", "FormTokenInvalid",
-            f"{_AGAIN} (Its form token is missing, or was made for another session or before "
-            "the console restarted; nothing was recorded.)", FIELD,
+        raise FormRefused(
+            "TN-CO-4032", "FormTokenInvalid",
+            f"{_AGAIN} It was made for a session that has ended (signed out, timed out or the "
+            "console restarted) or carries no form token, so nothing was recorded.",
+            again=_page_of(request, referer),
         )  # fmt: skip

@@ -221,9 +221,21 @@ def test_a_refusal_is_a_clear_page_with_its_code(client: TestClient) -> None:
         page.text
     )
     assert "nothing was recorded" in page.text
+    assert "data-again" not in page.text  # no page to go back to
+    # Reloading a refused POST sends it again: the page links to a fresh copy of its form.
+    expired = _send(
+        client, "/party/operations/{key}", "s.old", Referer=SELF + "/party/operations/input?from=1"
+    )
+    assert expired.status_code == 403
+    assert '<a href="/party/operations/input?from=1" data-again>' in expired.text
+    elsewhere = _send(client, "/party/operations/{key}", "s.old", Origin=SELF,
+                      Referer="http://evil.example/party/operations/input")  # fmt: skip
+    assert elsewhere.status_code == 403 and "data-again" not in elsewhere.text
     foreign = _send(client, "/signout", form_token(client), Origin="http://evil.example")
     assert foreign.status_code == 403 and "FormOriginForeign" in foreign.text
     assert "http://evil.example" in foreign.text
+    hidden = _send(client, "/signout", form_token(client), Origin="null")
+    assert hidden.status_code == 403 and "a page that hides its origin" in hidden.text
 
 
 def test_tokens_end_with_the_session_and_with_the_process(client: TestClient) -> None:
