@@ -1,4 +1,5 @@
-"""Builds the console app: settings, sessions, the public indexer client, pages, errors."""
+"""Builds the console app: settings, sessions, the CSRF guard, the public indexer client, pages,
+errors."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from tracenet.console import _auditor, _buyer, _chain, _document, _operations, _party, _reports
 from tracenet.console._clients import ApiError, IndexerClient
+from tracenet.console._csrf import Tokens, guard
 from tracenet.console._offered import OfferedCache
 from tracenet.console._session import Sessions
 from tracenet.console._settings import ConsoleSettings
@@ -26,7 +28,9 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
     "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer a browser sends ``Origin: null`` with the
+    # console's own form posts, which the CSRF guard must refuse (``_csrf``).
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -44,9 +48,11 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             await app.state.public_indexer.aclose()
 
     app = FastAPI(
-        title="Tracenet console", version="1", lifespan=lifespan, docs_url=None, redoc_url=None
-    )
+        title="Tracenet console", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+        dependencies=[Depends(guard)],  # every POST: its origin and its form's CSRF token
+    )  # fmt: skip
     app.state.settings = s
+    app.state.csrf = Tokens()
     app.state.sessions = Sessions(s.session_minutes * 60)
     app.state.offered = OfferedCache(s.openapi_seconds)
     app.mount(

@@ -19,8 +19,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "serve",
         help="serve the console",
         description="Reads TRACENET_CONSOLE_PORT (8800), TRACENET_CONSOLE_INDEXER_URL, "
-        "TRACENET_CONSOLE_INDEXER_KEY and TRACENET_CONSOLE_GATEWAYS (JSON: party key → "
-        "gateway URL).",
+        "TRACENET_CONSOLE_INDEXER_KEY, TRACENET_CONSOLE_GATEWAYS (JSON: party key → "
+        "gateway URL) and, behind a proxy, TRACENET_CONSOLE_ORIGIN (the origin browsers see, "
+        "which every form post must come from).",
     )
     serve.add_argument("--host", help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8800)")

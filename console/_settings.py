@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ConsoleSettings"]
@@ -34,3 +36,18 @@ class ConsoleSettings(BaseSettings):
     session_minutes: int = Field(default=480, ge=1)
     #: Mark the session cookie ``Secure`` (serve over HTTPS); off for a loopback demo.
     secure_cookies: bool = False
+    #: The console's origin as browsers see it (``https://console.example.org``), which every
+    #: form post's ``Origin`` must equal; by default the scheme and ``Host`` each request came
+    #: with (set it behind a proxy that changes either).
+    origin: str | None = None
+
+    @field_validator("origin")
+    @classmethod
+    def _an_origin(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 -- raises ValueError on a port that is not one
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+            raise ValueError("write an origin: http(s)://host[:port], without a path")
+        return value.strip().rstrip("/")

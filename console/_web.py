@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
+from tracenet.console._csrf import Tokens
 from tracenet.console._session import COOKIE, Session, Sessions
 from tracenet.console._settings import ConsoleSettings
 from tracenet.console.errors import ConsoleError
@@ -69,10 +70,16 @@ class SignInRequired(ConsoleError):
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The page; its forms carry the CSRF token of the browser's session (or, signed out, of
+    its pre-session cookie, set here when it has none: see ``_csrf``)."""
     caller = session_of(request)
-    return templates.TemplateResponse(
-        request, template, {"caller": caller, **context}, status_code=status
+    tokens: Tokens = request.app.state.csrf
+    token = tokens.issue(request, signed_in=caller is not None)
+    response = templates.TemplateResponse(
+        request, template, {"caller": caller, "csrf_token": token, **context}, status_code=status
     )
+    tokens.set_cookie(request, response, secure=settings_of(request).secure_cookies)
+    return response
 
 
 def settings_of(request: Request) -> ConsoleSettings:

@@ -7,8 +7,10 @@ that directory as an artifact."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -82,3 +84,15 @@ def sign_in(page: Page, stack: Stack, *, indexer_key: str | None = None, party: 
     page.get_by_label("Indexer read key", exact=False).fill(indexer_key or stack.indexer_key)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lands)
+
+
+_TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
+
+
+def form_token(client: Any, path: str = "/") -> str:
+    """The CSRF token a console page (``client``: a TestClient) puts in its forms; the client
+    keeps the cookie it is bound to."""
+    page = client.get(path)
+    found = _TOKEN.search(page.text)
+    assert found, f"{path}: no CSRF token in its forms"
+    return found.group(1)

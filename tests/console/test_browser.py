@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -406,3 +410,121 @@ def test_a_buyer_checks_a_received_sd_pdf_and_sees_a_tampered_one_differ(
     expect(page.locator("[data-document]")).to_have_count(0)
     shoot(page, "sd-check-unreadable")
     assert outside == []
+
+
+@contextmanager
+def _site(pages: dict[str, str]) -> Iterator[int]:
+    """Another web site on this machine: ``pages`` by path, on a port of 127.0.0.1 of its own
+    (``localhost:<port>`` reaches it too); its port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path.split("?")[0], "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _auto_post(action: str, fields: dict[str, str], head: str = "") -> str:
+    inputs = "".join(f'<input name="{k}" value="{v}">' for k, v in fields.items())
+    return (f'<!doctype html><html><head>{head}</head><body onload="document.forms[0].submit()">'
+            f'<form method="post" action="{action}">{inputs}</form></body></html>')  # fmt: skip
+
+
+def test_a_page_of_another_port_or_host_cannot_write_or_sign_in_with_the_session(
+    page: Page, stack: Stack
+) -> None:
+    """Issue 26: every port of 127.0.0.1 is the same site as the console, so the SameSite
+    session cookie goes with a form another page there submits; the form token and the
+    Origin check refuse it, and the gateway records nothing."""
+    console = stack.console_url
+    write = {"unit": PLANT, "class": "rpet-flake", "amount": "4711", "certificate": CERTIFICATE,
+             "evidence_hash": "0x" + "a7" * 32}  # fmt: skip
+    pages = {
+        "/input": _auto_post(console + "/party/operations/input", write),
+        "/forged": _auto_post(
+            console + "/party/operations/input", write | {"csrf_token": "s." + "A" * 43}
+        ),
+        "/no-referrer": _auto_post(
+            console + "/party/operations/input",
+            write,
+            '<meta name="referrer" content="no-referrer">',
+        ),
+        "/signin": _auto_post(
+            console + "/signin",
+            {
+                "party": "brand",
+                "gateway_key": stack.brand_gateway_key,
+                "indexer_key": stack.brand_indexer_key,
+            },
+        ),
+    }
+
+    def recorded() -> list[str]:
+        with stack.gateway() as gw:
+            rows = gw.get("/v1/requests", params={"limit": 1000}).json()
+        return [r["id"] for r in rows]
+
+    sign_in(page, stack)
+    before = recorded()
+    with _site(pages) as port:
+        for site, path, target, sent in (
+            (f"http://127.0.0.1:{port}", "/input", "/party/operations/input", None),
+            (f"http://127.0.0.1:{port}", "/forged", "/party/operations/input", None),
+            (f"http://127.0.0.1:{port}", "/no-referrer", "/party/operations/input", "null"),
+            (f"http://localhost:{port}", "/input", "/party/operations/input", None),
+            (f"http://127.0.0.1:{port}", "/signin", "/signin", None),
+        ):
+            with page.expect_response(
+                lambda r, t=target: r.url == console + t and r.request.method == "POST"
+            ) as answer:
+                page.goto(site + path)
+            assert answer.value.status == 403, (site, path)
+            origin = answer.value.request.all_headers().get("origin")
+            assert origin == (sent or site), (site, path, origin)  # what Chromium said
+            expect(page.locator(".error")).to_contain_text("TN-CO-4033")
+            expect(page.locator(".error")).to_contain_text("reload the page and try again")
+        shoot(page, "csrf-refused")
+    assert recorded() == before  # nothing reached the gateway
+    # Still the recycler's own session, not the brand's the attacker tried to sign it in to.
+    page.goto(console + "/party/operations/input")
+    expect(page.get_by_role("button", name="Sign out (recycler)")).to_be_visible()
+
+    def send() -> None:  # a value the gateway refuses: a field error, nothing recorded
+        for label, value in (("Acting unit", PLANT), ("Credit class", "rpet-flake"),
+                             ("Amount (g)", "1.5"), ("Certificate", CERTIFICATE)):  # fmt: skip
+            page.get_by_label(label, exact=True).fill(value)
+        page.get_by_label("Evidence hash", exact=False).fill("0x" + "a7" * 32)
+        page.get_by_role("button", name="Send").click()
+
+    # The form open here was made for a session that ended (signed out and in again in
+    # another tab): refused, with a link to a fresh form, which the route then takes.
+    other = page.context.new_page()
+    other.goto(console + "/party")
+    other.get_by_role("button", name="Sign out (recycler)").click()
+    other.wait_for_url(console + "/")
+    sign_in(other, stack)
+    other.close()
+    send()
+    expect(page.locator(".error")).to_contain_text("TN-CO-4032")
+    shoot(page, "csrf-expired")
+    page.locator("[data-again]").click()
+    page.wait_for_url(console + "/party/operations/input")
+    send()
+    expect(page.locator("#f-amount-error")).to_contain_text("integer")
+    assert recorded() == before

@@ -11,8 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.console.conftest import form_token
 from tracenet import console
 from tracenet.console import ApiError, ConsoleSettings, create_app
+from tracenet.console._csrf import FIELD
 from tracenet.console._forms import PARTY_FORMS, FormError, build_body, find
 from tracenet.console._forms_admin import ADMIN_FORMS
 from tracenet.console._svg import bar_chart, provenance_graph
@@ -82,7 +84,8 @@ def test_party_pages_need_a_session_and_bad_ids_are_4xx_not_500(client: TestClie
         assert client.get("/verify/claim/" + "9" * 40).status_code == 422
         assert client.get("/verify/shipment/abc").status_code == 422
         assert client.get("/search?q=" + "x" * 5000).status_code == 422
-        bad = client.post("/signin", data={"party": "nobody", "gateway_key": ""})
+        token = form_token(client, "/signin")
+        bad = client.post("/signin", data={"party": "nobody", "gateway_key": "", FIELD: token})
         assert bad.status_code == 422 and "choose one of the parties" in bad.text
 
 
@@ -207,7 +210,9 @@ def test_a_service_down_is_a_clear_page_not_a_traceback(client: TestClient) -> N
         page = c.get("/verify/claim/1")
         assert page.status_code == 503 and "ServiceUnavailable" in page.text
         pdf = {"document": ("sd.pdf", b"%PDF-1.4", "application/pdf")}
-        page = c.post("/verify/document", files=pdf)
+        page = c.post(
+            "/verify/document", files=pdf, data={FIELD: form_token(c, "/verify/document")}
+        )
         assert page.status_code == 503 and "ServiceUnavailable" in page.text
 
 
@@ -217,11 +222,12 @@ def test_an_sd_upload_too_large_or_missing_is_refused_before_the_indexer(
     from tracenet.console._document import MAX_DOCUMENT
 
     with client:
+        token = {FIELD: form_token(client, "/verify/document")}
         big = {"document": ("sd.pdf", b"%PDF" + b"0" * MAX_DOCUMENT, "application/pdf")}
-        page = client.post("/verify/document", files=big)
+        page = client.post("/verify/document", files=big, data=token)
         assert page.status_code == 413 and "DocumentTooLarge" in page.text
         assert 'for="sd-file"' in page.text  # the form again, to choose another file
-        missing = client.post("/verify/document", data={})
+        missing = client.post("/verify/document", data=token)
         assert missing.status_code == 422 and "document" in missing.text
 
 
@@ -503,8 +509,9 @@ def test_a_party_sees_the_forms_of_its_roles_and_lands_on_its_page(client: TestC
         refused = client.get("/party/operations/class")
         assert refused.status_code == 403 and "AccessRoleMissing" in refused.text
         assert "needs the admin role; certifier holds certifier" in refused.text
-        posted = client.post("/party/operations/party", data={"name": "X", "roles": "8"})
-        assert posted.status_code == 403  # never sent to the gateway
+        write = {"name": "X", "roles": "8", FIELD: form_token(client)}
+        posted = client.post("/party/operations/party", data=write)
+        assert posted.status_code == 403 and "AccessRoleMissing" in posted.text  # never sent
         signed_in(8 | 16)  # a recycler: member and origin
         page = client.get("/party/operations")
         assert "Record a certified input" in page.text and "Ship credits" in page.text
