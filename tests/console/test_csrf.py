@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.routing import Mount
 
 from tests.console.conftest import form_token
+from tests.console.test_console_unit import offer_the_gateways_writes
 from tracenet import console
 from tracenet.console import ApiError, ConsoleSettings, create_app
 from tracenet.console._clients import _Client
@@ -255,6 +256,7 @@ def test_behind_a_proxy_the_configured_origin_is_the_console_s(
     calls: list[tuple[str, str]],
 ) -> None:
     with TestClient(create_app(_settings(origin="https://console.example.org/"))) as c:
+        offer_the_gateways_writes(c)  # no gateway runs: its OpenAPI from the catalog
         _sign_in(c)
         token = form_token(c)
         refused = _send(c, "/party/operations/{key}", token, Origin=SELF)
