@@ -54,6 +54,7 @@ from tracenet.contracts._record import (
 )
 from tracenet.contracts._rpc import AsyncRpcClient, BlockHeader, RpcClient, connect
 from tracenet.contracts._tokens import (
+    iso_utc,
     month_index,
     period_at,
     period_bounds,
@@ -63,6 +64,7 @@ from tracenet.contracts._tokens import (
 from tracenet.contracts._vocab import (
     MAX_CLASS_SUPPLY_G,
     MAX_QUANTITY_G,
+    PERIOD_INDEX_PREFIX,
     PERIOD_MONTHS,
     Attribution,
     Custody,
@@ -72,6 +74,7 @@ from tracenet.contracts._vocab import (
     Role,
     RollingOperation,
     parse_period_label,
+    parse_period_ref,
     period_label,
 )
 
@@ -80,6 +83,7 @@ __all__ = [
     "LEDGER_CONTRACTS",
     "MAX_CLASS_SUPPLY_G",
     "MAX_QUANTITY_G",
+    "PERIOD_INDEX_PREFIX",
     "PERIOD_MONTHS",
     "Artifact",
     "AsyncRpcClient",
@@ -120,9 +124,11 @@ __all__ = [
     "decode_logs",
     "decode_receipt",
     "deploy_ledger",
+    "iso_utc",
     "load_artifact",
     "month_index",
     "parse_period_label",
+    "parse_period_ref",
     "period_at",
     "period_bounds",
     "period_label",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["month_index", "period_at", "period_bounds", "split_token_id", "token_id"]
+__all__ = [
+    "iso_utc", "month_index", "period_at", "period_bounds", "split_token_id", "token_id",
+]  # fmt: skip
 
 _U32 = 0xFFFFFFFF
 
@@ -44,3 +46,11 @@ def period_bounds(period_months: int, period: int) -> tuple[int, int]:
 
 def _month_start(month: int) -> int:
     return int(datetime(1970 + month // 12, month % 12 + 1, 1, tzinfo=UTC).timestamp())
+
+
+def iso_utc(seconds: int) -> str:
+    """UTC seconds as ISO-8601 with a four-digit year (``2031-01-01T00:00:00Z``,
+    ``0001-01-01T00:00:00Z``; ``strftime("%Y")`` drops the zeros of years below 1000 on glibc).
+    Raises ``OverflowError`` / ``ValueError`` / ``OSError`` outside the years 1 … 9999."""
+    t = datetime.fromtimestamp(seconds, UTC)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 
-from tracenet.contracts import Model, split_token_id
+from tracenet.contracts import Model, iso_utc, split_token_id
 from tracenet.contracts import records as R
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._bodies import (
@@ -41,7 +40,7 @@ __all__ = [
 
 
 def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(seconds)
 
 
 async def _certificate_rules(

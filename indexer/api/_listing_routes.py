@@ -8,14 +8,13 @@ Newest first; ``limit`` caps a list (``truncated`` says when more exist)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
 from pydantic import Field
 from sqlalchemy import Connection, Table, or_, select
 
-from tracenet.contracts import Attribution, Custody, Model, RawMaterial, Role
+from tracenet.contracts import Attribution, Custody, Model, RawMaterial, Role, iso_utc
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
 from tracenet.indexer.api._reports import as_of
@@ -89,7 +88,7 @@ def _camel(name: str) -> str:
 
 def _iso(value: int) -> str | None:
     try:
-        return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_utc(int(value))
     except (OverflowError, OSError, ValueError):
         return None  # beyond the calendar: "no end"
 

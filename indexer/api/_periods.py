@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from tracenet.contracts import iso_utc
+
 __all__ = ["day_start", "iso_time"]
 
 
@@ -12,5 +14,6 @@ def day_start(day: date) -> int:
 
 
 def iso_time(seconds: int) -> str:
-    """UTC seconds as ISO-8601 (``2031-01-01T00:00:00Z``)."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC seconds as ISO-8601 with four-digit years (``2031-01-01T00:00:00Z``,
+    ``0001-01-01T00:00:00Z``): ``contracts.iso_utc``."""
+    return iso_utc(seconds)
