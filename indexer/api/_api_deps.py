@@ -20,7 +20,7 @@ from tracenet.contracts import (
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._keys import Caller, resolve_key
 from tracenet.indexer.api._periods import day_start
-from tracenet.indexer.errors import NotFoundError, ReportError
+from tracenet.indexer.errors import MirrorStoppedError, NotFoundError, ReportError
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import CreditClass, Party, ProductGroup, Unit
 
@@ -28,8 +28,10 @@ __all__ = [
     "ERROR",
     "REFUSED",
     "RESPONSES",
+    "STOPPED",
     "CallerDep",
     "ConnDep",
+    "HeadDep",
     "Id64",
     "PeriodRef",
     "QRef",
@@ -70,6 +72,15 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "supplier or recipient held no valid certificate at dispatch; no declaration",
     }
 }
+#: The 503 of a route that needs the head while the follower is stopped (issue 26).
+STOPPED: dict[int | str, dict[str, Any]] = {
+    503: {
+        **ERROR,
+        "description": "TN-IX-5035 MirrorStopped: the follower stopped (a reorg below the "
+        "window…): this route answers the chain's present state, which the mirror may no longer "
+        "hold; `args` name the stop's code, error and block",
+    }
+}
 Ref = Annotated[str, Path(description="registry key, on-chain name or numeric id", max_length=200)]
 QRef = Annotated[
     str, Query(description="registry key, on-chain name or numeric id", max_length=200)
@@ -98,6 +109,25 @@ def _conn(request: Request) -> Iterator[Connection]:
 
 
 ConnDep = Annotated[Connection, Depends(_conn)]
+
+
+def _head(conn: ConnDep) -> None:
+    """A route answering the chain's present state refuses while the follower is stopped."""
+    from tracenet.indexer.api._reports import mirror_stop
+
+    stop = mirror_stop(conn)
+    if stop is not None:
+        raise MirrorStoppedError(
+            f"the mirror stopped at block {stop['block']} ({stop['code']} {stop['error']}: "
+            f"{stop['message']}); it may hold an abandoned fork, so this route, which answers "
+            "the chain's present state, refuses until the mirror is rebuilt "
+            "(`tracenet indexer run --reset`)",
+            args=stop,
+        )
+
+
+#: Depend on it (``_: HeadDep``) in a route that needs the head (README: which and why).
+HeadDep = Annotated[None, Depends(_head)]
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <read key>")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the read key")
