@@ -46,6 +46,7 @@ from tracenet.indexer.api._api_deps import (
     Ref,
     Registry,
     day_range,
+    json_errors,
     period_of_day,
     resolve_period,
     resolve_ref,
@@ -186,12 +187,16 @@ def create_app(
         version="1",
         description=__doc__,
         lifespan=lifespan,
-        responses={
-            404: RESPONSES[404],
-            405: {**ERROR, "description": "TN-IX-4051 the path answers another method"},
-        },
+        responses=json_errors(
+            {
+                404: RESPONSES[404],
+                405: {**ERROR, "description": "TN-IX-4051 the path answers another method"},
+            }
+        ),
         docs_url=None,
         redoc_url=None,
+        # `/v1/shipments/` is no route (404), not a redirect to another route's answer.
+        redirect_slashes=False,
     )
     offline_docs(app)
     app.add_middleware(_MirrorHeader, engine=engine)

@@ -38,6 +38,7 @@ __all__ = [
     "Ref",
     "Registry",
     "day_range",
+    "json_errors",
     "resolve_period",
     "resolve_ref",
     "visible",
@@ -72,6 +73,23 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "supplier or recipient held no valid certificate at dispatch; no declaration",
     }
 }
+
+
+def json_errors(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """The error responses of a route whose success is no JSON (an HTML page), documented as
+    what they are: JSON error bodies (FastAPI would list them under the route's media type)."""
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        status: {
+            "description": doc["description"],
+            "content": {"application/json": {"schema": schema}},
+        }
+        if doc.get("model") is models.ErrorBody
+        else doc
+        for status, doc in responses.items()
+    }
+
+
 #: The 503 of a route that needs the head while the follower is stopped (issue 26).
 STOPPED: dict[int | str, dict[str, Any]] = {
     503: {
