@@ -18,6 +18,7 @@ from tracenet.contracts import Role
 __all__ = ["landing", "needs", "party_roles", "permitted", "role_names"]
 
 _CERTIFIER_FORMS = {"certificate", "revoke-certificate", "process", "factor"}
+_EITHER_FORMS = {"unit-scope"}  # Catalog.setUnitScope: the admin or a certification body
 _LEDGER_ROLE = {"input": Role.origin, "lapse": Role.member | Role.origin}
 
 
@@ -25,6 +26,8 @@ def needs(form: Form, admin_form: bool) -> int:
     """The roles of which any one lets a party use ``form``."""
     if not admin_form:
         return int(_LEDGER_ROLE.get(form.key, Role.member))
+    if form.key in _EITHER_FORMS:
+        return int(Role.admin | Role.certifier)
     return int(Role.certifier if form.key in _CERTIFIER_FORMS else Role.admin)
 
 

@@ -15,7 +15,9 @@ from tracenet import console
 from tracenet.console import ApiError, ConsoleSettings, create_app
 from tracenet.console._forms import PARTY_FORMS, FormError, build_body, find
 from tracenet.console._forms_admin import ADMIN_FORMS
+from tracenet.console._roles import needs
 from tracenet.console._svg import bar_chart, provenance_graph
+from tracenet.contracts import Role
 
 with warnings.catch_warnings():
     # starlette 1.10 would rather drive its TestClient with httpx2; httpx 0.28 works the same.
@@ -263,6 +265,13 @@ def test_forms_build_the_gateways_bodies() -> None:
     values = {"scheme": "iscc-plus", "custody": "certified"}
     assert custody.route(values) == "/v1/admin/schemes/iscc-plus/custody"
     assert build_body(custody, values) == {"custody": "certified"}
+    scope = find(ADMIN_FORMS, "unit-scope")  # issue 26: Catalog.setUnitScope
+    assert scope is not None
+    values = {"unit": "brand-dc", "product_group": "pet-flakes", "in_scope": "on"}
+    assert scope.route(values) == "/v1/admin/units/brand-dc/scope"
+    assert build_body(scope, values) == {"product_group": "pet-flakes", "in_scope": True}
+    assert build_body(scope, {"unit": "1", "product_group": "2"})["in_scope"] is False
+    assert needs(scope, True) == int(Role.admin | Role.certifier)
 
 
 def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
