@@ -297,8 +297,8 @@ def _register_admin_part(
                     None,
                     c.authorizeSigner(_address(known, signer), party_id, unit_id),
                 )
-            for group in unit.product_groups:
-                fn = cat.setUnitScope(unit_id, group_id[group], True)
+            for group_key in unit.product_groups:
+                fn = cat.setUnitScope(unit_id, group_id[group_key], True)
                 batch.call(f"units.{unit.key}.product_groups", None, fn)
 
 
