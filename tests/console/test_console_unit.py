@@ -538,3 +538,36 @@ def test_a_party_s_roles_are_read_from_the_registry_listing() -> None:
 
     assert roles_of(2) == 2 and roles_of(1) == 1
     assert roles_of(7) is None and roles_of(None) is None and roles_of(2, 401) is None
+
+
+def test_balances_ask_the_statement_for_a_vintage_by_its_index_syntax() -> None:
+    """Issue 26: the console read each class's period length from a statement asked with
+    ``period=<index>``, which the indexer now reads as a year: it sends ``index:<n>``."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tracenet.console._balances import balance_rows
+    from tracenet.console._clients import GatewayClient, IndexerClient
+
+    asked: list[str] = []
+
+    def indexer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/balances":
+            row = {"unitId": 1, "classId": 1, "vintage": 228, "batch": 0, "tokenId": "1",
+                   "amount": 5}  # fmt: skip
+            return httpx.Response(200, json={"balances": [row]})
+        asked.append(request.url.params["period"])
+        return httpx.Response(200, json={"periodMonths": 3, "className": "rPET flake"})
+
+    def gateway(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"windows": [
+            {"credit_class": 1, "first_vintage": 227, "current_vintage": 228}]})  # fmt: skip
+
+    ix = IndexerClient("http://indexer", "k", timeout=1)
+    ix.http = httpx.AsyncClient(base_url="http://indexer", transport=httpx.MockTransport(indexer))
+    gw = GatewayClient("http://gateway", "k", timeout=1)
+    gw.http = httpx.AsyncClient(base_url="http://gateway", transport=httpx.MockTransport(gateway))
+    with ThreadPoolExecutor(1) as pool:
+        (row,) = pool.submit(asyncio.run, balance_rows(gw, ix)).result()
+    assert asked == ["index:228"]
+    assert (row["label"], row["lapses"]) == ("2027-Q1", "2027-07-01")
