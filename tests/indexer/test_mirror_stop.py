@@ -20,10 +20,11 @@ from tests.factories import (
 )
 from tests.indexer.conftest import follower_for
 from tests.indexer.test_reports import TestClient
-from tracenet.indexer import Follower, ReorgTooDeepError
+from tracenet.indexer import Follower, ReorgTooDeepError, Web3Reader
 from tracenet.indexer.api._api import MIRROR_HEADER, create_app
 from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.errors import CODES
+from tracenet.indexer.mirror._check import check_lag
 
 #: The routes that need the head: they answer the chain's present state.
 HEAD_ROUTES = [
@@ -105,6 +106,10 @@ def test_a_deep_reorg_stops_the_mirror_and_every_answer_says_so(
         assert "TN-IX-5035" in paths[path]["get"]["responses"]["503"]["description"], path
     assert "503" not in paths["/v1/units/{unit_id}/statement"]["get"]["responses"]
 
+    # `tracenet indexer check` fails on it, saying why.
+    lag = check_lag(engine, Web3Reader(world.w3), max_blocks=1_000, max_seconds=1e9)
+    assert not lag.ok and "the follower stopped (TN-IX-5003 ReorgTooDeep" in lag.describe()
+
     # A follower started again sees the same divergence: still stopped.
     again = follower_for(world, engine, reorg_window=2, max_block_range=1)
     with pytest.raises(ReorgTooDeepError):
@@ -115,6 +120,7 @@ def test_a_deep_reorg_stops_the_mirror_and_every_answer_says_so(
     again.catch_up()
     cleared = client.get("/v1/status", headers=headers)
     assert cleared.json()["stopped"] is None and MIRROR_HEADER not in cleared.headers
+    assert check_lag(engine, Web3Reader(world.w3), max_blocks=1_000, max_seconds=1e9).ok
     assert client.get("/v1/balances", headers=headers).status_code == 200
     follower.close()
     again.close()
