@@ -12,7 +12,7 @@ from typing import Any
 
 from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
 from tracenet.console._svg import bar_chart
-from tracenet.contracts import period_bounds, period_label
+from tracenet.contracts import PERIOD_INDEX_PREFIX, period_bounds, period_label
 
 __all__ = ["balance_rows", "vintage_chart"]
 
@@ -63,7 +63,9 @@ async def _class_months(
     indexer: IndexerClient, unit: int, cls: int, vintage: int
 ) -> tuple[int, str]:
     try:
-        s = await indexer.get(f"/v1/units/{unit}/statement", class_id=cls, period=vintage)
+        s = await indexer.get(
+            f"/v1/units/{unit}/statement", class_id=cls, period=f"{PERIOD_INDEX_PREFIX}{vintage}"
+        )
     except ApiError:
         return 0, ""
     return int(s.get("periodMonths") or s.get("period_months") or 0), str(s.get("className", ""))

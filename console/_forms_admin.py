@@ -103,6 +103,17 @@ ADMIN_FORMS: tuple[Form, ...] = (
         ),
     ),
     Form(
+        "unit-scope",
+        "Put a product group in or out of a unit's scope",
+        "/v1/admin/units/{unit}/scope",
+        (
+            Field("unit", "Unit", "ref", "key or id", in_path=True),
+            Field("product_group", "Product group", "ref"),
+            Field("in_scope", "In scope (unticked: take it out)", "bool"),
+        ),
+        "R7",
+    ),
+    Form(
         "group",
         "Register a product group",
         "/v1/admin/product-groups",
@@ -199,6 +210,7 @@ LISTING_OF = {
     "party": "parties", "roles": "parties", "suspend": "parties", "reinstate": "parties",
     "signer": "signers", "revoke-signer": "signers", "boundary": "boundaries", "unit": "units",
     "scheme": "schemes", "scheme-custody": "schemes", "group": "product-groups",
+    "unit-scope": "units",
     "class": "classes",
     "certificate": "certificates", "revoke-certificate": "certificates",
     "process": "processes", "factor": "processes",

@@ -33,7 +33,7 @@ REPORTS = (
         (
             ("unit", "Unit (key or id)", "one of your units, e.g. plant or 1"),
             ("class_id", "Class (key or id)", "e.g. rpet-flake or 1"),
-            ("period", "Period", "period index or label, e.g. 2027-Q1"),
+            ("period", "Period", "the class's label, e.g. 2027-Q1 (2027: the year)"),
             ("day", "or a day inside it", "ISO date, e.g. 2027-02-15"),
         ),
     ),
@@ -68,8 +68,8 @@ REPORTS = (
         "/v1/classes/{cls}/reduction-check",
         (
             ("cls", "Class (key or id)", ""),
-            ("period_a", "Earlier period", "index or label"),
-            ("period_b", "Later period", "index or label"),
+            ("period_a", "Earlier period", "label, e.g. 2027-Q1 (2027: the year)"),
+            ("period_b", "Later period", "label, e.g. 2027-Q2"),
             ("unit_id", "Unit (key or id)", "optional"),
         ),
     ),

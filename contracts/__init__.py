@@ -63,6 +63,7 @@ from tracenet.contracts._tokens import (
 from tracenet.contracts._vocab import (
     MAX_CLASS_SUPPLY_G,
     MAX_QUANTITY_G,
+    PERIOD_INDEX_PREFIX,
     PERIOD_MONTHS,
     Attribution,
     Custody,
@@ -72,6 +73,7 @@ from tracenet.contracts._vocab import (
     Role,
     RollingOperation,
     parse_period_label,
+    parse_period_ref,
     period_label,
 )
 
@@ -80,6 +82,7 @@ __all__ = [
     "LEDGER_CONTRACTS",
     "MAX_CLASS_SUPPLY_G",
     "MAX_QUANTITY_G",
+    "PERIOD_INDEX_PREFIX",
     "PERIOD_MONTHS",
     "Artifact",
     "AsyncRpcClient",
@@ -123,6 +126,7 @@ __all__ = [
     "load_artifact",
     "month_index",
     "parse_period_label",
+    "parse_period_ref",
     "period_at",
     "period_bounds",
     "period_label",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["month_index", "period_at", "period_bounds", "split_token_id", "token_id"]
+__all__ = [
+    "month_index", "period_at", "period_bounds", "split_token_id", "token_id",
+]  # fmt: skip
 
 _U32 = 0xFFFFFFFF
 

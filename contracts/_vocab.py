@@ -157,3 +157,28 @@ def parse_period_label(period_months: int, label: str) -> int:
         f"period {label!r} does not name a period of {period_months} month(s); "
         f"write it like {example!r}"
     )
+
+
+#: The explicit syntax of a period index where a period is asked for: ``index:688``.
+PERIOD_INDEX_PREFIX = "index:"
+_INDEX = re.compile(r"^index:(\d{1,10})$")
+
+
+def parse_period_ref(period_months: int, text: str) -> int:
+    """The period index ``text`` names for a class with ``period_months`` months per period:
+    a label (``2027``, ``2027-H1``, ``2027-T2``, ``2027-Q1``, ``2027-B3``, ``2027-03``: see
+    ``parse_period_label``) or, for machines, an index in its own syntax ``index:<n>``
+    (``index:228``; months since January 1970 divided by the period length). Bare digits are
+    always a label: ``2027`` is the year 2027, never index 2027.
+
+    Raises ``ValueError`` naming the expected forms (an index past 2^32 − 1 too)."""
+    match = _INDEX.fullmatch(text.strip())
+    if match is not None:
+        index = int(match.group(1))
+        if index > 0xFFFFFFFF:
+            raise ValueError(f"period {text!r}: an index is below 2^32")
+        return index
+    try:
+        return parse_period_label(period_months, text)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (or an index: {PERIOD_INDEX_PREFIX}<n>)") from None

@@ -1,9 +1,11 @@
 """A unit's credit balances, read from the ledger in one ``balanceOfUnitBatch`` call.
 
 Asked by token id, or by class × vintage (batch 0 unless given), the gateway reads exactly
-those. Asked for nothing, it enumerates what it can: every class of the Catalog
-(``counts().classes``) and, per class, the vintages still inside their allocation window
-(current period back to current − windowPeriods + 1), batch 0. Two kinds of balance are NOT
+those; asked by vintage alone, every class of the Catalog whose period length the label fits
+(``2031-Q3``: the quarterly classes; ``index:244``: every class), non-zero balances only.
+Asked for nothing, it enumerates what it can: every class of the Catalog (``counts().classes``)
+and, per class, the vintages still inside their allocation window (current period back to
+current − windowPeriods + 1), batch 0. Two kinds of balance are NOT
 found that way, and the answer says so: credits of segregated classes (their batch is the input
 id, which no view enumerates: ask by token id, from the input's event or the indexer), and
 credits past their window that were not lapsed yet (ask by class and vintage).
@@ -15,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tracenet.contracts import (
+    PERIOD_INDEX_PREFIX,
     PERIOD_MONTHS,
     Model,
-    parse_period_label,
+    parse_period_ref,
     period_label,
     split_token_id,
     token_id,
@@ -97,12 +100,15 @@ async def unit_balances(
     class_ids = [registry.resolve("classes", c, f"class[{i}]") for i, c in enumerate(classes)]
     for i, c in enumerate(class_ids):
         await views.class_info(c, f"class[{i}]")
-    explicit = bool(ids) or bool(vintages)
-    result = UnitHoldings(unit_id, 0, enumerated=not explicit, holdings=[])
-    if vintages:
+    asked = [_vintage_forms(v, i) for i, v in enumerate(vintages)]
+    explicit = bool(ids) or bool(class_ids and vintages)
+    result = UnitHoldings(unit_id, 0, enumerated=not (ids or vintages), holdings=[])
+    if vintages and class_ids:
         for c in class_ids:
             months = (await views.class_info(c)).period_months
             ids += [token_id(c, _vintage(months, v, i), batch) for i, v in enumerate(vintages)]
+    elif vintages:  # every class whose period length each label fits
+        ids += await _vintage_ids(views, asked, batch, result)
     elif not ids:
         ids = await _window_ids(views, class_ids, result)
     ids = list(dict.fromkeys(ids))
@@ -120,13 +126,55 @@ async def unit_balances(
 
 
 def _vintage(period_months: int, text: str, i: int) -> int:
-    """A vintage by its label (``2031-Q3``), or by its period index as an alternative."""
-    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**32:
-        return int(text)
+    """A vintage by its label (``2031-Q3``; ``2031`` is the year), or by its period index in
+    its own syntax ``index:244`` (``contracts.parse_period_ref``)."""
     try:
-        return parse_period_label(period_months, text)
+        return parse_period_ref(period_months, text)
     except ValueError as exc:
-        raise RequestRejected(str(exc), field=f"vintage[{i}]") from None
+        raise RequestRejected(str(exc), field=f"vintage[{i}]", args={"vintage": text}) from None
+
+
+def _vintage_forms(text: str, i: int) -> dict[int, int]:
+    """The period index ``text`` names for each period length it fits (``2031-Q3``: quarters
+    only; ``index:244``: every length); 422 when it fits none."""
+    fits: dict[int, int] = {}
+    for months in PERIOD_MONTHS:
+        try:
+            fits[months] = parse_period_ref(months, text)
+        except ValueError:
+            continue
+    if not fits:
+        forms = ", ".join(repr(period_label(m, (2027 - 1970) * 12 // m)) for m in PERIOD_MONTHS)
+        raise RequestRejected(
+            f"vintage {text!r} is no period label ({forms}) "
+            f"nor a period index ({PERIOD_INDEX_PREFIX}<n>)",
+            field=f"vintage[{i}]",
+            args={"vintage": text},
+        )
+    return fits
+
+
+async def _vintage_ids(
+    views: LedgerViews, asked: list[dict[int, int]], batch: int, result: UnitHoldings
+) -> list[int]:
+    """Token ids of every vintage asked, in every class of the Catalog it fits (segregated
+    classes need their batch: only with ``batch`` given)."""
+    data = views.catalog.encode("counts")
+    (_, _, count, _) = views.catalog.decode(
+        "counts", await views.chain.call(views.catalog.address, data)
+    )
+    ids: list[int] = []
+    for c in range(1, int(count) + 1):
+        info = await views.class_info(c)
+        if info.model == Model.segregated and batch == 0:
+            result.segregated.append(c)
+            continue
+        ids += [
+            token_id(c, fits[info.period_months], batch)
+            for fits in asked
+            if info.period_months in fits
+        ]
+    return ids
 
 
 def _token_id(text: str, i: int) -> int:

@@ -32,8 +32,9 @@ async def acting_party(ctx: Context, who: Principal, role: int) -> None:
             args={"partyId": who.party_id},
         )  # fmt: skip
     if roles & role == 0:
+        either = " or ".join(str(r.name) for r in Role if role & r)
         raise AuthError(
-            f"{ctx.party(who.party_id)} lacks the {Role(role).name} role",
+            f"{ctx.party(who.party_id)} lacks the {either} role",
             error="AccessRoleMissing", status=403, args={"partyId": who.party_id, "role": role},
         )  # fmt: skip
     ctx.pool.require(who.party_id, 0, any_unit=True)
@@ -175,6 +176,14 @@ class SchemeCustodyIn(Body):
     )
 
 
+class UnitScopeIn(Body):
+    product_group: Ref = Field(description="the product group (registry key or id)")
+    in_scope: bool = Field(
+        description="true: the unit may make, receive, ship and claim the group's products "
+        "(R7); false: it may no longer"
+    )
+
+
 class ProductGroupIn(Body):
     name: Name
     max_share_bps: int = Field(ge=1, le=10_000)
@@ -201,16 +210,23 @@ class ClassIn(Body):
 
 
 async def plan_admin(
-    ctx: Context, who: Principal, fn: str, build: Callable[[], Awaitable[tuple[Any, ...]]]
+    ctx: Context,
+    who: Principal,
+    fn: str,
+    build: Callable[[], Awaitable[tuple[Any, ...]]],
+    role: int = ROLE_ADMIN,
 ) -> Plan:
-    """Admin role first (403), then the arguments' own checks (422)."""
-    await acting_party(ctx, who, ROLE_ADMIN)
+    """The role first (403; the admin's unless the chain lets another act too), then the
+    arguments' own checks (422)."""
+    await acting_party(ctx, who, role)
     args = await build()
     contract = "Catalog" if fn in _CATALOG else "Consortium"
     return Plan(0, contract, fn, tuple(args))
 
 
-_CATALOG = ("registerScheme", "setSchemeCustody", "registerProductGroup", "registerClass")
+_CATALOG = (
+    "registerScheme", "setSchemeCustody", "registerProductGroup", "registerClass", "setUnitScope",
+)  # fmt: skip
 
 
 async def admin_party_ref(ctx: Context, ref: Ref, field: str = "party") -> int:

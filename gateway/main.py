@@ -112,6 +112,9 @@ def create_app(
         telemetry=None if s.telemetry else _NO_TELEMETRY,
         docs_url=None,
         redoc_url=None,
+        # `/v1/requests/` is no route (404 TN-GW-4040), not a redirect to the list: a client
+        # asking for one request by an empty id must not get an array.
+        redirect_slashes=False,
     )
     offline_docs(app)
     for module in (ledger, batch, certification, admin, requests, balances, reports):

@@ -9,6 +9,7 @@
     ├── MirrorMismatchError      the mirror belongs to another chain or deployment (field)
     ├── ConcurrentWriterError    another indexer moved the checkpoint under us (retryable)
     ├── LineageWarmingError      503: the lineage book is still being built (retryable)
+    ├── MirrorStoppedError       503: the follower stopped; this route needs the head
     ├── ValueOutOfRangeError     a decoded integer is no uint256 (a corrupt log) (field)
     ├── ReportError              422: a report cannot be built from the request (field)
     │   ├── DocumentError        413 / 422: an uploaded SD too large, or no readable SD
@@ -42,6 +43,7 @@ __all__ = [
     "IndexerError",
     "LineageWarmingError",
     "MirrorMismatchError",
+    "MirrorStoppedError",
     "NotFoundError",
     "RangeTooLargeError",
     "ReorgTooDeepError",
@@ -114,6 +116,15 @@ _ROWS = [
     ErrorCode("TN-IX-5032", 503, "RangeTooLarge", "the node refused the log range; halved", True),
     ErrorCode("TN-IX-5033", 503, "ConcurrentWriter", "another indexer moved the checkpoint", True),
     ErrorCode("TN-IX-5034", 503, "LineageWarming", "provenance is being built; retry", True),
+    ErrorCode(
+        "TN-IX-5035",
+        503,
+        "MirrorStopped",
+        "the follower stopped (`args`: its code, error, block; e.g. TN-IX-5003 after a reorg "
+        "below the window): a route that answers the chain's present state refuses until the "
+        "mirror is rebuilt (`tracenet indexer run --reset`); every answer carries the "
+        "`X-Tracenet-Mirror: stopped; …` header meanwhile",
+    ),
 ]
 
 #: The table, by code.
@@ -220,6 +231,15 @@ class LineageWarmingError(IndexerError):
     """The lineage book has not reached this target's event yet (after a start): retry soon."""
 
     default_error = "LineageWarming"
+
+
+class MirrorStoppedError(IndexerError):
+    """The follower recorded a stop (a reorg below the window…): the mirror may hold an
+    abandoned fork, so a route answering the chain's present state refuses (``args``: the
+    stop's ``code``, ``error``, ``block``, ``message``, ``at``). Retrying does not help until
+    an operator rebuilds the mirror."""
+
+    default_error = "MirrorStopped"
 
 
 class ValueOutOfRangeError(IndexerError):

@@ -89,6 +89,10 @@ class UnitSpec(_Spec):
     location: str
     boundary: Key | None = None
     signers: list[str] = []
+    #: Product groups put in the unit's product scope (R7, ``Catalog.setUnitScope``) by the
+    #: admin at deploy, beyond those its certificates and processes bring: e.g. a final
+    #: claimant without a certificate that receives and claims a group's products.
+    product_groups: list[Key] = []
 
 
 class PartySpec(_Spec):
@@ -172,6 +176,8 @@ class ConsortiumConfig(_Spec):
         for party in self.parties:
             boundaries = {b.key for b in party.boundaries}
             for unit in party.units:
+                for key in unit.product_groups:
+                    _known(f"parties.{party.key}.units.{unit.key}.product_groups", key, groups)
                 if unit.boundary is not None:
                     _known(
                         f"parties.{party.key}.units.{unit.key}.boundary", unit.boundary, boundaries

@@ -297,6 +297,9 @@ def _register_admin_part(
                     None,
                     c.authorizeSigner(_address(known, signer), party_id, unit_id),
                 )
+            for group_key in unit.product_groups:
+                fn = cat.setUnitScope(unit_id, group_id[group_key], True)
+                batch.call(f"units.{unit.key}.product_groups", None, fn)
 
 
 class _Ids:

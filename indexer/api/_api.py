@@ -5,7 +5,11 @@ needs a read key (``Authorization: Bearer <key>``, or ``X-API-Key``; the buyer's
 and the declaration check are public); commercially sensitive data is visible to
 its party, its counterparties for their own shipments, and auditors (the AUDITOR role on chain).
 Units, classes and product groups are named by registry key, on-chain name or id; periods by
-label (``2031-Q1``); dates are ISO-8601. Every error is ``{code, error, field, message, args}``
+label (``2031-Q1``; ``2031`` is the year) or index (``index:244``); dates are ISO-8601. While
+the follower is stopped (a reorg below its window), every answer carries
+``X-Tracenet-Mirror: stopped; code=…; error=…; block=…``, ``/v1/status`` says why, and the
+routes answering the chain's present state (balances, the shipment and registry listings, the
+supply audit) answer 503 ``TN-IX-5035``. Every error is ``{code, error, field, message, args}``
 with a stable code of indexer/ERRORS.md."""
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracenet.contracts import LedgerHandle
 from tracenet.indexer.api import _api_models as models
@@ -28,14 +36,17 @@ from tracenet.indexer.api._api_chain import add_chain_routes
 from tracenet.indexer.api._api_deps import (
     ERROR,
     RESPONSES,
+    STOPPED,
     CallerDep,
     ConnDep,
+    HeadDep,
     Id64,
     PeriodRef,
     QRef,
     Ref,
     Registry,
     day_range,
+    json_errors,
     period_of_day,
     resolve_period,
     resolve_ref,
@@ -44,7 +55,14 @@ from tracenet.indexer.api._api_deps import (
 from tracenet.indexer.api._keys import Caller
 from tracenet.indexer.api._listing_routes import listing_routes
 from tracenet.indexer.api._report_routes import add_report_routes
-from tracenet.indexer.api._reports import as_of, balances, class_info, statement, traceability
+from tracenet.indexer.api._reports import (
+    as_of,
+    balances,
+    class_info,
+    mirror_stop,
+    statement,
+    traceability,
+)
 from tracenet.indexer.api._routes_class import class_routes
 from tracenet.indexer.errors import (
     CODES,
@@ -98,6 +116,50 @@ def _install_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=405, headers={"Allow": allow} if allow else None)
 
 
+#: The header every answer carries while the follower is stopped (issue 26).
+MIRROR_HEADER = "X-Tracenet-Mirror"
+
+
+def _stop_header(engine: Engine) -> str | None:
+    """``stopped; code=TN-IX-5003; error=ReorgTooDeep; block=1234; at=…`` or None."""
+    with engine.connect() as conn:
+        try:
+            stop = mirror_stop(conn)
+        except SQLAlchemyError:  # no mirror yet (the route answers why)
+            return None
+    if stop is None:
+        return None
+    parts = [f"{k}={stop[k]}" for k in ("code", "error", "block", "at") if stop[k] is not None]
+    return "; ".join(["stopped", *parts])
+
+
+class _MirrorHeader:
+    """Pure ASGI: every answer, errors and documents included, carries ``X-Tracenet-Mirror``
+    while the follower's stop is recorded on the cursor (read once per request, off the
+    event loop)."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        value = await anyio.to_thread.run_sync(_stop_header, self.engine)
+        if value is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers[MIRROR_HEADER] = value
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def create_app(
     engine: Engine,
     registry: Registry | None = None,
@@ -125,14 +187,19 @@ def create_app(
         version="1",
         description=__doc__,
         lifespan=lifespan,
-        responses={
-            404: RESPONSES[404],
-            405: {**ERROR, "description": "TN-IX-4051 the path answers another method"},
-        },
+        responses=json_errors(
+            {
+                404: RESPONSES[404],
+                405: {**ERROR, "description": "TN-IX-4051 the path answers another method"},
+            }
+        ),
         docs_url=None,
         redoc_url=None,
+        # `/v1/shipments/` is no route (404), not a redirect to another route's answer.
+        redirect_slashes=False,
     )
     offline_docs(app)
+    app.add_middleware(_MirrorHeader, engine=engine)
     app.state.engine = engine
     app.state.provenance = ProvenanceCache()
     _install_handlers(app)
@@ -151,20 +218,30 @@ def _routes(app: FastAPI, reg: Registry) -> None:
     def ref(conn: Connection, kind: str, value: str | None, field: str) -> int | None:
         return None if value is None else resolve_ref(conn, reg, kind, value, field)
 
-    @app.get("/v1/status", summary="The mirror's checkpoint", responses=RESPONSES)
+    @app.get(
+        "/v1/status",
+        summary="The mirror's checkpoint, and why the follower stopped if it did",
+        responses=RESPONSES,
+    )
     def status(conn: ConnDep, caller: CallerDep) -> models.Status:
         return models.Status.model_validate(
-            {**as_of(conn), "partyId": caller.party_id, "auditor": caller.auditor}
+            {
+                **as_of(conn),
+                "partyId": caller.party_id,
+                "auditor": caller.auditor,
+                "stopped": mirror_stop(conn),
+            }
         )
 
     @app.get(
         "/v1/balances",
         summary="Credits per unit, class and vintage (own units, or all for auditors)",
-        responses=RESPONSES,
+        responses={**RESPONSES, **STOPPED},
     )
     def get_balances(
         conn: ConnDep,
         caller: CallerDep,
+        _: HeadDep,
         unit_id: Annotated[str | None, Query(max_length=200)] = None,
         class_id: Annotated[str | None, Query(max_length=200)] = None,
     ) -> models.Balances:

@@ -11,11 +11,16 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, select
 
-from tracenet.contracts import parse_period_label, period_bounds, period_label
+from tracenet.contracts import (
+    PERIOD_INDEX_PREFIX,
+    parse_period_ref,
+    period_bounds,
+    period_label,
+)
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._keys import Caller, resolve_key
 from tracenet.indexer.api._periods import day_start
-from tracenet.indexer.errors import NotFoundError, ReportError
+from tracenet.indexer.errors import MirrorStoppedError, NotFoundError, ReportError
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import CreditClass, Party, ProductGroup, Unit
 
@@ -23,14 +28,17 @@ __all__ = [
     "ERROR",
     "REFUSED",
     "RESPONSES",
+    "STOPPED",
     "CallerDep",
     "ConnDep",
+    "HeadDep",
     "Id64",
     "PeriodRef",
     "QRef",
     "Ref",
     "Registry",
     "day_range",
+    "json_errors",
     "resolve_period",
     "resolve_ref",
     "visible",
@@ -65,12 +73,45 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "supplier or recipient held no valid certificate at dispatch; no declaration",
     }
 }
+
+
+def json_errors(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """The error responses of a route whose success is no JSON (an HTML page), documented as
+    what they are: JSON error bodies (FastAPI would list them under the route's media type)."""
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        status: {
+            "description": doc["description"],
+            "content": {"application/json": {"schema": schema}},
+        }
+        if doc.get("model") is models.ErrorBody
+        else doc
+        for status, doc in responses.items()
+    }
+
+
+#: The 503 of a route that needs the head while the follower is stopped (issue 26).
+STOPPED: dict[int | str, dict[str, Any]] = {
+    503: {
+        **ERROR,
+        "description": "TN-IX-5035 MirrorStopped: the follower stopped (a reorg below the "
+        "window…): this route answers the chain's present state, which the mirror may no longer "
+        "hold; `args` name the stop's code, error and block",
+    }
+}
 Ref = Annotated[str, Path(description="registry key, on-chain name or numeric id", max_length=200)]
 QRef = Annotated[
     str, Query(description="registry key, on-chain name or numeric id", max_length=200)
 ]
 Id64 = Annotated[int, Path(ge=0, le=2**63 - 1)]
-PeriodRef = Annotated[str, Query(description="period label (2031-Q1) or index", max_length=64)]
+PeriodRef = Annotated[
+    str,
+    Query(
+        description="period label of the class: `2031` (a year), `2031-H1`, `2031-T2`, "
+        "`2031-Q1`, `2031-B3`, `2031-03` (a month); or a period index as `index:244`",
+        max_length=64,
+    ),
+]
 
 
 def visible(caller: Caller, unit_id: int | None) -> None:
@@ -86,6 +127,25 @@ def _conn(request: Request) -> Iterator[Connection]:
 
 
 ConnDep = Annotated[Connection, Depends(_conn)]
+
+
+def _head(conn: ConnDep) -> None:
+    """A route answering the chain's present state refuses while the follower is stopped."""
+    from tracenet.indexer.api._reports import mirror_stop
+
+    stop = mirror_stop(conn)
+    if stop is not None:
+        raise MirrorStoppedError(
+            f"the mirror stopped at block {stop['block']} ({stop['code']} {stop['error']}: "
+            f"{stop['message']}); it may hold an abandoned fork, so this route, which answers "
+            "the chain's present state, refuses until the mirror is rebuilt "
+            "(`tracenet indexer run --reset`)",
+            args=stop,
+        )
+
+
+#: Depend on it (``_: HeadDep``) in a route that needs the head (README: which and why).
+HeadDep = Annotated[None, Depends(_head)]
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <read key>")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the read key")
@@ -122,20 +182,22 @@ def resolve_ref(conn: Connection, registry: Registry, kind: str, ref: str, field
 
 
 def resolve_period(period_months: int, ref: str, field: str = "period") -> int:
-    """A period label of the class (``2031-Q1``), or its index as digits; ``PeriodInvalid``
-    (422) when malformed or outside the calendar (years 1970 … 9999)."""
+    """A period of the class by its label (``2031-Q1``; ``2031`` is the year 2031) or by its
+    index in the explicit syntax ``index:244`` (``contracts.parse_period_ref``); ``PeriodInvalid``
+    (422) when malformed, of another period length, or outside the calendar (1970 … 9999)."""
+    example = period_label(period_months, (2027 - 1970) * 12 // period_months)
     try:
-        if ref.isascii() and ref.isdigit() and len(ref) <= 6:
-            index = int(ref)
-        else:
-            index = parse_period_label(period_months, ref)
+        index = parse_period_ref(period_months, ref)
         period_bounds(period_months, index)
     except (ValueError, OverflowError) as exc:
+        message = str(exc)
+        if message.startswith("year") or "out of range" in message:
+            message = f"period {ref!r} is past the year 9999"
         raise ReportError(
-            str(exc) if not ref.isdigit() else f"period {ref} is past the year 9999",
+            message,
             field=field,
             error="PeriodInvalid",
-            args={"period": ref, "example": period_label(period_months, 244 * 3 // period_months)},
+            args={"period": ref, "example": example, "index": f"{PERIOD_INDEX_PREFIX}<n>"},
         ) from None
     return index
 
@@ -145,7 +207,7 @@ def period_of_day(period_months: int, day: date) -> int:
     from tracenet.contracts import period_at
 
     index = period_at(period_months, day_start(day))
-    return resolve_period(period_months, str(index), field="day")
+    return resolve_period(period_months, f"{PERIOD_INDEX_PREFIX}{index}", field="day")
 
 
 def day_range(from_day: date, to_day: date) -> tuple[int, int]:

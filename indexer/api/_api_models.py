@@ -17,6 +17,7 @@ __all__ = [
     "Balances",
     "ErrorBody",
     "Footprint",
+    "MirrorStop",
     "Provenance",
     "ReductionCheck",
     "Statement",
@@ -48,9 +49,25 @@ class AsOf(_Model):
     blockHash: str
 
 
+class MirrorStop(_Model):
+    """Why the follower stopped (issue 26): the error it stopped on, at which block, when."""
+
+    code: str = Field(examples=["TN-IX-5003"])
+    error: str = Field(examples=["ReorgTooDeep"])
+    block: int | None = Field(description="the block it stopped at (the checkpoint)")
+    message: str
+    at: str | None = Field(description="when, ISO-8601 UTC")
+
+
 class Status(AsOf):
     partyId: int = Field(description="the API key's party")
     auditor: bool = Field(description="the party holds the auditor role on chain")
+    stopped: MirrorStop | None = Field(
+        description="null while the follower follows the chain; else why it stopped: the "
+        "mirror then holds what it had (maybe an abandoned fork, see asOf), every answer "
+        "carries `X-Tracenet-Mirror: stopped; …` and the routes needing the head answer 503 "
+        "TN-IX-5035"
+    )
 
 
 class BalanceRow(_Model):

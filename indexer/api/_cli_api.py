@@ -44,7 +44,9 @@ def register_api(
     audit.add_argument(
         "--class", dest="class_id", required=True, help="class: registry key, name or id"
     )
-    audit.add_argument("--period", required=True, help="period label (2031-Q1) or index")
+    audit.add_argument(
+        "--period", required=True, help="period label (2031-Q1; 2031 is a year) or index:<n>"
+    )
     audit.add_argument("--csv", action="store_true", help="CSV instead of JSON")
     audit.add_argument("--sign", metavar="LABEL", help="sign with this keystore key (EIP-191)")
     audit.add_argument("--passphrase-file", type=Path, help="passphrase of the signing key")

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table, or_, select
 
 from tracenet.contracts import Attribution, Custody, Model, RawMaterial, Role
 from tracenet.indexer.api import _api_models as models
-from tracenet.indexer.api._api_deps import RESPONSES, CallerDep, ConnDep
+from tracenet.indexer.api._api_deps import RESPONSES, STOPPED, CallerDep, ConnDep, HeadDep
 from tracenet.indexer.api._reports import as_of
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import (
@@ -120,11 +120,12 @@ def listing_routes(app: FastAPI) -> None:
     @app.get(
         "/v1/shipments",
         summary="Shipments in and out of the caller's units, with their credits",
-        responses=RESPONSES,
+        responses={**RESPONSES, **STOPPED},
     )
     def list_shipments(
         conn: ConnDep,
         caller: CallerDep,
+        _: HeadDep,
         direction: Literal["in", "out", "all"] = "all",
         limit: Limit = 100,
     ) -> Shipments:
@@ -165,10 +166,10 @@ def listing_routes(app: FastAPI) -> None:
         "/v1/registry/{kind}",
         summary="The consortium's parties, units, certificates, classes, schemes, product "
         "groups or processes (any read key)",
-        responses=RESPONSES,
+        responses={**RESPONSES, **STOPPED},
     )
     def list_registry(
-        conn: ConnDep, caller: CallerDep, kind: RegistryKind, limit: Limit = 500
+        conn: ConnDep, caller: CallerDep, _: HeadDep, kind: RegistryKind, limit: Limit = 500
     ) -> RegistryList:
         t = table(_TABLES[kind])
         order = list(t.primary_key.columns)

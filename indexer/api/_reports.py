@@ -25,7 +25,9 @@ from tracenet.indexer.mirror._tables_ops import (
 )
 from tracenet.kit import iso_time
 
-__all__ = ["as_of", "balances", "class_info", "statement", "traceability", "unit_party"]
+__all__ = [
+    "as_of", "balances", "class_info", "mirror_stop", "statement", "traceability", "unit_party",
+]  # fmt: skip
 
 #: R4: a book stock deviating from the declared physical stock by more than 0.5 % is a finding.
 STOCK_TOLERANCE_BPS = 50
@@ -43,6 +45,29 @@ def as_of(conn: Connection) -> dict[str, Any]:
     """The block a report is computed at."""
     cur = conn.execute(select(table(Cursor))).one()
     return {"chainId": cur.chain_id, "blockNumber": cur.block_number, "blockHash": cur.block_hash}
+
+
+def mirror_stop(conn: Connection) -> dict[str, Any] | None:
+    """Why the follower stopped (``Follower.step`` records it on the cursor), or None."""
+    cur = table(Cursor)
+    row = conn.execute(
+        select(
+            cur.c.stopped_code,
+            cur.c.stopped_error,
+            cur.c.stopped_block,
+            cur.c.stopped_message,
+            cur.c.stopped_at,
+        )
+    ).first()
+    if row is None or row.stopped_code is None:
+        return None
+    return {
+        "code": row.stopped_code,
+        "error": row.stopped_error or "",
+        "block": row.stopped_block,
+        "message": row.stopped_message or "",
+        "at": iso_time(row.stopped_at) if row.stopped_at is not None else None,
+    }
 
 
 def unit_party(conn: Connection, unit_id: int) -> int:

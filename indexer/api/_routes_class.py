@@ -12,8 +12,10 @@ from fastapi.responses import PlainTextResponse
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import (
     RESPONSES,
+    STOPPED,
     CallerDep,
     ConnDep,
+    HeadDep,
     PeriodRef,
     Ref,
     Registry,
@@ -89,12 +91,13 @@ def class_routes(app: FastAPI, reg: Registry, ref: Any) -> None:
     @app.get(
         "/v1/classes/{class_id}/audit",
         summary="R13: supply audit of a class and period (auditors; JSON or CSV)",
-        responses={**RESPONSES, **csv},
+        responses={**RESPONSES, **csv, **STOPPED},
         response_model=models.Audit,
     )
     def get_audit(
         conn: ConnDep,
         caller: CallerDep,
+        _: HeadDep,
         class_id: Ref,
         period: PeriodRef,
         format: Literal["json", "csv"] = "json",

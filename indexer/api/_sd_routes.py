@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from tracenet import contracts
-from tracenet.indexer.api._api_deps import REFUSED, CallerDep, ConnDep
+from tracenet.indexer.api._api_deps import REFUSED, CallerDep, ConnDep, json_errors
 from tracenet.indexer.errors import AccessDeniedError, NotFoundError
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables_ops import Shipment
@@ -87,8 +87,9 @@ def declaration_router(source: ChainSource, console_url: str, responses: Any) ->
     @router.get(
         "/{shipment_id}/declaration.html",
         summary="The shipment's Sustainability Declaration as a printable page",
+        description="The page (`text/html`); an error is the API's JSON error body.",
         response_class=HTMLResponse,
-        responses=responses,
+        responses=json_errors(responses),
     )
     def declaration_html(conn: ConnDep, caller: CallerDep, shipment_id: ShipmentId) -> HTMLResponse:
         return HTMLResponse(render_html(document(conn, caller, shipment_id), console_url))

@@ -76,13 +76,18 @@ class Lag:
     behind_seconds: float
     max_blocks: int
     max_seconds: float
+    #: Why the follower stopped (``code error: message``), recorded on the cursor; or None.
+    stopped: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.behind_blocks <= self.max_blocks and self.behind_seconds <= self.max_seconds
+        within = self.behind_blocks <= self.max_blocks and self.behind_seconds <= self.max_seconds
+        return within and self.stopped is None
 
     def describe(self) -> str:
         text = f"mirror at block {self.checkpoint}, head {self.head}: "
+        if self.stopped is not None:
+            return text + f"the follower stopped ({self.stopped})"
         if not self.behind_blocks:
             return text + "caught up"
         text += (
@@ -101,8 +106,19 @@ def check_lag(
     now: float | None = None,
 ) -> Lag:
     """The mirror's checkpoint against the chain's head (``now``: the wall clock, UTC s)."""
+    cur = table(Cursor)
     with engine.connect() as conn:
-        checkpoint = int(conn.execute(select(table(Cursor).c.block_number)).scalar_one())
+        row = conn.execute(
+            select(
+                cur.c.block_number, cur.c.stopped_code, cur.c.stopped_error, cur.c.stopped_message
+            )
+        ).one()
+    checkpoint = int(row.block_number)
+    stopped = (
+        f"{row.stopped_code} {row.stopped_error}: {row.stopped_message}"
+        if row.stopped_code is not None
+        else None
+    )
     head = reader.head()
     behind = max(head - checkpoint, 0)
     seconds = 0.0
@@ -110,7 +126,7 @@ def check_lag(
         oldest = reader.headers([checkpoint + 1]).get(checkpoint + 1)
         clock = time.time() if now is None else now
         seconds = max(clock - oldest.timestamp, 0.0) if oldest is not None else 0.0
-    return Lag(checkpoint, head, behind, seconds, max_blocks, max_seconds)
+    return Lag(checkpoint, head, behind, seconds, max_blocks, max_seconds, stopped)
 
 
 def _sums(conn: Any, column: Any, key: Any) -> dict[int, int]:

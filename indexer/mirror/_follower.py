@@ -15,18 +15,21 @@ writes, and a step that reaches the window or the head writes itself). Ranges ar
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from tracenet.contracts import Deployment
 from tracenet.indexer._settings import IndexerSettings
 from tracenet.indexer.errors import (
     ChainReadError,
+    IndexerError,
     MirrorMismatchError,
     RangeTooLargeError,
     ReorgTooDeepError,
@@ -81,6 +84,7 @@ class Follower:
         # The next range's logs, fetched while this range is decoded and written (catch-up).
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._prefetch: tuple[int, int, Future[list[RawLog]]] | None = None
+        self._stopped = False  # the cursor records a stop (cleared by the next good step)
 
     # ---- checkpoint ----------------------------------------------------------------------------
 
@@ -99,6 +103,7 @@ class Follower:
                         f"this database mirrors {row.ledger} on chain {row.chain_id}",
                         field="ledger",
                     )
+                self._stopped = row.stopped_code is not None
                 return
             start = d.block_number
             before = (
@@ -136,6 +141,39 @@ class Follower:
     # ---- one step --------------------------------------------------------------------------
 
     def step(self) -> StepResult:
+        """One step (see the module's docstring). An error that stops the follower for good (a
+        reorg below the window, a corrupt log: not retryable) is first recorded on the cursor,
+        so the read API tells every caller the mirror is stopped (``stop_of``); the next step
+        that succeeds (the chain has the checkpoint again, or ``--reset``) clears it."""
+        try:
+            result = self._step()
+        except IndexerError as exc:
+            if not exc.retryable:
+                self._record_stop(exc)
+            raise
+        if self._stopped:
+            self._record_stop(None)
+        return result
+
+    def _record_stop(self, exc: IndexerError | None) -> None:
+        # The range in flight, if any, lands first; the stop is recorded all the same.
+        with contextlib.suppress(IndexerError):
+            self.drain()
+        block = exc.details.get("block") if exc is not None else None
+        values = {
+            "stopped_code": exc.code if exc else None,
+            "stopped_error": exc.error if exc else None,
+            "stopped_block": int(block) if isinstance(block, int) else None,
+            "stopped_message": exc.message if exc else None,
+            "stopped_at": int(time.time()) if exc else None,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(update(table(Cursor)).where(table(Cursor).c.id == 1).values(**values))
+        self._stopped = exc is not None
+        if exc is not None:
+            log.error("stopped: %s %s (block %s)", exc.code, exc.message, block)
+
+    def _step(self) -> StepResult:
         number, hash_ = self._written or self.checkpoint()
         head = self.reader.head()
         if self._writing is not None:  # ranges far below the window: no reorg reaches them

@@ -8,6 +8,7 @@ writer last saw it (a second indexer on the same database fails instead of doubl
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from operator import itemgetter
@@ -67,11 +68,13 @@ _BY_NAME = {table(m).name: table(m) for m in OPERATION_TABLES}
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the mirror; SQLite files get WAL and their directory created."""
+    """An engine for the mirror; SQLite files get WAL, their directory created, and the file
+    created (or tightened to) 0600 before SQLite opens it: it holds the read keys' hashes
+    (SQLite gives its -wal and -shm files the database file's mode)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_file(Path(path))
         engine = create_engine(url)
 
         @event.listens_for(engine, "connect")
@@ -85,6 +88,12 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
 
 
 def create_schema(engine: Engine) -> None:

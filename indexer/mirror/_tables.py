@@ -178,6 +178,13 @@ class Cursor(SQLModel, table=True):
     block_number: int = big()
     block_hash: str
     addresses: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    # Why the follower stopped and cannot go on by itself (a reorg below the window…): the
+    # error's code, name, block, message and when (unix seconds); NULL while it follows.
+    stopped_code: str | None = None
+    stopped_error: str | None = None
+    stopped_block: int | None = big(default=None)
+    stopped_message: str | None = None
+    stopped_at: int | None = big(default=None)
 
 
 class ApiKey(SQLModel, table=True):

@@ -186,7 +186,7 @@ def test_auditor_signs_downloads_and_verifies_a_report_and_refuses_a_tampered_on
     sign_in(page, stack, indexer_key=stack.auditor_key, party="auditor",
             gateway_key=stack.auditor_gateway_key, lands="**/audit")  # fmt: skip
     period = period_at(3, stack.w3.eth.get_block("latest")["timestamp"])
-    page.goto(f"{stack.console_url}/audit?class_id=1&period={period}")
+    page.goto(f"{stack.console_url}/audit?class_id=1&period=index:{period}")
     expect(page.locator("[data-reconciles]")).to_have_attribute("data-reconciles", "true")
     expect(page.locator("svg.chart")).to_be_visible()
     # opened from a link with the period's index: the field shows its label, units their names
@@ -285,7 +285,8 @@ def test_reports_and_signed_out_pages(page: Page, stack: Stack) -> None:
     sign_in(page, stack)
     period = period_at(3, stack.w3.eth.get_block("latest")["timestamp"])
     page.goto(
-        f"{stack.console_url}/party/reports?report=statement&unit=1&class_id=1&period={period}"
+        f"{stack.console_url}/party/reports?report=statement&unit=1&class_id=1"
+        f"&period={period_label(3, period)}"
     )
     expect(page.locator("section table.kv").first).to_contain_text("balanced")
     shoot(page, "report-statement")

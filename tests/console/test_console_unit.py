@@ -17,7 +17,9 @@ from tracenet.console import ApiError, ConsoleSettings, create_app
 from tracenet.console._csrf import FIELD
 from tracenet.console._forms import PARTY_FORMS, FormError, build_body, find
 from tracenet.console._forms_admin import ADMIN_FORMS
+from tracenet.console._roles import needs
 from tracenet.console._svg import bar_chart, provenance_graph
+from tracenet.contracts import Role
 
 with warnings.catch_warnings():
     # starlette 1.10 would rather drive its TestClient with httpx2; httpx 0.28 works the same.
@@ -269,6 +271,13 @@ def test_forms_build_the_gateways_bodies() -> None:
     values = {"scheme": "iscc-plus", "custody": "certified"}
     assert custody.route(values) == "/v1/admin/schemes/iscc-plus/custody"
     assert build_body(custody, values) == {"custody": "certified"}
+    scope = find(ADMIN_FORMS, "unit-scope")  # issue 26: Catalog.setUnitScope
+    assert scope is not None
+    values = {"unit": "brand-dc", "product_group": "pet-flakes", "in_scope": "on"}
+    assert scope.route(values) == "/v1/admin/units/brand-dc/scope"
+    assert build_body(scope, values) == {"product_group": "pet-flakes", "in_scope": True}
+    assert build_body(scope, {"unit": "1", "product_group": "2"})["in_scope"] is False
+    assert needs(scope, True) == int(Role.admin | Role.certifier)
 
 
 def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
@@ -545,3 +554,36 @@ def test_a_party_s_roles_are_read_from_the_registry_listing() -> None:
 
     assert roles_of(2) == 2 and roles_of(1) == 1
     assert roles_of(7) is None and roles_of(None) is None and roles_of(2, 401) is None
+
+
+def test_balances_ask_the_statement_for_a_vintage_by_its_index_syntax() -> None:
+    """Issue 26: the console read each class's period length from a statement asked with
+    ``period=<index>``, which the indexer now reads as a year: it sends ``index:<n>``."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tracenet.console._balances import balance_rows
+    from tracenet.console._clients import GatewayClient, IndexerClient
+
+    asked: list[str] = []
+
+    def indexer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/balances":
+            row = {"unitId": 1, "classId": 1, "vintage": 228, "batch": 0, "tokenId": "1",
+                   "amount": 5}  # fmt: skip
+            return httpx.Response(200, json={"balances": [row]})
+        asked.append(request.url.params["period"])
+        return httpx.Response(200, json={"periodMonths": 3, "className": "rPET flake"})
+
+    def gateway(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"windows": [
+            {"credit_class": 1, "first_vintage": 227, "current_vintage": 228}]})  # fmt: skip
+
+    ix = IndexerClient("http://indexer", "k", timeout=1)
+    ix.http = httpx.AsyncClient(base_url="http://indexer", transport=httpx.MockTransport(indexer))
+    gw = GatewayClient("http://gateway", "k", timeout=1)
+    gw.http = httpx.AsyncClient(base_url="http://gateway", transport=httpx.MockTransport(gateway))
+    with ThreadPoolExecutor(1) as pool:
+        (row,) = pool.submit(asyncio.run, balance_rows(gw, ix)).result()
+    assert asked == ["index:228"]
+    assert (row["label"], row["lapses"]) == ("2027-Q1", "2027-07-01")

@@ -253,3 +253,49 @@ def test_admin_sets_the_chain_of_custody_a_scheme_requires(harness: Harness) -> 
     assert h.world.w3.eth.block_number == block
     refused = h.post(path, {"custody": "none"}, h.key(f.P_RECYCLER))
     assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-4033")
+
+
+def test_the_admin_or_a_certification_body_sets_a_unit_s_product_scope(harness: Harness) -> None:
+    """Issue 26: ``Catalog.setUnitScope`` had no route; a unit's scope changed only as a side
+    effect of a certificate or a process. Both roles the chain allows may; others are refused
+    before signing, as are unknown units and groups."""
+    h, admin, certifier = harness, harness.key(f.P_ADMIN), harness.key(f.P_CERTIFIER)
+
+    def in_scope(unit: int, group: int) -> bool:
+        return bool(
+            h.world.handle.read(records.UnitScopeQuery(unit_id=unit, product_group_id=group))
+        )
+
+    assert not in_scope(f.U_BRAND, f.G_BIOOIL)
+    path = "/v1/admin/units/brand-dc/scope"
+    args = _ok(h, admin, path, {"product_group": "bio-oil", "in_scope": True}, "UnitScopeChanged")
+    assert (args["unitId"], args["productGroupId"], args["inScope"]) == (
+        f.U_BRAND,
+        f.G_BIOOIL,
+        True,
+    )
+    assert in_scope(f.U_BRAND, f.G_BIOOIL)
+    body = {"product_group": str(f.G_BIOOIL), "in_scope": False}
+    args = _ok(h, certifier, f"/v1/admin/units/{f.U_BRAND}/scope", body, "UnitScopeChanged")
+    assert args["inScope"] is False and not in_scope(f.U_BRAND, f.G_BIOOIL)
+    block = h.world.w3.eth.block_number
+    for url, sent, status, code, error, field in [
+        (path, {"product_group": "bio-oil"}, 422, "TN-GW-4220", "FieldInvalid", "in_scope"),
+        (path, {"product_group": "tin", "in_scope": True}, 422, None, "ProductGroupUnknown",
+         "product_group"),
+        (path, {"product_group": "99", "in_scope": True}, 422, None, "ProductGroupUnknown",
+         "product_group"),
+        ("/v1/admin/units/99/scope", {"product_group": "glass", "in_scope": True}, 422, None,
+         "UnitUnknown", "unit"),
+    ]:  # fmt: skip
+        answer = h.post(url, sent, admin)
+        assert answer.status_code == status, answer.text
+        assert (answer.json()["error"], answer.json()["field"]) == (error, field), answer.text
+        if code:
+            assert answer.json()["code"] == code
+    assert h.world.w3.eth.block_number == block
+    refused = h.post(path, {"product_group": "glass", "in_scope": True}, h.key(f.P_RECYCLER))
+    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-4033")
+    assert "admin or certifier" in refused.json()["message"]
+    documented = h.client.get("/openapi.json").json()["paths"]["/v1/admin/units/{unit}/scope"]
+    assert {"202", "401", "403", "422"} <= set(documented["post"]["responses"])

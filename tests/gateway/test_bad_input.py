@@ -155,6 +155,9 @@ READS: list[tuple[str, str, str, int, str]] = [
     ("unknown status", "/v1/requests?status=lost", "rec", 422, "TN-GW-4220"),
     ("request id a superscript digit", "/v1/requests/²", "rec", 404, "TN-GW-4041"),
     ("request id too long", "/v1/requests/" + "a" * 41, "rec", 422, "TN-GW-4220"),
+    # issue 26: was a redirect to the list, an array where one request is declared
+    ("request id empty", "/v1/requests/", "rec", 404, "TN-GW-4040"),
+    ("balances of no unit", "/v1/balances/", "rec", 404, "TN-GW-4040"),
     ("balances of unit ²", "/v1/balances/²", "rec", 422, "TN-GW-4225"),
     ("balances of unit 2^64", "/v1/balances/18446744073709551616", "rec", 422, "TN-GW-4225"),
     ("balances of a foreign unit", "/v1/balances/resin-a", "rec", 403, "TN-GW-4032"),

@@ -87,7 +87,12 @@ def test_past_the_window_only_an_explicit_vintage_finds_credits(
         body = _get(h, "recycling-plant", key).json()
         assert made["flake"] not in _held(body)
         assert {w["credit_class"]: w["first_vintage"] for w in body["windows"]}[f.C_FLAKE] == Q3 - 1
-        asked = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": [Q1, Q3]})
+        asked = _get(
+            h,
+            "recycling-plant",
+            key,
+            **{"class": "rpet-flake", "vintage": [f"index:{Q1}", "2031-Q3"]},
+        )
         assert asked.json()["enumerated"] is False
         assert _held(asked.json()) == {made["flake"]: 1_000_000, _token(f.C_FLAKE, Q3): 0}
         by_label = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": "2031-Q1"})
@@ -99,6 +104,23 @@ def test_past_the_window_only_an_explicit_vintage_finds_credits(
         monthly = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": "2031-03"})
         assert (monthly.status_code, monthly.json()["field"]) == (422, "vintage[0]")
         assert "2027-Q1" in monthly.json()["message"]
+        # Issue 26: bare digits are a year label, never an index; a quarterly class has none.
+        year = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": str(Q1)})
+        assert (year.status_code, year.json()["field"]) == (422, "vintage[0]")
+        assert "index:<n>" in year.json()["message"]
+        # A vintage without a class: that vintage in every class whose period length it fits.
+        alone = _get(h, "recycling-plant", key, vintage="2031-Q1")
+        assert alone.status_code == 200, alone.text
+        assert _held(alone.json()) == {made["flake"]: 1_000_000}
+        assert alone.json()["enumerated"] is False
+        month = made["bio"] >> 32 & 0xFFFFFFFF
+        by_index = _get(h, "recycling-plant", key, vintage=[f"index:{month}", f"index:{Q1}"])
+        assert _held(by_index.json()) == {made["bio"]: 70_000, made["flake"]: 1_000_000}
+        for bad in ("-1", "2031-Q5", "index:", "Q1"):
+            refused = _get(h, "recycling-plant", key, vintage=bad)
+            assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+                422, "TN-GW-4220", "vintage[0]"
+            ), bad  # fmt: skip
 
 
 def test_another_party_s_unit_is_forbidden_but_an_auditor_reads_all(

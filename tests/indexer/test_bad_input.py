@@ -9,8 +9,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.factories import C_FLAKE, G_FLAKE, P_AUDITOR, P_OUTSIDER, P_RECYCLER, U_RECYCLER, World
+from tests.factories import (
+    C_FLAKE,
+    G_FLAKE,
+    P_AUDITOR,
+    P_OUTSIDER,
+    P_RECYCLER,
+    S_PLUS,
+    U_RECYCLER,
+    World,
+    class_spec,
+)
 from tests.indexer.test_reports import TestClient, flakes_to_resin
+from tests.model import MASS_BALANCE
 from tracenet.indexer import Follower
 from tracenet.indexer.api._api import create_app
 from tracenet.indexer.api._keys import create_key
@@ -64,9 +75,16 @@ CASES: list[tuple[str | None, str, str, int, str, str | None]] = [
      f"&unit_id={BIG}", 404, "TN-IX-4042", "unit_id"),
     ("auditor", "GET", f"/v1/classes/{BIG}/reduction-check?period_a=2031-Q1&period_b=2031-Q2",
      404, "TN-IX-4043", "class_id"),
-    ("auditor", "GET", f"/v1/classes/{C}/reduction-check?period_a=0&period_b=40965", 422,
-     "TN-IX-4221", "period_b"),
-    ("auditor", "GET", f"/v1/classes/{C}/audit?period=39808", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"/v1/classes/{C}/reduction-check?period_a=index:0&period_b=index:40965",
+     422, "TN-IX-4221", "period_b"),
+    # A year is a year (issue 26): `2031` asked of a quarterly class names no quarter, and
+    # bare digits are never an index.
+    ("auditor", "GET", f"/v1/classes/{C}/reduction-check?period_a=2030&period_b=2031", 422,
+     "TN-IX-4221", "period_a"),
+    ("auditor", "GET", f"{STATEMENT}&period=244", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=index:-1", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=index:{BIG}", 422, "TN-IX-4221", "period"),
+    ("auditor", "GET", f"/v1/classes/{C}/audit?period=index:39808", 422, "TN-IX-4221", "period"),
     ("auditor", "GET", f"/v1/classes/{C}/audit?period={BIG}", 422, "TN-IX-4221", "period"),
     ("auditor", "GET", f"/v1/classes/{BIG}/audit?period=2031-Q1", 404, "TN-IX-4043", "class_id"),
     ("auditor", "GET", f"/v1/classes/{C}/audit?period=2031-Q1&format=xml", 422, "TN-IX-4220",
@@ -185,3 +203,50 @@ def test_a_wrong_method_names_the_methods_the_path_answers(engine: Engine) -> No
     reply = client.get("/v1/reports/verify")
     assert (reply.status_code, reply.json()["args"]["allowed"]) == (405, ["POST"])
     assert "read-only" not in reply.json()["message"]
+
+
+def test_a_year_label_is_the_year_and_an_index_has_a_syntax_of_its_own(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """Issue 26: ``period_a=2026`` was read as period index 2026 (the year 3996); now bare
+    digits are always a year label, and an index is only ``index:<n>``."""
+    spec = class_spec("Yearly flake", S_PLUS, G_FLAKE, MASS_BALANCE, 12, 1)
+    world.send(world.catalog.functions.registerClass(spec), world.cast.admin)
+    follower.catch_up()
+    with engine.begin() as conn:
+        key = create_key(conn, P_AUDITOR)
+    client = TestClient(create_app(engine))
+    headers = {"Authorization": f"Bearer {key}"}
+    check = "/v1/classes/Yearly flake/reduction-check"
+    by_year = client.get(f"{check}?period_a=2030&period_b=2031", headers=headers)
+    assert by_year.status_code == 200, by_year.text
+    periods = by_year.json()["periodA"], by_year.json()["periodB"]
+    assert [p["period"] for p in periods] == ["2030", "2031"]
+    by_index = client.get(f"{check}?period_a=index:60&period_b=index:61", headers=headers)
+    assert [by_index.json()[p]["period"] for p in ("periodA", "periodB")] == ["2030", "2031"]
+    quarter = client.get(f"{check}?period_a=2031-Q1&period_b=2031", headers=headers).json()
+    assert (quarter["code"], quarter["field"]) == ("TN-IX-4221", "period_a")
+    assert "'2027'" in quarter["message"] and quarter["args"]["index"] == "index:<n>"
+    statement = client.get(
+        f"/v1/units/{U}/statement?class_id=Yearly flake&period=2031", headers=headers
+    ).json()
+    assert (statement["period"], statement["periodIndex"]) == ("2031", 61)
+    assert statement["from"] == "2031-01-01T00:00:00Z"
+
+
+def test_dates_of_every_year_are_iso_8601_with_four_digits(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """Issue 26: ``from=0001-01-01`` was answered as ``"1-01-01T00:00:00Z"``."""
+    flakes_to_resin(world)
+    follower.catch_up()
+    with engine.begin() as conn:
+        key = create_key(conn, P_AUDITOR)
+    client = TestClient(create_app(engine))
+    headers = {"Authorization": f"Bearer {key}"}
+    for url in (
+        f"/v1/units/{U}/traceability?from=0001-01-01&to=9999-12-31",
+        f"/v1/product-groups/{G_FLAKE}/footprint?from=0001-01-01&to=9999-12-31",
+    ):
+        body = client.get(url, headers=headers).json()
+        assert (body["from"], body["to"]) == ("0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z")

@@ -64,11 +64,14 @@ def test_run_check_keys_audit_and_verify(
     assert capsys.readouterr().out.startswith("tnr_")
     assert main(["indexer", "keys", "create", "--party", "nobody", *common]) == 2
     assert "TN-IX-4046" in capsys.readouterr().err
-    by_name = ["--class", "rPET-flake", "--period", "0", "--database-url", url]
+    by_name = ["--class", "rPET-flake", "--period", "index:0", "--database-url", url]
     assert main(["indexer", "audit", *by_name]) == 0
     assert json.loads(capsys.readouterr().out)["classId"] == 1
 
-    assert main(["indexer", "audit", "--class", "1", "--period", "0", "--database-url", url]) == 0
+    assert (
+        main(["indexer", "audit", "--class", "1", "--period", "index:0", "--database-url", url])
+        == 0
+    )
     audit = json.loads(capsys.readouterr().out)
     chain = ["--rpc-url", anvil.rpc_url, "--deployment", str(path)]
     forged = tmp_path / "forged.json"

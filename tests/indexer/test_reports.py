@@ -269,7 +269,7 @@ def _get(api: tuple[TestClient, dict[str, str]], who: str | None, url: str) -> A
 def test_api_enforces_read_keys_and_party_visibility(
     api: tuple[TestClient, dict[str, str]],
 ) -> None:
-    statement_url = f"/v1/units/{U_RECYCLER}/statement?class_id={C_FLAKE}&period={Q1}"
+    statement_url = f"/v1/units/{U_RECYCLER}/statement?class_id={C_FLAKE}&period=index:{Q1}"
     assert _get(api, None, statement_url).status_code == 401
     assert _get(api, "outsider", statement_url).status_code == 403
     assert _get(api, "outsider", statement_url).json()["code"] == "TN-IX-4031"
@@ -295,7 +295,7 @@ def test_api_enforces_read_keys_and_party_visibility(
     assert _get(api, "brand", "/v1/claims/1/provenance").json()["target"]["grams"] == T
     assert _get(api, "auditor", "/v1/claims/9/provenance").status_code == 404
 
-    audit = f"/v1/classes/{C_FLAKE}/audit?period={Q1}"
+    audit = f"/v1/classes/{C_FLAKE}/audit?period=index:{Q1}"
     assert _get(api, "recycler", audit).status_code == 403
     assert _get(api, "auditor", audit).json()["reconciles"] is True
     assert _get(api, "auditor", audit + "&format=csv").text.startswith("# classId")

@@ -69,6 +69,22 @@ def test_deploy_bootstraps_the_config_and_records_the_registry(chain: Web3, tmp_
     assert contracts.Deployment.load(tmp_path / "d.json").registry == registry
 
 
+def test_a_unit_s_product_scope_is_set_from_the_config(chain: Web3) -> None:
+    """Issue 26: ``product_groups`` of a unit put them in its scope (Catalog.setUnitScope),
+    beyond what its certificates bring."""
+    document = yaml.safe_load(DEMO.read_text())
+    brand = next(p for p in document["parties"] if p["key"] == "brand")
+    brand["units"][0]["product_groups"] = ["food-glass", "pet-flakes"]
+    config = ConsortiumConfig.model_validate(document)
+    deployment = deploy_consortium(chain, config, _signers(config))
+    scope = contracts.attach(chain, deployment).catalog.functions.unitScope
+    unit, groups = deployment.registry["units"]["brand-dc"], deployment.registry["product_groups"]
+    assert scope(unit, groups["food-glass"]).call() and scope(unit, groups["pet-flakes"]).call()
+    assert scope(unit, groups["pet-resin"]).call()  # from its certificate, as before
+    other = deployment.registry["units"]["glass-yard"]
+    assert not scope(other, groups["pet-flakes"]).call()
+
+
 def test_a_failing_step_is_named_with_its_custom_error(chain: Web3) -> None:
     document = yaml.safe_load(DEMO.read_text())
     document["certificates"][0]["units"] = ["glass-yard"]  # not a unit of the holder
@@ -87,6 +103,11 @@ def test_a_failing_step_is_named_with_its_custom_error(chain: Web3) -> None:
         (("classes", 0, "period_months"), 5, "classes.0.period_months"),
         (("certificates", 0, "valid_until"), "2025-01-01", "certificates.0"),
         (("parties", 2, "units", 0, "signers"), "not-a-list", "parties.2.units.0.signers"),
+        (
+            ("parties", 5, "units", 0, "product_groups"),
+            ["tin"],
+            "parties.brand.units.brand-dc.product_groups",
+        ),
     ],
 )
 def test_invalid_configs_name_the_field(

@@ -12,7 +12,7 @@ from tracenet.contracts import Custody, Role
 from tracenet.gateway import _ops_admin as ops
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._catalog import roles_extension
-from tracenet.gateway._ops import Plan
+from tracenet.gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Plan
 from tracenet.gateway._service import Gateway
 from tracenet.gateway._types import role_names
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
@@ -30,13 +30,20 @@ PartyRef = Annotated[
 ]
 Address = Annotated[str, Path(pattern="^0x[0-9a-fA-F]{40}$")]
 SchemeRef = Annotated[str, Path(description="registry key or numeric id", max_length=200)]
+UnitRef = Annotated[
+    str, Path(min_length=1, max_length=200, description="the unit (registry key or id)")
+]
 
 
 def _admin(
-    gw: Gateway, who: Principal, fn: str, build: Callable[[], Awaitable[tuple[Any, ...]]]
+    gw: Gateway,
+    who: Principal,
+    fn: str,
+    build: Callable[[], Awaitable[tuple[Any, ...]]],
+    role: int = ROLE_ADMIN,
 ) -> Callable[[], Awaitable[Plan]]:
     async def plan() -> Plan:
-        return await ops.plan_admin(gw.context, who, fn, build)
+        return await ops.plan_admin(gw.context, who, fn, build, role)
 
     return plan
 
@@ -169,6 +176,36 @@ async def set_scheme_custody(
     payload = {"scheme": scheme, "custody": Custody(body.custody).name}
     plan = _admin(gw, who, "setSchemeCustody", args)
     return await accept(gw, who, "set_scheme_custody", payload, key, plan)
+
+
+@router.post(
+    "/units/{unit}/scope",
+    summary="Put a product group in or out of a unit's product scope (R7; the consortium "
+    "admin or a certification body)",
+    description="`Catalog.setUnitScope`: a unit may make, receive, ship and claim only the "
+    "product groups in its scope. A certificate or a process puts its groups in scope as a "
+    "side effect; this sets one directly, either way (`in_scope`). Unknown units and groups "
+    "are refused before signing (422 `UnitUnknown`, `ProductGroupUnknown`); a party with "
+    "neither role 403 `AccessRoleMissing`.",
+    **{**_W, "openapi_extra": roles_extension(Role.admin | Role.certifier)},
+)
+async def set_unit_scope(
+    unit: UnitRef,
+    body: ops.UnitScopeIn,
+    gw: GatewayDep,
+    who: CallerDep,
+    key: IdempotencyDep = None,
+) -> JSONResponse:
+    async def args() -> tuple[Any, ...]:
+        unit_id = gw.registry.resolve("units", unit, "unit")
+        await gw.views.unit(unit_id)
+        group = gw.registry.resolve("product_groups", body.product_group, "product_group")
+        await gw.views.max_share(group)
+        return (unit_id, group, body.in_scope)
+
+    payload = {"unit": unit, "product_group": body.product_group, "in_scope": body.in_scope}
+    plan = _admin(gw, who, "setUnitScope", args, ROLE_ADMIN | ROLE_CERTIFIER)
+    return await accept(gw, who, "set_unit_scope", payload, key, plan)
 
 
 @router.post("/product-groups", summary="Register a product group and its max share", **_W)

@@ -29,7 +29,7 @@ class Balance(BaseModel):
     token_id: str = Field(description="decimal: class << 64 | vintage << 32 | batch")
     credit_class: int
     class_key: str | None = Field(description="the class's registry key, if it has one")
-    vintage: int = Field(description="the vintage's period index")
+    vintage: int = Field(description="the vintage's period index (ask for it as `index:<n>`)")
     vintage_label: str | None = Field(description="the vintage's period label (2031-Q3)")
     batch: int
     amount: str = Field(description="grams, a decimal string (may exceed 2^53)")
@@ -60,7 +60,10 @@ class UnitBalances(BaseModel):
     response_model=UnitBalances,
     summary="Credits held by one of the party's units",
     description="With `token_id` or `class` + `vintage`: exactly those balances (zeros "
-    "included). Without: every class of the Catalog (or the `class`es given) at every vintage "
+    "included). With `vintage` alone: that vintage in every class of the Catalog whose period "
+    "length the label fits (`2031-Q3`: the quarterly classes; `index:244`: all), non-zero "
+    "balances only; a vintage no class's label fits is 422 TN-GW-4220. Without: every class "
+    "of the Catalog (or the `class`es given) at every vintage "
     "still inside its allocation window, batch 0, non-zero balances only (`include_zero` to "
     "list all). Segregated classes are NOT enumerable on-chain (the batch is the input id): "
     "ask for them by `token_id`. Credits past their window not lapsed yet: ask by `class` + "
@@ -77,8 +80,9 @@ async def read_unit_balances(
     vintage: Annotated[
         list[str],
         Query(
-            description="period labels (`2031-Q3`, `2031-03`, `2031`); a period index is "
-            "accepted as an alternative"
+            description="period labels of the class (`2031-Q3`, `2031-03`, `2031`: the year "
+            "2031); a period index only as `index:244`. Without `class`: that vintage in every "
+            "class whose period length the label fits (non-zero balances)"
         ),
     ] = [],  # noqa: B006
     batch: Annotated[int, Query(ge=0, lt=2**32)] = 0,
