@@ -277,7 +277,11 @@ def test_forms_build_the_gateways_bodies() -> None:
     assert scope.route(values) == "/v1/admin/units/brand-dc/scope"
     assert build_body(scope, values) == {"product_group": "pet-flakes", "in_scope": True}
     assert build_body(scope, {"unit": "1", "product_group": "2"})["in_scope"] is False
-    assert needs(scope, True) == int(Role.admin | Role.certifier)
+    from tests.console.test_offered import gateway_openapi
+    from tracenet.console._offered import Offered
+
+    offered = Offered.from_openapi(gateway_openapi())
+    assert needs(scope, offered) == int(Role.admin | Role.certifier)
 
 
 def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:

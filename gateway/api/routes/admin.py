@@ -187,7 +187,7 @@ async def set_scheme_custody(
     "side effect; this sets one directly, either way (`in_scope`). Unknown units and groups "
     "are refused before signing (422 `UnitUnknown`, `ProductGroupUnknown`); a party with "
     "neither role 403 `AccessRoleMissing`.",
-    **{**_W, "openapi_extra": roles_extension(Role.admin | Role.certifier)},
+    **{**_W, "openapi_extra": roles_extension(Role.admin, Role.certifier)},
 )
 async def set_unit_scope(
     unit: UnitRef,
