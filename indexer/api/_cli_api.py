@@ -180,14 +180,14 @@ def _verify(args: argparse.Namespace) -> int:
 def _verify_on_chain(args: argparse.Namespace, document: dict[str, Any]) -> int:
     """``verify_signed``, what ``POST /v1/reports/verify`` runs: the signer on chain and the
     figures recomputed from this indexer's mirror (``--database-url``)."""
-    from tracenet.contracts import Deployment, attach, connect
+    from tracenet.contracts import Deployment
     from tracenet.indexer.api._report_routes import verify_signed
     from tracenet.indexer.errors import ChainReadError
 
     settings = _settings(args)
     try:
         deployment = Deployment.load(settings.deployment)
-        handle = attach(connect(settings.rpc_url), deployment)
+        handle = _ledger(settings.rpc_url, deployment)()
     except Exception as exc:  # the node or the record: one line, never a traceback
         print(f"indexer: cannot attach to the ledger: {exc}", file=sys.stderr)
         return 2

@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from tests.factories import C_FLAKE, CERT_RECYCLER, P_AUDITOR, P_BRAND, P_RECYCLER, World, evidence
 from tests.indexer.test_reports import T, flakes_to_resin
 from tests.indexer.test_signed_report import _audit, _signer_of
-from tracenet import contracts
 from tracenet.cli import main
 from tracenet.indexer import Follower, create_app
+from tracenet.indexer.api import _cli_api
 from tracenet.indexer.api._keys import create_key
 from tracenet.wallet import LocalSigner, sign_report
 
@@ -97,8 +97,8 @@ def test_the_cli_gives_the_api_s_verdict_on_every_report(
     client = TestClient(create_app(engine, {}, ledger=lambda: world.handle))
     record = tmp_path / "deployment.json"
     world.handle.deployment.save(record)
-    monkeypatch.setattr(contracts, "connect", lambda url: world.w3)
-    monkeypatch.setattr(contracts, "attach", lambda w3, deployment: world.handle)
+    # the ledger the CLI attaches to: this test's chain (no JSON-RPC endpoint on eth-tester)
+    monkeypatch.setattr(_cli_api, "_ledger", lambda url, deployment: lambda: world.handle)
     common = ["--database-url", db_url, "--rpc-url", "http://127.0.0.1:1", "--deployment"]
     created = dict(report, total={**report["total"], "created": report["total"]["created"] + 1})
     documents = {
