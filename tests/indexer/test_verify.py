@@ -413,6 +413,13 @@ def test_tracenet_verify_end_to_end_on_anvil(
         assert verdict["holds"] and verdict["failed"] == 0
         assert {c["code"] for c in verdict["checks"]} >= {"shipment-cap", "segregation"}
 
+        assert main(["verify", "shipment", "4", *common]) == 0  # the conventional delivery
+        out = capsys.readouterr().out
+        assert out.startswith("shipment 4: HOLDS") and "a conventional delivery" in out
+        assert main(["declaration", "shipment", "4", "--json", *common]) == 0
+        conventional = json.loads(capsys.readouterr().out)
+        assert (conventional["credits_g"], conventional["sustainable_share_bps"]) == (0, 0)
+
         assert main(["verify", "claim", "2", *common]) == 1  # there is no claim 2
         assert capsys.readouterr().err.endswith(
             "ClaimUnknown (TN-IX-4045): no claim 2 on this chain\n"
