@@ -231,6 +231,7 @@ def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_sa
         assert 'data-sd-share="0"' in page.text and "0.00 %" in page.text
         noted = client.get("/verify/shipment/2")
         assert noted.status_code == 200 and 'data-verdict="holds"' in noted.text
+        assert "data-conventional" not in noted.text  # it carries credits
         assert '<tr class="warn"><td>holds, note</td>' in noted.text
         sd = noted.text[noted.text.index("data-sd-number") :]
         assert "(no certified chain of custody required at dispatch; required now)" in sd
