@@ -13,7 +13,7 @@ from tracenet.indexer._settings import IndexerSettings
 from tracenet.indexer.api._export import audit_csv
 from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.api._reports_class import supply_audit
-from tracenet.indexer.api._signing import sign_report, verify_auditor, verify_report
+from tracenet.indexer.api._signing import sign_report, verify_report
 from tracenet.indexer.errors import IndexerError
 from tracenet.indexer.mirror._store import create_schema, make_engine
 
@@ -54,14 +54,15 @@ def register_api(
 
     verify = commands.add_parser(
         "verify-report",
-        help="verify a signed report: its signature, and that an active auditor signed it",
+        help="verify a signed report as POST /v1/reports/verify does: its signature, an active "
+        "auditor signed it (the chain), its figures recomputed (the mirror: --database-url)",
     )
     common(verify)
     verify.add_argument("file", type=Path)
     verify.add_argument(
         "--signature-only",
         action="store_true",
-        help="check the signature alone, not the signer's auditor role on chain",
+        help="check the signature alone, not the signer's auditor role nor the figures",
     )
     verify.set_defaults(handler=_verify)
 
@@ -173,28 +174,44 @@ def _verify(args: argparse.Namespace) -> int:
         except IndexerError as exc:
             print(f"invalid: {exc.code} {exc.message}", file=sys.stderr)
             return 1
-        print(f"valid signature by {signer} (its auditor role was not checked)")
+        print(f"valid signature by {signer} (its auditor role and figures were not checked)")
         return 0
     return _verify_on_chain(args, document)
 
 
-def _verify_on_chain(args: argparse.Namespace, document: dict[str, object]) -> int:
-    from tracenet.contracts import Deployment, attach, connect
+def _verify_on_chain(args: argparse.Namespace, document: dict[str, Any]) -> int:
+    """``verify_signed``, what ``POST /v1/reports/verify`` runs: the signer on chain and the
+    figures recomputed from this indexer's mirror (``--database-url``)."""
+    from tracenet.contracts import Deployment
+    from tracenet.indexer.api._report_routes import verify_signed
+    from tracenet.indexer.errors import ChainReadError
 
     settings = _settings(args)
     try:
         deployment = Deployment.load(settings.deployment)
-        handle = attach(connect(settings.rpc_url), deployment)
-        signer, actor = verify_auditor(document, handle)
-    except IndexerError as exc:
-        print(f"invalid: {exc.code} {exc.message}", file=sys.stderr)
-        return 1
+        handle = _ledger(settings.rpc_url, deployment)()
     except Exception as exc:  # the node or the record: one line, never a traceback
-        print(f"indexer: cannot check the signer on chain: {exc}", file=sys.stderr)
+        print(f"indexer: cannot attach to the ledger: {exc}", file=sys.stderr)
         return 2
     names = {i: k for k, i in deployment.registry.get("parties", {}).items()}
-    party = f"party {actor.party_id}" + (
-        f" ({names[actor.party_id]})" if actor.party_id in names else ""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            verdict = verify_signed(conn, document, handle, names)
+    except ChainReadError as exc:  # retryable: no verdict
+        print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
+        return 2
+    except IndexerError as exc:
+        print(f"invalid: {exc.code} {exc.error}: {exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the node or the mirror: one line, never a traceback
+        print(f"indexer: cannot verify the report: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(
+        f"valid: signed by {verdict.signer} for party {verdict.partyId} ({verdict.party}), an "
+        f"active auditor at the report's block {verdict.blockNumber}; its figures are the "
+        f"chain's ({', '.join(verdict.compared)} recomputed from the mirror)"
     )
-    print(f"valid: signed by {signer} for {party}, an active auditor at the report's block")
     return 0

@@ -3,10 +3,11 @@ figures the chain's?
 
 Three checks, in order, each refusing with its stable code: the signature recovers the named
 signer (``SignatureInvalid``); that signer acted for a registered, active auditor party at the
-report's block, read from the chain (``SignerNotAuditor``: ``verify_auditor``, what
-``tracenet indexer verify-report`` runs); the supply audit recomputed from the mirror up to the
-report's block gives the same figures (``ReportFiguresDiffer``, naming the parts that differ),
-so later events of a period still open do not void a report. Any read key may ask: a buyer, a
+report's block, read from the chain (``SignerNotAuditor``: ``verify_auditor``); the supply
+audit recomputed from the mirror up to the report's block gives the same figures
+(``ReportFiguresDiffer``, naming the parts that differ), so later events of a period still open
+do not void a report. ``verify_signed`` runs the three,
+for this route and for ``tracenet indexer verify-report`` alike. Any read key may ask: a buyer, a
 regulator or a member verifies an auditor's report without being one. Nothing is written: the
 POST only carries the document.
 """
@@ -24,14 +25,14 @@ from tracenet.contracts import LedgerHandle
 from tracenet.contracts.errors import DeploymentError
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import CallerDep, ConnDep, Registry, resolve_period
-from tracenet.indexer.api._reports import class_info
+from tracenet.indexer.api._reports import as_of, class_info
 from tracenet.indexer.api._reports_class import supply_audit
 from tracenet.indexer.api._signing import canonical_json, verify_auditor
 from tracenet.indexer.errors import ChainReadError, IndexerError, ReportError, SignatureError
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import Party
 
-__all__ = ["COMPARED", "add_report_routes"]
+__all__ = ["COMPARED", "ReportVerdict", "add_report_routes", "verify_signed"]
 
 #: The parts of a supply audit fixed by the chain up to the period's end (not the checkpoint).
 COMPARED = ("classId", "period", "units", "total", "reconciles", "findings")
@@ -85,26 +86,45 @@ def add_report_routes(
         caller: CallerDep,
         document: Annotated[dict[str, Any], Body(description=_BODY)],
     ) -> ReportVerdict:
-        try:
-            signer, actor = verify_auditor(document, handle())
-        except OSError as exc:  # the node, reading the signer's role
-            raise ChainReadError(f"cannot read the chain: {exc}") from exc
-        report: dict[str, Any] = document["report"]
-        differ = _differences(conn, report)
-        block = int(report["asOf"]["blockNumber"])
-        if differ:
-            raise SignatureError(
-                f"signed by {signer} for party {actor.party_id}, but its figures differ from the "
-                f"chain's in: {', '.join(differ)}",
-                field="report", error="ReportFiguresDiffer",
-                args={"signer": signer, "partyId": actor.party_id, "differ": differ},
-            )  # fmt: skip
-        return ReportVerdict(
-            valid=True, signer=signer, partyId=actor.party_id,
-            party=names.get(actor.party_id) or _party_name(conn, actor.party_id),
-            blockNumber=block, classId=int(report["classId"]), period=str(report["period"]),
-            compared=list(COMPARED),
+        return verify_signed(conn, document, handle(), names)
+
+
+def verify_signed(
+    conn: Connection, document: dict[str, Any], handle: LedgerHandle, names: dict[int, str]
+) -> ReportVerdict:
+    """The ONE verification of a signed report — ``POST /v1/reports/verify`` and ``tracenet
+    indexer verify-report`` both run it, so they give the same verdict: the signature, the
+    signer an active auditor at the report's block (read from the chain through ``handle``),
+    the figures recomputed from the mirror (``conn``) up to that block. Raises
+    ``SignatureError`` (``SignatureInvalid``, ``SignerNotAuditor``, ``ReportFiguresDiffer``),
+    ``ReportError`` (no class and period to recompute) or ``ChainReadError`` (the node)."""
+    try:
+        signer, actor = verify_auditor(document, handle)
+    except OSError as exc:  # the node, reading the signer's role
+        raise ChainReadError(f"cannot read the chain: {exc}") from exc
+    report: dict[str, Any] = document["report"]
+    differ = _differences(conn, report)
+    block = int(report["asOf"]["blockNumber"])
+    if differ:
+        mirror = int(as_of(conn)["blockNumber"])
+        behind = (
+            f" (the mirror is at block {mirror}, before the report's block {block}: let it "
+            "catch up and verify again)"
+            if mirror < block
+            else ""
+        )
+        raise SignatureError(
+            f"signed by {signer} for party {actor.party_id}, but its figures differ from the "
+            f"chain's in: {', '.join(differ)}{behind}",
+            field="report", error="ReportFiguresDiffer",
+            args={"signer": signer, "partyId": actor.party_id, "differ": differ},
         )  # fmt: skip
+    return ReportVerdict(
+        valid=True, signer=signer, partyId=actor.party_id,
+        party=names.get(actor.party_id) or _party_name(conn, actor.party_id),
+        blockNumber=block, classId=int(report["classId"]), period=str(report["period"]),
+        compared=list(COMPARED),
+    )  # fmt: skip
 
 
 def _differences(conn: Connection, report: dict[str, Any]) -> list[str]:
@@ -115,7 +135,14 @@ def _differences(conn: Connection, report: dict[str, Any]) -> list[str]:
         raise ReportError(
             "the report names no class (classId) and period to recompute", field="report"
         ) from exc
-    index = resolve_period(class_info(conn, class_id).period_months, period, "report.period")
+    months = class_info(conn, class_id).period_months
+    # The signed index when the report carries one (every audit does); its label is compared
+    # below with the recomputed one. A yearly label ("2031") read alone is taken for an index.
+    signed = report.get("periodIndex")
+    if isinstance(signed, int) and not isinstance(signed, bool):
+        index = resolve_period(months, str(signed), "report.periodIndex")
+    else:
+        index = resolve_period(months, period, "report.period")
     block = int(report["asOf"]["blockNumber"])  # verify_auditor read it already
     fresh = supply_audit(conn, class_id=class_id, period=index, block=block)
     dumped = models.Audit.model_validate(fresh).model_dump(mode="json", by_alias=True)

@@ -133,7 +133,10 @@ def check_archive(
     )
     every = [r.claim_id for _, r in records if isinstance(r, R.Claimed)]
     wanted = claims if claims is not None else every
-    for claim_id in wanted:
+    unknown = sorted(set(wanted) - set(every))
+    if unknown:
+        report.add("claims-exist", False, f"no claim {', '.join(map(str, unknown))} in the archive")
+    for claim_id in (c for c in wanted if c not in unknown):
         report.verdicts[claim_id] = verify(chain, "claim", claim_id)
     if w3 is not None:
         report.against_chain = True

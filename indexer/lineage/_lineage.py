@@ -18,6 +18,8 @@ Allocation method — proportional (pro-rata), the same everywhere:
   input grams it stands for, rounded half up).
 * Segregated credits carry their batch in the token id, so their pool holds one input only and
   their lineage is exact.
+* A conventional delivery (a shipment with no credit lines, R10) is a shipment all the same:
+  its lineage is the shipment alone, 0 g, no edges, no origins.
 * An outflow larger than its pool (impossible on a consistent chain, possible in a tampered event
   list) takes the shortfall from an *unexplained* source, reported as ``Lineage.unexplained``.
 
@@ -311,6 +313,9 @@ class LineageBook:
             self._inflow(event.unit_id, event.token_id, (key, event.token_id), event.amount)
         elif isinstance(event, Shipped | InventoryTransferred | CertificatesTransferred):
             key = _key_of(event)
+            if isinstance(event, Shipped) and not event.lines:  # a conventional delivery:
+                self._events[key] = event  # a shipment all the same, with nothing upstream
+                self._node_lots.setdefault(key, [])
             for tid, amount in event.lines:
                 taken = self._outflow(event.from_unit_id, tid, amount)
                 self._add(key, event, tid, amount, taken, order)
@@ -423,8 +428,11 @@ class LineageBook:
 
     def _lineage(self, key: str) -> Lineage:
         targets = self._node_lots.get(key)
-        if not targets:
+        if targets is None:
             raise LookupError(f"no {key.replace(':', ' ')} in the events")
+        if not targets:  # a conventional delivery: no credits, so nothing upstream
+            target = Node(key, _kind(key), self._events[key], 0)
+            return Lineage(target, (target,), (), (), 0)
         return _walk(self._lots, self._events, key, targets)
 
 

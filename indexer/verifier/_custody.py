@@ -14,9 +14,13 @@ ledger's own error names (``CustodyCertificateMissing``, ``CertificateIsRevoked`
 ``CertificateNotValid``, ``CertificateScopeClass``, ``CertificateScopeUnit``). A certificate
 revoked after the step held then: ``Held.revoked_later`` says so.
 
-The verifier checks each step's ``duties`` (``describe`` words them); the Sustainability
-Declaration states ``declared_custody`` — the certificate each party held at dispatch — and is
-refused (``DeclarationRefusedError``) when the supplier or a non-exempt recipient held none.
+ONE judgement (``judge``: each step's ``duties``, the certificate ``held``, ``judged`` in words)
+serves both readers, so they never disagree: the verifier's ``custody-certificate`` check and
+the Sustainability Declaration (``declared_custody``: the certificate each party held at
+dispatch). A party that held none where the scheme required one at the step fails the check and
+gets no declaration (``DeclarationRefusedError``); where the scheme required none then (or
+exempted a final claimant) but requires it now, the step holds with a warning naming the step,
+the party and why — the ledger accepted it — and the declaration is issued with that note.
 """
 
 from __future__ import annotations
@@ -38,7 +42,19 @@ from tracenet.indexer.lineage._lineage import (
 from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord
 from tracenet.kit import iso_time as _when
 
-__all__ = ["Duty", "Held", "declared_custody", "describe", "duties", "held", "who"]
+__all__ = [
+    "Duty",
+    "Held",
+    "Judgement",
+    "custody_now",
+    "custody_words",
+    "declared_custody",
+    "duties",
+    "held",
+    "judge",
+    "judged",
+    "who",
+]
 
 
 def _before(a: EventRef, b: EventRef) -> bool:
@@ -48,8 +64,9 @@ def _before(a: EventRef, b: EventRef) -> bool:
 @dataclass(frozen=True)
 class Duty:
     """One party's custody duty at one step: ``role`` is supplier, recipient, converter,
-    trader or claimant; ``exempt`` when the scheme lets this recipient or claimant be
-    uncertified (a final claimant)."""
+    trader or claimant; ``mode`` the scheme's custody mode at the step (what the ledger
+    enforced), ``now`` its mode at the record's head; ``exempt`` when the mode at the step lets
+    this recipient or claimant (``receiving``) be uncertified (a final claimant)."""
 
     role: str
     unit_id: int
@@ -57,6 +74,19 @@ class Duty:
     scheme_id: int
     mode: Custody
     exempt: bool
+    receiving: bool = False
+    now: Custody = Custody.none
+
+    @property
+    def required(self) -> bool:
+        """The ledger required this party's certificate at the step."""
+        return self.mode != Custody.none and not self.exempt
+
+    @property
+    def required_now(self) -> bool:
+        """The scheme requires it today: the same step now would need the certificate."""
+        exempt = self.receiving and self.now == Custody.certified_final_claimant_exempt
+        return self.now != Custody.none and not exempt
 
 
 @dataclass(frozen=True)
@@ -72,8 +102,29 @@ class Held:
         return self.problem is None
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """One duty judged: ``ok`` False fails the verifier's ``custody-certificate`` check and
+    refuses the Sustainability Declaration; ``warning`` holds but tells a person (a certificate
+    revoked after the step; a party uncertified at a step made before its scheme required
+    custody); ``detail`` says it in words (role, party, unit, certificate or why none)."""
+
+    duty: Duty
+    held: Held
+    ok: bool
+    warning: bool
+    detail: str
+
+
+def custody_now(record: ChainRecord, scheme_id: int) -> Custody:
+    """The custody mode scheme ``scheme_id`` requires at the record's head."""
+    changes = record.scheme_custody.get(scheme_id, ())
+    return changes[-1][1] if changes else Custody.none
+
+
 def duties(record: ChainRecord, event: LedgerEvent) -> list[Duty]:
-    """Who had to be certified for what at ``event`` (empty outside custody schemes)."""
+    """Who had to be certified for what at ``event``, under a scheme that required a certified
+    chain of custody then or requires one now (empty outside custody schemes)."""
     out: list[Duty] = []
 
     def add(role: str, unit_id: int, class_id: int, receiving: bool) -> None:
@@ -81,10 +132,11 @@ def duties(record: ChainRecord, event: LedgerEvent) -> list[Duty]:
         if info is None:
             return
         mode = record.custody_at(info.scheme_id, event.ref)
-        if mode == Custody.none:
+        now = custody_now(record, info.scheme_id)
+        if mode == Custody.none and now == Custody.none:
             return
         exempt = receiving and mode == Custody.certified_final_claimant_exempt
-        duty = Duty(role, unit_id, class_id, info.scheme_id, mode, exempt)
+        duty = Duty(role, unit_id, class_id, info.scheme_id, mode, exempt, receiving, now)
         if duty not in out:
             out.append(duty)
 
@@ -102,6 +154,12 @@ def duties(record: ChainRecord, event: LedgerEvent) -> list[Duty]:
         for tid, _ in event.lines:
             add("claimant", event.unit_id, split_token_id(tid)[0], True)
     return out
+
+
+def judge(record: ChainRecord, event: LedgerEvent) -> list[Judgement]:
+    """Every custody duty of ``event`` judged — the ONE judgement ``tracenet verify`` (check
+    ``custody-certificate``) and the Sustainability Declaration both use."""
+    return [judged(record, d, held(record, d, event.ref), event.ref) for d in duties(record, event)]
 
 
 def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
@@ -156,8 +214,20 @@ def who(record: ChainRecord, unit_id: int) -> str:
     return f"{party.name if party else f'party {unit.party_id}'} ({unit.name})"
 
 
-def describe(record: ChainRecord, duty: Duty, h: Held, ref: EventRef) -> tuple[bool, bool, str]:
-    """``(ok, warning, detail)`` of one duty: the certificate held, an exemption, or why none."""
+_WORDS = {
+    Custody.certified: "every holder certified",
+    Custody.certified_final_claimant_exempt: "every holder certified except a final claimant",
+}
+
+
+def custody_words(mode: Custody) -> str:
+    """A custody mode as a person reads it."""
+    return _WORDS.get(mode, "no certified chain of custody")
+
+
+def judged(record: ChainRecord, duty: Duty, h: Held, ref: EventRef) -> Judgement:
+    """One duty judged from the certificate held: the one held, an exemption, an uncertified
+    party at a step made before the scheme required custody (a warning), or why none (fails)."""
     info = record.classes.get(duty.class_id)
     klass = info.name if info else f"class {duty.class_id}"
     scheme = record.schemes.get(duty.scheme_id, (f"scheme {duty.scheme_id}", 0))[0]
@@ -170,73 +240,82 @@ def describe(record: ChainRecord, duty: Duty, h: Held, ref: EventRef) -> tuple[b
         )
         later = h.revoked_later
         if later is None:
-            return True, False, detail
-        return True, True, f"{detail}; revoked later (block {later.block_number}), not failed"
-    if duty.exempt:
-        return True, False, f"{party}: uncertified, a final claimant {scheme} exempts"
+            return Judgement(duty, h, True, False, detail)
+        detail += f"; revoked later (block {later.block_number}), not failed"
+        return Judgement(duty, h, True, True, detail)
     number = f" {c.number}" if c is not None else ""
-    return (
-        False,
-        False,
-        (
-            f"{party} held no valid {scheme} certificate for {klass} at {_when(ref.timestamp)}: "
-            f"{h.problem}{number}"
-        ),
+    none = f"{party} held no valid {scheme} certificate for {klass} at {_when(ref.timestamp)}"
+    if duty.required:
+        return Judgement(duty, h, False, False, f"{none}: {h.problem}{number}")
+    if not duty.required_now:  # an uncertified recipient or claimant the scheme exempts
+        return Judgement(
+            duty, h, True, False, f"{party}: uncertified, a final claimant {scheme} exempts"
+        )
+    then = (
+        "exempted it as a final claimant"
+        if duty.exempt
+        else "required no certified chain of custody"
     )
+    detail = (
+        f"uncertified step: the {none} ({h.problem}{number}); {scheme} {then} then and "
+        f"requires {custody_words(duty.now)} now"
+    )
+    return Judgement(duty, h, True, True, detail)
 
 
 def declared_custody(record: ChainRecord, s: Shipped) -> list[dict[str, Any]]:
     """The chain of custody a shipment's Sustainability Declaration states, one entry per class
-    of a scheme requiring it (the stricter of its mode at dispatch and now): the certificate
-    the supplier and the recipient held at dispatch, or the recipient's final-claimant
-    exemption. Raises ``DeclarationRefusedError`` when the supplier, or a recipient the scheme
-    does not exempt, held none: no declaration can be issued for that shipment."""
-    out: list[dict[str, Any]] = []
-    for class_id in dict.fromkeys(split_token_id(tid)[0] for tid, _ in s.lines):
-        info = record.classes.get(class_id)
-        if info is None:
+    of a scheme requiring it at dispatch or now, from ``judge`` (the verifier's judgement): the
+    certificate the supplier and the recipient held at dispatch, the recipient's final-claimant
+    exemption, and ``notes`` naming a party uncertified at a dispatch made before the scheme
+    required custody. Raises ``DeclarationRefusedError`` when the supplier, or a recipient the
+    scheme did not exempt, held none although the scheme required it at dispatch (what the
+    verifier fails): no declaration can be issued for that shipment."""
+    entries: dict[int, dict[str, Any]] = {}
+    for j in judge(record, s):
+        d = j.duty
+        info = record.classes[d.class_id]  # duties name known classes only
+        scheme = record.schemes.get(d.scheme_id, (f"scheme {d.scheme_id}", 0))[0]
+        entry = entries.setdefault(
+            d.class_id,
+            {
+                "class": info.name,
+                "scheme": scheme,
+                "scheme_id": d.scheme_id,
+                "custody": d.mode.name,
+                "custody_now": d.now.name,
+                "supplier_certificate": None,
+                "recipient_certificate": None,
+                "recipient_exempt": False,
+                "notes": [],
+            },
+        )
+        h = j.held
+        if h.ok and h.certificate is not None:
+            entry[f"{d.role}_certificate"] = h.certificate.number
+        elif d.role == "recipient" and j.ok:
+            entry["recipient_exempt"] = d.exempt or not d.required_now
+        if j.warning and not h.ok:
+            entry["notes"].append(j.detail)
+        if j.ok:
             continue
-        changes = record.scheme_custody.get(info.scheme_id, ())
-        now = changes[-1][1] if changes else Custody.none
-        mode = max(record.custody_at(info.scheme_id, s.ref), now)
-        if mode == Custody.none:
-            continue
-        scheme = record.schemes.get(info.scheme_id, (f"scheme {info.scheme_id}", 0))[0]
-        entry: dict[str, Any] = {
-            "class": info.name,
-            "scheme": scheme,
-            "scheme_id": info.scheme_id,
-            "custody": mode.name,
-        }
-        for role, unit_id in (("supplier", s.from_unit_id), ("recipient", s.to_unit_id)):
-            exempt = role == "recipient" and mode == Custody.certified_final_claimant_exempt
-            duty = Duty(role, unit_id, class_id, info.scheme_id, Custody(mode), exempt)
-            h = held(record, duty, s.ref)
-            entry[f"{role}_certificate"] = h.certificate.number if h.ok and h.certificate else None
-            if h.ok:
-                continue
-            if exempt:
-                entry["recipient_exempt"] = True
-                continue
-            number = h.certificate.number if h.certificate else None
-            unit = record.units.get(unit_id)
-            raise DeclarationRefusedError(
-                f"no Sustainability Declaration for shipment {s.shipment_id}: {scheme} requires "
-                f"a certified chain of custody ({mode.name}) and the {role} "
-                f"{who(record, unit_id)} held no valid {scheme} certificate for {info.name} at "
-                f"dispatch {_when(s.ref.timestamp)} ({h.problem}{' ' + number if number else ''})",
-                field="shipment_id",
-                args={
-                    "shipmentId": s.shipment_id,
-                    "role": role,
-                    "partyId": unit.party_id if unit else None,
-                    "unitId": unit_id,
-                    "classId": class_id,
-                    "schemeId": info.scheme_id,
-                    "reason": h.problem,
-                    "certificate": number,
-                },
-            )
-        entry.setdefault("recipient_exempt", False)
-        out.append(entry)
-    return out
+        number = h.certificate.number if h.certificate else None
+        unit = record.units.get(d.unit_id)
+        raise DeclarationRefusedError(
+            f"no Sustainability Declaration for shipment {s.shipment_id}: {scheme} required "
+            f"a certified chain of custody ({d.mode.name}) at dispatch and the {d.role} "
+            f"{who(record, d.unit_id)} held no valid {scheme} certificate for {info.name} at "
+            f"dispatch {_when(s.ref.timestamp)} ({h.problem}{' ' + number if number else ''})",
+            field="shipment_id",
+            args={
+                "shipmentId": s.shipment_id,
+                "role": d.role,
+                "partyId": unit.party_id if unit else None,
+                "unitId": d.unit_id,
+                "classId": d.class_id,
+                "schemeId": d.scheme_id,
+                "reason": h.problem,
+                "certificate": number,
+            },
+        )
+    return list(entries.values())

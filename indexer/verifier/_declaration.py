@@ -14,22 +14,34 @@ recomputed from the chain's inputs agrees (``indexer.verifier._rolling``).
 Under a scheme requiring a certified chain of custody (issue 13), the certificate each party
 held at dispatch is the one the ledger's rule finds (``_custody.declared_custody``), the
 ``custody`` entries say so per class, a final claimant's exemption included; a shipment whose
-supplier or non-exempt recipient held none gets no declaration (``DeclarationRefusedError``,
-``TN-IX-4091 CustodyCertificateMissing``).
+supplier or non-exempt recipient held none when the scheme required it gets no declaration
+(``DeclarationRefusedError``, ``TN-IX-4091 CustodyCertificateMissing``). A dispatch made before
+the scheme required custody is declared, with a ``notes`` entry naming the uncertified party —
+the judgement ``tracenet verify`` gives that step (``_custody.judge``: one function for both).
+
+A conventional delivery (a shipment with no credit lines, R10) gets a declaration too: 0 g of
+credits, a 0 % sustainable share, no classes, no origins, no emission factor (none to take).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tracenet.contracts import RawMaterial, split_token_id
+from tracenet.contracts import Custody, RawMaterial, split_token_id
 from tracenet.indexer.lineage._lineage import Converted, Shipped, trace_shipment
 from tracenet.indexer.verifier._chainread import ChainRecord, UnitInfo
-from tracenet.indexer.verifier._custody import declared_custody
+from tracenet.indexer.verifier._custody import custody_words, declared_custody
 from tracenet.indexer.verifier._rolling import rolling_shares
 from tracenet.kit import iso_time as _iso
 
-__all__ = ["custody_statement", "declaration", "to_markdown"]
+__all__ = [
+    "CONVENTIONAL",
+    "credits_carried",
+    "custody_statement",
+    "declaration",
+    "emission_factor",
+    "to_markdown",
+]
 
 RAW_MATERIALS = tuple(m.label for m in RawMaterial)
 MODELS = ("mass balance", "segregated", "book and claim")
@@ -206,10 +218,7 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     }
 
 
-_CUSTODY = {
-    "certified": "every holder certified",
-    "certified_final_claimant_exempt": "every holder certified except a final claimant",
-}
+_CUSTODY = {mode.name: custody_words(mode) for mode in Custody if mode != Custody.none}
 #: What applies to an uncertified recipient a scheme exempts (``Custody`` mode 1).
 FINAL_CLAIMANT = (
     "uncertified final claimant, exempt under the scheme: it may claim these credits, "
@@ -221,13 +230,45 @@ def custody_statement(d: dict[str, Any]) -> str:
     """The declaration's chain-of-custody certification in one line (SD field and Markdown)."""
     lines = []
     for e in d.get("custody", []):
-        recipient = e["recipient_certificate"] or (FINAL_CLAIMANT if e["recipient_exempt"] else "")
-        lines.append(
-            f"{e['scheme']} requires a certified chain of custody "
-            f"({_CUSTODY.get(e['custody'], e['custody'])}): supplier "
-            f"{e['supplier_certificate']}, recipient {recipient}"
+        exempt = FINAL_CLAIMANT if e["recipient_exempt"] else "none"
+        parties = (
+            f"supplier {e['supplier_certificate'] or 'none'}, "
+            f"recipient {e['recipient_certificate'] or exempt}"
         )
+        now = e.get("custody_now", e["custody"])
+        if e["custody"] == "none":  # the scheme required it after the dispatch
+            lines.append(
+                f"{e['scheme']} required no certified chain of custody at dispatch (it requires "
+                f"{_CUSTODY.get(now, now)} now): {parties}"
+            )
+        else:
+            lines.append(
+                f"{e['scheme']} requires a certified chain of custody "
+                f"({_CUSTODY.get(e['custody'], e['custody'])}): {parties}"
+            )
+        lines += [f"NOTE {n}" for n in e.get("notes", [])]
     return "; ".join(dict.fromkeys(lines)) or "not required by the scheme"
+
+
+#: What a shipment without credit lines is (R10): stated beside its credits on every form of the SD.
+CONVENTIONAL = "a conventional delivery: no credits, no sustainable share claimed"
+
+
+def credits_carried(d: dict[str, Any], grams: bool = True) -> str:
+    """The credits an SD states, in words for a conventional delivery."""
+    text = _grams(d["credits_g"]) if grams else f"{d['credits_g']} g"
+    return text if d["credits_g"] else f"{text} ({CONVENTIONAL})"
+
+
+def emission_factor(d: dict[str, Any]) -> str:
+    """The delivery's emission factor, or why the SD states none (no credit class to take it
+    from: a conventional delivery)."""
+    value = d["emission_factor_gco2e_per_kg"]
+    if value is not None:
+        return f"{value} gCO2e/kg"
+    if d["classes"]:
+        return "not stated"
+    return "not stated (no credit class: a conventional delivery)"
 
 
 def _grams(g: int) -> str:
@@ -261,10 +302,10 @@ def to_markdown(d: dict[str, Any]) -> str:
         f"- Order reference: {d['order_reference']}",
         f"- Product: {d['product']} (product group {d['product_group']['name']})",
         f"- Physical quantity: {_grams(d['quantity_g'])}",
-        f"- Credits carried: {_grams(d['credits_g'])}",
+        f"- Credits carried: {credits_carried(d)}",
         f"- Sustainable share: {share // 100}.{share % 100:02d} %"
         f" (maximum {d['product_group']['max_share_bps'] / 100:.2f} %)",
-        f"- Emission factor: {d['emission_factor_gco2e_per_kg']} gCO2e/kg",
+        f"- Emission factor: {emission_factor(d)}",
         *[
             f"- Rolling average percentage ({r['name']}): {r['share_bps'] / 100:.2f} %, carried "
             f"by every output of the group ({_grams(r['window_sustainable_g'])} sustainable of "
@@ -294,7 +335,7 @@ def to_markdown(d: dict[str, Any]) -> str:
     out += [
         f"- Input {o['input_id']} under {o['certificate']}: {_grams(o['credits_g'])}"
         for o in d["origins"]
-    ]
+    ] or ["- none: no credits carried"]
     tx = d["transaction"]
     out += [
         "",

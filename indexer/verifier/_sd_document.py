@@ -21,7 +21,11 @@ from typing import Any
 import segno
 from fpdf import FPDF
 
-from tracenet.indexer.verifier._declaration import custody_statement
+from tracenet.indexer.verifier._declaration import (
+    credits_carried,
+    custody_statement,
+    emission_factor,
+)
 
 __all__ = ["render_html", "render_pdf", "sd_fields", "verify_link"]
 
@@ -88,7 +92,7 @@ def sd_fields(d: dict[str, Any], console_url: str) -> list[tuple[str, str]]:
         ("Product", d["product"]),
         ("Product group", f"{d['product_group']['name']} (id {d['product_group']['id']})"),
         ("Quantity", f"{d['quantity_g']} g"),
-        ("Credits carried", f"{d['credits_g']} g"),
+        ("Credits carried", credits_carried(d, grams=False)),
         ("Sustainable share", _pct(d["sustainable_share_bps"])),
         ("Maximum share of the group", _pct(d["product_group"]["max_share_bps"])),
         ("Credit class", _classes(d, "name")),
@@ -116,7 +120,7 @@ def sd_fields(d: dict[str, Any], console_url: str) -> list[tuple[str, str]]:
         ],
         ("Extent of input compensation", f"{_pct(d['sustainable_share_bps'])} of the quantity"),
         ("Emission factors of the class", _joined(factors)),
-        ("Emission factor of the delivery", f"{d['emission_factor_gco2e_per_kg']} gCO2e/kg"),
+        ("Emission factor of the delivery", emission_factor(d)),
         ("Conversion factors upstream", _upstream(d)),
         ("Multi-site transfer", "yes (same legal entity)" if same_entity else "no"),
         ("Delivery document hash", d["document_hash"]),

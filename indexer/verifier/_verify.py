@@ -8,7 +8,9 @@ Checks (``Check.code``):
 
 * ``deployment-wiring`` — the three contracts point at each other as the record says.
 * ``records-complete`` (R9) — the ledger's counters match the events read: ids 1..n, no gaps.
-* ``target-exists`` — exactly one event for the claim or shipment id.
+* ``target-exists`` — exactly one event for the claim or shipment id (none is no verdict at all:
+  ``NotFoundError``). A conventional delivery (no credit lines) is a shipment with nothing
+  upstream: it holds on its own checks (cap, group, rolling share; no class, so no custody duty).
 * ``retired-once`` (claims) — the claim id is used once, and per class the claimed grams in the
   events equal the ledger's ``claimed`` counter (no credit retired twice).
 * ``conservation`` (R1) — every gram on the path is backed by recorded inflows.
@@ -31,13 +33,17 @@ Checks (``Check.code``):
   and receiving parties held a certificate of the scheme valid then, covering the class and the
   unit (``indexer.verifier._custody`` mirrors the ledger, final-claimant exemption included).
   The detail names the party, its unit and the certificate, or the ledger's reason for none.
+  A step made before its scheme required custody (or while it exempted a final claimant) whose
+  party held none holds with a warning ("uncertified step: …"), since the scheme requires it
+  now. It is ``_custody.judge``, the judgement the Sustainability Declaration uses too.
 * ``rolling-share`` (R8, issue 10) — for each rolling-average class a shipment or claim had to
   carry, the share recomputed from the unit's recorded inputs over the class's window equals the
   one the ledger stated (``RollingShareApplied``), and the credits carried are exactly
   floor(share × quantity / 10 000) (``indexer.verifier._rolling``).
 
-A certificate revoked *after* the step it covers is reported, not failed: the check holds with
-``warning`` set (``Verdict.warnings``).
+A certificate revoked *after* the step it covers, and an uncertified step made before its
+scheme required custody, are reported, not failed: the check holds with ``warning`` set
+(``Verdict.warnings``).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tracenet.contracts import Model, period_at, split_token_id
+from tracenet.indexer.errors import NotFoundError
 from tracenet.indexer.lineage._lineage import (
     CertificatesTransferred,
     Claimed,
@@ -60,7 +67,7 @@ from tracenet.indexer.lineage._lineage import (
     trace_shipment,
 )
 from tracenet.indexer.verifier._chainread import ChainRecord
-from tracenet.indexer.verifier._custody import describe, duties, held
+from tracenet.indexer.verifier._custody import judge
 from tracenet.indexer.verifier._rolling import rolling_shares
 from tracenet.kit import iso_time as _when
 
@@ -86,7 +93,7 @@ class Verdict:
     kind: str  # "claim" or "shipment"
     target_id: int
     checks: tuple[Check, ...]
-    lineage: Lineage | None  # None when the target was not found
+    lineage: Lineage
 
     @property
     def ok(self) -> bool:
@@ -102,14 +109,23 @@ class Verdict:
 
 
 def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
-    """Every check along the lineage of claim or shipment ``target_id``."""
-    checks = _Checks(record)
-    checks.ledger(kind)
+    """Every check along the lineage of claim or shipment ``target_id``; ``NotFoundError``
+    (``ClaimUnknown``, ``ShipmentUnknown``) when the chain holds no such claim or shipment —
+    nothing to check, so no verdict (the CLI's one line, the API's 404)."""
     key = f"{kind}:{target_id}"
     found = [e for e in record.events if _key(e) == key]
-    checks.add("target-exists", "R9", key, len(found) == 1, f"{len(found)} event(s) for {key}")
+    checks = _Checks(record)
+    checks.ledger(kind)
     if not found:
-        return Verdict(kind, target_id, checks.done(), None)
+        wiring = next(c for c in checks.out if c.code == "deployment-wiring")
+        why = "" if wiring.ok else f" (and the deployment record does not fit it: {wiring.detail})"
+        raise NotFoundError(
+            f"no {kind} {target_id} on this chain{why}",
+            field=f"{kind}_id",
+            error="ClaimUnknown" if kind == "claim" else "ShipmentUnknown",
+            args={f"{kind}Id": target_id},
+        )
+    checks.add("target-exists", "R9", key, len(found) == 1, f"{len(found)} event(s) for {key}")
     trace = trace_claim if kind == "claim" else trace_shipment
     lineage = trace(record.events, target_id)
     checks.add(
@@ -139,9 +155,8 @@ def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
         elif isinstance(event, Converted):
             checks.window(node.key, event.ref, event.inputs)
         if event is not None:
-            for duty in duties(record, event):
-                ok, warn, detail = describe(record, duty, held(record, duty, event.ref), event.ref)
-                checks.add("custody-certificate", "R2", node.key, ok, detail, warn)
+            for j in judge(record, event):  # the judgement the SD uses (``_custody``)
+                checks.add("custody-certificate", "R2", node.key, j.ok, j.detail, j.warning)
     return Verdict(kind, target_id, checks.done(), lineage)
 
 

@@ -1,11 +1,13 @@
 """``tracenet verify claim|shipment <id>`` and ``tracenet declaration shipment <id>``.
 
 Both use only a JSON-RPC endpoint and the deployment record — no indexer database. Exit codes
-of ``verify``: 0 the claim or shipment holds, 1 a check fails (or the deployment record does
-not fit the chain), 2 usage or connection errors. ``declaration``: 0 issued, 1 no such
-shipment, a record that does not fit the chain, or a shipment that gets no declaration (under a
-custody scheme, a party held no valid certificate at dispatch: ``CustodyCertificateMissing``),
-2 usage or connection errors.
+of ``verify``: 0 the claim or shipment holds, 1 a check fails, there is no such claim or
+shipment (one line ``ClaimUnknown (TN-IX-4045): no claim 99 on this chain``, no checks: the
+API's 404) or the deployment record does not fit the chain, 2 usage or connection errors.
+``declaration``: 0 issued, 1 no such shipment, a record that does not fit the chain, or a
+shipment that gets no declaration (under a custody scheme, a party held no valid certificate
+when the scheme required one at dispatch: ``CustodyCertificateMissing``), 2 usage or connection
+errors.
 """
 
 from __future__ import annotations
@@ -18,10 +20,15 @@ from typing import Any
 
 from tracenet import contracts
 from tracenet.indexer._settings import IndexerSettings
-from tracenet.indexer.errors import ChainReadError, DeclarationRefusedError
+from tracenet.indexer.errors import (
+    ChainReadError,
+    DeclarationRefusedError,
+    IndexerError,
+    NotFoundError,
+)
 from tracenet.indexer.lineage._lineage import Claimed, Converted, InputRecorded, Lineage, Shipped
 from tracenet.indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain
-from tracenet.indexer.verifier._declaration import declaration, to_markdown
+from tracenet.indexer.verifier._declaration import CONVENTIONAL, declaration, to_markdown
 from tracenet.indexer.verifier._verify import Check, Verdict, verify
 
 __all__ = ["register", "render_json", "render_text"]
@@ -87,8 +94,8 @@ def _read(args: argparse.Namespace) -> ChainRecord | int:
         return _fail(f"cannot read the chain at {url}: {exc}", EXIT_USAGE)
 
 
-def refused(exc: DeclarationRefusedError) -> str:
-    """One line: the rule's name and code, then why (no declaration is issued)."""
+def refused(exc: IndexerError) -> str:
+    """One line: the error's name and code, then why (no verdict, or no declaration)."""
     return f"{exc.error} ({exc.code}): {exc.message}"
 
 
@@ -101,7 +108,10 @@ def _verify(args: argparse.Namespace) -> int:
     record = _read(args)
     if isinstance(record, int):
         return record
-    verdict = verify(record, args.kind, args.id)
+    try:
+        verdict = verify(record, args.kind, args.id)
+    except NotFoundError as exc:  # nothing to verify: one line, no checks
+        return _fail(refused(exc), EXIT_FAILS)
     print(json.dumps(render_json(verdict), indent=2) if args.json else render_text(verdict, record))
     return EXIT_HOLDS if verdict.ok else EXIT_FAILS
 
@@ -175,7 +185,7 @@ def render_json(verdict: Verdict) -> dict[str, Any]:
         "failed": len(verdict.failures),
         "warnings": len(verdict.warnings),
         "checks": [_check_json(c) for c in verdict.checks],
-        "lineage": _lineage_json(verdict.lineage) if verdict.lineage else None,
+        "lineage": _lineage_json(verdict.lineage),
     }
 
 
@@ -192,7 +202,10 @@ def _describe(key: str, record: ChainRecord, lineage: Lineage) -> str:
         number = cert.number if cert else f"certificate {e.certificate_id}"
         return f"{key} {g} at {unit(e.unit_id)}, {number}, evidence 0x{e.evidence_hash.hex()[:12]}…"
     if isinstance(e, Shipped):
-        return f"{key} {g} {unit(e.from_unit_id)} → {unit(e.to_unit_id)}, tx {e.ref.tx_hash[:12]}…"
+        moved = f"{key} {g} {unit(e.from_unit_id)} → {unit(e.to_unit_id)}"
+        if not e.lines:  # nothing upstream to walk
+            moved += f", {CONVENTIONAL}"
+        return f"{moved}, tx {e.ref.tx_hash[:12]}…"
     if isinstance(e, Converted):
         proc = record.processes.get(e.process_id)
         name = proc.name if proc else f"process {e.process_id}"
@@ -221,9 +234,6 @@ def render_text(verdict: Verdict, record: ChainRecord) -> str:
 
     checks("ledger", "  ")
     lineage = verdict.lineage
-    if lineage is None:
-        checks(f"{verdict.kind}:{verdict.target_id}", "  ")
-        return "\n".join(out)
     sources: dict[str, list[str]] = {}
     for e in lineage.edges:
         if e.source not in sources.setdefault(e.target, []):

@@ -191,6 +191,58 @@ def test_the_shipment_page_offers_its_sd_as_pdf_and_html_downloads(client: TestC
         assert wrong.status_code == 422 and "“abc” is not a shipment number" in wrong.text
 
 
+def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_says(
+    client: TestClient,
+) -> None:
+    """Issue 26, on the indexer's own answers (verdict and SD from the chain record): shipment 4
+    carries no credits — it holds, nothing upstream, 0 %; shipment 2 left the resin maker before
+    ISCC PLUS required custody — it holds with the note its SD states too."""
+    import dataclasses
+
+    from eth_tester import EthereumTester
+    from web3 import EthereumTesterProvider, Web3
+
+    from tests.factories import S_PLUS
+    from tests.indexer.test_verify import build_scenario
+    from tracenet.contracts import Custody
+    from tracenet.indexer.lineage._lineage import EventRef
+    from tracenet.indexer.verifier._declaration import declaration
+    from tracenet.indexer.verifier._verify import verify
+    from tracenet.indexer.verifier._verify_cli import render_json
+
+    record = build_scenario(Web3(EthereumTesterProvider(EthereumTester()))).record
+    later = EventRef(10**6, 0, "0x" + "00" * 32, 0)
+    late = dataclasses.replace(record, scheme_custody={S_PLUS: ((later, Custody.certified),)})
+    answers = {
+        "/v1/shipments/4/verification": render_json(verify(record, "shipment", 4)),
+        "/v1/shipments/4/declaration": declaration(record, 4),
+        "/v1/shipments/2/verification": render_json(verify(late, "shipment", 2)),
+        "/v1/shipments/2/declaration": declaration(late, 2),
+    }
+
+    def indexer(request: httpx.Request) -> httpx.Response:
+        if request.url.path in answers:
+            return httpx.Response(200, json=answers[request.url.path])
+        return httpx.Response(404, json={"code": "TN-IX-4044", "error": "ShipmentUnknown"})
+
+    with client:
+        public = client.app.state.public_indexer  # type: ignore[attr-defined]
+        public.http = httpx.AsyncClient(
+            base_url="http://ix", transport=httpx.MockTransport(indexer)
+        )
+        page = client.get("/verify/shipment/4")
+        assert page.status_code == 200, page.text
+        assert 'data-verdict="holds"' in page.text and "data-conventional" in page.text
+        assert 'data-sd-share="0"' in page.text and "0.00 %" in page.text
+        noted = client.get("/verify/shipment/2")
+        assert noted.status_code == 200 and 'data-verdict="holds"' in noted.text
+        assert "data-conventional" not in noted.text  # it carries credits
+        assert '<tr class="warn"><td>holds, note</td>' in noted.text
+        sd = noted.text[noted.text.index("data-sd-number") :]
+        assert "(no certified chain of custody required at dispatch; required now)" in sd
+        assert "Note: uncertified step: the recipient Brand (Brand DC) held no valid" in sd
+
+
 def test_search_sends_ids_to_their_pages(client: TestClient) -> None:
     with client:
         cases = (

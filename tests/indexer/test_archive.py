@@ -153,5 +153,7 @@ def test_verify_from_the_terminal(archived: Path, capsys: pytest.CaptureFixture[
     assert "Claims: 1 of 1 hold" in out and "class" in out and " t" in out
     assert main(["archive", "verify", str(archived), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["holds"] is True
+    assert main(["archive", "verify", str(archived), "--claim", "99"]) == 1
+    assert "no claim 99 in the archive" in capsys.readouterr().out
     assert main(["archive", "verify", str(archived.parent / "nothing")]) == 2
     assert "no archive here" in capsys.readouterr().err

@@ -73,7 +73,7 @@ def test_run_check_keys_audit_and_verify(
         == 0
     )
     audit = json.loads(capsys.readouterr().out)
-    chain = ["--rpc-url", anvil.rpc_url, "--deployment", str(path)]
+    chain = common  # the signer on chain, the figures recomputed from the mirror
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps(sign_report(audit, LocalSigner(Account.create()))))
     assert main(["indexer", "verify-report", str(forged), "--signature-only"]) == 0
@@ -84,7 +84,14 @@ def test_run_check_keys_audit_and_verify(
     good = tmp_path / "signed.json"
     good.write_text(json.dumps(signed))
     assert main(["indexer", "verify-report", str(good), *chain]) == 0
-    assert f"valid: signed by {auditor.address} for party {party}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"valid: signed by {auditor.address} for party {party}" in out
+    assert "its figures are the chain's" in out
+    altered = dict(audit, total={**audit["total"], "created": audit["total"]["created"] + 1})
+    figures = tmp_path / "altered.json"
+    figures.write_text(json.dumps(sign_report(altered, auditor)))
+    assert main(["indexer", "verify-report", str(figures), *chain]) == 1
+    assert "invalid: TN-IX-4003 ReportFiguresDiffer: " in capsys.readouterr().err
     signed["report"]["period"] = 1
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(signed))

@@ -101,6 +101,29 @@ def test_the_markdown_document_carries_every_field(scenario: Scenario) -> None:
         assert expected in text
 
 
+def test_a_conventional_delivery_declares_no_credits_and_a_zero_share(scenario: Scenario) -> None:
+    """Shipment 4 carries no credit lines: its SD states 0 g, 0 % and nothing upstream."""
+    event = shipped(scenario, 4)
+    d = declaration(scenario.record, 4)
+    assert (d["declaration"], d["shipment_id"]) == (f"SD-{scenario.record.chain_id}-4", 4)
+    assert (d["quantity_g"], d["credits_g"], d["sustainable_share_bps"]) == (3_000_000, 0, 0)
+    assert d["lines"] == d["classes"] == d["origins"] == d["rolling_average"] == []
+    assert d["conversion_factors_upstream"] == [] and d["custody"] == []
+    assert d["emission_factor_gco2e_per_kg"] is None
+    assert d["transaction"]["tx_hash"] == event.ref.tx_hash
+    assert d["supplier"]["name"] == scenario.record.parties[f.P_RESIN].name
+    text = to_markdown(d)
+    for expected in (
+        "- Physical quantity: 3 000 000 g (3.000 t)",
+        "- Credits carried: 0 g (0.000 t) (a conventional delivery: no credits, no sustainable "
+        "share claimed)",
+        "- Sustainable share: 0.00 %",
+        "- Emission factor: not stated (no credit class: a conventional delivery)",
+        "## Origin\n- none: no credits carried",
+    ):
+        assert expected in text
+
+
 def test_an_unknown_shipment_has_no_declaration(scenario: Scenario) -> None:
     with pytest.raises(LookupError, match="no shipment 42"):
         declaration(scenario.record, 42)
@@ -132,8 +155,9 @@ def test_both_parties_certificates_valid_at_dispatch(custody_record: ChainRecord
     assert d["custody"] == [
         {
             "class": "rPET-resin", "scheme": "ISCC PLUS", "scheme_id": f.S_PLUS,
-            "custody": "certified", "supplier_certificate": "ISCC-PLUS-RES-COC-4",
-            "recipient_certificate": "ISCC-PLUS-BRAND-5", "recipient_exempt": False,
+            "custody": "certified", "custody_now": "certified",
+            "supplier_certificate": "ISCC-PLUS-RES-COC-4",
+            "recipient_certificate": "ISCC-PLUS-BRAND-5", "recipient_exempt": False, "notes": [],
         }
     ]  # fmt: skip
     assert not d["recipient_final_claimant"]
@@ -170,16 +194,24 @@ def test_no_declaration_for_a_certificate_not_valid_at_dispatch(
     assert caught.value.details["certificate"] == "ISCC-PLUS-BRAND-5"
 
 
-def test_a_scheme_that_requires_custody_now_refuses_an_older_shipment(
+def test_a_scheme_that_requires_custody_now_notes_an_older_uncertified_shipment(
     scenario: Scenario,
 ) -> None:
-    # The bootstrap story ran before ISCC PLUS required custody; it requires it now.
+    """Issue 26: the bootstrap story ran before ISCC PLUS required custody; it requires it now.
+    The ledger accepted the dispatch, and so does the verifier (a warning): the SD is issued
+    with the same note, never refused for a rule that did not apply then."""
     late = EventRef(10**6, 0, "0x" + "00" * 32, 0)
+    d = declaration(with_mode(scenario.record, Custody.certified, late), 2)
+    (entry,) = d["custody"]
+    assert (entry["custody"], entry["custody_now"]) == ("none", "certified")
+    assert "the supplier Resin maker (Resin site A) held no valid" in entry["notes"][0]
+    assert "(CertificateScopeClass ISCC-PLUS-RES-002)" in entry["notes"][0]
+    assert declaration(scenario.record, 2)["custody"] == []
+    # required at dispatch (a record the ledger would have refused to write): no SD
     with pytest.raises(DeclarationRefusedError) as caught:
-        declaration(with_mode(scenario.record, Custody.certified, late), 2)
+        declaration(with_mode(scenario.record, Custody.certified), 2)
     assert caught.value.details["role"] == "supplier"  # its certificate lists flakes, not resin
     assert caught.value.details["reason"] == "CertificateScopeClass"
-    assert declaration(scenario.record, 2)["custody"] == []
 
 
 def test_the_final_claimant_exemption_is_stated(custody_record: ChainRecord) -> None:

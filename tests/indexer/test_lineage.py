@@ -199,6 +199,29 @@ def test_an_unknown_target_is_a_lookup_error() -> None:
         LineageBook().apply_all(c.events).shipment(1)
 
 
+def test_a_conventional_delivery_is_a_shipment_with_nothing_upstream() -> None:
+    """A shipment with no credit lines (R10): its lineage is itself, 0 g, and it changes no pool."""
+    c = Chain()
+    c.input(1, FLAKE, 1_000)
+    conventional = c.ship(1, 2, quantity=5_000_000)
+    c.ship(1, 2, (FLAKE, 400))
+    for lineage in (
+        trace_shipment(c.events, conventional),
+        LineageBook().apply_all(c.events).shipment(conventional),
+    ):
+        assert lineage.target.key == f"shipment:{conventional}" and lineage.target.grams == 0
+        assert (
+            isinstance(lineage.target.event, Shipped) and lineage.target.event.quantity == 5_000_000
+        )
+        assert [n.key for n in lineage.nodes] == [lineage.target.key]
+        assert (lineage.edges, lineage.origins, lineage.unexplained) == ((), (), 0)
+    book = LineageBook().apply_all(c.events)
+    assert book.has(f"shipment:{conventional}") and book.pool(1, FLAKE) == {
+        "input:1#" + str(FLAKE): 600
+    }
+    assert [o.grams for o in book.shipment(2).origins] == [400]
+
+
 def test_period_close_moves_nothing_by_itself() -> None:
     c = Chain()
     c.input(1, FLAKE, 1_000)

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 from typing import Any
 
+import pytest
 from eth_account import Account
 from sqlalchemy import Engine
 
 from tests.factories import C_FLAKE, CERT_RECYCLER, P_AUDITOR, P_BRAND, P_RECYCLER, World, evidence
 from tests.indexer.test_reports import T, flakes_to_resin
 from tests.indexer.test_signed_report import _audit, _signer_of
+from tracenet.cli import main
 from tracenet.indexer import Follower, create_app
+from tracenet.indexer.api import _cli_api
 from tracenet.indexer.api._keys import create_key
 from tracenet.wallet import LocalSigner, sign_report
 
@@ -72,3 +76,58 @@ def test_a_signed_report_is_verified_over_http(
     assert verify({"report": 1}).json()["error"] == "SignatureInvalid"
     assert client.post("/v1/reports/verify", json=[1]).status_code == 422
     assert TestClient(app).post("/v1/reports/verify", json={}).status_code == 401
+
+
+def test_the_cli_gives_the_api_s_verdict_on_every_report(
+    world: World,
+    follower: Follower,
+    engine: Engine,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 26: ``tracenet indexer verify-report`` runs what ``POST /v1/reports/verify`` runs
+    (``verify_signed``): altered figures are refused by both, with the same code."""
+    flakes_to_resin(world)
+    auditor, member = _signer_of(world, P_AUDITOR), _signer_of(world, P_RECYCLER)
+    report: Any = json.loads(json.dumps(_audit(world, follower, engine)))
+    with engine.begin() as conn:
+        key = create_key(conn, P_BRAND)
+    client = TestClient(create_app(engine, {}, ledger=lambda: world.handle))
+    record = tmp_path / "deployment.json"
+    world.handle.deployment.save(record)
+    # the ledger the CLI attaches to: this test's chain (no JSON-RPC endpoint on eth-tester)
+    monkeypatch.setattr(_cli_api, "_ledger", lambda url, deployment: lambda: world.handle)
+    common = ["--database-url", db_url, "--rpc-url", "http://127.0.0.1:1", "--deployment"]
+    created = dict(report, total={**report["total"], "created": report["total"]["created"] + 1})
+    documents = {
+        "good": sign_report(report, auditor),
+        "created + 1": sign_report(created, auditor),
+        "by a member": sign_report(report, member),
+    }
+    tampered = json.loads(json.dumps(documents["good"]))
+    tampered["report"]["total"]["claimed"] += 1  # after signing
+    documents["tampered after signing"] = tampered
+    verdicts: dict[str, str] = {}
+    for name, document in documents.items():
+        answer = client.post("/v1/reports/verify", json=document, headers={"X-API-Key": key})
+        path = tmp_path / "report.json"
+        path.write_text(json.dumps(document))
+        code = main(["indexer", "verify-report", str(path), *common, str(record)])
+        out, err = capsys.readouterr()
+        if answer.status_code == 200:
+            assert code == 0, (name, err)
+            assert out.startswith(f"valid: signed by {auditor.address} for party {P_AUDITOR}")
+            assert "its figures are the chain's" in out
+            continue
+        body = answer.json()
+        assert code == 1, (name, out, err)
+        assert err.startswith(f"invalid: {body['code']} {body['error']}: "), (name, err)
+        assert body["message"] in err
+        verdicts[name] = body["code"]
+    assert verdicts == {
+        "created + 1": "TN-IX-4003",
+        "by a member": "TN-IX-4002",
+        "tampered after signing": "TN-IX-4001",
+    }

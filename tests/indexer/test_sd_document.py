@@ -81,6 +81,24 @@ def test_every_field_read_from_the_pdf_is_the_chain_record(
     assert fields["Verify at"] == f"{CONSOLE}/verify/shipment/{shipment_id}"
 
 
+def test_a_conventional_delivery_prints_a_zero_share_and_no_credits(scenario: Scenario) -> None:
+    d = declaration(scenario.record, 4)  # no credit lines
+    fields = read_sd(render_pdf(d, CONSOLE))
+    assert fields == dict(sd_fields(d, CONSOLE))
+    assert fields["Quantity"] == "3000000 g" and fields["Sustainable share"] == "0.00 %"
+    conventional = "0 g (a conventional delivery: no credits, no sustainable share claimed)"
+    assert fields["Credits carried"] == conventional
+    assert fields["Credit class"] == fields["Scheme"] == "none"
+    assert fields["Extent of input compensation"] == "0.00 % of the quantity"
+    assert fields["Emission factor of the delivery"] == (
+        "not stated (no credit class: a conventional delivery)"
+    )
+    page = render_html(d, CONSOLE)
+    assert f"<th scope=row>Credits carried</th><td>{conventional}</td>" in page
+    assert "<th scope=row>Sustainable share</th><td>0.00 %</td>" in page
+    assert all(c.ok for c in compare(fields, d, CONSOLE))
+
+
 def test_the_resin_declaration_prints_class_scheme_model_and_upstream_factor(
     scenario: Scenario,
 ) -> None:

@@ -12,16 +12,19 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tests.factories import (
+    G_RESIN,
     P_AUDITOR,
     P_BRAND,
     P_OUTSIDER,
     P_RECYCLER,
     P_RESIN,
     S_PLUS,
+    U_BRAND,
     U_RESIN,
     World,
+    evidence,
 )
-from tests.indexer.test_reports import flakes_to_resin
+from tests.indexer.test_reports import T, flakes_to_resin
 from tracenet.contracts import Custody
 from tracenet.indexer import Follower
 from tracenet.indexer.api._api import create_app
@@ -82,16 +85,70 @@ def test_the_declaration_routes_serve_the_chain_record_to_its_parties_only(
             assert {"200", "401", "403", "404", "422"} <= set(documented["responses"])
 
 
+def test_a_conventional_delivery_is_served_like_any_shipment(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """Issue 26: a shipment with no credit lines listed by /v1/shipments has a verdict, a
+    provenance of nothing upstream and an SD of 0 % (JSON, PDF, HTML), not a 500 or a 404."""
+    flakes_to_resin(world)
+    world.ok("ship", world.cast.resin, U_BRAND, G_RESIN, 3 * T, evidence(), [])  # shipment 3
+    follower.catch_up()
+    record = read_chain(world.w3, world.handle.deployment)
+    with engine.begin() as conn:
+        brand = {"X-API-Key": create_key(conn, P_BRAND)}
+    app = create_app(engine, chain=lambda: record, console_url=CONSOLE)
+    with TestClient(app) as client:
+        listed = client.get("/v1/shipments", headers=brand)
+        assert listed.status_code == 200, listed.text
+        assert 3 in {s["shipmentId"] for s in listed.json()["shipments"]}
+        verdict = client.get("/v1/shipments/3/verification")
+        assert verdict.status_code == 200, verdict.text
+        v = verdict.json()
+        assert v["holds"] and (v["failed"], v["warnings"]) == (0, 0)
+        assert v["lineage"]["target"] == "shipment:3" and v["lineage"]["origins"] == []
+        assert [n["grams"] for n in v["lineage"]["nodes"]] == [0]
+        prov = client.get("/v1/shipments/3/provenance", headers=brand)
+        assert prov.status_code == 200, prov.text
+        p = prov.json()
+        assert (p["target"]["grams"], p["depth"], p["unexplained"]) == (0, 0, 0)
+        assert [n["key"] for n in p["nodes"]] == ["shipment:3"]
+        assert p["nodes"][0]["quantity"] == 3 * T
+        assert p["edges"] == [] and p["origins"] == []
+        svg = client.get("/v1/shipments/3/provenance?format=svg", headers=brand)
+        assert svg.status_code == 200 and svg.text.startswith("<svg")
+        sd = client.get("/v1/shipments/3/declaration")
+        assert sd.status_code == 200, sd.text
+        d = sd.json()
+        assert (d["quantity_g"], d["credits_g"], d["sustainable_share_bps"]) == (3 * T, 0, 0)
+        assert d["lines"] == d["origins"] == d["classes"] == []
+        pdf = client.get("/v1/shipments/3/declaration.pdf", headers=brand)
+        assert pdf.status_code == 200, pdf.text
+        fields = read_sd(pdf.content)
+        assert fields["Sustainable share"] == "0.00 %"
+        assert fields["Credits carried"].startswith("0 g (a conventional delivery")
+        page = client.get("/v1/shipments/3/declaration.html", headers=brand)
+        assert page.status_code == 200 and "<td>0.00 %</td>" in page.text
+        # no such claim: the verifier's 404, with the message the CLI prints
+        missing = client.get("/v1/claims/99/verification")
+        assert missing.status_code == 404
+        body = missing.json()
+        assert (body["code"], body["error"], body["field"]) == (
+            "TN-IX-4045", "ClaimUnknown", "claim_id",
+        )  # fmt: skip
+        assert body["message"] == "no claim 99 on this chain"
+
+
 def test_no_declaration_under_a_custody_scheme_without_certificates(
     world: World, follower: Follower, engine: Engine
 ) -> None:
-    """The story ran before ISCC PLUS required custody; it requires it now, and the resin
-    maker's certificate lists flakes only: its resin shipment gets a 409, never a document."""
+    """A record in which ISCC PLUS required custody from the start while the resin maker's
+    certificate lists flakes only: its resin shipment gets a 409, never a document. (Set after
+    the story instead, the SD is issued with a note: issue 26, ``test_verify_custody``.)"""
     flakes_to_resin(world)
     follower.catch_up()
     record = read_chain(world.w3, world.handle.deployment)
-    later = EventRef(10**6, 0, "0x" + "00" * 32, 0)
-    strict = dataclasses.replace(record, scheme_custody={S_PLUS: ((later, Custody.certified),)})
+    first = EventRef(1, 0, "0x" + "00" * 32, 0)
+    strict = dataclasses.replace(record, scheme_custody={S_PLUS: ((first, Custody.certified),)})
     with engine.begin() as conn:
         brand, auditor = create_key(conn, P_BRAND), create_key(conn, P_AUDITOR)
     app = create_app(engine, chain=lambda: strict, console_url=CONSOLE)

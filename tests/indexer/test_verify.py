@@ -17,7 +17,9 @@ from tests import factories as f
 from tests._support import free_port
 from tracenet import contracts
 from tracenet.cli import main
+from tracenet.indexer.errors import NotFoundError
 from tracenet.indexer.lineage._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
+from tracenet.indexer.verifier import _verify_cli
 from tracenet.indexer.verifier._chainread import (
     ChainRecord,
     DeploymentMismatch,
@@ -26,7 +28,11 @@ from tracenet.indexer.verifier._chainread import (
     read_logs,
 )
 from tracenet.indexer.verifier._verify import Verdict, verify
+from tracenet.indexer.verifier._verify_cli import render_json, render_text
 from tracenet.node import AnvilNode, NodeSettings
+
+#: shipment 4 of the scenario: conventional resin, no credit lines
+CONVENTIONAL = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +46,8 @@ class Scenario:
 
 def build_scenario(w3: Web3) -> Scenario:
     """Flakes in (two inputs) → shipped → resin → part moved in the boundary → shipped → claimed;
-    segregated cullet shipped; a later factor and a later revocation that change nothing."""
+    segregated cullet shipped; 3 t of conventional resin delivered (shipment 4, no credit lines);
+    a later factor and a later revocation that change nothing."""
     w = f.bootstrap(w3)
     c = w.cast
     w.travel(f.at(2031, 2, 1))
@@ -56,6 +63,7 @@ def build_scenario(w3: Web3) -> Scenario:
     r = w.ok("record_input", c.recycler, f.C_GLASS, 2_000_000, f.CERT_RECYCLER, f.evidence())
     glass = w.events(r, "InputRecorded")[0]["tokenId"]
     w.ok("ship", c.recycler, f.U_BRAND, f.G_GLASS, 20_000_000, f.evidence(), [(glass, 2_000_000)])
+    w.ok("ship", c.resin, f.U_BRAND, f.G_RESIN, 3_000_000, f.evidence(), [])  # conventional
     later = f.at(2031, 3, 1)
     w.send(w.catalog.functions.registerFactor(f.PR_RESIN, 8_500, later, f.evidence()), c.certifier)
     w.send(w.consortium.functions.revokeCertificate(f.CERT_RECYCLER), c.certifier)
@@ -114,9 +122,26 @@ def test_valid_shipments_hold_including_a_segregated_one(scenario: Scenario) -> 
     assert check(verdict, "shipment-cap", "shipment:3") == [True]
 
 
+def test_a_conventional_delivery_holds_with_nothing_upstream(scenario: Scenario) -> None:
+    """A shipment with no credit lines (R10) is a shipment: a verdict, 0 g, nothing upstream."""
+    verdict = verify(scenario.record, "shipment", CONVENTIONAL)
+    assert verdict.ok and not verdict.warnings, verdict.failures
+    lineage = verdict.lineage
+    assert lineage.target.key == "shipment:4" and lineage.target.grams == 0
+    assert [n.key for n in lineage.nodes] == ["shipment:4"]
+    assert (lineage.edges, lineage.origins, lineage.unexplained) == ((), (), 0)
+    assert check(verdict, "shipment-cap") == [True] and check(verdict, "conservation") == [True]
+    text = render_text(verdict, scenario.record)
+    assert text.startswith("shipment 4: HOLDS") and "a conventional delivery: no credits" in text
+    assert "origins" not in text
+    as_json = render_json(verdict)
+    assert as_json["holds"] and as_json["lineage"]["nodes"][0]["grams"] == 0
+    assert as_json["lineage"]["origins"] == [] and as_json["lineage"]["edges"] == []
+
+
 def test_the_chain_record_is_read_in_adaptive_ranges(scenario: Scenario) -> None:
     r = scenario.record
-    assert r.counts == (3, 3, 1, 1)
+    assert r.counts == (3, 4, 1, 1)
     assert sum(isinstance(e, InputRecorded) for e in r.events) == 3
     assert r.certificates[f.CERT_RECYCLER].revoked_at is not None
     assert [v.version for v in r.processes[f.PR_RESIN].factors] == [0, 1]
@@ -148,9 +173,37 @@ def test_a_node_refusing_large_ranges_gets_smaller_ones() -> None:
 
 
 def test_a_claim_that_does_not_exist(scenario: Scenario) -> None:
-    verdict = verify(scenario.record, "claim", 99)
-    assert not verdict.ok and verdict.lineage is None
-    assert failed(verdict) == {"target-exists"}
+    """Nothing to verify is no verdict: no checks, the error the API answers 404 with."""
+    for kind, ident, error, code in [
+        ("claim", 99, "ClaimUnknown", "TN-IX-4045"),
+        ("shipment", 42, "ShipmentUnknown", "TN-IX-4044"),
+    ]:
+        with pytest.raises(NotFoundError) as caught:
+            verify(scenario.record, kind, ident)
+        e = caught.value
+        assert (e.message, e.error, e.code, e.status) == (
+            f"no {kind} {ident} on this chain", error, code, 404,
+        )  # fmt: skip
+        assert e.field == f"{kind}_id"
+
+
+def test_tracenet_verify_of_no_claim_is_one_line(
+    scenario: Scenario,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "deployment.json"
+    scenario.world.handle.deployment.save(path)
+    monkeypatch.setattr(_verify_cli, "read_chain", lambda *_, **__: scenario.record)
+    common = ["--rpc-url", "http://127.0.0.1:1", "--deployment", str(path)]
+    for extra in ([], ["--json"]):
+        assert main(["verify", "claim", "99", *common, *extra]) == 1
+        out, err = capsys.readouterr()
+        assert out == ""  # no checks, no "FAILS"
+        assert err == "tracenet: error: ClaimUnknown (TN-IX-4045): no claim 99 on this chain\n"
+    assert main(["verify", "claim", "1", *common]) == 0
+    assert capsys.readouterr().out.startswith("claim 1: HOLDS")
 
 
 def test_a_certificate_revoked_before_the_input(scenario: Scenario) -> None:
@@ -300,7 +353,11 @@ def test_a_record_pointing_at_another_ledger(scenario: Scenario, chain: Web3) ->
     other = contracts.deploy_ledger(chain, scenario.world.cast.admin, "Impostor")
     d = scenario.world.handle.deployment
     doctored = dataclasses.replace(d, addresses={**d.addresses, "Ledger": other.ledger.address})
-    verdict = verify(read_chain(chain, doctored), "claim", 1)
+    impostor = read_chain(chain, doctored)
+    with pytest.raises(NotFoundError, match=r"no claim 1 on this chain \(and the deployment"):
+        verify(impostor, "claim", 1)  # the impostor's ledger records no claim
+    only = next(e for e in scenario.record.events if isinstance(e, Claimed))
+    verdict = verify(dataclasses.replace(impostor, events=(only,)), "claim", 1)
     assert "deployment-wiring" in failed(verdict) and not verdict.ok
 
 
@@ -356,8 +413,17 @@ def test_tracenet_verify_end_to_end_on_anvil(
         assert verdict["holds"] and verdict["failed"] == 0
         assert {c["code"] for c in verdict["checks"]} >= {"shipment-cap", "segregation"}
 
+        assert main(["verify", "shipment", "4", *common]) == 0  # the conventional delivery
+        out = capsys.readouterr().out
+        assert out.startswith("shipment 4: HOLDS") and "a conventional delivery" in out
+        assert main(["declaration", "shipment", "4", "--json", *common]) == 0
+        conventional = json.loads(capsys.readouterr().out)
+        assert (conventional["credits_g"], conventional["sustainable_share_bps"]) == (0, 0)
+
         assert main(["verify", "claim", "2", *common]) == 1  # there is no claim 2
-        assert "claim 2" in capsys.readouterr().out
+        assert capsys.readouterr().err.endswith(
+            "ClaimUnknown (TN-IX-4045): no claim 2 on this chain\n"
+        )
 
         assert main(["declaration", "shipment", "2", "--json", *common]) == 0
         doc = json.loads(capsys.readouterr().out)

@@ -5,6 +5,7 @@ chain record alone; each way of breaking it by tampering with the record."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 
 import pytest
 from eth_tester import EthereumTester
@@ -12,9 +13,13 @@ from web3 import EthereumTesterProvider, Web3
 
 from tests import factories as f
 from tests import model as m
+from tests.indexer.test_verify import build_scenario
 from tracenet.contracts import Custody
+from tracenet.indexer.errors import DeclarationRefusedError
 from tracenet.indexer.lineage._lineage import EventRef, Shipped
 from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
+from tracenet.indexer.verifier._declaration import custody_statement, declaration, to_markdown
+from tracenet.indexer.verifier._sd_document import sd_fields
 from tracenet.indexer.verifier._verify import Verdict, verify
 from tracenet.indexer.verifier._verify_cli import render_json, render_text
 
@@ -75,6 +80,19 @@ def custody(verdict: Verdict, subject: str) -> list[tuple[bool, str]]:
 
 def failed(verdict: Verdict) -> set[tuple[str, str]]:
     return {(c.code, c.subject) for c in verdict.failures}
+
+
+def without(record: ChainRecord, *cert_ids: int) -> ChainRecord:
+    kept = {k: v for k, v in record.certificates.items() if k not in cert_ids}
+    return dataclasses.replace(record, certificates=kept)
+
+
+def with_mode(record: ChainRecord, *changes: tuple[EventRef, Custody]) -> ChainRecord:
+    return dataclasses.replace(record, scheme_custody={f.S_PLUS: changes})
+
+
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def with_brand_cert(record: ChainRecord, **changes: object) -> ChainRecord:
@@ -198,7 +216,109 @@ def test_no_custody_scheme_no_custody_checks(record: ChainRecord) -> None:
         "claim",
         1,
     )
-    assert not any(c.code == "custody-certificate" for c in verdict.checks)
+    # required now: every step is judged, and here every party held its certificate then
+    assert verdict.ok and custody(verdict, "shipment:2")
+    assert not any(d.startswith("uncertified step") for _, d in custody(verdict, "shipment:2"))
+
+
+# ---- issue 26: a step made before the scheme required custody ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def late() -> ChainRecord:
+    """The story of ``test_verify`` (flakes → resin → brand, which claims; 3 t of conventional
+    resin) ran on a real chain before ISCC PLUS required custody; the admin sets it to
+    ``certified`` afterwards. The brand holds no certificate, the resin maker's lists flakes."""
+    w3 = Web3(EthereumTesterProvider(EthereumTester()))
+    scenario = build_scenario(w3)
+    w = scenario.world
+    w.send(w.catalog.functions.setSchemeCustody(f.S_PLUS, Custody.certified), w.cast.admin)
+    return read_chain(w3, w.handle.deployment)
+
+
+def test_an_uncertified_step_before_the_scheme_required_custody_is_a_warning(
+    late: ChainRecord,
+) -> None:
+    verdict = verify(late, "claim", 1)
+    assert verdict.ok, verdict.failures  # the ledger accepted every step: nothing fails
+    notes = {(c.subject, c.detail) for c in verdict.warnings if c.code == "custody-certificate"}
+    brand = (
+        "uncertified step: the recipient Brand (Brand DC) held no valid ISCC PLUS certificate "
+        "for rPET-resin at {} (CustodyCertificateMissing); ISCC PLUS required no certified "
+        "chain of custody then and requires every holder certified now"
+    )
+    shipped = next(e for e in late.events if isinstance(e, Shipped) and e.shipment_id == 2)
+    assert ("shipment:2", brand.format(_when(shipped.ref.timestamp))) in notes
+    resin = [d for s, d in notes if s == "shipment:2" and "the supplier Resin" in d]
+    assert resin and "(CertificateScopeClass ISCC-PLUS-RES-002)" in resin[0]
+    assert {s for s, _ in notes} >= {"conversion:1", "shipment:2", "claim:1"}
+    assert "the claimant Brand (Brand DC) held no valid" in dict(notes)["claim:1"]
+    text = render_text(verdict, late)
+    assert f"claim 1: HOLDS — {len(verdict.checks)} checks, 0 failed" in text
+    assert f"! custody-certificate (R2): {brand.format(_when(shipped.ref.timestamp))}" in text
+    assert render_json(verdict)["warnings"] == len(verdict.warnings) >= 5
+
+
+def test_verify_and_the_declaration_judge_every_shipment_alike(
+    late: ChainRecord, record: ChainRecord
+) -> None:
+    """One judgement: the SD is refused exactly where verify fails a shipment's custody, and
+    its notes are verify's warnings about uncertified parties, word for word."""
+    first = EventRef(1, 0, "0x" + "00" * 32, 0)
+    later = EventRef(10**6, 0, "0x" + "ef" * 32, 0)
+    exempt, certified = Custody.certified_final_claimant_exempt, Custody.certified
+    variants = {
+        "set after the story": late,
+        "required from the start": with_mode(late, (first, certified)),
+        "exempt then, certified now": with_mode(late, (first, exempt), (later, certified)),
+        "exempt throughout": with_mode(late, (first, exempt)),
+        "certified throughout": record,
+        "brand uncertified": without(record, CERT_BRAND),
+        "brand uncertified, exempt then": with_mode(
+            without(record, CERT_BRAND), (first, exempt), (later, certified)
+        ),
+    }
+    seen = set()
+    for name, r in variants.items():
+        for s in (e for e in r.events if isinstance(e, Shipped)):
+            checks = [
+                c
+                for c in verify(r, "shipment", s.shipment_id).checks
+                if c.code == "custody-certificate" and c.subject == f"shipment:{s.shipment_id}"
+            ]
+            try:
+                d = declaration(r, s.shipment_id)
+            except DeclarationRefusedError as exc:
+                failing = [c.detail for c in checks if not c.ok]
+                assert failing, (name, s.shipment_id)
+                assert exc.details["reason"] in failing[0], (name, s.shipment_id)
+                seen.add("refused")
+                continue
+            assert all(c.ok for c in checks), (name, s.shipment_id)
+            notes = [n for e in d["custody"] for n in e["notes"]]
+            uncertified = [c.detail for c in checks if c.detail.startswith("uncertified step")]
+            assert notes == uncertified, (name, s.shipment_id)
+            seen.add("noted" if notes else "issued")
+    assert seen == {"refused", "noted", "issued"}
+
+
+def test_the_declaration_of_an_uncertified_step_states_it(late: ChainRecord) -> None:
+    d = declaration(late, 2)  # resin maker → brand, before ISCC PLUS required custody
+    (entry,) = d["custody"]
+    assert (entry["custody"], entry["custody_now"]) == ("none", "certified")
+    assert entry["supplier_certificate"] is entry["recipient_certificate"] is None
+    assert [n.split(" held")[0] for n in entry["notes"]] == [
+        "uncertified step: the supplier Resin maker (Resin site A)",
+        "uncertified step: the recipient Brand (Brand DC)",
+    ]
+    statement = custody_statement(d)
+    assert statement.startswith(
+        "ISCC PLUS required no certified chain of custody at dispatch (it requires every holder "
+        "certified now): supplier none, recipient none; NOTE uncertified step: the supplier"
+    )
+    fields = dict(sd_fields(d, "https://console.example.org"))
+    assert fields["Chain of custody certification"] == statement
+    assert "NOTE uncertified step: the recipient Brand (Brand DC)" in to_markdown(d)
 
 
 def test_a_shipment_is_checked_alike(record: ChainRecord) -> None:
