@@ -136,11 +136,11 @@ def _differences(conn: Connection, report: dict[str, Any]) -> list[str]:
             "the report names no class (classId) and period to recompute", field="report"
         ) from exc
     months = class_info(conn, class_id).period_months
-    # The signed index when the report carries one (every audit does); its label is compared
-    # below with the recomputed one. A yearly label ("2031") read alone is taken for an index.
+    # The signed index when the report carries one (every audit does; ``index:<n>`` is its
+    # syntax); its label is compared below with the recomputed one.
     signed = report.get("periodIndex")
     if isinstance(signed, int) and not isinstance(signed, bool):
-        index = resolve_period(months, str(signed), "report.periodIndex")
+        index = resolve_period(months, f"index:{signed}", "report.periodIndex")
     else:
         index = resolve_period(months, period, "report.period")
     block = int(report["asOf"]["blockNumber"])  # verify_auditor read it already
