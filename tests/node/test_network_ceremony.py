@@ -252,7 +252,7 @@ def test_one_key_for_two_organisations_and_too_few_are_refused(
     assert "bolt and acme share one public key" in capsys.readouterr().err
     three = _publics(folders, ORGS[1:])
     assert _cli()(["network", "assemble", "--out", str(tmp_path / "n"), *three]) == 2
-    assert "at least 4 organisations" in capsys.readouterr().err
+    assert "at least 4 validator operators" in capsys.readouterr().err
 
 
 def test_init_says_it_is_the_quick_local_path(
