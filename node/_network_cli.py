@@ -101,10 +101,10 @@ def register_network(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def _register_node_key(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     node_key = commands.add_parser(
         "node-key",
-        help="the key ceremony, on each organisation's machine: its validator key and the "
+        help="the key ceremony, on each operator's machine: its validator key and the "
         "public part to share",
         description=(
-            "Make this organisation's validator key (0600, never printed) and wallet passphrase "
+            "Make this operator's validator key (0600, never printed) and wallet passphrase "
             "(0600) on the machine that will run its validator, and the public part to share "
             "with the other organisations (<org>.public.json: public key, validator address, "
             "enode URL). Nothing secret leaves this machine."
