@@ -422,8 +422,8 @@ def _assemble(args: argparse.Namespace) -> int:
     digest = hashlib.sha256(layout.genesis.read_bytes()).hexdigest()
     print(f"genesis.json sha256 {digest}: compare it with the other organisations'")
     print(
-        f"next, as {layout.readme} says: each organisation copies in its own node key and "
-        "wallet passphrase, on its own machine, and starts its validator"
+        f"next, as {layout.readme} says: each organisation copies in its own secrets (an "
+        "operator its node key, each its wallet passphrase and RPC URL), on its own machine"
     )
     return 0
 

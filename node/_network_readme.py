@@ -73,8 +73,8 @@ def readme_markdown(
     validators = " ".join(r.besu_service for r in rows)
     org = first.organisation
     indexer_port = INDEXER_API_PORT
-    origin, secrets_section, across = _ceremony(assembled, rows)
     indexer_operator = indexer_operator or first.organisation
+    origin, secrets_section, across = _ceremony(assembled, rows, indexer_operator)
     member_table = (
         "\n\nMembers run a gateway only; it calls an operator's validator with the member's "
         "own JSON-RPC account:\n\n| Member | Gateway | Calls |\n|---|---|---|\n"
@@ -225,7 +225,9 @@ tracenet network assemble --out net --public acme.public.json --public …
 """
 
 
-def _ceremony(assembled: bool, rows: Sequence[ReadmeRow]) -> tuple[str, str, str]:
+def _ceremony(
+    assembled: bool, rows: Sequence[ReadmeRow], indexer_operator: str
+) -> tuple[str, str, str]:
     """(how it was made, its secrets section, running it across organisations)."""
     if not assembled:
         return _INIT, _INIT_SECRETS, _INIT_ACROSS
@@ -252,11 +254,19 @@ printf 'TRACENET_GATEWAY_RPC_URL=http://<name>:%s@<validator host>:8545\\n' \\
   "$(cat <name>-rpc/rpc-password)" > net/secrets/<name>-gateway.env
 ```
 
+A member ran no `node-key`, so it makes its wallet passphrase here, on its own machine:
+
+```sh
+python3 -c 'import secrets; print(secrets.token_urlsafe(32), end="")' \\
+  > net/secrets/<member>-wallet-passphrase
+```
+
 - `<org>/node/key`: the validator's private key. Whoever holds it signs blocks for that
   organisation. Back it up offline; losing it means voting in a new validator.
 - `secrets/<org>-wallet-passphrase`: the passphrase of `<org>/wallet`; the gateway reads it as
   a compose secret.
-- Whoever runs the indexer makes its database password and `secrets/indexer.env`:
+- {indexer_operator} runs the indexer: it makes its database password and `secrets/indexer.env`
+  (`indexer-rpc` is where it ran `tracenet network rpc-account --name indexer`):
 
 ```sh
 umask 077; mkdir -p net/secrets
@@ -264,7 +274,7 @@ python3 -c 'import secrets; print(secrets.token_urlsafe(32), end="")' \\
   > net/secrets/postgres_password
 printf 'TRACENET_INDEXER_DATABASE_URL=postgresql+psycopg://tracenet:%s@postgres:5432/tracenet\\n' \\
   "$(cat net/secrets/postgres_password)" > net/secrets/indexer.env
-printf 'TRACENET_INDEXER_RPC_URL=http://indexer:%s@besu-<operator>:8545\\n' \\
+printf 'TRACENET_INDEXER_RPC_URL=http://indexer:%s@besu-{indexer_operator}:8545\\n' \\
   "$(cat indexer-rpc/rpc-password)" >> net/secrets/indexer.env
 ```
 

@@ -277,6 +277,8 @@ def test_a_member_makes_its_rpc_password_and_shares_only_the_hash(
     readme = (net / "README.md").read_text()
     assert "No account request was given for spinner" in readme
     assert "tracenet network rpc-account --name <name>" in readme
+    assert "TRACENET_INDEXER_RPC_URL=http://indexer:%s@besu-owner:8545" in readme
+    assert "net/secrets/<member>-wallet-passphrase" in readme
 
 
 @pytest.mark.parametrize(
