@@ -12,6 +12,7 @@
     ├── DeploymentError               a deployment record that does not fit the chain it is used on
     ├── RpcError                      the node answered a JSON-RPC call with an error (method, code)
     ├── RpcUnavailable                the node could not be reached (retryable; url, timed_out)
+    │   └── RpcLoginRefused           Besu's /login refused the URL's account (not retryable)
     └── LedgerRevert                  a call or transaction reverted (name, error_args, tx_hash)
         └── UnknownRevert             the revert data matches no known error (or is empty)
 
@@ -35,6 +36,7 @@ __all__ = [
     "DeploymentError",
     "LedgerRevert",
     "RpcError",
+    "RpcLoginRefused",
     "RpcUnavailable",
     "SourceResolutionError",
     "StaleArtifactsError",
@@ -156,6 +158,21 @@ class RpcUnavailable(TracenetContractsError):
         self.reason = reason
         self.timed_out = timed_out
         super().__init__(f"node at {url}: {reason}")
+
+
+class RpcLoginRefused(RpcUnavailable):
+    """Besu's ``/login`` refused the account the RPC URL names (``user``): a wrong password, an
+    account the node's credentials file does not list, or a node without authentication.
+    Trying again with the same password fails the same way."""
+
+    retryable = False
+
+    def __init__(self, url: str, user: str, status: int) -> None:
+        super().__init__(
+            url, f"login as {user!r} refused (HTTP {status}): check the account's password"
+        )
+        self.user = user
+        self.status = status
 
 
 class LedgerRevert(TracenetContractsError):

@@ -59,8 +59,8 @@ class RpcChain:
     through httpx costs about 1 ms of the event loop's CPU, a call in a batch a few µs."""
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
-        self.url = url
         self._client = contracts.AsyncRpcClient(url, timeout=timeout)
+        self.url = self._client.url  # without the password of a user:password@ URL
         self._receipts_by_block = True
         self._calls: list[tuple[str, list[Any], asyncio.Future[Any]]] = []
         self._sending: set[asyncio.Future[None]] = set()  # batches of single calls

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tracenet.contracts._rpc import split_credentials
 from tracenet.contracts.errors import TracenetContractsError
 from tracenet.node._config import ConsortiumConfig
 from tracenet.node._connect import connect
@@ -85,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
     rpc_url = args.rpc_url or NodeSettings().rpc_url
     w3 = connect(rpc_url)
     if not w3.is_connected():
-        raise NodeError(f"no node answers at {rpc_url}; start one with `tracenet node up`")
+        shown, _ = split_credentials(rpc_url)  # never print a user:password@ URL's password
+        raise NodeError(f"no node answers at {shown}; start one with `tracenet node up`")
     passphrase = read_passphrase(
         env_var=settings.passphrase_env, file=args.passphrase_file, confirm=bool(missing)
     )

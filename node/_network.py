@@ -1,5 +1,13 @@
-"""``tracenet network init|node-key|assemble``: every file a multi-organisation Besu/QBFT
-network needs.
+"""``tracenet network init|node-key|rpc-account|assemble``: every file a multi-organisation
+Besu/QBFT network needs.
+
+Two kinds of organisation. **Operators** (the scheme owner, certification bodies, an audit firm,
+the consortium association: at least four, as QBFT needs) run the validators, and so see the
+whole chain. **Members** (the companies whose shipments the ledger records) run a gateway only
+and reach the chain through an operator's JSON-RPC, with an account whose method allowlist
+holds what a gateway calls and not ``eth_getLogs`` (see ``_network_rpc``); they read the
+ledger through the indexer's party-scoped API keys. The indexer runs at one operator
+(``indexer_operator``, the first by default) with its own RPC account.
 
 Two ways to make one. The key ceremony, for a real consortium: each organisation runs
 ``tracenet network node-key`` on its own machine (its validator key and wallet passphrase never
@@ -48,6 +56,7 @@ from tracenet.node._network_errors import (
 from tracenet.node._network_files import WrittenNetwork, write_network
 from tracenet.node._network_keys import NodePublic, new_node_key, public_part
 from tracenet.node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
+from tracenet.node._network_rpc import INDEXER_ACCOUNT, RpcAccount, hash_password, new_password
 
 __all__ = [
     "DEFAULT_BALANCE_WEI",
@@ -100,7 +109,8 @@ _ORG_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 
 @dataclass(frozen=True, slots=True)
 class Organisation:
-    """A member of the network: it runs one validator and one gateway.
+    """An organisation of the network: as an operator (``NetworkSpec.organisations``) it runs a
+    validator and a gateway; as a member (``NetworkSpec.members``) a gateway only.
 
     ``accounts`` are the 0x-addresses it transacts from (deployer, gateway signer); they get a
     genesis balance and, when any organisation lists one, are the only senders Besu accepts.
@@ -114,7 +124,12 @@ class Organisation:
 class NetworkSpec:
     """What to generate. Invalid values raise :class:`NetworkSpecError` on construction."""
 
+    #: The validator operators, at least four.
     organisations: tuple[Organisation, ...]
+    #: Gateways only: no validator, RPC through an operator with a gateway's method allowlist.
+    members: tuple[Organisation, ...] = ()
+    #: The operator whose validator the indexer reads (it runs the indexer); default the first.
+    indexer_operator: str | None = None
     chain_id: int = DEFAULT_CHAIN_ID
     block_period_seconds: int = 1
     request_timeout_seconds: int = 10
@@ -136,8 +151,21 @@ class NetworkSpec:
         _validate(self)
 
     @property
+    def operators(self) -> tuple[Organisation, ...]:
+        return self.organisations
+
+    @property
+    def everyone(self) -> tuple[Organisation, ...]:
+        """Operators, then members: every organisation that runs a gateway."""
+        return self.organisations + self.members
+
+    @property
+    def indexer_at(self) -> str:
+        return self.indexer_operator or self.organisations[0].name
+
+    @property
     def accounts(self) -> tuple[str, ...]:
-        return tuple(a for org in self.organisations for a in org.accounts)
+        return tuple(a for org in self.everyone for a in org.accounts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +210,24 @@ def generate_network(
     orgs = spec.organisations
     node_keys = [new_node_key(entropy) for _ in orgs]
     publics = [public_part(o.name, k.public_key) for o, k in zip(orgs, node_keys, strict=True)]
-    return _write(spec, out, publics, node_keys)
+    # one JSON-RPC password per operator, member and the indexer; Besu gets only the hashes
+    passwords = {name: new_password() for name in (*_names(spec.everyone), INDEXER_ACCOUNT)}
+    accounts = [RpcAccount(name, hash_password(pw)) for name, pw in passwords.items()]
+    return _write(spec, out, publics, node_keys, accounts, passwords)
 
 
-def assemble_network(spec: NetworkSpec, publics: Sequence[NodePublic], out: Path) -> NetworkLayout:
+def assemble_network(
+    spec: NetworkSpec,
+    publics: Sequence[NodePublic],
+    out: Path,
+    rpc_accounts: Sequence[RpcAccount] = (),
+) -> NetworkLayout:
     """The key ceremony's last step: the network described by ``spec`` from the validators'
-    public parts alone (one per organisation, any order), into the new or empty ``out``.
-    Nothing secret is written: each organisation adds its own key and passphrase."""
+    public parts alone (one per operator, any order) and the JSON-RPC accounts' bcrypt hashes
+    (``tracenet network rpc-account``: an operator's own, a member's, the indexer's), into the
+    new or empty ``out``. Nothing secret is written: each organisation adds its own key,
+    passphrase and RPC password. A member without an account can call no RPC method yet."""
+    _check_rpc_accounts(spec, rpc_accounts)
     by_name = {part.organisation: part for part in publics}
     names = [org.name for org in spec.organisations]
     if len(by_name) != len(publics) or sorted(by_name) != sorted(names):
@@ -209,7 +248,31 @@ def assemble_network(spec: NetworkSpec, publics: Sequence[NodePublic], out: Path
                 value=part.organisation,
             )
         seen[key] = part.organisation
-    return _write(spec, out, [by_name[name] for name in names], None)
+    return _write(spec, out, [by_name[name] for name in names], None, rpc_accounts, None)
+
+
+def _names(orgs: Sequence[Organisation]) -> list[str]:
+    return [org.name for org in orgs]
+
+
+def _check_rpc_accounts(spec: NetworkSpec, accounts: Sequence[RpcAccount]) -> None:
+    known = {*_names(spec.everyone), INDEXER_ACCOUNT}
+    seen: set[str] = set()
+    for account in accounts:
+        if account.name not in known:
+            raise NetworkSpecError(
+                f"RPC account {account.name!r} is neither an operator, a member nor "
+                f"{INDEXER_ACCOUNT!r}: add it with --member or fix its name",
+                field="rpc_accounts",
+                value=account.name,
+            )
+        if account.name in seen:
+            raise NetworkSpecError(
+                f"RPC account {account.name!r} is given twice",
+                field="rpc_accounts",
+                value=account.name,
+            )
+        seen.add(account.name)
 
 
 def _write(
@@ -217,6 +280,8 @@ def _write(
     out: Path,
     publics: Sequence[NodePublic],
     node_keys: Sequence[PrivateKey] | None,
+    rpc_accounts: Sequence[RpcAccount],
+    rpc_passwords: dict[str, str] | None,
 ) -> NetworkLayout:
     out = out.absolute()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -224,7 +289,15 @@ def _write(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        written = write_network(spec, staging, publics, final_root=out, node_keys=node_keys)
+        written = write_network(
+            spec,
+            staging,
+            publics,
+            final_root=out,
+            node_keys=node_keys,
+            rpc_accounts=rpc_accounts,
+            rpc_passwords=rpc_passwords,
+        )
         if out.exists():
             out.rmdir()  # empty, checked above
         staging.chmod(0o755)
@@ -266,6 +339,13 @@ def find_build_context() -> Path | None:
 
 def check_organisation_name(name: str) -> None:
     """NetworkSpecError unless ``name`` can name an organisation (docker services, hosts)."""
+    if name == INDEXER_ACCOUNT:
+        raise NetworkSpecError(
+            f"{INDEXER_ACCOUNT!r} names the indexer's RPC account; choose another name for the "
+            "organisation",
+            field="organisations",
+            value=name,
+        )
     if not _ORG_NAME.fullmatch(name):
         raise NetworkSpecError(
             f"organisation name {name!r} must be 1-32 lowercase letters, digits or inner "
@@ -276,20 +356,29 @@ def check_organisation_name(name: str) -> None:
 
 
 def _validate(spec: NetworkSpec) -> None:
-    names = [org.name for org in spec.organisations]
-    if len(names) < MIN_ORGANISATIONS:
-        raise TooFewOrganisationsError(len(names), MIN_ORGANISATIONS)
+    operators = _names(spec.organisations)
+    if len(operators) < MIN_ORGANISATIONS:
+        raise TooFewOrganisationsError(len(operators), MIN_ORGANISATIONS)
+    names = _names(spec.everyone)
     for name in names:
         check_organisation_name(name)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise NetworkSpecError(
-            f"organisation names must be unique; repeated: {', '.join(duplicates)}",
+            f"organisation names must be unique; repeated: {', '.join(duplicates)} (an "
+            "organisation is an operator or a member, not both)",
             field="organisations",
             value=duplicates,
         )
+    if spec.indexer_operator is not None and spec.indexer_operator not in operators:
+        raise NetworkSpecError(
+            f"the indexer must run at an operator (it reads the whole chain); "
+            f"{spec.indexer_operator!r} is not one of {', '.join(operators)}",
+            field="indexer_operator",
+            value=spec.indexer_operator,
+        )
     seen: set[str] = set()
-    for org in spec.organisations:
+    for org in spec.everyone:
         for account in org.accounts:
             _check_account(org.name, account)
             if account.lower() in seen:
@@ -307,11 +396,10 @@ def _validate(spec: NetworkSpec) -> None:
     _check_range("account_balance_wei", spec.account_balance_wei, 0, 2**256 - 1)
     if spec.contract_size_limit is not None:
         _check_range("contract_size_limit", spec.contract_size_limit, 1, 2**31 - 1)
-    count = len(names)
-    _check_range("rpc_host_port", spec.rpc_host_port, 1, 65536 - count)
-    _check_range("gateway_host_port", spec.gateway_host_port, 1, 65536 - count)
-    rpc_ports = range(spec.rpc_host_port, spec.rpc_host_port + count)
-    gateway_ports = range(spec.gateway_host_port, spec.gateway_host_port + count)
+    _check_range("rpc_host_port", spec.rpc_host_port, 1, 65536 - len(operators))
+    _check_range("gateway_host_port", spec.gateway_host_port, 1, 65536 - len(names))
+    rpc_ports = range(spec.rpc_host_port, spec.rpc_host_port + len(operators))
+    gateway_ports = range(spec.gateway_host_port, spec.gateway_host_port + len(names))
     if set(rpc_ports) & set(gateway_ports):
         raise NetworkSpecError(
             f"host ports {rpc_ports.start}-{rpc_ports.stop - 1} (RPC) and "

@@ -1,8 +1,11 @@
-"""``tracenet network init|node-key|assemble``: a multi-organisation Besu/QBFT network from the
-command line.
+"""``tracenet network init|node-key|rpc-account|assemble``: a multi-organisation Besu/QBFT
+network from the command line.
 
-``node-key`` (on each organisation's machine) and ``assemble`` (from the public parts alone) are
-the key ceremony; ``init`` is the quick local path, where one machine makes every key.
+Operators (``--operator``, at least four) run validators; members (``--member``) run gateways
+only and reach the chain through an operator's JSON-RPC with their own account.
+``node-key`` (on each operator's machine), ``rpc-account`` (on the machine of whoever will use
+an RPC account) and ``assemble`` (from the public parts alone) are the key ceremony; ``init`` is
+the quick local path, where one machine makes every key and password.
 They print public identities and where the files went; never a key. Exit codes: 0 done, 1 the
 output could not be written, 2 the arguments (or a public part) describe no valid network.
 """
@@ -36,6 +39,12 @@ from tracenet.node._network import (
 )
 from tracenet.node._network_besu import P2P_PORT
 from tracenet.node._network_keys import NodePublic, make_node_key, read_public_part
+from tracenet.node._network_rpc import (
+    INDEXER_ACCOUNT,
+    RpcAccount,
+    make_rpc_account,
+    read_rpc_account,
+)
 
 __all__ = ["register_network"]
 
@@ -44,7 +53,7 @@ EXIT_INVALID = 2
 
 
 def register_network(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``network init|node-key|assemble`` to the top-level ``tracenet`` parser."""
+    """Add ``network init|node-key|rpc-account|assemble`` to the top-level ``tracenet`` parser."""
     network = subparsers.add_parser("network", help="generate a multi-organisation Besu network")
     commands = network.add_subparsers(dest="network_command", required=True, metavar="COMMAND")
     init = commands.add_parser(
@@ -53,12 +62,14 @@ def register_network(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         "one folder",
         description=(
             "Generate a Hyperledger Besu network with QBFT consensus and free gas: one "
-            f"validator per organisation (at least {MIN_ORGANISATIONS}), its node key (0600, "
-            "never printed), genesis.json, permissions, static nodes and docker-compose.yml. "
-            "This machine makes every organisation's validator key and wallet passphrase, so "
-            "whoever runs it holds them all: a trial on one machine. For a consortium, each "
-            "organisation runs `network node-key` on its own machine and `network assemble` "
-            "builds the network from the public parts."
+            f"validator per operator (at least {MIN_ORGANISATIONS}), its node key (0600, never "
+            "printed), genesis.json, permissions, static nodes, JSON-RPC accounts and "
+            "docker-compose.yml. Operators see the whole chain; members run a gateway only and "
+            "call an operator's JSON-RPC with an account limited to what a gateway needs (the "
+            "generated README.md says who sees what). This machine makes every key and "
+            "password, so whoever runs it holds them all: a trial on one machine. For a "
+            "consortium, use the key ceremony: `network node-key` on each operator's machine, "
+            "`network rpc-account` wherever an RPC account is used, then `network assemble`."
         ),
     )
     init.add_argument(
@@ -69,26 +80,31 @@ def register_network(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help="new or empty directory to write into",
     )
     init.add_argument(
+        "--operator",
         "--org",
         action="append",
         required=True,
         metavar="NAME",
         dest="orgs",
-        help="an organisation (repeat; lowercase letters, digits, hyphens)",
+        help=f"a validator operator (repeat, at least {MIN_ORGANISATIONS}): the scheme owner, "
+        "certification bodies, an audit firm, the association; lowercase letters, digits, "
+        "hyphens (--org is the former name)",
     )
+    _member_options(init)
     _network_options(init)
     init.set_defaults(handler=_init)
     _register_node_key(commands)
+    _register_rpc_account(commands)
     _register_assemble(commands)
 
 
 def _register_node_key(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     node_key = commands.add_parser(
         "node-key",
-        help="the key ceremony, on each organisation's machine: its validator key and the "
+        help="the key ceremony, on each operator's machine: its validator key and the "
         "public part to share",
         description=(
-            "Make this organisation's validator key (0600, never printed) and wallet passphrase "
+            "Make this operator's validator key (0600, never printed) and wallet passphrase "
             "(0600) on the machine that will run its validator, and the public part to share "
             "with the other organisations (<org>.public.json: public key, validator address, "
             "enode URL). Nothing secret leaves this machine."
@@ -121,11 +137,12 @@ def _register_assemble(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "assemble",
         help="the key ceremony's last step: genesis, configs and compose from the public parts",
         description=(
-            "Build the network from the organisations' public parts alone (made by `network "
-            "node-key`): genesis.json with the validators in QBFT extraData, permissions, static "
-            "nodes, each validator's config, docker-compose.yml and a README. No private key "
-            "or password is written; given the same parts and options, every organisation "
-            "assembles the same files."
+            "Build the network from public parts alone: the operators' (`network node-key`) "
+            "and the JSON-RPC accounts' bcrypt hashes (`network rpc-account`). It writes "
+            "genesis.json with the validators in QBFT extraData, permissions, static nodes, "
+            "each validator's config and RPC credentials, docker-compose.yml and a README "
+            "that says who sees what. No private key or password is written; given the same "
+            "parts and options, every organisation assembles the same files."
         ),
     )
     assemble.add_argument(
@@ -138,12 +155,62 @@ def _register_assemble(commands: argparse._SubParsersAction[argparse.ArgumentPar
         type=Path,
         metavar="FILE",
         dest="publics",
-        help="an organisation's <org>.public.json (repeat, one per organisation, at least "
-        f"{MIN_ORGANISATIONS}; validators are ordered by organisation name, whatever the "
+        help="an operator's <org>.public.json (repeat, one per operator, at least "
+        f"{MIN_ORGANISATIONS}; validators are ordered by operator name, whatever the "
         "order given)",
     )
+    assemble.add_argument(
+        "--rpc-account",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        dest="rpc_accounts",
+        help="a <name>.rpc.json from `network rpc-account` (repeat): an operator's own "
+        f"account, a member's, or the indexer's (name {INDEXER_ACCOUNT!r})",
+    )
+    _member_options(assemble)
     _network_options(assemble)
     assemble.set_defaults(handler=_assemble)
+
+
+def _register_rpc_account(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rpc_account = commands.add_parser(
+        "rpc-account",
+        help="the key ceremony, wherever a JSON-RPC account is used: its password and the "
+        "hash to share",
+        description=(
+            "Make a JSON-RPC account's password (0600, never printed) on the machine that will "
+            "use it, and <name>.rpc.json holding only its bcrypt hash, for `network assemble "
+            "--rpc-account`. NAME is an operator (its own account on its own validator), a "
+            f"member (its gateway's account) or {INDEXER_ACCOUNT!r} (the indexer's)."
+        ),
+    )
+    rpc_account.add_argument(
+        "--name", required=True, metavar="NAME", help="the operator, member or 'indexer'"
+    )
+    rpc_account.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="new or empty directory"
+    )
+    rpc_account.set_defaults(handler=_rpc_account)
+
+
+def _member_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--member",
+        action="append",
+        default=[],
+        metavar="NAME",
+        dest="members",
+        help="a member (repeat): runs a gateway only, no validator, and calls an operator's "
+        "JSON-RPC with an account that may not read the whole chain's events",
+    )
+    parser.add_argument(
+        "--indexer-at",
+        metavar="OPERATOR",
+        dest="indexer_operator",
+        help="the operator that runs the indexer, beside its validator (default the first)",
+    )
 
 
 def _network_options(init: argparse.ArgumentParser) -> None:
@@ -154,8 +221,8 @@ def _network_options(init: argparse.ArgumentParser) -> None:
         default=[],
         metavar="ORG=ADDRESS",
         dest="accounts",
-        help="an account ORG transacts from: funded in genesis and allowlisted "
-        "(repeat; with none, account allowlisting is off)",
+        help="an account ORG (operator or member) transacts from: funded in genesis and "
+        "allowlisted (repeat; with none, account allowlisting is off)",
     )
     init.add_argument(
         "--chain-id",
@@ -280,7 +347,11 @@ def _init(args: argparse.Namespace) -> int:
         return _fail("init", exc, EXIT_FAILED)
     print(f"network written to {layout.root} (chain id {spec.chain_id})")
     _print_validators(layout)
-    print("node keys are in <org>/node/key (mode 0600); wallet passphrases in secrets/ (0600)")
+    _print_members(spec)
+    print(
+        "node keys are in <operator>/node/key (mode 0600); wallet passphrases and RPC "
+        "passwords in secrets/ (0600)"
+    )
     print(
         "this machine made every organisation's key: the quick local path, for a trial; for a "
         "consortium, use `tracenet network node-key` and `tracenet network assemble`"
@@ -310,25 +381,49 @@ def _node_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rpc_account(args: argparse.Namespace) -> int:
+    try:
+        if args.name != INDEXER_ACCOUNT:
+            check_organisation_name(args.name)
+        made = make_rpc_account(args.name, args.out)
+    except NetworkSpecError as exc:
+        return _fail("rpc-account", exc, EXIT_INVALID)
+    except (NetworkError, OSError) as exc:
+        return _fail("rpc-account", exc, EXIT_FAILED)
+    print(f"{args.name}: JSON-RPC password in {made.password_file} (mode 0600): it stays on")
+    print("this machine, where the gateway, the indexer or the CLI that logs in with it runs")
+    print(f"share {made.public_file} (its bcrypt hash only) with whoever assembles the network")
+    return 0
+
+
 def _assemble(args: argparse.Namespace) -> int:
     try:
         publics = sorted((read_public_part(p) for p in args.publics), key=_organisation)
+        accounts: list[RpcAccount] = [read_rpc_account(p) for p in args.rpc_accounts]
         spec = _spec(args, [part.organisation for part in publics])
     except NetworkSpecError as exc:
         return _fail("assemble", exc, EXIT_INVALID)
     try:
-        layout = assemble_network(spec, publics, args.out)
+        layout = assemble_network(spec, publics, args.out, accounts)
     except NetworkSpecError as exc:
         return _fail("assemble", exc, EXIT_INVALID)
     except (NetworkError, OSError) as exc:
         return _fail("assemble", exc, EXIT_FAILED)
     print(f"network assembled in {layout.root} (chain id {spec.chain_id}); no key in it")
     _print_validators(layout)
+    _print_members(spec)
+    given = {account.name for account in accounts}
+    for member in spec.members:
+        if member.name not in given:
+            print(
+                f"  {member.name} gave no RPC account (`tracenet network rpc-account --name "
+                f"{member.name}`): its gateway can call nothing until one is added"
+            )
     digest = hashlib.sha256(layout.genesis.read_bytes()).hexdigest()
     print(f"genesis.json sha256 {digest}: compare it with the other organisations'")
     print(
-        f"next, as {layout.readme} says: each organisation copies in its own node key and "
-        "wallet passphrase, on its own machine, and starts its validator"
+        f"next, as {layout.readme} says: each organisation copies in its own secrets (an "
+        "operator its node key, each its wallet passphrase and RPC URL), on its own machine"
     )
     return 0
 
@@ -342,8 +437,15 @@ def _print_validators(layout: NetworkLayout) -> None:
         print(f"  {validator.organisation}: validator {validator.address}  {validator.enode}")
 
 
+def _print_members(spec: NetworkSpec) -> None:
+    for member in spec.members:
+        print(f"  {member.name}: member, gateway only (no validator)")
+    print(f"  the indexer runs at {spec.indexer_at}; README.md says who sees what")
+
+
 def _spec(args: argparse.Namespace, orgs: Sequence[str]) -> NetworkSpec:
-    accounts = _accounts_by_org(orgs, args.accounts)
+    members: list[str] = args.members
+    accounts = _accounts_by_org([*orgs, *members], args.accounts)
     options: dict[str, Any] = {
         name: getattr(args, name)
         for name in (
@@ -373,6 +475,10 @@ def _spec(args: argparse.Namespace, orgs: Sequence[str]) -> NetworkSpec:
         organisations=tuple(
             Organisation(name=name, accounts=tuple(accounts.get(name, ()))) for name in orgs
         ),
+        members=tuple(
+            Organisation(name=name, accounts=tuple(accounts.get(name, ()))) for name in members
+        ),
+        indexer_operator=args.indexer_operator,
         build_context=build_context,
         **options,
     )
@@ -388,7 +494,7 @@ def _accounts_by_org(orgs: Sequence[str], pairs: Sequence[str]) -> dict[str, lis
             )
         if org not in orgs:
             raise NetworkSpecError(
-                f"--account names {org!r}, which is not one of the organisations",
+                f"--account names {org!r}, which is neither an operator nor a member",
                 field="accounts",
                 value=pair,
             )

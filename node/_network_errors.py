@@ -5,7 +5,7 @@ structured fields.
 
     NetworkError                    root; ``code``, ``field`` and ``retryable`` on every error
     ├── NetworkSpecError            the requested network is invalid (field, value)
-    │   ├── TooFewOrganisationsError fewer than 4 organisations: QBFT could tolerate no fault
+    │   ├── TooFewOrganisationsError fewer than 4 operators: QBFT could tolerate no fault
     │   └── PublicPartError         an organisation's public part is unreadable or wrong (path)
     ├── NetworkOutputExistsError    the output directory exists and is not empty (path)
     └── QbftExtraDataError          bytes that are not a QBFT extraData (reason)
@@ -60,8 +60,9 @@ class TooFewOrganisationsError(NetworkSpecError):
 
     def __init__(self, count: int, minimum: int) -> None:
         super().__init__(
-            f"a network needs at least {minimum} organisations (one validator each) so that "
-            f"QBFT keeps producing blocks when one is down; got {count}",
+            f"a network needs at least {minimum} validator operators (--operator) so that "
+            f"QBFT keeps producing blocks when one is down; got {count} (members, who run no "
+            "validator, do not count)",
             field="organisations",
             value=count,
         )

@@ -309,7 +309,13 @@ def test_compose_wires_services_together(net: Generated) -> None:
     for org in ORGS:
         gateway = net.service(f"gateway-{org}")
         assert gateway["command"] == ["gateway", "serve"]
-        assert gateway["environment"]["TRACENET_GATEWAY_RPC_URL"] == f"http://besu-{org}:8545"
+        # the RPC URL carries the organisation's RPC password: in its env file, not inline
+        assert "TRACENET_GATEWAY_RPC_URL" not in gateway["environment"]
+        (env_file,) = gateway["env_file"]
+        assert env_file == f"./secrets/{org}-gateway.env"
+        password = (net.root / "secrets" / f"{org}-rpc-password").read_text()
+        url = f"TRACENET_GATEWAY_RPC_URL=http://{org}:{password}@besu-{org}:8545\n"
+        assert url in (net.root / env_file).read_text()
         assert gateway["depends_on"] == {f"besu-{org}": {"condition": "service_healthy"}}
         besu = net.service(f"besu-{org}")
         assert besu["image"] == "hyperledger/besu:26.6.0"
@@ -323,6 +329,9 @@ def test_compose_wires_services_together(net: Generated) -> None:
     assert postgres["healthcheck"]["test"][1] == "pg_isready"
     env_file = (net.root / indexer["env_file"][0]).read_text()
     assert "TRACENET_INDEXER_DATABASE_URL=postgresql+psycopg://tracenet:" in env_file
+    password = (net.root / "secrets" / "postgres_password").read_text()
+    assert "TRACENET_INDEXER_RPC_URL=http://indexer:" in env_file
+    assert env_file.rstrip().endswith("@besu-acme:8545") and password in env_file
 
 
 def test_no_secret_is_inline_in_compose(net: Generated) -> None:
@@ -502,8 +511,9 @@ def test_cli_generates_and_never_prints_a_key(
 @pytest.mark.parametrize(
     ("extra", "orgs", "message"),
     [
-        ([], ORGS[:3], "at least 4 organisations"),
-        (["--account", f"zeta={ACCOUNT}"], ORGS, "not one of the organisations"),
+        ([], ORGS[:3], "at least 4 validator operators"),
+        (["--member", "dune"], ORGS[:3], "got 3 (members, who run no validator, do not count)"),
+        (["--account", f"zeta={ACCOUNT}"], ORGS, "neither an operator nor a member"),
         (["--account", "acme"], ORGS, "ORG=ADDRESS"),
         (["--account", "acme=0xnothex"], ORGS, "not a 0x-prefixed"),
         (["--org", "ACME"], ORGS, "must be 1-32 lowercase"),

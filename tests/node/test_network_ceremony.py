@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import stat
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,11 @@ def test_validators_dialled_on_other_hosts_publish_their_p2p_port(tmp_path: Path
     assert len(services["besu-bolt"]["ports"]) == 1  # on the compose network only
     static = json.loads((net / "static-nodes.json").read_text())
     assert static[0].endswith("@acme.example.org:30303")
+    # members' gateways on other hosts call acme's JSON-RPC by that name: Besu must answer it
+    config = tomllib.loads((net / "acme" / "node" / "config.toml").read_text())
+    assert "acme.example.org" in config["host-allowlist"]
+    bolt = tomllib.loads((net / "bolt" / "node" / "config.toml").read_text())
+    assert bolt["host-allowlist"] == ["localhost", "127.0.0.1", "besu-bolt"]
     assert static[1].endswith("@besu-bolt:30303")
 
 
@@ -252,7 +258,7 @@ def test_one_key_for_two_organisations_and_too_few_are_refused(
     assert "bolt and acme share one public key" in capsys.readouterr().err
     three = _publics(folders, ORGS[1:])
     assert _cli()(["network", "assemble", "--out", str(tmp_path / "n"), *three]) == 2
-    assert "at least 4 organisations" in capsys.readouterr().err
+    assert "at least 4 validator operators" in capsys.readouterr().err
 
 
 def test_init_says_it_is_the_quick_local_path(
