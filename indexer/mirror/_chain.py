@@ -71,8 +71,8 @@ class RpcReader:
     QBFT headers)."""
 
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
-        self.url = url
         self._client = RpcClient(url, timeout=timeout)
+        self.url = self._client.url  # without a user:password@ part: it goes into errors
 
     def close(self) -> None:
         self._client.close()
