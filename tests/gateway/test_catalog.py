@@ -83,6 +83,9 @@ def test_a_write_is_open_to_its_roles_only(harness: Harness, write: Write) -> No
     assert accepted.status_code == 202, accepted.text
     stored = harness.client.get(accepted.json()["status_url"], headers={"X-API-Key": key})
     assert stored.json()["operation"] == write.operation
+    # the pipeline and this test share one in-process chain (not thread-safe): the write ends
+    # before the test sends anything itself
+    harness.wait(stored.json()["id"], key)
     if not write.roles:
         return
     # The caller's party loses the row's roles on chain: refused before anything is stored.
