@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.factories import C_FLAKE, G_FLAKE, P_AUDITOR, P_OUTSIDER, P_RECYCLER, U_RECYCLER, World
+from tests.indexer import hostile_pdf
 from tests.indexer.test_reports import TestClient, flakes_to_resin
-from tracenet.indexer import Follower
+from tracenet.indexer import Follower, IndexerSettings
 from tracenet.indexer.api._api import create_app
 from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.errors import CODES
@@ -185,3 +186,28 @@ def test_a_wrong_method_names_the_methods_the_path_answers(engine: Engine) -> No
     reply = client.get("/v1/reports/verify")
     assert (reply.status_code, reply.json()["args"]["allowed"]) == (405, ["POST"])
     assert "read-only" not in reply.json()["message"]
+
+
+#: Hostile uploads to the public declaration check (issue 26): (case, body, status, code).
+PDF_CASES: list[tuple[str, bytes, int, str]] = [
+    ("empty", b"", 422, "TN-IX-4225"),
+    ("not a PDF", b"GIF89a", 422, "TN-IX-4225"),
+    ("truncated", hostile_pdf.bomb(100_000)[:900], 422, "TN-IX-4225"),
+    ("no verify link", hostile_pdf.many_pages(1), 422, "TN-IX-4225"),
+    *[(name, make(), 422, "TN-IX-4226") for name, make in hostile_pdf.HOSTILE.items()],
+]
+
+
+def test_every_hostile_pdf_is_a_documented_4xx_never_a_500(engine: Engine) -> None:
+    def no_node() -> Any:
+        raise AssertionError("a refused document never reaches the chain")
+
+    settings = IndexerSettings(document_rate_per_minute=0)
+    failures = []
+    with TestClient(create_app(engine, chain=no_node, settings=settings)) as client:
+        for case, body, status, code in PDF_CASES:
+            reply = client.post("/v1/declarations/check", content=body)
+            got = (reply.status_code, reply.json().get("code"), reply.json().get("field"))
+            if got != (status, code, "document") or CODES[code].status != status:
+                failures.append((case, got, reply.json()))
+    assert not failures, failures
