@@ -149,6 +149,7 @@ def add_sd_check_route(app: FastAPI, record: Callable[[], ChainRecord], response
         tags=["verification"],
         responses={**responses, **REFUSED, **_DOC},
         openapi_extra=_BODY,
+        response_model=DeclarationCheck,
     )
     async def check_declaration(request: Request) -> Any:
         data = await _document(request)

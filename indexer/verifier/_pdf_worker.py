@@ -11,7 +11,8 @@ of some 6 kB of content and ten objects; the limits are two orders of magnitude 
 
 Run as a script (``python -I _pdf_worker.py LIMITS_JSON``) this file is one worker process of
 ``_pdf_pool.PdfPool``: it imports nothing of Tracenet (a worker starts in a fifth of a second,
-not the seconds the indexer's imports take), caps its own address space, and reads documents
+not the seconds the indexer's imports take), caps its own address space, lowers its own
+priority (nice 10: the API's routes come first on a busy machine), and reads documents
 one at a time from stdin, each under a CPU timer (``ITIMER_PROF``) that stops it at
 ``cpu_seconds`` (a pure-Python reader gets the signal's exception at its next step); the pool
 kills it if even that fails. Frames both ways are a 4-byte big-endian
@@ -24,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import resource
 import signal
 import struct
@@ -229,6 +231,7 @@ def main(argv: list[str]) -> int:
     limits = PdfLimits(**json.loads(argv[1]))
     memory = limits.memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    os.nice(10)  # the API's own routes come first when the CPUs are busy
     import pypdf  # noqa: F401  (imported before "ready": the first document pays no import)
 
     _serve(limits, sys.stdin.buffer, sys.stdout.buffer)

@@ -253,6 +253,8 @@ def test_every_public_route_answers_429_with_retry_after_past_its_rate(tmp_path:
             ident = "/{claim_id}/" if "claims" in path else "/{shipment_id}/"
             template = path.replace("/1/", ident)
             assert "429" in paths[template][method.lower()]["responses"], path
+    answer = paths[CHECK]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/DeclarationCheck"}
 
 
 def test_an_untrusted_peer_cannot_pick_its_bucket_by_header(tmp_path: Path) -> None:
@@ -263,3 +265,31 @@ def test_an_untrusted_peer_cannot_pick_its_bucket_by_header(tmp_path: Path) -> N
             for n in range(4)
         ]
     assert codes == [200, 200, 429, 429]
+
+
+def test_uploads_past_the_workers_and_the_queue_are_told_to_come_back(tmp_path: Path) -> None:
+    app = _app(tmp_path, document_workers=1, document_queue=0, document_cpu_seconds=1.0, **LOOSE)
+    pool: PdfPool = app.state.documents
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ix") as client:
+            reading = asyncio.create_task(client.post(CHECK, content=bomb(5_000_000)))
+            deadline = time.monotonic() + 60
+            while not pool.busy_pids():  # the one worker has the first upload
+                assert time.monotonic() < deadline and not reading.done()
+                await asyncio.sleep(0.02)
+            refused = await client.post(CHECK, content=bomb(5_000_000))
+            return refused, await reading
+
+    try:
+        refused, first = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert refused.status_code == 503, refused.text
+    assert (refused.json()["code"], refused.json()["error"]) == (
+        "TN-IX-5035", "DocumentCheckBusy",
+    )  # fmt: skip
+    assert refused.headers["Retry-After"] == "1"
+    assert first.status_code == 422 and first.json()["args"]["limit"] == "cpuSeconds"
+    assert pool.stats.busy == 1
