@@ -64,7 +64,7 @@ class GatewaySettings(BaseSettings):
     #: Log level of the JSON-lines log on standard error.
     log_level: str = "INFO"
     #: Requests a minute one client (IP address; an IPv6 /64) may make to the routes that need
-    #: no key (/v1/health, /docs, /openapi.json); 0: no limit. Over it: 429 RateLimited.
+    #: no key but /v1/health (the docs: /docs, /openapi.json); 0: no limit. Over: 429.
     public_rate_per_minute: float = Field(default=120.0, ge=0)
     #: Such requests a client may make at once before the rate applies.
     public_burst: int = Field(default=60, ge=1)

@@ -56,8 +56,10 @@ from tracenet.webdocs import offline_docs
 
 __all__ = ["PUBLIC_PATHS", "create_app"]
 
-#: The routes that need no key, limited per client (``public_rate_per_minute``).
-PUBLIC_PATHS = r"/v1/health|/docs(/.*)?|/openapi\.json"
+#: The routes that need no key, limited per client (``public_rate_per_minute``). Not
+#: ``/v1/health``: orchestrators and start-up waits poll it many times a second, and it answers
+#: from memory (no database, no node), so limiting it would only break them.
+PUBLIC_PATHS = r"/docs(/.*)?|/openapi\.json"
 
 _BY_TYPE = {
     "quantity_not_integer": "TN-GW-4222",
@@ -130,10 +132,7 @@ def create_app(
 
     @app.get(
         "/v1/health", tags=["meta"], summary="Liveness, and whether the pipeline runs",
-        responses={
-            429: {"model": ErrorBody, "description": "TN-GW-4291 RateLimited (Retry-After)"},
-            500: {"model": ErrorBody, "description": "TN-GW-5001 InternalError"},
-        },
+        responses={500: {"model": ErrorBody, "description": "TN-GW-5001 InternalError"}},
     )  # fmt: skip
     async def health(request: Request) -> Health:
         gw: Gateway = request.app.state.gateway

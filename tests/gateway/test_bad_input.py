@@ -291,7 +291,8 @@ def test_a_rule_refused_before_signing_carries_the_chains_name_and_args(
 
 
 def test_the_routes_that_need_no_key_answer_429_with_retry_after_past_their_rate() -> None:
-    """Issue 26: /v1/health, /docs and /openapi.json are limited per client (IP address)."""
+    """Issue 26: /docs and /openapi.json are limited per client (IP address); /v1/health, which
+    probes poll, is not."""
     from fastapi.testclient import TestClient
 
     from tracenet.gateway import GatewaySettings
@@ -301,7 +302,7 @@ def test_the_routes_that_need_no_key_answer_429_with_retry_after_past_their_rate
     app = create_app(GatewaySettings(public_burst=2, public_rate_per_minute=3))
     client = TestClient(app)  # no lifespan: the refusals come before any route runs
     assert [client.get("/openapi.json").status_code for _ in range(2)] == [200, 200]
-    for path in ("/openapi.json", "/docs", "/v1/health"):
+    for path in ("/openapi.json", "/docs", "/docs/assets/swagger-ui.css"):
         refused = client.get(path)
         body = refused.json()
         assert refused.status_code == 429, path
@@ -311,3 +312,5 @@ def test_the_routes_that_need_no_key_answer_429_with_retry_after_past_their_rate
         assert retry == body["args"]["retryAfterSeconds"] and 1 <= retry <= 20  # 3 a minute
     # any other path is not limited here: it answers as before
     assert client.get("/v1/nowhere").json()["code"] == "TN-GW-4040"
+    with pytest.raises(AttributeError, match="gateway"):  # past the limiter: the route ran
+        client.get("/v1/health")
