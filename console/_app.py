@@ -3,6 +3,7 @@ errors."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from tracenet.console import _auditor, _buyer, _chain, _document, _operations, _party, _reports
 from tracenet.console._clients import ApiError, IndexerClient
@@ -20,8 +22,16 @@ from tracenet.console._offered import OfferedCache
 from tracenet.console._session import Sessions
 from tracenet.console._settings import ConsoleSettings
 from tracenet.console._web import SignInRequired, render
+from tracenet.kit.ratelimit import RateLimitMiddleware, Refusal, Rule, TokenBuckets
 
-__all__ = ["create_app"]
+__all__ = ["PUBLIC_PATHS", "create_app"]
+
+#: The pages anyone may open, limited per client: (rule, methods, path).
+PUBLIC_PATHS = [
+    ("document", ("POST",), r"/verify/document"),
+    ("public", ("GET", "HEAD"), r"/|/search|/verify/.*|/chain/.*"),
+    ("public", ("GET", "HEAD", "POST"), r"/signin"),
+]
 
 #: Every page: no external origin, no framing, no sniffing.
 _HEADERS = {
@@ -61,6 +71,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     for module in (_buyer, _document, _chain, _party, _operations, _reports, _auditor):
         app.include_router(module.router)
     _handlers(app)
+    _rate_limits(app, s)
 
     @app.middleware("http")
     async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -70,6 +81,25 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         return response
 
     return app
+
+
+def _rate_limits(app: FastAPI, s: ConsoleSettings) -> None:
+    buckets = {
+        "public": TokenBuckets(s.public_limit()),
+        "document": TokenBuckets(s.document_limit()),
+    }
+    rules = [
+        Rule(name, re.compile(path), frozenset(methods), buckets[name])
+        for name, methods, path in PUBLIC_PATHS
+    ]
+
+    def refuse(scope: Scope, refusal: Refusal) -> Response:
+        error = ApiError(429, "TN-CO-4291", "RateLimited", refusal.message, None, refusal.args)
+        return render(Request(scope), "error.html", status=429, error=error)
+
+    app.add_middleware(
+        RateLimitMiddleware, rules=rules, refuse=refuse, trusted_proxies=s.trusted_proxies
+    )
 
 
 def _handlers(app: FastAPI) -> None:

@@ -7,8 +7,9 @@ service that cannot be reached is ``ApiError`` too (status 503, code ``TN-CO-503
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -82,11 +83,22 @@ class _Client:
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, trust_env=False
         )
+        self.forwarded: dict[str, str] = {}
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    def on_behalf_of(self, client: str) -> Self:
+        """The same client (connections shared: close only the original) telling the service
+        whom it asks for (``X-Forwarded-For``), so the service limits that client's requests,
+        not the console's."""
+        view = copy.copy(self)
+        view.forwarded = {"X-Forwarded-For": client}
+        return view
+
     async def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        if self.forwarded:
+            kw["headers"] = {**self.forwarded, **(kw.get("headers") or {})}
         try:
             response = await self.http.request(method, path, **kw)
         except httpx.HTTPError as exc:

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tracenet.kit.ratelimit import LOOPBACK, Limit
+
 __all__ = ["ConsoleSettings"]
 
 
@@ -51,3 +53,23 @@ class ConsoleSettings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
             raise ValueError("write an origin: http(s)://host[:port], without a path")
         return value.strip().rstrip("/")
+
+    #: Requests a minute one client (IP address; an IPv6 /64) may make to the pages anyone may
+    #: open (home, search, /verify/…, /chain/…, sign-in); 0: no limit. Over it: 429.
+    public_rate_per_minute: float = Field(default=60.0, ge=0)
+    #: Such requests a client may make at once before the rate applies.
+    public_burst: int = Field(default=30, ge=1)
+    #: SD uploads a minute one client may send to ``POST /verify/document``; 0: no limit.
+    document_rate_per_minute: float = Field(default=12.0, ge=0)
+    #: SD uploads a client may send at once before that rate applies.
+    document_burst: int = Field(default=6, ge=1)
+    #: Peers whose ``X-Forwarded-For`` names the client (a reverse proxy): JSON list of
+    #: addresses or networks; loopback by default. The console forwards its client's address
+    #: to the indexer's public routes, which limit each buyer, not the console.
+    trusted_proxies: list[str] = Field(default_factory=lambda: list(LOOPBACK))
+
+    def public_limit(self) -> Limit:
+        return Limit(self.public_rate_per_minute, self.public_burst)
+
+    def document_limit(self) -> Limit:
+        return Limit(self.document_rate_per_minute, self.document_burst)

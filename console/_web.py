@@ -16,6 +16,7 @@ from tracenet.console._session import COOKIE, Session, Sessions
 from tracenet.console._settings import ConsoleSettings
 from tracenet.console.errors import ConsoleError
 from tracenet.kit import iso_time
+from tracenet.kit.ratelimit import client_address, networks
 
 __all__ = [
     "CallerDep",
@@ -128,8 +129,11 @@ IndexerDep = Annotated[IndexerClient, Depends(_indexer)]
 
 
 async def _public_indexer(request: Request) -> IndexerClient:
+    """The console's indexer client, telling the indexer the address it asks for (the
+    indexer's public routes limit each buyer, not the console)."""
     client: IndexerClient = request.app.state.public_indexer
-    return client
+    trusted = networks(settings_of(request).trusted_proxies)
+    return client.on_behalf_of(client_address(request.scope, trusted))
 
 
 PublicIndexerDep = Annotated[IndexerClient, Depends(_public_indexer)]

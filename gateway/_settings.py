@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tracenet.kit.ratelimit import LOOPBACK, Limit
+
 __all__ = ["GatewaySettings"]
 
 
@@ -61,3 +63,14 @@ class GatewaySettings(BaseSettings):
     telemetry: bool = False
     #: Log level of the JSON-lines log on standard error.
     log_level: str = "INFO"
+    #: Requests a minute one client (IP address; an IPv6 /64) may make to the routes that need
+    #: no key but /v1/health (the docs: /docs, /openapi.json); 0: no limit. Over: 429.
+    public_rate_per_minute: float = Field(default=120.0, ge=0)
+    #: Such requests a client may make at once before the rate applies.
+    public_burst: int = Field(default=60, ge=1)
+    #: Peers whose ``X-Forwarded-For`` names the client (a reverse proxy): JSON list of
+    #: addresses or networks; loopback by default.
+    trusted_proxies: list[str] = Field(default_factory=lambda: list(LOOPBACK))
+
+    def public_limit(self) -> Limit:
+        return Limit(self.public_rate_per_minute, self.public_burst)

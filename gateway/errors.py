@@ -124,6 +124,7 @@ _ROWS = [
     _row("TN-GW-4265", 422, "RollingClassMismatch", "R8: a rolling-average claim carries lines of its class only"),
     _row("TN-GW-4266", 422, "BoundaryUnknown", "no such multi-site boundary (registry key or id)"),
     # ---- the service -----------------------------------------------------------------------------
+    _row("TN-GW-4291", 429, "RateLimited", "too many requests from this client to the API docs (/docs, /openapi.json: the routes that need no key, but /v1/health); retry after the `Retry-After` header's seconds (`args.retryAfterSeconds`)", retryable=True),
     _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),
     _row("TN-GW-5031", 503, "ChainUnavailable", "the node did not answer; retry", retryable=True),
 ]  # fmt: skip
@@ -240,7 +241,10 @@ the body has a Content-Length, chunked included); a JSON number of more than 4,3
 400 `TN-GW-4001`; amounts at most `MAX_QUANTITY_G` = 10^15 g (422 `TN-GW-4224`); ids below
 2^32, token ids below 2^96, request cursors below 2^63 (422 `TN-GW-4220`); texts without
 control characters (422 `TN-GW-4220`). An unknown path is 404 `TN-GW-4040`, a known path with
-another method 405 `TN-GW-4051`.
+another method 405 `TN-GW-4051`. The API docs (`/docs`, `/openapi.json`), which need no key,
+are limited per client (IP address): `public_rate_per_minute` (120) with a burst of
+`public_burst` (60), then 429 `TN-GW-4291` with `Retry-After`; `/v1/health` is not (probes
+poll it, and it answers from memory).
 
 {codes_markdown()}
 """

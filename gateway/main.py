@@ -49,10 +49,16 @@ from tracenet.gateway.errors import (
     codes_markdown,
     error_body,
 )
+from tracenet.kit.ratelimit import RateLimitMiddleware, Refusal, Rule
 from tracenet.kit.webdocs import offline_docs
 from tracenet.wallet import Signer
 
-__all__ = ["create_app"]
+__all__ = ["PUBLIC_PATHS", "create_app"]
+
+#: The routes that need no key, limited per client (``public_rate_per_minute``). Not
+#: ``/v1/health``: orchestrators and start-up waits poll it many times a second, and it answers
+#: from memory (no database, no node), so limiting it would only break them.
+PUBLIC_PATHS = r"/docs(/.*)?|/openapi\.json"
 
 _BY_TYPE = {
     "quantity_not_integer": "TN-GW-4222",
@@ -121,6 +127,10 @@ def create_app(
         app.include_router(module.router)
     _handlers(app)
     app.add_middleware(_Limits, max_body=s.max_body_bytes)
+    app.add_middleware(
+        RateLimitMiddleware, rules=[Rule.of("public", PUBLIC_PATHS, s.public_limit())],
+        refuse=_rate_limited, trusted_proxies=s.trusted_proxies,
+    )  # fmt: skip
 
     @app.get(
         "/v1/health", tags=["meta"], summary="Liveness, and whether the pipeline runs",
@@ -189,6 +199,12 @@ def _handlers(app: FastAPI) -> None:
     async def fault(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return await gateway_error(request, BodyError("internal error", error="InternalError"))
+
+
+def _rate_limited(_scope: Scope, refusal: Refusal) -> JSONResponse:
+    row = CODES["TN-GW-4291"]
+    body = error_body(row.code, row.error, None, refusal.message, refusal.args)
+    return JSONResponse(body, status_code=row.status)
 
 
 def _plain(args: dict[str, Any]) -> dict[str, Any]:

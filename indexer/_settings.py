@@ -7,6 +7,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tracenet.indexer.verifier._pdf_worker import PdfLimits
+from tracenet.kit.ratelimit import LOOPBACK, Limit
+
 __all__ = ["IndexerSettings"]
 
 
@@ -39,3 +42,53 @@ class IndexerSettings(BaseSettings):
     #: ``indexer check`` fails when the oldest block not yet mirrored was mined longer ago
     #: (seconds): the follower is stuck or not running.
     max_lag_seconds: float = Field(default=300.0, gt=0)
+
+    # -- the public routes (no key): a per-client rate limit (429 RateLimited, Retry-After) --
+    #: Requests a minute one client (an IP address; an IPv6 /64) may make to the public reads
+    #: (verification verdicts, a shipment's declaration JSON, /docs, /openapi.json); 0: no
+    #: limit. A console page of a buyer asks two of them.
+    public_rate_per_minute: float = Field(default=120.0, ge=0)
+    #: Public reads a client may make at once before the rate applies.
+    public_burst: int = Field(default=60, ge=1)
+    #: Uploads a minute one client may send to ``POST /v1/declarations/check``; 0: no limit.
+    document_rate_per_minute: float = Field(default=12.0, ge=0)
+    #: Uploads a client may send at once before that rate applies.
+    document_burst: int = Field(default=6, ge=1)
+    #: Peers whose ``X-Forwarded-For`` names the client (a reverse proxy; the console, which
+    #: forwards its buyers' addresses): JSON list of addresses or networks; loopback by default.
+    trusted_proxies: list[str] = Field(default_factory=lambda: list(LOOPBACK))
+
+    # -- reading uploaded PDFs (POST /v1/declarations/check): 422 DocumentTooComplex past one --
+    #: Worker processes reading uploaded PDFs at once (each one CPU at most).
+    document_workers: int = Field(default=2, ge=1)
+    #: Uploads waiting for a worker; past them 503 DocumentCheckBusy (Retry-After).
+    document_queue: int = Field(default=16, ge=0)
+    #: CPU seconds reading one PDF may take (an SD takes some 10 ms).
+    document_cpu_seconds: float = Field(default=2.0, gt=0)
+    #: Pages of an uploaded PDF (an SD has one or two).
+    document_max_pages: int = Field(default=8, ge=1)
+    #: Objects of an uploaded PDF (an SD has about ten).
+    document_max_objects: int = Field(default=2_000, ge=1)
+    #: Bytes one stream may inflate to.
+    document_max_stream_bytes: int = Field(default=1_048_576, ge=1_024)
+    #: Bytes the pages' content may inflate to, all together, as drawn (an SD: some 6 kB a page).
+    document_max_content_bytes: int = Field(default=524_288, ge=1_024)
+    #: Address space of a worker process, in MiB (pypdf and its data).
+    document_memory_mb: int = Field(default=512, ge=128)
+
+    def public_limit(self) -> Limit:
+        return Limit(self.public_rate_per_minute, self.public_burst)
+
+    def document_limit(self) -> Limit:
+        return Limit(self.document_rate_per_minute, self.document_burst)
+
+    def pdf_limits(self) -> PdfLimits:
+        """The budget of reading one uploaded PDF."""
+        return PdfLimits(
+            max_pages=self.document_max_pages,
+            max_objects=self.document_max_objects,
+            max_stream_bytes=self.document_max_stream_bytes,
+            max_content_bytes=self.document_max_content_bytes,
+            cpu_seconds=self.document_cpu_seconds,
+            memory_bytes=self.document_memory_mb * 1_048_576,
+        )

@@ -12,7 +12,7 @@
     ├── MirrorStoppedError       503: the follower stopped; this route needs the head
     ├── ValueOutOfRangeError     a decoded integer is no uint256 (a corrupt log) (field)
     ├── ReportError              422: a report cannot be built from the request (field)
-    │   ├── DocumentError        413 / 422: an uploaded SD too large, or no readable SD
+    │   ├── DocumentError        413 / 422: an uploaded SD too large, too complex, unreadable
     │   └── NotFoundError        404: the shipment, claim, unit… does not exist (field)
     ├── AccessDeniedError        401 / 403: no key, or the key may not read this (field)
     ├── DeclarationRefusedError  409: no SD — a custody scheme's party held no certificate
@@ -106,7 +106,21 @@ _ROWS = [
     ErrorCode("TN-IX-4224", 422, "ReportInvalid", "the report cannot be built from the request"),
     ErrorCode("TN-IX-4225", 422, "DocumentUnreadable", "not a readable SD PDF with a verify link"),
     ErrorCode(
-        "TN-IX-4229", 422, "ArchiveInvalid", "an archive folder that cannot be written or read"
+        "TN-IX-4226",
+        422,
+        "DocumentTooComplex",
+        "reading the PDF would pass a limit of the declaration check (`args.limit`: pages, "
+        "objects, streamBytes, contentBytes, contentOperators, structure, cpuSeconds, "
+        "memoryBytes; `args.max` its value): an SD needs far less",
+    ),
+    ErrorCode("TN-IX-4229", 422, "ArchiveInvalid", "an archive that cannot be written or read"),
+    ErrorCode(
+        "TN-IX-4291",
+        429,
+        "RateLimited",
+        "too many requests from this client to the public routes; retry after the "
+        "`Retry-After` header's seconds (`args.retryAfterSeconds`)",
+        True,
     ),
     ErrorCode("TN-IX-5001", 500, "MirrorMismatch", "the mirror follows another chain or ledger"),
     ErrorCode("TN-IX-5002", 500, "DeploymentMismatch", "the record does not match the chain"),
@@ -124,6 +138,13 @@ _ROWS = [
         "below the window): a route that answers the chain's present state refuses until the "
         "mirror is rebuilt (`tracenet indexer run --reset`); every answer carries the "
         "`X-Tracenet-Mirror: stopped; …` header meanwhile",
+    ),
+    ErrorCode(
+        "TN-IX-5036",
+        503,
+        "DocumentCheckBusy",
+        "every PDF reader is busy and the queue is full; retry (Retry-After)",
+        True,
     ),
 ]
 

@@ -10,12 +10,15 @@ the follower is stopped (a reorg below its window), every answer carries
 ``X-Tracenet-Mirror: stopped; code=…; error=…; block=…``, ``/v1/status`` says why, and the
 routes answering the chain's present state (balances, the shipment and registry listings, the
 supply audit) answer 503 ``TN-IX-5035``. Every error is ``{code, error, field, message, args}``
-with a stable code of indexer/ERRORS.md."""
+with a stable code of indexer/ERRORS.md. The public routes are rate-limited per client
+(429 ``RateLimited`` with Retry-After; ``TRACENET_INDEXER_PUBLIC_RATE_PER_MINUTE`` and
+``…_DOCUMENT_RATE_PER_MINUTE``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -31,10 +34,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracenet.contracts import LedgerHandle
+from tracenet.indexer._settings import IndexerSettings
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_chain import add_chain_routes
 from tracenet.indexer.api._api_deps import (
     ERROR,
+    LIMITED,
     RESPONSES,
     STOPPED,
     CallerDep,
@@ -76,9 +81,19 @@ from tracenet.indexer.lineage._svg import lineage_svg
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables_ops import ClaimRow, Shipment
 from tracenet.indexer.verifier._chainread import ChainRecord
+from tracenet.indexer.verifier._pdf_pool import PdfPool
+from tracenet.kit.ratelimit import RateLimitMiddleware, Refusal, Rule, TokenBuckets
 from tracenet.kit.webdocs import offline_docs
 
-__all__ = ["create_app"]
+__all__ = ["PUBLIC_PATHS", "create_app"]
+
+#: The routes anyone may call, without a key (rate-limited per client): (rule, methods, path).
+PUBLIC_PATHS = [
+    ("document", ("POST",), r"/v1/declarations/check"),
+    ("public", ("GET", "HEAD"), r"/v1/(claims|shipments)/[^/]+/verification"),
+    ("public", ("GET", "HEAD"), r"/v1/shipments/[^/]+/declaration"),
+    ("public", ("GET", "HEAD"), r"/docs(/.*)?|/openapi\.json"),
+]
 
 
 def _body(code: str, message: str, field: str | None, args: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +175,25 @@ class _MirrorHeader:
         await self.app(scope, receive, sending)
 
 
+def _rate_limits(app: FastAPI, s: IndexerSettings) -> None:
+    buckets = {
+        "public": TokenBuckets(s.public_limit()),
+        "document": TokenBuckets(s.document_limit()),
+    }
+    rules = [
+        Rule(name, re.compile(path), frozenset(methods), buckets[name])
+        for name, methods, path in PUBLIC_PATHS
+    ]
+
+    def refuse(_scope: Any, refusal: Refusal) -> JSONResponse:
+        body = _body("TN-IX-4291", refusal.message, None, refusal.args)
+        return JSONResponse(body, status_code=429)
+
+    app.add_middleware(
+        RateLimitMiddleware, rules=rules, refuse=refuse, trusted_proxies=s.trusted_proxies
+    )
+
+
 def create_app(
     engine: Engine,
     registry: Registry | None = None,
@@ -167,19 +201,26 @@ def create_app(
     chain: Callable[[], ChainRecord] | None = None,
     ledger: Callable[[], LedgerHandle] | None = None,
     console_url: str = "http://127.0.0.1:8800",
+    settings: IndexerSettings | None = None,
 ) -> FastAPI:
     """The read API over one mirror; ``registry`` (the deployment record's) names entities.
     With ``chain`` (the chain record, e.g. ``_sd_routes.rpc_source``) it also serves each
     shipment's Sustainability Declaration, linking ``console_url``'s verify page, and the
     chain-only verifier's public verdicts (``/v1/claims/{id}/verification``…). With ``ledger``
-    (the bound contracts) it verifies uploaded signed reports (``POST /v1/reports/verify``)."""
+    (the bound contracts) it verifies uploaded signed reports (``POST /v1/reports/verify``).
+    ``settings`` (default: ``TRACENET_INDEXER_*``) give the public routes' rate limits and the
+    budget of reading an uploaded PDF."""
+    s = settings or IndexerSettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The lineage book is built once from the whole archive (long on a large mirror):
         # start it at server start in the background instead of on the first request.
         app.state.provenance.start(engine)
-        yield
+        try:
+            yield
+        finally:
+            app.state.documents.close()
         await asyncio.to_thread(app.state.provenance.stop)
 
     app = FastAPI(
@@ -202,13 +243,17 @@ def create_app(
     app.add_middleware(_MirrorHeader, engine=engine)
     app.state.engine = engine
     app.state.provenance = ProvenanceCache()
+    app.state.documents = PdfPool(
+        s.pdf_limits(), workers=s.document_workers, queue=s.document_queue
+    )
     _install_handlers(app)
+    _rate_limits(app, s)
     _routes(app, registry or {})
     if chain is not None:
         from tracenet.indexer.api._sd_routes import declaration_router
 
         app.include_router(declaration_router(chain, console_url, RESPONSES))
-        add_chain_routes(app, chain, RESPONSES)
+        add_chain_routes(app, chain, {**RESPONSES, **LIMITED})
     if ledger is not None:
         add_report_routes(app, ledger, registry or {}, RESPONSES)
     return app

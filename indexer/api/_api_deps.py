@@ -26,6 +26,7 @@ from tracenet.indexer.mirror._tables import CreditClass, Party, ProductGroup, Un
 
 __all__ = [
     "ERROR",
+    "LIMITED",
     "REFUSED",
     "RESPONSES",
     "STOPPED",
@@ -64,6 +65,15 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {**ERROR, "description": "TN-IX-403x another party's data, or auditors only"},
     404: {**ERROR, "description": "TN-IX-404x no such unit, class, group, shipment or claim"},
     422: {**ERROR, "description": "TN-IX-422x a parameter is malformed or out of range"},
+}
+#: The 429 of every public route (no key), as an OpenAPI response.
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        **ERROR,
+        "description": "TN-IX-4291 RateLimited: too many requests from this client; retry "
+        "after the Retry-After header's seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    }
 }
 #: The 409 of a shipment that gets no Sustainability Declaration (issue 13).
 REFUSED: dict[int | str, dict[str, Any]] = {

@@ -89,7 +89,9 @@ def _serve(args: argparse.Namespace) -> int:
     chain = rpc_source(settings.rpc_url, deployment) if deployment is not None else None
     console = DeclarationSettings().console_url
     ledger = _ledger(settings.rpc_url, deployment) if deployment is not None else None
-    app = create_app(engine, registry, chain=chain, ledger=ledger, console_url=console)
+    app = create_app(
+        engine, registry, chain=chain, ledger=ledger, console_url=console, settings=settings
+    )
     uvicorn.run(app, host=args.host or settings.api_host, port=args.port or settings.api_port)
     return 0
 

@@ -7,23 +7,34 @@ verdicts: a document carries nothing that its verify link does not show to anyon
 as a multipart form (file field ``document``) or as the raw body (``application/pdf``), at most
 ``MAX_DOCUMENT`` bytes (413 ``DocumentTooLarge``, the body read no further); a file that is no
 readable SD is 422 ``DocumentUnreadable``, a link to a shipment this chain does not have 404.
+
+The bytes are bounded, and so is the work: the text is read in a worker process of the app's
+``PdfPool`` (``app.state.documents``: at most ``document_workers`` at once, ``document_queue``
+waiting, else 503 ``DocumentCheckBusy`` with Retry-After), within a page, object,
+decompressed-size, CPU and memory budget (``PdfLimits``); a file over one is 422
+``DocumentTooComplex`` naming the limit (``args.limit``, ``args.max``). A client that hangs up
+while its document is read has the read abandoned (its worker killed).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from tracenet.indexer.api._api_deps import ERROR, REFUSED
-from tracenet.indexer.errors import DocumentError, NotFoundError
+from tracenet.indexer.errors import DocumentError, IndexerError, NotFoundError
 from tracenet.indexer.verifier._chainread import ChainRecord
-from tracenet.indexer.verifier._sd_check import SdReadError, check_document
+from tracenet.indexer.verifier._pdf_pool import PdfPool, PoolBusy
+from tracenet.indexer.verifier._pdf_worker import PdfTooComplex, PdfUnreadable
+from tracenet.indexer.verifier._sd_check import SdCheck, SdReadError, check_fields, fields_of
 
 __all__ = ["MAX_DOCUMENT", "add_sd_check_route"]
 
@@ -71,9 +82,14 @@ _BODY: dict[str, Any] = {
 _DOC: dict[int | str, dict[str, Any]] = {
     413: {**ERROR, "description": "TN-IX-4131 DocumentTooLarge"},
     422: {**ERROR, "description": "TN-IX-4225 DocumentUnreadable: no readable SD PDF with a "
-          "verify link; TN-IX-4220 no file field 'document'"},
-    503: {**ERROR, "description": "TN-IX-5031 the node did not answer"},
+          "verify link; TN-IX-4226 DocumentTooComplex: reading it would pass a page, object, "
+          "decompressed-size, CPU or memory limit (args.limit names it); TN-IX-4220 no file "
+          "field 'document'"},
+    503: {**ERROR, "description": "TN-IX-5031 the node did not answer; TN-IX-5036 "
+          "DocumentCheckBusy: every PDF worker is busy and the queue full (Retry-After)"},
 }  # fmt: skip
+#: What a client that left is answered (nobody reads it): nginx's "client closed request".
+_GONE = 499
 
 
 def _too_large(limit: int) -> DocumentError:
@@ -133,11 +149,16 @@ def add_sd_check_route(app: FastAPI, record: Callable[[], ChainRecord], response
         tags=["verification"],
         responses={**responses, **REFUSED, **_DOC},
         openapi_extra=_BODY,
+        response_model=DeclarationCheck,
     )
-    async def check_declaration(request: Request) -> DeclarationCheck:
+    async def check_declaration(request: Request) -> Any:
         data = await _document(request)
+        pool: PdfPool = request.app.state.documents
+        text = await _abandoned_if_gone(request, pool.extract(data))
+        if text is None:
+            return Response(status_code=_GONE)
         try:
-            result = await run_in_threadpool(check_document, data, record)
+            result: SdCheck = await run_in_threadpool(_check, text, record)
         except SdReadError as exc:
             raise DocumentError(str(exc), field="document") from exc
         except LookupError as exc:
@@ -149,3 +170,45 @@ def add_sd_check_route(app: FastAPI, record: Callable[[], ChainRecord], response
             fields=[FieldResult(label=c.label, document=c.document, chain=c.chain, ok=c.ok)
                     for c in result.fields],
         )  # fmt: skip
+
+
+def _check(text: str, record: Callable[[], ChainRecord]) -> SdCheck:
+    return check_fields(fields_of(text), record)
+
+
+async def _gone(request: Request) -> None:
+    """Returns when the client disconnects (the body is read: nothing else can come)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _abandoned_if_gone(request: Request, reading: Any) -> str | None:
+    """The document's text, or None when the client left first (the read is then cancelled:
+    the pool kills its worker). The pool's refusals become the API's errors."""
+    job = asyncio.ensure_future(reading)
+    gone = asyncio.ensure_future(_gone(request))
+    try:
+        await asyncio.wait({job, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not job.done():
+            job.cancel()
+    if not job.done() or job.cancelled():
+        await asyncio.gather(job, return_exceptions=True)
+        return None
+    try:
+        text: str = job.result()
+    except PdfTooComplex as exc:
+        raise DocumentError(
+            f"the document asks for more work than an SD: {exc}", field="document",
+            error="DocumentTooComplex",
+            args={"limit": exc.limit, "max": exc.maximum, "found": exc.found},
+        ) from exc  # fmt: skip
+    except PdfUnreadable as exc:
+        raise DocumentError(str(exc), field="document") from exc
+    except PoolBusy as exc:
+        raise IndexerError(
+            f"every reader of documents is busy: {exc}; retry in a moment",
+            field="document", error="DocumentCheckBusy",
+        ) from exc  # fmt: skip
+    return text

@@ -6,31 +6,39 @@ link and in the QR code). ``read_sd`` extracts them (pypdf); ``compare`` sets th
 fields the chain record gives for that shipment (``sd_fields``, through the same Latin-1 filter
 as the printed page), so a forged, edited or outdated document shows which field differs.
 ``check_document`` does the three in a row: what ``tracenet declaration check`` prints and the
-indexer's ``POST /v1/declarations/check`` answers.
+indexer's ``POST /v1/declarations/check`` answers (which reads the text in a worker process,
+``_pdf_pool``, then ``fields_of`` and ``check_fields``). The text is read within the budget of
+``PdfLimits`` (``_pdf_worker.extract_text``): a file asking for more work than an SD is
+``SdTooComplex``, naming the limit.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from tracenet.indexer.errors import DocumentError
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._pdf_worker import (
+    PdfLimits,
+    PdfTooComplex,
+    PdfUnreadable,
+    extract_text,
+)
 from tracenet.indexer.verifier._sd_document import VERIFY, latin1, sd_fields
 
 __all__ = [
     "FieldCheck",
     "SdCheck",
     "SdReadError",
+    "SdTooComplex",
     "check_document",
+    "check_fields",
     "compare",
+    "fields_of",
     "read_sd",
     "shipment_of",
 ]
@@ -40,6 +48,18 @@ _LINK = re.compile(r"/verify/shipment/([0-9]+)$")
 
 class SdReadError(DocumentError, ValueError):
     """The file is no readable SD PDF, or carries no verify link."""
+
+
+class SdTooComplex(SdReadError):
+    """Reading the file would pass one of ``PdfLimits``: ``limit`` names it (``pages``,
+    ``contentBytes``, ``cpuSeconds``…), ``maximum`` is its value, ``found`` what the file has
+    (when known)."""
+
+    def __init__(self, exc: PdfTooComplex) -> None:
+        super().__init__(f"the document asks for more work than an SD: {exc}")
+        self.limit = exc.limit
+        self.maximum = exc.maximum
+        self.found = exc.found
 
 
 @dataclass(frozen=True)
@@ -70,13 +90,19 @@ def _labels() -> list[str]:
     return sorted((label for label, _ in sd_fields(d, "")), key=len, reverse=True)
 
 
-def read_sd(data: bytes) -> dict[str, str]:
-    """The labelled fields of an SD PDF, by label."""
+def read_sd(data: bytes, limits: PdfLimits = PdfLimits()) -> dict[str, str]:  # noqa: B008
+    """The labelled fields of an SD PDF, by label, read in this process within ``limits``."""
     try:
-        reader = PdfReader(io.BytesIO(data))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise SdReadError(f"not a readable PDF: {exc}") from exc
+        text = extract_text(data, limits)
+    except PdfTooComplex as exc:
+        raise SdTooComplex(exc) from exc
+    except PdfUnreadable as exc:
+        raise SdReadError(str(exc)) from exc
+    return fields_of(text)
+
+
+def fields_of(text: str) -> dict[str, str]:
+    """The labelled fields in the text of an SD PDF, by label."""
     labels = _labels()
     fields: dict[str, str] = {}
     current: str | None = None
@@ -132,7 +158,11 @@ def check_document(data: bytes, chain: Callable[[], ChainRecord]) -> SdCheck:
     """An SD PDF compared field by field with the chain record (read only once the document is
     known readable). Raises ``SdReadError`` (no readable SD), ``LookupError`` (no such shipment
     on this chain) or ``DeclarationRefusedError`` (the shipment gets no SD)."""
-    fields = read_sd(data)
+    return check_fields(read_sd(data), chain)
+
+
+def check_fields(fields: dict[str, str], chain: Callable[[], ChainRecord]) -> SdCheck:
+    """The fields read from an SD PDF compared with the chain record (``check_document``)."""
     shipment, console = shipment_of(fields)
     d = declaration(chain(), shipment)
     checks = compare(fields, d, console)

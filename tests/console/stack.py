@@ -182,6 +182,11 @@ def _serve(
         "TRACENET_INDEXER_DEPLOYMENT": str(world.deployment_path),
         "TRACENET_INDEXER_DATABASE_URL": f"sqlite:///{tmp / 'indexer.db'}",
         "TRACENET_INDEXER_POLL_INTERVAL": "0.1",
+        # one browser clicks through every page: far above a buyer's rate (issue 26)
+        "TRACENET_INDEXER_PUBLIC_RATE_PER_MINUTE": "6000",
+        "TRACENET_INDEXER_PUBLIC_BURST": "1000",
+        "TRACENET_INDEXER_DOCUMENT_RATE_PER_MINUTE": "600",
+        "TRACENET_INDEXER_DOCUMENT_BURST": "100",
     }
     procs.append(Proc("indexer", ["indexer", "run"], ix_env, tmp / "indexer-run.log"))
     ix_url, gw_url = f"http://127.0.0.1:{ix_port}", f"http://127.0.0.1:{gw_port}"
@@ -208,6 +213,10 @@ def _serve(
         "TRACENET_CONSOLE_PORT": str(co_port),
         "TRACENET_CONSOLE_INDEXER_URL": ix_url,
         "TRACENET_CONSOLE_INDEXER_KEY": auditor_key,
+        "TRACENET_CONSOLE_PUBLIC_RATE_PER_MINUTE": "6000",
+        "TRACENET_CONSOLE_PUBLIC_BURST": "1000",
+        "TRACENET_CONSOLE_DOCUMENT_RATE_PER_MINUTE": "600",
+        "TRACENET_CONSOLE_DOCUMENT_BURST": "100",
         "TRACENET_CONSOLE_GATEWAYS": json.dumps(
             {"recycler": gw_url, "auditor": gw_url, "brand": gw_url, "certifier": gw_url}
         ),

@@ -643,3 +643,58 @@ def test_balances_ask_the_statement_for_a_vintage_by_its_index_syntax() -> None:
         (row,) = pool.submit(asyncio.run, balance_rows(gw, ix)).result()
     assert asked == ["index:228"]
     assert (row["label"], row["lapses"]) == ("2027-Q1", "2027-07-01")
+
+
+#: The pages anyone may open (issue 26): limited per client, 429 with Retry-After past the rate.
+PUBLIC_PAGES = ["/", "/search?q=claim+1", "/verify/claim/1", "/verify/shipment/1",
+                "/verify/document", "/chain/claim/1", "/signin"]  # fmt: skip
+
+
+def _answering(seen: list[httpx.Request]) -> httpx.AsyncClient:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        body = {"code": "TN-IX-4044", "error": "ShipmentUnknown", "field": None,
+                "message": "no such", "args": {}}  # fmt: skip
+        return httpx.Response(404, json=body)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handle), base_url="http://ix")
+
+
+def test_each_public_page_answers_429_with_retry_after_past_its_rate() -> None:
+    settings = ConsoleSettings(
+        indexer_url="http://127.0.0.1:9", public_burst=2, public_rate_per_minute=4,
+        document_burst=1, document_rate_per_minute=1,
+    )  # fmt: skip
+    app = create_app(settings)
+    with TestClient(app, client=("127.0.0.1", 50000), follow_redirects=False) as c:
+        app.state.public_indexer.http = _answering([])
+        for n, page in enumerate(PUBLIC_PAGES):
+            buyer = {"X-Forwarded-For": f"192.0.2.{n}"}  # from a trusted proxy
+            assert [c.get(page, headers=buyer).status_code != 429 for _ in range(2)] == [True] * 2
+            refused = c.get(page, headers=buyer)
+            assert refused.status_code == 429, page
+            assert "TN-CO-4291" in refused.text and "RateLimited" in refused.text
+            assert 1 <= int(refused.headers["Retry-After"]) <= 15
+            assert refused.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        pdf = {"document": ("sd.pdf", b"%PDF-1.4", "application/pdf")}
+        buyer = {"X-Forwarded-For": "198.51.100.3"}
+        assert c.post("/verify/document", files=pdf, headers=buyer).status_code != 429
+        refused = c.post("/verify/document", files=pdf, headers=buyer)
+        assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+        # a party's pages are not limited here (each sends to the sign-in page)
+        assert {c.get("/party").status_code for _ in range(10)} == {303}
+
+
+def test_the_indexer_is_told_which_buyer_it_answers_not_the_console() -> None:
+    settings = ConsoleSettings(indexer_url="http://127.0.0.1:9", public_rate_per_minute=0)
+    app = create_app(settings)
+    seen: list[httpx.Request] = []
+    with TestClient(app, client=("127.0.0.1", 50000)) as proxied:
+        app.state.public_indexer.http = _answering(seen)
+        proxied.get("/verify/claim/1", headers={"X-Forwarded-For": "198.51.100.4"})
+        assert {r.headers["X-Forwarded-For"] for r in seen} == {"198.51.100.4"}
+        seen.clear()
+    with TestClient(app, client=("203.0.113.9", 50000)) as direct:
+        app.state.public_indexer.http = _answering(seen)
+        direct.get("/verify/shipment/1", headers={"X-Forwarded-For": "198.51.100.4"})
+        assert {r.headers["X-Forwarded-For"] for r in seen} == {"203.0.113.9"}  # not believed

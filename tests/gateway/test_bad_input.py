@@ -291,3 +291,29 @@ def test_a_rule_refused_before_signing_carries_the_chains_name_and_args(
     big = harness.post("/v1/shipments", ship(quantity=MAX_QUANTITY_G + 1), keys["rec"]).json()
     assert (big["error"], big["field"]) == ("QuantityTooLarge", "quantity")
     assert big["args"] == {"value": MAX_QUANTITY_G + 1, "max": MAX_QUANTITY_G}
+
+
+def test_the_routes_that_need_no_key_answer_429_with_retry_after_past_their_rate() -> None:
+    """Issue 26: /docs and /openapi.json are limited per client (IP address); /v1/health, which
+    probes poll, is not."""
+    from fastapi.testclient import TestClient
+
+    from tracenet.gateway import GatewaySettings
+    from tracenet.gateway.errors import CODES
+    from tracenet.gateway.main import create_app
+
+    app = create_app(GatewaySettings(public_burst=2, public_rate_per_minute=3))
+    client = TestClient(app)  # no lifespan: the refusals come before any route runs
+    assert [client.get("/openapi.json").status_code for _ in range(2)] == [200, 200]
+    for path in ("/openapi.json", "/docs", "/docs/assets/swagger-ui.css"):
+        refused = client.get(path)
+        body = refused.json()
+        assert refused.status_code == 429, path
+        assert (body["code"], body["error"], body["field"]) == ("TN-GW-4291", "RateLimited", None)
+        assert CODES[body["code"]].status == 429
+        retry = int(refused.headers["Retry-After"])
+        assert retry == body["args"]["retryAfterSeconds"] and 1 <= retry <= 20  # 3 a minute
+    # any other path is not limited here: it answers as before
+    assert client.get("/v1/nowhere").json()["code"] == "TN-GW-4040"
+    with pytest.raises(AttributeError, match="gateway"):  # past the limiter: the route ran
+        client.get("/v1/health")

@@ -20,9 +20,10 @@ from tests.factories import (
     World,
     class_spec,
 )
+from tests.indexer import hostile_pdf
 from tests.indexer.test_reports import TestClient, flakes_to_resin
 from tests.model import MASS_BALANCE
-from tracenet.indexer import Follower
+from tracenet.indexer import Follower, IndexerSettings
 from tracenet.indexer.api._api import create_app
 from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.errors import CODES
@@ -250,3 +251,28 @@ def test_dates_of_every_year_are_iso_8601_with_four_digits(
     ):
         body = client.get(url, headers=headers).json()
         assert (body["from"], body["to"]) == ("0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z")
+
+
+#: Hostile uploads to the public declaration check (issue 26): (case, body, status, code).
+PDF_CASES: list[tuple[str, bytes, int, str]] = [
+    ("empty", b"", 422, "TN-IX-4225"),
+    ("not a PDF", b"GIF89a", 422, "TN-IX-4225"),
+    ("truncated", hostile_pdf.bomb(100_000)[:900], 422, "TN-IX-4225"),
+    ("no verify link", hostile_pdf.many_pages(1), 422, "TN-IX-4225"),
+    *[(name, make(), 422, "TN-IX-4226") for name, make in hostile_pdf.HOSTILE.items()],
+]
+
+
+def test_every_hostile_pdf_is_a_documented_4xx_never_a_500(engine: Engine) -> None:
+    def no_node() -> Any:
+        raise AssertionError("a refused document never reaches the chain")
+
+    settings = IndexerSettings(document_rate_per_minute=0)
+    failures = []
+    with TestClient(create_app(engine, chain=no_node, settings=settings)) as client:
+        for case, body, status, code in PDF_CASES:
+            reply = client.post("/v1/declarations/check", content=body)
+            got = (reply.status_code, reply.json().get("code"), reply.json().get("field"))
+            if got != (status, code, "document") or CODES[code].status != status:
+                failures.append((case, got, reply.json()))
+    assert not failures, failures

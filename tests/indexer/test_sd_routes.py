@@ -26,7 +26,7 @@ from tests.factories import (
 )
 from tests.indexer.test_reports import T, flakes_to_resin
 from tracenet.contracts import Custody
-from tracenet.indexer import Follower
+from tracenet.indexer import Follower, IndexerSettings
 from tracenet.indexer.api._api import create_app
 from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.api._sd_check_route import MAX_DOCUMENT
@@ -185,7 +185,8 @@ def test_an_uploaded_sd_pdf_is_checked_field_by_field_without_a_key(
     real = declaration(record, 2)
     forged = copy.deepcopy(real)
     forged["quantity_g"] = real["quantity_g"] * 2
-    app = create_app(engine, chain=lambda: record, console_url=CONSOLE)
+    unlimited = IndexerSettings(document_rate_per_minute=0)  # more uploads than the burst
+    app = create_app(engine, chain=lambda: record, console_url=CONSOLE, settings=unlimited)
     with TestClient(app) as client:  # no key: public, as the verify routes
 
         def check(**kw: Any) -> Any:
