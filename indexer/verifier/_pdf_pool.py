@@ -38,13 +38,14 @@ from tracenet.indexer.verifier._pdf_worker import (
     PdfUnreadable,
     limits_argument,
 )
+from tracenet.kit.errors import TracenetError
 
 __all__ = ["PdfPool", "PoolBusy", "PoolStats"]
 
 _WORKER = Path(__file__).with_name("_pdf_worker.py")
 
 
-class PoolBusy(RuntimeError):
+class PoolBusy(TracenetError, RuntimeError):
     """Every worker is reading and the queue is full: try again in a moment."""
 
 

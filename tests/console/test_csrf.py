@@ -66,9 +66,11 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 def _settings(**kw: Any) -> ConsoleSettings:
+    # no rate limit: each route takes a dozen forged posts here (test_ratelimit tests limits)
     return ConsoleSettings(
-        indexer_url="http://127.0.0.1:9", gateways={"recycler": "http://127.0.0.1:9"}, **kw
-    )
+        indexer_url="http://127.0.0.1:9", gateways={"recycler": "http://127.0.0.1:9"},
+        public_rate_per_minute=0, document_rate_per_minute=0, **kw,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from web3 import Web3
 
 from tests._support import free_port as free_port
 from tests.gateway.anvil_setup import AnvilWorld, gateway_env, setup, wait_for
+from tracenet import contracts
 from tracenet.node import AnvilNode, NodeSettings
 
 pytestmark = pytest.mark.integration
@@ -221,7 +222,7 @@ def check_exactly_once(
     record = json.loads(world.deployment_path.read_text())
     ledger = w3.eth.contract(
         address=record["addresses"]["Ledger"],
-        abi=__import__("contracts").load_artifact("Ledger").abi,
+        abi=contracts.load_artifact("Ledger").abi,
     )
     logs = ledger.events.Shipped().get_logs(from_block=record["blockNumber"])
     shipped = Counter("0x" + bytes(e["args"]["documentHash"]).hex() for e in logs)
