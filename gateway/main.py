@@ -24,7 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracenet.gateway._auth import KeyCache
 from tracenet.gateway._chain import Chain, RpcChain
-from tracenet.gateway._pipeline import Dispatcher
+from tracenet.gateway._lease import hold_sqlite_store
+from tracenet.gateway._pipeline import Dispatcher, Role
 from tracenet.gateway._registry import Registry
 from tracenet.gateway._service import Gateway
 from tracenet.gateway._settings import GatewaySettings
@@ -66,10 +67,13 @@ log = logging.getLogger("gateway.http")
 
 
 class Health(BaseModel):
-    """The gateway answers; ``pipeline_ready``: it signs and follows the chain."""
+    """The gateway answers; ``pipeline_ready``: it signs and follows the chain. ``role``: this
+    replica ``signing``, or on ``standby`` (it accepts writes; another replica of the party's
+    gateway on the same PostgreSQL store signs them), or ``starting``."""
 
     ok: bool
     pipeline_ready: bool
+    role: Role
     chain_id: int
 
 
@@ -126,7 +130,8 @@ def create_app(
     )  # fmt: skip
     async def health(request: Request) -> Health:
         gw: Gateway = request.app.state.gateway
-        return Health(ok=True, pipeline_ready=gw.dispatcher.ready.is_set(), chain_id=gw.chain_id)
+        d = gw.dispatcher
+        return Health(ok=True, pipeline_ready=d.ready.is_set(), role=d.role, chain_id=gw.chain_id)
 
     return app
 
@@ -145,6 +150,7 @@ async def _start(
     views = LedgerViews(the_chain, addresses, ttl=s.view_cache_seconds)
     keys = list(signers) if signers is not None else await asyncio.to_thread(unlock_keys, s)
     pool = await load_signers(views, keys)
+    hold_sqlite_store(s.database_url if store is None else str(store.engine.url))
     the_store = store or Store(make_engine(s.database_url, synchronous=s.sqlite_synchronous))
     dispatcher = Dispatcher(
         store=the_store, chain=the_chain, pool=pool, views=views, settings=s,
