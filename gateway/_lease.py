@@ -23,7 +23,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -173,7 +173,7 @@ def signing_lease(engine: Engine, addresses: Iterable[str]) -> Lease:
     return LocalLease(engine)
 
 
-_HELD: dict[str, int] = {}  # lock file → descriptor, for the life of the process
+_HELD: dict[str, list[int]] = {}  # lock file → [descriptor, holds in this process]
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -186,28 +186,45 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path)
 
 
-def hold_sqlite_store(url: str) -> None:
-    """Hold ``<database>.lock`` exclusively for the life of this process; ``ConfigurationError``
-    when another process holds it (a second gateway on one SQLite store would sign with the
-    same keys and nonces). Nothing to hold for PostgreSQL or an in-memory database."""
+def hold_sqlite_store(url: str) -> Callable[[], None]:
+    """Hold ``<database>.lock`` exclusively (an ``flock``) until the returned function is called
+    (or the process ends); ``ConfigurationError`` when another process holds it: a second gateway
+    on one SQLite store would sign with the same keys and nonces. Holds within one process are
+    counted. Nothing to hold for PostgreSQL or an in-memory database."""
     path = _sqlite_file(url)
     if path is None:
-        return
+        return _nothing
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(path.name + ".lock")
     name = str(lock.resolve())
-    if name in _HELD:
-        return
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-        os.close(fd)
-        raise ConfigurationError(
-            f"another gateway (pid {holder}) serves the store {path}: one gateway process per "
-            "SQLite store; stop it first, or run replicas on a PostgreSQL store"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    _HELD[name] = fd
+    if name not in _HELD:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise ConfigurationError(
+                f"another gateway (pid {holder}) serves the store {path}: one gateway process "
+                "per SQLite store; stop it first, or run replicas on a PostgreSQL store"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD[name] = [fd, 0]
+    _HELD[name][1] += 1
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if released or name not in _HELD:
+            return
+        released = True
+        _HELD[name][1] -= 1
+        if _HELD[name][1] == 0:
+            os.close(_HELD.pop(name)[0])  # closing the descriptor releases the flock
+
+    return release
+
+
+def _nothing() -> None:
+    pass

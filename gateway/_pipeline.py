@@ -122,7 +122,7 @@ class Dispatcher:
     async def _lead(self) -> None:
         """Take the signing lease (or wait for it), run the pipeline while it is held, stand by
         again when it is lost."""
-        failures = 0
+        failures, told = 0, False
         while True:
             try:
                 held = await asyncio.to_thread(self.lease.acquire)
@@ -131,13 +131,15 @@ class Dispatcher:
                 failures += 1
                 if failures in (1, 10) or failures % 100 == 0:
                     log.warning("cannot take the signing lease: %s (retrying)", exc)
-                held = False
+                held, told = False, False
             if not held:
-                if self.role != "standby":
+                if not told and not failures:
                     log.info("another replica signs; standing by")
+                    told = True
                 self.role = "standby"
                 await asyncio.sleep(self.settings.takeover_interval)
                 continue
+            told = False
             log.info("took the signing lease for %s", sorted(self.pool.keys))
             try:
                 await self._main()

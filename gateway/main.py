@@ -94,17 +94,22 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gw = await _start(s, chain, signers, store)
-        app.state.gateway = gw
-        await gw.dispatcher.start()
+        # One process per SQLite store: a second gateway on the file is refused here.
+        release = hold_sqlite_store(s.database_url if store is None else str(store.engine.url))
         try:
-            yield
+            gw = await _start(s, chain, signers, store)
+            app.state.gateway = gw
+            await gw.dispatcher.start()
+            try:
+                yield
+            finally:
+                await gw.dispatcher.stop()
+                if chain is None:
+                    await gw.chain.aclose()
+                if store is None:
+                    gw.store.close()
         finally:
-            await gw.dispatcher.stop()
-            if chain is None:
-                await gw.chain.aclose()
-            if store is None:
-                gw.store.close()
+            release()
 
     app = FastAPI(
         title="Tracenet gateway",
@@ -150,7 +155,6 @@ async def _start(
     views = LedgerViews(the_chain, addresses, ttl=s.view_cache_seconds)
     keys = list(signers) if signers is not None else await asyncio.to_thread(unlock_keys, s)
     pool = await load_signers(views, keys)
-    hold_sqlite_store(s.database_url if store is None else str(store.engine.url))
     the_store = store or Store(make_engine(s.database_url, synchronous=s.sqlite_synchronous))
     dispatcher = Dispatcher(
         store=the_store, chain=the_chain, pool=pool, views=views, settings=s,

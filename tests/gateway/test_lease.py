@@ -150,4 +150,4 @@ def test_a_second_process_on_one_sqlite_store_is_refused(tmp_path: Path) -> None
         holder.stdin.close()
         holder.wait(timeout=20)
         holder.stdout.close()
-    hold_sqlite_store(url)  # free once the other process is gone
+    hold_sqlite_store(url)()  # free once the other process is gone; taken and let go
