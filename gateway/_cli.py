@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from tracenet.gateway._auth import hash_key, new_key
+from tracenet.gateway._lease import hold_sqlite_store
 from tracenet.gateway._log import configure_logging
 from tracenet.gateway._models import ApiKey, ApiKeyPublic
 from tracenet.gateway._registry import Registry
@@ -101,6 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     try:
+        hold_sqlite_store(settings.database_url)  # a second gateway on one SQLite file: refused
         app = create_app(settings)
         _tune_gc()
         uvicorn.run(

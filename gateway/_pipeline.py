@@ -1,11 +1,19 @@
 """The request pipeline: sign with persisted nonces, send, follow to confirmed/rejected, recover.
 
-Three loops share one ``Dispatcher``:
+Only the holder of the signing lease runs it (gateway/_lease.py): every replica accepts writes
+into the store, one at a time signs. A replica that takes the lease starts from the store and
+the chain (``_bootstrap``); one that loses it (``SigningLeaseLost``) stops its loops at once
+and stands by, trying to take it again every ``takeover_interval`` seconds.
 
-* **sign**: takes queued requests in arrival order, gives each the next signer of its unit
-  (round-robin) and that signer's next nonce, signs the batch in a helper process, and commits
-  nonces + signed bytes + hashes in ONE transaction before anything is sent; then sends the
-  batch (one JSON-RPC batch of ``eth_sendRawTransaction``).
+Three loops share one ``Dispatcher`` while it holds the lease:
+
+* **sign**: *claims* queued requests in arrival order, giving each the next signer of its unit
+  (round-robin) and that signer's next nonce, and commits the claim with the next nonces
+  (``claim``) BEFORE signing; signs the batch in a helper process; commits the signed bytes
+  and hashes (``save_bytes``) before anything is sent; then sends the batch (one JSON-RPC batch
+  of ``eth_sendRawTransaction``). Both commits run under the lease, and each checks every row
+  it meant to change did. A claim whose bytes were never saved (a helper or the holder died in
+  between) is signed again with the same signer and nonce: no copy of it was ever sent.
 * **track**: reads the receipts of every new block (``eth_getBlockReceipts``), matches them to
   requests by hash: status 1 → ``confirmed`` with the decoded events, status 0 → ``rejected``
   with the decoded custom error. Remembers block hashes to notice a chain that went back.
@@ -24,10 +32,11 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from tracenet.gateway._chain import Chain
 from tracenet.gateway._jsonable import jsonable
+from tracenet.gateway._lease import Lease, signing_lease
 from tracenet.gateway._models import FINAL, Status, utcnow
 from tracenet.gateway._settings import GatewaySettings
 from tracenet.gateway._signers import SignerPool, follow_signers
@@ -35,17 +44,21 @@ from tracenet.gateway._signing import BatchSigner
 from tracenet.gateway._store import Store
 from tracenet.gateway._transitions import (
     aware,
+    claim,
     decode_receipts,
     mark_submitted,
     reopen,
     requeue,
+    save_bytes,
     save_final,
-    save_signed,
 )  # fmt: skip
 from tracenet.gateway._views import LedgerViews
-from tracenet.gateway.errors import GatewayError
+from tracenet.gateway.errors import GatewayError, SigningLeaseLost
 
-__all__ = ["Dispatcher"]
+__all__ = ["Dispatcher", "Role"]
+
+#: What a replica does: ``signing`` (it holds the signing lease), ``standby``, ``starting``.
+Role = Literal["starting", "standby", "signing"]
 
 log = logging.getLogger("gateway.pipeline")
 _VERIFY_DEPTH = 2048  # blocks of final requests re-checked at start
@@ -64,8 +77,13 @@ class Dispatcher:
         settings: GatewaySettings,
         chain_id: int,
         addresses: dict[str, str],
+        lease: Lease | None = None,
     ) -> None:
         self.store, self.chain, self.pool, self.views = store, chain, pool, views
+        self.lease = lease or signing_lease(store.engine, pool.keys)
+        #: "starting", "standby" (accepts writes, another replica signs) or "signing".
+        self.role: Role = "starting"
+        self._unsigned = True  # look for claims without signed bytes before claiming more
         self.settings, self.chain_id, self.addresses = settings, chain_id, addresses
         self._wake = asyncio.Event()
         self._nonces: dict[str, int] = {}
@@ -87,7 +105,10 @@ class Dispatcher:
 
     async def start(self) -> None:
         await self.signer.start()
-        self._tasks = [asyncio.create_task(self._main(), name="gateway-pipeline")]
+        self._tasks = [
+            asyncio.create_task(self._lead(), name="gateway-pipeline"),
+            asyncio.create_task(self._forever("signers", self._signers_round), name="signers"),
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -96,16 +117,62 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.signer.close()
+        await asyncio.to_thread(self.lease.release)  # a standby replica takes over at once
+
+    async def _lead(self) -> None:
+        """Take the signing lease (or wait for it), run the pipeline while it is held, stand by
+        again when it is lost."""
+        failures, told = 0, False
+        while True:
+            try:
+                held = await asyncio.to_thread(self.lease.acquire)
+                failures = 0
+            except Exception as exc:  # the store is unreachable: no lease, try again
+                failures += 1
+                if failures in (1, 10) or failures % 100 == 0:
+                    log.warning("cannot take the signing lease: %s (retrying)", exc)
+                held, told = False, False
+            if not held:
+                if not told and not failures:
+                    log.info("another replica signs; standing by")
+                    told = True
+                self.role = "standby"
+                await asyncio.sleep(self.settings.takeover_interval)
+                continue
+            told = False
+            log.info("took the signing lease for %s", sorted(self.pool.keys))
+            try:
+                await self._main()
+            except SigningLeaseLost as exc:
+                log.warning("lost the signing lease (%s); stopped signing, standing by", exc)
+            finally:
+                self.ready.clear()
+                self.role = "standby"
+                await asyncio.to_thread(self.lease.release)
 
     async def _main(self) -> None:
+        """One term as the signing replica: state from the store and the chain, then the loops
+        until one of them finds the lease lost (every other loop is cancelled at once)."""
+        self._nonces, self._hashes, self._in_hand = {}, {}, set()
+        self._cursor, self._unsigned = 0, True
         await self._forever("bootstrap", self._bootstrap, once=True)
         self.ready.set()
-        await asyncio.gather(
-            self._forever("sign", self._sign_round),
-            self._forever("track", self._track_round),
-            self._forever("reconcile", self._reconcile_round),
-            self._forever("signers", self._signers_round),
-        )
+        self.role = "signing"
+        loops = [
+            asyncio.create_task(self._forever("sign", self._sign_round)),
+            asyncio.create_task(self._forever("track", self._track_round)),
+            asyncio.create_task(self._forever("reconcile", self._reconcile_round)),
+        ]
+        try:
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()  # SigningLeaseLost (the loops retry everything else)
+        finally:
+            for task in loops:
+                task.cancel()
+            for task in loops:
+                with contextlib.suppress(asyncio.CancelledError, SigningLeaseLost):
+                    await task
 
     async def _signers_round(self) -> None:
         """Follow the registry while running: at each new block, whom every held key acts for
@@ -126,7 +193,7 @@ class Dispatcher:
                 failures = 0
                 if once:
                     return
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, SigningLeaseLost):
                 raise
             except GatewayError as exc:  # ChainUnavailable above all: wait for the node
                 failures += 1
@@ -161,8 +228,12 @@ class Dispatcher:
         self._wake.clear()
         sending: asyncio.Task[None] | None = None
         try:
-            while rows := await asyncio.to_thread(self.store.queued, self.settings.batch_size):
-                sendable = await self._sign_and_save(rows)
+            if self._unsigned:
+                sendable = await self._resume_unsigned()
+                if sendable:
+                    sending = asyncio.create_task(self._send(sendable))
+            while claimed := await self._claim():
+                sendable = await self._sign_and_save(*claimed)
                 try:
                     if sending is not None:  # batches reach the node in order (nonce order)
                         await sending
@@ -174,62 +245,107 @@ class Dispatcher:
             if sending is not None:
                 await sending
 
-    async def _sign_and_save(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
-        """Sign ``rows`` and commit them; what to send. The next batch is signed while this
-        one is being sent."""
-        saved = dict(self._nonces)
-        try:
-            signed = await self._sign(rows)
-            await self.store.write(save_signed, signed, self._touched(signed))
-        except BaseException:
-            self._nonces = saved  # nothing was persisted, nothing was sent: reuse the nonces
-            raise
-        sendable = [(seq, v) for seq, v in signed if v["status"] == Status.SIGNED]
-        self._in_hand.update(seq for seq, _ in sendable)  # reconcile leaves these to _send
-        return sendable
-
-    async def _sign(self, rows: Sequence[Any]) -> list[tuple[int, dict[str, Any]]]:
-        """Give each row the next signer of its unit and that signer's next nonce; sign all
-        of them in one batch (``BatchSigner``: a helper process)."""
+    async def _claim(self) -> tuple[Sequence[Any], list[tuple[int, dict[str, Any]]]] | None:
+        """Claim the next queued requests under the lease (signer, nonce, status ``signed``,
+        committed with the next nonces); None when nothing is queued. Runs every round, so it
+        is also how the holder notices its lease is gone."""
+        counters = dict(self._nonces)
         now = utcnow()
-        out: list[tuple[int, dict[str, Any]]] = []
-        jobs: list[tuple[str, dict[str, Any]]] = []
-        for row in rows:
-            try:
-                signer = self.pool.next(row.party_id, row.unit_id)
-            except GatewayError as exc:
-                outcome = {"error": exc.error, "code": exc.code, "message": exc.message,
-                           "args": jsonable(exc.args_)}  # fmt: skip
-                out.append(
-                    (row.seq, {"status": Status.REJECTED, "outcome": outcome, "final_at": now})
-                )
-                continue
-            nonce = self._nonces[signer.address]
-            self._nonces[signer.address] = nonce + 1
-            tx = {
-                "to": row.to_address,
-                "data": row.call_data,
-                "value": 0,
-                "gas": self.settings.tx_gas,
-                "gasPrice": self._gas_price,
-                "nonce": nonce,
-                "chainId": self.chain_id,
-            }
-            jobs.append((signer.address, tx))
-            out.append(
-                (row.seq, {"status": Status.SIGNED, "signer": signer.address, "nonce": nonce,
-                           "signed_at": now})
-            )  # fmt: skip
-        results = iter(await self.signer.sign(jobs))
-        for _, values in out:
-            if values["status"] == Status.SIGNED:
-                raw, tx_hash = next(results)
-                values["raw_tx"] = "0x" + raw.hex()
-                values["tx_hash"] = "0x" + tx_hash.hex()
-        return out
 
-    def _touched(self, signed: Sequence[tuple[int, dict[str, Any]]]) -> dict[str, int]:
-        return {v["signer"]: self._nonces[v["signer"]] for _, v in signed if "signer" in v}
+        def assign(rows: Sequence[Any], stored: dict[str, int]) -> list[tuple[int, dict[str, Any]]]:
+            out: list[tuple[int, dict[str, Any]]] = []
+            for row in rows:
+                try:
+                    signer = self.pool.next(row.party_id, row.unit_id)
+                except GatewayError as exc:
+                    outcome = {"error": exc.error, "code": exc.code, "message": exc.message,
+                               "args": jsonable(exc.args_)}  # fmt: skip
+                    out.append(
+                        (row.seq, {"status": Status.REJECTED, "outcome": outcome, "final_at": now})
+                    )
+                    continue
+                address = signer.address
+                nonce = max(counters.get(address, 0), stored.get(address, 0))
+                counters[address] = nonce + 1
+                out.append(
+                    (row.seq, {"status": Status.SIGNED, "signer": address, "nonce": nonce,
+                               "signed_at": now})
+                )  # fmt: skip
+            return out
+
+        rows, out = await self.store.write_leased(
+            self.lease, claim, self.settings.batch_size, assign
+        )
+        for address, next_nonce in counters.items():  # committed: never handed out again
+            self._nonces[address] = max(self._nonces.get(address, 0), next_nonce)
+        return (rows, out) if rows else None
+
+    async def _sign_and_save(
+        self, rows: Sequence[Any], claimed: list[tuple[int, dict[str, Any]]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Sign the claimed ``rows`` and commit their bytes; what to send. The next batch is
+        signed while this one is being sent."""
+        by_seq = {row.seq: row for row in rows}
+        jobs = [(seq, v, by_seq[seq]) for seq, v in claimed if v["status"] == Status.SIGNED]
+        return await self._sign_jobs(jobs)
+
+    async def _sign_jobs(
+        self, jobs: Sequence[tuple[int, dict[str, Any], Any]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Sign each (seq, claim, row with to_address and call_data) with its claim's signer and
+        nonce, then save the bytes under the lease. If this fails, the claims stay without bytes
+        (``_resume_unsigned`` signs them again with the same nonces)."""
+        if not jobs:
+            return []
+        try:
+            signed = await self._sign(jobs)
+            await self.store.write_leased(self.lease, save_bytes, signed)
+        except BaseException:
+            self._unsigned = True
+            raise
+        self._in_hand.update(seq for seq, _ in signed)  # reconcile leaves these to _send
+        return signed
+
+    async def _sign(
+        self, jobs: Sequence[tuple[int, dict[str, Any], Any]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Sign every job in one batch (``BatchSigner``: a helper process)."""
+        txs = [
+            (v["signer"], {"to": row.to_address, "data": row.call_data, "value": 0,
+                           "gas": self.settings.tx_gas, "gasPrice": self._gas_price,
+                           "nonce": v["nonce"], "chainId": self.chain_id})
+            for _, v, row in jobs
+        ]  # fmt: skip
+        signed = await self.signer.sign(txs)
+        return [
+            (seq, {"signer": v["signer"], "nonce": v["nonce"], "raw_tx": "0x" + raw.hex(),
+                   "tx_hash": "0x" + tx_hash.hex()})
+            for (seq, v, _), (raw, tx_hash) in zip(jobs, signed, strict=True)
+        ]  # fmt: skip
+
+    async def _resume_unsigned(self) -> list[tuple[int, dict[str, Any]]]:
+        """Claims whose bytes were never saved (a helper, or the previous holder, died between
+        claim and save): none of them was ever sent. Each is signed again with its own signer
+        and nonce; one whose nonce the chain already used for another transaction goes back to
+        the queue (to get a new one)."""
+        rows = await asyncio.to_thread(self.store.unsigned)
+        rows = [r for r in rows if r.signer in self.pool.keys]
+        if not rows:
+            self._unsigned = False
+            return []
+        signers = sorted({r.signer for r in rows})
+        used = dict(
+            zip(signers, await asyncio.gather(*(self.chain.nonce(a) for a in signers)), strict=True)
+        )
+        taken = [r for r in rows if r.nonce < used[r.signer]]
+        if taken:
+            log.warning("%d claims lost their nonce before they were signed; re-queued", len(taken))
+            await self.store.write_leased(self.lease, requeue, [(r.seq, None) for r in taken])
+        jobs = [(r.seq, {"signer": r.signer, "nonce": r.nonce}, r) for r in rows if r not in taken]
+        log.info("signing %d claims whose signed bytes were never saved", len(jobs))
+        sendable = await self._sign_jobs(jobs)
+        self._unsigned = False
+        return sendable
 
     async def _send(self, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
         try:
@@ -401,7 +517,9 @@ class Dispatcher:
             self._nonces[address] = max(self._nonces.get(address, 0), on_chain)
         if replaced:  # the nonce went to another transaction: sign this one again
             log.warning("%d transactions lost their nonce; re-queued", len(replaced))
-            await self.store.write(requeue, [(r.seq, r.tx_hash) for r in replaced])
+            await self.store.write_leased(
+                self.lease, requeue, [(r.seq, r.tx_hash) for r in replaced]
+            )
             self.wake()
         resend.sort(key=lambda r: (r.signer or "", r.nonce or 0))
         log.info("re-sending %d transactions the node does not know", len(resend))

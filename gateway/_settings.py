@@ -46,6 +46,9 @@ class GatewaySettings(BaseSettings):
     poll_interval: float = Field(default=0.2, gt=0)
     #: Seconds a submitted transaction may stay unseen before it is looked up and re-sent.
     resend_after: float = Field(default=3.0, gt=0)
+    #: Seconds between a standby replica's tries to take the signing lease (PostgreSQL store,
+    #: several replicas): failover takes about this long once the signing replica is gone.
+    takeover_interval: float = Field(default=1.0, gt=0)
     #: Seconds chain views used by validation (units, classes, certificates) stay cached.
     view_cache_seconds: float = Field(default=2.0, ge=0)
     #: Gas limit of each transaction (gas is free on the ledger; this bounds work per write).

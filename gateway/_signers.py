@@ -56,12 +56,13 @@ class SignerPool:
         if not changed:
             return []
         self.acting = {a: who for a, who in acting.items() if who is not None and a in self.keys}
-        self._groups, self._cycles = {}, {}
+        groups: dict[tuple[int, int], list[Signer]] = {}
         for address, (party_id, unit_id) in self.acting.items():
             self.by_address[address] = self.keys[address]
-            self._groups.setdefault((party_id, unit_id), []).append(self.keys[address])
-        for group, signers in self._groups.items():
-            self._cycles[group] = itertools.cycle(signers)
+            groups.setdefault((party_id, unit_id), []).append(self.keys[address])
+        # Swapped in whole: the pipeline picks signers (``next``) on the store's writer thread,
+        # while claiming, and must never see the groups half rebuilt.
+        self._groups, self._cycles = groups, {g: itertools.cycle(s) for g, s in groups.items()}
         return changed
 
     def parties(self) -> set[int]:

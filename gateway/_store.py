@@ -31,6 +31,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
+from tracenet.gateway._lease import Lease
 from tracenet.gateway._migrate import migrate
 from tracenet.gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
 
@@ -150,6 +151,22 @@ class Store:
         """Run ``fn(session, *args)`` on the writer thread, in one transaction."""
         return await asyncio.wrap_future(self._writer.submit(_LATER, self._in_tx, fn, *args))
 
+    async def write_leased(self, lease: Lease, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(session, *args)`` on the writer thread in one transaction that can only
+        commit while ``lease`` is held (on PostgreSQL: on the lease's own connection); raises
+        ``SigningLeaseLost`` otherwise. Every write that allocates a nonce or records signed
+        bytes goes through here."""
+        return await asyncio.wrap_future(
+            self._writer.submit(_LATER, self._in_lease, lease, fn, *args)
+        )
+
+    @staticmethod
+    def _in_lease(lease: Lease, fn: Callable[..., T], *args: Any) -> T:
+        with lease.session() as session:
+            result = fn(session, *args)
+            session.commit()
+            return result
+
     def write_sync(self, fn: Callable[..., T], *args: Any) -> T:
         result: T = self._writer.submit(_LATER, self._in_tx, fn, *args).result()
         return result
@@ -230,25 +247,27 @@ class Store:
     def count_requests(self) -> int:
         return self.read(lambda s: int(s.exec(select(func.count()).select_from(Request)).one()))
 
-    def queued(self, limit: int) -> list[Row[Any]]:
-        """The oldest queued requests: what signing needs (seq, party, unit, to, calldata)."""
+    def unsigned(self) -> list[Row[Any]]:
+        """Requests claimed (signer and nonce allocated) whose signed bytes were never saved: a
+        signing helper died, or the lease holder did, between the claim and the signature.
+        They are signed again with the SAME signer and nonce (no copy of them was ever sent)."""
         t = REQUESTS
         stmt = (
-            core_select(t.c.seq, t.c.party_id, t.c.unit_id, t.c.to_address, t.c.call_data)
-            .where(t.c.status == Status.QUEUED)
-            .order_by(t.c.seq)
-            .limit(limit)
+            core_select(t.c.seq, t.c.signer, t.c.nonce, t.c.to_address, t.c.call_data)
+            .where(t.c.status == Status.SIGNED, t.c.raw_tx.is_(None))
+            .order_by(t.c.signer, t.c.nonce)
         )
         return self.read(lambda s: list(s.connection().execute(stmt)))
 
     def in_flight(self) -> list[Row[Any]]:
-        """Signed or submitted requests, by signer and nonce (what reconciling needs)."""
+        """Signed or submitted requests whose signed bytes are saved, by signer and nonce (what
+        reconciling needs; a claim without bytes is ``unsigned``)."""
         t = REQUESTS
         stmt = (
             core_select(
                 t.c.seq, t.c.status, t.c.signer, t.c.nonce, t.c.tx_hash, t.c.raw_tx, t.c.sent_at
             )
-            .where(t.c.status.in_([Status.SIGNED, Status.SUBMITTED]))
+            .where(t.c.status.in_([Status.SIGNED, Status.SUBMITTED]), t.c.raw_tx.is_not(None))
             .order_by(t.c.signer, t.c.nonce)
         )
         return self.read(lambda s: list(s.connection().execute(stmt)))
@@ -292,18 +311,19 @@ class Store:
         *,
         where: Sequence[str],
         columns: Sequence[str],
-    ) -> None:
+        extra: Sequence[Any] = (),
+    ) -> int:
         """One executemany: per dict, set ``columns`` where the ``where`` columns equal the
-        dict's ``w_<name>`` values."""
+        dict's ``w_<name>`` values (and the ``extra`` conditions hold); the rows it changed."""
         if not rows:
-            return
+            return 0
         t = REQUESTS
         stmt = (
             update(t)
-            .where(*(t.c[name] == bindparam(f"w_{name}") for name in where))
+            .where(*(t.c[name] == bindparam(f"w_{name}") for name in where), *extra)
             .values({name: bindparam(name) for name in columns})
         )
-        session.connection().execute(stmt, list(rows))
+        return int(session.connection().execute(stmt, list(rows)).rowcount)
 
     @staticmethod
     def set_nonces(session: Session, nonces: dict[str, int]) -> None:

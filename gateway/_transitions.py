@@ -2,25 +2,29 @@
 
 Each function runs on the store's writer thread, in one transaction (``Store.write``), and
 moves a batch of requests along queued → signed → submitted → confirmed | rejected with one
-``executemany`` per statement; ``_decode_receipts`` runs in a helper process.
+``executemany`` per statement; ``_decode_receipts`` runs in a helper process. A request is
+*claimed* (``claim``: signer and nonce allocated, status ``signed``) before it is signed, and its
+signed bytes are recorded (``save_bytes``) before they are sent; both run under the signing
+lease (gateway/_lease.py) and check that every row they meant to change changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import bindparam, case, select, update
 from sqlmodel import Session, col
+from sqlmodel import select as sql_select
 
 from tracenet import contracts
 from tracenet.gateway._jsonable import jsonable
-from tracenet.gateway._models import Request, Status, utcnow
+from tracenet.gateway._models import Request, SignerState, Status, utcnow
 from tracenet.gateway._store import REQUESTS, Store
 
 __all__ = [
-    "aware", "decode_receipts", "mark_submitted", "reopen", "requeue", "save_final",
-    "save_signed",
+    "Assign", "ClaimConflict", "aware", "claim", "decode_receipts", "mark_submitted", "reopen",
+    "requeue", "save_bytes", "save_final",
 ]  # fmt: skip
 
 
@@ -45,20 +49,67 @@ def aware(value: Any) -> Any:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def save_signed(
-    session: Session, signed: Sequence[tuple[int, dict[str, Any]]], nonces: dict[str, int]
-) -> None:
-    ok = [{"w_seq": seq, "w_status": Status.QUEUED, **v} for seq, v in signed if "signer" in v]
-    refused = [
-        {"w_seq": seq, "w_status": Status.QUEUED, **v} for seq, v in signed if "signer" not in v
-    ]
-    Store.update_many(session, ok, where=("seq", "status"), columns=_SIGNED)
-    Store.update_many(session, refused, where=("seq", "status"), columns=_REFUSED)
+#: What signing allocates to a claimed row (``claim``): signer, nonce, when.
+Assign = Callable[[Sequence[Any], dict[str, int]], list[tuple[int, dict[str, Any]]]]
+
+
+class ClaimConflict(RuntimeError):
+    """A row changed under a claim or a signature (another writer): the transaction is rolled
+    back and nothing of it is signed or sent."""
+
+
+def claim(
+    session: Session, limit: int, assign: Assign
+) -> tuple[list[Any], list[tuple[int, dict[str, Any]]]]:
+    """Claim the oldest queued requests: lock them, give each a signer and nonce (``assign``,
+    from the signers' stored next nonces) or refuse it (no signer), and commit the claim with
+    the next nonces BEFORE anything is signed. Runs under the signing lease
+    (``Store.write_leased``). Returns the rows and what each got."""
+    t = REQUESTS
+    stmt = (
+        select(t.c.seq, t.c.party_id, t.c.unit_id, t.c.to_address, t.c.call_data)
+        .where(t.c.status == Status.QUEUED)
+        .order_by(t.c.seq)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.connection().execute(stmt))
+    if not rows:
+        return [], []
+    stored = {r.address: r.next_nonce for r in session.exec(sql_select(SignerState))}
+    out = assign(rows, stored)
+    ok = [{"w_seq": seq, **v} for seq, v in out if "signer" in v]
+    refused = [{"w_seq": seq, **v} for seq, v in out if "signer" not in v]
+    queued = (t.c.status == Status.QUEUED,)
+    changed = Store.update_many(session, ok, where=("seq",), columns=_CLAIMED, extra=queued)
+    changed += Store.update_many(session, refused, where=("seq",), columns=_REFUSED, extra=queued)
+    if changed != len(out):
+        raise ClaimConflict(f"{len(out) - changed} of {len(out)} queued requests were taken")
+    nonces: dict[str, int] = {}
+    for _, v in out:
+        if "signer" in v:
+            nonces[v["signer"]] = max(nonces.get(v["signer"], 0), v["nonce"] + 1)
     Store.set_nonces(session, nonces)
+    return rows, out
 
 
-_SIGNED = ("status", "signer", "nonce", "raw_tx", "tx_hash", "signed_at")
+_CLAIMED = ("status", "signer", "nonce", "signed_at")
 _REFUSED = ("status", "outcome", "final_at")
+
+
+def save_bytes(session: Session, signed: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Record the signed bytes and hash of claimed rows, each only if it is still the claim
+    this process signed (same signer and nonce, no bytes yet); under the signing lease. Nothing
+    is sent before this commits."""
+    rows = [{"w_seq": seq, "w_signer": v["signer"], "w_nonce": v["nonce"],
+             "raw_tx": v["raw_tx"], "tx_hash": v["tx_hash"]} for seq, v in signed]  # fmt: skip
+    claimed = (REQUESTS.c.status == Status.SIGNED, REQUESTS.c.raw_tx.is_(None))
+    changed = Store.update_many(
+        session, rows, where=("seq", "signer", "nonce"), columns=("raw_tx", "tx_hash"),
+        extra=claimed,
+    )  # fmt: skip
+    if changed != len(rows):
+        raise ClaimConflict(f"{len(rows) - changed} of {len(rows)} claims changed before saving")
 
 
 def mark_submitted(session: Session, seqs: Sequence[int]) -> None:

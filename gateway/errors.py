@@ -11,7 +11,10 @@
     ├── BodyError                 400 / 404 / 405 / 413 / 415: malformed JSON, no such route,
     │                             body too large, wrong type
     ├── ChainUnavailable          503: the node did not answer (retryable)
-    └── ConfigurationError        the gateway cannot start (settings, keys, deployment record)
+    └── ConfigurationError        the gateway cannot start (settings, keys, deployment record,
+                                  another gateway serving the same SQLite store)
+    SigningLeaseLost              internal, never an HTTP answer: this replica no longer holds
+                                  the right to sign (gateway/_lease.py); it stops signing
 
 Every HTTP error body is ``{"code", "error", "field", "message", "args"}``; ``CODES`` below is
 the contract (generated into gateway/ERRORS.md and the OpenAPI description). Wherever a ledger
@@ -40,6 +43,7 @@ __all__ = [
     "IdempotencyConflict",
     "NotFound",
     "RequestRejected",
+    "SigningLeaseLost",
     "codes_markdown",
     "error_body",
     "errors_document",
@@ -216,6 +220,13 @@ class ConfigurationError(TracenetError):
     """The gateway cannot start: bad settings, a key that does not unlock, no deployment."""
 
     retryable = False
+
+
+class SigningLeaseLost(Exception):
+    """This replica lost its signing lease (its lock connection to the store is gone): it stops
+    signing at once and stands by; another replica (or this one, later) takes the lease."""
+
+    retryable = True
 
 
 def errors_document() -> str:

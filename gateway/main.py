@@ -24,7 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracenet.gateway._auth import KeyCache
 from tracenet.gateway._chain import Chain, RpcChain
-from tracenet.gateway._pipeline import Dispatcher
+from tracenet.gateway._lease import hold_sqlite_store
+from tracenet.gateway._pipeline import Dispatcher, Role
 from tracenet.gateway._registry import Registry
 from tracenet.gateway._service import Gateway
 from tracenet.gateway._settings import GatewaySettings
@@ -71,10 +72,13 @@ log = logging.getLogger("gateway.http")
 
 
 class Health(BaseModel):
-    """The gateway answers; ``pipeline_ready``: it signs and follows the chain."""
+    """The gateway answers; ``pipeline_ready``: it signs and follows the chain. ``role``: this
+    replica ``signing``, or on ``standby`` (it accepts writes; another replica of the party's
+    gateway on the same PostgreSQL store signs them), or ``starting``."""
 
     ok: bool
     pipeline_ready: bool
+    role: Role
     chain_id: int
 
 
@@ -95,17 +99,22 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gw = await _start(s, chain, signers, store)
-        app.state.gateway = gw
-        await gw.dispatcher.start()
+        # One process per SQLite store: a second gateway on the file is refused here.
+        release = hold_sqlite_store(s.database_url if store is None else str(store.engine.url))
         try:
-            yield
+            gw = await _start(s, chain, signers, store)
+            app.state.gateway = gw
+            await gw.dispatcher.start()
+            try:
+                yield
+            finally:
+                await gw.dispatcher.stop()
+                if chain is None:
+                    await gw.chain.aclose()
+                if store is None:
+                    gw.store.close()
         finally:
-            await gw.dispatcher.stop()
-            if chain is None:
-                await gw.chain.aclose()
-            if store is None:
-                gw.store.close()
+            release()
 
     app = FastAPI(
         title="Tracenet gateway",
@@ -138,7 +147,8 @@ def create_app(
     )  # fmt: skip
     async def health(request: Request) -> Health:
         gw: Gateway = request.app.state.gateway
-        return Health(ok=True, pipeline_ready=gw.dispatcher.ready.is_set(), chain_id=gw.chain_id)
+        d = gw.dispatcher
+        return Health(ok=True, pipeline_ready=d.ready.is_set(), role=d.role, chain_id=gw.chain_id)
 
     return app
 

@@ -59,7 +59,7 @@ def _check_after_upgrade(engine: Engine) -> None:
             ("req-2", "queued", {"quantity": 2}, 2),
         ]
         assert store.nonces() == {"0xabc": 7}
-        assert [r.seq for r in store.queued(10)] == [2]
+        assert [r.seq for r in store.list_requests(4, status="queued", after=0, limit=9)] == [2]
         big = 2**40  # 64-bit cursors and nonces after the last revision, on both backends
         assert store.list_requests(4, status=None, after=big, limit=10) == []
         store.write_sync(lambda s: s.exec(text(f"UPDATE gw_signer SET next_nonce = {big}")))
