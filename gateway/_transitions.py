@@ -21,6 +21,7 @@ from tracenet import contracts
 from tracenet.gateway._jsonable import jsonable
 from tracenet.gateway._models import Request, SignerState, Status, utcnow
 from tracenet.gateway._store import REQUESTS, Store
+from tracenet.kit.errors import TracenetError
 
 __all__ = [
     "Assign", "ClaimConflict", "aware", "claim", "decode_receipts", "mark_submitted", "reopen",
@@ -53,7 +54,7 @@ def aware(value: Any) -> Any:
 Assign = Callable[[Sequence[Any], dict[str, int]], list[tuple[int, dict[str, Any]]]]
 
 
-class ClaimConflict(RuntimeError):
+class ClaimConflict(TracenetError, RuntimeError):
     """A row changed under a claim or a signature (another writer): the transaction is rolled
     back and nothing of it is signed or sent."""
 

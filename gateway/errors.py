@@ -222,7 +222,7 @@ class ConfigurationError(TracenetError):
     retryable = False
 
 
-class SigningLeaseLost(Exception):
+class SigningLeaseLost(TracenetError):
     """This replica lost its signing lease (its lock connection to the store is gone): it stops
     signing at once and stands by; another replica (or this one, later) takes the lease."""
 
