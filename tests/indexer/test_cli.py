@@ -22,7 +22,7 @@ from tracenet.wallet import LocalSigner
 
 
 def test_all_is_complete_and_sorted() -> None:
-    rooms = {"annotations", "errors", "api", "lineage", "mirror", "verifier"}  # sub-packages
+    rooms = {"annotations", "errors", "api", "archive", "lineage", "mirror", "verifier"}  # rooms
     public = {n for n in dir(indexer) if not n.startswith("_") and n not in rooms}
     assert set(indexer.__all__) == public - {n for n in public if n.islower() and n.startswith("_")}
     assert indexer.__all__ == sorted(indexer.__all__, key=lambda n: (not n.isupper(), n))
