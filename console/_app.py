@@ -3,7 +3,6 @@ errors."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from tracenet.console._offered import OfferedCache
 from tracenet.console._session import Sessions
 from tracenet.console._settings import ConsoleSettings
 from tracenet.console._web import SignInRequired, render
-from tracenet.kit.ratelimit import RateLimitMiddleware, Refusal, Rule, TokenBuckets
+from tracenet.kit.ratelimit import Refusal, limit_routes
 
 __all__ = ["PUBLIC_PATHS", "create_app"]
 
@@ -84,22 +83,12 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
 
 def _rate_limits(app: FastAPI, s: ConsoleSettings) -> None:
-    buckets = {
-        "public": TokenBuckets(s.public_limit()),
-        "document": TokenBuckets(s.document_limit()),
-    }
-    rules = [
-        Rule(name, re.compile(path), frozenset(methods), buckets[name])
-        for name, methods, path in PUBLIC_PATHS
-    ]
-
     def refuse(scope: Scope, refusal: Refusal) -> Response:
         error = ApiError(429, "TN-CO-4291", "RateLimited", refusal.message, None, refusal.args)
         return render(Request(scope), "error.html", status=429, error=error)
 
-    app.add_middleware(
-        RateLimitMiddleware, rules=rules, refuse=refuse, trusted_proxies=s.trusted_proxies
-    )
+    limits = {"public": s.public_limit(), "document": s.document_limit()}
+    limit_routes(app, PUBLIC_PATHS, limits, refuse, s.trusted_proxies)
 
 
 def _handlers(app: FastAPI) -> None:

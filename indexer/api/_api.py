@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -82,7 +81,7 @@ from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables_ops import ClaimRow, Shipment
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._pdf_pool import PdfPool
-from tracenet.kit.ratelimit import RateLimitMiddleware, Refusal, Rule, TokenBuckets
+from tracenet.kit.ratelimit import Refusal, limit_routes
 from tracenet.kit.webdocs import offline_docs
 
 __all__ = ["PUBLIC_PATHS", "create_app"]
@@ -176,22 +175,12 @@ class _MirrorHeader:
 
 
 def _rate_limits(app: FastAPI, s: IndexerSettings) -> None:
-    buckets = {
-        "public": TokenBuckets(s.public_limit()),
-        "document": TokenBuckets(s.document_limit()),
-    }
-    rules = [
-        Rule(name, re.compile(path), frozenset(methods), buckets[name])
-        for name, methods, path in PUBLIC_PATHS
-    ]
-
     def refuse(_scope: Any, refusal: Refusal) -> JSONResponse:
         body = _body("TN-IX-4291", refusal.message, None, refusal.args)
         return JSONResponse(body, status_code=429)
 
-    app.add_middleware(
-        RateLimitMiddleware, rules=rules, refuse=refuse, trusted_proxies=s.trusted_proxies
-    )
+    limits = {"public": s.public_limit(), "document": s.document_limit()}
+    limit_routes(app, PUBLIC_PATHS, limits, refuse, s.trusted_proxies)
 
 
 def create_app(

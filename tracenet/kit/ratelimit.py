@@ -23,8 +23,9 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,6 +39,7 @@ __all__ = [
     "TokenBuckets",
     "client_address",
     "client_of",
+    "limit_routes",
     "networks",
 ]
 
@@ -227,3 +229,22 @@ class RateLimitMiddleware:
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+
+def limit_routes(
+    app: Any,
+    paths: Iterable[tuple[str, Iterable[str], str]],
+    limits: Mapping[str, Limit],
+    refuse: Refuse,
+    trusted_proxies: Iterable[str] = LOOPBACK,
+) -> None:
+    """Limit an app's routes anyone may call: ``paths`` are ``(rule, methods, path pattern)``,
+    the routes of one rule share each client's bucket of ``limits[rule]``."""
+    buckets = {name: TokenBuckets(limit) for name, limit in limits.items()}
+    rules = [
+        Rule(name, re.compile(path), frozenset(methods), buckets[name])
+        for name, methods, path in paths
+    ]
+    app.add_middleware(
+        RateLimitMiddleware, rules=rules, refuse=refuse, trusted_proxies=trusted_proxies
+    )
