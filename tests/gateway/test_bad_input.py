@@ -76,6 +76,8 @@ CASES: list[tuple[str, str, Any, str, dict[str, str], int, str]] = [
     ("over cap", "/v1/shipments", ship(quantity=100), "rec", {}, 422, "TN-GW-4221"),
     ("over the group's cap, under the quantity", "/v1/shipments", ship(product_group="glass", quantity=20_000_001, lines=[{"token_id": str(CULLET), "amount": 7_000_001}]), "rec", {}, 422, "TN-GW-4221"),
     ("over-claim", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 10**12}], "beneficiary": "Brand", "product": "bottle", "purpose": "recycled"}, "rec", {}, 422, "TN-GW-4232"),
+    ("one gram over the balance", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 9_500_001}], "beneficiary": "Brand", "product": "bottle", "purpose": "recycled"}, "rec", {}, 422, "TN-GW-4232"),
+    ("one gram over the audited volume left", "/v1/inputs", record_input(unit="resin-a", certificate=f.CERT_RESIN, amount=f.RESIN_AUDITED_VOLUME - 1_000 + 1), "resin", {}, 422, "TN-GW-4242"),
     ("over-ship", "/v1/shipments", ship(quantity=10**13, lines=[{"token_id": str(Q3_TOKEN), "amount": 10**12}]), "rec", {}, 422, "TN-GW-4232"),
     ("lapsed credits", "/v1/shipments", line(1_000, token=Q1_TOKEN), "rec", {}, 422, "TN-GW-4233"),
     ("expired certificate", "/v1/inputs", record_input(certificate=SHORT_CERT), "rec", {}, 422, "TN-GW-4230"),
@@ -192,6 +194,7 @@ def _prepare(harness: Harness) -> tuple[Harness, dict[str, str | None]]:
     w.travel(f.at(2031, 7, 2))
     w.ok("record_input", w.cast.recycler, f.C_FLAKE, 10_000_000, f.CERT_RECYCLER, f.evidence())
     w.ok("record_input", w.cast.recycler, f.C_BIO, 1_000, f.CERT_BIO, f.evidence())
+    w.ok("record_input", w.cast.resin, f.C_FLAKE, 1_000, f.CERT_RESIN, f.evidence())  # volume used
     w.send(w.consortium.functions.suspendParty(f.P_OUTSIDER), w.cast.admin)
     keys: dict[str, str | None] = {
         "rec": harness.key(f.P_RECYCLER),

@@ -277,6 +277,12 @@ def test_an_inventory_transfer_outside_the_boundary(scenario: Scenario) -> None:
     tampered = dataclasses.replace(record, units={**r.units, f.U_RESIN2: unit})
     verdict = verify(tampered, "claim", 2)
     assert failed(verdict) == {"boundary"}
+    # Issue 26: one party's sites outside any boundary, or in two boundaries, fail alike.
+    for here, there in [(0, 0), (1, 2), (1, 0)]:
+        a = dataclasses.replace(r.units[f.U_RESIN], boundary_id=here)
+        b = dataclasses.replace(r.units[f.U_RESIN2], boundary_id=there)
+        tampered = dataclasses.replace(record, units={**r.units, f.U_RESIN: a, f.U_RESIN2: b})
+        assert failed(verify(tampered, "claim", 2)) == {"boundary"}, (here, there)
 
 
 def test_a_missing_event_is_found_by_the_counters(scenario: Scenario) -> None:
