@@ -399,6 +399,8 @@ class TestR4Periods:
     def test_lapse_retires_expired_credits_by_anyone(self, world: World) -> None:
         tid = flake(world, 2 * T)
         world.rejects("CreditsNotLapsed", "lapse", world.cast.stranger, U_RECYCLER, [tid])
+        world.travel(at(2031, 6, 30, 23))  # the window's last period (issue 26)
+        world.rejects("CreditsNotLapsed", "lapse", world.cast.stranger, U_RECYCLER, [tid])
         world.travel(at(2031, 7, 1, 0))
         receipt = world.ok("lapse", world.cast.stranger, U_RECYCLER, [tid])
         (event,) = world.events(receipt, "Lapsed")
@@ -454,6 +456,18 @@ class TestR4Periods:
         world.travel(at(2031, 4, 2))
         receipt = world.ok("close_period", world.cast.recycler, C_FLAKE, 9 * T)
         assert world.events(receipt, "PeriodClosed")[0]["lapsed"] == 0
+
+    def test_a_class_without_the_stock_cap_lapses_nothing_at_close(self, world: World) -> None:
+        """Issue 26: rPET-resin does not cap the carry-forward at the physical stock."""
+        world.travel(at(2031, 2, 1))
+        tid = flake_at_resin(world, 2 * T)
+        receipt = world.ok("convert", world.cast.resin, PR_RESIN, 0, [(tid, 2 * T)])
+        out = world.events(receipt, "Converted")[0]["outputTokenId"]
+        world.travel(at(2031, 4, 2))
+        receipt = world.ok("close_period", world.cast.resin, C_RESIN, 0)
+        closed = world.events(receipt, "PeriodClosed")[0]
+        assert (closed["bookStock"], closed["physicalStock"], closed["lapsed"]) == (1_800_000, 0, 0)
+        assert world.balance(U_RESIN, out) == 1_800_000
 
     def test_period_close_is_for_mass_balance_classes(self, world: World) -> None:
         world.rejects("PeriodCloseModel", "close_period", world.cast.recycler, C_GLASS, 0)
@@ -511,6 +525,8 @@ class TestR5ConversionFactors:
         world.model.register_factor(PR_RESIN, 8_500, effective)
         world.rejects("FactorNotEffective", "convert", world.cast.resin, PR_RESIN, 1, [(tid, T)])
         world.ok("convert", world.cast.resin, PR_RESIN, 0, [(tid, T)])
+        world.travel(effective - 1)  # its last second before (issue 26)
+        world.rejects("FactorNotEffective", "convert", world.cast.resin, PR_RESIN, 1, [(tid, T)])
         world.travel(effective)
         world.rejects("FactorSuperseded", "convert", world.cast.resin, PR_RESIN, 0, [(tid, T)])
         receipt = world.ok("convert", world.cast.resin, PR_RESIN, 1, [(tid, T)])
@@ -569,6 +585,24 @@ class TestR6Caps:
         )
         assert revert.error_args == {"credits": 7 * T + 1, "cap": 7 * T}
         world.ok("ship", world.cast.recycler, U_RESIN, G_GLASS, 20 * T, evidence(), [(tid, 7 * T)])
+
+    def test_the_cap_rounds_down_to_the_gram(self, world: World) -> None:
+        """Issue 26: 20,000,001 g of glass under 35 % carry at most 7,000,000 g (7,000,000.35
+        rounded down): the gram the fraction would round up to is refused."""
+        world.ok("record_input", world.cast.recycler, C_GLASS, 9 * T, CERT_RECYCLER, evidence())
+        tid = m.token_id(C_GLASS, m.period_at(3, world.now()), 1)
+        lines = [(tid, 7 * T + 1)]
+        revert = world.rejects(
+            "CapExceeded",
+            "ship",
+            world.cast.recycler,
+            U_RESIN,
+            G_GLASS,
+            20 * T + 1,
+            evidence(),
+            lines,
+        )
+        assert revert.error_args == {"credits": 7 * T + 1, "cap": 7 * T}
 
     def test_hundred_percent_is_absolute_across_lines(self, world: World) -> None:
         world.travel(at(2031, 3, 1))
