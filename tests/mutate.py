@@ -217,7 +217,7 @@ def run_tests(tree: Path, tests: str, timeout: float) -> tuple[str, str]:
         return "timeout", "timeout"
     if code == 0:
         return "passed", ""
-    failed = re.findall(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", output, re.MULTILINE)
+    failed = re.findall(r"^(?:FAILED|ERROR) (tests/.+?)(?: - .*)?$", output, re.MULTILINE)
     if code == 1 and failed:
         return "failed", failed[0]
     tail = " | ".join(x for x in output.splitlines()[-3:] if x.strip())

@@ -215,6 +215,16 @@ def test_an_over_cap_shipment(scenario: Scenario) -> None:
     assert "2000000 g > 5000000 g × 3500 bps" in verdict.failures[0].detail
 
 
+def test_the_cap_of_a_shipment_rounds_down(scenario: Scenario) -> None:
+    """Issue 26: 5,714,285 g × 35 % is 1,999,999.75 g: 2,000,000 g of credits are one over."""
+    tampered = replace_event(
+        scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 3, quantity=5_714_285
+    )
+    verdict = verify(tampered, "shipment", 3)
+    assert failed(verdict) == {"shipment-cap"}
+    assert "= 1999999 g" in verdict.failures[0].detail
+
+
 def test_a_shipment_over_one_hundred_percent(scenario: Scenario) -> None:
     tampered = replace_event(
         scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 2, quantity=4_000_000
