@@ -197,6 +197,14 @@ def test_a_factor_superseded_before_the_conversion(scenario: Scenario) -> None:
     verdict = verify(tampered, "claim", 1)
     assert failed(verdict) == {"conversion-factor"}
     assert "superseded by v1" in verdict.failures[0].detail
+    # Issue 26: superseded at the very second of the conversion is superseded too.
+    converted = next(e for e in r.events if type(e).__name__ == "Converted")
+    same = dataclasses.replace(early, effective_from=converted.ref.timestamp)
+    factors = (proc.factors[0], same)
+    tampered = dataclasses.replace(
+        r, processes={**r.processes, f.PR_RESIN: dataclasses.replace(proc, factors=factors)}
+    )
+    assert failed(verify(tampered, "claim", 1)) == {"conversion-factor"}
 
 
 def test_a_conversion_that_made_more_than_its_yield(scenario: Scenario) -> None:
