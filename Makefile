@@ -51,8 +51,8 @@ lint: setup
 types: setup
 	$(BIN)/mypy
 
-## Rule mutations (tests/mutations.yaml): each planted bug must make a test fail. Over an hour
-## on a busy 2-core machine; run it before resolving an issue that touches a rule (README).
+## Rule mutations (tests/mutations.yaml): each planted bug must make a test fail. Some 20 min
+## on 2 cores; run it before resolving an issue that touches a rule (README).
 mutate: setup
 	$(BIN)/python tests/mutate.py $(MUTATE_ARGS)
 
