@@ -8,7 +8,7 @@ STAMP_NPM := node_modules/.installed
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: browser setup demo test check lint types bench bench-gas bench-gateway bench-indexer build-contracts clean
+.PHONY: browser setup demo test check lint types mutate bench bench-gas bench-gateway bench-indexer build-contracts clean
 
 setup: $(STAMP_PY) $(STAMP_NPM) browser
 
@@ -50,6 +50,11 @@ lint: setup
 
 types: setup
 	$(BIN)/mypy
+
+## Rule mutations (tests/mutations.yaml): each planted bug must make a test fail. Some 20 min
+## on 2 cores; run it before resolving an issue that touches a rule (README).
+mutate: setup
+	$(BIN)/python tests/mutate.py $(MUTATE_ARGS)
 
 build-contracts: setup
 	$(BIN)/tracenet contracts build

@@ -508,3 +508,46 @@ def add_rolling(world: World) -> None:
         frozenset({U_RECYCLER}),
     )
     mdl.register_certificate(CERT_ROLL, cert)
+
+
+# Every shape R7 distinguishes (issue 26): a party with two sites outside any boundary (the
+# recycler), a party with sites inside and outside a boundary and in two boundaries (the resin
+# maker). `add_sites` registers them on chain and in the model; the bootstrapped ids stay.
+U_RECYCLER2, U_RESIN3, U_RESIN4 = 6, 7, 8
+B_RESIN, B_RESIN2 = 1, 2
+
+
+def extra_accounts(w3: Web3, count: int) -> list[str]:
+    """``count`` funded accounts the node signs for, beyond the world's ten: anvil's own when it
+    was started with more (``NodeSettings.accounts``), else keys added to py-evm's tester."""
+    accounts = list(w3.eth.accounts)
+    if len(accounts) < 10 + count:
+        tester = w3.provider.ethereum_tester  # type: ignore[attr-defined]
+        for i in range(len(accounts) - 10, count):
+            key = hashlib.sha256(f"tracenet test signer {i}".encode()).hexdigest()
+            tester.add_account("0x" + key)
+        accounts = list(w3.eth.accounts)
+    extra = accounts[10 : 10 + count]
+    for address in extra:  # a snapshot reverted since the key was added takes its ether back
+        if w3.eth.get_balance(address) < 10**18:
+            w3.eth.send_transaction({"from": accounts[0], "to": address, "value": 10**20})
+    return extra
+
+
+def add_sites(world: World, signers: Sequence[str] = ()) -> None:
+    """Registers the recycler's second site (no boundary, like its first), the resin maker's third
+    site (outside its boundary) and fourth (in its second boundary); ``signers`` (up to three)
+    sign for them in that order."""
+    c, mdl, admin = world.consortium.functions, world.model, world.cast.admin
+    world.send(c.declareBoundary(P_RESIN, "Resin maker second boundary"), admin)
+    sites = [
+        (U_RECYCLER2, P_RECYCLER, 0, "Recycling plant 2"),
+        (U_RESIN3, P_RESIN, 0, "Resin site C"),
+        (U_RESIN4, P_RESIN, B_RESIN2, "Resin site D"),
+    ]
+    for unit, party, boundary, name in sites:
+        world.send(c.registerUnit(party, boundary, name, "Elsewhere 2, 2000 Town"), admin)
+        mdl.units[unit] = m.Unit(party, boundary)
+    for signer, (unit, party, _, _) in zip(signers, sites, strict=False):
+        world.send(c.authorizeSigner(signer, party, unit), admin)
+        mdl.signers[signer] = (party, unit)

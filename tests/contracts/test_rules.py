@@ -22,15 +22,22 @@ from tests.factories import (
     PR_CONTAINER,
     PR_RESIN,
     RESIN_AUDITED_VOLUME,
+    S_PLUS,
     START,
     U_BRAND,
     U_OUTSIDER,
     U_RECYCLER,
+    U_RECYCLER2,
     U_RESIN,
     U_RESIN2,
+    U_RESIN3,
+    U_RESIN4,
     World,
+    add_sites,
     at,
+    class_spec,
     evidence,
+    extra_accounts,
 )
 
 T = 1_000_000  # one tonne in grams
@@ -392,6 +399,8 @@ class TestR4Periods:
     def test_lapse_retires_expired_credits_by_anyone(self, world: World) -> None:
         tid = flake(world, 2 * T)
         world.rejects("CreditsNotLapsed", "lapse", world.cast.stranger, U_RECYCLER, [tid])
+        world.travel(at(2031, 6, 30, 23))  # the window's last period (issue 26)
+        world.rejects("CreditsNotLapsed", "lapse", world.cast.stranger, U_RECYCLER, [tid])
         world.travel(at(2031, 7, 1, 0))
         receipt = world.ok("lapse", world.cast.stranger, U_RECYCLER, [tid])
         (event,) = world.events(receipt, "Lapsed")
@@ -407,6 +416,25 @@ class TestR4Periods:
         out = world.events(receipt, "Converted")[0]["outputTokenId"]
         assert m.split_token_id(out)[1] == m.split_token_id(tid)[1]
         world.travel(at(2031, 7, 2))
+        world.rejects("CreditsLapsed", "claim", world.cast.resin, [(out, 1)], "Brand")
+
+    def test_conversion_into_longer_periods_keeps_the_vintage_s_year(self, world: World) -> None:
+        """Issue 26: a Q2 vintage converted into a class with yearly periods is of that year,
+        never the next: the output period is the one holding the input vintage's first month."""
+        cat, mdl, certifier = world.catalog.functions, world.model, world.cast.certifier
+        yearly, process = max(mdl.classes) + 1, max(mdl.processes) + 1
+        spec = class_spec("rPET-resin, yearly books", S_PLUS, G_RESIN, m.MASS_BALANCE, 12, 1)
+        world.send(cat.registerClass(spec), world.cast.admin)
+        mdl.register_class(yearly, m.CreditClass(S_PLUS, G_RESIN, m.MASS_BALANCE, 12, 1))
+        world.send(cat.registerProcess(U_RESIN, C_FLAKE, yearly, "Flake to resin 12"), certifier)
+        world.send(cat.registerFactor(process, 9_000, START, evidence("yield")), certifier)
+        mdl.register_process(process, m.Process(U_RESIN, C_FLAKE, yearly, [(9_000, START)]))
+        world.travel(at(2031, 5, 1))
+        tid = flake_at_resin(world, 2 * T)  # vintage 2031-Q2
+        receipt = world.ok("convert", world.cast.resin, process, 0, [(tid, 2 * T)])
+        out = world.events(receipt, "Converted")[0]["outputTokenId"]
+        assert m.split_token_id(out)[1] == 2031 - 1970  # the year 2031, as a yearly period
+        world.travel(at(2032, 1, 2))
         world.rejects("CreditsLapsed", "claim", world.cast.resin, [(out, 1)], "Brand")
 
     def test_period_close_caps_carry_forward_at_physical_stock(self, world: World) -> None:
@@ -428,6 +456,18 @@ class TestR4Periods:
         world.travel(at(2031, 4, 2))
         receipt = world.ok("close_period", world.cast.recycler, C_FLAKE, 9 * T)
         assert world.events(receipt, "PeriodClosed")[0]["lapsed"] == 0
+
+    def test_a_class_without_the_stock_cap_lapses_nothing_at_close(self, world: World) -> None:
+        """Issue 26: rPET-resin does not cap the carry-forward at the physical stock."""
+        world.travel(at(2031, 2, 1))
+        tid = flake_at_resin(world, 2 * T)
+        receipt = world.ok("convert", world.cast.resin, PR_RESIN, 0, [(tid, 2 * T)])
+        out = world.events(receipt, "Converted")[0]["outputTokenId"]
+        world.travel(at(2031, 4, 2))
+        receipt = world.ok("close_period", world.cast.resin, C_RESIN, 0)
+        closed = world.events(receipt, "PeriodClosed")[0]
+        assert (closed["bookStock"], closed["physicalStock"], closed["lapsed"]) == (1_800_000, 0, 0)
+        assert world.balance(U_RESIN, out) == 1_800_000
 
     def test_period_close_is_for_mass_balance_classes(self, world: World) -> None:
         world.rejects("PeriodCloseModel", "close_period", world.cast.recycler, C_GLASS, 0)
@@ -485,6 +525,8 @@ class TestR5ConversionFactors:
         world.model.register_factor(PR_RESIN, 8_500, effective)
         world.rejects("FactorNotEffective", "convert", world.cast.resin, PR_RESIN, 1, [(tid, T)])
         world.ok("convert", world.cast.resin, PR_RESIN, 0, [(tid, T)])
+        world.travel(effective - 1)  # its last second before (issue 26)
+        world.rejects("FactorNotEffective", "convert", world.cast.resin, PR_RESIN, 1, [(tid, T)])
         world.travel(effective)
         world.rejects("FactorSuperseded", "convert", world.cast.resin, PR_RESIN, 0, [(tid, T)])
         receipt = world.ok("convert", world.cast.resin, PR_RESIN, 1, [(tid, T)])
@@ -544,6 +586,24 @@ class TestR6Caps:
         assert revert.error_args == {"credits": 7 * T + 1, "cap": 7 * T}
         world.ok("ship", world.cast.recycler, U_RESIN, G_GLASS, 20 * T, evidence(), [(tid, 7 * T)])
 
+    def test_the_cap_rounds_down_to_the_gram(self, world: World) -> None:
+        """Issue 26: 20,000,001 g of glass under 35 % carry at most 7,000,000 g (7,000,000.35
+        rounded down): the gram the fraction would round up to is refused."""
+        world.ok("record_input", world.cast.recycler, C_GLASS, 9 * T, CERT_RECYCLER, evidence())
+        tid = m.token_id(C_GLASS, m.period_at(3, world.now()), 1)
+        lines = [(tid, 7 * T + 1)]
+        revert = world.rejects(
+            "CapExceeded",
+            "ship",
+            world.cast.recycler,
+            U_RESIN,
+            G_GLASS,
+            20 * T + 1,
+            evidence(),
+            lines,
+        )
+        assert revert.error_args == {"credits": 7 * T + 1, "cap": 7 * T}
+
     def test_hundred_percent_is_absolute_across_lines(self, world: World) -> None:
         world.travel(at(2031, 3, 1))
         q1 = flake(world, T)
@@ -593,6 +653,31 @@ class TestR7Boundary:
         world.rejects(
             "BoundaryViolation", "transfer_inventory", world.cast.recycler, U_RESIN, [(rtid, T)]
         )
+
+    def test_no_inventory_transfer_between_sites_not_in_one_boundary(self, world: World) -> None:
+        """Issue 26: every pair of one party's sites that do not share a boundary is refused:
+        two sites outside any boundary, one inside and one outside, two boundaries (and a site to
+        itself). The sender holds the credits, so only R7 can refuse; shipping is the way."""
+        add_sites(world, extra_accounts(world.w3, 3))
+        recycler2, resin3, resin4 = extra_accounts(world.w3, 3)
+        tid = flake(world, 10 * T)
+        for to in (U_RECYCLER2, U_RESIN3, U_RESIN4):
+            world.ok("ship", world.cast.recycler, to, G_FLAKE, T, evidence("dn"), [(tid, T)])
+        world.ok("ship", world.cast.recycler, U_RESIN, G_FLAKE, T, evidence("dn"), [(tid, T)])
+        pairs = [
+            (world.cast.recycler, U_RECYCLER, U_RECYCLER2),
+            (recycler2, U_RECYCLER2, U_RECYCLER),
+            (world.cast.resin, U_RESIN, U_RESIN3),
+            (resin3, U_RESIN3, U_RESIN),
+            (world.cast.resin, U_RESIN, U_RESIN4),
+            (resin4, U_RESIN4, U_RESIN2),
+            (world.cast.resin, U_RESIN, U_RESIN),
+        ]
+        one_t = [(tid, T)]
+        for sender, here, to in pairs:
+            assert world.balance(here, tid) >= T
+            revert = world.rejects("BoundaryViolation", "transfer_inventory", sender, to, one_t)
+            assert dict(revert.error_args) == {"fromUnitId": here, "toUnitId": to}
 
     def test_boundary_belongs_to_one_legal_entity(self, world: World) -> None:
         from tracenet.contracts.errors import LedgerRevert

@@ -2,7 +2,11 @@
 boundaries, run on the contracts and on the Python model of the rules: after every step both made
 the same decision (same custom error, same arguments), hold the same balances and rolling-average
 shares, and conservation holds on chain (R1, R13). Credit-method classes mix with a rolling-average
-one (R8): its shipments and claims are drawn at, or one gram off, the model's share in force."""
+one (R8): its shipments and claims are drawn at, or one gram off, the model's share in force.
+The world holds every shape of sites R7 tells apart (``tests.factories.add_sites``): two sites of
+one party outside any boundary, one inside and one outside, two boundaries of one party, one
+boundary; inventory transfers are drawn between all of them, half the time between sites of one
+party, and the test fails if a shape was never tried."""
 
 from __future__ import annotations
 
@@ -45,19 +49,26 @@ from tests.factories import (
     U_BRAND,
     U_OUTSIDER,
     U_RECYCLER,
+    U_RECYCLER2,
     U_RESIN,
     U_RESIN2,
+    U_RESIN3,
+    U_RESIN4,
     World,
     add_rolling,
+    add_sites,
     bootstrap,
     evidence,
+    extra_accounts,
     revert_to_snapshot,
     take_snapshot,
 )
 from tracenet.node import AnvilNode, NodeSettings
 
 CLASSES = (C_FLAKE, C_RESIN, C_GLASS, C_BIO, C_CONTAINER, C_ROLL)
-UNITS = (U_RECYCLER, U_RESIN, U_RESIN2, U_BRAND, U_OUTSIDER)
+UNITS = (U_RECYCLER, U_RESIN, U_RESIN2, U_BRAND, U_OUTSIDER, U_RECYCLER2, U_RESIN3, U_RESIN4)
+#: The pairs of one party's sites R7 tells apart; each must be tried at least once.
+SITE_SHAPES = ("one boundary", "both outside", "inside and outside", "two boundaries")
 SHARE_UNITS = (U_RECYCLER, U_RESIN, U_BRAND)
 EXAMPLES = int(os.environ.get("TRACENET_STATEFUL_EXAMPLES", "200"))
 STEPS = int(os.environ.get("TRACENET_STATEFUL_STEPS", "30"))
@@ -79,7 +90,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.documents: list[bytes] = []
         self.steps = 0
         c = self.world.cast
-        self.unit_signers = [c.recycler, c.resin, c.resin_site2, c.brand, c.outsider]
+        # The bootstrapped units act twice as often as the sites of add_sites, which hold no
+        # certificate: most flows still start at the recycler.
+        self.unit_signers = [c.recycler, c.resin, c.resin_site2, c.brand, c.outsider] * 2
+        self.unit_signers += extra_accounts(self.world.w3, 3)
         self.other_signers = [c.recycler_office, c.stranger, c.certifier]
 
     def teardown(self) -> None:
@@ -259,10 +273,25 @@ class LedgerMachine(RuleBasedStateMachine):
         self._run("claim_rolling", sender, class_id, quantity, lines, "Acme Crates")
 
     def transfer(self, data: st.DataObject) -> None:
-        sender = self._sender(data)
+        """Half the time from a unit that holds credits, half the time to a site of its party."""
+        mdl = self.world.model
+        holding = {u for (_, u), n in mdl.balances.items() if n > 0}
+        holders = [s for s in dict.fromkeys(self.unit_signers) if self._unit_of(s) in holding]
+        if holders and data.draw(st.booleans(), label="holder"):
+            sender = data.draw(st.sampled_from(holders), label="sender")
+        else:
+            sender = self._sender(data)
         op = data.draw(st.sampled_from(("transfer_inventory", "transfer_certificates")))
-        lines = self._lines(data, self._unit_of(sender))
-        self._run(op, sender, data.draw(st.sampled_from(UNITS), label="to"), lines)
+        here = self._unit_of(sender)
+        lines = self._lines(data, here)
+        units = self.world.model.units
+        party = units[here].party if here in units else 0
+        siblings = [u for u in UNITS if units[u].party == party]
+        pool = siblings if siblings and data.draw(st.booleans(), label="sibling") else UNITS
+        to = data.draw(st.sampled_from(pool), label="to")
+        if op == "transfer_inventory" and (shape := _site_shape(units, here, to)):
+            STATS[f"inventory between sites: {shape}"] += 1
+        self._run(op, sender, to, lines)
 
     def convert(self, data: st.DataObject) -> None:
         sender = data.draw(st.sampled_from((self.world.cast.resin,) * 4 + tuple(self.unit_signers)))
@@ -384,12 +413,23 @@ def _plain(value: Any) -> Any:
     return bytes(value) if isinstance(value, bytes | bytearray) else value
 
 
+def _site_shape(units: dict[int, m.Unit], here: int, to: int) -> str | None:
+    """Which of SITE_SHAPES two distinct sites of one party are; None for other pairs."""
+    a, b = units.get(here), units.get(to)
+    if a is None or b is None or a.party != b.party or here == to:
+        return None
+    if a.boundary == b.boundary:
+        return "one boundary" if a.boundary else "both outside"
+    return "inside and outside" if 0 in (a.boundary, b.boundary) else "two boundaries"
+
+
 @pytest.fixture(scope="module")
 def anvil_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The bootstrapped world on anvil (automine): the same bytecode as on py-evm, executed some
     ten times faster, so that every example and step of the test fits the CI's time."""
     data_dir: Path = tmp_path_factory.mktemp("stateful-anvil")
-    with AnvilNode(NodeSettings(data_dir=data_dir, port=free_port(), block_time=0)) as node:
+    settings = NodeSettings(data_dir=data_dir, port=free_port(), block_time=0, accounts=13)
+    with AnvilNode(settings) as node:
         session = requests.Session()
         session.trust_env = False  # no proxy lookup in the environment on each of ~50,000 calls
         # web3 validates every call and transaction against the chain id: asked once, not 13 times
@@ -404,6 +444,7 @@ def anvil_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         w3.eth.set_gas_price_strategy(lambda *_: 0)  # legacy and free: the node's base fee is 0
         world = bootstrap(w3)
         add_rolling(world)
+        add_sites(world, extra_accounts(w3, 3))
         yield world
 
 
@@ -432,3 +473,5 @@ def test_contracts_match_the_model(anvil_world: World) -> None:
     accepted = sum(n for k, n in STATS.items() if k.endswith(" ok"))
     rejected = sum(n for k, n in STATS.items() if " rejected " in k)
     assert accepted > 0 and rejected > 0
+    if EXAMPLES >= 100:  # CI's 200 try each shape some ten times; a short local run may not
+        assert [s for s in SITE_SHAPES if not STATS[f"inventory between sites: {s}"]] == []

@@ -22,6 +22,7 @@ from tracenet.wallet import LocalSigner
 Q1_TOKEN = (f.C_FLAKE << 64) | (244 << 32)  # flake credits of Q1 2031: lapsed in Q3
 Q3_TOKEN = (f.C_FLAKE << 64) | (246 << 32)  # flake credits of Q3 2031
 GLASS = (f.C_GLASS << 64) | (244 << 32)
+CULLET = GLASS | 2  # segregated: the batch is the input's id (the second input of _prepare)
 BIO = (f.C_BIO << 64) | (738 << 32)  # bio-oil: monthly periods
 SHORT_CERT = 4
 
@@ -73,7 +74,10 @@ CASES: list[tuple[str, str, Any, str, dict[str, str], int, str]] = [
     ("unknown product group", "/v1/shipments", ship(product_group=42), "rec", {}, 422, "TN-GW-4235"),
     ("credits of another group", "/v1/shipments", ship(product_group="glass"), "rec", {}, 422, "TN-GW-4251"),
     ("over cap", "/v1/shipments", ship(quantity=100), "rec", {}, 422, "TN-GW-4221"),
+    ("over the group's cap, under the quantity", "/v1/shipments", ship(product_group="glass", quantity=20_000_001, lines=[{"token_id": str(CULLET), "amount": 7_000_001}]), "rec", {}, 422, "TN-GW-4221"),
     ("over-claim", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 10**12}], "beneficiary": "Brand", "product": "bottle", "purpose": "recycled"}, "rec", {}, 422, "TN-GW-4232"),
+    ("one gram over the balance", "/v1/claims", {"unit": 1, "lines": [{"token_id": str(Q3_TOKEN), "amount": 9_500_001}], "beneficiary": "Brand", "product": "bottle", "purpose": "recycled"}, "rec", {}, 422, "TN-GW-4232"),
+    ("one gram over the audited volume left", "/v1/inputs", record_input(unit="resin-a", certificate=f.CERT_RESIN, amount=f.RESIN_AUDITED_VOLUME - 1_000 + 1), "resin", {}, 422, "TN-GW-4242"),
     ("over-ship", "/v1/shipments", ship(quantity=10**13, lines=[{"token_id": str(Q3_TOKEN), "amount": 10**12}]), "rec", {}, 422, "TN-GW-4232"),
     ("lapsed credits", "/v1/shipments", line(1_000, token=Q1_TOKEN), "rec", {}, 422, "TN-GW-4233"),
     ("expired certificate", "/v1/inputs", record_input(certificate=SHORT_CERT), "rec", {}, 422, "TN-GW-4230"),
@@ -193,6 +197,7 @@ def _prepare(harness: Harness) -> tuple[Harness, dict[str, str | None]]:
     w.travel(f.at(2031, 7, 2))
     w.ok("record_input", w.cast.recycler, f.C_FLAKE, 10_000_000, f.CERT_RECYCLER, f.evidence())
     w.ok("record_input", w.cast.recycler, f.C_BIO, 1_000, f.CERT_BIO, f.evidence())
+    w.ok("record_input", w.cast.resin, f.C_FLAKE, 1_000, f.CERT_RESIN, f.evidence())  # volume used
     w.send(w.consortium.functions.suspendParty(f.P_OUTSIDER), w.cast.admin)
     keys: dict[str, str | None] = {
         "rec": harness.key(f.P_RECYCLER),
@@ -317,3 +322,28 @@ def test_the_routes_that_need_no_key_answer_429_with_retry_after_past_their_rate
     assert client.get("/v1/nowhere").json()["code"] == "TN-GW-4040"
     with pytest.raises(AttributeError, match="gateway"):  # past the limiter: the route ran
         client.get("/v1/health")
+
+
+def test_credits_over_the_groups_cap_are_refused_before_signing(
+    prepared: tuple[Harness, dict[str, str | None]],
+) -> None:
+    """R6 (issue 26): 20,000,001 g of food-grade glass under its 35 % cap carry at most
+    7,000,000 g (7,000,000.35 rounded down);
+    one gram more is refused with the cap, though far below 100 % of the quantity."""
+    harness, keys = prepared
+    block = harness.world.w3.eth.block_number
+    body = ship(product_group="glass", quantity=20_000_001,
+                lines=[{"token_id": str(CULLET), "amount": 7_000_001}])  # fmt: skip
+    answer = harness.post("/v1/shipments", body, keys["rec"])
+    assert (answer.status_code, answer.json()["code"]) == (422, "TN-GW-4221"), answer.text
+    refused = answer.json()
+    assert (refused["error"], refused["field"]) == ("CapExceeded", "lines")
+    assert refused["args"] == {"credits": 7_000_001, "cap": 7_000_000}
+    assert "3500 bps of 20000001 g" in refused["message"], refused["message"]
+    assert harness.world.w3.eth.block_number == block
+    # The cap itself passes the same check (a dry run: the prepared state stays as it is).
+    at_cap = {**body, "lines": [{"token_id": str(CULLET), "amount": 7_000_000}]}
+    items = [{"kind": "shipments", "body": b} for b in (at_cap, body)]
+    checked = harness.post("/v1/batch", {"operations": items, "dry_run": True}, keys["rec"])
+    assert [r["status"] for r in checked.json()["results"]] == [204, 422], checked.text
+    assert checked.json()["results"][1]["code"] == "TN-GW-4221"

@@ -123,3 +123,35 @@ def test_a_claim_takes_the_share_of_the_claimed_quantity(harness: Harness) -> No
         refused = harness.post("/v1/claims", body, key)
         assert refused.status_code == 422, refused.text
         assert (refused.json()["error"], refused.json()["field"]) == (error, field), refused.text
+
+
+def test_the_share_of_an_odd_quantity_rounds_down_to_the_gram(harness: Harness) -> None:
+    """Issue 26: 30 % of 10,000,001 g is 3,000,000.3 g; the gateway adds 3,000,000 g, the amount
+    the chain expects (one gram more would be rejected after signing)."""
+    _fed(harness)
+    key = harness.key(f.P_RECYCLER)
+    answer = harness.post("/v1/shipments", _shipment(quantity=10 * T + 1), key)
+    assert answer.status_code == 202, answer.text
+    done = harness.wait(answer.json()["id"], key)
+    assert done["status"] == "confirmed", done
+    (shipped,) = _events(done, "Shipped")
+    assert shipped["amounts"] == [3 * T]
+
+
+def test_lines_are_taken_from_valid_vintages_only(harness: Harness) -> None:
+    """Issue 26: credits of 2031-Q1 lapse in Q3 (a window of two quarters); a Q3 shipment's
+    lines come from Q3's credits, though the unit still holds Q1's."""
+    _fed(harness)
+    w = harness.world
+    w.travel(f.at(2031, 7, 2))
+    w.ok("record_input", w.cast.recycler, f.C_ROLL, 30 * T, f.CERT_ROLL, f.evidence())
+    w.ok("record_conventional", w.cast.recycler, f.G_PELLET, 70 * T, f.evidence())
+    assert w.balance(f.U_RECYCLER, PELLET) == 30 * T  # lapsed, not yet retired
+    key = harness.key(f.P_RECYCLER)
+    answer = harness.post("/v1/shipments", _shipment(), key)
+    assert answer.status_code == 202, answer.text
+    done = harness.wait(answer.json()["id"], key)
+    assert done["status"] == "confirmed", done
+    (shipped,) = _events(done, "Shipped")
+    q3 = f.m.token_id(f.C_ROLL, f.m.period_at(3, f.at(2031, 7, 2)))
+    assert (shipped["tokenIds"], shipped["amounts"]) == ([str(q3)], [3 * T])

@@ -250,6 +250,14 @@ def test_a_factor_superseded_before_the_conversion(scenario: Scenario) -> None:
     verdict = verify(tampered, "claim", 1)
     assert failed(verdict) == {"conversion-factor"}
     assert "superseded by v1" in verdict.failures[0].detail
+    # Issue 26: superseded at the very second of the conversion is superseded too.
+    converted = next(e for e in r.events if type(e).__name__ == "Converted")
+    same = dataclasses.replace(early, effective_from=converted.ref.timestamp)
+    factors = (proc.factors[0], same)
+    tampered = dataclasses.replace(
+        r, processes={**r.processes, f.PR_RESIN: dataclasses.replace(proc, factors=factors)}
+    )
+    assert failed(verify(tampered, "claim", 1)) == {"conversion-factor"}
 
 
 def test_a_conversion_that_made_more_than_its_yield(scenario: Scenario) -> None:
@@ -266,6 +274,16 @@ def test_an_over_cap_shipment(scenario: Scenario) -> None:
     verdict = verify(tampered, "shipment", 3)
     assert failed(verdict) == {"shipment-cap"}
     assert "2000000 g > 5000000 g × 3500 bps" in verdict.failures[0].detail
+
+
+def test_the_cap_of_a_shipment_rounds_down(scenario: Scenario) -> None:
+    """Issue 26: 5,714,285 g × 35 % is 1,999,999.75 g: 2,000,000 g of credits are one over."""
+    tampered = replace_event(
+        scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 3, quantity=5_714_285
+    )
+    verdict = verify(tampered, "shipment", 3)
+    assert failed(verdict) == {"shipment-cap"}
+    assert "= 1999999 g" in verdict.failures[0].detail
 
 
 def test_a_shipment_over_one_hundred_percent(scenario: Scenario) -> None:
@@ -330,6 +348,12 @@ def test_an_inventory_transfer_outside_the_boundary(scenario: Scenario) -> None:
     tampered = dataclasses.replace(record, units={**r.units, f.U_RESIN2: unit})
     verdict = verify(tampered, "claim", 2)
     assert failed(verdict) == {"boundary"}
+    # Issue 26: one party's sites outside any boundary, or in two boundaries, fail alike.
+    for here, there in [(0, 0), (1, 2), (1, 0)]:
+        a = dataclasses.replace(r.units[f.U_RESIN], boundary_id=here)
+        b = dataclasses.replace(r.units[f.U_RESIN2], boundary_id=there)
+        tampered = dataclasses.replace(record, units={**r.units, f.U_RESIN: a, f.U_RESIN2: b})
+        assert failed(verify(tampered, "claim", 2)) == {"boundary"}, (here, there)
 
 
 def test_a_missing_event_is_found_by_the_counters(scenario: Scenario) -> None:
