@@ -155,9 +155,9 @@ def make_node_key(
     return MadeNodeKey(part, key_file, passphrase_file, public_file)
 
 
-def read_public_part(path: Path) -> NodePublic:
-    """Read and check one organisation's public part; :class:`PublicPartError` names the field
-    and the rule it breaks."""
+def read_shared_part(path: Path, expected_format: str, made_by: str) -> dict[str, Any]:
+    """The JSON object an organisation shared (its node's public part, a member's RPC account),
+    checked to be of ``expected_format``; :class:`PublicPartError` names what is wrong."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -166,10 +166,15 @@ def read_public_part(path: Path) -> NodePublic:
         raise PublicPartError(path, "file", f"is not JSON ({exc})") from exc
     if not isinstance(document, dict):
         raise PublicPartError(path, "file", "must be a JSON object")
-    if document.get("format") != PUBLIC_FORMAT:
-        raise PublicPartError(
-            path, "format", f"must be {PUBLIC_FORMAT!r} (made by `tracenet network node-key`)"
-        )
+    if document.get("format") != expected_format:
+        raise PublicPartError(path, "format", f"must be {expected_format!r} (made by `{made_by}`)")
+    return document
+
+
+def read_public_part(path: Path) -> NodePublic:
+    """Read and check one organisation's public part; :class:`PublicPartError` names the field
+    and the rule it breaks."""
+    document = read_shared_part(path, PUBLIC_FORMAT, "tracenet network node-key")
     organisation = document.get("organisation")
     if not isinstance(organisation, str) or not organisation:
         raise PublicPartError(path, "organisation", "must be the organisation's name")

@@ -44,7 +44,7 @@ from pathlib import Path
 import bcrypt
 
 from tracenet.node._network_errors import NetworkOutputExistsError, PublicPartError
-from tracenet.node._network_keys import write_secret
+from tracenet.node._network_keys import read_shared_part, write_secret
 
 __all__ = [
     "GATEWAY_METHODS",
@@ -155,20 +155,7 @@ def make_rpc_account(name: str, out: Path) -> MadeRpcAccount:
 
 def read_rpc_account(path: Path) -> RpcAccount:
     """Read and check ``NAME.rpc.json``; :class:`PublicPartError` names the field at fault."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PublicPartError(path, "file", f"cannot be read ({exc.strerror or exc})") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PublicPartError(path, "file", f"is not JSON ({exc})") from exc
-    if not isinstance(document, dict):
-        raise PublicPartError(path, "file", "must be a JSON object")
-    if document.get("format") != RPC_ACCOUNT_FORMAT:
-        raise PublicPartError(
-            path,
-            "format",
-            f"must be {RPC_ACCOUNT_FORMAT!r} (made by `tracenet network rpc-account`)",
-        )
+    document = read_shared_part(path, RPC_ACCOUNT_FORMAT, "tracenet network rpc-account")
     name = document.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise PublicPartError(
