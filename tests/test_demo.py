@@ -251,6 +251,15 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
                      r"--deployment /\S+deployment\.json", out)  # fmt: skip
     assert re.search(r"buyer \(chain only\)\s+tracenet verify shipment \d+ --rpc-url", out)
     assert "/audit?class_id=rpet-flake&period=2027-Q2" in out
+    # the auditor's archive holds from its files alone and equals the indexer's books
+    archived = (
+        r"ok   auditor   tracenet archive export \+ verify \(no server\): [\d,]+ events up to "
+        r"block \d+; \d+ classes reconcile \(R13\), [1-9]\d* claims hold, [1-9]\d* holdings "
+        r"equal the indexer's"
+    )
+    assert re.search(archived, out)
+    assert re.search(r"auditor \(the record, no server\)\s+tracenet archive verify /\S+/archive$",
+                     out, re.M)  # fmt: skip
     assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 20
     # the signed audit verifies, and reconciles
     (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")

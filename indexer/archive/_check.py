@@ -49,6 +49,8 @@ class ArchiveReport:
     books: Books | None = None
     verdicts: dict[int, Verdict] = field(default_factory=dict)
     against_chain: bool = False
+    #: class id -> its registered name (``ClassRegistered``)
+    class_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -131,6 +133,7 @@ def check_archive(
     chain = assemble(
         deployment, head, [_as_rpc_log(x) for x in logs], times.__getitem__, _offline(views)
     )
+    report.class_names = {c: spec.name for c, spec in chain.classes.items()}
     every = [r.claim_id for _, r in records if isinstance(r, R.Claimed)]
     wanted = claims if claims is not None else every
     unknown = sorted(set(wanted) - set(every))

@@ -140,8 +140,9 @@ def render_text(report: ArchiveReport) -> str:
     if report.books is not None and report.books.supply:
         lines.append("Credits by class (created = held + claimed + lapsed + converted out):")
         for class_id, s in report.books.supply.items():
+            name = report.class_names.get(class_id, f"class {class_id}")
             lines.append(
-                f"  class {class_id}: issued {_tonnes(s.issued)}, converted in "
+                f"  {name}: issued {_tonnes(s.issued)}, converted in "
                 f"{_tonnes(s.converted_in)} = held {_tonnes(s.held)} + claimed "
                 f"{_tonnes(s.claimed)} + lapsed {_tonnes(s.lapsed)} + converted out "
                 f"{_tonnes(s.converted_out)} {'✓' if s.balanced else '✗ does not add up'}"

@@ -150,7 +150,7 @@ def test_verify_from_the_terminal(archived: Path, capsys: pytest.CaptureFixture[
     assert main(["archive", "verify", str(archived)]) == 0
     out = capsys.readouterr().out
     assert "The archive holds, from its files alone." in out
-    assert "Claims: 1 of 1 hold" in out and "class" in out and " t" in out
+    assert "Claims: 1 of 1 hold" in out and "rPET" in out and " t" in out
     assert main(["archive", "verify", str(archived), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["holds"] is True
     assert main(["archive", "verify", str(archived), "--claim", "99"]) == 1

@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from tracenet.demo._archive import archive
 from tracenet.demo._audit import audit
 from tracenet.demo._network import (
     Network,
@@ -119,6 +120,7 @@ def _play(net: Network, started: float) -> None:
     try:
         tell(player)
         audit(player, "rpet-flake", player.facts["p0"] + 1)
+        archive(player)
     finally:
         player.close()
     summary(player, say)

@@ -45,6 +45,12 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     if rolling:
         line("buyer (chain only)", f"tracenet verify shipment {rolling} --rpc-url {net.rpc_url} "
                                    f"--deployment {net.deployment.absolute()}")  # fmt: skip
+    # the auditor takes the whole record away and recomputes the books with no server running:
+    # the archive the story wrote, and a fresh one into a new folder
+    archive = net.deployment.absolute().parent / "archive"
+    line("auditor (the record, no server)", f"tracenet archive verify {archive}")
+    line("", f"tracenet archive export --out ./tracenet-archive --rpc-url {net.rpc_url} "
+             f"--deployment {net.deployment.absolute()}")  # fmt: skip
     if net.console:
         say(f"  {'':<34} sign in at {net.console_url}/signin: choose the party, paste its keys")
     for party, key in net.gateway_keys.items():
