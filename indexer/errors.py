@@ -10,6 +10,7 @@
     ├── ConcurrentWriterError    another indexer moved the checkpoint under us (retryable)
     ├── LineageWarmingError      503: the lineage book is still being built (retryable)
     ├── MirrorStoppedError       503: the follower stopped; this route needs the head
+    ├── MirrorNotReadyError      503: the follower has mirrored no block yet; retry
     ├── ValueOutOfRangeError     a decoded integer is no uint256 (a corrupt log) (field)
     ├── ReportError              422: a report cannot be built from the request (field)
     │   ├── DocumentError        413 / 422: an uploaded SD too large, too complex, unreadable
@@ -43,6 +44,7 @@ __all__ = [
     "IndexerError",
     "LineageWarmingError",
     "MirrorMismatchError",
+    "MirrorNotReadyError",
     "MirrorStoppedError",
     "NotFoundError",
     "RangeTooLargeError",
@@ -144,6 +146,13 @@ _ROWS = [
         503,
         "DocumentCheckBusy",
         "every PDF reader is busy and the queue is full; retry (Retry-After)",
+        True,
+    ),
+    ErrorCode(
+        "TN-IX-5037",
+        503,
+        "MirrorNotReady",
+        "the mirror holds no block yet: its follower has not started (`tracenet indexer run`)",
         True,
     ),
 ]
@@ -261,6 +270,13 @@ class MirrorStoppedError(IndexerError):
     an operator rebuilds the mirror."""
 
     default_error = "MirrorStopped"
+
+
+class MirrorNotReadyError(IndexerError):
+    """The mirror holds no block yet (its follower has not started on it): a report has no
+    block to be as of. Retrying helps once the follower runs."""
+
+    default_error = "MirrorNotReady"
 
 
 class ValueOutOfRangeError(IndexerError):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, literal_column, select
 
 from tracenet.contracts import Attribution, Model, period_bounds, period_label, token_id
-from tracenet.indexer.errors import NotFoundError
+from tracenet.indexer.errors import MirrorNotReadyError, NotFoundError
 from tracenet.indexer.mirror._project import DAY
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._sqltypes import amount_positive, amount_sum
@@ -43,7 +43,9 @@ def enum_name(enum: type[Model] | type[Attribution], value: int) -> str:
 
 def as_of(conn: Connection) -> dict[str, Any]:
     """The block a report is computed at."""
-    cur = conn.execute(select(table(Cursor))).one()
+    cur = conn.execute(select(table(Cursor))).first()
+    if cur is None:
+        raise MirrorNotReadyError("the mirror holds no block yet: its follower has not started")
     return {"chainId": cur.chain_id, "blockNumber": cur.block_number, "blockHash": cur.block_hash}
 
 
