@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from tracenet.kit.procs import group_alive
 from tracenet.node._settings import NodeSettings
 from tracenet.node.errors import (
     NodeAlreadyRunningError,
@@ -307,30 +308,7 @@ def _group_alive(pgid: int, *, reap: bool = True) -> bool:
     """Whether any process of the group still runs; on Linux, exited-but-unreaped ones do not."""
     if reap:
         _reap(pgid)
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return True
-    for stat in proc.glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            group = int(stat.read_text().rsplit(")", 1)[1].split()[2])  # fields: state ppid pgrp
-            if group == pgid and _has_live_task(stat.parent):
-                return True
-    return False
-
-
-def _has_live_task(process: Path) -> bool:
-    """A zombie thread-group leader can outlive its threads' exit by a moment, fds still open."""
-    for stat in process.glob("task/*/stat"):
-        with contextlib.suppress(OSError, IndexError):
-            if stat.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
-                return True
-    return False
+    return group_alive(pgid)
 
 
 def _wait_gone(pgid: int, timeout: float) -> bool:

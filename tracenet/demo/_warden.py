@@ -14,8 +14,8 @@ child only (anvil's npm wrapper, not the native anvil under it), fires when the 
 forked the child ends rather than the process, and exists on Linux only; a process group catches
 a service's own children too, and a pipe's end-of-file works on every POSIX system.
 
-Run as a script by path with only the standard library (``python -I _warden.py``), so it starts
-in milliseconds and imports nothing of Tracenet.
+Run as a script by path (``python -I _warden.py``), so it starts in milliseconds: it imports the
+standard library and ``tracenet.kit.procs`` only (which imports nothing else of Tracenet).
 """
 
 from __future__ import annotations
@@ -26,31 +26,13 @@ import signal
 import sys
 import time
 from collections.abc import Iterable
-from pathlib import Path
+
+from tracenet.kit.procs import group_alive
 
 __all__ = ["GRACE", "group_alive", "main", "stop_groups"]
 
 GRACE = 10.0  # seconds the services have to end after SIGTERM before SIGKILL
 _POLL = 0.1
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` still runs (zombies, which hold nothing, do not)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return True
-    for stat in proc.glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
-            if int(group) == pgid and state not in ("Z", "X"):
-                return True
-    return False
 
 
 def _signal(pgid: int, sig: signal.Signals) -> None:
