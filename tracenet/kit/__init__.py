@@ -3,7 +3,8 @@
 Every component may import from here; nothing here imports a component (``tests/test_house.py``
 checks both). ``errors`` is the one exception root, ``timefmt`` the one ISO-8601 formatter,
 ``keys`` the one API-key hash, ``migrations`` the one Alembic runner, ``webdocs`` the offline
-``/docs`` page, ``ratelimit`` the per-client limit of the routes anyone may call.
+``/docs`` page, ``ratelimit`` the per-client limit of the routes anyone may call, ``procs``
+whether a process group still runs.
 """
 
 from tracenet.kit.errors import TracenetError
