@@ -247,9 +247,9 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     # the consortium admin has its own gateway and signs in like any party
     assert re.search(r"consortium \(Tracenet Consortium\)\s+gateway key tn_\S+  indexer key", out)
     # the buyer's chain-only check, a command that runs as printed
-    assert re.search(r"buyer \(chain only\)\s+tracenet verify claim 1 --rpc-url http://\S+ "
+    assert re.search(r"buyer \(chain only\)\s+\S*tracenet verify claim 1 --rpc-url http://\S+ "
                      r"--deployment /\S+deployment\.json", out)  # fmt: skip
-    assert re.search(r"buyer \(chain only\)\s+tracenet verify shipment \d+ --rpc-url", out)
+    assert re.search(r"buyer \(chain only\)\s+\S*tracenet verify shipment \d+ --rpc-url", out)
     assert "/audit?class_id=rpet-flake&period=2027-Q2" in out
     # the auditor's archive holds from its files alone and equals the indexer's books
     archived = (
@@ -258,8 +258,15 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
         r"equal the indexer's"
     )
     assert re.search(archived, out)
-    assert re.search(r"auditor \(the record, no server\)\s+tracenet archive verify /\S+/archive$",
-                     out, re.M)  # fmt: skip
+    archive_line = r"auditor \(the record, no server\)\s+(\S*tracenet archive verify /\S+/archive)$"
+    printed = re.search(archive_line, out, re.M)
+    assert printed
+    # ...and runs as printed in a terminal whose PATH knows nothing of the virtual environment
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    typed = subprocess.run(
+        printed[1], shell=True, capture_output=True, text=True, timeout=120, env=bare, check=False
+    )
+    assert typed.returncode == 0, typed.stdout + typed.stderr
     assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 20
     # the signed audit verifies, and reconciles
     (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")
