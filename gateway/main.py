@@ -22,16 +22,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracenet.gateway._auth import KeyCache
-from tracenet.gateway._chain import Chain, RpcChain
-from tracenet.gateway._lease import hold_sqlite_store
-from tracenet.gateway._pipeline import Dispatcher, Role
-from tracenet.gateway._registry import Registry
-from tracenet.gateway._service import Gateway
 from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._signers import load_signers, unlock_keys
-from tracenet.gateway._store import Store, make_engine
-from tracenet.gateway._views import Abi, LedgerViews
+from tracenet.gateway.api._auth import KeyCache
+from tracenet.gateway.api._service import Gateway
 from tracenet.gateway.api.routes import (
     admin,
     balances,
@@ -50,6 +43,13 @@ from tracenet.gateway.errors import (
     codes_markdown,
     error_body,
 )
+from tracenet.gateway.operations._registry import Registry
+from tracenet.gateway.pipeline._chain import Chain, RpcChain
+from tracenet.gateway.pipeline._dispatcher import Dispatcher, Role
+from tracenet.gateway.pipeline._lease import hold_sqlite_store
+from tracenet.gateway.pipeline._signers import load_signers, unlock_keys
+from tracenet.gateway.pipeline._store import Store, make_engine
+from tracenet.gateway.pipeline._views import Abi, LedgerViews
 from tracenet.kit.ratelimit import RateLimitMiddleware, Refusal, Rule
 from tracenet.kit.webdocs import offline_docs
 from tracenet.wallet import Signer

@@ -1,7 +1,7 @@
 """The request pipeline: sign with persisted nonces, send, follow to confirmed/rejected, recover.
 
-Only the holder of the signing lease runs it (gateway/_lease.py): every replica accepts writes
-into the store, one at a time signs. A replica that takes the lease starts from the store and
+Only the holder of the signing lease runs it (gateway/pipeline/_lease.py): every replica accepts
+writes into the store, one at a time signs. A replica that takes the lease starts from the store and
 the chain (``_bootstrap``); one that loses it (``SigningLeaseLost``) stops its loops at once
 and stands by, trying to take it again every ``takeover_interval`` seconds.
 
@@ -34,15 +34,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
-from tracenet.gateway._chain import Chain
 from tracenet.gateway._jsonable import jsonable
-from tracenet.gateway._lease import Lease, signing_lease
-from tracenet.gateway._models import FINAL, Status, utcnow
 from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._signers import SignerPool, follow_signers
-from tracenet.gateway._signing import BatchSigner
-from tracenet.gateway._store import Store
-from tracenet.gateway._transitions import (
+from tracenet.gateway.errors import GatewayError, SigningLeaseLost
+from tracenet.gateway.pipeline._chain import Chain
+from tracenet.gateway.pipeline._lease import Lease, signing_lease
+from tracenet.gateway.pipeline._models import FINAL, Status, utcnow
+from tracenet.gateway.pipeline._signers import SignerPool, follow_signers
+from tracenet.gateway.pipeline._signing import BatchSigner
+from tracenet.gateway.pipeline._store import Store
+from tracenet.gateway.pipeline._transitions import (
     aware,
     claim,
     decode_receipts,
@@ -52,8 +53,7 @@ from tracenet.gateway._transitions import (
     save_bytes,
     save_final,
 )  # fmt: skip
-from tracenet.gateway._views import LedgerViews
-from tracenet.gateway.errors import GatewayError, SigningLeaseLost
+from tracenet.gateway.pipeline._views import LedgerViews
 
 __all__ = ["Dispatcher", "Role"]
 

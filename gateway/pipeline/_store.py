@@ -31,9 +31,9 @@ from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
-from tracenet.gateway._lease import Lease
-from tracenet.gateway._migrate import migrate
-from tracenet.gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
+from tracenet.gateway.pipeline._lease import Lease
+from tracenet.gateway.pipeline._migrate import migrate
+from tracenet.gateway.pipeline._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
 
 __all__ = ["REQUESTS", "Insert", "NewRequest", "Store", "make_engine"]
 
