@@ -25,9 +25,10 @@ from tracenet.gateway.errors import (
     RequestRejected,
 )
 from tracenet.gateway.main import create_app
-from tracenet.gateway.pipeline._chain import Chain, RpcChain, Web3Chain
+from tracenet.gateway.pipeline._chain import Chain, RpcChain
 from tracenet.gateway.pipeline._models import ApiKey, Request, RequestPublic, Status
 from tracenet.gateway.pipeline._store import Store, make_engine
+from tracenet.gateway.pipeline._web3chain import Web3Chain
 
 __all__ = [
     "CODES",

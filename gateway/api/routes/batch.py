@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 else:  # the catalog's kinds, as OpenAPI's enum of an item's ``kind``
     KindName = Literal[tuple(BY_KIND)]
 
-# Pydantic error types with their own row of the code table (as in main.py's handler).
+# Pydantic error types with their own row of the code table (as in api/_handlers.py).
 _BY_TYPE = {
     "quantity_not_integer": "TN-GW-4222",
     "quantity_not_positive": "TN-GW-4223",
