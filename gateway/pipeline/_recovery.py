@@ -16,6 +16,9 @@ __all__ = ["Recovering"]
 
 
 class Recovering(Tracking, Sending):
+    """The **reconcile** loop (``_reconcile_round``), the start-up check of final requests and
+    the rollback of a chain that went back."""
+
     async def _reconcile_round(self) -> None:
         await asyncio.sleep(self.settings.resend_after / 2)
         await self._reconcile(everything=False)

@@ -18,6 +18,8 @@ __all__ = ["Sending"]
 
 
 class Sending(PipelineState):
+    """The **sign** loop (``_sign_round``) and the sends ``Recovering`` re-uses."""
+
     async def _sign_round(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)

@@ -18,6 +18,9 @@ __all__ = ["Tracking"]
 
 
 class Tracking(PipelineState):
+    """The **track** loop (``_track_round``) and ``_finalize``, which every path to a final
+    status goes through."""
+
     async def _rollback(self, head: int) -> None:
         """The chain lost blocks (``Recovering`` re-opens what was lost)."""
         raise NotImplementedError
