@@ -102,7 +102,8 @@ class Column:
 @dataclass(frozen=True)
 class Kind:
     name: str
-    route: str  # the gateway's kind: its catalog row (gateway/_catalog.py), the batch item kind
+    # the gateway's kind: its catalog row (gateway/operations/_catalog.py), the batch item kind
+    route: str
     columns: tuple[Column, ...]
     doc: str
 

@@ -14,7 +14,7 @@
     └── ConfigurationError        the gateway cannot start (settings, keys, deployment record,
                                   another gateway serving the same SQLite store)
     SigningLeaseLost              internal, never an HTTP answer: this replica no longer holds
-                                  the right to sign (gateway/_lease.py); it stops signing
+                                  the right to sign (gateway/pipeline/_lease.py); it stops signing
 
 Every HTTP error body is ``{"code", "error", "field", "message", "args"}``; ``CODES`` below is
 the contract (generated into gateway/ERRORS.md and the OpenAPI description). Wherever a ledger

@@ -16,8 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 from tests import factories as f
 from tests.gateway.conftest import Harness, wait_until
 from tracenet.contracts import MAX_QUANTITY_G, RawMaterial, records
-from tracenet.gateway._types import Ref
-from tracenet.gateway._views import LedgerViews
+from tracenet.gateway.operations._types import Ref
+from tracenet.gateway.pipeline._views import LedgerViews
 
 FLAKE_Q1 = (f.C_FLAKE << 64) | (244 << 32)  # rpet-flake 2031-Q1
 

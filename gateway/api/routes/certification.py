@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from tracenet.contracts import Role
-from tracenet.gateway import _ops_admin as ops
-from tracenet.gateway._catalog import roles_extension
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.gateway.operations import _ops_admin as ops
+from tracenet.gateway.operations._catalog import roles_extension
 
 router = APIRouter(prefix="/v1", tags=["certification"], responses=WRITE_RESPONSES)
 # Every write here is the certifier's (its planner checks it); OpenAPI says so (x-tracenet-roles).

@@ -26,8 +26,8 @@ from tracenet.contracts.records import (
     RollingShare,
     UnitView,
 )
-from tracenet.gateway._chain import Chain
 from tracenet.gateway.errors import NAMES, ChainUnavailable, RequestRejected
+from tracenet.gateway.pipeline._chain import Chain
 
 __all__ = ["Abi", "LedgerViews"]
 

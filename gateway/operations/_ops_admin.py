@@ -12,11 +12,19 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from tracenet.contracts import MAX_QUANTITY_G, Attribution, Custody, Model, RawMaterial, Role
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._bodies import Body
-from tracenet.gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
-from tracenet.gateway._types import Hash32, Name, OptionalText, Ref, Roles, Timestamp, enum_by_name
 from tracenet.gateway.errors import AuthError, RequestRejected
+from tracenet.gateway.operations._bodies import Body
+from tracenet.gateway.operations._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
+from tracenet.gateway.operations._principal import Principal
+from tracenet.gateway.operations._types import (
+    Hash32,
+    Name,
+    OptionalText,
+    Ref,
+    Roles,
+    Timestamp,
+    enum_by_name,
+)
 
 __all__ = ["acting_party"]
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracenet.contracts import Role
-from tracenet.gateway import _bodies as bodies
-from tracenet.gateway import _plans as plans
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._ops import Context, Plan
+from tracenet.gateway.operations import _bodies as bodies
+from tracenet.gateway.operations import _plans as plans
+from tracenet.gateway.operations._ops import Context, Plan
+from tracenet.gateway.operations._principal import Principal
 
 __all__ = ["BY_KIND", "WRITES", "Planner", "Write", "roles_extension"]
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 from tracenet.contracts import Model, split_token_id
 from tracenet.contracts import records as R
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._bodies import (
+from tracenet.gateway.errors import RequestRejected
+from tracenet.gateway.operations._bodies import (
     CertificateTransferIn,
     ClaimIn,
     ConversionIn,
@@ -18,7 +18,7 @@ from tracenet.gateway._bodies import (
     ShipmentIn,
     TransferIn,
 )
-from tracenet.gateway._ops import (
+from tracenet.gateway.operations._ops import (
     ROLE_MEMBER,
     ROLE_ORIGIN,
     Context,
@@ -29,9 +29,9 @@ from tracenet.gateway._ops import (
     recipient,
     split,
 )
-from tracenet.gateway._rolling import plan_rolling_claim, rolling_lines
-from tracenet.gateway._views import chain_time
-from tracenet.gateway.errors import RequestRejected
+from tracenet.gateway.operations._principal import Principal
+from tracenet.gateway.operations._rolling import plan_rolling_claim, rolling_lines
+from tracenet.gateway.pipeline._views import chain_time
 from tracenet.kit import iso_time as _iso
 
 __all__ = [
@@ -152,7 +152,8 @@ async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
     group = ctx.registry.resolve("product_groups", body.product_group, "product_group")
     share = await ctx.views.max_share(group)
     await check_scope(ctx, unit_id, group, "product_group")
-    # R8: each rolling-average class of the group carries the unit's share (gateway/_rolling.py).
+    # R8: each rolling-average class of the group carries the unit's share
+    # (gateway/operations/_rolling.py).
     lines = list(body.lines)
     for rc in await ctx.views.rolling_classes(group):
         lines = [x for x in lines if split_token_id(x.token_id)[0] != rc.class_id]

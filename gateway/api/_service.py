@@ -20,18 +20,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tracenet.gateway._auth import KeyCache, Principal
-from tracenet.gateway._chain import Chain
 from tracenet.gateway._jsonable import jsonable
-from tracenet.gateway._models import Request
-from tracenet.gateway._ops import Context, Plan
-from tracenet.gateway._pipeline import Dispatcher
-from tracenet.gateway._registry import Registry
 from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._signers import SignerPool
-from tracenet.gateway._store import NewRequest, Store
-from tracenet.gateway._views import Abi, LedgerViews
+from tracenet.gateway.api._auth import KeyCache, Principal
 from tracenet.gateway.errors import GatewayError, IdempotencyConflict, NotFound, RequestRejected
+from tracenet.gateway.operations._ops import Context, Plan
+from tracenet.gateway.operations._registry import Registry
+from tracenet.gateway.pipeline._chain import Chain
+from tracenet.gateway.pipeline._dispatcher import Dispatcher
+from tracenet.gateway.pipeline._models import Request
+from tracenet.gateway.pipeline._signers import SignerPool
+from tracenet.gateway.pipeline._store import NewRequest, Store
+from tracenet.gateway.pipeline._views import Abi, LedgerViews
 
 __all__ = ["Gateway", "get_request", "submit"]
 
