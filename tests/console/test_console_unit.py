@@ -15,7 +15,7 @@ from tests.console.conftest import form_token
 from tracenet import console
 from tracenet.console import ApiError, ConsoleSettings, create_app
 from tracenet.console._csrf import FIELD
-from tracenet.console._forms import PARTY_FORMS, FormError, build_body, find
+from tracenet.console._forms import PARTY_FORMS, FormError, build, build_body, find
 from tracenet.console._forms_admin import ADMIN_FORMS
 from tracenet.console._roles import needs
 from tracenet.console._svg import bar_chart, provenance_graph
@@ -289,27 +289,43 @@ def test_forms_build_the_gateways_bodies() -> None:
     ship = find(PARTY_FORMS, "ship")
     assert ship is not None
     body = build_body(ship, {
-        "unit": "plant", "to_unit": "7", "product_group": "pet-flakes", "quantity": "6000000",
-        "document_hash": "0x" + "ab" * 32, "order_ref": "PO-1", "product": "flakes",
-        "lines": "18446744078004518912 6000000\n 18446744078004518913, 5\n",
+        "unit": "plant", "to_unit": "7", "product_group": "pet-flakes", "quantity": "6 t",
+        "document_hash": "0x" + "AB" * 32, "order_ref": "PO-1", "product": "flakes",
+        "lines": "18446744078004518912 6000000\n 18446744078004518913, 2.5 kg\n",
     })  # fmt: skip
-    assert body["unit"] == "plant" and body["to_unit"] == 7 and body["quantity"] == "6000000"
+    assert body["unit"] == "plant" and body["to_unit"] == 7 and body["quantity"] == 6_000_000
+    assert body["document_hash"] == "0x" + "ab" * 32
     assert body["lines"] == [
-        {"token_id": "18446744078004518912", "amount": "6000000"},
-        {"token_id": "18446744078004518913", "amount": "5"},
+        {"token_id": "18446744078004518912", "amount": 6_000_000},
+        {"token_id": "18446744078004518913", "amount": 2_500},
     ]
-    with pytest.raises(FormError) as missing:
-        build_body(ship, {"unit": "plant"})
+    with pytest.raises(FormError) as missing:  # every field at fault at once, as sentences
+        build_body(ship, {"unit": "plant", "quantity": "1.0005 kg"})
     assert missing.value.field == "to_unit"
+    assert set(missing.value.errors) == {
+        "to_unit",
+        "product_group",
+        "quantity",
+        "document_hash",
+        "order_ref",
+        "product",
+        "lines",
+    }
+    assert missing.value.errors["quantity"].endswith("whole number of grams.")
+    assert missing.value.errors["to_unit"] == "Recipient unit is required."
     with pytest.raises(FormError) as bad_line:
-        build_body(ship, {**{f.name: "1" for f in ship.fields}, "lines": "1 2 3"})
-    assert bad_line.value.field == "lines" and "TOKEN_ID AMOUNT_G" in bad_line.value.message
+        build_body(ship, {**{f.name: "1 t" for f in ship.fields}, "lines": "1 2 3 4"})
+    assert bad_line.value.errors["lines"].startswith("Line 1: “2 3 4” is not a quantity")
+    with pytest.raises(FormError) as no_id:
+        build_body(ship, {"lines": "plant 3 t"})
+    assert no_id.value.errors["lines"].startswith("Line 1: write the token id and the amount")
+    assert "document_hash" in bad_line.value.errors  # a typed hash must be one
     rolling = find(PARTY_FORMS, "claim-rolling")  # issue 10: the gateway takes the lines
     assert rolling is not None and rolling.path == "/v1/claims"
     assert build_body(rolling, {
-        "unit": "plant", "class": "rpet-bio", "quantity": "1000000", "beneficiary": "B",
+        "unit": "plant", "class": "rpet-bio", "quantity": "1 t", "beneficiary": "B",
         "product": "bottle", "purpose": "bio content",
-    }) == {"unit": "plant", "class": "rpet-bio", "quantity": "1000000", "beneficiary": "B",
+    }) == {"unit": "plant", "class": "rpet-bio", "quantity": 1_000_000, "beneficiary": "B",
            "product": "bottle", "purpose": "bio content"}  # fmt: skip
     with pytest.raises(FormError) as no_quantity:
         build_body(rolling, {"unit": "plant", "class": "rpet-bio"})
@@ -317,7 +333,12 @@ def test_forms_build_the_gateways_bodies() -> None:
     roles = find(ADMIN_FORMS, "roles")
     assert roles is not None
     assert roles.route({"party": "4"}) == "/v1/admin/parties/4/roles"
-    assert build_body(roles, {"party": "4", "roles": "8"}) == {"roles": 8}
+    assert build(roles, {"party": "4", "roles": ["member", "origin"]}).path == (
+        "/v1/admin/parties/4/roles"
+    )
+    assert build_body(roles, {"party": "4", "roles": ["member", "origin"]}) == {
+        "roles": ["member", "origin"]
+    }
     custody = find(ADMIN_FORMS, "scheme-custody")  # issue 13
     assert custody is not None
     values = {"scheme": "iscc-plus", "custody": "certified"}
@@ -341,8 +362,16 @@ def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
         assert form.path.startswith("/v1/")
         for f in form.fields:
             assert f.label and f.kind in (
-                "text", "ref", "int", "grams", "hash", "list", "bool", "lines", "tokens"
+                "text", "ref", "refs", "int", "grams", "percent", "document", "roles",
+                "identifier", "list", "bool", "lines", "tokens",
             )  # fmt: skip
+            # issue 21: people's words — entities by name, quantities with their unit, files
+            what = f"{form.key}.{f.name}"
+            assert f.kind not in ("hash", "list"), f"{what}: a hash or key list to type"
+            assert "(g)" not in f.label and "bps" not in f.label.lower(), what
+            assert "mask" not in f.hint and "key or id" not in f.hint, what
+            if f.kind in ("ref", "refs") and f.name != "raw_material":
+                assert f.entity, f"{what}: an entity field with nothing to pick from"
 
 
 def test_api_errors_are_read_from_the_common_body_and_older_ones() -> None:
