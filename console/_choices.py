@@ -45,6 +45,7 @@ class Choice:
     name: str
     detail: str
     own: bool = False
+    period_months: int = 0  # a class's period length
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def _choice(kind: str, row: dict[str, Any], party_id: int | None) -> Choice | No
     if owner and kind != "parties":
         detail += f" · {owner}"
     own = party_id is not None and owner_id is not None and int(owner_id) == party_id
-    return Choice(ident, name or detail, detail, own)
+    months = int(wire(row, "period_months") or 0) if kind == "classes" else 0
+    return Choice(ident, name or detail, detail, own, months)
 
 
 async def _listing(indexer: IndexerClient, kind: str, party_id: int | None) -> list[Choice]:
@@ -108,7 +110,7 @@ async def load(
     choices = Choices()
     if not caller.indexer_key:
         return choices
-    kinds = set(kinds) | {"units"}  # the acting unit's default
+    kinds = set(kinds) | {"units"} | ({"classes"} if lines else set())  # names of both
     reads = [attempt(_listing(indexer, k, caller.party_id)) for k in sorted(kinds)]
     answers = await asyncio.gather(*reads)
     for kind, (found, error) in zip(sorted(kinds), answers, strict=True):
@@ -119,14 +121,18 @@ async def load(
     choices.own_units = [c for c in choices.entities.get("units", []) if c.own]
     if lines:
         names = {c.ident: c.name for c in choices.entities.get("units", [])}
-        held, error = await attempt(holdings(gateway, indexer, names))
+        classes = {c.ident: (c.period_months, c.name) for c in choices.entities.get("classes", [])}
+        held, error = await attempt(holdings(gateway, indexer, names, classes))
         choices.holdings = held
         choices.unread = choices.unread or error
     return choices
 
 
 async def holdings(
-    gateway: GatewayClient, indexer: IndexerClient, unit_names: dict[int, str]
+    gateway: GatewayClient,
+    indexer: IndexerClient,
+    unit_names: dict[int, str],
+    classes: dict[int, tuple[int, str]] | None = None,
 ) -> list[Holding]:
     """Every credit the party's units hold (the indexer's balances), each vintage marked lapsed
     when the chain's allocation window (the gateway's balance view) has left it behind."""
@@ -140,7 +146,7 @@ async def holdings(
         for w in (onchain or {}).get("windows", []):
             key = (unit, int(w["credit_class"]))
             windows[key] = (int(w["first_vintage"]), int(w["current_vintage"]))
-    months: dict[int, tuple[int, str]] = {}
+    months: dict[int, tuple[int, str]] = {k: v for k, v in (classes or {}).items() if v[0]}
     out = []
     for r in rows:
         unit, cls = int(wire(r, "unit_id")), int(wire(r, "class_id"))

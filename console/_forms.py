@@ -450,6 +450,8 @@ def build(form: Form, values: Mapping[str, Any], choices: Choices | None = None)
                     raise FormError(f.name, "Type an amount beside at least one holding.")
                 continue
             if not raw:
+                if f.required and f.kind == "document":
+                    _document(f, raw)  # says how: choose the file, or type its hash
                 if f.required:
                     raise FormError(f.name, f"{f.label} is required.")
                 continue
@@ -486,7 +488,9 @@ def build(form: Form, values: Mapping[str, Any], choices: Choices | None = None)
     return Built(form.route(path_values), body)
 
 
-def build_body(form: Form, values: Mapping[str, Any], choices: Choices | None = None) -> dict:
+def build_body(
+    form: Form, values: Mapping[str, Any], choices: Choices | None = None
+) -> dict[str, Any]:
     """The JSON body of ``form`` (``build``'s)."""
     return build(form, values, choices).body
 

@@ -189,11 +189,9 @@ def _place(form: Form, exc: ApiError) -> tuple[dict[str, str], ApiError | None]:
 
 
 def _sentence(text: str) -> str:
+    """A message ending as a sentence; its first word kept as written (it may be a key)."""
     text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "?", "!")) else text + "."
+    return text if not text or text.endswith((".", "?", "!")) else text + "."
 
 
 def _page(

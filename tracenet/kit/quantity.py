@@ -96,7 +96,7 @@ def _grouped(number: Decimal) -> str:
     whole, _, frac = f"{number:f}".partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = whole.lstrip("-")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
