@@ -193,6 +193,21 @@ def test_the_admin_registers_a_party_with_roles_ticked_and_its_lei(
     assert str(row["identifier"]).lower() == lei
 
 
+def test_the_gateway_takes_the_display_names_the_console_shows(stack: Stack) -> None:
+    """Issue 21: ``Plant`` and ``Brand DC`` (the chain's names) work in the API as the keys
+    do; an unknown name is still the chain's UnitUnknown naming the field."""
+    row = stack.write("/v1/shipments", {
+        "unit": "Plant", "to_unit": "brand dc", "product_group": "PET flakes",
+        "quantity": 1_000, "document_hash": "0x" + "d1" * 32, "order_ref": "PO-names",
+        "product": "flakes", "lines": [{"token_id": str(stack.world.token_id), "amount": 100}],
+    })  # fmt: skip
+    assert row["status"] == "confirmed"  # (stack.write waits for it)
+    with stack.gateway() as gw:
+        close = {"unit": "Plant", "class": "No such class", "physical_stock": 0}
+        refused = gw.post("/v1/period-closes", json=close)
+    assert refused.status_code == 422 and refused.json()["field"] == "class", refused.text
+
+
 def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> None:
     page.set_viewport_size(DESKTOP)  # screenshots at 1280 px (and 390 px: phone)
     sign_in(page, stack)
