@@ -280,11 +280,9 @@ def _scalar(value: str) -> int | str:
 
 
 def _sentence(text: str) -> str:
+    """A message ending as a sentence; its first word kept as written (rPET, a key)."""
     text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "?", "!")) else text + "."
+    return text if not text or text.endswith((".", "?", "!")) else text + "."
 
 
 def _grams(field: Field, raw: str) -> int:

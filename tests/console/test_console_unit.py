@@ -727,3 +727,73 @@ def test_the_indexer_is_told_which_buyer_it_answers_not_the_console() -> None:
         app.state.public_indexer.http = _answering(seen)
         direct.get("/verify/shipment/1", headers={"X-Forwarded-For": "198.51.100.4"})
         assert {r.headers["X-Forwarded-For"] for r in seen} == {"203.0.113.9"}  # not believed
+
+
+def test_forms_resolve_display_names_and_pick_lines_from_the_balance() -> None:
+    """Issue 21: names as offered (any case) become ids, a shared name is refused beside its
+    field, lines come from what the acting unit holds (lapsed, too much, another unit's:
+    refused in sentences), "all" takes the whole holding."""
+    from tracenet.console._choices import Choice, Choices, Holding
+
+    plant = Choice(1, "Plant", "unit 1 · Recycler", own=True)
+    choices = Choices(
+        entities={
+            "units": [plant, Choice(2, "Brand DC", "unit 2 · Brand"),
+                      Choice(3, "Depot", "unit 3 · Brand"), Choice(4, "Depot", "unit 4 · X")],
+            "product-groups": [Choice(1, "PET flakes", "product group 1")],
+        },
+        holdings=[
+            Holding("111", 1, "Plant", "rPET-flake", "2027-Q3", 5_000_000),
+            Holding("222", 1, "Plant", "rPET-flake", "2027-Q1", 2_000_000, lapsed=True),
+            Holding("333", 2, "Brand DC", "rPET-flake", "2027-Q3", 9_000_000),
+        ],
+        own_units=[plant],
+    )  # fmt: skip
+    ship = find(PARTY_FORMS, "ship")
+    assert ship is not None
+    typed = {
+        "unit": "plant", "to_unit": "brand dc", "product_group": "PET flakes",
+        "quantity": "6 t", "document_hash": "0x" + "ab" * 32, "order_ref": "PO-1",
+        "product": "flakes", "line-111": "3 t",
+    }  # fmt: skip
+    body = build_body(ship, typed, choices)
+    assert (body["unit"], body["to_unit"], body["product_group"]) == (1, 2, 1)
+    assert body["lines"] == [{"token_id": "111", "amount": 3_000_000}]
+    whole = build_body(ship, {**typed, "line-111": "all"}, choices)
+    assert whole["lines"][0]["amount"] == 5_000_000
+    with pytest.raises(FormError) as bad:
+        build_body(ship, {**typed, "to_unit": "Depot", "line-111": "6 t", "line-222": "1 t",
+                          "line-333": "1 kg"}, choices)  # fmt: skip
+    assert "unit 3 · Brand, unit 4 · X" in bad.value.errors["to_unit"]
+    lines = bad.value.errors["lines"]
+    assert "6 t is more than the 5 t held" in lines
+    assert "rPET-flake 2027-Q1 has lapsed" in lines
+    assert "rPET-flake 2027-Q3 is held by Brand DC, not the acting unit" in lines
+    assert build_body(ship, {**typed, "unit": "unit-key"}, choices)["unit"] == "unit-key"
+
+
+def test_admin_forms_take_roles_ticked_identifiers_by_kind_and_shares_in_percent() -> None:
+    import hashlib
+
+    party = find(ADMIN_FORMS, "party")
+    assert party is not None
+    lei = "5299000J2N45DDNE4Y28"
+    body = build_body(party, {"name": "Green Bottles BV", "roles": ["member", "origin"],
+                              "identifier_kind": "lei", "identifier": lei.lower()})  # fmt: skip
+    assert body["roles"] == ["member", "origin"]
+    assert body["identifier"] == "0x" + hashlib.sha256(f"LEI:{lei}".encode()).hexdigest()
+    with pytest.raises(FormError) as bad:
+        build_body(party, {"name": "X", "roles": ["member", "boss"], "identifier_kind": "lei",
+                           "identifier": lei[:-1] + "9"})  # fmt: skip
+    assert set(bad.value.errors) == {"roles", "identifier"}
+    assert "ISO 17442" in bad.value.errors["identifier"]
+    gln = {"name": "X", "roles": [], "identifier_kind": "gln"}
+    assert build_body(party, {**gln, "identifier": "4006381333931"})["identifier"].startswith("0x")
+    with pytest.raises(FormError):
+        build_body(party, {**gln, "identifier": "4006381333932"})
+    group = find(ADMIN_FORMS, "group")
+    assert group is not None
+    assert build_body(group, {"name": "PET", "max_share_bps": "100 %"})["max_share_bps"] == 10_000
+    assert build_body(group, {"name": "PET", "max_share_bps": "12.5"})["max_share_bps"] == 1_250
+    with pytest.raises(FormError):
+        build_body(group, {"name": "PET", "max_share_bps": "120 %"})
