@@ -31,7 +31,7 @@ class Field:
     id or registry key typed works too), refs (several, ticked), int, grams (a quantity with
     its unit), percent (to basis points), document (a file hashed here; its hash typed works
     too), roles (ticked), identifier (with its kind), list, bool, lines (credits picked from
-    what the unit holds), tokens."""
+    what the unit holds), tokens, choice (one of ``options``), date (ISO, a date picker)."""
 
     name: str
     label: str
@@ -40,6 +40,7 @@ class Field:
     required: bool = True
     in_path: bool = False
     entity: str = ""  # the registry listing of a ref/refs field (units, classes…)
+    options: tuple[tuple[str, str], ...] = ()  # a choice's (value sent, what a person reads)
 
 
 @dataclass(frozen=True)
@@ -476,6 +477,10 @@ def build(form: Form, values: Mapping[str, Any], choices: Choices | None = None)
                 body[f.name] = items if f.kind == "tokens" else [_scalar(i) for i in items]
             elif f.kind == "int":
                 body[f.name] = _scalar(raw)
+            elif f.kind == "choice":
+                if raw not in {value for value, _ in f.options}:
+                    raise FormError(f.name, f"Choose one of the {f.label.lower()} offered.")
+                body[f.name] = raw
             else:  # text, hash
                 body[f.name] = raw
         except FormError as exc:

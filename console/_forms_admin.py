@@ -3,7 +3,10 @@ beside each (from the indexer's ``GET /v1/registry/{kind}``): who is registered 
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from tracenet.console._forms import HASH_HINT, Field, Form
+from tracenet.contracts import Attribution, Custody, Model, RawMaterial
 
 __all__ = ["ADMIN_FORMS", "LISTING_OF"]
 
@@ -13,6 +16,20 @@ def _party(*, in_path: bool = False) -> Field:
 
 
 _GROUP = Field("product_group", "Product group", "ref", "by name", entity="product-groups")
+
+
+def _options(enum: type[IntEnum], **words: str) -> tuple[tuple[str, str], ...]:
+    """An enumeration's members by the name the gateway takes, each in a person's words."""
+    return tuple((str(m.name), words.get(str(m.name), str(m.name).replace("_", " "))) for m in enum)
+
+
+_MODELS = _options(Model)
+_ATTRIBUTION = _options(Attribution, rolling_average="rolling average percentage")
+_CUSTODY = _options(
+    Custody, none="none required", certified_final_claimant_exempt="certified, the final "
+    "claimant exempt", certified="certified, every step",
+)  # fmt: skip
+_RAW = (("", "none given"), *((str(m.name), m.label) for m in RawMaterial))
 
 ADMIN_FORMS: tuple[Form, ...] = (
     Form(
@@ -113,11 +130,7 @@ ADMIN_FORMS: tuple[Form, ...] = (
         "/v1/admin/schemes/{scheme}/custody",
         (
             Field("scheme", "Scheme", "ref", "by name", in_path=True, entity="schemes"),
-            Field(
-                "custody",
-                "Certified chain of custody",
-                hint="none, certified_final_claimant_exempt or certified",
-            ),
+            Field("custody", "Certified chain of custody", "choice", options=_CUSTODY),
         ),
     ),
     Form(
@@ -149,25 +162,12 @@ ADMIN_FORMS: tuple[Form, ...] = (
             Field("characteristic", "Characteristic", hint="e.g. recycled content"),
             Field("scheme", "Scheme", "ref", "by name", entity="schemes"),
             _GROUP,
-            Field(
-                "model", "Chain-of-custody model", hint="mass_balance, segregated or book_and_claim"
-            ),
-            Field(
-                "attribution",
-                "Attribution method",
-                hint="credit or rolling_average",
-                required=False,
-            ),
+            Field("model", "Chain-of-custody model", "choice", options=_MODELS),
+            Field("attribution", "Attribution method", "choice", options=_ATTRIBUTION),
             Field("period_months", "Period (months)", "int", "e.g. 3 for quarters"),
             Field("window_periods", "Allocation window (periods)", "int"),
             Field("cap_at_stock", "Cap the carry-forward at the physical stock", "bool"),
-            Field(
-                "raw_material",
-                "Raw-material category",
-                "ref",
-                "circular, bio-circular, bio or renewable-energy-derived",
-                False,
-            ),
+            Field("raw_material", "Raw-material category", "choice", options=_RAW, required=False),
             Field("waste", "Waste status", "bool"),
             Field("sustainable_factor", "Emission factor, sustainable (g CO2e per kg)", "int"),
             Field("conventional_factor", "Emission factor, conventional (g CO2e per kg)", "int"),
@@ -182,8 +182,8 @@ ADMIN_FORMS: tuple[Form, ...] = (
             Field("holder", "Holder party", "ref", "by name", entity="parties"),
             Field("scheme", "Scheme", "ref", "by name", entity="schemes"),
             Field("number", "Certificate number"),
-            Field("valid_from", "Valid from", "int", "ISO date or unix seconds"),
-            Field("valid_until", "Valid until", "int", "ISO date or unix seconds"),
+            Field("valid_from", "Valid from", "date"),
+            Field("valid_until", "Valid until", "date"),
             Field(
                 "audited_volume",
                 "Audited volume",
@@ -231,7 +231,7 @@ ADMIN_FORMS: tuple[Form, ...] = (
         (
             Field("process", "Process", "ref", "by name", in_path=True, entity="processes"),
             Field("yield_bps", "Yield", "percent", "in %, e.g. 85 %"),
-            Field("effective_from", "Effective from", "int", "ISO date or unix seconds"),
+            Field("effective_from", "Effective from", "date"),
             Field("evidence_hash", "Evidence document", "document", HASH_HINT),
         ),
         "R5",

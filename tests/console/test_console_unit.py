@@ -363,14 +363,15 @@ def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
         for f in form.fields:
             assert f.label and f.kind in (
                 "text", "ref", "refs", "int", "grams", "percent", "document", "roles",
-                "identifier", "list", "bool", "lines", "tokens",
+                "identifier", "list", "bool", "lines", "tokens", "choice", "date",
             )  # fmt: skip
             # issue 21: people's words — entities by name, quantities with their unit, files
             what = f"{form.key}.{f.name}"
             assert f.kind not in ("hash", "list"), f"{what}: a hash or key list to type"
             assert "(g)" not in f.label and "bps" not in f.label.lower(), what
             assert "mask" not in f.hint and "key or id" not in f.hint, what
-            if f.kind in ("ref", "refs") and f.name != "raw_material":
+            assert f.kind != "choice" or f.options, what
+            if f.kind in ("ref", "refs"):
                 assert f.entity, f"{what}: an entity field with nothing to pick from"
 
 
@@ -797,3 +798,54 @@ def test_admin_forms_take_roles_ticked_identifiers_by_kind_and_shares_in_percent
     assert build_body(group, {"name": "PET", "max_share_bps": "12.5"})["max_share_bps"] == 1_250
     with pytest.raises(FormError):
         build_body(group, {"name": "PET", "max_share_bps": "120 %"})
+
+
+def test_every_form_renders_its_pickers_from_the_registry_and_the_balance(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: every form page shows names to pick (a datalist per entity field, ticks for
+    roles and covered classes), the party's own unit filled in, holdings in t — no token id."""
+    from tracenet.console._clients import ApiError, _Client
+    from tracenet.console._session import COOKIE, Session
+
+    rows = {
+        "units": [{"id": 1, "name": "Plant", "partyId": 3, "party": "Recycler"},
+                  {"id": 2, "name": "Brand DC", "partyId": 4, "party": "Brand"}],
+        "classes": [{"id": 1, "name": "rPET-flake", "periodMonths": 3}],
+        "parties": [{"id": 3, "name": "Recycler"}],
+    }  # fmt: skip
+    token = str((1 << 64) | (228 << 32))
+
+    async def get(self: _Client, path: str, **_: object) -> object:
+        kind = path.removeprefix("/v1/registry/")
+        if kind in rows:
+            return {"rows": rows[kind]}
+        if path == "/v1/balances":
+            return {"balances": [{"unitId": 1, "classId": 1, "vintage": 228, "batch": 0,
+                                  "tokenId": token, "amount": 6_000_000}]}  # fmt: skip
+        if path == "/v1/balances/1":
+            return {"windows": [{"credit_class": 1, "first_vintage": 227, "current_vintage": 229}]}
+        raise ApiError(404, "TN-X", "NotFound", path)
+
+    monkeypatch.setattr(_Client, "get", get)
+    offer_the_gateways_writes(client)
+    with client:
+        session = Session("recycler", "http://127.0.0.1:9", "gk", "ik", party_id=3, roles=None)
+        client.cookies.set(COOKIE, client.app.state.sessions.open(session))  # type: ignore[attr-defined]
+        for form in (*PARTY_FORMS, *ADMIN_FORMS):
+            page = client.get(f"/party/operations/{form.key}")
+            assert page.status_code == 200, (form.key, page.text[:500])
+            for f in form.fields:
+                assert f.label in page.text, (form.key, f.label)
+                if f.kind == "ref" and f.entity in rows:
+                    assert f'list="dl-{f.name}"' in page.text, (form.key, f.name)
+        ship = client.get("/party/operations/ship").text
+        assert 'id="f-unit" name="unit" type="text" value="Plant"' in ship
+        assert '<option value="Brand DC">unit 2 · Brand</option>' in ship
+        assert ">6 t<" in ship and "2027-Q1" in ship and 'title="6 000 000 g"' in ship
+        assert token not in ship.split("All fields")[0]  # the token id only behind "All fields"
+        party = client.get("/party/operations/party").text
+        assert party.count('type="checkbox" name="roles"') == 5
+        assert "LEI (20 characters, ISO 17442)" in party
+        cert = client.get("/party/operations/certificate").text
+        assert 'name="classes" value="1"' in cert and 'type="date"' in cert
