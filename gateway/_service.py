@@ -65,9 +65,13 @@ class Gateway:
         async with self._names_lock:
             addresses = {name: abi.address for name, abi in self.abis.items()}
             before = self.names_from
-            self.names_from = await learn_names(
-                self.chain, self.registry, addresses, self.names_from
-            )
+            try:
+                self.names_from = await learn_names(
+                    self.chain, self.registry, addresses, self.names_from
+                )
+            except Exception as exc:  # names are a convenience: keys and ids still work
+                log.warning("display names not read: %s", exc)
+                return False
             return self.names_from > before
 
 
