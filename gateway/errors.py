@@ -127,6 +127,7 @@ _ROWS = [
     _row("TN-GW-4264", 422, "RollingClassRequired", "R8: the class does not use the rolling average percentage"),
     _row("TN-GW-4265", 422, "RollingClassMismatch", "R8: a rolling-average claim carries lines of its class only"),
     _row("TN-GW-4266", 422, "BoundaryUnknown", "no such multi-site boundary (registry key or id)"),
+    _row("TN-GW-4267", 422, "NameAmbiguous", "a display name that several entities of the kind share: name one by its registry key or id"),
     # ---- the service -----------------------------------------------------------------------------
     _row("TN-GW-4291", 429, "RateLimited", "too many requests from this client to the API docs (/docs, /openapi.json: the routes that need no key, but /v1/health); retry after the `Retry-After` header's seconds (`args.retryAfterSeconds`)", retryable=True),
     _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),

@@ -78,7 +78,9 @@ async def _start(
         chain_id=chain_id, addresses=addresses,
     )  # fmt: skip
     abis = {name: Abi(name, addresses[name]) for name in ("Consortium", "Catalog", "Ledger")}
-    return Gateway(
+    gateway = Gateway(
         settings=s, store=the_store, chain=the_chain, views=views, registry=registry, pool=pool,
         dispatcher=dispatcher, keys=KeyCache(the_store), chain_id=chain_id, abis=abis,
     )  # fmt: skip
+    await gateway.learn_names()  # display names (``Plant``) beside the registry's keys
+    return gateway
