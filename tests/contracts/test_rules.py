@@ -7,23 +7,23 @@ import pytest
 
 from tests import model as m
 from tests.factories import (
+    CERT_BIO,
+    CERT_RECYCLER,
+    CERT_RESIN,
     C_BIO,
     C_FLAKE,
     C_GLASS,
     C_RESIN,
-    CERT_BIO,
-    CERT_RECYCLER,
-    CERT_RESIN,
     G_BIOOIL,
     G_FLAKE,
     G_GLASS,
     G_RESIN,
-    P_RECYCLER,
     PR_CONTAINER,
     PR_RESIN,
+    P_RECYCLER,
     RESIN_AUDITED_VOLUME,
-    S_PLUS,
     START,
+    S_PLUS,
     U_BRAND,
     U_OUTSIDER,
     U_RECYCLER,
@@ -38,6 +38,7 @@ from tests.factories import (
     class_spec,
     evidence,
     extra_accounts,
+    withdraw,
 )
 
 T = 1_000_000  # one tonne in grams
@@ -258,16 +259,13 @@ class TestR3ValidOrigin:
             "ClassUnknown", "record_input", world.cast.recycler, 77, T, CERT_RECYCLER, evidence()
         )
 
-    def test_certificate_must_be_known_and_unrevoked(self, world: World) -> None:
+    def test_certificate_must_be_known_and_in_force(self, world: World) -> None:
         world.rejects(
             "CertificateUnknown", "record_input", world.cast.recycler, C_FLAKE, T, 42, evidence()
         )
-        world.send(
-            world.consortium.functions.revokeCertificate(CERT_RECYCLER), world.cast.certifier
-        )
-        world.model.revoke_certificate(CERT_RECYCLER)
+        withdraw(world, CERT_RECYCLER)
         world.rejects(
-            "CertificateIsRevoked",
+            "CertificateNotInForce",
             "record_input",
             world.cast.recycler,
             C_FLAKE,
