@@ -173,10 +173,25 @@ ADMIN_FORMS: tuple[Form, ...] = (
         "R3",
     ),
     Form(
-        "revoke-certificate",
-        "Revoke a certificate",
-        "/v1/certificates/{certificate}/revocation",
-        (Field("certificate", "Certificate", "ref", "its number, key or id", in_path=True),),
+        "certificate-status",
+        "Suspend, reinstate, withdraw or terminate a certificate",
+        "/v1/certificates/{certificate}/status",
+        (
+            Field("certificate", "Certificate", "ref", "its number, key or id", in_path=True),
+            Field(
+                "status",
+                "Status",
+                hint="suspended, valid (reinstates a suspended one), withdrawn or terminated "
+                "(both final)",
+            ),
+            Field(
+                "effective_at",
+                "Effective from",
+                "int",
+                "ISO date or unix seconds, not later than now",
+            ),
+            Field("reason", "Reason", hint="why, in a sentence"),
+        ),
         "R3",
     ),
     Form(
@@ -212,6 +227,6 @@ LISTING_OF = {
     "scheme": "schemes", "scheme-custody": "schemes", "group": "product-groups",
     "unit-scope": "units",
     "class": "classes",
-    "certificate": "certificates", "revoke-certificate": "certificates",
+    "certificate": "certificates", "certificate-status": "certificates",
     "process": "processes", "factor": "processes",
 }  # fmt: skip

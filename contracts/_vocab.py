@@ -20,11 +20,11 @@ __all__ = [
     "CertificateStatus",
     "Custody",
     "LapseReason",
-    "certificate_state",
     "Model",
     "RawMaterial",
     "Role",
     "RollingOperation",
+    "certificate_state",
     "parse_period_label",
     "period_label",
 ]

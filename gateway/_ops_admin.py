@@ -23,7 +23,6 @@ from tracenet.contracts import (
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._bodies import Body
 from tracenet.gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
-from tracenet.gateway._views import chain_time
 from tracenet.gateway._types import (
     Hash32,
     Name,
@@ -34,6 +33,7 @@ from tracenet.gateway._types import (
     Timestamp,
     enum_by_name,
 )
+from tracenet.gateway._views import chain_time
 from tracenet.gateway.errors import AuthError, RequestRejected
 from tracenet.kit import iso_time as _iso
 

@@ -162,12 +162,14 @@ class LedgerViews:
     async def certificate(
         self, cert_id: int, field: str = "certificate", *, fresh: bool = False
     ) -> CertificateView:
-        """A certificate's record; ``fresh`` reads it uncached (its status may just have changed)."""
+        """A certificate's record; ``fresh`` reads it uncached (its status may have changed)."""
         if fresh:
             try:
                 (view,) = await self._view(self.consortium, "certificate", cert_id)
             except LedgerRevert as revert:
-                raise rejected(revert, "CertificateUnknown", field, f"no {field} {cert_id}") from None
+                raise rejected(
+                    revert, "CertificateUnknown", field, f"no {field} {cert_id}"
+                ) from None
         else:
             (view,) = await self._known(
                 self.consortium, "certificate", [cert_id], "CertificateUnknown", field

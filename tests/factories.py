@@ -332,7 +332,14 @@ class World:
 
 def withdraw(world: World, cert_id: int) -> None:
     """The issuing body withdraws a certificate, effective now, on chain and in the model."""
-    world.ok("set_certificate_status", world.cast.certifier, cert_id, m.CERT_WITHDRAWN, world.now(), "withdrawn")
+    world.ok(
+        "set_certificate_status",
+        world.cast.certifier,
+        cert_id,
+        m.CERT_WITHDRAWN,
+        world.now(),
+        "withdrawn",
+    )
 
 
 def _split(lines: Sequence[Line]) -> tuple[list[int], list[int]]:

@@ -202,7 +202,6 @@ class Ledger:
             raise Rejected("CertificateReasonEmpty", cert_id)
         cert.status, cert.status_since = status, effective_at
 
-
     def set_scope(self, unit: int, group: int, in_scope: bool) -> None:
         if in_scope:
             self.scope.add((unit, group))

@@ -11,13 +11,13 @@ import pytest
 
 from tests import model as m
 from tests.factories import (
-    CERT_RECYCLER,
     C_FLAKE,
+    CERT_RECYCLER,
     G_FLAKE,
-    PR_RESIN,
     P_BRAND,
     P_RECYCLER,
     P_RESIN,
+    PR_RESIN,
     START,
     U_BRAND,
     U_RECYCLER,

@@ -32,7 +32,9 @@ STRICT = m.CUSTODY_CERTIFIED
 
 def status(world: World, status: int, *, at: int | None = None, reason: str = "audit") -> None:
     effective = world.now() if at is None else at
-    world.ok("set_certificate_status", world.cast.certifier, CERT_RECYCLER, status, effective, reason)
+    world.ok(
+        "set_certificate_status", world.cast.certifier, CERT_RECYCLER, status, effective, reason
+    )
 
 
 def record(world: World) -> tuple[str, str, int, int, int, bytes]:
