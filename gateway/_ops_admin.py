@@ -90,6 +90,18 @@ class CertificateStatusIn(Body):
     reason: Text = Field(description="why, in a sentence")
 
 
+class CertificateStatusItem(CertificateStatusIn):
+    """A status as a batch item (``certificate-status``): the certificate is in the body."""
+
+    certificate: Ref
+
+
+async def plan_certificate_status_item(
+    ctx: Context, who: Principal, body: CertificateStatusItem
+) -> Plan:
+    return await plan_certificate_status(ctx, who, body.certificate, body)
+
+
 class ProcessIn(Body):
     unit: Ref
     input_class: Ref
