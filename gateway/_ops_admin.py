@@ -33,7 +33,6 @@ from tracenet.gateway._types import (
     Timestamp,
     enum_by_name,
 )
-from tracenet.gateway._views import chain_time
 from tracenet.gateway.errors import AuthError, RequestRejected
 from tracenet.kit import iso_time as _iso
 
@@ -177,7 +176,7 @@ async def plan_certificate_status(
             f"{label} is {current.name} already", error="CertificateStatusUnchanged",
             field="status", args={"certificateId": certificate, "status": int(current)},
         )  # fmt: skip
-    now = await chain_time(ctx.views)
+    now = await ctx.views.chain.timestamp()  # uncached: the status may be dated this very block
     if not cert.status_since <= body.effective_at <= now:
         raise RequestRejected(
             f"the effective date of a status of {label} lies between its last change "
