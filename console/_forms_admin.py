@@ -31,6 +31,13 @@ _CUSTODY = _options(
 )  # fmt: skip
 _RAW = (("", "none given"), *((str(m.name), m.label) for m in RawMaterial))
 
+_CERT_STATUS = (
+    ("suspended", "suspended (no inputs, no custody; reinstated later)"),
+    ("valid", "valid again (reinstates a suspended certificate)"),
+    ("withdrawn", "withdrawn (final)"),
+    ("terminated", "terminated (final)"),
+)
+
 ADMIN_FORMS: tuple[Form, ...] = (
     Form(
         "party",
@@ -197,9 +204,9 @@ ADMIN_FORMS: tuple[Form, ...] = (
         "R3",
     ),
     Form(
-        "revoke-certificate",
-        "Revoke a certificate",
-        "/v1/certificates/{certificate}/revocation",
+        "certificate-status",
+        "Suspend, reinstate, withdraw or terminate a certificate",
+        "/v1/certificates/{certificate}/status",
         (
             Field(
                 "certificate",
@@ -209,6 +216,9 @@ ADMIN_FORMS: tuple[Form, ...] = (
                 in_path=True,
                 entity="certificates",
             ),
+            Field("status", "New status", "choice", options=_CERT_STATUS),
+            Field("effective_at", "Effective from", "date", "not later than today"),
+            Field("reason", "Reason", hint="why, in a sentence"),
         ),
         "R3",
     ),
@@ -245,6 +255,6 @@ LISTING_OF = {
     "scheme": "schemes", "scheme-custody": "schemes", "group": "product-groups",
     "unit-scope": "units",
     "class": "classes",
-    "certificate": "certificates", "revoke-certificate": "certificates",
+    "certificate": "certificates", "certificate-status": "certificates",
     "process": "processes", "factor": "processes",
 }  # fmt: skip

@@ -200,6 +200,8 @@ REJECTIONS = {
     r"claim 2 t more: Acme holds only 1\.5 t": "CreditsInsufficient",
     r"ship 20 t glass with 7,000,001 g credits": "CapExceeded",
     r"record 25 t more: the certificate's audited 50 t": "CertificateVolumeExceeded",
+    r"record 1 t cullet while the certificate is suspended": "CertificateNotInForce",
+    r"register ISCC-PLUS-Cert-UK200-00002 a second time": "CertificateNumberTaken",
     r"close \d{4}-Q\d again": "PeriodAlreadyClosed",
     r"ship 10 t pellets with 4,300,000 g \(43 %, rounded\)": "RollingShareMismatch",
     r"ship 1 t flakes with \d{4}-Q\d credits": "CreditsLapsed",
@@ -215,7 +217,7 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     steps = [line for line in out.splitlines() if re.match(r"  (ok  |FAIL) ", line)]
     assert steps and all(line.startswith("  ok   ") for line in steps), steps
     assert re.search(r"^network ready in \d+ s$", out, re.M)
-    assert "every outcome as expected: 20 confirmed, 9 rejected" in out
+    assert "every outcome as expected: 22 confirmed, 11 rejected" in out
     # the chain's calendar is pinned (GENESIS): the same quarters whatever today's date
     assert "the story starts on the second day of 2027-Q1" in out
     assert "10. 2027-Q3: 2027-Q1 credits are past their two-period window" in out
@@ -267,7 +269,7 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
         printed[1], shell=True, capture_output=True, text=True, timeout=120, env=bare, check=False
     )
     assert typed.returncode == 0, typed.stdout + typed.stderr
-    assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 20
+    assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 22
     # the signed audit verifies, and reconciles
     (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")
     signed = json.loads(audit.read_text())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tracenet.contracts import Model, split_token_id
+from tracenet.contracts import CertificateStatus, Model, split_token_id
 from tracenet.contracts import records as R
 from tracenet.gateway.errors import RequestRejected
 from tracenet.gateway.operations._bodies import (
@@ -48,15 +48,17 @@ async def _certificate_rules(
     info = await ctx.views.class_info(class_id)
     cid = await ctx.resolve("certificates", body.certificate, "certificate")
     cert = await ctx.views.certificate(cid)
-    holder, scheme, revoked = cert.holder_party_id, cert.scheme_id, cert.revoked
+    holder, scheme, status = cert.holder_party_id, cert.scheme_id, cert.status
     valid_from, valid_until = cert.valid_from, cert.valid_until
     audited, used = cert.audited_volume, cert.used_volume
     number = f"certificate {cert.number} (id {cid})"
     now = await chain_time(ctx.views)
-    if revoked:
+    if status != CertificateStatus.valid:
+        stated = CertificateStatus(status).name
         raise RequestRejected(
-            f"{number} was revoked", error="CertificateIsRevoked", field="certificate",
-            args={"certificateId": cid},
+            f"{number} is {stated} since {_iso(cert.status_since)}",
+            error="CertificateNotInForce", field="certificate",
+            args={"certificateId": cid, "status": status, "since": cert.status_since},
         )  # fmt: skip
     if not valid_from <= now < valid_until:
         case = "expired" if now >= valid_until else "not valid yet"

@@ -449,11 +449,12 @@ def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
 
 
 def test_a_verdict_s_warnings_are_notes_not_failures() -> None:
-    """Issue 13: a certificate revoked after the step holds, marked as a note."""
+    """Issue 13: a certificate suspended after the step holds, marked as a note."""
     from tracenet.console._web import templates
 
     check = {"code": "custody-certificate", "rule": "R2", "subject": "claim:1", "ok": True,
-             "warning": True, "detail": "claimant Acme: ISCC-1; revoked later"}  # fmt: skip
+             "warning": True, "detail": "claimant Acme: ISCC-1; suspended from 2031-01-01, "
+             "recorded later"}  # fmt: skip
     verdict = {"holds": True, "failed": 0, "warnings": 1, "checks": [check]}
     page = templates.get_template("verify.html").render(
         kind="claim", ident=1, verdict=verdict, prov=None, error=None, request=None

@@ -17,7 +17,7 @@ from tests.gateway.conftest import Harness
 from tests.gateway.writes import SAMPLES
 from tracenet.contracts import Role
 from tracenet.gateway import GatewaySettings, create_app
-from tracenet.gateway.operations._catalog import WRITES, Write
+from tracenet.gateway.operations._catalog import CERTIFICATION_BATCH, WRITES, Write
 
 _ROLES = {f.P_RECYCLER: Role.member | Role.origin, f.P_RESIN: Role.member | Role.origin,
           f.P_BRAND: Role.member}  # fmt: skip
@@ -43,7 +43,8 @@ def test_openapi_publishes_every_row_and_no_other_ledger_write() -> None:
         assert op["x-tracenet-roles"] == [r.name for r in w.roles]
         assert {"202", "401", "403", "422"} <= set(op["responses"])
     item = doc["components"]["schemas"]["BatchItem"]["properties"]["kind"]
-    assert item["enum"] == [w.kind for w in WRITES]
+    # …and the certification writes a published certificate list imports with (issue 20)
+    assert item["enum"] == [w.kind for w in (*WRITES, *CERTIFICATION_BATCH)]
     # The admin's and the certification body's writes publish their role the same way.
     for path, ops in doc["paths"].items():
         tags = ops.get("post", {}).get("tags", [])

@@ -72,6 +72,12 @@ def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     certificates = _get(api, "brand", "/v1/registry/certificates")["rows"]
     assert certificates and {"number", "validFrom", "scopeClassIds"} <= set(certificates[0])
     assert certificates[0]["holderParty"] and certificates[0]["scheme"]  # named beside the ids
+    # as the certification body states it (issue 20), and the state at the mirror's head
+    assert {(c["status"], c["state"]) for c in certificates} <= {
+        ("valid", "valid"), ("valid", "expired"), ("suspended", "suspended"),
+        ("withdrawn", "withdrawn"), ("terminated", "terminated"),
+    }  # fmt: skip
+    assert certificates[0]["statusSince"] == certificates[0]["validFrom"]
     assert C_FLAKE in certificates[0]["scopeClassIds"] or any(
         C_FLAKE in c["scopeClassIds"] for c in certificates
     )

@@ -40,13 +40,21 @@ async def register_certificate(
     return await accept(gw, who, "register_certificate", body, key, plan)
 
 
-@router.post("/certificates/{certificate}/revocation", summary="Revoke a certificate", **_W)
-async def revoke_certificate(
-    certificate: CertRef, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+@router.post(
+    "/certificates/{certificate}/status",
+    summary="State a certificate's status: suspend, reinstate, withdraw or terminate",
+    **_W,
+)
+async def certificate_status(
+    certificate: CertRef,
+    body: ops.CertificateStatusIn,
+    gw: GatewayDep,
+    who: CallerDep,
+    key: IdempotencyDep = None,
 ) -> JSONResponse:
-    plan = lambda: ops.plan_revoke_certificate(gw.context, who, certificate)  # noqa: E731
-    body = {"certificate": certificate}
-    return await accept(gw, who, "revoke_certificate", body, key, plan)
+    plan = lambda: ops.plan_certificate_status(gw.context, who, certificate, body)  # noqa: E731
+    payload = {"certificate": certificate, **body.model_dump()}
+    return await accept(gw, who, "certificate_status", payload, key, plan)
 
 
 @router.post("/processes", summary="Register a conversion process at a unit", **_W)
