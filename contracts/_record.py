@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import IntEnum, IntFlag
 from typing import Any, ClassVar, NamedTuple, Self
 
@@ -83,6 +83,12 @@ class Record:
             )
             for value in (getattr(self, attr),)
         }
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> Self:
+        """The record of its ``to_args()`` form (a stored event's JSON: the indexer's archive),
+        so that what was kept as JSON comes back as the one typed record."""
+        return cls(*(_from_json(f.abi_type, f.wrap, args[f.name]) for f in cls.FIELDS))
 
     @staticmethod
     def json(value: Any) -> Any:
@@ -222,6 +228,17 @@ def _from_abi(abi_type: str, wrap: type[Any] | None, value: Any) -> Any:
         return checksum(value)
     if abi_type.startswith("bytes"):
         return bytes(value)
+    return value
+
+
+def _from_json(abi_type: str, wrap: type[Any] | None, value: Any) -> Any:
+    if abi_type.endswith("]"):
+        inner = abi_type[: abi_type.rindex("[")]
+        return tuple(_from_json(inner, wrap, v) for v in value)
+    if wrap is not None:
+        return wrap.from_args(value) if issubclass(wrap, Record) else wrap(value)
+    if abi_type.startswith("bytes"):
+        return bytes.fromhex(value[2:])
     return value
 
 

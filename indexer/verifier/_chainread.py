@@ -21,18 +21,8 @@ from tracenet import contracts
 from tracenet.contracts import Custody
 from tracenet.contracts import records as R
 from tracenet.indexer.errors import ChainReadError, IndexerError
-from tracenet.indexer.lineage._lineage import (
-    CertificatesTransferred,
-    Claimed,
-    Converted,
-    EventRef,
-    InputRecorded,
-    InventoryTransferred,
-    Lapsed,
-    LedgerEvent,
-    PeriodClosed,
-    Shipped,
-)
+from tracenet.indexer.lineage._lineage import LINEAGE_EVENTS, LedgerEvent
+from tracenet.indexer.mirror._decode import Event, EventRef
 from tracenet.indexer.verifier._record import (
     CertificateInfo,
     ChainRecord,
@@ -152,10 +142,10 @@ def assemble(
             int(log["logIndex"]),
             HexBytes(log["transactionHash"]).to_0x_hex(),
             time_of(number),
+            HexBytes(log["blockHash"]).to_0x_hex() if log.get("blockHash") else "",
         )
-        builder = _LEDGER.get(type(record))
-        if builder is not None:
-            events.append(builder(ref, record))
+        if type(record) in LINEAGE_EVENTS:
+            events.append(Event(ref, record))
         else:
             registry.setdefault(type(record), []).append((ref, record))
     try:
@@ -167,40 +157,6 @@ def assemble(
             f"the contracts at the recorded addresses are not one ledger: {exc!r}",
             field="deployment",
         ) from exc
-
-
-def _lines(ids: Sequence[int], amounts: Sequence[int]) -> tuple[tuple[int, int], ...]:
-    return tuple(zip(ids, amounts, strict=False))
-
-
-_Builder = Callable[[EventRef, Any], LedgerEvent]
-_LEDGER: dict[type[Any], _Builder] = {
-    R.InputRecorded: lambda r, e: InputRecorded(
-        r, e.input_id, e.unit_id, e.token_id, e.certificate_id, e.amount, e.evidence_hash
-    ),
-    R.Shipped: lambda r, e: Shipped(
-        r, e.shipment_id, e.from_unit_id, e.to_unit_id, e.product_group_id, e.quantity,
-        e.document_hash, e.order_ref, e.product, _lines(e.token_ids, e.amounts),
-    ),
-    R.InventoryTransferred: lambda r, e: InventoryTransferred(
-        r, e.from_unit_id, e.to_unit_id, _lines(e.token_ids, e.amounts)
-    ),
-    R.CertificatesTransferred: lambda r, e: CertificatesTransferred(
-        r, e.from_unit_id, e.to_unit_id, e.trade_ref, _lines(e.token_ids, e.amounts)
-    ),
-    R.Converted: lambda r, e: Converted(
-        r, e.conversion_id, e.unit_id, e.process_id, e.factor_version, e.yield_bps,
-        _lines(e.input_token_ids, e.input_amounts), e.output_token_id, e.output_amount,
-    ),
-    R.Claimed: lambda r, e: Claimed(
-        r, e.claim_id, e.unit_id, e.beneficiary, e.product, e.purpose,
-        _lines(e.token_ids, e.amounts),
-    ),
-    R.Lapsed: lambda r, e: Lapsed(r, e.unit_id, e.token_id, e.amount, int(e.reason), e.period),
-    R.PeriodClosed: lambda r, e: PeriodClosed(
-        r, e.unit_id, e.class_id, e.period, e.book_stock, e.physical_stock, e.lapsed
-    ),
-}  # fmt: skip
 
 
 def _views(

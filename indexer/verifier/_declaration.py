@@ -28,7 +28,9 @@ from __future__ import annotations
 from typing import Any
 
 from tracenet.contracts import Custody, RawMaterial, split_token_id
-from tracenet.indexer.lineage._lineage import Converted, Shipped, trace_shipment
+from tracenet.contracts import records as R
+from tracenet.indexer.lineage._lineage import trace_shipment
+from tracenet.indexer.mirror._decode import Event
 from tracenet.indexer.verifier._chainread import ChainRecord, UnitInfo
 from tracenet.indexer.verifier._custody import custody_words, declared_custody
 from tracenet.indexer.verifier._rolling import rolling_shares
@@ -93,16 +95,20 @@ def _party(
 
 def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     """The declaration of shipment ``shipment_id``; ``LookupError`` if there is none."""
-    shipped = [e for e in record.events if isinstance(e, Shipped) and e.shipment_id == shipment_id]
+    shipped: list[Event[R.Shipped]] = [
+        Event(ref, e)
+        for ref, e in record.events
+        if isinstance(e, R.Shipped) and e.shipment_id == shipment_id
+    ]
     if not shipped:
         raise LookupError(f"no shipment {shipment_id} on the chain")
-    s = shipped[0]
-    t = s.ref.timestamp
+    ref, s = shipped[0]
+    t = ref.timestamp
     group_name, max_share = record.product_groups.get(s.product_group_id, ("?", 0))
-    credits = sum(a for _, a in s.lines)
+    credits = sum(s.amounts)
     lines: list[dict[str, Any]] = []
     classes: dict[int, dict[str, Any]] = {}
-    for tid, amount in s.lines:
+    for tid, amount in zip(s.token_ids, s.amounts, strict=True):
         class_id, vintage, batch = split_token_id(tid)
         lines.append(
             {
@@ -129,7 +135,7 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
                 "emission_factor_conventional_gco2e_per_kg": info.conventional_factor,
             }
     rolling = []
-    for r in rolling_shares(record, s):
+    for r in rolling_shares(record, shipped[0]):
         info = record.classes.get(r.class_id)
         rolling.append(
             {
@@ -145,8 +151,9 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     lineage = trace_shipment(record.events, shipment_id)
     conversions = []
     for node in lineage.of_kind("conversion"):
-        e = node.event
-        assert isinstance(e, Converted)
+        assert node.event is not None
+        at, e = node.event
+        assert isinstance(e, R.Converted)
         proc = record.processes.get(e.process_id)
         factor = (
             next((f for f in proc.factors if f.version == e.factor_version), None) if proc else None
@@ -161,12 +168,12 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
                 "yield_bps": e.yield_bps,
                 "effective_from": _iso(factor.effective_from) if factor else None,
                 "evidence_hash": "0x" + factor.evidence_hash.hex() if factor else None,
-                "tx_hash": e.ref.tx_hash,
+                "tx_hash": at.tx_hash,
             }
         )
     # Emission factor of the delivered product: credits at the sustainable factor, the rest at
     # the conventional one, weighted by grams (gCO2e per kg, rounded half up).
-    custody = declared_custody(record, s)
+    custody = declared_custody(record, shipped[0])
     schemes = {record.classes[c].scheme_id for c in classes} - {e["scheme_id"] for e in custody}
 
     def held(role: str) -> list[str]:
@@ -200,8 +207,10 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         "conversion_factors_upstream": conversions,
         "origins": [
             {
-                "input_id": o.input_id,
-                "certificate": getattr(record.certificates.get(o.certificate_id), "number", None),
+                "input_id": o.input.input_id,
+                "certificate": getattr(
+                    record.certificates.get(o.input.certificate_id), "number", None
+                ),
                 "credits_g": o.grams,
                 "input_g": o.input_grams,
             }
@@ -211,9 +220,9 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         "transaction": {
             "chain_id": record.chain_id,
             "ledger": record.addresses.get("Ledger"),
-            "tx_hash": s.ref.tx_hash,
-            "block_number": s.ref.block_number,
-            "log_index": s.ref.log_index,
+            "tx_hash": ref.tx_hash,
+            "block_number": ref.block_number,
+            "log_index": ref.log_index,
         },
     }
 

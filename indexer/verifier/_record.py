@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from tracenet.contracts import Custody
 from tracenet.contracts.records import ClassSpec, RollingShareApplied
-from tracenet.indexer.lineage._lineage import EventRef, LedgerEvent
+from tracenet.indexer.lineage._lineage import LedgerEvent
+from tracenet.indexer.mirror._decode import EventRef
 
 __all__ = [
     "CertificateInfo",

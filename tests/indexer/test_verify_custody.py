@@ -15,8 +15,9 @@ from tests import factories as f
 from tests import model as m
 from tests.indexer.test_verify import build_scenario
 from tracenet.contracts import Custody
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import DeclarationRefusedError
-from tracenet.indexer.lineage._lineage import EventRef, Shipped
+from tracenet.indexer.mirror._decode import EventRef
 from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
 from tracenet.indexer.verifier._declaration import custody_statement, declaration, to_markdown
 from tracenet.indexer.verifier._sd_document import sd_fields
@@ -89,6 +90,10 @@ def without(record: ChainRecord, *cert_ids: int) -> ChainRecord:
 
 def with_mode(record: ChainRecord, *changes: tuple[EventRef, Custody]) -> ChainRecord:
     return dataclasses.replace(record, scheme_custody={f.S_PLUS: changes})
+
+
+def _shipment(record: object) -> int | None:
+    return record.shipment_id if isinstance(record, R.Shipped) else None
 
 
 def _when(timestamp: int) -> str:
@@ -247,7 +252,7 @@ def test_an_uncertified_step_before_the_scheme_required_custody_is_a_warning(
         "for rPET-resin at {} (CustodyCertificateMissing); ISCC PLUS required no certified "
         "chain of custody then and requires every holder certified now"
     )
-    shipped = next(e for e in late.events if isinstance(e, Shipped) and e.shipment_id == 2)
+    shipped = next(e for e in late.events if _shipment(e.record) == 2)
     assert ("shipment:2", brand.format(_when(shipped.ref.timestamp))) in notes
     resin = [d for s, d in notes if s == "shipment:2" and "the supplier Resin" in d]
     assert resin and "(CertificateScopeClass ISCC-PLUS-RES-002)" in resin[0]
@@ -280,7 +285,7 @@ def test_verify_and_the_declaration_judge_every_shipment_alike(
     }
     seen = set()
     for name, r in variants.items():
-        for s in (e for e in r.events if isinstance(e, Shipped)):
+        for s in (e.record for e in r.events if isinstance(e.record, R.Shipped)):
             checks = [
                 c
                 for c in verify(r, "shipment", s.shipment_id).checks
@@ -322,6 +327,7 @@ def test_the_declaration_of_an_uncertified_step_states_it(late: ChainRecord) -> 
 
 
 def test_a_shipment_is_checked_alike(record: ChainRecord) -> None:
-    shipped = next(e for e in record.events if isinstance(e, Shipped) and e.shipment_id == 2)
+    shipped = next(e.record for e in record.events if _shipment(e.record) == 2)
+    assert isinstance(shipped, R.Shipped)
     verdict = verify(with_brand_cert(record, class_ids=()), "shipment", shipped.shipment_id)
     assert failed(verdict) == {("custody-certificate", "shipment:2")}
