@@ -204,6 +204,18 @@ class EventDecoder:
         except (IndexError, TypeError, UnicodeDecodeError, ValueError) as exc:
             raise ValueError(f"malformed {compiled.cls.NAME} log: {exc}") from exc
 
+    def decode_raw(self, address: str, topics: Sequence[bytes], data: bytes) -> EventRecord | None:
+        """The record of one log given as raw parts (lower-case address, topics as bytes): the
+        indexer's follower path; None as for ``decode``."""
+        if not topics or (compiled := _COMPILED.get(topics[0])) is None:
+            return None
+        if self.addresses is not None and self.addresses.get(compiled.cls.CONTRACT) != address:
+            return None
+        try:
+            return compiled.record(list(topics[1:]), data)
+        except (IndexError, TypeError, UnicodeDecodeError, ValueError) as exc:
+            raise ValueError(f"malformed {compiled.cls.NAME} log: {exc}") from exc
+
     def _find(self, log: Mapping[str, Any]) -> tuple[_Compiled, list[bytes]] | None:
         topics = [_as_bytes(t) for t in log["topics"]]
         if not topics or (compiled := _COMPILED.get(topics[0])) is None:

@@ -82,9 +82,7 @@ class EventDecoder:
 
     def decode(self, log: RawLog, timestamp: int) -> Event[EventRecord] | None:
         """The decoded event, or None for a log of another contract or an unknown topic."""
-        record = self._decoder.decode(
-            {"address": log.address, "topics": log.topics, "data": log.data}
-        )
+        record = self._decoder.decode_raw(log.address, log.topics, log.data)
         if record is None:
             return None
         ref = EventRef(log.block_number, log.log_index, log.tx_hash, timestamp, log.block_hash)

@@ -258,7 +258,6 @@ def render_text(verdict: Verdict, record: ChainRecord) -> str:
 
     walk(lineage.target.key, 0)
     if lineage.origins:
-        out.append(
-            "  origins: " + ", ".join(f"input {o.input.input_id} {o.grams} g" for o in lineage.origins)
-        )
+        origins = (f"input {o.input.input_id} {o.grams} g" for o in lineage.origins)
+        out.append("  origins: " + ", ".join(origins))
     return "\n".join(out)
