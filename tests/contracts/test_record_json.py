@@ -4,6 +4,7 @@ every record class, with values of every ABI type at their edges."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -47,7 +48,10 @@ def _record(cls: type[Record], data: st.DataObject) -> Any:
 def _json(value: Any) -> Any:
     """The JSON form spelled out independently: bytes as 0x hex, enums as integers."""
     if isinstance(value, Record):
-        return {f.name: _json(getattr(value, a)) for f, a in zip(value.FIELDS, _attrs(value))}
+        return {
+            f.name: _json(getattr(value, a))
+            for f, a in zip(value.FIELDS, _attrs(value), strict=True)
+        }
     if isinstance(value, bytes):
         return "0x" + value.hex()
     if isinstance(value, tuple):
@@ -58,7 +62,7 @@ def _json(value: Any) -> Any:
 
 
 def _attrs(record: Record) -> list[str]:
-    return list(record.__dataclass_fields__)  # type: ignore[attr-defined]
+    return [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
