@@ -11,6 +11,7 @@ the verifier's checks run over it and nothing else, so a test can tamper with an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,24 +24,13 @@ from tracenet.contracts import records as R
 from tracenet.indexer.errors import ChainReadError, IndexerError
 from tracenet.indexer.lineage._lineage import LINEAGE_EVENTS, LedgerEvent
 from tracenet.indexer.mirror._decode import Event, EventRef
-from tracenet.indexer.verifier._record import (
-    CertificateInfo,
-    ChainRecord,
-    FactorInfo,
-    PartyInfo,
-    ProcessInfo,
-    UnitInfo,
-)
+from tracenet.indexer.verifier._record import CertificateInfo, ChainRecord
 
 __all__ = [
     "DEFAULT_MAX_RANGE",
     "CertificateInfo",
     "ChainRecord",
     "DeploymentMismatch",
-    "FactorInfo",
-    "PartyInfo",
-    "ProcessInfo",
-    "UnitInfo",
     "ViewReader",
     "assemble",
     "read_chain",
@@ -169,32 +159,17 @@ def _views(
     def of(kind: type[Any]) -> list[Any]:
         return [e for _, e in registry.get(kind, [])]
 
-    parties = {
-        e.party_id: PartyInfo(e.party_id, e.name, e.identifier, int(e.roles))
-        for e in of(R.PartyRegistered)
-    }
+    parties = {e.party_id: e for e in of(R.PartyRegistered)}
     for e in of(R.PartyRolesChanged):
-        p = parties[e.party_id]
-        parties[p.party_id] = PartyInfo(p.party_id, p.name, p.identifier, int(e.roles))
-    units = {
-        e.unit_id: UnitInfo(e.unit_id, e.party_id, e.boundary_id, e.name, e.location)
-        for e in of(R.UnitRegistered)
-    }
+        parties[e.party_id] = dataclasses.replace(parties[e.party_id], roles=e.roles)
+    units = {e.unit_id: e for e in of(R.UnitRegistered)}
     schemes = {e.scheme_id: (e.name, e.max_period_months) for e in of(R.SchemeRegistered)}
     groups = {e.product_group_id: (e.name, e.max_share_bps) for e in of(R.ProductGroupRegistered)}
     classes = {e.class_id: e.spec for e in of(R.ClassRegistered)}
-    factors: dict[int, list[FactorInfo]] = {}
+    factors: dict[int, list[R.FactorRegistered]] = {}
     for e in of(R.FactorRegistered):
-        factors.setdefault(e.process_id, []).append(
-            FactorInfo(e.version, e.yield_bps, e.effective_from, e.evidence_hash)
-        )
-    processes = {
-        e.process_id: ProcessInfo(
-            e.process_id, e.unit_id, e.input_class_id, e.output_class_id, e.name,
-            tuple(sorted(factors.get(e.process_id, []), key=lambda f: f.version)),
-        )
-        for e in of(R.ProcessRegistered)
-    }  # fmt: skip
+        factors.setdefault(e.process_id, []).append(e)
+    processes = {e.process_id: e for e in of(R.ProcessRegistered)}
     revoked_at = {e.certificate_id: ref for ref, e in registry.get(R.CertificateRevoked, [])}
     certificates = {}
     for ref, e in registry.get(R.CertificateRegistered, []):
@@ -228,6 +203,7 @@ def _views(
         product_groups=groups,
         classes=classes,
         processes=processes,
+        factors={p: tuple(sorted(fs, key=lambda f: f.version)) for p, fs in factors.items()},
         certificates=certificates,
         scheme_custody={k: tuple(v) for k, v in custody.items()},
         counts=(counts.inputs, counts.shipments, counts.conversions, counts.claims),

@@ -31,7 +31,7 @@ from tracenet.contracts import Custody, RawMaterial, split_token_id
 from tracenet.contracts import records as R
 from tracenet.indexer.lineage._lineage import trace_shipment
 from tracenet.indexer.mirror._decode import Event
-from tracenet.indexer.verifier._chainread import ChainRecord, UnitInfo
+from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._custody import custody_words, declared_custody
 from tracenet.indexer.verifier._rolling import rolling_shares
 from tracenet.kit import iso_time as _iso
@@ -65,7 +65,11 @@ def _name(table: tuple[str, ...], index: int) -> str:
 
 
 def _party(
-    record: ChainRecord, unit: UnitInfo | None, at: int, schemes: set[int], custody: list[str]
+    record: ChainRecord,
+    unit: R.UnitRegistered | None,
+    at: int,
+    schemes: set[int],
+    custody: list[str],
 ) -> dict[str, Any]:
     """Who, where, and the certificates of the shipment's schemes valid at dispatch: under a
     custody scheme the one the ledger's rule finds (``custody``), else every one of the unit."""
@@ -156,7 +160,12 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         assert isinstance(e, R.Converted)
         proc = record.processes.get(e.process_id)
         factor = (
-            next((f for f in proc.factors if f.version == e.factor_version), None) if proc else None
+            next(
+                (f for f in record.factors.get(e.process_id, ()) if f.version == e.factor_version),
+                None,
+            )
+            if proc
+            else None
         )
         site = record.units.get(e.unit_id)
         conversions.append(

@@ -8,35 +8,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tracenet.contracts import Custody
-from tracenet.contracts.records import ClassSpec, RollingShareApplied
+from tracenet.contracts.records import (
+    ClassSpec,
+    FactorRegistered,
+    PartyRegistered,
+    ProcessRegistered,
+    RollingShareApplied,
+    UnitRegistered,
+)
 from tracenet.indexer.lineage._lineage import LedgerEvent
 from tracenet.indexer.mirror._decode import EventRef
 
-__all__ = [
-    "CertificateInfo",
-    "ChainRecord",
-    "FactorInfo",
-    "PartyInfo",
-    "ProcessInfo",
-    "UnitInfo",
-]
-
-
-@dataclass(frozen=True)
-class PartyInfo:
-    party_id: int
-    name: str
-    identifier: bytes
-    roles: int
-
-
-@dataclass(frozen=True)
-class UnitInfo:
-    unit_id: int
-    party_id: int
-    boundary_id: int
-    name: str
-    location: str
+__all__ = ["CertificateInfo", "ChainRecord"]
 
 
 @dataclass(frozen=True)
@@ -57,24 +40,6 @@ class CertificateInfo:
 
 
 @dataclass(frozen=True)
-class FactorInfo:
-    version: int
-    yield_bps: int
-    effective_from: int
-    evidence_hash: bytes
-
-
-@dataclass(frozen=True)
-class ProcessInfo:
-    process_id: int
-    unit_id: int
-    input_class_id: int
-    output_class_id: int
-    name: str
-    factors: tuple[FactorInfo, ...]  # by version
-
-
-@dataclass(frozen=True)
 class ChainRecord:
     """A ledger's record as read from the chain: events in chain order, and named views."""
 
@@ -82,12 +47,13 @@ class ChainRecord:
     addresses: Mapping[str, str]
     head_block: int
     events: tuple[LedgerEvent, ...]
-    parties: Mapping[int, PartyInfo]
-    units: Mapping[int, UnitInfo]
+    parties: Mapping[int, PartyRegistered]  # roles as last changed (``PartyRolesChanged``)
+    units: Mapping[int, UnitRegistered]
     schemes: Mapping[int, tuple[str, int]]  # id -> (name, max period months)
     product_groups: Mapping[int, tuple[str, int]]  # id -> (name, max share bps)
     classes: Mapping[int, ClassSpec]  # class id -> its spec (``ClassRegistered``)
-    processes: Mapping[int, ProcessInfo]
+    processes: Mapping[int, ProcessRegistered]
+    factors: Mapping[int, tuple[FactorRegistered, ...]]  # process id -> its factors by version
     certificates: Mapping[int, CertificateInfo]
     #: scheme id -> its custody mode changes (``SchemeCustodySet``) in chain order; a scheme
     #: with none requires no certified chain of custody (``Custody.none``).

@@ -273,7 +273,7 @@ class _Checks:
         site = proc.unit_id == e.unit_id
         where = f"{proc.name} at {self._unit(proc.unit_id)}"
         self.add("conversion-process", "R5", key, site, where)
-        factors = {f.version: f for f in proc.factors}
+        factors = {f.version: f for f in self.record.factors.get(e.process_id, ())}
         f, nxt = factors.get(e.factor_version), factors.get(e.factor_version + 1)
         t = ref.timestamp
         if f is None:

@@ -25,7 +25,6 @@ from tracenet.indexer.verifier import _verify_cli
 from tracenet.indexer.verifier._chainread import (
     ChainRecord,
     DeploymentMismatch,
-    FactorInfo,
     read_chain,
     read_logs,
 )
@@ -156,7 +155,7 @@ def test_the_chain_record_is_read_in_adaptive_ranges(scenario: Scenario) -> None
     assert r.counts == (3, 4, 1, 1)
     assert sum(isinstance(e.record, R.InputRecorded) for e in r.events) == 3
     assert r.certificates[f.CERT_RECYCLER].revoked_at is not None
-    assert [v.version for v in r.processes[f.PR_RESIN].factors] == [0, 1]
+    assert [v.version for v in r.factors[f.PR_RESIN]] == [0, 1]
     assert r.units[f.U_RESIN].name == "Resin site A" and r.parties[f.P_BRAND].name == "Brand"
 
 
@@ -250,25 +249,16 @@ def test_evidence_presented_twice(scenario: Scenario) -> None:
 
 def test_a_factor_superseded_before_the_conversion(scenario: Scenario) -> None:
     r = scenario.record
-    proc = r.processes[f.PR_RESIN]
-    early = FactorInfo(1, 9_500, f.START + f.DAY, b"\x01" * 32)
-    tampered = dataclasses.replace(
-        r,
-        processes={
-            **r.processes,
-            f.PR_RESIN: dataclasses.replace(proc, factors=(proc.factors[0], early)),
-        },
-    )
+    first = r.factors[f.PR_RESIN][0]
+    early = R.FactorRegistered(f.PR_RESIN, 1, 9_500, f.START + f.DAY, b"\x01" * 32)
+    tampered = dataclasses.replace(r, factors={**r.factors, f.PR_RESIN: (first, early)})
     verdict = verify(tampered, "claim", 1)
     assert failed(verdict) == {"conversion-factor"}
     assert "superseded by v1" in verdict.failures[0].detail
     # Issue 26: superseded at the very second of the conversion is superseded too.
     converted = next(e for e in r.events if isinstance(e.record, R.Converted))
     same = dataclasses.replace(early, effective_from=converted.ref.timestamp)
-    factors = (proc.factors[0], same)
-    tampered = dataclasses.replace(
-        r, processes={**r.processes, f.PR_RESIN: dataclasses.replace(proc, factors=factors)}
-    )
+    tampered = dataclasses.replace(r, factors={**r.factors, f.PR_RESIN: (first, same)})
     assert failed(verify(tampered, "claim", 1)) == {"conversion-factor"}
 
 
