@@ -24,11 +24,10 @@ from tracenet.contracts import records as R
 from tracenet.indexer.errors import ChainReadError, IndexerError
 from tracenet.indexer.lineage._lineage import LINEAGE_EVENTS, LedgerEvent
 from tracenet.indexer.mirror._decode import Event, EventRef
-from tracenet.indexer.verifier._record import CertificateInfo, ChainRecord
+from tracenet.indexer.verifier._record import ChainRecord
 
 __all__ = [
     "DEFAULT_MAX_RANGE",
-    "CertificateInfo",
     "ChainRecord",
     "DeploymentMismatch",
     "ViewReader",
@@ -170,16 +169,10 @@ def _views(
     for e in of(R.FactorRegistered):
         factors.setdefault(e.process_id, []).append(e)
     processes = {e.process_id: e for e in of(R.ProcessRegistered)}
-    revoked_at = {e.certificate_id: ref for ref, e in registry.get(R.CertificateRevoked, [])}
-    certificates = {}
-    for ref, e in registry.get(R.CertificateRegistered, []):
-        cid = e.certificate_id
-        view = read(R.CertificateQuery(certificate_id=cid))
-        certificates[cid] = CertificateInfo(
-            cid, e.holder_party_id, e.scheme_id, e.certifier_party_id, e.number,
-            e.valid_from, e.valid_until, e.audited_volume, e.class_ids,
-            e.unit_ids, view.revoked, revoked_at.get(cid), ref,
-        )  # fmt: skip
+    certificates = {e.certificate_id: e for e in of(R.CertificateRegistered)}
+    revoked = frozenset(
+        cid for cid in certificates if read(R.CertificateQuery(certificate_id=cid)).revoked
+    )
     custody: dict[int, list[tuple[EventRef, Custody]]] = {}
     for ref, e in registry.get(R.SchemeCustodySet, []):
         custody.setdefault(e.scheme_id, []).append((ref, Custody(e.custody)))
@@ -205,6 +198,13 @@ def _views(
         processes=processes,
         factors={p: tuple(sorted(fs, key=lambda f: f.version)) for p, fs in factors.items()},
         certificates=certificates,
+        certificate_registered_at={
+            e.certificate_id: ref for ref, e in registry.get(R.CertificateRegistered, [])
+        },
+        certificate_revoked_at={
+            e.certificate_id: ref for ref, e in registry.get(R.CertificateRevoked, [])
+        },
+        revoked=revoked,
         scheme_custody={k: tuple(v) for k, v in custody.items()},
         counts=(counts.inputs, counts.shipments, counts.conversions, counts.claims),
         claimed={c: s.claimed for c, s in zip(ids, supply, strict=True)},

@@ -33,7 +33,7 @@ from tracenet.contracts import records as R
 from tracenet.indexer.errors import DeclarationRefusedError
 from tracenet.indexer.lineage._lineage import LedgerEvent
 from tracenet.indexer.mirror._decode import Event, EventRef
-from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord
+from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.kit import iso_time as _when
 
 __all__ = [
@@ -53,6 +53,11 @@ __all__ = [
 
 def _before(a: EventRef, b: EventRef) -> bool:
     return (a.block_number, a.log_index) < (b.block_number, b.log_index)
+
+
+def _registered_before(record: ChainRecord, certificate_id: int, ref: EventRef) -> bool:
+    at = record.certificate_registered_at.get(certificate_id)
+    return at is None or _before(at, ref)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,8 @@ class Duty:
 class Held:
     """The certificate a unit held for a class at a step, or why it held none."""
 
-    certificate: CertificateInfo | None  # the valid one, or the latest one the problem is about
+    #: the valid certificate, or the latest one the problem is about
+    certificate: R.CertificateRegistered | None
     problem: str | None  # the ledger's error name when none was valid
     revoked_later: EventRef | None  # the valid certificate's revocation, after the step
 
@@ -168,7 +174,7 @@ def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
             for c in record.certificates.values()
             if c.holder_party_id == party
             and c.scheme_id == duty.scheme_id
-            and (c.registered_at is None or _before(c.registered_at, ref))
+            and _registered_before(record, c.certificate_id, ref)
         ),
         key=lambda c: c.certificate_id,
     )
@@ -176,18 +182,19 @@ def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
         return Held(None, "CustodyCertificateMissing", None)
     t = ref.timestamp
 
-    def revoked(c: CertificateInfo) -> bool:
-        if c.revoked_at is None:
-            return c.revoked  # revoked with no event: when is unknown, so not trusted
-        return _before(c.revoked_at, ref)
+    def revoked(c: R.CertificateRegistered) -> bool:
+        at = record.certificate_revoked_at.get(c.certificate_id)
+        if at is None:  # revoked with no event: when is unknown, so not trusted
+            return c.certificate_id in record.revoked
+        return _before(at, ref)
 
-    def in_window(c: CertificateInfo) -> bool:
+    def in_window(c: R.CertificateRegistered) -> bool:
         return c.valid_from <= t < c.valid_until
 
     for c in reversed(mine):
         covers = duty.class_id in c.class_ids and duty.unit_id in c.unit_ids
         if not revoked(c) and in_window(c) and covers:
-            return Held(c, None, c.revoked_at)
+            return Held(c, None, record.certificate_revoked_at.get(c.certificate_id))
     latest = mine[-1]
     if revoked(latest):
         problem = "CertificateIsRevoked"

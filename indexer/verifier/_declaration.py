@@ -76,6 +76,11 @@ def _party(
     if unit is None:
         return {"name": None, "unit": None, "address": None, "certificates": custody}
     party = record.parties.get(unit.party_id)
+
+    def unrevoked(certificate_id: int) -> bool:
+        revoked = record.certificate_revoked_at.get(certificate_id)
+        return revoked is None or revoked.timestamp > at
+
     certificates = [
         c.number
         for c in sorted(record.certificates.values(), key=lambda c: c.certificate_id)
@@ -83,7 +88,7 @@ def _party(
         and c.scheme_id in schemes
         and unit.unit_id in c.unit_ids
         and c.valid_from <= at < c.valid_until
-        and (c.revoked_at is None or c.revoked_at.timestamp > at)
+        and unrevoked(c.certificate_id)
     ]
     certificates = list(dict.fromkeys(custody + certificates))
     return {

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from tracenet.contracts import Custody
 from tracenet.contracts.records import (
+    CertificateRegistered,
     ClassSpec,
     FactorRegistered,
     PartyRegistered,
@@ -19,24 +20,7 @@ from tracenet.contracts.records import (
 from tracenet.indexer.lineage._lineage import LedgerEvent
 from tracenet.indexer.mirror._decode import EventRef
 
-__all__ = ["CertificateInfo", "ChainRecord"]
-
-
-@dataclass(frozen=True)
-class CertificateInfo:
-    certificate_id: int
-    holder_party_id: int
-    scheme_id: int
-    certifier_party_id: int
-    number: str
-    valid_from: int
-    valid_until: int  # valid in [valid_from, valid_until)
-    audited_volume: int
-    class_ids: tuple[int, ...]
-    unit_ids: tuple[int, ...]
-    revoked: bool  # the view, now
-    revoked_at: EventRef | None  # the CertificateRevoked event
-    registered_at: EventRef | None  # the CertificateRegistered event
+__all__ = ["ChainRecord"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +38,11 @@ class ChainRecord:
     classes: Mapping[int, ClassSpec]  # class id -> its spec (``ClassRegistered``)
     processes: Mapping[int, ProcessRegistered]
     factors: Mapping[int, tuple[FactorRegistered, ...]]  # process id -> its factors by version
-    certificates: Mapping[int, CertificateInfo]
+    certificates: Mapping[int, CertificateRegistered]
+    #: certificate id -> its ``CertificateRegistered`` / ``CertificateRevoked`` event's place
+    certificate_registered_at: Mapping[int, EventRef]
+    certificate_revoked_at: Mapping[int, EventRef]
+    revoked: frozenset[int]  # certificate ids the ledger's view calls revoked now
     #: scheme id -> its custody mode changes (``SchemeCustodySet``) in chain order; a scheme
     #: with none requires no certified chain of custody (``Custody.none``).
     scheme_custody: Mapping[int, tuple[tuple[EventRef, Custody], ...]]

@@ -243,12 +243,12 @@ class _Checks:
         valid = cert.valid_from <= t < cert.valid_until
         window = f"input at {_when(t)}, valid {_when(cert.valid_from)}..{_when(cert.valid_until)}"
         self.add("certificate-validity", "R3", key, valid, window)
-        at = cert.revoked_at
+        at, revoked = (
+            r.certificate_revoked_at.get(cert.certificate_id),
+            cert.certificate_id in r.revoked,
+        )
         if at is None:
-            ok, detail = (
-                not cert.revoked,
-                "not revoked" if not cert.revoked else "revoked, no event",
-            )
+            ok, detail = not revoked, "not revoked" if not revoked else "revoked, no event"
         elif _before(at, ref):
             ok, detail = False, f"revoked at block {at.block_number}, before the input"
         else:

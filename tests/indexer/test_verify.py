@@ -154,7 +154,7 @@ def test_the_chain_record_is_read_in_adaptive_ranges(scenario: Scenario) -> None
     r = scenario.record
     assert r.counts == (3, 4, 1, 1)
     assert sum(isinstance(e.record, R.InputRecorded) for e in r.events) == 3
-    assert r.certificates[f.CERT_RECYCLER].revoked_at is not None
+    assert r.certificate_revoked_at.get(f.CERT_RECYCLER) is not None
     assert [v.version for v in r.factors[f.PR_RESIN]] == [0, 1]
     assert r.units[f.U_RESIN].name == "Resin site A" and r.parties[f.P_BRAND].name == "Brand"
 
@@ -220,8 +220,8 @@ def test_tracenet_verify_of_no_claim_is_one_line(
 def test_a_certificate_revoked_before_the_input(scenario: Scenario) -> None:
     r = scenario.record
     early = EventRef(r.events[0].ref.block_number - 1, 0, "0x" + "ab" * 32, 0)
-    cert = dataclasses.replace(r.certificates[f.CERT_RECYCLER], revoked_at=early)
-    tampered = dataclasses.replace(r, certificates={**r.certificates, f.CERT_RECYCLER: cert})
+    revoked = {**r.certificate_revoked_at, f.CERT_RECYCLER: early}
+    tampered = dataclasses.replace(r, certificate_revoked_at=revoked)
     verdict = verify(tampered, "claim", 1)
     assert failed(verdict) == {"certificate-not-revoked"}
     assert check(verdict, "certificate-not-revoked", "input:1") == [False]

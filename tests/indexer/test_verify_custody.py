@@ -101,8 +101,16 @@ def _when(timestamp: int) -> str:
 
 
 def with_brand_cert(record: ChainRecord, **changes: object) -> ChainRecord:
+    """The record with the brand's certificate changed: its fields, or when it was registered
+    or revoked (``registered_at``, ``revoked_at``)."""
+    at = {k: changes.pop(k) for k in ("registered_at", "revoked_at") if k in changes}
     cert = dataclasses.replace(record.certificates[CERT_BRAND], **changes)  # type: ignore[arg-type]
-    return dataclasses.replace(record, certificates={**record.certificates, CERT_BRAND: cert})
+    places = {
+        f"certificate_{k}": {**getattr(record, f"certificate_{k}"), CERT_BRAND: v}
+        for k, v in at.items()
+    }
+    certificates = {**record.certificates, CERT_BRAND: cert}
+    return dataclasses.replace(record, certificates=certificates, **places)  # type: ignore[arg-type]
 
 
 def test_the_record_knows_the_scheme_s_custody_mode(record: ChainRecord) -> None:
