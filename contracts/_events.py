@@ -13,7 +13,7 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 
-from tracenet.contracts._record import EventRecord, Field, Record, checksum
+from tracenet.contracts._record import EventRecord, Field, checksum
 from tracenet.contracts.records import EVENTS
 
 __all__ = ["EVENT_TYPES", "EventDecoder", "decode_log", "decode_logs", "decode_receipt"]
@@ -102,18 +102,6 @@ class _Compiled:
         topics_first = sorted(range(len(fields)), key=lambda i: not indexed[i])
         self.take = [topics_first.index(i) for i in range(len(fields))]
         self.in_order = self.take == list(range(len(fields)))
-        # The archive path: raw readers (no enum wrapping) and JSON converters, per field.
-        self.topic_plan = [
-            (f.name, _topic_reader(f._replace(wrap=None)), _json_converter(f._replace(wrap=None)))
-            for f in fields
-            if f.indexed
-        ]
-        plain = [f._replace(wrap=None) if _is_enum(f) else f for f in self.body]
-        self.body_plan = (
-            None
-            if self.fast is None
-            else [(f.name, *_json_reader(f), 32 * i) for i, f in enumerate(plain)]
-        )
 
     def values(self, topics: list[bytes], data: bytes) -> list[Any]:
         if len(topics) != len(self.topic_readers):
@@ -128,43 +116,6 @@ class _Compiled:
 
     def record(self, topics: list[bytes], data: bytes) -> EventRecord:
         return self.cls(*self.values(topics, data))
-
-    def args(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
-        """What ``record(...).to_args()`` gives (keys indexed first), without the record."""
-        if self.body_plan is None or len(topics) != len(self.topic_plan):
-            return self.record(topics, data).to_args()
-        out: dict[str, Any] = {}
-        for (name, read_topic, convert), topic in zip(self.topic_plan, topics, strict=True):
-            value = read_topic(topic)
-            out[name] = value if convert is None else convert(value)
-        for name, read, convert, at in self.body_plan:
-            value = read(data, at)  # type: ignore[misc]
-            out[name] = value if convert is None else convert(value)
-        return out
-
-
-def _json_reader(field: Field) -> tuple[_Read | None, Callable[[Any], Any] | None]:
-    """A field's fast reader and JSON converter; integer arrays read straight into lists."""
-    if field.abi_type.startswith("uint") and field.abi_type.endswith("[]"):
-        return _uint_list, None
-    return _fast_reader(field), _json_converter(field)
-
-
-def _is_enum(field: Field) -> bool:
-    return field.wrap is not None and not issubclass(field.wrap, Record)
-
-
-def _json_converter(field: Field) -> Callable[[Any], Any] | None:
-    kind, wrap = field.abi_type, field.wrap
-    if kind.endswith("]") and wrap is None and not kind.startswith("bytes"):
-        return list  # arrays of integers, addresses, strings
-    if kind.endswith("]") or (wrap is not None and issubclass(wrap, Record)):
-        return lambda value: Record.json(value)
-    if wrap is not None:
-        return int
-    if kind.startswith("bytes"):
-        return lambda value: "0x" + value.hex()
-    return None
 
 
 _COMPILED = {topic: _Compiled(cls) for topic, cls in EVENT_TYPES.items()}
@@ -189,18 +140,15 @@ class EventDecoder:
         found = self._find(log)
         return None if found is None else self._run(found[0].record, found, log)
 
-    def decode_args(
-        self, address: str, topics: Sequence[bytes], data: bytes
-    ) -> tuple[type[EventRecord], dict[str, Any]] | None:
-        """The event class and ``to_args()`` of one log given as raw parts (lower-case address,
-        topics as bytes), without building the record (the indexer's archive path); None as for
-        ``decode``."""
+    def decode_raw(self, address: str, topics: Sequence[bytes], data: bytes) -> EventRecord | None:
+        """The record of one log given as raw parts (lower-case address, topics as bytes): the
+        indexer's follower path; None as for ``decode``."""
         if not topics or (compiled := _COMPILED.get(topics[0])) is None:
             return None
         if self.addresses is not None and self.addresses.get(compiled.cls.CONTRACT) != address:
             return None
         try:
-            return compiled.cls, compiled.args(list(topics[1:]), data)
+            return compiled.record(list(topics[1:]), data)
         except (IndexError, TypeError, UnicodeDecodeError, ValueError) as exc:
             raise ValueError(f"malformed {compiled.cls.NAME} log: {exc}") from exc
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import IntEnum, IntFlag
 from typing import Any, ClassVar, NamedTuple, Self
 
@@ -76,13 +76,13 @@ class Record:
     def to_args(self) -> dict[str, Any]:
         """JSON-ready values by ABI name: bytes as ``0x`` hex, structs as dicts, arrays as lists,
         enums as their integer code (the ABI's), integers unchanged."""
-        return {
-            name: value if convert is None else convert(value)
-            for (name, convert), (_, attr) in zip(
-                _json_layout(type(self)), _layout(type(self)), strict=True
-            )
-            for value in (getattr(self, attr),)
-        }
+        return _to_args_of(type(self))(self)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> Self:
+        """The record of its ``to_args()`` form (a stored event's JSON: the indexer's archive),
+        so that what was kept as JSON comes back as the one typed record."""
+        return _from_args_of(cls)(args)  # type: ignore[return-value]
 
     @staticmethod
     def json(value: Any) -> Any:
@@ -167,6 +167,8 @@ class Query(Call):
 _LAYOUTS: dict[type[Record], tuple[tuple[Field, str], ...]] = {}
 _JSON_LAYOUTS: dict[type[Record], tuple[tuple[str, Any], ...]] = {}
 _INPUT_TYPES: dict[type[Call], list[str]] = {}
+_TO_ARGS: dict[type[Record], Callable[[Record], dict[str, Any]]] = {}
+_FROM_ARGS: dict[type[Record], Callable[[Mapping[str, Any]], Record]] = {}
 
 
 def _layout(cls: type[Record]) -> tuple[tuple[Field, str], ...]:
@@ -182,6 +184,59 @@ def _json_layout(cls: type[Record]) -> tuple[tuple[str, Any], ...]:
     if (layout := _JSON_LAYOUTS.get(cls)) is None:
         layout = _JSON_LAYOUTS[cls] = tuple((f.name, _json_converter(f)) for f in cls.FIELDS)
     return layout
+
+
+def _to_args_of(cls: type[Record]) -> Callable[[Record], dict[str, Any]]:
+    """``to_args`` of one class as one generated function (cached): a dict display of the
+    fields, each converted only where its type needs it. The indexer's follower calls it for
+    every event it archives, so it costs what a hand-written converter would."""
+    if (convert := _TO_ARGS.get(cls)) is None:
+        env: dict[str, Any] = {}
+        items = []
+        for i, ((name, to_json), (field, attr)) in enumerate(
+            zip(_json_layout(cls), _layout(cls), strict=True)
+        ):
+            value = f"r.{attr}"
+            if to_json is None:
+                items.append(f"{name!r}: {value}")
+            elif _plain_array(field):
+                items.append(f"{name!r}: list({value})")
+            else:
+                env[f"c{i}"] = to_json
+                items.append(f"{name!r}: c{i}({value})")
+        exec(f"def to_args(r):\n    return {{{', '.join(items)}}}", env)
+        convert = _TO_ARGS[cls] = env["to_args"]
+    return convert
+
+
+def _from_args_of(cls: type[Record]) -> Callable[[Mapping[str, Any]], Record]:
+    """``from_args`` of one class as one generated function (cached), as ``_to_args_of``."""
+    if (build := _FROM_ARGS.get(cls)) is None:
+        env: dict[str, Any] = {"cls": cls, "_from_json": _from_json, "_bytes": bytes.fromhex}
+        values = []
+        for i, field in enumerate(cls.FIELDS):
+            value, kind, wrap = f"a[{field.name!r}]", field.abi_type, field.wrap
+            if _plain_array(field):
+                values.append(f"tuple({value})")
+            elif kind.endswith("]") or (wrap is not None and issubclass(wrap, Record)):
+                env[f"f{i}"] = field
+                values.append(f"_from_json(f{i}.abi_type, f{i}.wrap, {value})")
+            elif wrap is not None:
+                env[f"w{i}"] = wrap
+                values.append(f"w{i}({value})")
+            elif kind.startswith("bytes"):
+                values.append(f"_bytes({value}[2:])")
+            else:
+                values.append(value)
+        exec(f"def from_args(a):\n    return cls({', '.join(values)})", env)
+        build = _FROM_ARGS[cls] = env["from_args"]
+    return build
+
+
+def _plain_array(field: Field) -> bool:
+    """An array whose items are JSON as they are (integers, addresses, strings, booleans)."""
+    kind = field.abi_type
+    return kind.endswith("]") and field.wrap is None and not kind.startswith("bytes")
 
 
 def _json_converter(field: Field) -> Any:
@@ -222,6 +277,17 @@ def _from_abi(abi_type: str, wrap: type[Any] | None, value: Any) -> Any:
         return checksum(value)
     if abi_type.startswith("bytes"):
         return bytes(value)
+    return value
+
+
+def _from_json(abi_type: str, wrap: type[Any] | None, value: Any) -> Any:
+    if abi_type.endswith("]"):
+        inner = abi_type[: abi_type.rindex("[")]
+        return tuple(_from_json(inner, wrap, v) for v in value)
+    if wrap is not None:
+        return wrap.from_args(value) if issubclass(wrap, Record) else wrap(value)
+    if abi_type.startswith("bytes"):
+        return bytes.fromhex(value[2:])
     return value
 
 

@@ -10,6 +10,7 @@ may import its own component and anything on a lower floor, never a higher one o
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -156,3 +157,91 @@ def test_the_gateway_rooms_import_only_downwards() -> None:
                 upward.append(f"gateway/{relative}:{line} imports {module}")
     assert unknown == [], f"modules in no room of the gateway: {unknown}"
     assert upward == []
+
+
+# ---- one event shape in the indexer ------------------------------------------------------------
+
+
+def _event_fields() -> dict[str, tuple[set[str], set[str]]]:
+    """Each ledger event: its record's field names (snake case) and its ABI names in camel
+    case (``shipmentId``: the keys of its JSON form)."""
+    from tracenet.contracts import records
+
+    out = {}
+    for cls in records.EVENTS:
+        attrs = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        camel = {f.name for f in cls.FIELDS if any(c.isupper() for c in f.name)}
+        out[cls.__name__] = (attrs, camel)
+    return out
+
+
+def _shape_classes(tree: ast.Module) -> list[tuple[ast.ClassDef, set[str]]]:
+    """Classes that declare a plain data shape: dataclasses, NamedTuples, TypedDicts, and their
+    annotated fields (ClassVars left out)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        decorators = {ast.unparse(d).split("(")[0].split(".")[-1] for d in node.decorator_list}
+        bases = {ast.unparse(b).split("[")[0].split(".")[-1] for b in node.bases}
+        if "dataclass" in decorators or bases & {"NamedTuple", "TypedDict"}:
+            fields = {
+                n.target.id
+                for n in node.body
+                if isinstance(n, ast.AnnAssign)
+                and isinstance(n.target, ast.Name)
+                and "ClassVar" not in ast.unparse(n.annotation)
+            }
+            found.append((node, fields))
+    return found
+
+
+def _keys_read(function: ast.AST) -> set[str]:
+    """The string keys a function reads by subscript (``a["shipmentId"]``, ``a.get(...)`` too)."""
+    keys = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            key = node.slice
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+        ):
+            key = node.args[0]
+        else:
+            continue
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            keys.add(key.value)
+    return keys
+
+
+def test_one_event_shape_in_the_indexer() -> None:
+    """The indexer reads the ledger's events as the SDK's records (``contracts.records``) and
+    nothing else: no class of its own restates an event's fields (a second shape), and outside
+    the read API (whose JSON is its own) no function reads three or more of an event's ABI keys
+    from a dict (``a["shipmentId"]``, ``a["fromUnitId"]``…: a hand-written converter from the
+    event's JSON; the archive's JSON comes back through ``Record.from_args``)."""
+    events = _event_fields()
+    restated, converters = [], []
+    for path in sorted((ROOT / "indexer").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node, fields in _shape_classes(tree):
+            for name, (attrs, _) in events.items():
+                shared = len(fields & attrs)
+                most = len(attrs) >= 2 and shared >= max(2, (2 * len(attrs) + 2) // 3)
+                if most:
+                    restated.append(f"{rel}:{node.lineno} {node.name} restates {name}")
+        if "/api/" in rel or "/migrations/" in rel:
+            continue
+        functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Lambda)]
+        for function in functions:
+            keys = _keys_read(function)
+            for name, (_, camel) in events.items():
+                if len(keys & camel) >= 3:
+                    where = f"{rel}:{function.lineno}"
+                    converters.append(f"{where} reads {sorted(keys & camel)} of {name}")
+                    break
+    assert restated == []
+    assert converters == []

@@ -1,6 +1,8 @@
 """Lineage of a shipment or a claim back to the certified inputs it draws on — a pure function.
 
-Input: the ledger's decoded events in chain order (the small typed model below). No I/O.
+Input: the ledger's decoded events in chain order — ``Event`` (place on the chain + the
+``contracts.records`` record), the indexer's one event shape; ``_STEPS`` says how each kind
+moves credits. No I/O.
 
 Allocation method — proportional (pro-rata), the same everywhere:
 
@@ -46,27 +48,25 @@ traces through the same versions cost a lookup.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracenet.contracts import EventRecord
+from tracenet.contracts import records as R
+from tracenet.indexer.mirror._decode import Event, EventRef
+
 __all__ = [
-    "CertificatesTransferred",
-    "Claimed",
-    "Converted",
+    "LINEAGE_EVENTS",
     "Edge",
-    "EventRef",
-    "InputRecorded",
-    "InventoryTransferred",
-    "Lapsed",
     "LedgerEvent",
     "Line",
     "Lineage",
     "LineageBook",
     "Node",
     "Origin",
-    "PeriodClosed",
-    "Shipped",
+    "lines",
+    "node_key",
     "trace_claim",
     "trace_shipment",
 ]
@@ -74,114 +74,35 @@ __all__ = [
 #: One credit line: (token id, grams).
 Line = tuple[int, int]
 
-
-@dataclass(frozen=True, slots=True)
-class EventRef:
-    """Where an event sits on the chain; ``(block_number, log_index)`` orders events."""
-
-    block_number: int
-    log_index: int
-    tx_hash: str  # 0x-prefixed
-    timestamp: int  # block time, UTC seconds
+#: A ledger event the lineage reads: its place on the chain and its ``contracts.records`` record.
+LedgerEvent = Event[EventRecord]
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecorded:
-    ref: EventRef
-    input_id: int
-    unit_id: int
-    token_id: int
-    certificate_id: int
-    amount: int
-    evidence_hash: bytes
+def lines(record: EventRecord) -> tuple[Line, ...]:
+    """The credit lines an event moves out of a unit: a conversion's inputs, the lines of a
+    shipment, transfer, trade or claim (``(token id, grams)``); none for other events."""
+    if isinstance(record, R.Converted):
+        return tuple(zip(record.input_token_ids, record.input_amounts, strict=True))
+    ids: tuple[int, ...] = getattr(record, "token_ids", ())
+    return tuple(zip(ids, getattr(record, "amounts", ()), strict=True))
 
 
-@dataclass(frozen=True, slots=True)
-class Shipped:
-    ref: EventRef
-    shipment_id: int
-    from_unit_id: int
-    to_unit_id: int
-    product_group_id: int
-    quantity: int  # physical grams
-    document_hash: bytes
-    order_ref: bytes
-    product: bytes
-    lines: tuple[Line, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class InventoryTransferred:
-    ref: EventRef
-    from_unit_id: int
-    to_unit_id: int
-    lines: tuple[Line, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CertificatesTransferred:
-    ref: EventRef
-    from_unit_id: int
-    to_unit_id: int
-    trade_ref: bytes
-    lines: tuple[Line, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Converted:
-    ref: EventRef
-    conversion_id: int
-    unit_id: int
-    process_id: int
-    factor_version: int
-    yield_bps: int
-    inputs: tuple[Line, ...]
-    output_token_id: int
-    output_amount: int
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    ref: EventRef
-    claim_id: int
-    unit_id: int
-    beneficiary: str
-    product: bytes
-    purpose: bytes
-    lines: tuple[Line, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Lapsed:
-    ref: EventRef
-    unit_id: int
-    token_id: int
-    amount: int
-    reason: int  # 0 allocation window, 1 stock cap at period close
-    period: int
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodClosed:
-    ref: EventRef
-    unit_id: int
-    class_id: int
-    period: int
-    book_stock: int
-    physical_stock: int
-    lapsed: int
-
-
-LedgerEvent = (
-    InputRecorded
-    | Shipped
-    | InventoryTransferred
-    | CertificatesTransferred
-    | Converted
-    | Claimed
-    | Lapsed
-    | PeriodClosed
-)
+def node_key(event: LedgerEvent) -> str | None:
+    """The key of the lineage node an event makes (``"shipment:3"``), None if it makes none."""
+    r, ref = event.record, event.ref
+    if isinstance(r, R.InputRecorded):
+        return f"input:{r.input_id}"
+    if isinstance(r, R.Shipped):
+        return f"shipment:{r.shipment_id}"
+    if isinstance(r, R.Converted):
+        return f"conversion:{r.conversion_id}"
+    if isinstance(r, R.Claimed):
+        return f"claim:{r.claim_id}"
+    if isinstance(r, R.InventoryTransferred):
+        return f"transfer:{ref.block_number}:{ref.log_index}"
+    if isinstance(r, R.CertificatesTransferred):
+        return f"trade:{ref.block_number}:{ref.log_index}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,14 +131,17 @@ class Origin:
     """A certified input the target draws on: ``grams`` of the target's credits come from it,
     which used ``input_grams`` of the credits the input created (they differ by the yields)."""
 
-    input_id: int
-    unit_id: int
-    token_id: int
-    certificate_id: int
-    evidence_hash: bytes
-    ref: EventRef
+    event: Event[R.InputRecorded]
     grams: int
     input_grams: int
+
+    @property
+    def input(self) -> R.InputRecorded:
+        return self.event.record
+
+    @property
+    def ref(self) -> EventRef:
+        return self.event.ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,36 +229,9 @@ class LineageBook:
         return self
 
     def apply(self, event: LedgerEvent) -> None:
-        ref = event.ref
-        order = (ref.block_number, ref.log_index)
-        if isinstance(event, InputRecorded):
-            key = f"input:{event.input_id}"
-            self._add(key, event, event.token_id, event.amount, (), order)
-            self._inflow(event.unit_id, event.token_id, (key, event.token_id), event.amount)
-        elif isinstance(event, Shipped | InventoryTransferred | CertificatesTransferred):
-            key = _key_of(event)
-            if isinstance(event, Shipped) and not event.lines:  # a conventional delivery:
-                self._events[key] = event  # a shipment all the same, with nothing upstream
-                self._node_lots.setdefault(key, [])
-            for tid, amount in event.lines:
-                taken = self._outflow(event.from_unit_id, tid, amount)
-                self._add(key, event, tid, amount, taken, order)
-                self._inflow(event.to_unit_id, tid, (key, tid), amount)
-        elif isinstance(event, Converted):
-            key = f"conversion:{event.conversion_id}"
-            taken_all: list[tuple[_LotKey, int]] = []
-            for tid, amount in event.inputs:
-                taken_all.extend(self._outflow(event.unit_id, tid, amount))
-            out = event.output_token_id
-            self._add(key, event, out, event.output_amount, tuple(taken_all), order)
-            self._inflow(event.unit_id, out, (key, out), event.output_amount)
-        elif isinstance(event, Claimed):
-            key = f"claim:{event.claim_id}"
-            for tid, amount in event.lines:
-                self._add(key, event, tid, amount, self._outflow(event.unit_id, tid, amount), order)
-        elif isinstance(event, Lapsed):
-            self._outflow(event.unit_id, event.token_id, event.amount)
-        # PeriodClosed moves nothing itself: its lapses arrive as Lapsed events.
+        step = _STEPS.get(type(event.record))
+        if step is not None:
+            step(self, event)
 
     def pool(self, unit_id: int, token_id: int) -> dict[str, int]:
         """The current composition of a pool: grams by source lot ``"<node key>#<token id>"``.
@@ -436,6 +333,69 @@ class LineageBook:
         return _walk(self._lots, self._events, key, targets)
 
 
+def _input(book: LineageBook, e: Event[R.InputRecorded]) -> None:
+    r, key = e.record, f"input:{e.record.input_id}"
+    book._add(key, e, r.token_id, r.amount, (), e.ref.order)
+    book._inflow(r.unit_id, r.token_id, (key, r.token_id), r.amount)
+
+
+def _move(
+    book: LineageBook,
+    e: Event[R.Shipped | R.InventoryTransferred | R.CertificatesTransferred],
+) -> None:
+    r, key = e.record, str(node_key(e))
+    if isinstance(r, R.Shipped) and not r.token_ids:  # a conventional delivery: a shipment
+        book._events[key] = e  # all the same, with nothing upstream
+        book._node_lots.setdefault(key, [])
+    for tid, amount in zip(r.token_ids, r.amounts, strict=True):
+        taken = book._outflow(r.from_unit_id, tid, amount)
+        book._add(key, e, tid, amount, taken, e.ref.order)
+        book._inflow(r.to_unit_id, tid, (key, tid), amount)
+
+
+def _convert(book: LineageBook, e: Event[R.Converted]) -> None:
+    r, key = e.record, f"conversion:{e.record.conversion_id}"
+    taken: list[tuple[_LotKey, int]] = []
+    for tid, amount in zip(r.input_token_ids, r.input_amounts, strict=True):
+        taken.extend(book._outflow(r.unit_id, tid, amount))
+    out = r.output_token_id
+    book._add(key, e, out, r.output_amount, tuple(taken), e.ref.order)
+    book._inflow(r.unit_id, out, (key, out), r.output_amount)
+
+
+def _claim(book: LineageBook, e: Event[R.Claimed]) -> None:
+    r, key = e.record, f"claim:{e.record.claim_id}"
+    for tid, amount in zip(r.token_ids, r.amounts, strict=True):
+        book._add(key, e, tid, amount, book._outflow(r.unit_id, tid, amount), e.ref.order)
+
+
+def _lapse(book: LineageBook, e: Event[R.Lapsed]) -> None:
+    book._outflow(e.record.unit_id, e.record.token_id, e.record.amount)
+
+
+def _nothing(book: LineageBook, e: LedgerEvent) -> None:
+    """A period close moves nothing itself: its lapses arrive as ``Lapsed`` events."""
+
+
+#: How each ledger event reaches the lineage, by its ``contracts.records`` class: the one place
+#: a new event that moves credits is added (its step: outflows from the pools it draws on, the
+#: node and lots it makes, inflows). The mirror's lineage book and ``tracenet verify`` read
+#: exactly these events; any other moves no credits.
+_STEPS: Mapping[type[EventRecord], Callable[[LineageBook, Any], None]] = {
+    R.InputRecorded: _input,
+    R.Shipped: _move,
+    R.InventoryTransferred: _move,
+    R.CertificatesTransferred: _move,
+    R.Converted: _convert,
+    R.Claimed: _claim,
+    R.Lapsed: _lapse,
+    R.PeriodClosed: _nothing,
+}
+
+#: The event classes the lineage reads (``_STEPS``).
+LINEAGE_EVENTS: frozenset[type[EventRecord]] = frozenset(_STEPS)
+
+
 def trace_shipment(events: Iterable[LedgerEvent], shipment_id: int) -> Lineage:
     """The lineage of shipment ``shipment_id``; ``LookupError`` if the events hold none."""
     return _trace(events, f"shipment:{shipment_id}")
@@ -456,18 +416,7 @@ def _trace(events: Iterable[LedgerEvent], key: str) -> Lineage:
 
 
 def _target_key(event: LedgerEvent) -> str | None:
-    if isinstance(event, Shipped):
-        return f"shipment:{event.shipment_id}"
-    if isinstance(event, Claimed):
-        return f"claim:{event.claim_id}"
-    return None
-
-
-def _key_of(event: Shipped | InventoryTransferred | CertificatesTransferred) -> str:
-    if isinstance(event, Shipped):
-        return f"shipment:{event.shipment_id}"
-    kind = "transfer" if isinstance(event, InventoryTransferred) else "trade"
-    return f"{kind}:{event.ref.block_number}:{event.ref.log_index}"
+    return node_key(event) if isinstance(event.record, R.Shipped | R.Claimed) else None
 
 
 def _kind(key: str) -> str:
@@ -613,20 +562,10 @@ def _walk(
     origins = []
     for k in sorted(k for k in share if not lots[k].sources):
         event = events.get(k[0])
-        if isinstance(event, InputRecorded) and (share[k] or reach[k]):
-            origins.append(
-                Origin(
-                    event.input_id,
-                    event.unit_id,
-                    event.token_id,
-                    event.certificate_id,
-                    event.evidence_hash,
-                    event.ref,
-                    share[k],
-                    reach[k],
-                )
-            )
-    origins.sort(key=lambda o: o.input_id)
+        is_input = event is not None and isinstance(event.record, R.InputRecorded)
+        if is_input and (share[k] or reach[k]):
+            origins.append(Origin(event, share[k], reach[k]))  # type: ignore[arg-type]
+    origins.sort(key=lambda o: o.input.input_id)
     total = sum(lots[k].amount for k in targets)
     return Lineage(
         target=next(n for n in nodes if n.key == key),

@@ -1,7 +1,8 @@
 """Provenance of a shipment or a claim, from the mirror, through the shared lineage function.
 
-The mirror's archived Ledger events are converted to ``indexer.lineage._lineage``'s event
-types and fed, in chain order, to one ``LineageBook`` kept per mirror state (new events are
+The mirror's archived Ledger events that move credits (``LINEAGE_EVENTS``) are read back as
+the SDK's records (``Event.of_row``) and fed, in chain order, to one ``LineageBook`` kept per
+mirror state (new events are
 appended; a rollback below what it has seen rebuilds it), so ``tracenet verify`` and the
 indexer allocate identically.
 
@@ -22,8 +23,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import LineageWarmingError, NotFoundError
 from tracenet.indexer.lineage import _lineage as lin
+from tracenet.indexer.mirror._decode import Event
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import Certificate, Cursor, Factor, Process
 from tracenet.indexer.mirror._tables_ops import EventRow
@@ -35,97 +38,12 @@ ALLOCATION_METHOD = (
     "token takes the pool's current composition pro rata, largest remainder rounding; "
     "conversions pass shares back scaled by their yield"
 )  # shown to buyers as is: no module names (the method is indexer.lineage._lineage)
-_LEDGER = (
-    "InputRecorded",
-    "Shipped",
-    "InventoryTransferred",
-    "CertificatesTransferred",
-    "Converted",
-    "Claimed",
-    "Lapsed",
-    "PeriodClosed",
-)
+_LEDGER = sorted(cls.NAME for cls in lin.LINEAGE_EVENTS)
 _CHUNK = 5_000  # events applied per hold of the lock while the book is built
 _REQUEST_BUDGET_S = 0.5  # how long a request helps build the book before answering 503
 _TRACED = 4_096  # lineages kept (all dropped when full)
 
 log = logging.getLogger(__name__)
-
-
-def _b(value: str) -> bytes:
-    return bytes.fromhex(value[2:])
-
-
-def _lines(ids: list[int], amounts: list[int]) -> tuple[tuple[int, int], ...]:
-    return tuple(zip(ids, amounts, strict=True))
-
-
-def to_lineage_event(row: Any) -> lin.LedgerEvent:
-    a = row.args
-    ref = lin.EventRef(row.block_number, row.log_index, row.tx_hash, row.timestamp)
-    name = row.name
-    if name == "InputRecorded":
-        return lin.InputRecorded(
-            ref,
-            a["inputId"],
-            a["unitId"],
-            a["tokenId"],
-            a["certificateId"],
-            a["amount"],
-            _b(a["evidenceHash"]),
-        )
-    if name == "Shipped":
-        return lin.Shipped(
-            ref,
-            a["shipmentId"],
-            a["fromUnitId"],
-            a["toUnitId"],
-            a["productGroupId"],
-            a["quantity"],
-            _b(a["documentHash"]),
-            _b(a["orderRef"]),
-            _b(a["product"]),
-            _lines(a["tokenIds"], a["amounts"]),
-        )
-    if name == "InventoryTransferred":
-        return lin.InventoryTransferred(
-            ref, a["fromUnitId"], a["toUnitId"], _lines(a["tokenIds"], a["amounts"])
-        )
-    if name == "CertificatesTransferred":
-        return lin.CertificatesTransferred(
-            ref,
-            a["fromUnitId"],
-            a["toUnitId"],
-            _b(a["tradeRef"]),
-            _lines(a["tokenIds"], a["amounts"]),
-        )
-    if name == "Converted":
-        return lin.Converted(
-            ref,
-            a["conversionId"],
-            a["unitId"],
-            a["processId"],
-            a["factorVersion"],
-            a["yieldBps"],
-            _lines(a["inputTokenIds"], a["inputAmounts"]),
-            a["outputTokenId"],
-            a["outputAmount"],
-        )
-    if name == "Claimed":
-        return lin.Claimed(
-            ref,
-            a["claimId"],
-            a["unitId"],
-            a["beneficiary"],
-            _b(a["product"]),
-            _b(a["purpose"]),
-            _lines(a["tokenIds"], a["amounts"]),
-        )
-    if name == "Lapsed":
-        return lin.Lapsed(ref, a["unitId"], a["tokenId"], a["amount"], a["reason"], a["period"])
-    return lin.PeriodClosed(
-        ref, a["unitId"], a["classId"], a["period"], a["bookStock"], a["physicalStock"], a["lapsed"]
-    )
 
 
 class ProvenanceCache:
@@ -187,7 +105,7 @@ class ProvenanceCache:
             query = query.limit(limit)
         applied = 0
         for event in conn.execute(query):
-            self._book.apply(to_lineage_event(event))
+            self._book.apply(Event.of_row(event))
             self._last, self._last_hash = (event.block_number, event.log_index), event.block_hash
             applied += 1
         if limit is not None and applied == limit:
@@ -307,12 +225,12 @@ class ProvenanceCache:
             ],
             "origins": [
                 {
-                    "inputId": o.input_id,
-                    "unitId": o.unit_id,
-                    "tokenId": str(o.token_id),
-                    "certificateId": o.certificate_id,
-                    "certificateNumber": getattr(certs.get(o.certificate_id), "number", None),
-                    "evidenceHash": "0x" + o.evidence_hash.hex(),
+                    "inputId": o.input.input_id,
+                    "unitId": o.input.unit_id,
+                    "tokenId": str(o.input.token_id),
+                    "certificateId": o.input.certificate_id,
+                    "certificateNumber": getattr(certs.get(o.input.certificate_id), "number", None),
+                    "evidenceHash": "0x" + o.input.evidence_hash.hex(),
                     "grams": o.grams,
                     "inputGrams": o.input_grams,
                     "blockNumber": o.ref.block_number,
@@ -343,16 +261,16 @@ def _node(
     n: lin.Node, certs: dict[int, Any], procs: dict[int, Any], factors: dict[Any, Any]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"key": n.key, "kind": n.kind, "grams": n.grams}
-    e = n.event
-    if e is None:
+    if n.event is None:
         return out
+    ref, e = n.event
     out |= {
-        "blockNumber": e.ref.block_number,
-        "logIndex": e.ref.log_index,
-        "txHash": e.ref.tx_hash,
-        "timestamp": e.ref.timestamp,
+        "blockNumber": ref.block_number,
+        "logIndex": ref.log_index,
+        "txHash": ref.tx_hash,
+        "timestamp": ref.timestamp,
     }
-    if isinstance(e, lin.InputRecorded):
+    if isinstance(e, R.InputRecorded):
         cert = certs.get(e.certificate_id)
         out |= {
             "unitId": e.unit_id,
@@ -360,16 +278,16 @@ def _node(
             "certificateNumber": getattr(cert, "number", None),
             "evidenceHash": "0x" + e.evidence_hash.hex(),
         }
-    elif isinstance(e, lin.Shipped):
+    elif isinstance(e, R.Shipped):
         out |= {
             "fromUnitId": e.from_unit_id,
             "toUnitId": e.to_unit_id,
             "quantity": e.quantity,
             "documentHash": "0x" + e.document_hash.hex(),
         }
-    elif isinstance(e, lin.InventoryTransferred | lin.CertificatesTransferred):
+    elif isinstance(e, R.InventoryTransferred | R.CertificatesTransferred):
         out |= {"fromUnitId": e.from_unit_id, "toUnitId": e.to_unit_id}
-    elif isinstance(e, lin.Converted):
+    elif isinstance(e, R.Converted):
         f = factors.get((e.process_id, e.factor_version))
         out |= {
             "unitId": e.unit_id,
@@ -379,6 +297,6 @@ def _node(
             "yieldBps": e.yield_bps,
             "factorEvidenceHash": getattr(f, "evidence_hash", None),
         }
-    elif isinstance(e, lin.Claimed):
+    elif isinstance(e, R.Claimed):
         out |= {"unitId": e.unit_id, "beneficiary": e.beneficiary}
     return out

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracenet.contracts import split_token_id
+from tracenet.contracts import EventRecord, split_token_id
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import ValueOutOfRangeError
 from tracenet.indexer.mirror._decode import Event
 
@@ -27,26 +28,31 @@ DAY = 86_400
 _MAX = 2**256 - 1
 
 #: Events that change the registry tables (rebuilt from the archive on a reorg).
-REGISTRY_EVENTS = frozenset(
+REGISTRY_EVENTS: frozenset[type[EventRecord]] = frozenset(
     {
-        "PartyRegistered",
-        "PartyRolesChanged",
-        "PartySuspended",
-        "PartyReinstated",
-        "BoundaryDeclared",
-        "UnitRegistered",
-        "SignerAuthorized",
-        "SignerRevoked",
-        "CertificateRegistered",
-        "CertificateStatusChanged",
-        "SchemeRegistered",
-        "SchemeCustodySet",
-        "ProductGroupRegistered",
-        "ClassRegistered",
-        "ProcessRegistered",
-        "FactorRegistered",
+        R.PartyRegistered,
+        R.PartyRolesChanged,
+        R.PartySuspended,
+        R.PartyReinstated,
+        R.BoundaryDeclared,
+        R.UnitRegistered,
+        R.SignerAuthorized,
+        R.SignerRevoked,
+        R.CertificateRegistered,
+        R.CertificateStatusChanged,
+        R.SchemeRegistered,
+        R.SchemeCustodySet,
+        R.ProductGroupRegistered,
+        R.ClassRegistered,
+        R.ProcessRegistered,
+        R.FactorRegistered,
     }
 )
+
+
+def hex32(value: bytes) -> str:
+    """A ``bytes32`` as the mirror's columns keep it (``0x`` hex, as in the archive's args)."""
+    return "0x" + value.hex()
 
 
 def _int(value: int, name: str) -> int:
@@ -63,18 +69,18 @@ class Batch:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     deltas: dict[BalanceKey, int] = field(default_factory=lambda: defaultdict(int))
     flows: dict[FlowKey, int] = field(default_factory=lambda: defaultdict(int))
-    registry: list[Event] = field(default_factory=list)
+    registry: list[Event[EventRecord]] = field(default_factory=list)
 
-    def key(self, e: Event) -> dict[str, Any]:
+    def key(self, e: Event[Any]) -> dict[str, Any]:
         return {
             "chain_id": self.chain_id,
-            "block_number": e.block_number,
-            "log_index": e.log_index,
-            "timestamp": e.timestamp,
+            "block_number": e.ref.block_number,
+            "log_index": e.ref.log_index,
+            "timestamp": e.ref.timestamp,
         }
 
     def move(
-        self, e: Event, seq: int, kind: str, unit: int, other: int, token: int, amount: int
+        self, e: Event[Any], seq: int, kind: str, unit: int, other: int, token: int, amount: int
     ) -> None:
         class_id, vintage, batch = split_token_id(token)
         _int(abs(amount), "amount")
@@ -92,11 +98,18 @@ class Batch:
             }
         )
         self.deltas[(unit, class_id, vintage, batch)] += amount
-        self.flows[(unit, class_id, e.timestamp // DAY, kind, amount > 0, vintage, other)] += amount
+        day = e.ref.timestamp // DAY
+        self.flows[(unit, class_id, day, kind, amount > 0, vintage, other)] += amount
 
 
 def _lines(
-    b: Batch, e: Event, kind: str, src: int, dst: int, ids: list[int], amounts: list[int]
+    b: Batch,
+    e: Event[Any],
+    kind: str,
+    src: int,
+    dst: int,
+    ids: tuple[int, ...],
+    amounts: tuple[int, ...],
 ) -> int:
     """Debits ``src`` (and credits ``dst`` unless 0) line by line; returns the total."""
     seq = 0
@@ -109,71 +122,76 @@ def _lines(
     return _int(sum(amounts), "credits")
 
 
-def _input(b: Batch, e: Event, a: dict[str, Any]) -> None:
-    class_id, vintage, batch = split_token_id(a["tokenId"])
+def _input(b: Batch, e: Event[R.InputRecorded]) -> None:
+    r = e.record
+    class_id, vintage, batch = split_token_id(r.token_id)
     b.rows["input_record"].append(
         {
             **b.key(e),
-            "input_id": a["inputId"],
-            "unit_id": a["unitId"],
+            "input_id": r.input_id,
+            "unit_id": r.unit_id,
             "class_id": class_id,
             "vintage": vintage,
             "batch": batch,
-            "certificate_id": a["certificateId"],
-            "amount": _int(a["amount"], "amount"),
-            "evidence_hash": a["evidenceHash"],
+            "certificate_id": r.certificate_id,
+            "amount": _int(r.amount, "amount"),
+            "evidence_hash": hex32(r.evidence_hash),
         }
     )
-    b.move(e, 0, "input", a["unitId"], 0, a["tokenId"], a["amount"])
+    b.move(e, 0, "input", r.unit_id, 0, r.token_id, r.amount)
 
 
-def _quantity(kind: str) -> Callable[[Batch, Event, dict[str, Any]], None]:
-    def project(b: Batch, e: Event, a: dict[str, Any]) -> None:
+def _quantity(kind: str) -> Callable[[Batch, Event[Any]], None]:
+    def project(b: Batch, e: Event[R.ConventionalInputRecorded | R.ProductionRecorded]) -> None:
+        r = e.record
         b.rows["quantity_record"].append(
             {
                 **b.key(e),
                 "kind": kind,
-                "unit_id": a["unitId"],
-                "product_group_id": a["productGroupId"],
-                "quantity": _int(a["quantity"], "quantity"),
-                "document_hash": a["documentHash"],
+                "unit_id": r.unit_id,
+                "product_group_id": r.product_group_id,
+                "quantity": _int(r.quantity, "quantity"),
+                "document_hash": hex32(r.document_hash),
             }
         )
 
     return project
 
 
-def _shipped(b: Batch, e: Event, a: dict[str, Any]) -> None:
-    src, dst = a["fromUnitId"], a["toUnitId"]
-    total = _lines(b, e, "ship", src, dst, a["tokenIds"], a["amounts"])
+def _shipped(b: Batch, e: Event[R.Shipped]) -> None:
+    r = e.record
+    src, dst = r.from_unit_id, r.to_unit_id
+    total = _lines(b, e, "ship", src, dst, r.token_ids, r.amounts)
     b.rows["shipment"].append(
         {
             **b.key(e),
-            "shipment_id": a["shipmentId"],
+            "shipment_id": r.shipment_id,
             "from_unit_id": src,
             "to_unit_id": dst,
-            "product_group_id": a["productGroupId"],
-            "quantity": _int(a["quantity"], "quantity"),
+            "product_group_id": r.product_group_id,
+            "quantity": _int(r.quantity, "quantity"),
             "credits": total,
-            "document_hash": a["documentHash"],
-            "order_ref": a["orderRef"],
-            "product": a["product"],
-            "tx_hash": e.tx_hash,
+            "document_hash": hex32(r.document_hash),
+            "order_ref": hex32(r.order_ref),
+            "product": hex32(r.product),
+            "tx_hash": e.ref.tx_hash,
         }
     )
 
 
-def _transfer(kind: str) -> Callable[[Batch, Event, dict[str, Any]], None]:
-    def project(b: Batch, e: Event, a: dict[str, Any]) -> None:
-        src, dst = a["fromUnitId"], a["toUnitId"]
-        total = _lines(b, e, kind, src, dst, a["tokenIds"], a["amounts"])
+def _transfer(kind: str) -> Callable[[Batch, Event[Any]], None]:
+    def project(b: Batch, e: Event[R.InventoryTransferred | R.CertificatesTransferred]) -> None:
+        r = e.record
+        src, dst = r.from_unit_id, r.to_unit_id
+        total = _lines(b, e, kind, src, dst, r.token_ids, r.amounts)
+        trade_ref = r.trade_ref if isinstance(r, R.CertificatesTransferred) else bytes(32)
         b.rows["transfer"].append(
             {
                 **b.key(e),
                 "kind": kind,
                 "from_unit_id": src,
                 "to_unit_id": dst,
-                "trade_ref": a.get("tradeRef", "0x" + "00" * 32),
+                "trade_ref": hex32(trade_ref),
                 "credits": total,
             }
         )
@@ -181,108 +199,113 @@ def _transfer(kind: str) -> Callable[[Batch, Event, dict[str, Any]], None]:
     return project
 
 
-def _converted(b: Batch, e: Event, a: dict[str, Any]) -> None:
-    unit = a["unitId"]
-    total = _lines(b, e, "convert", unit, 0, a["inputTokenIds"], a["inputAmounts"])
-    b.move(e, len(a["inputTokenIds"]), "convert", unit, 0, a["outputTokenId"], a["outputAmount"])
-    out_class, out_vintage, out_batch = split_token_id(a["outputTokenId"])
+def _converted(b: Batch, e: Event[R.Converted]) -> None:
+    r = e.record
+    unit = r.unit_id
+    total = _lines(b, e, "convert", unit, 0, r.input_token_ids, r.input_amounts)
+    b.move(e, len(r.input_token_ids), "convert", unit, 0, r.output_token_id, r.output_amount)
+    out_class, out_vintage, out_batch = split_token_id(r.output_token_id)
     b.rows["conversion"].append(
         {
             **b.key(e),
-            "conversion_id": a["conversionId"],
+            "conversion_id": r.conversion_id,
             "unit_id": unit,
-            "process_id": a["processId"],
-            "factor_version": a["factorVersion"],
-            "yield_bps": a["yieldBps"],
-            "input_class_id": split_token_id(a["inputTokenIds"][0])[0],
+            "process_id": r.process_id,
+            "factor_version": r.factor_version,
+            "yield_bps": r.yield_bps,
+            "input_class_id": split_token_id(r.input_token_ids[0])[0],
             "input_amount": total,
             "output_class_id": out_class,
             "output_vintage": out_vintage,
             "output_batch": out_batch,
-            "output_amount": _int(a["outputAmount"], "outputAmount"),
+            "output_amount": _int(r.output_amount, "outputAmount"),
         }
     )
 
 
-def _claimed(b: Batch, e: Event, a: dict[str, Any]) -> None:
-    total = _lines(b, e, "claim", a["unitId"], 0, a["tokenIds"], a["amounts"])
+def _claimed(b: Batch, e: Event[R.Claimed]) -> None:
+    r = e.record
+    total = _lines(b, e, "claim", r.unit_id, 0, r.token_ids, r.amounts)
     b.rows["claim"].append(
         {
             **b.key(e),
-            "claim_id": a["claimId"],
-            "unit_id": a["unitId"],
-            "beneficiary": a["beneficiary"],
-            "product": a["product"],
-            "purpose": a["purpose"],
+            "claim_id": r.claim_id,
+            "unit_id": r.unit_id,
+            "beneficiary": r.beneficiary,
+            "product": hex32(r.product),
+            "purpose": hex32(r.purpose),
             "credits": total,
         }
     )
 
 
-def _lapsed(b: Batch, e: Event, a: dict[str, Any]) -> None:
-    class_id, vintage, batch = split_token_id(a["tokenId"])
+def _lapsed(b: Batch, e: Event[R.Lapsed]) -> None:
+    r = e.record
+    class_id, vintage, batch = split_token_id(r.token_id)
     b.rows["lapse"].append(
         {
             **b.key(e),
-            "unit_id": a["unitId"],
+            "unit_id": r.unit_id,
             "class_id": class_id,
             "vintage": vintage,
             "batch": batch,
-            "amount": _int(a["amount"], "amount"),
-            "reason": a["reason"],
-            "period": a["period"],
+            "amount": _int(r.amount, "amount"),
+            "reason": int(r.reason),
+            "period": r.period,
         }
     )
-    b.move(e, 0, "lapse", a["unitId"], 0, a["tokenId"], -a["amount"])
+    b.move(e, 0, "lapse", r.unit_id, 0, r.token_id, -r.amount)
 
 
-def _closed(b: Batch, e: Event, a: dict[str, Any]) -> None:
+def _closed(b: Batch, e: Event[R.PeriodClosed]) -> None:
+    r = e.record
     b.rows["period_close"].append(
         {
             **b.key(e),
-            "unit_id": a["unitId"],
-            "class_id": a["classId"],
-            "period": a["period"],
-            "book_stock": _int(a["bookStock"], "bookStock"),
-            "physical_stock": _int(a["physicalStock"], "physicalStock"),
-            "lapsed": _int(a["lapsed"], "lapsed"),
+            "unit_id": r.unit_id,
+            "class_id": r.class_id,
+            "period": r.period,
+            "book_stock": _int(r.book_stock, "bookStock"),
+            "physical_stock": _int(r.physical_stock, "physicalStock"),
+            "lapsed": _int(r.lapsed, "lapsed"),
         }
     )
 
 
-_PROJECTORS: dict[str, Callable[[Batch, Event, dict[str, Any]], None]] = {
-    "InputRecorded": _input,
-    "ConventionalInputRecorded": _quantity("conventional"),
-    "ProductionRecorded": _quantity("production"),
-    "Shipped": _shipped,
-    "InventoryTransferred": _transfer("inventory"),
-    "CertificatesTransferred": _transfer("certificates"),
-    "Converted": _converted,
-    "Claimed": _claimed,
-    "Lapsed": _lapsed,
-    "PeriodClosed": _closed,
+#: The projection of each Ledger event record into the operation tables (a new ledger event
+#: that the mirror keeps in a table adds its row here).
+_PROJECTORS: dict[type[EventRecord], Callable[[Batch, Any], None]] = {
+    R.InputRecorded: _input,
+    R.ConventionalInputRecorded: _quantity("conventional"),
+    R.ProductionRecorded: _quantity("production"),
+    R.Shipped: _shipped,
+    R.InventoryTransferred: _transfer("inventory"),
+    R.CertificatesTransferred: _transfer("certificates"),
+    R.Converted: _converted,
+    R.Claimed: _claimed,
+    R.Lapsed: _lapsed,
+    R.PeriodClosed: _closed,
 }
 
 
-def project(chain_id: int, events: Iterable[Event]) -> Batch:
+def project(chain_id: int, events: Iterable[Event[EventRecord]]) -> Batch:
     """Rows for every event of the batch (the ``event`` archive included)."""
     b = Batch(chain_id)
     archive = b.rows["event"]
     for e in events:
+        kind = type(e.record)
         archive.append(
             {
                 **b.key(e),
-                "block_hash": e.block_hash,
-                "tx_hash": e.tx_hash,
-                "contract": e.contract,
-                "name": e.name,
-                "args": e.args,
+                "block_hash": e.ref.block_hash,
+                "tx_hash": e.ref.tx_hash,
+                "contract": kind.CONTRACT,
+                "name": kind.NAME,
+                "args": e.record.to_args(),
             }
         )
-        if e.contract == "Ledger":
-            projector = _PROJECTORS.get(e.name)
-            if projector is not None:
-                projector(b, e, e.args)
-        elif e.name in REGISTRY_EVENTS:
+        if (projector := _PROJECTORS.get(kind)) is not None:
+            projector(b, e)
+        elif kind in REGISTRY_EVENTS:
             b.registry.append(e)
     return b

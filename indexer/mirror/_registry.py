@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, update
 
-from tracenet.contracts import CertificateStatus
+from tracenet.contracts import CertificateStatus, EventRecord
+from tracenet.contracts import records as R
 from tracenet.indexer.mirror._decode import Event
-from tracenet.indexer.mirror._project import REGISTRY_EVENTS
+from tracenet.indexer.mirror._project import REGISTRY_EVENTS, hex32
 from tracenet.indexer.mirror._tables import (
     Boundary,
     Certificate,
@@ -53,194 +54,195 @@ _TABLES = [
 ]
 
 
-def _party(c: Connection, a: dict[str, Any]) -> None:
+def _party(c: Connection, r: R.PartyRegistered) -> None:
     c.execute(
         table(Party).insert(),
         {
-            "id": a["partyId"],
-            "name": a["name"],
-            "identifier": a["identifier"],
-            "roles": a["roles"],
+            "id": r.party_id,
+            "name": r.name,
+            "identifier": hex32(r.identifier),
+            "roles": int(r.roles),
             "active": True,
         },
     )
 
 
-def _party_set(**values: Any) -> Callable[[Connection, dict[str, Any]], None]:
-    def apply(c: Connection, a: dict[str, Any]) -> None:
-        changes = {k: (a[v] if isinstance(v, str) else v) for k, v in values.items()}
-        c.execute(update(table(Party)).where(table(Party).c.id == a["partyId"]).values(changes))
+def _party_set(
+    changes: Callable[[Any], dict[str, Any]],
+) -> Callable[[Connection, Any], None]:
+    def apply(c: Connection, r: Any) -> None:
+        t = table(Party)
+        c.execute(update(t).where(t.c.id == r.party_id).values(changes(r)))
 
     return apply
 
 
-def _boundary(c: Connection, a: dict[str, Any]) -> None:
+def _boundary(c: Connection, r: R.BoundaryDeclared) -> None:
     c.execute(
         table(Boundary).insert(),
-        {"id": a["boundaryId"], "party_id": a["partyId"], "name": a["name"]},
+        {"id": r.boundary_id, "party_id": r.party_id, "name": r.name},
     )
 
 
-def _unit(c: Connection, a: dict[str, Any]) -> None:
+def _unit(c: Connection, r: R.UnitRegistered) -> None:
     c.execute(
         table(Unit).insert(),
         {
-            "id": a["unitId"],
-            "party_id": a["partyId"],
-            "boundary_id": a["boundaryId"],
-            "account": a["account"],
-            "name": a["name"],
-            "location": a["location"],
+            "id": r.unit_id,
+            "party_id": r.party_id,
+            "boundary_id": r.boundary_id,
+            "account": r.account,
+            "name": r.name,
+            "location": r.location,
         },
     )
 
 
-def _signer(c: Connection, a: dict[str, Any]) -> None:
+def _signer(c: Connection, r: R.SignerAuthorized) -> None:
     t = table(SignerRow)
-    c.execute(delete(t).where(t.c.address == a["signer"]))
+    c.execute(delete(t).where(t.c.address == r.signer))
     c.execute(
         t.insert(),
-        {"address": a["signer"], "party_id": a["partyId"], "unit_id": a["unitId"], "active": True},
+        {"address": r.signer, "party_id": r.party_id, "unit_id": r.unit_id, "active": True},
     )
 
 
-def _signer_revoked(c: Connection, a: dict[str, Any]) -> None:
+def _signer_revoked(c: Connection, r: R.SignerRevoked) -> None:
     t = table(SignerRow)
-    c.execute(update(t).where(t.c.address == a["signer"]).values(active=False))
+    c.execute(update(t).where(t.c.address == r.signer).values(active=False))
 
 
-def _certificate(c: Connection, a: dict[str, Any]) -> None:
+def _certificate(c: Connection, r: R.CertificateRegistered) -> None:
     c.execute(
         table(Certificate).insert(),
         {
-            "id": a["certificateId"],
-            "holder_party_id": a["holderPartyId"],
-            "certifier_party_id": a["certifierPartyId"],
-            "scheme_id": a["schemeId"],
-            "number": a["number"],
-            "valid_from": a["validFrom"],
-            "valid_until": a["validUntil"],
-            "audited_volume": a["auditedVolume"],
+            "id": r.certificate_id,
+            "holder_party_id": r.holder_party_id,
+            "certifier_party_id": r.certifier_party_id,
+            "scheme_id": r.scheme_id,
+            "number": r.number,
+            "valid_from": r.valid_from,
+            "valid_until": r.valid_until,
+            "audited_volume": r.audited_volume,
             "status": CertificateStatus.valid.name,
-            "status_since": a["validFrom"],
+            "status_since": r.valid_from,
             "status_reason": "",
         },
     )
     scope = [
-        {"certificate_id": a["certificateId"], "kind": "class", "ref_id": i}
-        for i in set(a["classIds"])
+        {"certificate_id": r.certificate_id, "kind": "class", "ref_id": i} for i in set(r.class_ids)
     ]
     scope += [
-        {"certificate_id": a["certificateId"], "kind": "unit", "ref_id": i}
-        for i in set(a["unitIds"])
+        {"certificate_id": r.certificate_id, "kind": "unit", "ref_id": i} for i in set(r.unit_ids)
     ]
     if scope:
         c.execute(table(CertificateScope).insert(), scope)
 
 
-def _certificate_status(c: Connection, a: dict[str, Any]) -> None:
+def _certificate_status(c: Connection, r: R.CertificateStatusChanged) -> None:
     t = table(Certificate)
     stated = {
-        "status": CertificateStatus(int(a["status"])).name,
-        "status_since": a["effectiveAt"],
-        "status_reason": a["reason"],
+        "status": CertificateStatus(int(r.status)).name,
+        "status_since": r.effective_at,
+        "status_reason": r.reason,
     }
-    c.execute(update(t).where(t.c.id == a["certificateId"]).values(**stated))
+    c.execute(update(t).where(t.c.id == r.certificate_id).values(**stated))
 
 
-def _scheme(c: Connection, a: dict[str, Any]) -> None:
+def _scheme(c: Connection, r: R.SchemeRegistered) -> None:
     c.execute(
         table(Scheme).insert(),
-        {"id": a["schemeId"], "name": a["name"], "max_period_months": a["maxPeriodMonths"]},
+        {"id": r.scheme_id, "name": r.name, "max_period_months": r.max_period_months},
     )
 
 
-def _scheme_custody(c: Connection, a: dict[str, Any]) -> None:
+def _scheme_custody(c: Connection, r: R.SchemeCustodySet) -> None:
     t = table(Scheme)
-    c.execute(update(t).where(t.c.id == a["schemeId"]).values(custody=int(a["custody"])))
+    c.execute(update(t).where(t.c.id == r.scheme_id).values(custody=int(r.custody)))
 
 
-def _group(c: Connection, a: dict[str, Any]) -> None:
+def _group(c: Connection, r: R.ProductGroupRegistered) -> None:
     c.execute(
         table(ProductGroup).insert(),
-        {"id": a["productGroupId"], "name": a["name"], "max_share_bps": a["maxShareBps"]},
+        {"id": r.product_group_id, "name": r.name, "max_share_bps": r.max_share_bps},
     )
 
 
-def _class(c: Connection, a: dict[str, Any]) -> None:
-    s = a["spec"]
+def _class(c: Connection, r: R.ClassRegistered) -> None:
+    s = r.spec
     c.execute(
         table(CreditClass).insert(),
         {
-            "id": a["classId"],
-            "name": s["name"],
-            "characteristic": s["characteristic"],
-            "scheme_id": s["schemeId"],
-            "product_group_id": s["productGroupId"],
-            "model": s["model"],
-            "attribution": s["attribution"],
-            "period_months": s["periodMonths"],
-            "window_periods": s["windowPeriods"],
-            "cap_at_stock": s["capAtStock"],
-            "raw_material": s["rawMaterial"],
-            "waste": s["waste"],
-            "sustainable_factor": s["sustainableFactor"],
-            "conventional_factor": s["conventionalFactor"],
+            "id": r.class_id,
+            "name": s.name,
+            "characteristic": s.characteristic,
+            "scheme_id": s.scheme_id,
+            "product_group_id": s.product_group_id,
+            "model": int(s.model),
+            "attribution": int(s.attribution),
+            "period_months": s.period_months,
+            "window_periods": s.window_periods,
+            "cap_at_stock": s.cap_at_stock,
+            "raw_material": int(s.raw_material),
+            "waste": s.waste,
+            "sustainable_factor": s.sustainable_factor,
+            "conventional_factor": s.conventional_factor,
         },
     )
 
 
-def _process(c: Connection, a: dict[str, Any]) -> None:
+def _process(c: Connection, r: R.ProcessRegistered) -> None:
     c.execute(
         table(Process).insert(),
         {
-            "id": a["processId"],
-            "unit_id": a["unitId"],
-            "input_class_id": a["inputClassId"],
-            "output_class_id": a["outputClassId"],
-            "name": a["name"],
+            "id": r.process_id,
+            "unit_id": r.unit_id,
+            "input_class_id": r.input_class_id,
+            "output_class_id": r.output_class_id,
+            "name": r.name,
         },
     )
 
 
-def _factor(c: Connection, a: dict[str, Any]) -> None:
+def _factor(c: Connection, r: R.FactorRegistered) -> None:
     c.execute(
         table(Factor).insert(),
         {
-            "process_id": a["processId"],
-            "version": a["version"],
-            "yield_bps": a["yieldBps"],
-            "effective_from": a["effectiveFrom"],
-            "evidence_hash": a["evidenceHash"],
+            "process_id": r.process_id,
+            "version": r.version,
+            "yield_bps": r.yield_bps,
+            "effective_from": r.effective_from,
+            "evidence_hash": hex32(r.evidence_hash),
         },
     )
 
 
-_APPLY: dict[str, Callable[[Connection, dict[str, Any]], None]] = {
-    "PartyRegistered": _party,
-    "PartyRolesChanged": _party_set(roles="roles"),
-    "PartySuspended": _party_set(active=False),
-    "PartyReinstated": _party_set(active=True),
-    "BoundaryDeclared": _boundary,
-    "UnitRegistered": _unit,
-    "SignerAuthorized": _signer,
-    "SignerRevoked": _signer_revoked,
-    "CertificateRegistered": _certificate,
-    "CertificateStatusChanged": _certificate_status,
-    "SchemeRegistered": _scheme,
-    "SchemeCustodySet": _scheme_custody,
-    "ProductGroupRegistered": _group,
-    "ClassRegistered": _class,
-    "ProcessRegistered": _process,
-    "FactorRegistered": _factor,
+#: How each registry event record changes the registry tables.
+_APPLY: dict[type[EventRecord], Callable[[Connection, Any], None]] = {
+    R.PartyRegistered: _party,
+    R.PartyRolesChanged: _party_set(lambda r: {"roles": int(r.roles)}),
+    R.PartySuspended: _party_set(lambda r: {"active": False}),
+    R.PartyReinstated: _party_set(lambda r: {"active": True}),
+    R.BoundaryDeclared: _boundary,
+    R.UnitRegistered: _unit,
+    R.SignerAuthorized: _signer,
+    R.SignerRevoked: _signer_revoked,
+    R.CertificateRegistered: _certificate,
+    R.CertificateStatusChanged: _certificate_status,
+    R.SchemeRegistered: _scheme,
+    R.SchemeCustodySet: _scheme_custody,
+    R.ProductGroupRegistered: _group,
+    R.ClassRegistered: _class,
+    R.ProcessRegistered: _process,
+    R.FactorRegistered: _factor,
 }
 assert set(_APPLY) == REGISTRY_EVENTS
 
 
-def apply_registry(conn: Connection, events: Iterable[Event]) -> None:
+def apply_registry(conn: Connection, events: Iterable[Event[EventRecord]]) -> None:
     """Applies registry events in chain order."""
     for e in events:
-        _APPLY[e.name](conn, e.args)
+        _APPLY[type(e.record)](conn, e.record)
 
 
 def rebuild_registry(conn: Connection) -> None:
@@ -249,9 +251,10 @@ def rebuild_registry(conn: Connection) -> None:
         conn.execute(delete(table(model)))
     ev = table(EventRow)
     query = (
-        select(ev.c.name, ev.c.args)
-        .where(ev.c.name.in_(sorted(REGISTRY_EVENTS)), ev.c.contract != "Ledger")
+        select(ev)
+        .where(ev.c.name.in_(sorted(k.NAME for k in REGISTRY_EVENTS)), ev.c.contract != "Ledger")
         .order_by(ev.c.block_number, ev.c.log_index)
     )
-    for name, args in conn.execute(query):
-        _APPLY[name](conn, args)
+    for row in conn.execute(query):
+        record = Event.of_row(row).record
+        _APPLY[type(record)](conn, record)

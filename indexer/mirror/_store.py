@@ -239,7 +239,7 @@ def rollback_to(conn: Connection, ancestor: Header) -> None:
         .select_from(ev)
         .where(
             ev.c.block_number > ancestor.number,
-            ev.c.name.in_(sorted(REGISTRY_EVENTS)),
+            ev.c.name.in_(sorted(k.NAME for k in REGISTRY_EVENTS)),
             ev.c.contract != "Ledger",
         )
     ).scalar_one()

@@ -11,6 +11,7 @@ the verifier's checks run over it and nothing else, so a test can tamper with an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,40 +19,17 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from tracenet import contracts
-from tracenet.contracts import CertificateStatus, Custody
+from tracenet.contracts import Custody
 from tracenet.contracts import records as R
 from tracenet.indexer.errors import ChainReadError, IndexerError
-from tracenet.indexer.lineage._lineage import (
-    CertificatesTransferred,
-    Claimed,
-    Converted,
-    EventRef,
-    InputRecorded,
-    InventoryTransferred,
-    Lapsed,
-    LedgerEvent,
-    PeriodClosed,
-    Shipped,
-)
-from tracenet.indexer.verifier._record import (
-    CertificateInfo,
-    ChainRecord,
-    FactorInfo,
-    PartyInfo,
-    ProcessInfo,
-    StatusChange,
-    UnitInfo,
-)
+from tracenet.indexer.lineage._lineage import LINEAGE_EVENTS, LedgerEvent
+from tracenet.indexer.mirror._decode import Event, EventRef
+from tracenet.indexer.verifier._record import ChainRecord, StatusChange
 
 __all__ = [
     "DEFAULT_MAX_RANGE",
-    "CertificateInfo",
     "ChainRecord",
     "DeploymentMismatch",
-    "FactorInfo",
-    "PartyInfo",
-    "ProcessInfo",
-    "UnitInfo",
     "ViewReader",
     "assemble",
     "read_chain",
@@ -153,10 +131,10 @@ def assemble(
             int(log["logIndex"]),
             HexBytes(log["transactionHash"]).to_0x_hex(),
             time_of(number),
+            HexBytes(log["blockHash"]).to_0x_hex() if log.get("blockHash") else "",
         )
-        builder = _LEDGER.get(type(record))
-        if builder is not None:
-            events.append(builder(ref, record))
+        if type(record) in LINEAGE_EVENTS:
+            events.append(Event(ref, record))
         else:
             registry.setdefault(type(record), []).append((ref, record))
     try:
@@ -170,40 +148,6 @@ def assemble(
         ) from exc
 
 
-def _lines(ids: Sequence[int], amounts: Sequence[int]) -> tuple[tuple[int, int], ...]:
-    return tuple(zip(ids, amounts, strict=False))
-
-
-_Builder = Callable[[EventRef, Any], LedgerEvent]
-_LEDGER: dict[type[Any], _Builder] = {
-    R.InputRecorded: lambda r, e: InputRecorded(
-        r, e.input_id, e.unit_id, e.token_id, e.certificate_id, e.amount, e.evidence_hash
-    ),
-    R.Shipped: lambda r, e: Shipped(
-        r, e.shipment_id, e.from_unit_id, e.to_unit_id, e.product_group_id, e.quantity,
-        e.document_hash, e.order_ref, e.product, _lines(e.token_ids, e.amounts),
-    ),
-    R.InventoryTransferred: lambda r, e: InventoryTransferred(
-        r, e.from_unit_id, e.to_unit_id, _lines(e.token_ids, e.amounts)
-    ),
-    R.CertificatesTransferred: lambda r, e: CertificatesTransferred(
-        r, e.from_unit_id, e.to_unit_id, e.trade_ref, _lines(e.token_ids, e.amounts)
-    ),
-    R.Converted: lambda r, e: Converted(
-        r, e.conversion_id, e.unit_id, e.process_id, e.factor_version, e.yield_bps,
-        _lines(e.input_token_ids, e.input_amounts), e.output_token_id, e.output_amount,
-    ),
-    R.Claimed: lambda r, e: Claimed(
-        r, e.claim_id, e.unit_id, e.beneficiary, e.product, e.purpose,
-        _lines(e.token_ids, e.amounts),
-    ),
-    R.Lapsed: lambda r, e: Lapsed(r, e.unit_id, e.token_id, e.amount, int(e.reason), e.period),
-    R.PeriodClosed: lambda r, e: PeriodClosed(
-        r, e.unit_id, e.class_id, e.period, e.book_stock, e.physical_stock, e.lapsed
-    ),
-}  # fmt: skip
-
-
 def _views(
     deployment: contracts.Deployment,
     read: ViewReader,
@@ -214,45 +158,22 @@ def _views(
     def of(kind: type[Any]) -> list[Any]:
         return [e for _, e in registry.get(kind, [])]
 
-    parties = {
-        e.party_id: PartyInfo(e.party_id, e.name, e.identifier, int(e.roles))
-        for e in of(R.PartyRegistered)
-    }
+    parties = {e.party_id: e for e in of(R.PartyRegistered)}
     for e in of(R.PartyRolesChanged):
-        p = parties[e.party_id]
-        parties[p.party_id] = PartyInfo(p.party_id, p.name, p.identifier, int(e.roles))
-    units = {
-        e.unit_id: UnitInfo(e.unit_id, e.party_id, e.boundary_id, e.name, e.location)
-        for e in of(R.UnitRegistered)
-    }
+        parties[e.party_id] = dataclasses.replace(parties[e.party_id], roles=e.roles)
+    units = {e.unit_id: e for e in of(R.UnitRegistered)}
     schemes = {e.scheme_id: (e.name, e.max_period_months) for e in of(R.SchemeRegistered)}
     groups = {e.product_group_id: (e.name, e.max_share_bps) for e in of(R.ProductGroupRegistered)}
     classes = {e.class_id: e.spec for e in of(R.ClassRegistered)}
-    factors: dict[int, list[FactorInfo]] = {}
+    factors: dict[int, list[R.FactorRegistered]] = {}
     for e in of(R.FactorRegistered):
-        factors.setdefault(e.process_id, []).append(
-            FactorInfo(e.version, e.yield_bps, e.effective_from, e.evidence_hash)
-        )
-    processes = {
-        e.process_id: ProcessInfo(
-            e.process_id, e.unit_id, e.input_class_id, e.output_class_id, e.name,
-            tuple(sorted(factors.get(e.process_id, []), key=lambda f: f.version)),
-        )
-        for e in of(R.ProcessRegistered)
-    }  # fmt: skip
+        factors.setdefault(e.process_id, []).append(e)
+    processes = {e.process_id: e for e in of(R.ProcessRegistered)}
+    certificates = {e.certificate_id: e for e in of(R.CertificateRegistered)}
+    status = {cid: int(read(R.CertificateQuery(certificate_id=cid)).status) for cid in certificates}
     changes: dict[int, list[StatusChange]] = {}
     for ref, e in registry.get(R.CertificateStatusChanged, []):
-        change = StatusChange(ref, CertificateStatus(e.status), e.effective_at, e.reason)
-        changes.setdefault(e.certificate_id, []).append(change)
-    certificates = {}
-    for ref, e in registry.get(R.CertificateRegistered, []):
-        cid = e.certificate_id
-        view = read(R.CertificateQuery(certificate_id=cid))
-        certificates[cid] = CertificateInfo(
-            cid, e.holder_party_id, e.scheme_id, e.certifier_party_id, e.number,
-            e.valid_from, e.valid_until, e.audited_volume, e.class_ids,
-            e.unit_ids, view.status, tuple(changes.get(cid, ())), ref,
-        )  # fmt: skip
+        changes.setdefault(e.certificate_id, []).append(StatusChange(ref, e))
     custody: dict[int, list[tuple[EventRef, Custody]]] = {}
     for ref, e in registry.get(R.SchemeCustodySet, []):
         custody.setdefault(e.scheme_id, []).append((ref, Custody(e.custody)))
@@ -276,7 +197,13 @@ def _views(
         product_groups=groups,
         classes=classes,
         processes=processes,
+        factors={p: tuple(sorted(fs, key=lambda f: f.version)) for p, fs in factors.items()},
         certificates=certificates,
+        certificate_registered_at={
+            e.certificate_id: ref for ref, e in registry.get(R.CertificateRegistered, [])
+        },
+        certificate_changes={cid: tuple(c) for cid, c in changes.items()},
+        certificate_status=status,
         scheme_custody={k: tuple(v) for k, v in custody.items()},
         counts=(counts.inputs, counts.shipments, counts.conversions, counts.claims),
         claimed={c: s.claimed for c, s in zip(ids, supply, strict=True)},

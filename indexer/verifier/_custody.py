@@ -30,17 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracenet.contracts import Custody, split_token_id
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import DeclarationRefusedError
-from tracenet.indexer.lineage._lineage import (
-    CertificatesTransferred,
-    Claimed,
-    Converted,
-    EventRef,
-    InventoryTransferred,
-    LedgerEvent,
-    Shipped,
-)
-from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord
+from tracenet.indexer.lineage._lineage import LedgerEvent
+from tracenet.indexer.mirror._decode import Event, EventRef
+from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._record import StatusChange
 from tracenet.kit import iso_time as _when
 
@@ -61,6 +55,11 @@ __all__ = [
 
 def _before(a: EventRef, b: EventRef) -> bool:
     return (a.block_number, a.log_index) < (b.block_number, b.log_index)
+
+
+def _registered_before(record: ChainRecord, certificate_id: int, ref: EventRef) -> bool:
+    at = record.certificate_registered_at.get(certificate_id)
+    return at is None or _before(at, ref)
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,8 @@ class Duty:
 class Held:
     """The certificate a unit held for a class at a step, or why it held none."""
 
-    certificate: CertificateInfo | None  # the valid one, or the latest one the problem is about
+    #: the valid certificate, or the latest one the problem is about
+    certificate: R.CertificateRegistered | None
     problem: str | None  # the ledger's error name when none was valid
     stated_later: StatusChange | None  # the valid certificate's suspension etc., after the step
 
@@ -129,12 +129,13 @@ def duties(record: ChainRecord, event: LedgerEvent) -> list[Duty]:
     """Who had to be certified for what at ``event``, under a scheme that required a certified
     chain of custody then or requires one now (empty outside custody schemes)."""
     out: list[Duty] = []
+    ref, e = event
 
     def add(role: str, unit_id: int, class_id: int, receiving: bool) -> None:
         info = record.classes.get(class_id)
         if info is None:
             return
-        mode = record.custody_at(info.scheme_id, event.ref)
+        mode = record.custody_at(info.scheme_id, ref)
         now = custody_now(record, info.scheme_id)
         if mode == Custody.none and now == Custody.none:
             return
@@ -143,19 +144,19 @@ def duties(record: ChainRecord, event: LedgerEvent) -> list[Duty]:
         if duty not in out:
             out.append(duty)
 
-    if isinstance(event, Shipped | InventoryTransferred | CertificatesTransferred):
-        sender = "trader" if isinstance(event, CertificatesTransferred) else "supplier"
-        for tid, _ in event.lines:
+    if isinstance(e, R.Shipped | R.InventoryTransferred | R.CertificatesTransferred):
+        sender = "trader" if isinstance(e, R.CertificatesTransferred) else "supplier"
+        for tid in e.token_ids:
             class_id = split_token_id(tid)[0]
-            add(sender, event.from_unit_id, class_id, False)
-            add("recipient", event.to_unit_id, class_id, True)
-    elif isinstance(event, Converted):
-        for tid, _ in event.inputs:
-            add("converter", event.unit_id, split_token_id(tid)[0], False)
-        add("converter", event.unit_id, split_token_id(event.output_token_id)[0], False)
-    elif isinstance(event, Claimed):
-        for tid, _ in event.lines:
-            add("claimant", event.unit_id, split_token_id(tid)[0], True)
+            add(sender, e.from_unit_id, class_id, False)
+            add("recipient", e.to_unit_id, class_id, True)
+    elif isinstance(e, R.Converted):
+        for tid in e.input_token_ids:
+            add("converter", e.unit_id, split_token_id(tid)[0], False)
+        add("converter", e.unit_id, split_token_id(e.output_token_id)[0], False)
+    elif isinstance(e, R.Claimed):
+        for tid in e.token_ids:
+            add("claimant", e.unit_id, split_token_id(tid)[0], True)
     return out
 
 
@@ -176,7 +177,7 @@ def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
             for c in record.certificates.values()
             if c.holder_party_id == party
             and c.scheme_id == duty.scheme_id
-            and (c.registered_at is None or _before(c.registered_at, ref))
+            and _registered_before(record, c.certificate_id, ref)
         ),
         key=lambda c: c.certificate_id,
     )
@@ -184,18 +185,18 @@ def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
         return Held(None, "CustodyCertificateMissing", None)
     t = ref.timestamp
 
-    def revoked(c: CertificateInfo) -> bool:
-        return c.out_of_force_at(ref) is not None
+    def out_of_force(c: R.CertificateRegistered) -> bool:
+        return record.out_of_force_at(c.certificate_id, ref) is not None
 
-    def in_window(c: CertificateInfo) -> bool:
+    def in_window(c: R.CertificateRegistered) -> bool:
         return c.valid_from <= t < c.valid_until
 
     for c in reversed(mine):
         covers = duty.class_id in c.class_ids and duty.unit_id in c.unit_ids
-        if not revoked(c) and in_window(c) and covers:
-            return Held(c, None, c.stated_later(ref))
+        if not out_of_force(c) and in_window(c) and covers:
+            return Held(c, None, record.stated_later(c.certificate_id, ref))
     latest = mine[-1]
-    if revoked(latest):
+    if out_of_force(latest):
         problem = "CertificateNotInForce"
     elif not in_window(latest):
         problem = "CertificateNotValid"
@@ -264,7 +265,7 @@ def judged(record: ChainRecord, duty: Duty, h: Held, ref: EventRef) -> Judgement
     return Judgement(duty, h, True, True, detail)
 
 
-def declared_custody(record: ChainRecord, s: Shipped) -> list[dict[str, Any]]:
+def declared_custody(record: ChainRecord, shipped: Event[R.Shipped]) -> list[dict[str, Any]]:
     """The chain of custody a shipment's Sustainability Declaration states, one entry per class
     of a scheme requiring it at dispatch or now, from ``judge`` (the verifier's judgement): the
     certificate the supplier and the recipient held at dispatch, the recipient's final-claimant
@@ -273,7 +274,8 @@ def declared_custody(record: ChainRecord, s: Shipped) -> list[dict[str, Any]]:
     scheme did not exempt, held none although the scheme required it at dispatch (what the
     verifier fails): no declaration can be issued for that shipment."""
     entries: dict[int, dict[str, Any]] = {}
-    for j in judge(record, s):
+    ref, s = shipped
+    for j in judge(record, shipped):
         d = j.duty
         info = record.classes[d.class_id]  # duties name known classes only
         scheme = record.schemes.get(d.scheme_id, (f"scheme {d.scheme_id}", 0))[0]
@@ -306,7 +308,7 @@ def declared_custody(record: ChainRecord, s: Shipped) -> list[dict[str, Any]]:
             f"no Sustainability Declaration for shipment {s.shipment_id}: {scheme} required "
             f"a certified chain of custody ({d.mode.name}) at dispatch and the {d.role} "
             f"{who(record, d.unit_id)} held no valid {scheme} certificate for {info.name} at "
-            f"dispatch {_when(s.ref.timestamp)} ({h.problem}{' ' + number if number else ''})",
+            f"dispatch {_when(ref.timestamp)} ({h.problem}{' ' + number if number else ''})",
             field="shipment_id",
             args={
                 "shipmentId": s.shipment_id,

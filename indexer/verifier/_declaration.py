@@ -28,8 +28,10 @@ from __future__ import annotations
 from typing import Any
 
 from tracenet.contracts import CertificateStatus, Custody, RawMaterial, split_token_id
-from tracenet.indexer.lineage._lineage import Converted, EventRef, Shipped, trace_shipment
-from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord, UnitInfo
+from tracenet.contracts import records as R
+from tracenet.indexer.lineage._lineage import trace_shipment
+from tracenet.indexer.mirror._decode import Event, EventRef
+from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._custody import custody_words, declared_custody
 from tracenet.indexer.verifier._rolling import rolling_shares
 from tracenet.kit import iso_time as _iso
@@ -63,7 +65,11 @@ def _name(table: tuple[str, ...], index: int) -> str:
 
 
 def _party(
-    record: ChainRecord, unit: UnitInfo | None, at: EventRef, schemes: set[int], custody: list[str]
+    record: ChainRecord,
+    unit: R.UnitRegistered | None,
+    at: EventRef,
+    schemes: set[int],
+    custody: list[str],
 ) -> dict[str, Any]:
     """Who, where, and the certificates of the shipment's schemes valid at dispatch: under a
     custody scheme the one the ledger's rule finds (``custody``), else every one of the unit in
@@ -84,7 +90,7 @@ def _party(
         if c.scheme_id in schemes
         and unit.unit_id in c.unit_ids
         and c.valid_from <= t < c.valid_until
-        and c.out_of_force_at(at) is None
+        and record.out_of_force_at(c.certificate_id, at) is None
     ]
     certificates = list(dict.fromkeys(custody + certificates))
     return {
@@ -96,38 +102,44 @@ def _party(
         "address": unit.location,
         "certificates": certificates,
         "certificate_status": [
-            _status(c, at) for number in certificates for c in mine if c.number == number
+            _status(record, c, at) for number in certificates for c in mine if c.number == number
         ],
     }
 
 
-def _status(c: CertificateInfo, at: EventRef) -> dict[str, Any]:
+def _status(record: ChainRecord, c: R.CertificateRegistered, at: EventRef) -> dict[str, Any]:
     """A certificate's status as its body states it today, and whether that came after the
     dispatch (issue 20): ``valid`` at dispatch, ``suspended`` since a later date, …"""
-    last = c.changes[-1] if c.changes else None
+    changes = record.certificate_changes.get(c.certificate_id, ())
+    last = changes[-1] if changes else None
     later = last is not None and last.ref is not None and last.ref.block_number >= at.block_number
+    now = record.status_of(c.certificate_id)
     return {
         "number": c.number,
-        "status": CertificateStatus(c.status).name,
-        "status_since": _iso(last.effective_at) if last else _iso(c.valid_from),
-        "status_reason": last.reason if last else "",
-        "stated_after_dispatch": bool(later and c.status != CertificateStatus.valid),
+        "status": now.name,
+        "status_since": _iso(last.record.effective_at) if last else _iso(c.valid_from),
+        "status_reason": last.record.reason if last else "",
+        "stated_after_dispatch": bool(later and now != CertificateStatus.valid),
         "valid_until": _iso(c.valid_until),
     }
 
 
 def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     """The declaration of shipment ``shipment_id``; ``LookupError`` if there is none."""
-    shipped = [e for e in record.events if isinstance(e, Shipped) and e.shipment_id == shipment_id]
+    shipped: list[Event[R.Shipped]] = [
+        Event(ref, e)
+        for ref, e in record.events
+        if isinstance(e, R.Shipped) and e.shipment_id == shipment_id
+    ]
     if not shipped:
         raise LookupError(f"no shipment {shipment_id} on the chain")
-    s = shipped[0]
-    t = s.ref.timestamp
+    ref, s = shipped[0]
+    t = ref.timestamp
     group_name, max_share = record.product_groups.get(s.product_group_id, ("?", 0))
-    credits = sum(a for _, a in s.lines)
+    credits = sum(s.amounts)
     lines: list[dict[str, Any]] = []
     classes: dict[int, dict[str, Any]] = {}
-    for tid, amount in s.lines:
+    for tid, amount in zip(s.token_ids, s.amounts, strict=True):
         class_id, vintage, batch = split_token_id(tid)
         lines.append(
             {
@@ -154,7 +166,7 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
                 "emission_factor_conventional_gco2e_per_kg": info.conventional_factor,
             }
     rolling = []
-    for r in rolling_shares(record, s):
+    for r in rolling_shares(record, shipped[0]):
         info = record.classes.get(r.class_id)
         rolling.append(
             {
@@ -170,11 +182,17 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     lineage = trace_shipment(record.events, shipment_id)
     conversions = []
     for node in lineage.of_kind("conversion"):
-        e = node.event
-        assert isinstance(e, Converted)
+        assert node.event is not None
+        at, e = node.event
+        assert isinstance(e, R.Converted)
         proc = record.processes.get(e.process_id)
         factor = (
-            next((f for f in proc.factors if f.version == e.factor_version), None) if proc else None
+            next(
+                (f for f in record.factors.get(e.process_id, ()) if f.version == e.factor_version),
+                None,
+            )
+            if proc
+            else None
         )
         site = record.units.get(e.unit_id)
         conversions.append(
@@ -186,12 +204,12 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
                 "yield_bps": e.yield_bps,
                 "effective_from": _iso(factor.effective_from) if factor else None,
                 "evidence_hash": "0x" + factor.evidence_hash.hex() if factor else None,
-                "tx_hash": e.ref.tx_hash,
+                "tx_hash": at.tx_hash,
             }
         )
     # Emission factor of the delivered product: credits at the sustainable factor, the rest at
     # the conventional one, weighted by grams (gCO2e per kg, rounded half up).
-    custody = declared_custody(record, s)
+    custody = declared_custody(record, shipped[0])
     schemes = {record.classes[c].scheme_id for c in classes} - {e["scheme_id"] for e in custody}
 
     def held(role: str) -> list[str]:
@@ -207,10 +225,10 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         "declaration": f"SD-{record.chain_id}-{shipment_id}",
         "shipment_id": shipment_id,
         "supplier": _party(
-            record, record.units.get(s.from_unit_id), s.ref, schemes, held("supplier")
+            record, record.units.get(s.from_unit_id), ref, schemes, held("supplier")
         ),
         "recipient": _party(
-            record, record.units.get(s.to_unit_id), s.ref, schemes, held("recipient")
+            record, record.units.get(s.to_unit_id), ref, schemes, held("recipient")
         ),
         "custody": custody,
         "recipient_final_claimant": any(e["recipient_exempt"] for e in custody),
@@ -229,8 +247,10 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         "conversion_factors_upstream": conversions,
         "origins": [
             {
-                "input_id": o.input_id,
-                "certificate": getattr(record.certificates.get(o.certificate_id), "number", None),
+                "input_id": o.input.input_id,
+                "certificate": getattr(
+                    record.certificates.get(o.input.certificate_id), "number", None
+                ),
                 "credits_g": o.grams,
                 "input_g": o.input_grams,
             }
@@ -240,9 +260,9 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
         "transaction": {
             "chain_id": record.chain_id,
             "ledger": record.addresses.get("Ledger"),
-            "tx_hash": s.ref.tx_hash,
-            "block_number": s.ref.block_number,
-            "log_index": s.ref.log_index,
+            "tx_hash": ref.tx_hash,
+            "block_number": ref.block_number,
+            "log_index": ref.log_index,
         },
     }
 

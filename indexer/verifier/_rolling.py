@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracenet.contracts import Attribution, RollingOperation, period_at, split_token_id
+from tracenet.contracts import records as R
 from tracenet.contracts.records import RollingShareApplied
-from tracenet.indexer.lineage._lineage import Claimed, Converted, EventRef, InputRecorded, Shipped
+from tracenet.indexer.lineage._lineage import LedgerEvent
+from tracenet.indexer.mirror._decode import EventRef
 from tracenet.indexer.verifier._chainread import ChainRecord
 
 __all__ = ["RollingShare", "applied_to", "rolling_shares"]
@@ -64,40 +66,46 @@ class RollingShare:
         return text
 
 
-def applied_to(record: ChainRecord, event: Shipped | Claimed) -> list[RollingShareApplied]:
-    """The ``RollingShareApplied`` events of a shipment or claim."""
-    if isinstance(event, Shipped):
+def applied_to(record: ChainRecord, event: R.Shipped | R.Claimed) -> list[RollingShareApplied]:
+    """The ``RollingShareApplied`` events of a shipment or claim (its record)."""
+    if isinstance(event, R.Shipped):
         op, op_id = RollingOperation.shipment, event.shipment_id
     else:
         op, op_id = RollingOperation.claim, event.claim_id
     return [a for a in record.rolling if a.operation == op and a.operation_id == op_id]
 
 
-def rolling_shares(record: ChainRecord, event: Shipped | Claimed) -> list[RollingShare]:
-    """Every rolling-average class the operation had to carry, recomputed."""
+def rolling_shares(record: ChainRecord, shipped_or_claimed: LedgerEvent) -> list[RollingShare]:
+    """Every rolling-average class a shipment or claim had to carry, recomputed."""
+    ref, event = shipped_or_claimed
+    if not isinstance(event, R.Shipped | R.Claimed):
+        return []
     stated = {a.class_id: a for a in applied_to(record, event)}
-    if isinstance(event, Shipped):
+    if isinstance(event, R.Shipped):
         unit, quantity = event.from_unit_id, event.quantity
         classes = {
             c for c, info in record.classes.items()
             if info.attribution == Attribution.rolling_average
             and info.product_group_id == event.product_group_id
-            and _before(record.class_registered_at.get(c), event.ref)
+            and _before(record.class_registered_at.get(c), ref)
         } | set(stated)  # fmt: skip
     else:
         unit = event.unit_id
         classes = set(stated) | {
-            c for c in (split_token_id(t)[0] for t, _ in event.lines)
+            c for c in (split_token_id(t)[0] for t in event.token_ids)
             if getattr(record.classes.get(c), "attribution", 0) == Attribution.rolling_average
         }  # fmt: skip
     out = []
     for class_id in sorted(classes):
         a = stated.get(class_id)
-        if isinstance(event, Claimed):
+        if isinstance(event, R.Claimed):
             quantity = a.quantity if a is not None else 0
-        sustainable, total = window(record, unit, class_id, event.ref)
+        sustainable, total = window(record, unit, class_id, ref)
         share = sustainable * FULL_SHARE_BPS // total if total else 0
-        carried = sum(n for t, n in event.lines if split_token_id(t)[0] == class_id)
+        carried = sum(
+            n for t, n in zip(event.token_ids, event.amounts, strict=True)
+            if split_token_id(t)[0] == class_id
+        )  # fmt: skip
         expected = quantity * share // FULL_SHARE_BPS
         out.append(RollingShare(class_id, a, sustainable, total, share, expected, carried))
     return out
@@ -125,20 +133,25 @@ def window(record: ChainRecord, unit_id: int, class_id: int, at: EventRef) -> tu
         return getattr(record.classes.get(split_token_id(token)[0]), "product_group_id", 0)
 
     sustainable = total = 0
-    for e in record.events:
-        if not counts(e.ref):
+    for ref, e in record.events:
+        if not counts(ref):
             continue
-        if isinstance(e, InputRecorded) and e.unit_id == unit_id and group_of(e.token_id) == group:
+        if (
+            isinstance(e, R.InputRecorded)
+            and e.unit_id == unit_id
+            and group_of(e.token_id) == group
+        ):
             total += e.amount
             sustainable += e.amount if split_token_id(e.token_id)[0] == class_id else 0
-        elif isinstance(e, Converted) and e.unit_id == unit_id:
+        elif isinstance(e, R.Converted) and e.unit_id == unit_id:
             if group_of(e.output_token_id) == group:
                 total += e.output_amount
                 own = split_token_id(e.output_token_id)[0] == class_id
                 sustainable += e.output_amount if own else 0
-        elif isinstance(e, Shipped) and e.to_unit_id == unit_id and e.product_group_id == group:
+        elif isinstance(e, R.Shipped) and e.to_unit_id == unit_id and e.product_group_id == group:
             total += e.quantity
-            sustainable += sum(n for t, n in e.lines if split_token_id(t)[0] == class_id)
+            lines = zip(e.token_ids, e.amounts, strict=True)
+            sustainable += sum(n for t, n in lines if split_token_id(t)[0] == class_id)
     for ref, unit, group_id, quantity in record.conventional:
         if unit == unit_id and group_id == group and counts(ref):
             total += quantity

@@ -54,20 +54,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tracenet.contracts import Model, period_at, split_token_id
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import NotFoundError
-from tracenet.indexer.lineage._lineage import (
-    CertificatesTransferred,
-    Claimed,
-    Converted,
-    EventRef,
-    InputRecorded,
-    InventoryTransferred,
-    LedgerEvent,
-    Lineage,
-    Shipped,
-    trace_claim,
-    trace_shipment,
-)
+from tracenet.indexer.lineage._lineage import Lineage, lines, node_key, trace_claim, trace_shipment
+from tracenet.indexer.mirror._decode import EventRef
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._custody import judge
 from tracenet.indexer.verifier._rolling import rolling_shares
@@ -115,7 +105,7 @@ def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
     (``ClaimUnknown``, ``ShipmentUnknown``) when the chain holds no such claim or shipment —
     nothing to check, so no verdict (the CLI's one line, the API's 404)."""
     key = f"{kind}:{target_id}"
-    found = [e for e in record.events if _key(e) == key]
+    found = [e for e in record.events if isinstance(e.record, _TARGETS) and node_key(e) == key]
     checks = _Checks(record)
     checks.ledger(kind)
     if not found:
@@ -137,41 +127,34 @@ def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
         lineage.unexplained == 0,
         f"{lineage.unexplained} g of {lineage.target.grams} g backed by no recorded inflow",
     )
-    evidence = Counter(e.evidence_hash for e in record.events if isinstance(e, InputRecorded))
+    inputs = [e.record for e in record.events if isinstance(e.record, R.InputRecorded)]
+    evidence = Counter(e.evidence_hash for e in inputs)
     for node in lineage.nodes:
-        event = node.event
-        if isinstance(event, InputRecorded):
-            checks.origin(node.key, event, evidence[event.evidence_hash])
-        elif isinstance(event, Converted):
-            checks.conversion(node.key, event)
-        if isinstance(event, Shipped):
-            checks.shipment(node.key, event)
-        if isinstance(event, InventoryTransferred):
-            checks.boundary(node.key, event)
-        if isinstance(event, Shipped | Claimed):
-            for share in rolling_shares(record, event):
+        if node.event is None:
+            continue
+        ref, e = node.event
+        if isinstance(e, R.InputRecorded):
+            checks.origin(node.key, ref, e, evidence[e.evidence_hash])
+        elif isinstance(e, R.Converted):
+            checks.conversion(node.key, ref, e)
+        if isinstance(e, R.Shipped):
+            checks.shipment(node.key, e)
+        if isinstance(e, R.InventoryTransferred):
+            checks.boundary(node.key, e)
+        if isinstance(e, R.Shipped | R.Claimed):
+            for share in rolling_shares(record, node.event):
                 name = getattr(record.classes.get(share.class_id), "name", share.class_id)
                 checks.add("rolling-share", "R8", node.key, share.ok, share.detail(f"{name}"))
-        if isinstance(event, Shipped | InventoryTransferred | CertificatesTransferred | Claimed):
-            checks.window(node.key, event.ref, event.lines)
-        elif isinstance(event, Converted):
-            checks.window(node.key, event.ref, event.inputs)
-        if event is not None:
-            for j in judge(record, event):  # the judgement the SD uses (``_custody``)
-                checks.add("custody-certificate", "R2", node.key, j.ok, j.detail, j.warning)
+        if isinstance(e, _MOVES):
+            checks.window(node.key, ref, lines(e))
+        for j in judge(record, node.event):  # the judgement the SD uses (``_custody``)
+            checks.add("custody-certificate", "R2", node.key, j.ok, j.detail, j.warning)
     return Verdict(kind, target_id, checks.done(), lineage)
 
 
-def _key(event: LedgerEvent) -> str | None:
-    if isinstance(event, Shipped):
-        return f"shipment:{event.shipment_id}"
-    if isinstance(event, Claimed):
-        return f"claim:{event.claim_id}"
-    return None
-
-
-def _before(a: EventRef, b: EventRef) -> bool:
-    return (a.block_number, a.log_index) < (b.block_number, b.log_index)
+_TARGETS = (R.Shipped, R.Claimed)
+#: Events that move credits out of a unit: the allocation window applies to what they move.
+_MOVES = (R.Shipped, R.InventoryTransferred, R.CertificatesTransferred, R.Claimed, R.Converted)
 
 
 class _Checks:
@@ -199,14 +182,14 @@ class _Checks:
         detail = "contracts point at each other" if not wrong else "mismatch: " + ", ".join(wrong)
         self.add("deployment-wiring", "-", "ledger", not wrong, detail)
         ids: dict[str, list[int]] = {"inputs": [], "shipments": [], "conversions": [], "claims": []}
-        for e in r.events:
-            if isinstance(e, InputRecorded):
+        for _, e in r.events:
+            if isinstance(e, R.InputRecorded):
                 ids["inputs"].append(e.input_id)
-            elif isinstance(e, Shipped):
+            elif isinstance(e, R.Shipped):
                 ids["shipments"].append(e.shipment_id)
-            elif isinstance(e, Converted):
+            elif isinstance(e, R.Converted):
                 ids["conversions"].append(e.conversion_id)
-            elif isinstance(e, Claimed):
+            elif isinstance(e, R.Claimed):
                 ids["claims"].append(e.claim_id)
         bad = [
             f"{name}: counter {count}, events {len(ids[name])}"
@@ -220,9 +203,9 @@ class _Checks:
         self.add("records-complete", "R9", "ledger", not bad, "; ".join(bad) or counted)
         if kind == "claim":
             claimed: Counter[int] = Counter()
-            for e in r.events:
-                if isinstance(e, Claimed):
-                    for tid, amount in e.lines:
+            for _, e in r.events:
+                if isinstance(e, R.Claimed):
+                    for tid, amount in lines(e):
                         claimed[split_token_id(tid)[0]] += amount
             off = [
                 f"class {c}: events {claimed[c]} g, counter {r.claimed.get(c, 0)} g"
@@ -233,7 +216,7 @@ class _Checks:
             detail = "; ".join(off + [f"claim id {i} used twice" for i in dup])
             self.add("retired-once", "R1", "ledger", not (off or dup), detail or "claimed once")
 
-    def origin(self, key: str, e: InputRecorded, uses: int) -> None:
+    def origin(self, key: str, ref: EventRef, e: R.InputRecorded, uses: int) -> None:
         r = self.record
         cert = r.certificates.get(e.certificate_id)
         class_id, _, batch = split_token_id(e.token_id)
@@ -254,16 +237,16 @@ class _Checks:
         covers = class_id in cert.class_ids and e.unit_id in cert.unit_ids
         scope = f"classes {list(cert.class_ids)}, units {list(cert.unit_ids)}"
         self.add("certificate-scope", "R3", key, covers, scope)
-        t = e.ref.timestamp
+        t = ref.timestamp
         valid = cert.valid_from <= t < cert.valid_until
         window = f"input at {_when(t)}, valid {_when(cert.valid_from)}..{_when(cert.valid_until)}"
         self.add("certificate-validity", "R3", key, valid, window)
-        stopped = cert.out_of_force_at(e.ref)
+        stopped = r.out_of_force_at(cert.certificate_id, ref)
         if stopped is not None:
             detail = f"{stopped.words()}, before the input"
             self.add("certificate-in-force", "R3", key, False, detail)
             return
-        later = cert.stated_later(e.ref)
+        later = r.stated_later(cert.certificate_id, ref)
         if later is not None and later.ref is not None:
             detail = (
                 f"{later.words()}, recorded later (block {later.ref.block_number}); "
@@ -281,7 +264,7 @@ class _Checks:
         info = self.record.classes.get(class_id)
         return f"class {class_id}" if info is None else info.name
 
-    def conversion(self, key: str, e: Converted) -> None:
+    def conversion(self, key: str, ref: EventRef, e: R.Converted) -> None:
         proc = self.record.processes.get(e.process_id)
         if proc is None:
             self.add("conversion-process", "R5", key, False, f"no process {e.process_id}")
@@ -289,9 +272,9 @@ class _Checks:
         site = proc.unit_id == e.unit_id
         where = f"{proc.name} at {self._unit(proc.unit_id)}"
         self.add("conversion-process", "R5", key, site, where)
-        factors = {f.version: f for f in proc.factors}
+        factors = {f.version: f for f in self.record.factors.get(e.process_id, ())}
         f, nxt = factors.get(e.factor_version), factors.get(e.factor_version + 1)
-        t = e.ref.timestamp
+        t = ref.timestamp
         if f is None:
             ok, detail = False, f"no factor version {e.factor_version}"
         elif f.yield_bps != e.yield_bps or f.effective_from > t:
@@ -301,23 +284,23 @@ class _Checks:
         else:
             ok, detail = True, f"v{f.version} {f.yield_bps} bps in effect at {_when(t)}"
         self.add("conversion-factor", "R5", key, ok, detail)
-        in_ok = all(split_token_id(t)[0] == proc.input_class_id for t, _ in e.inputs)
+        in_ok = all(split_token_id(t)[0] == proc.input_class_id for t in e.input_token_ids)
         out_ok = split_token_id(e.output_token_id)[0] == proc.output_class_id
         classes = f"{self._class(proc.input_class_id)} -> {self._class(proc.output_class_id)}"
         self.add("conversion-classes", "R5", key, in_ok and out_ok, classes)
-        expected = sum(a for _, a in e.inputs) * e.yield_bps // FULL_SHARE_BPS
+        expected = sum(e.input_amounts) * e.yield_bps // FULL_SHARE_BPS
         ok = e.output_amount == expected
         self.add("conversion-output", "R5", key, ok, f"{e.output_amount} g, expected {expected} g")
 
-    def shipment(self, key: str, e: Shipped) -> None:
+    def shipment(self, key: str, e: R.Shipped) -> None:
         name, share = self.record.product_groups.get(e.product_group_id, ("?", 0))
-        credits = sum(a for _, a in e.lines)
+        credits = sum(e.amounts)
         cap = e.quantity * share // FULL_SHARE_BPS
         ok = credits <= cap <= e.quantity
         detail = f"{credits} g ≤ {e.quantity} g × {share} bps ({name}) = {cap} g"
         self.add("shipment-cap", "R6", key, ok, detail if ok else detail.replace("≤", ">"))
         wrong = []
-        for tid, _ in e.lines:
+        for tid in e.token_ids:
             info = self.record.classes.get(split_token_id(tid)[0])
             if info is None or info.product_group_id != e.product_group_id:
                 wrong.append(f"{tid:#x} not of group {e.product_group_id}")
@@ -325,7 +308,7 @@ class _Checks:
                 wrong.append(f"{tid:#x} is book-and-claim")
         self.add("shipment-group", "R5", key, not wrong, "; ".join(wrong) or name)
 
-    def boundary(self, key: str, e: InventoryTransferred) -> None:
+    def boundary(self, key: str, e: R.InventoryTransferred) -> None:
         a, b = self.record.units.get(e.from_unit_id), self.record.units.get(e.to_unit_id)
         ok = (
             a is not None

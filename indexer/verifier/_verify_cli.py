@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tracenet import contracts
+from tracenet.contracts import records as R
 from tracenet.indexer._settings import IndexerSettings
 from tracenet.indexer.errors import (
     ChainReadError,
@@ -26,7 +27,7 @@ from tracenet.indexer.errors import (
     IndexerError,
     NotFoundError,
 )
-from tracenet.indexer.lineage._lineage import Claimed, Converted, InputRecorded, Lineage, Shipped
+from tracenet.indexer.lineage._lineage import Lineage
 from tracenet.indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain
 from tracenet.indexer.verifier._declaration import CONVENTIONAL, declaration, to_markdown
 from tracenet.indexer.verifier._verify import Check, Verdict, verify
@@ -163,10 +164,10 @@ def _lineage_json(lineage: Lineage) -> dict[str, Any]:
         ],
         "origins": [
             {
-                "input_id": o.input_id,
-                "unit_id": o.unit_id,
-                "certificate_id": o.certificate_id,
-                "evidence_hash": "0x" + o.evidence_hash.hex(),
+                "input_id": o.input.input_id,
+                "unit_id": o.input.unit_id,
+                "certificate_id": o.input.certificate_id,
+                "evidence_hash": "0x" + o.input.evidence_hash.hex(),
                 "grams": o.grams,
                 "input_grams": o.input_grams,
                 "tx_hash": o.ref.tx_hash,
@@ -191,26 +192,29 @@ def render_json(verdict: Verdict) -> dict[str, Any]:
 
 def _describe(key: str, record: ChainRecord, lineage: Lineage) -> str:
     node = lineage.node(key)
-    e, g = node.event, f"{node.grams:,} g".replace(",", " ")
+    g = f"{node.grams:,} g".replace(",", " ")
+    if node.event is None:
+        return f"{key} {g}"
+    ref, e = node.event
 
     def unit(unit_id: int) -> str:
         u = record.units.get(unit_id)
         return u.name if u else f"unit {unit_id}"
 
-    if isinstance(e, InputRecorded):
+    if isinstance(e, R.InputRecorded):
         cert = record.certificates.get(e.certificate_id)
         number = cert.number if cert else f"certificate {e.certificate_id}"
         return f"{key} {g} at {unit(e.unit_id)}, {number}, evidence 0x{e.evidence_hash.hex()[:12]}…"
-    if isinstance(e, Shipped):
+    if isinstance(e, R.Shipped):
         moved = f"{key} {g} {unit(e.from_unit_id)} → {unit(e.to_unit_id)}"
-        if not e.lines:  # nothing upstream to walk
+        if not e.token_ids:  # nothing upstream to walk
             moved += f", {CONVENTIONAL}"
-        return f"{moved}, tx {e.ref.tx_hash[:12]}…"
-    if isinstance(e, Converted):
+        return f"{moved}, tx {ref.tx_hash[:12]}…"
+    if isinstance(e, R.Converted):
         proc = record.processes.get(e.process_id)
         name = proc.name if proc else f"process {e.process_id}"
         return f"{key} {g} {name} v{e.factor_version} yield {e.yield_bps / 100:.2f} %"
-    if isinstance(e, Claimed):
+    if isinstance(e, R.Claimed):
         return f"{key} {g} at {unit(e.unit_id)} for {e.beneficiary}"
     return f"{key} {g}"
 
@@ -254,7 +258,6 @@ def render_text(verdict: Verdict, record: ChainRecord) -> str:
 
     walk(lineage.target.key, 0)
     if lineage.origins:
-        out.append(
-            "  origins: " + ", ".join(f"input {o.input_id} {o.grams} g" for o in lineage.origins)
-        )
+        origins = (f"input {o.input.input_id} {o.grams} g" for o in lineage.origins)
+        out.append("  origins: " + ", ".join(origins))
     return "\n".join(out)

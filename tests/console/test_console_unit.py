@@ -205,7 +205,7 @@ def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_sa
     from tests.factories import S_PLUS
     from tests.indexer.test_verify import build_scenario
     from tracenet.contracts import Custody
-    from tracenet.indexer.lineage._lineage import EventRef
+    from tracenet.indexer.mirror._decode import EventRef
     from tracenet.indexer.verifier._declaration import declaration
     from tracenet.indexer.verifier._verify import verify
     from tracenet.indexer.verifier._verify_cli import render_json

@@ -5,17 +5,16 @@ such amounts, the mirror must not care)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Engine, select
 
 from tests.factories import C_FLAKE, CERT_RECYCLER, G_FLAKE, U_BRAND, U_RECYCLER, World, at
-from tracenet.contracts import token_id
+from tracenet.contracts import EventRecord, token_id
+from tracenet.contracts import records as R
 from tracenet.indexer import Follower
 from tracenet.indexer.api._reports import balances, statement, traceability
 from tracenet.indexer.api._reports_class import supply_audit
 from tracenet.indexer.mirror._chain import Header
-from tracenet.indexer.mirror._decode import Event
+from tracenet.indexer.mirror._decode import Event, EventRef
 from tracenet.indexer.mirror._project import project
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._store import write_batch
@@ -26,23 +25,19 @@ HUGE = 2**128 - 1
 Q1 = 244  # 2031-Q1
 
 
-def _event(n: int, contract: str, name: str, args: dict[str, Any]) -> Event:
-    return Event(
-        block_number=10_000 + n,
-        log_index=0,
-        block_hash=f"0x{n:064x}",
-        tx_hash=f"0x{n + 1:064x}",
-        timestamp=at(2031, 2, 1) + n,
-        contract=contract,
-        name=name,
-        args=args,
-    )
+def _event(n: int, record: EventRecord) -> Event[EventRecord]:
+    ref = EventRef(10_000 + n, 0, f"0x{n + 1:064x}", at(2031, 2, 1) + n, f"0x{n:064x}")
+    return Event(ref, record)
 
 
-def _write(engine: Engine, chain_id: int, events: list[Event]) -> None:
+def _text(text: str) -> bytes:
+    return text.encode().ljust(32, b"\0")
+
+
+def _write(engine: Engine, chain_id: int, events: list[Event[EventRecord]]) -> None:
     with engine.begin() as conn:
         cur = conn.execute(select(table(Cursor))).one()
-        last = events[-1]
+        last = events[-1].ref
         head = Header(last.block_number, last.block_hash, "0x" + "00" * 32, last.timestamp)
         write_batch(
             conn,
@@ -59,81 +54,51 @@ def test_inputs_shipments_and_claims_beyond_64_bits_are_mirrored_exactly(
 ) -> None:
     follower.catch_up()
     flake = token_id(C_FLAKE, Q1, 0)
-    zero = "0x" + "00" * 32
+    zero = bytes(32)
     events = [
-        _event(
-            0,
-            "Ledger",
-            "InputRecorded",
-            {
-                "inputId": 1,
-                "unitId": U_RECYCLER,
-                "tokenId": flake,
-                "certificateId": CERT_RECYCLER,
-                "amount": BIG,
-                "evidenceHash": zero,
-            },
-        ),
-        _event(
-            1,
-            "Ledger",
-            "InputRecorded",
-            {
-                "inputId": 2,
-                "unitId": U_RECYCLER,
-                "tokenId": flake,
-                "certificateId": CERT_RECYCLER,
-                "amount": HUGE,
-                "evidenceHash": zero,
-            },
-        ),
+        _event(0, R.InputRecorded(1, U_RECYCLER, flake, CERT_RECYCLER, BIG, zero)),
+        _event(1, R.InputRecorded(2, U_RECYCLER, flake, CERT_RECYCLER, HUGE, zero)),
         _event(
             2,
-            "Ledger",
-            "Shipped",
-            {
-                "shipmentId": 1,
-                "fromUnitId": U_RECYCLER,
-                "toUnitId": U_BRAND,
-                "productGroupId": G_FLAKE,
-                "quantity": HUGE,
-                "tokenIds": [flake, flake],
-                "amounts": [BIG, BIG],
-                "documentHash": zero,
-                "orderRef": "PO-1",
-                "product": "flakes",
-            },
+            R.Shipped(
+                shipment_id=1,
+                from_unit_id=U_RECYCLER,
+                to_unit_id=U_BRAND,
+                product_group_id=G_FLAKE,
+                quantity=HUGE,
+                document_hash=zero,
+                order_ref=_text("PO-1"),
+                product=_text("flakes"),
+                token_ids=(flake, flake),
+                amounts=(BIG, BIG),
+            ),
         ),
         _event(
             3,
-            "Ledger",
-            "Claimed",
-            {
-                "claimId": 1,
-                "unitId": U_BRAND,
-                "tokenIds": [flake],
-                "amounts": [BIG],
-                "beneficiary": "Acme",
-                "product": "bottles",
-                "purpose": "recycled content",
-            },
+            R.Claimed(
+                claim_id=1,
+                unit_id=U_BRAND,
+                beneficiary="Acme",
+                product=_text("bottles"),
+                purpose=_text("recycled content"),
+                token_ids=(flake,),
+                amounts=(BIG,),
+            ),
         ),
         _event(
             4,
-            "Consortium",
-            "CertificateRegistered",
-            {
-                "certificateId": 99,
-                "holderPartyId": 4,
-                "certifierPartyId": 2,
-                "schemeId": 1,
-                "number": "EU-ISCC-Cert-BIG",
-                "validFrom": 0,
-                "validUntil": 2**64 - 1,
-                "auditedVolume": HUGE,
-                "classIds": [C_FLAKE],
-                "unitIds": [U_RECYCLER],
-            },
+            R.CertificateRegistered(
+                certificate_id=99,
+                holder_party_id=4,
+                certifier_party_id=2,
+                scheme_id=1,
+                number="EU-ISCC-Cert-BIG",
+                valid_from=0,
+                valid_until=2**64 - 1,
+                audited_volume=HUGE,
+                class_ids=(C_FLAKE,),
+                unit_ids=(U_RECYCLER,),
+            ),
         ),
     ]
     _write(engine, world.handle.deployment.chain_id, events)

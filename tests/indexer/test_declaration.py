@@ -13,8 +13,9 @@ from tests import factories as f
 from tests.indexer.test_verify import Scenario, build_scenario
 from tests.indexer.test_verify_custody import CERT_BRAND, CERT_RESIN_COC, build_custody_record
 from tracenet.contracts import Custody
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import DeclarationRefusedError
-from tracenet.indexer.lineage._lineage import EventRef, Shipped
+from tracenet.indexer.mirror._decode import Event, EventRef
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._declaration import declaration, to_markdown
 
@@ -24,9 +25,11 @@ def scenario() -> Scenario:
     return build_scenario(Web3(EthereumTesterProvider(EthereumTester())))
 
 
-def shipped(scenario: Scenario, shipment_id: int) -> Shipped:
+def shipped(scenario: Scenario, shipment_id: int) -> Event[R.Shipped]:
     return next(
-        e for e in scenario.record.events if isinstance(e, Shipped) and e.shipment_id == shipment_id
+        Event(e.ref, e.record)
+        for e in scenario.record.events
+        if isinstance(e.record, R.Shipped) and e.record.shipment_id == shipment_id
     )
 
 

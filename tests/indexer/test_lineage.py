@@ -4,32 +4,33 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tracenet.contracts import EventRecord, LapseReason
+from tracenet.contracts import records as R
 from tracenet.indexer.lineage._lineage import (
-    CertificatesTransferred,
-    Claimed,
-    Converted,
-    EventRef,
-    InputRecorded,
-    InventoryTransferred,
-    Lapsed,
     LedgerEvent,
     LineageBook,
-    PeriodClosed,
-    Shipped,
     _apportion_int,
     _apportion_sparse,
     _Lot,
     trace_claim,
     trace_shipment,
 )
+from tracenet.indexer.mirror._decode import Event, EventRef
 
 FLAKE, RESIN = (1 << 64) | (244 << 32), (2 << 64) | (244 << 32)
 B = b"\x01" * 32
+
+
+def _columns(lines: Iterable[tuple[int, int]]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Credit lines as the records keep them: token ids, then amounts."""
+    pairs = tuple(lines)
+    return tuple(t for t, _ in pairs), tuple(a for _, a in pairs)
 
 
 class Chain:
@@ -39,9 +40,9 @@ class Chain:
         self.events: list[LedgerEvent] = []
         self.ids: Counter[str] = Counter()
 
-    def ref(self) -> EventRef:
+    def add(self, record: EventRecord) -> None:
         n = len(self.events) + 1
-        return EventRef(n, 0, f"0x{n:064x}", 1_900_000_000 + n * 60)
+        self.events.append(Event(EventRef(n, 0, f"0x{n:064x}", 1_900_000_000 + n * 60), record))
 
     def next_id(self, kind: str) -> int:
         self.ids[kind] += 1
@@ -50,33 +51,33 @@ class Chain:
     def input(self, unit: int, tid: int, amount: int, cert: int = 1) -> int:
         i = self.next_id("input")
         ev = i.to_bytes(32, "big")
-        self.events.append(InputRecorded(self.ref(), i, unit, tid, cert, amount, ev))
+        self.add(R.InputRecorded(i, unit, tid, cert, amount, ev))
         return i
 
     def ship(self, a: int, b: int, *lines: tuple[int, int], quantity: int = 10**9) -> int:
         i = self.next_id("shipment")
-        self.events.append(Shipped(self.ref(), i, a, b, 1, quantity, B, B, B, tuple(lines)))
+        self.add(R.Shipped(i, a, b, 1, quantity, B, B, B, *_columns(lines)))
         return i
 
     def transfer(self, a: int, b: int, *lines: tuple[int, int]) -> None:
-        self.events.append(InventoryTransferred(self.ref(), a, b, tuple(lines)))
+        self.add(R.InventoryTransferred(a, b, *_columns(lines)))
 
     def trade(self, a: int, b: int, *lines: tuple[int, int]) -> None:
-        self.events.append(CertificatesTransferred(self.ref(), a, b, B, tuple(lines)))
+        self.add(R.CertificatesTransferred(a, b, B, *_columns(lines)))
 
     def convert(self, unit: int, inputs: list[tuple[int, int]], out: int, bps: int) -> int:
         i = self.next_id("conversion")
         amount = sum(a for _, a in inputs) * bps // 10_000
-        self.events.append(Converted(self.ref(), i, unit, 1, 0, bps, tuple(inputs), out, amount))
+        self.add(R.Converted(i, unit, 1, 0, bps, *_columns(inputs), out, amount))
         return i
 
     def claim(self, unit: int, *lines: tuple[int, int]) -> int:
         i = self.next_id("claim")
-        self.events.append(Claimed(self.ref(), i, unit, "Acme", B, B, tuple(lines)))
+        self.add(R.Claimed(i, unit, "Acme", B, B, *_columns(lines)))
         return i
 
     def lapse(self, unit: int, tid: int, amount: int) -> None:
-        self.events.append(Lapsed(self.ref(), unit, tid, amount, 0, 245))
+        self.add(R.Lapsed(unit, tid, amount, LapseReason.window, 245))
 
 
 def test_the_flake_to_resin_illustration() -> None:
@@ -89,7 +90,7 @@ def test_the_flake_to_resin_illustration() -> None:
     assert [n.key for n in lineage.nodes] == ["input:1", "shipment:1", "conversion:1", "claim:1"]
     assert [n.grams for n in lineage.nodes] == [1_111_111, 1_111_111, 1_000_000, 1_000_000]
     (origin,) = lineage.origins
-    assert (origin.input_id, origin.grams, origin.input_grams) == (1, 1_000_000, 1_111_111)
+    assert (origin.input.input_id, origin.grams, origin.input_grams) == (1, 1_000_000, 1_111_111)
     assert lineage.unexplained == 0
     assert {(e.source, e.target, e.token_id, e.grams) for e in lineage.edges} == {
         ("input:1", "shipment:1", FLAKE, 1_111_111),
@@ -104,7 +105,7 @@ def test_an_outflow_takes_the_pools_composition_pro_rata() -> None:
     c.input(1, FLAKE, 4_000)
     c.ship(1, 2, (FLAKE, 5_000))
     lineage = trace_shipment(c.events, 1)
-    assert [(o.input_id, o.grams) for o in lineage.origins] == [(1, 3_000), (2, 2_000)]
+    assert [(o.input.input_id, o.grams) for o in lineage.origins] == [(1, 3_000), (2, 2_000)]
     book = LineageBook().apply_all(c.events)
     assert book.pool(1, FLAKE) == {f"input:1#{FLAKE}": 3_000, f"input:2#{FLAKE}": 2_000}
     assert book.pool(2, FLAKE) == {f"shipment:1#{FLAKE}": 5_000}
@@ -116,7 +117,7 @@ def test_rounding_keeps_every_total_exact_and_breaks_ties_to_the_earliest() -> N
         c.input(1, FLAKE, 1)
     c.ship(1, 2, (FLAKE, 2))
     lineage = trace_shipment(c.events, 1)
-    assert [(o.input_id, o.grams) for o in lineage.origins] == [(1, 1), (2, 1)]
+    assert [(o.input.input_id, o.grams) for o in lineage.origins] == [(1, 1), (2, 1)]
     assert LineageBook().apply_all(c.events).pool(1, FLAKE) == {f"input:3#{FLAKE}": 1}
 
 
@@ -128,7 +129,7 @@ def test_inflows_merge_and_a_claim_draws_on_everything_upstream() -> None:
     c.ship(3, 2, (FLAKE, 1_000))
     c.claim(2, (FLAKE, 5_000))
     lineage = trace_claim(c.events, 1)
-    assert [(o.input_id, o.unit_id, o.grams) for o in lineage.origins] == [
+    assert [(o.input.input_id, o.input.unit_id, o.grams) for o in lineage.origins] == [
         (1, 1, 4_500),
         (2, 3, 500),
     ]
@@ -145,7 +146,7 @@ def test_transfers_trades_and_lapses_keep_the_composition() -> None:
     c.claim(5, (FLAKE, 1_000))
     lineage = trace_claim(c.events, 1)
     assert [n.kind for n in lineage.nodes] == ["input", "input", "transfer", "trade", "claim"]
-    assert [(o.input_id, o.grams) for o in lineage.origins] == [(1, 750), (2, 250)]
+    assert [(o.input.input_id, o.grams) for o in lineage.origins] == [(1, 750), (2, 250)]
     assert LineageBook().apply_all(c.events).pool(1, FLAKE) == {}
 
 
@@ -156,8 +157,8 @@ def test_segregated_batches_have_an_exact_lineage() -> None:
     c.input(1, glass2, 7_000)
     c.ship(1, 2, (glass2, 3_000))
     c.ship(1, 2, (glass1, 5_000))
-    assert [o.input_id for o in trace_shipment(c.events, 1).origins] == [2]
-    assert [o.input_id for o in trace_shipment(c.events, 2).origins] == [1]
+    assert [o.input.input_id for o in trace_shipment(c.events, 1).origins] == [2]
+    assert [o.input.input_id for o in trace_shipment(c.events, 2).origins] == [1]
 
 
 def test_a_conversion_from_two_pools_and_a_diamond() -> None:
@@ -171,7 +172,7 @@ def test_a_conversion_from_two_pools_and_a_diamond() -> None:
     c.convert(2, [(FLAKE, 8_000), (old, 2_000)], RESIN, 5_000)
     c.ship(2, 3, (RESIN, 5_000))
     lineage = trace_shipment(c.events, 1)
-    assert [(o.input_id, o.grams, o.input_grams) for o in lineage.origins] == [
+    assert [(o.input.input_id, o.grams, o.input_grams) for o in lineage.origins] == [
         (1, 4_000, 8_000),
         (2, 1_000, 2_000),
     ]
@@ -186,7 +187,7 @@ def test_an_outflow_beyond_the_pool_is_unexplained() -> None:
     c.ship(1, 2, (FLAKE, 4_000))  # a tampered record: more than was there
     lineage = trace_shipment(c.events, 1)
     assert lineage.unexplained == 3_000
-    assert [(o.input_id, o.grams) for o in lineage.origins] == [(1, 1_000)]
+    assert [(o.input.input_id, o.grams) for o in lineage.origins] == [(1, 1_000)]
     assert "unexplained" in {n.kind for n in lineage.nodes}
 
 
@@ -210,9 +211,9 @@ def test_a_conventional_delivery_is_a_shipment_with_nothing_upstream() -> None:
         LineageBook().apply_all(c.events).shipment(conventional),
     ):
         assert lineage.target.key == f"shipment:{conventional}" and lineage.target.grams == 0
-        assert (
-            isinstance(lineage.target.event, Shipped) and lineage.target.event.quantity == 5_000_000
-        )
+        assert lineage.target.event is not None
+        shipped = lineage.target.event.record
+        assert isinstance(shipped, R.Shipped) and shipped.quantity == 5_000_000
         assert [n.key for n in lineage.nodes] == [lineage.target.key]
         assert (lineage.edges, lineage.origins, lineage.unexplained) == ((), (), 0)
     book = LineageBook().apply_all(c.events)
@@ -225,7 +226,7 @@ def test_a_conventional_delivery_is_a_shipment_with_nothing_upstream() -> None:
 def test_period_close_moves_nothing_by_itself() -> None:
     c = Chain()
     c.input(1, FLAKE, 1_000)
-    c.events.append(PeriodClosed(c.ref(), 1, 1, 244, 1_000, 600, 400))
+    c.add(R.PeriodClosed(1, 1, 244, 1_000, 600, 400))
     c.lapse(1, FLAKE, 400)  # the stock-cap lapse arrives as its own event
     assert LineageBook().apply_all(c.events).pool(1, FLAKE) == {f"input:1#{FLAKE}": 600}
 

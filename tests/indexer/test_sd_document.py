@@ -22,7 +22,8 @@ from tests.indexer.test_verify import Scenario, build_scenario
 from tests.indexer.test_verify_custody import CERT_BRAND, build_custody_record
 from tracenet.cli import main
 from tracenet.contracts import Custody
-from tracenet.indexer.lineage._lineage import Shipped
+from tracenet.contracts import records as R
+from tracenet.indexer.mirror._decode import Event
 from tracenet.indexer.verifier._declaration import declaration
 from tracenet.indexer.verifier._sd_check import compare, read_sd, shipment_of
 from tracenet.indexer.verifier._sd_document import render_html, render_pdf, sd_fields
@@ -35,9 +36,11 @@ def scenario() -> Scenario:
     return build_scenario(Web3(EthereumTesterProvider(EthereumTester())))
 
 
-def shipped(scenario: Scenario, shipment_id: int) -> Shipped:
+def shipped(scenario: Scenario, shipment_id: int) -> Event[R.Shipped]:
     return next(
-        e for e in scenario.record.events if isinstance(e, Shipped) and e.shipment_id == shipment_id
+        Event(e.ref, e.record)
+        for e in scenario.record.events
+        if isinstance(e.record, R.Shipped) and e.record.shipment_id == shipment_id
     )
 
 
@@ -49,7 +52,7 @@ def _text(raw: bytes) -> str:
 def test_every_field_read_from_the_pdf_is_the_chain_record(
     scenario: Scenario, shipment_id: int
 ) -> None:
-    record, event = scenario.record, shipped(scenario, shipment_id)
+    record, (ref, event) = scenario.record, shipped(scenario, shipment_id)
     d = declaration(record, shipment_id)
     fields = read_sd(render_pdf(d, CONSOLE))
     # every field of the template, in full, as the chain record gives it
@@ -58,12 +61,12 @@ def test_every_field_read_from_the_pdf_is_the_chain_record(
     supplier = record.units[event.from_unit_id]
     recipient = record.units[event.to_unit_id]
     group_name, max_share = record.product_groups[event.product_group_id]
-    credits = sum(a for _, a in event.lines)
+    credits = sum(event.amounts)
     assert fields["Supplier"] == record.parties[supplier.party_id].name
     assert fields["Supplier address"] == fields["Dispatch address"] == supplier.location
     assert fields["Recipient"] == record.parties[recipient.party_id].name
     assert fields["Recipient site"] == f"{recipient.name} (unit {recipient.unit_id})"
-    when = datetime.fromtimestamp(event.ref.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = datetime.fromtimestamp(ref.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert fields["Dispatch date"] == when
     assert fields["Contract or order reference"] == _text(event.order_ref)
     assert fields["Product"] == _text(event.product)
@@ -74,8 +77,8 @@ def test_every_field_read_from_the_pdf_is_the_chain_record(
     assert fields["Sustainable share"] == f"{share // 100}.{share % 100:02d} %"
     assert fields["Maximum share of the group"] == f"{max_share // 100}.{max_share % 100:02d} %"
     assert fields["Delivery document hash"] == "0x" + event.document_hash.hex()
-    assert fields["Transaction"] == event.ref.tx_hash
-    assert fields["Block"] == str(event.ref.block_number)
+    assert fields["Transaction"] == ref.tx_hash
+    assert fields["Block"] == str(ref.block_number)
     assert fields["Chain"] == str(record.chain_id)
     assert fields["Ledger contract"] == scenario.world.ledger.address
     assert fields["Verify at"] == f"{CONSOLE}/verify/shipment/{shipment_id}"

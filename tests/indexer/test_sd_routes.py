@@ -30,7 +30,7 @@ from tracenet.indexer import Follower, IndexerSettings
 from tracenet.indexer.api._api import create_app
 from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.api._sd_check_route import MAX_DOCUMENT
-from tracenet.indexer.lineage._lineage import EventRef
+from tracenet.indexer.mirror._decode import EventRef
 from tracenet.indexer.verifier._chainread import read_chain
 from tracenet.indexer.verifier._declaration import declaration
 from tracenet.indexer.verifier._sd_check import read_sd

@@ -17,14 +17,14 @@ from tests import factories as f
 from tests._support import free_port
 from tracenet import contracts
 from tracenet.cli import main
-from tracenet.contracts import CertificateStatus
+from tracenet.contracts import CertificateStatus, EventRecord
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import NotFoundError
-from tracenet.indexer.lineage._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
+from tracenet.indexer.mirror._decode import Event, EventRef
 from tracenet.indexer.verifier import _verify_cli
 from tracenet.indexer.verifier._chainread import (
     ChainRecord,
     DeploymentMismatch,
-    FactorInfo,
     read_chain,
     read_logs,
 )
@@ -89,8 +89,18 @@ def failed(verdict: Verdict) -> set[str]:
     return {c.code for c in verdict.failures}
 
 
-def replace_event(record: ChainRecord, match: Any, **changes: Any) -> ChainRecord:
-    events = [dataclasses.replace(e, **changes) if match(e) else e for e in record.events]
+def _shipment(record: EventRecord) -> int | None:
+    return record.shipment_id if isinstance(record, R.Shipped) else None
+
+
+def replace_event(
+    record: ChainRecord, match: Any, ref: EventRef | None = None, **changes: Any
+) -> ChainRecord:
+    """The record with every event whose record ``match``es changed (its fields, its place)."""
+    events = [
+        Event(ref or e.ref, dataclasses.replace(e.record, **changes)) if match(e.record) else e
+        for e in record.events
+    ]
     return dataclasses.replace(record, events=tuple(events))
 
 
@@ -102,7 +112,7 @@ def test_a_valid_claim_holds_with_its_lineage(scenario: Scenario) -> None:
     assert verdict.ok, verdict.failures
     lineage = verdict.lineage
     assert lineage is not None
-    assert [(o.input_id, o.grams) for o in lineage.origins] == [(1, 714_286), (2, 285_714)]
+    assert [(o.input.input_id, o.grams) for o in lineage.origins] == [(1, 714_286), (2, 285_714)]
     kinds = [n.kind for n in lineage.nodes]
     assert kinds == ["input", "input", "shipment", "conversion", "shipment", "claim"]
     assert check(verdict, "conversion-factor", "conversion:1") == [True]
@@ -124,7 +134,7 @@ def test_valid_shipments_hold_including_a_segregated_one(scenario: Scenario) -> 
     assert verify(scenario.record, "shipment", 2).ok
     verdict = verify(scenario.record, "shipment", 3)
     assert verdict.ok, verdict.failures
-    assert verdict.lineage is not None and [o.input_id for o in verdict.lineage.origins] == [3]
+    assert [o.input.input_id for o in verdict.lineage.origins] == [3]
     assert check(verdict, "segregation") == [True]
     assert check(verdict, "shipment-cap", "shipment:3") == [True]
 
@@ -149,11 +159,11 @@ def test_a_conventional_delivery_holds_with_nothing_upstream(scenario: Scenario)
 def test_the_chain_record_is_read_in_adaptive_ranges(scenario: Scenario) -> None:
     r = scenario.record
     assert r.counts == (3, 4, 1, 1)
-    assert sum(isinstance(e, InputRecorded) for e in r.events) == 3
-    (change,) = r.certificates[f.CERT_RECYCLER].changes
-    assert (change.status.name, change.effective_at) == ("suspended", f.START)
-    assert r.certificates[f.CERT_RECYCLER].status == 1
-    assert [v.version for v in r.processes[f.PR_RESIN].factors] == [0, 1]
+    assert sum(isinstance(e.record, R.InputRecorded) for e in r.events) == 3
+    (change,) = r.certificate_changes[f.CERT_RECYCLER]
+    assert (change.status.name, change.record.effective_at) == ("suspended", f.START)
+    assert r.certificate_status[f.CERT_RECYCLER] == CertificateStatus.suspended
+    assert [v.version for v in r.factors[f.PR_RESIN]] == [0, 1]
     assert r.units[f.U_RESIN].name == "Resin site A" and r.parties[f.P_BRAND].name == "Brand"
 
 
@@ -218,17 +228,28 @@ def test_tracenet_verify_of_no_claim_is_one_line(
 def test_a_certificate_suspended_before_the_input(scenario: Scenario) -> None:
     r = scenario.record
     early = EventRef(r.events[0].ref.block_number - 1, 0, "0x" + "ab" * 32, 0)
-    change = StatusChange(early, CertificateStatus.suspended, f.START, "audit")
-    cert = dataclasses.replace(r.certificates[f.CERT_RECYCLER], changes=(change,))
-    tampered = dataclasses.replace(r, certificates={**r.certificates, f.CERT_RECYCLER: cert})
+    change = StatusChange(early, _stated(CertificateStatus.suspended, "audit"))
+    tampered = _with_changes(r, change)
     verdict = verify(tampered, "claim", 1)
     assert failed(verdict) == {"certificate-in-force"}
     assert check(verdict, "certificate-in-force", "input:1") == [False]
     # reinstated before the input: in force again
-    back = StatusChange(early, CertificateStatus.valid, f.START, "reinstated")
-    cert = dataclasses.replace(cert, changes=(change, back))
-    tampered = dataclasses.replace(r, certificates={**r.certificates, f.CERT_RECYCLER: cert})
+    back = StatusChange(early, _stated(CertificateStatus.valid, "reinstated"))
+    tampered = _with_changes(r, change, back)
     assert "certificate-in-force" not in failed(verify(tampered, "claim", 1))
+
+
+def _stated(status: CertificateStatus, reason: str) -> R.CertificateStatusChanged:
+    """The recycler's certificate set to ``status`` from the start, for ``reason``."""
+    return R.CertificateStatusChanged(
+        certificate_id=f.CERT_RECYCLER, status=status, effective_at=f.START, reason=reason
+    )
+
+
+def _with_changes(r: ChainRecord, *changes: StatusChange) -> ChainRecord:
+    """The record with the recycler's certificate's status history replaced by ``changes``."""
+    history = {**r.certificate_changes, f.CERT_RECYCLER: changes}
+    return dataclasses.replace(r, certificate_changes=history)
 
 
 def test_a_certificate_that_does_not_cover_the_input(scenario: Scenario) -> None:
@@ -242,10 +263,10 @@ def test_a_certificate_that_does_not_cover_the_input(scenario: Scenario) -> None
 
 
 def test_evidence_presented_twice(scenario: Scenario) -> None:
-    first = next(e for e in scenario.record.events if isinstance(e, InputRecorded))
+    first = next(e.record for e in scenario.record.events if isinstance(e.record, R.InputRecorded))
     tampered = replace_event(
         scenario.record,
-        lambda e: isinstance(e, InputRecorded) and e.input_id == 2,
+        lambda e: isinstance(e, R.InputRecorded) and e.input_id == 2,
         evidence_hash=first.evidence_hash,
     )
     assert failed(verify(tampered, "claim", 1)) == {"evidence-unique"}
@@ -253,25 +274,16 @@ def test_evidence_presented_twice(scenario: Scenario) -> None:
 
 def test_a_factor_superseded_before_the_conversion(scenario: Scenario) -> None:
     r = scenario.record
-    proc = r.processes[f.PR_RESIN]
-    early = FactorInfo(1, 9_500, f.START + f.DAY, b"\x01" * 32)
-    tampered = dataclasses.replace(
-        r,
-        processes={
-            **r.processes,
-            f.PR_RESIN: dataclasses.replace(proc, factors=(proc.factors[0], early)),
-        },
-    )
+    first = r.factors[f.PR_RESIN][0]
+    early = R.FactorRegistered(f.PR_RESIN, 1, 9_500, f.START + f.DAY, b"\x01" * 32)
+    tampered = dataclasses.replace(r, factors={**r.factors, f.PR_RESIN: (first, early)})
     verdict = verify(tampered, "claim", 1)
     assert failed(verdict) == {"conversion-factor"}
     assert "superseded by v1" in verdict.failures[0].detail
     # Issue 26: superseded at the very second of the conversion is superseded too.
-    converted = next(e for e in r.events if type(e).__name__ == "Converted")
+    converted = next(e for e in r.events if isinstance(e.record, R.Converted))
     same = dataclasses.replace(early, effective_from=converted.ref.timestamp)
-    factors = (proc.factors[0], same)
-    tampered = dataclasses.replace(
-        r, processes={**r.processes, f.PR_RESIN: dataclasses.replace(proc, factors=factors)}
-    )
+    tampered = dataclasses.replace(r, factors={**r.factors, f.PR_RESIN: (first, same)})
     assert failed(verify(tampered, "claim", 1)) == {"conversion-factor"}
 
 
@@ -283,9 +295,7 @@ def test_a_conversion_that_made_more_than_its_yield(scenario: Scenario) -> None:
 
 
 def test_an_over_cap_shipment(scenario: Scenario) -> None:
-    tampered = replace_event(
-        scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 3, quantity=5_000_000
-    )
+    tampered = replace_event(scenario.record, lambda e: _shipment(e) == 3, quantity=5_000_000)
     verdict = verify(tampered, "shipment", 3)
     assert failed(verdict) == {"shipment-cap"}
     assert "2000000 g > 5000000 g × 3500 bps" in verdict.failures[0].detail
@@ -293,29 +303,23 @@ def test_an_over_cap_shipment(scenario: Scenario) -> None:
 
 def test_the_cap_of_a_shipment_rounds_down(scenario: Scenario) -> None:
     """Issue 26: 5,714,285 g × 35 % is 1,999,999.75 g: 2,000,000 g of credits are one over."""
-    tampered = replace_event(
-        scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 3, quantity=5_714_285
-    )
+    tampered = replace_event(scenario.record, lambda e: _shipment(e) == 3, quantity=5_714_285)
     verdict = verify(tampered, "shipment", 3)
     assert failed(verdict) == {"shipment-cap"}
     assert "= 1999999 g" in verdict.failures[0].detail
 
 
 def test_a_shipment_over_one_hundred_percent(scenario: Scenario) -> None:
-    tampered = replace_event(
-        scenario.record, lambda e: isinstance(e, Shipped) and e.shipment_id == 2, quantity=4_000_000
-    )
+    tampered = replace_event(scenario.record, lambda e: _shipment(e) == 2, quantity=4_000_000)
     assert failed(verify(tampered, "claim", 1)) == {"shipment-cap"}
 
 
 def test_a_lapsed_credit_moved(scenario: Scenario) -> None:
-    def late(e: LedgerEvent) -> bool:
-        return isinstance(e, Claimed)
+    def late(e: EventRecord) -> bool:
+        return isinstance(e, R.Claimed)
 
-    ref = next(e.ref for e in scenario.record.events if late(e))
-    tampered = replace_event(
-        scenario.record, late, ref=dataclasses.replace(ref, timestamp=f.at(2031, 7, 1))
-    )
+    ref = next(e.ref for e in scenario.record.events if late(e.record))
+    tampered = replace_event(scenario.record, late, ref=ref._replace(timestamp=f.at(2031, 7, 1)))
     verdict = verify(tampered, "claim", 1)
     assert failed(verdict) == {"window"}
     assert "lapsed at period" in verdict.failures[0].detail
@@ -323,8 +327,8 @@ def test_a_lapsed_credit_moved(scenario: Scenario) -> None:
 
 def test_a_double_retired_claim(scenario: Scenario) -> None:
     r = scenario.record
-    claim = next(e for e in r.events if isinstance(e, Claimed))
-    again = dataclasses.replace(claim, ref=dataclasses.replace(claim.ref, block_number=10**6))
+    claim = next(e for e in r.events if isinstance(e.record, R.Claimed))
+    again = claim._replace(ref=claim.ref._replace(block_number=10**6))
     verdict = verify(dataclasses.replace(r, events=(*r.events, again)), "claim", 1)
     assert {"retired-once", "target-exists", "records-complete"} <= failed(verdict)
 
@@ -332,11 +336,12 @@ def test_a_double_retired_claim(scenario: Scenario) -> None:
 def test_credits_that_never_entered(scenario: Scenario) -> None:
     tampered = replace_event(
         scenario.record,
-        lambda e: isinstance(e, Shipped) and e.shipment_id == 1,
-        lines=((scenario.flake, 6_500_000),),
+        lambda e: isinstance(e, R.Shipped) and e.shipment_id == 1,
+        token_ids=(scenario.flake,),
+        amounts=(6_500_000,),
         quantity=7_000_000,
     )
-    tampered = replace_event(tampered, lambda e: isinstance(e, InputRecorded), amount=1)
+    tampered = replace_event(tampered, lambda e: isinstance(e, R.InputRecorded), amount=1)
     verdict = verify(tampered, "claim", 1)
     assert "conservation" in failed(verdict)
     assert verdict.lineage is not None and verdict.lineage.unexplained > 0
@@ -344,13 +349,16 @@ def test_credits_that_never_entered(scenario: Scenario) -> None:
 
 def test_an_inventory_transfer_outside_the_boundary(scenario: Scenario) -> None:
     r = scenario.record
-    claim = next(e for e in r.events if isinstance(e, Claimed))
-    moved = dataclasses.replace(  # a claim of what was moved to the second resin site
-        claim,
-        ref=dataclasses.replace(claim.ref, block_number=10**6),
-        claim_id=2,
-        unit_id=f.U_RESIN2,
-        lines=((scenario.resin, 400_000),),
+    claim = next(e for e in r.events if isinstance(e.record, R.Claimed))
+    moved = Event(  # a claim of what was moved to the second resin site
+        claim.ref._replace(block_number=10**6),
+        dataclasses.replace(
+            claim.record,
+            claim_id=2,
+            unit_id=f.U_RESIN2,
+            token_ids=(scenario.resin,),
+            amounts=(400_000,),
+        ),
     )
     record = dataclasses.replace(
         r,
@@ -373,7 +381,9 @@ def test_an_inventory_transfer_outside_the_boundary(scenario: Scenario) -> None:
 
 def test_a_missing_event_is_found_by_the_counters(scenario: Scenario) -> None:
     r = scenario.record
-    events = tuple(e for e in r.events if not (isinstance(e, Shipped) and e.shipment_id == 3))
+    events = tuple(
+        e for e in r.events if not (isinstance(e.record, R.Shipped) and e.record.shipment_id == 3)
+    )
     assert failed(verify(dataclasses.replace(r, events=events), "claim", 1)) == {"records-complete"}
 
 
@@ -395,7 +405,7 @@ def test_a_record_pointing_at_another_ledger(scenario: Scenario, chain: Web3) ->
     impostor = read_chain(chain, doctored)
     with pytest.raises(NotFoundError, match=r"no claim 1 on this chain \(and the deployment"):
         verify(impostor, "claim", 1)  # the impostor's ledger records no claim
-    only = next(e for e in scenario.record.events if isinstance(e, Claimed))
+    only = next(e for e in scenario.record.events if isinstance(e.record, R.Claimed))
     verdict = verify(dataclasses.replace(impostor, events=(only,)), "claim", 1)
     assert "deployment-wiring" in failed(verdict) and not verdict.ok
 

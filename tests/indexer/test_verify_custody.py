@@ -15,8 +15,9 @@ from tests import factories as f
 from tests import model as m
 from tests.indexer.test_verify import build_scenario
 from tracenet.contracts import CertificateStatus, Custody
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import DeclarationRefusedError
-from tracenet.indexer.lineage._lineage import EventRef, Shipped
+from tracenet.indexer.mirror._decode import EventRef
 from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
 from tracenet.indexer.verifier._declaration import custody_statement, declaration, to_markdown
 from tracenet.indexer.verifier._record import StatusChange
@@ -93,13 +94,25 @@ def with_mode(record: ChainRecord, *changes: tuple[EventRef, Custody]) -> ChainR
     return dataclasses.replace(record, scheme_custody={f.S_PLUS: changes})
 
 
+def _shipment(record: object) -> int | None:
+    return record.shipment_id if isinstance(record, R.Shipped) else None
+
+
 def _when(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def with_brand_cert(record: ChainRecord, **changes: object) -> ChainRecord:
+    """The record with the brand's certificate changed: its fields, or when it was registered
+    or its statuses (``registered_at``, ``changes``: its ``StatusChange`` history)."""
+    at = {k: changes.pop(k) for k in ("registered_at", "changes") if k in changes}
     cert = dataclasses.replace(record.certificates[CERT_BRAND], **changes)  # type: ignore[arg-type]
-    return dataclasses.replace(record, certificates={**record.certificates, CERT_BRAND: cert})
+    places = {
+        f"certificate_{k}": {**getattr(record, f"certificate_{k}"), CERT_BRAND: v}
+        for k, v in at.items()
+    }
+    certificates = {**record.certificates, CERT_BRAND: cert}
+    return dataclasses.replace(record, certificates=certificates, **places)  # type: ignore[arg-type]
 
 
 def test_the_record_knows_the_scheme_s_custody_mode(record: ChainRecord) -> None:
@@ -162,9 +175,12 @@ def test_no_certificate_fails_the_claim(record: ChainRecord) -> None:
                 "changes": (
                     StatusChange(
                         EventRef(2, 0, "0x" + "ab" * 32, f.START),
-                        CertificateStatus.suspended,
-                        f.START,
-                        "audit",
+                        R.CertificateStatusChanged(
+                            certificate_id=CERT_BRAND,
+                            status=CertificateStatus.suspended,
+                            effective_at=f.START,
+                            reason="audit",
+                        ),
                     ),
                 )
             },
@@ -261,7 +277,7 @@ def test_an_uncertified_step_before_the_scheme_required_custody_is_a_warning(
         "for rPET-resin at {} (CustodyCertificateMissing); ISCC PLUS required no certified "
         "chain of custody then and requires every holder certified now"
     )
-    shipped = next(e for e in late.events if isinstance(e, Shipped) and e.shipment_id == 2)
+    shipped = next(e for e in late.events if _shipment(e.record) == 2)
     assert ("shipment:2", brand.format(_when(shipped.ref.timestamp))) in notes
     resin = [d for s, d in notes if s == "shipment:2" and "the supplier Resin" in d]
     assert resin and "(CertificateScopeClass ISCC-PLUS-RES-002)" in resin[0]
@@ -294,7 +310,7 @@ def test_verify_and_the_declaration_judge_every_shipment_alike(
     }
     seen = set()
     for name, r in variants.items():
-        for s in (e for e in r.events if isinstance(e, Shipped)):
+        for s in (e.record for e in r.events if isinstance(e.record, R.Shipped)):
             checks = [
                 c
                 for c in verify(r, "shipment", s.shipment_id).checks
@@ -336,6 +352,7 @@ def test_the_declaration_of_an_uncertified_step_states_it(late: ChainRecord) -> 
 
 
 def test_a_shipment_is_checked_alike(record: ChainRecord) -> None:
-    shipped = next(e for e in record.events if isinstance(e, Shipped) and e.shipment_id == 2)
+    shipped = next(e.record for e in record.events if _shipment(e.record) == 2)
+    assert isinstance(shipped, R.Shipped)
     verdict = verify(with_brand_cert(record, class_ids=()), "shipment", shipped.shipment_id)
     assert failed(verdict) == {("custody-certificate", "shipment:2")}
