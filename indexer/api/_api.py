@@ -242,7 +242,13 @@ def create_app(
         from tracenet.indexer.api._sd_routes import declaration_router
 
         app.include_router(declaration_router(chain, console_url, RESPONSES))
-        add_chain_routes(app, chain, {**RESPONSES, **LIMITED})
+        add_chain_routes(
+            app,
+            chain,
+            {**RESPONSES, **LIMITED},
+            disclosure=s.disclosure,
+            registry=registry or {},
+        )
     if ledger is not None:
         add_report_routes(app, ledger, registry or {}, RESPONSES)
     return app

@@ -1,0 +1,354 @@
+"""What a buyer holding an SD's link sees (issue 25): the verdict, not the competitors.
+
+The public views are cut from the full ones, never computed apart: ``public_verdict`` takes the
+chain-only verifier's ``Verdict`` and ``public_declaration`` the full declaration, so the verdict
+(holds, failed, warnings, every check's code, rule and result) is the same in both views. Each
+step of the chain of custody is stated by role, country, scheme and certificate status
+("certified converter, NL, ISCC PLUS certificate valid at conversion") and by its share of the
+target; a party's name and unit, address, certificate numbers and quantities appear only where
+that party chose to disclose them (``Disclosure``: the indexer's ``TRACENET_INDEXER_DISCLOSURE``,
+party → any of ``name address certificates quantities``), except the buyer's direct supplier
+(a shipment's sender, a claim's claimant), named with its address and certificates by default,
+as the SD in the buyer's hands names it. Check details (which name units and certificate
+numbers), transaction hashes of other operations, order references and sequential ids of other
+operations are never public.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracenet.contracts import split_token_id
+from tracenet.indexer.lineage._lineage import (
+    CertificatesTransferred,
+    Claimed,
+    Converted,
+    InputRecorded,
+    InventoryTransferred,
+    LedgerEvent,
+    Lineage,
+    Shipped,
+)
+from tracenet.indexer.verifier._record import CertificateInfo, ChainRecord
+from tracenet.indexer.verifier._verify import Verdict
+from tracenet.kit import iso_time
+
+__all__ = ["DISCLOSABLE", "Disclosure", "public_declaration", "public_verdict", "verdict_of"]
+
+#: What a party may choose to disclose on public pages.
+DISCLOSABLE = ("name", "address", "certificates", "quantities")
+#: What the buyer's direct supplier discloses unless it set otherwise.
+DIRECT_SUPPLIER = frozenset({"name", "address", "certificates"})
+_FULL = 10_000
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+#: A lineage step's role, and the moment its certificate is judged at, by node kind.
+_ROLES = {
+    "input": ("point of origin", "input"),
+    "conversion": ("converter", "conversion"),
+    "shipment": ("supplier", "dispatch"),
+    "transfer": ("site transfer", "transfer"),
+    "trade": ("certificate trader", "trade"),
+    "claim": ("final claimant", "claim"),
+}
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Per party id, what it discloses on public pages (``DISCLOSABLE``); a party named in
+    ``parties`` replaces the direct supplier's default with its own choice."""
+
+    parties: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+    def of(self, party_id: int | None, direct: bool = False) -> frozenset[str]:
+        if party_id is not None and party_id in self.parties:
+            return self.parties[party_id]
+        return DIRECT_SUPPLIER if direct else frozenset()
+
+    @classmethod
+    def parse(
+        cls,
+        setting: Mapping[str, Iterable[str]],
+        record: ChainRecord,
+        registry: Mapping[str, Mapping[str, int]] | None = None,
+    ) -> Disclosure:
+        """From the setting (party id, registry key or on-chain name → what it discloses, or
+        ``"all"``); a party the record does not know is ignored (it may not be registered yet)."""
+        by_name = {p.name: p.party_id for p in record.parties.values()}
+        keys = dict((registry or {}).get("parties", {}))
+        parties: dict[int, frozenset[str]] = {}
+        for who, what in setting.items():
+            party = int(who) if who.isdigit() else keys.get(who, by_name.get(who))
+            if party is None:
+                continue
+            items = [what] if isinstance(what, str) else list(what)
+            chosen = DISCLOSABLE if "all" in items else tuple(i for i in items if i in DISCLOSABLE)
+            parties[party] = frozenset(chosen)
+        return cls(parties)
+
+
+def _unit_of(e: LedgerEvent | None) -> int | None:
+    if isinstance(e, (InputRecorded, Converted, Claimed)):
+        return e.unit_id
+    if isinstance(e, (Shipped, InventoryTransferred, CertificatesTransferred)):
+        return e.from_unit_id
+    return None
+
+
+def _tokens(e: LedgerEvent | None) -> list[int]:
+    if isinstance(e, InputRecorded):
+        return [e.token_id]
+    if isinstance(e, Converted):
+        return [e.output_token_id]
+    lines = getattr(e, "lines", ())
+    return [tid for tid, _ in lines]
+
+
+def country(location: str | None) -> str | None:
+    """The ISO 3166 code a unit's address ends with (``…, NL``), else None."""
+    last = (location or "").rsplit(",", 1)[-1].strip()
+    return last if _COUNTRY.match(last) else None
+
+
+def _certificates(
+    record: ChainRecord, party: int, unit: int, schemes: set[int], at: int
+) -> list[CertificateInfo]:
+    return [
+        c
+        for c in sorted(record.certificates.values(), key=lambda c: c.certificate_id)
+        if c.holder_party_id == party
+        and c.scheme_id in schemes
+        and unit in c.unit_ids
+        and c.valid_from <= at < c.valid_until
+        and (c.revoked_at is None or c.revoked_at.timestamp > at)
+    ]
+
+
+def _share(grams: int, whole: int) -> int:
+    return grams * _FULL // whole if whole else 0
+
+
+def _step(
+    record: ChainRecord,
+    number: int,
+    kind: str,
+    e: LedgerEvent | None,
+    grams: int,
+    whole: int,
+    shown: frozenset[str],
+) -> dict[str, Any]:
+    role, moment = _ROLES.get(kind, ("unexplained source", "step"))
+    unit = record.units.get(_unit_of(e) or 0)
+    schemes = {
+        record.classes[c].scheme_id
+        for c in (split_token_id(t)[0] for t in _tokens(e))
+        if c in record.classes
+    }
+    names = sorted({record.schemes.get(s, (f"scheme {s}", 0))[0] for s in schemes})
+    at = e.ref.timestamp if e is not None else 0
+    if isinstance(e, InputRecorded):
+        origin = record.certificates.get(e.certificate_id)
+        held = [origin] if origin is not None else []
+    elif unit is not None:
+        held = _certificates(record, unit.party_id, unit.unit_id, schemes, at)
+    else:
+        held = []
+    valid = [c for c in held if c.valid_from <= at < c.valid_until]
+    scheme_words = " / ".join(names) or "no scheme"
+    status = (
+        f"{scheme_words} certificate valid at {moment}"
+        if valid
+        else f"no {scheme_words} certificate valid at {moment}"
+    )
+    party = record.parties.get(unit.party_id) if unit is not None else None
+    step: dict[str, Any] = {
+        "step": number,
+        "kind": kind,
+        "role": f"certified {role}" if valid else role,
+        "country": country(unit.location) if unit is not None else None,
+        "schemes": names,
+        "certificate_status": status,
+        "date": iso_time(at)[:10] if e is not None else None,
+        "share_of_target_bps": _share(grams, whole),
+        "party": party.name if party is not None and "name" in shown else None,
+        "unit": unit.name if unit is not None and "name" in shown else None,
+        "address": unit.location if unit is not None and "address" in shown else None,
+        "certificates": [c.number for c in valid] if "certificates" in shown else None,
+        "credits_g": grams if "quantities" in shown else None,
+    }
+    step["summary"] = ", ".join(
+        x for x in (step["role"], step["country"], status) if x
+    )  # "certified converter, NL, ISCC PLUS certificate valid at conversion"
+    return step
+
+
+def verdict_of(body: Mapping[str, Any]) -> dict[str, Any]:
+    """What must be equal in both views of one verdict: holds, counts, each check's result."""
+    checks = sorted(
+        (c["code"], c["rule"], bool(c["ok"]), bool(c["warning"])) for c in body["checks"]
+    )
+    return {
+        "holds": body["holds"],
+        "failed": body["failed"],
+        "warnings": body["warnings"],
+        "checks": checks,
+    }
+
+
+def _steps(
+    record: ChainRecord, lineage: Lineage, disclosure: Disclosure, direct: int | None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    whole = lineage.target.grams
+    steps, subjects = [], {}
+    for i, node in enumerate(lineage.nodes, start=1):
+        unit = record.units.get(_unit_of(node.event) or 0)
+        party = unit.party_id if unit is not None else None
+        shown = disclosure.of(party, direct=party is not None and party == direct)
+        if node.key == lineage.target.key:
+            shown = shown | {"quantities"}  # the target's own quantity is on the buyer's SD
+        steps.append(_step(record, i, node.kind, node.event, node.grams, whole, shown))
+        subjects[node.key] = f"step {i}"
+    return steps, subjects
+
+
+def public_verdict(
+    verdict: Verdict, record: ChainRecord, disclosure: Disclosure, ref: str
+) -> dict[str, Any]:
+    """The verdict a buyer holding the link reads: holds or not, every rule checked and its
+    result, the chain of custody step by step (role, country, scheme, certificate status,
+    share), names and figures only as their parties disclose them."""
+    target = verdict.lineage.target.event
+    unit = record.units.get(_unit_of(target) or 0)
+    direct = unit.party_id if unit is not None else None
+    steps, subjects = _steps(record, verdict.lineage, disclosure, direct)
+    return {
+        "view": "public",
+        "kind": verdict.kind,
+        "public_ref": ref,
+        "holds": verdict.ok,
+        "failed": len(verdict.failures),
+        "warnings": len(verdict.warnings),
+        "rules_checked": sorted({c.rule for c in verdict.checks}),
+        "checks": [
+            {
+                "code": c.code,
+                "rule": c.rule,
+                "subject": subjects.get(c.subject, "ledger" if c.subject == "ledger" else "step"),
+                "ok": c.ok,
+                "warning": c.warning,
+            }
+            for c in verdict.checks
+        ],
+        "chain_of_custody": steps,
+        "unexplained_share_bps": _share(verdict.lineage.unexplained, verdict.lineage.target.grams),
+    }
+
+
+def _party(p: Mapping[str, Any], role: str, shown: frozenset[str]) -> dict[str, Any]:
+    return {
+        "role": role,
+        "country": country(p.get("address")),
+        "certified": bool(p.get("certificates")),
+        "name": p.get("name") if "name" in shown else None,
+        "unit": p.get("unit") if "name" in shown else None,
+        "address": p.get("address") if "address" in shown else None,
+        "certificates": list(p.get("certificates") or []) if "certificates" in shown else None,
+    }
+
+
+def public_declaration(
+    d: Mapping[str, Any], record: ChainRecord, disclosure: Disclosure
+) -> dict[str, Any]:
+    """A shipment's declaration as a buyer holding its link reads it: the delivery, its share
+    and characteristics, the custody statement by status; the supplier named (the buyer's
+    direct supplier), the recipient and upstream parties only as they disclose themselves."""
+    supplier_id, recipient_id = d["supplier"].get("party_id"), d["recipient"].get("party_id")
+    supplier = disclosure.of(supplier_id, direct=True)
+    recipient = disclosure.of(recipient_id)
+
+    def cert(entry: Mapping[str, Any], role: str, shown: frozenset[str]) -> str | None:
+        number = entry.get(f"{role}_certificate")
+        if number is None:
+            return None
+        return number if "certificates" in shown else "valid at dispatch (number not disclosed)"
+
+    inputs = {e.input_id: e for e in record.events if isinstance(e, InputRecorded)}
+    conversions = {e.conversion_id: e for e in record.events if isinstance(e, Converted)}
+    credits = d["credits_g"]
+
+    def shown_at(unit_id: int | None) -> frozenset[str]:
+        unit = record.units.get(unit_id or 0)
+        return disclosure.of(unit.party_id if unit is not None else None)
+
+    origins = []
+    for o in d["origins"]:
+        e = inputs.get(o["input_id"])
+        shown = shown_at(e.unit_id if e else None)
+        unit = record.units.get(e.unit_id) if e else None
+        origins.append(
+            {
+                "country": country(unit.location) if unit else None,
+                "share_of_credits_bps": _share(o["credits_g"], credits),
+                "certificate": o["certificate"] if "certificates" in shown else None,
+                "credits_g": o["credits_g"] if "quantities" in shown else None,
+                "input_g": o["input_g"] if "quantities" in shown else None,
+            }
+        )
+    factors = []
+    for c in d["conversion_factors_upstream"]:
+        conversion = conversions.get(c["conversion_id"])
+        shown = shown_at(conversion.unit_id if conversion else None)
+        factors.append(
+            {
+                "process": c["process"] if "name" in shown else None,
+                "site": c["site"] if "name" in shown else None,
+                "factor_version": c["factor_version"],
+                "yield_bps": c["yield_bps"],
+                "effective_from": c["effective_from"],
+            }
+        )
+    return {
+        "view": "public",
+        "public_ref": d["public_ref"],
+        "declaration": d["declaration"],
+        "supplier": _party(d["supplier"], "supplier", supplier),
+        "recipient": _party(d["recipient"], "recipient", recipient),
+        "custody": [
+            {
+                "scheme": e["scheme"],
+                "custody": e["custody"],
+                "supplier_certificate": cert(e, "supplier", supplier),
+                "recipient_certificate": cert(e, "recipient", recipient),
+                "recipient_exempt": e["recipient_exempt"],
+            }
+            for e in d["custody"]
+        ],
+        "recipient_final_claimant": d["recipient_final_claimant"],
+        "dispatch_date": d["dispatch_date"],
+        "dispatch_address": d["dispatch_address"] if "address" in supplier else None,
+        "product": d["product"],
+        "product_group": d["product_group"],
+        "quantity_g": d["quantity_g"],
+        "credits_g": credits,
+        "sustainable_share_bps": d["sustainable_share_bps"],
+        "lines": d["lines"],  # the credits the buyer received
+        "classes": d["classes"],
+        "rolling_average": [
+            {
+                "class_id": r["class_id"],
+                "name": r["name"],
+                "share_bps": r["share_bps"],
+                "credits_g": r["credits_g"],
+                "recomputed_from_chain": r["recomputed_from_chain"],
+            }
+            for r in d["rolling_average"]
+        ],
+        "emission_factor_gco2e_per_kg": d["emission_factor_gco2e_per_kg"],
+        "conversion_factors_upstream": factors,
+        "origins": origins,
+        "document_hash": d["document_hash"],
+        "transaction": d["transaction"],
+    }
