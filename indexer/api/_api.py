@@ -58,6 +58,7 @@ from tracenet.indexer.api._api_deps import (
 )
 from tracenet.indexer.api._keys import Caller
 from tracenet.indexer.api._listing_routes import listing_routes
+from tracenet.indexer.api._reference_routes import add_reference_routes
 from tracenet.indexer.api._report_routes import add_report_routes
 from tracenet.indexer.api._reports import (
     as_of,
@@ -411,3 +412,4 @@ def _routes(app: FastAPI, reg: Registry) -> None:
 
     class_routes(app, reg, ref)
     listing_routes(app)
+    add_reference_routes(app, RESPONSES)

@@ -182,3 +182,29 @@ def test_a_party_that_discloses_is_named_on_public_views(
         assert body["chain_of_custody"][2]["party"] is None  # the resin maker did not disclose
         sd = client.get(f"/v1/shipments/{ref_of(record, 'shipment', 2)}/declaration").json()
         assert sd["origins"][0]["certificate"] == "ISCC-PLUS-REC-001"
+
+
+def test_the_parties_and_auditors_read_the_reference_others_do_not(
+    world: World, follower: Follower, engine: Engine
+) -> None:
+    """``/v1/{kind}s/{id}/reference``: from the mirror, the same reference as the chain's."""
+    record, keys = _setup(world, follower, engine)
+    app = create_app(engine, chain=lambda: record, settings=UNLIMITED)
+    with TestClient(app) as client:
+
+        def get(who: str, path: str) -> Any:
+            return client.get(path, headers={"X-API-Key": keys[who]})
+
+        for who in ("resin", "brand", "auditor"):
+            body = get(who, "/v1/shipments/2/reference").json()
+            assert body["public_ref"] == ref_of(record, "shipment", 2)
+            assert body["verify_path"] == f"/verify/shipment/{body['public_ref']}"
+        assert get("brand", "/v1/claims/1/reference").json()["public_ref"] == ref_of(
+            record, "claim", 1
+        )
+        for who, path in [("recycler", "/v1/shipments/2/reference"),
+                          ("outsider", "/v1/claims/1/reference")]:  # fmt: skip
+            refused = get(who, path)
+            assert (refused.status_code, refused.json()["error"]) == (403, "NotCounterparty")
+        assert client.get("/v1/shipments/2/reference").status_code == 401
+        assert get("auditor", "/v1/claims/9/reference").status_code == 404
