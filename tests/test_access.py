@@ -206,10 +206,12 @@ _CONCRETE = {
     "/v1/claims/{claim_id}/provenance": ("/v1/claims/1/provenance", {}),
     "/v1/claims/{claim_id}/reference": ("/v1/claims/1/reference", {}),
     "/v1/units/{unit_id}/statement": (
-        f"/v1/units/{U_RESIN}/statement", {"class_id": C_RESIN, "period": "index:0"}
+        f"/v1/units/{U_RESIN}/statement",
+        {"class_id": C_RESIN, "period": "index:0"},
     ),
     "/v1/units/{unit_id}/traceability": (
-        f"/v1/units/{U_RESIN}/traceability", {"from": "1970-01-01", "to": "2200-01-01"}
+        f"/v1/units/{U_RESIN}/traceability",
+        {"from": "1970-01-01", "to": "2200-01-01"},
     ),
     "/v1/product-groups/{product_group_id}/footprint": (
         f"/v1/product-groups/{G_RESIN}/footprint",
@@ -253,7 +255,7 @@ def test_the_keyed_doors_open_to_the_table_s_readers_only(indexer: Any) -> None:
 
 
 def test_the_own_rows_doors_list_only_the_key_s_rows(indexer: Any) -> None:
-    client, record, keys = indexer
+    client, _, keys = indexer
     for who in ("outsider", "certifier"):  # no unit in any of the story's operations
         shipments = _call(client, "GET", "/v1/shipments", keys[who]).json()["shipments"]
         assert shipments == [], who
