@@ -26,7 +26,8 @@ from tracenet.indexer.lineage._lineage import Claimed, Shipped
 from tracenet.indexer.verifier._chainread import ChainRecord, DeploymentMismatch
 from tracenet.indexer.verifier._declaration import declaration
 from tracenet.indexer.verifier._public_ref import resolve
-from tracenet.indexer.verifier._redact import Disclosure, public_declaration, public_verdict
+from tracenet.indexer.verifier._redact import Disclosure, public_verdict
+from tracenet.indexer.verifier._redact_declaration import public_declaration
 from tracenet.indexer.verifier._verify import verify
 from tracenet.indexer.verifier._verify_cli import render_json
 

@@ -11,7 +11,7 @@ party → any of ``name address certificates quantities``), except the buyer's d
 (a shipment's sender, a claim's claimant), named with its address and certificates by default,
 as the SD in the buyer's hands names it. Check details (which name units and certificate
 numbers), transaction hashes of other operations, order references and sequential ids of other
-operations are never public.
+operations are never public. The declaration's public view is ``_redact_declaration``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,15 @@ from tracenet.indexer.verifier._record import CertificateInfo, ChainRecord
 from tracenet.indexer.verifier._verify import Verdict
 from tracenet.kit import iso_time
 
-__all__ = ["DISCLOSABLE", "Disclosure", "public_declaration", "public_verdict", "verdict_of"]
+__all__ = [
+    "DISCLOSABLE",
+    "Disclosure",
+    "country",
+    "public_verdict",
+    "share",
+    "unit_of",
+    "verdict_of",
+]
 
 #: What a party may choose to disclose on public pages.
 DISCLOSABLE = ("name", "address", "certificates", "quantities")
@@ -90,7 +98,7 @@ class Disclosure:
         return cls(parties)
 
 
-def _unit_of(e: LedgerEvent | None) -> int | None:
+def unit_of(e: LedgerEvent | None) -> int | None:
     if isinstance(e, (InputRecorded, Converted, Claimed)):
         return e.unit_id
     if isinstance(e, (Shipped, InventoryTransferred, CertificatesTransferred)):
@@ -127,7 +135,8 @@ def _certificates(
     ]
 
 
-def _share(grams: int, whole: int) -> int:
+def share(grams: int, whole: int) -> int:
+    """``grams`` as basis points of ``whole`` (rounded down; 0 of nothing)."""
     return grams * _FULL // whole if whole else 0
 
 
@@ -141,7 +150,7 @@ def _step(
     shown: frozenset[str],
 ) -> dict[str, Any]:
     role, moment = _ROLES.get(kind, ("unexplained source", "step"))
-    unit = record.units.get(_unit_of(e) or 0)
+    unit = record.units.get(unit_of(e) or 0)
     schemes = {
         record.classes[c].scheme_id
         for c in (split_token_id(t)[0] for t in _tokens(e))
@@ -172,7 +181,7 @@ def _step(
         "schemes": names,
         "certificate_status": status,
         "date": iso_time(at)[:10] if e is not None else None,
-        "share_of_target_bps": _share(grams, whole),
+        "share_of_target_bps": share(grams, whole),
         "party": party.name if party is not None and "name" in shown else None,
         "unit": unit.name if unit is not None and "name" in shown else None,
         "address": unit.location if unit is not None and "address" in shown else None,
@@ -204,7 +213,7 @@ def _steps(
     whole = lineage.target.grams
     steps, subjects = [], {}
     for i, node in enumerate(lineage.nodes, start=1):
-        unit = record.units.get(_unit_of(node.event) or 0)
+        unit = record.units.get(unit_of(node.event) or 0)
         party = unit.party_id if unit is not None else None
         shown = disclosure.of(party, direct=party is not None and party == direct)
         if node.key == lineage.target.key:
@@ -221,7 +230,7 @@ def public_verdict(
     result, the chain of custody step by step (role, country, scheme, certificate status,
     share), names and figures only as their parties disclose them."""
     target = verdict.lineage.target.event
-    unit = record.units.get(_unit_of(target) or 0)
+    unit = record.units.get(unit_of(target) or 0)
     direct = unit.party_id if unit is not None else None
     steps, subjects = _steps(record, verdict.lineage, disclosure, direct)
     return {
@@ -243,112 +252,5 @@ def public_verdict(
             for c in verdict.checks
         ],
         "chain_of_custody": steps,
-        "unexplained_share_bps": _share(verdict.lineage.unexplained, verdict.lineage.target.grams),
-    }
-
-
-def _party(p: Mapping[str, Any], role: str, shown: frozenset[str]) -> dict[str, Any]:
-    return {
-        "role": role,
-        "country": country(p.get("address")),
-        "certified": bool(p.get("certificates")),
-        "name": p.get("name") if "name" in shown else None,
-        "unit": p.get("unit") if "name" in shown else None,
-        "address": p.get("address") if "address" in shown else None,
-        "certificates": list(p.get("certificates") or []) if "certificates" in shown else None,
-    }
-
-
-def public_declaration(
-    d: Mapping[str, Any], record: ChainRecord, disclosure: Disclosure
-) -> dict[str, Any]:
-    """A shipment's declaration as a buyer holding its link reads it: the delivery, its share
-    and characteristics, the custody statement by status; the supplier named (the buyer's
-    direct supplier), the recipient and upstream parties only as they disclose themselves."""
-    supplier_id, recipient_id = d["supplier"].get("party_id"), d["recipient"].get("party_id")
-    supplier = disclosure.of(supplier_id, direct=True)
-    recipient = disclosure.of(recipient_id)
-
-    def cert(entry: Mapping[str, Any], role: str, shown: frozenset[str]) -> str | None:
-        number = entry.get(f"{role}_certificate")
-        if number is None:
-            return None
-        return number if "certificates" in shown else "valid at dispatch (number not disclosed)"
-
-    inputs = {e.input_id: e for e in record.events if isinstance(e, InputRecorded)}
-    conversions = {e.conversion_id: e for e in record.events if isinstance(e, Converted)}
-    credits = d["credits_g"]
-
-    def shown_at(unit_id: int | None) -> frozenset[str]:
-        unit = record.units.get(unit_id or 0)
-        return disclosure.of(unit.party_id if unit is not None else None)
-
-    origins = []
-    for o in d["origins"]:
-        e = inputs.get(o["input_id"])
-        shown = shown_at(e.unit_id if e else None)
-        unit = record.units.get(e.unit_id) if e else None
-        origins.append(
-            {
-                "country": country(unit.location) if unit else None,
-                "share_of_credits_bps": _share(o["credits_g"], credits),
-                "certificate": o["certificate"] if "certificates" in shown else None,
-                "credits_g": o["credits_g"] if "quantities" in shown else None,
-                "input_g": o["input_g"] if "quantities" in shown else None,
-            }
-        )
-    factors = []
-    for c in d["conversion_factors_upstream"]:
-        conversion = conversions.get(c["conversion_id"])
-        shown = shown_at(conversion.unit_id if conversion else None)
-        factors.append(
-            {
-                "process": c["process"] if "name" in shown else None,
-                "site": c["site"] if "name" in shown else None,
-                "factor_version": c["factor_version"],
-                "yield_bps": c["yield_bps"],
-                "effective_from": c["effective_from"],
-            }
-        )
-    return {
-        "view": "public",
-        "public_ref": d["public_ref"],
-        "declaration": d["declaration"],
-        "supplier": _party(d["supplier"], "supplier", supplier),
-        "recipient": _party(d["recipient"], "recipient", recipient),
-        "custody": [
-            {
-                "scheme": e["scheme"],
-                "custody": e["custody"],
-                "supplier_certificate": cert(e, "supplier", supplier),
-                "recipient_certificate": cert(e, "recipient", recipient),
-                "recipient_exempt": e["recipient_exempt"],
-            }
-            for e in d["custody"]
-        ],
-        "recipient_final_claimant": d["recipient_final_claimant"],
-        "dispatch_date": d["dispatch_date"],
-        "dispatch_address": d["dispatch_address"] if "address" in supplier else None,
-        "product": d["product"],
-        "product_group": d["product_group"],
-        "quantity_g": d["quantity_g"],
-        "credits_g": credits,
-        "sustainable_share_bps": d["sustainable_share_bps"],
-        "lines": d["lines"],  # the credits the buyer received
-        "classes": d["classes"],
-        "rolling_average": [
-            {
-                "class_id": r["class_id"],
-                "name": r["name"],
-                "share_bps": r["share_bps"],
-                "credits_g": r["credits_g"],
-                "recomputed_from_chain": r["recomputed_from_chain"],
-            }
-            for r in d["rolling_average"]
-        ],
-        "emission_factor_gco2e_per_kg": d["emission_factor_gco2e_per_kg"],
-        "conversion_factors_upstream": factors,
-        "origins": origins,
-        "document_hash": d["document_hash"],
-        "transaction": d["transaction"],
+        "unexplained_share_bps": share(verdict.lineage.unexplained, verdict.lineage.target.grams),
     }
