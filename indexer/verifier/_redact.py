@@ -42,6 +42,7 @@ __all__ = [
     "country",
     "public_verdict",
     "share",
+    "target_shares",
     "unit_of",
     "verdict_of",
 ]
@@ -51,7 +52,7 @@ DISCLOSABLE = ("name", "address", "certificates", "quantities")
 #: What the buyer's direct supplier discloses unless it set otherwise.
 DIRECT_SUPPLIER = frozenset({"name", "address", "certificates"})
 _FULL = 10_000
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_COUNTRY = re.compile(r"(?:^|[\s,])([A-Z]{2})\s*$")
 
 #: A lineage step's role, and the moment its certificate is judged at, by node kind.
 _ROLES = {
@@ -116,9 +117,9 @@ def _tokens(e: LedgerEvent | None) -> list[int]:
 
 
 def country(location: str | None) -> str | None:
-    """The ISO 3166 code a unit's address ends with (``…, NL``), else None."""
-    last = (location or "").rsplit(",", 1)[-1].strip()
-    return last if _COUNTRY.match(last) else None
+    """The country code a unit's address ends with (``Havenweg 1, Rotterdam NL``), else None."""
+    found = _COUNTRY.search(location or "")
+    return found.group(1) if found else None
 
 
 def _certificates(
@@ -146,7 +147,7 @@ def _step(
     kind: str,
     e: LedgerEvent | None,
     grams: int,
-    whole: int,
+    share_bps: int,
     shown: frozenset[str],
 ) -> dict[str, Any]:
     role, moment = _ROLES.get(kind, ("unexplained source", "step"))
@@ -181,7 +182,7 @@ def _step(
         "schemes": names,
         "certificate_status": status,
         "date": iso_time(at)[:10] if e is not None else None,
-        "share_of_target_bps": share(grams, whole),
+        "share_of_target_bps": share_bps,
         "party": party.name if party is not None and "name" in shown else None,
         "unit": unit.name if unit is not None and "name" in shown else None,
         "address": unit.location if unit is not None and "address" in shown else None,
@@ -207,10 +208,26 @@ def verdict_of(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def target_shares(lineage: Lineage) -> dict[str, float]:
+    """Each lineage node's share of the target (1.0 the whole): the target's inflows split by
+    their grams, passed back along the edges (so a conversion's yield does not make its inputs
+    look larger than the target: grams of different classes are never compared)."""
+    inflow: dict[str, int] = {}
+    for e in lineage.edges:
+        inflow[e.target] = inflow.get(e.target, 0) + e.grams
+    shares = {lineage.target.key: 1.0}
+    for node in reversed(lineage.nodes):  # chain order: every target after its sources
+        mine = shares.get(node.key, 0.0)
+        for e in lineage.edges:
+            if e.target == node.key and inflow[node.key]:
+                shares[e.source] = shares.get(e.source, 0.0) + mine * e.grams / inflow[node.key]
+    return shares
+
+
 def _steps(
     record: ChainRecord, lineage: Lineage, disclosure: Disclosure, direct: int | None
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    whole = lineage.target.grams
+    shares = target_shares(lineage)
     steps, subjects = [], {}
     for i, node in enumerate(lineage.nodes, start=1):
         unit = record.units.get(unit_of(node.event) or 0)
@@ -218,7 +235,8 @@ def _steps(
         shown = disclosure.of(party, direct=party is not None and party == direct)
         if node.key == lineage.target.key:
             shown = shown | {"quantities"}  # the target's own quantity is on the buyer's SD
-        steps.append(_step(record, i, node.kind, node.event, node.grams, whole, shown))
+        bps = round(shares.get(node.key, 0.0) * _FULL)
+        steps.append(_step(record, i, node.kind, node.event, node.grams, bps, shown))
         subjects[node.key] = f"step {i}"
     return steps, subjects
 

@@ -27,7 +27,7 @@ from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.lineage._lineage import Claimed, Shipped
 from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
 from tracenet.indexer.verifier._public_ref import ref_of
-from tracenet.indexer.verifier._redact import verdict_of
+from tracenet.indexer.verifier._redact import country, verdict_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -76,6 +76,12 @@ def test_public_references_are_128_bits_of_the_recording_transaction(
             assert ref_of(record, kind, ident) == expected
             refs.add(expected)
     assert len(refs) == 3 and all(len(r) == 32 and int(r, 16) for r in refs)
+
+
+def test_a_step_s_country_is_the_code_its_address_ends_with() -> None:
+    assert country("Havenweg 1, Rotterdam NL") == "NL" and country("Kanaaldok 7, BE") == "BE"
+    assert country("Somewhere 1, 1000 City") is None and country("") is None
+    assert country("Nl") is None and country("Dock Road 9, Bristol UKX") is None
 
 
 def test_walking_the_public_routes_with_ids_yields_the_same_404_as_unknown(
@@ -137,7 +143,9 @@ def test_the_buyer_reads_the_verdict_not_the_competitors(
             assert steps[2]["summary"].startswith("certified converter")
             assert [s["party"] for s in steps] == [None] * 4 + [record.parties[P_BRAND].name]
             assert all(s["credits_g"] is None for s in steps[:-1])  # shares, not grams
-            assert steps[-1]["credits_g"] == T and steps[-1]["share_of_target_bps"] == 10_000
+            assert steps[-1]["credits_g"] == T
+            # one path from one input: every step carries all of the claim, whatever the yield
+            assert [s["share_of_target_bps"] for s in steps] == [10_000] * 5
             # the verdict is the full view's, check for check
             full = get(f"/v1/claims/{claim}/verification", "auditor")
             assert full["view"] == "full" and full["lineage"]["target"] == "claim:1"
@@ -208,3 +216,25 @@ def test_the_parties_and_auditors_read_the_reference_others_do_not(
             assert (refused.status_code, refused.json()["error"]) == (403, "NotCounterparty")
         assert client.get("/v1/shipments/2/reference").status_code == 401
         assert get("auditor", "/v1/claims/9/reference").status_code == 404
+
+
+def test_shares_split_by_inflow_and_pass_through_a_yield() -> None:
+    """Two lots make the claim, 3 g and 1 g; the first came out of a conversion of 6 g of
+    another class: 75 % and 25 %, and the conversion's input 75 %, not 150 %."""
+    from tracenet.indexer.lineage._lineage import Edge, Lineage, Node
+    from tracenet.indexer.verifier._redact import target_shares
+
+    def node(key: str, grams: int) -> Node:
+        return Node(key, key.split(":")[0], None, grams)
+
+    nodes = (node("input:1", 6), node("input:2", 1), node("conversion:1", 3), node("claim:1", 4))
+    edges = (
+        Edge("input:1", "conversion:1", 1, 6),
+        Edge("conversion:1", "claim:1", 2, 3),
+        Edge("input:2", "claim:1", 2, 1),
+    )
+    lineage = Lineage(nodes[-1], nodes, edges, (), 0)
+    shares = target_shares(lineage)
+    assert {k: round(v * 10_000) for k, v in shares.items()} == {
+        "claim:1": 10_000, "conversion:1": 7_500, "input:1": 7_500, "input:2": 2_500,
+    }  # fmt: skip

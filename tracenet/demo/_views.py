@@ -15,7 +15,7 @@ from tracenet.demo.errors import DemoError, SurpriseError
 
 __all__ = ["side_by_side"]
 
-_WIDTH = 60
+_WIDTH = 76
 
 
 def _public(p: Player, path: str) -> httpx.Response:
@@ -60,8 +60,10 @@ def side_by_side(p: Player) -> None:
     word = "HOLDS" if public["holds"] else "FAILS"
     left = [f"buyer, the link only: {word}, {len(public['checks'])} checks"]
     left += [
-        f"{s['step']}. {s['summary']}, {s['share_of_target_bps'] / 100:.2f} %"
-        + (f" ({s['party']})" if s["party"] else "")
+        f"{s['step']}. {s['role']}"
+        + (f", {s['country']}" if s["country"] else "")
+        + f", {' / '.join(s['schemes']) or 'no scheme'}: {s['share_of_target_bps'] / 100:.2f} %"
+        + (f", {s['party']}" if s["party"] else ", name not disclosed")
         for s in public["chain_of_custody"]
     ]
     right = [f"Acme, its own key: {word}, {len(full['checks'])} checks"]
