@@ -7,8 +7,10 @@
 
 It is a client of the gateways' and the indexer's HTTP APIs only (it imports neither package):
 
-* buyer pages (no sign-in): ``/verify/claim/{id}``, ``/verify/shipment/{id}``, the search box,
-  and ``/chain/{claim|shipment}/{id}``: the conversion chain step by step, each with its verdict;
+* buyer pages (no sign-in), by the public reference of the SD's link (issue 25):
+  ``/verify/claim/{ref}``, ``/verify/shipment/{ref}``, the search box, and
+  ``/chain/{claim|shipment}/{ref}``: the conversion chain step by step, each with its verdict;
+  the public view, or the full one to a signed-in party entitled to it (``/open/{kind}/{id}``);
 * a party's pages (its gateway API key, kept server-side behind an HttpOnly cookie): balances
   by class and vintage, live requests, one form per ledger operation, statement,
   traceability, footprints, reduction check, Sustainability Declarations;

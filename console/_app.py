@@ -49,8 +49,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        key = s.indexer_key.get_secret_value() if s.indexer_key else None
-        app.state.public_indexer = IndexerClient(s.indexer_url, key, timeout=s.timeout)
+        # never with a key: the buyer's pages read the public view (issue 25)
+        app.state.public_indexer = IndexerClient(s.indexer_url, None, timeout=s.timeout)
         try:
             yield
         finally:
@@ -104,7 +104,7 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
-        if tuple(first.get("loc", ())) == ("path", "ident"):
+        if tuple(first.get("loc", ())) in (("path", "ident"), ("path", "ref")):
             return _buyer.bad_ident(request)
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         error = ApiError(422, "TN-CO-4221", "FieldInvalid", str(first.get("msg", "invalid")),

@@ -2,9 +2,10 @@
 through shipments, transfers and conversions to the target, each step with what the chain-only
 verifier found about it (the checks whose subject is that step) and the credits that came in.
 
-No sign-in: the verdict and its lineage are public (the indexer's ``/verification``); with the
-console's read key the steps carry the provenance report's details (certificate numbers,
-process names, document hashes)."""
+By public reference, no sign-in (issue 25): a buyer reads each step by role, country, scheme,
+certificate status and share (the indexer's public view); a signed-in party entitled to the
+full view (its own, its counterparty's, an auditor) reads the provenance report's details
+(certificate numbers, process names, document hashes, grams)."""
 
 from __future__ import annotations
 
@@ -13,58 +14,71 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tracenet.console._buyer import Ident, from_verdict, public_unit_names, steps_of
-from tracenet.console._web import PublicIndexerDep, attempt, render
+from tracenet.console._buyer import REF, Ref, not_found, steps_of, views
+from tracenet.console._web import PublicIndexerDep, render
 
 router = APIRouter()
 
-#: The lineage node kinds a page of their own exists for.
-_PAGES = {"shipment", "claim"}
 
-
-@router.get("/chain/{kind}/{ident}", response_class=HTMLResponse, summary="Conversion chain")
+@router.get("/chain/{kind}/{ref}", response_class=HTMLResponse, summary="Conversion chain")
 async def chain(
-    request: Request, indexer: PublicIndexerDep, kind: Literal["claim", "shipment"], ident: Ident
+    request: Request, indexer: PublicIndexerDep, kind: Literal["claim", "shipment"], ref: Ref
 ) -> Response:
-    verdict, verdict_error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/verification"))
-    prov, error = None, None
-    if request.app.state.settings.indexer_key:
-        prov, error = await attempt(indexer.get(f"/v1/{kind}s/{ident}/provenance"))
-    if prov is None and verdict is not None and verdict.get("lineage"):
-        prov, error = from_verdict(verdict["lineage"]), None
-    if prov is None:
-        error = error or verdict_error
+    if not REF.match(ref):
+        return not_found(request)
+    v = await views(request, indexer, kind, ref)
+    verdict, error = v["verdict"], v["verdict_error"]
+    if error is not None and error.status == 404:
+        return not_found(request)
+    if verdict is None:
         status = error.status if error is not None else 502
-        return render(request, "chain.html", status=status, kind=kind, ident=ident, error=error)
-    steps = chain_steps(prov, verdict)
+        return render(request, "chain.html", status=status, kind=kind, ref=ref, error=error)
+    prov = v["prov"]
+    steps = chain_steps(prov, verdict) if prov else public_steps(verdict)
     keys = {s["key"] for s in steps}
-    checks = (verdict or {}).get("checks") or []
+    checks = verdict.get("checks") or []
     return render(
-        request, "chain.html", kind=kind, ident=ident, steps=steps, verdict=verdict,
-        verdict_error=verdict_error, prov=prov,
+        request, "chain.html", kind=kind, ref=ref, steps=steps, verdict=verdict,
+        verdict_error=error, prov=prov, full=v["full"],
         whole=[c for c in checks if c.get("subject") not in keys],
-        units=await public_unit_names(request, indexer),
+        units=v["units"],
     )  # fmt: skip
+
+
+def _judged(checks: list[dict[str, Any]]) -> str:
+    if not checks:
+        return "unchecked"
+    return "holds" if all(c.get("ok") for c in checks) else "fails"
+
+
+def public_steps(verdict: dict[str, Any]) -> list[dict[str, Any]]:
+    """The public view's chain of custody as steps of the page (no ids, no grams unless the
+    party disclosed them)."""
+    checks = verdict.get("checks") or []
+    steps = []
+    for s in verdict.get("chain_of_custody") or []:
+        key = f"step {s['step']}"
+        mine = [c for c in checks if c.get("subject") == key]
+        steps.append({**s, "key": key, "checks": mine, "verdict": _judged(mine), "sources": []})
+    return steps
 
 
 def chain_steps(prov: dict[str, Any], verdict: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The lineage's nodes in chain order, each with ``checks``, ``verdict`` (holds, fails or
-    unchecked), ``sources`` (key, grams) and ``page`` (its own verify link, if it has one)."""
+    unchecked) and ``sources`` (key, grams)."""
     checks = (verdict or {}).get("checks") or []
     edges = prov.get("edges") or []
     steps = []
     for node in steps_of(prov):
         key = str(node["key"])
         mine = [c for c in checks if c.get("subject") == key]
-        kind, _, number = key.partition(":")
         steps.append(
             {
                 **node,
                 "checks": mine,
-                "verdict": "unchecked" if not mine
-                else "holds" if all(c.get("ok") for c in mine) else "fails",
+                "verdict": _judged(mine),
                 "sources": [(e["source"], e["grams"]) for e in edges if e.get("target") == key],
-                "page": f"/verify/{kind}/{number}" if kind in _PAGES and number.isdigit() else None,
+                "page": None,
             }
-        )  # fmt: skip
+        )
     return steps

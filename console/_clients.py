@@ -96,6 +96,13 @@ class _Client:
         view.forwarded = {"X-Forwarded-For": client}
         return view
 
+    def with_key(self, key: str) -> Self:
+        """The same client (connections shared: close only the original) calling with ``key``:
+        a signed-in party's view of the public routes (issue 25)."""
+        view = copy.copy(self)
+        view.forwarded = {**self.forwarded, "Authorization": f"Bearer {key}", "X-API-Key": key}
+        return view
+
     async def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
         if self.forwarded:
             kw["headers"] = {**self.forwarded, **(kw.get("headers") or {})}

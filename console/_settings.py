@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tracenet.kit.ratelimit import LOOPBACK, Limit
@@ -23,9 +23,6 @@ class ConsoleSettings(BaseSettings):
     port: int = Field(default=8800, ge=1, le=65535)
     #: Base URL of the indexer's read API.
     indexer_url: str = "http://127.0.0.1:8700"
-    #: A read key of the indexer for the public buyer pages (a party that may read every claim
-    #: and shipment, e.g. an auditor's read key). Without one the buyer pages say so.
-    indexer_key: SecretStr | None = None
     #: JSON object: party key → base URL of that party's gateway, e.g.
     #: ``{"recycler": "http://127.0.0.1:8600"}``. The sign-in page lists these parties.
     gateways: dict[str, str] = Field(default_factory=dict)

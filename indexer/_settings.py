@@ -43,6 +43,13 @@ class IndexerSettings(BaseSettings):
     #: (seconds): the follower is stuck or not running.
     max_lag_seconds: float = Field(default=300.0, gt=0)
 
+    # -- the public views (issue 25) --
+    #: What each party discloses on the public verdicts and declarations, JSON: party id,
+    #: registry key or on-chain name → a list of ``name address certificates quantities``, or
+    #: ``"all"``. Default: nothing, except the buyer's direct supplier (a shipment's sender, a
+    #: claim's claimant), named with its address and certificates unless it is listed here.
+    disclosure: dict[str, list[str] | str] = Field(default_factory=dict)
+
     # -- the public routes (no key): a per-client rate limit (429 RateLimited, Retry-After) --
     #: Requests a minute one client (an IP address; an IPv6 /64) may make to the public reads
     #: (verification verdicts, a shipment's declaration JSON, /docs, /openapi.json); 0: no

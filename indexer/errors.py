@@ -84,6 +84,12 @@ _ROWS = [
     ErrorCode("TN-IX-4046", 404, "PartyUnknown", "no such party (name or id) in the mirror"),
     ErrorCode("TN-IX-4047", 404, "ProductGroupUnknown", "no such product group (name or id)"),
     ErrorCode(
+        "TN-IX-4048",
+        404,
+        "ReferenceUnknown",
+        "no shipment or claim has this public reference (a public route takes no sequential id)",
+    ),
+    ErrorCode(
         "TN-IX-4051",
         405,
         "MethodNotAllowed",

@@ -237,7 +237,8 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     assert re.search(r"tracenet verify shipment (\d+) \(chain only\): shipment \1: HOLDS — "
                      r"\d+ checks, 0 failed\n\s+✓ rolling-share \(R8\): rHDPE pellet: 42\.85 % = "
                      r"15000000 g sustainable of 35000000 g input", out)  # fmt: skip
-    assert re.search(r"/v1/shipments/\d+/declaration: SD-\d+-\d+: rHDPE pellet rolling average "
+    assert re.search(r"/v1/shipments/[0-9a-f]{32}/declaration: SD-\d+-\d+: rHDPE pellet rolling "
+                     r"average "
                      r"percentage, share 42\.85 %, recomputed from the chain", out)  # fmt: skip
     assert "reconciles=True" in out
     # the auditor's gateway signs, the indexer says an active auditor did
@@ -253,6 +254,12 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
                      r"--deployment /\S+deployment\.json", out)  # fmt: skip
     assert re.search(r"buyer \(chain only\)\s+\S*tracenet verify shipment \d+ --rpc-url", out)
     assert "/audit?class_id=rpet-flake&period=2027-Q2" in out
+    # issue 25: the buyer's view beside Acme's, one verdict, no upstream name, ids open nothing
+    assert re.search(r"ok   buyer     GET http://\S+/v1/claims/[0-9a-f]{32}/verification \(no "
+                     r"key\): the verdict Acme reads, ReLoop Recycling BV not named; GET "
+                     r"/v1/claims/1/verification: 404", out)  # fmt: skip
+    assert re.search(r"buyer \(the link, no key\)\s+http://\S+/verify/claim/[0-9a-f]{32}$",
+                     out, re.M)  # fmt: skip
     # the auditor's archive holds from its files alone and equals the indexer's books
     archived = (
         r"ok   auditor   tracenet archive export \+ verify \(no server\): [\d,]+ events up to "

@@ -58,6 +58,7 @@ from tracenet.indexer.api._api_deps import (
 )
 from tracenet.indexer.api._keys import Caller
 from tracenet.indexer.api._listing_routes import listing_routes
+from tracenet.indexer.api._reference_routes import add_reference_routes
 from tracenet.indexer.api._report_routes import add_report_routes
 from tracenet.indexer.api._reports import (
     as_of,
@@ -242,7 +243,13 @@ def create_app(
         from tracenet.indexer.api._sd_routes import declaration_router
 
         app.include_router(declaration_router(chain, console_url, RESPONSES))
-        add_chain_routes(app, chain, {**RESPONSES, **LIMITED})
+        add_chain_routes(
+            app,
+            chain,
+            {**RESPONSES, **LIMITED},
+            disclosure=s.disclosure,
+            registry=registry or {},
+        )
     if ledger is not None:
         add_report_routes(app, ledger, registry or {}, RESPONSES)
     return app
@@ -405,3 +412,4 @@ def _routes(app: FastAPI, reg: Registry) -> None:
 
     class_routes(app, reg, ref)
     listing_routes(app)
+    add_reference_routes(app, RESPONSES)

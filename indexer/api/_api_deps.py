@@ -34,6 +34,7 @@ __all__ = [
     "ConnDep",
     "HeadDep",
     "Id64",
+    "OptionalCallerDep",
     "PeriodRef",
     "QRef",
     "Ref",
@@ -170,6 +171,20 @@ def _caller(
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def _optional_caller(
+    conn: ConnDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Caller | None:
+    """A public route's caller: None without a key (an unknown key is 401 as anywhere)."""
+    secret = bearer.credentials if bearer is not None else api_key
+    return resolve_key(conn, secret) if secret else None
+
+
+#: A public route's caller, if it gave a key (issue 25: the full view for those entitled).
+OptionalCallerDep = Annotated[Caller | None, Depends(_optional_caller)]
 
 
 def resolve_ref(conn: Connection, registry: Registry, kind: str, ref: str, field: str) -> int:

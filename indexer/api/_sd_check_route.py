@@ -8,6 +8,11 @@ as a multipart form (file field ``document``) or as the raw body (``application/
 ``MAX_DOCUMENT`` bytes (413 ``DocumentTooLarge``, the body read no further); a file that is no
 readable SD is 422 ``DocumentUnreadable``, a link to a shipment this chain does not have 404.
 
+The document's verify link names the shipment by its public reference; where a field differs,
+the chain's value is withheld (``chain`` null): a forged document must not read the chain's
+full declaration, which is its parties' (issue 25). ``tracenet declaration check``, with chain
+access, prints both values.
+
 The bytes are bounded, and so is the work: the text is read in a worker process of the app's
 ``PdfPool`` (``app.state.documents``: at most ``document_workers`` at once, ``document_queue``
 waiting, else 503 ``DocumentCheckBusy`` with Retry-After), within a page, object,
@@ -47,7 +52,10 @@ _ENVELOPE = 16_384
 class FieldResult(BaseModel):
     label: str = Field(description="the template's label (Quantity, Supplier, …)")
     document: str | None = Field(description="as printed on the document; null: missing")
-    chain: str | None = Field(description="from the chain record; null: no such field")
+    chain: str | None = Field(
+        description="from the chain record when it equals the document's; null: it differs (the "
+        "chain's value is withheld: this route is public, issue 25) or there is no such field"
+    )
     ok: bool = Field(description="the document's value is the chain's")
 
 
@@ -162,12 +170,13 @@ def add_sd_check_route(app: FastAPI, record: Callable[[], ChainRecord], response
         except SdReadError as exc:
             raise DocumentError(str(exc), field="document") from exc
         except LookupError as exc:
-            raise NotFoundError(str(exc), field="shipment_id", error="ShipmentUnknown") from exc
+            raise NotFoundError(str(exc), field="ref", error="ReferenceUnknown") from exc
         bad = sum(1 for c in result.fields if not c.ok)
         return DeclarationCheck(
             matches=result.ok, shipmentId=result.shipment_id, declaration=result.declaration,
             verifyLink=result.link, matched=len(result.fields) - bad, differ=bad,
-            fields=[FieldResult(label=c.label, document=c.document, chain=c.chain, ok=c.ok)
+            fields=[FieldResult(label=c.label, document=c.document,
+                                chain=c.chain if c.ok else None, ok=c.ok)
                     for c in result.fields],
         )  # fmt: skip
 

@@ -33,6 +33,7 @@ from tracenet.indexer.lineage._lineage import trace_shipment
 from tracenet.indexer.mirror._decode import Event, EventRef
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._custody import custody_words, declared_custody
+from tracenet.indexer.verifier._public_ref import ref_of
 from tracenet.indexer.verifier._rolling import rolling_shares
 from tracenet.kit import iso_time as _iso
 
@@ -224,6 +225,7 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     return {
         "declaration": f"SD-{record.chain_id}-{shipment_id}",
         "shipment_id": shipment_id,
+        "public_ref": ref_of(record, "shipment", shipment_id),
         "supplier": _party(
             record, record.units.get(s.from_unit_id), ref, schemes, held("supplier")
         ),

@@ -1,7 +1,7 @@
 """Reading a Sustainability Declaration PDF back and comparing it with the chain, field by field.
 
 Any Tracenet member's SD PDF carries its fields as labelled lines (``Label: value``, a long
-value wrapped on the next lines) and the verify link ``…/verify/shipment/{id}`` (printed, as a
+value wrapped on the next lines) and the verify link ``…/verify/shipment/{ref}`` (printed, as a
 link and in the QR code). ``read_sd`` extracts them (pypdf); ``compare`` sets them beside the
 fields the chain record gives for that shipment (``sd_fields``, through the same Latin-1 filter
 as the printed page), so a forged, edited or outdated document shows which field differs.
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tracenet.indexer.errors import DocumentError
+from tracenet.indexer.errors import DocumentError, NotFoundError
 from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._declaration import declaration
 from tracenet.indexer.verifier._pdf_worker import (
@@ -28,6 +28,7 @@ from tracenet.indexer.verifier._pdf_worker import (
     PdfUnreadable,
     extract_text,
 )
+from tracenet.indexer.verifier._public_ref import resolve
 from tracenet.indexer.verifier._sd_document import VERIFY, latin1, sd_fields
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
     "shipment_of",
 ]
 
-_LINK = re.compile(r"/verify/shipment/([0-9]+)$")
+_LINK = re.compile(r"/verify/shipment/([0-9a-f]{32})$")
 
 
 class SdReadError(DocumentError, ValueError):
@@ -76,7 +77,8 @@ class FieldCheck:
 def _labels() -> list[str]:
     empty = {"name": "", "unit": "", "unit_id": 0, "address": "", "certificates": []}
     d: dict[str, Any] = {
-        "declaration": "", "shipment_id": 0, "supplier": empty, "recipient": empty,
+        "declaration": "", "shipment_id": 0, "public_ref": "", "supplier": empty,
+        "recipient": empty,
         "dispatch_date": "", "dispatch_address": "", "order_reference": "", "product": "",
         "product_group": {"name": "", "id": 0, "max_share_bps": 0}, "quantity_g": 0,
         "credits_g": 0, "sustainable_share_bps": 0, "classes": [],
@@ -114,17 +116,17 @@ def fields_of(text: str) -> dict[str, str]:
         elif current is not None and line:
             fields[current] += " " + line
     if VERIFY not in fields:
-        raise SdReadError("no verify link (…/verify/shipment/ID): not a Tracenet SD")
+        raise SdReadError("no verify link (…/verify/shipment/REF): not a Tracenet SD")
     return fields
 
 
-def shipment_of(fields: dict[str, str]) -> tuple[int, str]:
-    """The shipment id and the console URL of the document's verify link."""
+def shipment_of(fields: dict[str, str]) -> tuple[str, str]:
+    """The shipment's public reference and the console URL of the document's verify link."""
     link = fields[VERIFY]
     match = _LINK.search(link)
     if match is None:
-        raise SdReadError(f"{link!r} is not a …/verify/shipment/ID link")
-    return int(match.group(1)), link[: match.start()]
+        raise SdReadError(f"{link!r} is not a …/verify/shipment/REF link")
+    return match.group(1), link[: match.start()]
 
 
 def compare(
@@ -163,7 +165,12 @@ def check_document(data: bytes, chain: Callable[[], ChainRecord]) -> SdCheck:
 
 def check_fields(fields: dict[str, str], chain: Callable[[], ChainRecord]) -> SdCheck:
     """The fields read from an SD PDF compared with the chain record (``check_document``)."""
-    shipment, console = shipment_of(fields)
-    d = declaration(chain(), shipment)
+    ref, console = shipment_of(fields)
+    record = chain()
+    try:
+        _, shipment = resolve(record, ref, "shipment")
+    except NotFoundError as exc:  # the link names no shipment of this chain
+        raise LookupError(f"no shipment on this chain has the reference {ref}") from exc
+    d = declaration(record, shipment)
     checks = compare(fields, d, console)
     return SdCheck(shipment, str(d["declaration"]), fields[VERIFY], checks)

@@ -29,7 +29,7 @@ class DeclarationSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TRACENET_DECLARATION_", extra="forbid")
 
-    #: The console whose public page ``/verify/shipment/{id}`` the QR code links.
+    #: The console whose public page ``/verify/shipment/{ref}`` the QR code links.
     console_url: str = "http://127.0.0.1:8800"
 
 

@@ -7,7 +7,8 @@ certificate numbers, dispatch date and address, contract or order reference, pro
 quantity and unit, sustainable share, class and scheme, raw-material category, waste status,
 chain-of-custody model and attribution method, extent of input compensation, emission factors,
 conversion factors applied upstream, multi-site transfer indication), the transaction that
-records it, and a QR code of the public verify link ``{console_url}/verify/shipment/{id}``.
+records it, and a QR code of the public verify link ``{console_url}/verify/shipment/{ref}``
+(the shipment's public reference, ``_public_ref``: never its sequential id, issue 25).
 ``tracenet declaration check`` reads the same fields back from a PDF
 (``indexer.verifier._sd_check``).
 """
@@ -33,9 +34,9 @@ __all__ = ["render_html", "render_pdf", "sd_fields", "verify_link"]
 VERIFY = "Verify at"
 
 
-def verify_link(console_url: str, shipment_id: int) -> str:
-    """The stable public verify page of a shipment in the console."""
-    return f"{console_url.rstrip('/')}/verify/shipment/{shipment_id}"
+def verify_link(console_url: str, ref: str) -> str:
+    """The stable public verify page of a shipment in the console, by its public reference."""
+    return f"{console_url.rstrip('/')}/verify/shipment/{ref}"
 
 
 def _pct(bps: int) -> str:
@@ -128,7 +129,7 @@ def sd_fields(d: dict[str, Any], console_url: str) -> list[tuple[str, str]]:
         ("Block", str(tx["block_number"])),
         ("Chain", str(tx["chain_id"])),
         ("Ledger contract", str(tx["ledger"])),
-        (VERIFY, verify_link(console_url, d["shipment_id"])),
+        (VERIFY, verify_link(console_url, d["public_ref"])),
     ]
 
 
@@ -140,7 +141,7 @@ def latin1(text: str) -> str:
 
 def render_pdf(d: dict[str, Any], console_url: str) -> bytes:
     """One A4 page (or more): title, QR code of the verify link, every field labelled."""
-    link = verify_link(console_url, d["shipment_id"])
+    link = verify_link(console_url, d["public_ref"])
     pdf = FPDF(format="A4")
     pdf.set_title(latin1(f"Sustainability Declaration {d['declaration']}"))
     pdf.set_creator("Tracenet")
@@ -180,7 +181,7 @@ td{overflow-wrap:anywhere}
 
 def render_html(d: dict[str, Any], console_url: str) -> str:
     """A printable page: labelled fields in a table, the QR code inline (no external asset)."""
-    link = verify_link(console_url, d["shipment_id"])
+    link = verify_link(console_url, d["public_ref"])
     qr = segno.make(link, error="m").svg_inline(scale=4, title=f"QR code: {link}")
     rows = []
     for label, value in sd_fields(d, console_url):

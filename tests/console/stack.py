@@ -222,7 +222,6 @@ def _serve(
     co_env |= {
         "TRACENET_CONSOLE_PORT": str(co_port),
         "TRACENET_CONSOLE_INDEXER_URL": ix_url,
-        "TRACENET_CONSOLE_INDEXER_KEY": auditor_key,
         "TRACENET_CONSOLE_PUBLIC_RATE_PER_MINUTE": "6000",
         "TRACENET_CONSOLE_PUBLIC_BURST": "1000",
         "TRACENET_CONSOLE_DOCUMENT_RATE_PER_MINUTE": "600",

@@ -70,7 +70,7 @@ def test_rendered_pages_reference_no_external_url_and_forbid_others_by_policy(
 ) -> None:
     with client:
         for path in ("/", "/signin", "/search?q=claim", "/search?q=7", "/verify/claim/1",
-                     "/verify/document"):  # fmt: skip
+                     f"/verify/claim/{'a' * 32}", "/verify/document"):  # fmt: skip
             page = client.get(path)
             assert page.headers["content-type"].startswith("text/html"), path
             assert not _EXTERNAL.search(page.text), path
@@ -82,34 +82,38 @@ def test_party_pages_need_a_session_and_bad_ids_are_4xx_not_500(client: TestClie
         for path in ("/party", "/party/operations/input", "/audit", "/party/reports"):
             answer = client.get(path, follow_redirects=False)
             assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
-        assert client.get("/verify/claim/0").status_code == 422
-        assert client.get("/verify/claim/" + "9" * 40).status_code == 422
-        assert client.get("/verify/shipment/abc").status_code == 422
-        assert client.get("/search?q=" + "x" * 5000).status_code == 422
+        # an id, a malformed reference: the page of an unknown reference (issue 25)
+        for path in ("/verify/claim/0", "/verify/claim/" + "9" * 40, "/verify/shipment/abc",
+                     "/chain/claim/1", "/verify/shipment/" + "x" * 500):  # fmt: skip
+            assert client.get(path).status_code == 404, path
+        assert client.get("/search?q=" + "x" * 5000).status_code == 404
+        answer = client.get("/open/shipment/1", follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
         token = form_token(client, "/signin")
         bad = client.post("/signin", data={"party": "nobody", "gateway_key": "", FIELD: token})
         assert bad.status_code == 422 and "choose one of the parties" in bad.text
 
 
-def test_a_link_with_no_id_says_what_an_id_looks_like_never_the_field_name(
+def test_a_link_with_an_id_or_an_sd_number_opens_nothing_never_naming_the_field(
     client: TestClient,
 ) -> None:
     with client:
-        page = client.get("/verify/shipment/abc")
-        assert page.status_code == 422
-        assert "SD number like SD-7177-12" in page.text and "ident" not in page.text
-        assert 'id="q" name="q" type="search" value="abc"' in page.text  # search it again
-        claim = client.get("/chain/claim/0")
-        assert claim.status_code == 422 and "a claim is a number like 12" in claim.text
-        assert "ident" not in claim.text
-        printed = client.get("/verify/shipment/SD-7177-12", follow_redirects=False)
-        assert printed.headers["location"] == "/verify/shipment/12"
+        tried = ("/verify/shipment/abc", "/chain/claim/0", "/verify/shipment/SD-7177-12",
+                 "/verify/claim/12")  # fmt: skip
+        pages = [client.get(p) for p in tried]
+        assert {p.status_code for p in pages} == {404}
+        assert len({p.text for p in pages}) == 1  # the same page whatever was tried
+        assert "the reference of 32 characters" in pages[0].text
+        assert "ident" not in pages[0].text and "ref:" not in pages[0].text
 
 
 #: A declaration as the indexer serves it (``indexer.verifier._declaration.declaration``).
+R7 = "7" * 32  # shipment 7's public reference, in these tests
 SD_7: dict[str, object] = {
+    "view": "full",
     "declaration": "SD-7177-7",
     "shipment_id": 7,
+    "public_ref": R7,
     "supplier": {"party_id": 2, "name": "Recycler GmbH", "identifier": "0x01", "unit_id": 1,
                  "unit": "Plant Rotterdam", "address": "Rotterdam", "certificates": ["ISCC-1"]},
     "recipient": {"party_id": 3, "name": "Resin BV", "identifier": "0x02", "unit_id": 2,
@@ -142,25 +146,66 @@ SD_7: dict[str, object] = {
 }  # fmt: skip
 
 
-def test_the_shipment_page_offers_its_sd_as_pdf_and_html_downloads(client: TestClient) -> None:
-    seen: list[str] = []
+def _sign_in(client: TestClient, indexer_key: str) -> None:
+    """A session as the sign-in page opens it (the gateway's check is not this test's)."""
+    from tracenet.console._session import COOKIE, Session
+
+    sid = client.app.state.sessions.open(  # type: ignore[attr-defined]
+        Session("brand", "http://127.0.0.1:9", "gateway-key", indexer_key)
+    )
+    client.cookies.set(COOKIE, sid)
+
+
+#: The public view of shipment 7 (``indexer.verifier._redact``), as the indexer answers it.
+SD_7_PUBLIC: dict[str, object] = {
+    **SD_7,
+    "view": "public",
+    "shipment_id": None,
+    "supplier": {"role": "supplier", "country": None, "certified": True,
+                 "name": "Recycler GmbH", "unit": "Plant Rotterdam", "address": "Rotterdam",
+                 "certificates": ["ISCC-1"]},
+    "recipient": {"role": "recipient", "country": "BE", "certified": False, "name": None,
+                  "unit": None, "address": None, "certificates": None},
+    "origins": [{"country": "NL", "share_of_credits_bps": 10_000, "certificate": None,
+                 "credits_g": None, "input_g": None}],
+}  # fmt: skip
+
+
+def test_the_shipment_page_shows_the_buyer_the_public_view_and_its_party_the_full_one(
+    client: TestClient,
+) -> None:
+    seen: list[tuple[str, bool]] = []
+    node = {"key": "shipment:7", "kind": "shipment", "grams": 5}
+    step = {"step": 1, "kind": "shipment", "role": "certified supplier", "country": "NL",
+            "schemes": ["ISCC PLUS"], "certificate_status": "ISCC PLUS certificate valid at "
+            "dispatch", "date": "2027-01-05", "share_of_target_bps": 10_000,
+            "party": "Recycler GmbH", "unit": None, "address": None, "certificates": None,
+            "credits_g": None, "summary": "certified supplier, NL, ISCC PLUS certificate valid "
+            "at dispatch"}  # fmt: skip
 
     def indexer(request: httpx.Request) -> httpx.Response:
-        seen.append(request.url.path)
-        if request.url.path == "/v1/shipments/7/declaration.pdf":
+        keyed = request.headers.get("x-api-key") == "brand-key"
+        path = request.url.path
+        seen.append((path, keyed))
+        if keyed and path == "/v1/shipments/7/declaration.pdf":
             return httpx.Response(
                 200, content=b"%PDF-1.4 sd", headers={"content-type": "application/pdf"}
             )
-        if request.url.path == "/v1/shipments/7/declaration.html":
+        if keyed and path == "/v1/shipments/7/declaration.html":
             return httpx.Response(200, text="<html><script>x()</script>SD</html>")
-        if request.url.path == "/v1/shipments/7/verification":
-            node = {"key": "shipment:7", "kind": "shipment", "grams": 5}
-            lineage = {"target": "shipment:7", "nodes": [node], "edges": [], "origins": []}
-            return httpx.Response(200, json={"holds": True, "checks": [], "lineage": lineage})
-        if request.url.path == "/v1/shipments/7/declaration":
-            return httpx.Response(200, json=SD_7)
-        unknown = {"code": "TN-IX-4041", "error": "ShipmentUnknown", "field": "shipment_id",
-                   "message": "no shipment 9"}  # fmt: skip
+        if path == f"/v1/shipments/{R7}/verification":
+            if keyed:
+                lineage = {"target": "shipment:7", "nodes": [node], "edges": [], "origins": []}
+                full = {"view": "full", "id": 7, "holds": True, "failed": 0, "warnings": 0,
+                        "checks": [], "lineage": lineage}  # fmt: skip
+                return httpx.Response(200, json=full)
+            public = {"view": "public", "holds": True, "failed": 0, "warnings": 0,
+                      "checks": [], "chain_of_custody": [step]}  # fmt: skip
+            return httpx.Response(200, json=public)
+        if path == f"/v1/shipments/{R7}/declaration":
+            return httpx.Response(200, json=SD_7 if keyed else SD_7_PUBLIC)
+        unknown = {"code": "TN-IX-4048", "error": "ReferenceUnknown", "field": "ref",
+                   "message": "no shipment has this public reference"}  # fmt: skip
         return httpx.Response(404, json=unknown)
 
     with client:
@@ -168,27 +213,38 @@ def test_the_shipment_page_offers_its_sd_as_pdf_and_html_downloads(client: TestC
         public.http = httpx.AsyncClient(
             base_url="http://ix", transport=httpx.MockTransport(indexer)
         )
-        page = client.get("/verify/shipment/7")
-        assert 'href="/verify/shipment/7/declaration.pdf"' in page.text
-        assert 'href="/verify/shipment/7/declaration.html"' in page.text
-        # the SD laid out for a person: who, what, the share, the classes and the inputs
+        page = client.get(f"/verify/shipment/{R7}")
+        assert page.status_code == 200, page.text
+        assert 'data-view="public"' in page.text and "data-public-custody" in page.text
+        assert "certified supplier" in page.text and "ISCC PLUS certificate valid" in page.text
+        sd = page.text[page.text.index('data-sd-number="SD-7177-7"') :]
+        assert "Recycler GmbH" in sd and "Resin BV" not in sd and "ISCC-1" in sd
+        assert "recipient, BE — name not disclosed" in sd and "100.00 % of the credits" in sd
+        assert "declaration.pdf" not in page.text  # the buyer holds the SD already
+        assert not any(keyed for _, keyed in seen)  # the console never lends its key
+        for fmt in ("pdf", "html"):
+            assert client.get(f"/verify/shipment/{R7}/declaration.{fmt}").status_code == 404
+
+        _sign_in(client, "brand-key")
+        page = client.get(f"/verify/shipment/{R7}")
+        assert 'data-view="full"' in page.text
+        assert f'href="/verify/shipment/{R7}/declaration.pdf"' in page.text
+        assert f'href="/verify/shipment/{R7}/declaration.html"' in page.text
         sd = page.text[page.text.index('data-sd-number="SD-7177-7"') :]
         for shown in ("Recycler GmbH", "Resin BV", "30.00 %", "rPET flake", "1640 gCO2e/kg",
                       "ISCC-1", "All fields of the declaration"):  # fmt: skip
             assert shown in sd, shown
-        pdf = client.get("/verify/shipment/7/declaration.pdf")
+        pdf = client.get(f"/verify/shipment/{R7}/declaration.pdf")
         assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4 sd"
         assert pdf.headers["content-type"] == "application/pdf"
-        assert pdf.headers["content-disposition"] == 'attachment; filename="SD-shipment-7.pdf"'
-        html = client.get("/verify/shipment/7/declaration.html")
+        assert pdf.headers["content-disposition"] == 'attachment; filename="SD-7177-7.pdf"'
+        html = client.get(f"/verify/shipment/{R7}/declaration.html")
         # a download, never a page of the console's origin running the indexer's markup
         assert html.headers["content-disposition"].startswith("attachment;")
-        assert "/v1/shipments/7/declaration.html" in seen
-        missing = client.get("/verify/shipment/9/declaration.pdf")
-        assert missing.status_code == 404 and "no shipment 9" in missing.text
-        assert client.get("/verify/shipment/7/declaration.doc").status_code == 422
-        wrong = client.get("/verify/shipment/abc/declaration.pdf")
-        assert wrong.status_code == 422 and "“abc” is not a shipment number" in wrong.text
+        assert ("/v1/shipments/7/declaration.html", True) in seen
+        missing = client.get(f"/verify/shipment/{'9' * 32}/declaration.pdf")
+        assert missing.status_code == 404
+        assert client.get(f"/verify/shipment/{R7}/declaration.doc").status_code == 422
 
 
 def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_says(
@@ -213,15 +269,22 @@ def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_sa
     record = build_scenario(Web3(EthereumTesterProvider(EthereumTester()))).record
     later = EventRef(10**6, 0, "0x" + "00" * 32, 0)
     late = dataclasses.replace(record, scheme_custody={S_PLUS: ((later, Custody.certified),)})
-    answers = {
-        "/v1/shipments/4/verification": render_json(verify(record, "shipment", 4)),
-        "/v1/shipments/4/declaration": declaration(record, 4),
-        "/v1/shipments/2/verification": render_json(verify(late, "shipment", 2)),
-        "/v1/shipments/2/declaration": declaration(late, 2),
+    r4, r2 = "4" * 32, "2" * 32  # their public references, in this test
+    answers = {  # the full views: a party to both shipments reads them signed in
+        f"/v1/shipments/{r4}/verification": {
+            "view": "full",
+            **render_json(verify(record, "shipment", 4)),
+        },
+        f"/v1/shipments/{r4}/declaration": {"view": "full", **declaration(record, 4)},
+        f"/v1/shipments/{r2}/verification": {
+            "view": "full",
+            **render_json(verify(late, "shipment", 2)),
+        },
+        f"/v1/shipments/{r2}/declaration": {"view": "full", **declaration(late, 2)},
     }
 
     def indexer(request: httpx.Request) -> httpx.Response:
-        if request.url.path in answers:
+        if request.url.path in answers and request.headers.get("x-api-key") == "brand-key":
             return httpx.Response(200, json=answers[request.url.path])
         return httpx.Response(404, json={"code": "TN-IX-4044", "error": "ShipmentUnknown"})
 
@@ -230,11 +293,12 @@ def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_sa
         public.http = httpx.AsyncClient(
             base_url="http://ix", transport=httpx.MockTransport(indexer)
         )
-        page = client.get("/verify/shipment/4")
+        _sign_in(client, "brand-key")
+        page = client.get(f"/verify/shipment/{r4}")
         assert page.status_code == 200, page.text
         assert 'data-verdict="holds"' in page.text and "data-conventional" in page.text
         assert 'data-sd-share="0"' in page.text and "0.00 %" in page.text
-        noted = client.get("/verify/shipment/2")
+        noted = client.get(f"/verify/shipment/{r2}")
         assert noted.status_code == 200 and 'data-verdict="holds"' in noted.text
         assert "data-conventional" not in noted.text  # it carries credits
         assert '<tr class="warn"><td>holds, note</td>' in noted.text
@@ -243,25 +307,46 @@ def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_sa
         assert "Note: uncertified step: the recipient Brand (Brand DC) held no valid" in sd
 
 
-def test_search_sends_ids_to_their_pages(client: TestClient) -> None:
+def test_search_takes_the_reference_and_ids_only_from_a_signed_in_party(
+    client: TestClient,
+) -> None:
+    claim = "c" * 32
+
+    def indexer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/v1/claims/{claim}/verification":
+            return httpx.Response(200, json={"view": "public", "holds": True})
+        return httpx.Response(404, json={"code": "TN-IX-4048", "error": "ReferenceUnknown"})
+
     with client:
-        cases = (
-            ("claim 12", "/verify/claim/12"),
-            ("SD-7", "/verify/shipment/7"),
-            ("SD-7177-12", "/verify/shipment/12"),  # as printed: chain id, shipment id
-            ("sd 1-3", "/verify/shipment/3"),
-            ("shipment:3", "/verify/shipment/3"),
-            ("c 5", "/verify/claim/5"),
+        public = client.app.state.public_indexer  # type: ignore[attr-defined]
+        public.http = httpx.AsyncClient(
+            base_url="http://ix", transport=httpx.MockTransport(indexer)
         )
-        for q, target in cases:
+        cases = ("claim 12", "SD-7", "SD-7177-12", "sd 1-3", "shipment:3", "c 5", "d" * 32)
+        for q in cases:  # anyone: an id or an SD number opens nothing (issue 25)
+            answer = client.get("/search", params={"q": q}, follow_redirects=False)
+            assert answer.status_code == 404, q
+        for q in (claim, claim.upper(), f"https://console.example/verify/claim/{claim}"):
+            answer = client.get("/search", params={"q": q}, follow_redirects=False)
+            assert answer.headers["location"] == f"/verify/claim/{claim}", q
+        _sign_in(client, "brand-key")
+        cases2 = (
+            ("claim 12", "/open/claim/12"),
+            ("SD-7", "/open/shipment/7"),
+            ("SD-7177-12", "/open/shipment/12"),  # as printed: chain id, shipment id
+            ("sd 1-3", "/open/shipment/3"),
+            ("shipment:3", "/open/shipment/3"),
+            ("c 5", "/open/claim/5"),
+        )
+        for q, target in cases2:
             answer = client.get("/search", params={"q": q}, follow_redirects=False)
             assert answer.headers["location"] == target, q
 
 
 def test_a_service_down_is_a_clear_page_not_a_traceback(client: TestClient) -> None:
-    settings = ConsoleSettings(indexer_url="http://127.0.0.1:9", indexer_key="k", gateways={})
+    settings = ConsoleSettings(indexer_url="http://127.0.0.1:9", gateways={})
     with TestClient(create_app(settings)) as c:
-        page = c.get("/verify/claim/1")
+        page = c.get(f"/verify/claim/{'1' * 32}")
         assert page.status_code == 503 and "ServiceUnavailable" in page.text
         pdf = {"document": ("sd.pdf", b"%PDF-1.4", "application/pdf")}
         page = c.post(
@@ -486,8 +571,9 @@ def test_findings_link_to_the_shipment_or_claim_they_concern() -> None:
     )
     assert '<label for="a-class">Class (key or id)</label>' in html  # the key works too
     assert "<strong>unit does not reconcile</strong>, Resin site A (unit 2)" in html
-    assert '<a class="event" href="/chain/shipment/7">shipment 7</a>' in html
-    assert '<a class="event" href="/chain/claim/3">claim 3</a>' in html
+    # the auditor's pages open its findings by id, through its own key (issue 25)
+    assert '<a class="event" href="/open/shipment/7">shipment 7</a>' in html
+    assert '<a class="event" href="/open/claim/3">claim 3</a>' in html
     assert "conversion 2, block 8 log 2" in html and "block 9 log 4" in html
 
 
@@ -514,7 +600,7 @@ def test_the_chain_puts_each_check_on_its_step_in_ledger_order() -> None:
         ("input:1", "holds"), ("conversion:1", "fails"), ("claim:1", "unchecked"),
     ]  # fmt: skip
     assert steps[1]["sources"] == [("input:1", 6)] and len(steps[1]["checks"]) == 2
-    assert steps[2]["page"] == "/verify/claim/1" and steps[1]["page"] is None
+    assert steps[2]["page"] is None  # no page by id: the public pages take references
 
 
 def test_registry_rows_show_enumerations_by_their_contracts_names() -> None:
@@ -722,12 +808,12 @@ def test_the_indexer_is_told_which_buyer_it_answers_not_the_console() -> None:
     seen: list[httpx.Request] = []
     with TestClient(app, client=("127.0.0.1", 50000)) as proxied:
         app.state.public_indexer.http = _answering(seen)
-        proxied.get("/verify/claim/1", headers={"X-Forwarded-For": "198.51.100.4"})
+        proxied.get(f"/verify/claim/{'1' * 32}", headers={"X-Forwarded-For": "198.51.100.4"})
         assert {r.headers["X-Forwarded-For"] for r in seen} == {"198.51.100.4"}
         seen.clear()
     with TestClient(app, client=("203.0.113.9", 50000)) as direct:
         app.state.public_indexer.http = _answering(seen)
-        direct.get("/verify/shipment/1", headers={"X-Forwarded-For": "198.51.100.4"})
+        direct.get(f"/verify/shipment/{'1' * 32}", headers={"X-Forwarded-For": "198.51.100.4"})
         assert {r.headers["X-Forwarded-For"] for r in seen} == {"203.0.113.9"}  # not believed
 
 

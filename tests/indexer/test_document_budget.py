@@ -250,8 +250,7 @@ def test_every_public_route_answers_429_with_retry_after_past_its_rate(tmp_path:
     paths = documented.json()["paths"]
     for method, path in PUBLIC:
         if path.startswith("/v1/"):
-            ident = "/{claim_id}/" if "claims" in path else "/{shipment_id}/"
-            template = path.replace("/1/", ident)
+            template = path.replace("/1/", "/{ref}/")
             assert "429" in paths[template][method.lower()]["responses"], path
     answer = paths[CHECK]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/DeclarationCheck"}

@@ -25,6 +25,7 @@ from tracenet.contracts import Custody
 from tracenet.contracts import records as R
 from tracenet.indexer.mirror._decode import Event
 from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._public_ref import ref_of
 from tracenet.indexer.verifier._sd_check import compare, read_sd, shipment_of
 from tracenet.indexer.verifier._sd_document import render_html, render_pdf, sd_fields
 
@@ -81,7 +82,9 @@ def test_every_field_read_from_the_pdf_is_the_chain_record(
     assert fields["Block"] == str(ref.block_number)
     assert fields["Chain"] == str(record.chain_id)
     assert fields["Ledger contract"] == scenario.world.ledger.address
-    assert fields["Verify at"] == f"{CONSOLE}/verify/shipment/{shipment_id}"
+    ref = ref_of(record, "shipment", shipment_id)
+    assert ref is not None and len(ref) == 32  # 128 bits, never the sequential id (issue 25)
+    assert fields["Verify at"] == f"{CONSOLE}/verify/shipment/{ref}"
 
 
 def test_a_conventional_delivery_prints_a_zero_share_and_no_credits(scenario: Scenario) -> None:
@@ -123,7 +126,8 @@ def test_the_resin_declaration_prints_class_scheme_model_and_upstream_factor(
 
 
 def test_the_qr_code_on_the_rendered_page_is_the_verify_link(scenario: Scenario) -> None:
-    pdf = render_pdf(declaration(scenario.record, 2), CONSOLE)
+    d = declaration(scenario.record, 2)
+    pdf = render_pdf(d, CONSOLE)
     document = pypdfium2.PdfDocument(io.BytesIO(pdf))
     try:
         page = document[0]
@@ -133,9 +137,9 @@ def test_the_qr_code_on_the_rendered_page_is_the_verify_link(scenario: Scenario)
         document.close()
     codes = zxingcpp.read_barcodes(image)
     assert [(c.format, c.text) for c in codes] == [
-        (zxingcpp.BarcodeFormat.QRCode, f"{CONSOLE}/verify/shipment/2")
+        (zxingcpp.BarcodeFormat.QRCode, f"{CONSOLE}/verify/shipment/{d['public_ref']}")
     ]
-    assert shipment_of(read_sd(pdf)) == (2, CONSOLE)
+    assert shipment_of(read_sd(pdf)) == (d["public_ref"], CONSOLE)
 
 
 def test_the_html_page_labels_every_field_and_needs_no_outside_asset(scenario: Scenario) -> None:
@@ -144,7 +148,7 @@ def test_the_html_page_labels_every_field_and_needs_no_outside_asset(scenario: S
     for label, value in sd_fields(d, CONSOLE):
         assert f"<th scope=row>{label}</th><td>" in page
         assert value.replace("&", "&amp;") in page
-    assert "<svg" in page and f'<a href="{CONSOLE}/verify/shipment/2">' in page
+    assert "<svg" in page and f'<a href="{CONSOLE}/verify/shipment/{d["public_ref"]}">' in page
     assert "src=" not in page and "<link" not in page and "@import" not in page
 
 
@@ -199,10 +203,10 @@ def test_declaration_document_and_check_on_the_command_line(
     assert "37 fields match, 1 differ" in out
 
     other = copy.deepcopy(forged)
-    other["shipment_id"] = 42  # a link to a shipment this chain does not have
+    other["public_ref"] = "ab" * 16  # a link to a shipment this chain does not have
     (tmp_path / "other.pdf").write_bytes(render_pdf(other, CONSOLE))
     assert _cli(monkeypatch, scenario, "check", str(tmp_path / "other.pdf")) == 1
-    assert "no shipment 42" in capsys.readouterr().err
+    assert f"no shipment on this chain has the reference {'ab' * 16}" in capsys.readouterr().err
     (tmp_path / "junk.pdf").write_bytes(b"not a pdf")
     assert _cli(monkeypatch, scenario, "check", str(tmp_path / "junk.pdf")) == 2
     err = capsys.readouterr().err

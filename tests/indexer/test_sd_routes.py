@@ -33,6 +33,7 @@ from tracenet.indexer.api._sd_check_route import MAX_DOCUMENT
 from tracenet.indexer.mirror._decode import EventRef
 from tracenet.indexer.verifier._chainread import read_chain
 from tracenet.indexer.verifier._declaration import declaration
+from tracenet.indexer.verifier._public_ref import ref_of
 from tracenet.indexer.verifier._sd_check import read_sd
 from tracenet.indexer.verifier._sd_document import render_pdf
 
@@ -65,7 +66,7 @@ def test_the_declaration_routes_serve_the_chain_record_to_its_parties_only(
         fields = read_sd(pdf.content)  # type: ignore[attr-defined]
         assert fields["Supplier"] == record.parties[P_RESIN].name
         assert fields["Quantity"] == "4000000 g" and fields["Credits carried"] == "2000000 g"
-        assert fields["Verify at"] == f"{CONSOLE}/verify/shipment/2"
+        assert fields["Verify at"] == f"{CONSOLE}/verify/shipment/{ref_of(record, 'shipment', 2)}"
         page = get("auditor", "/v1/shipments/2/declaration.html")
         assert page.status_code == 200  # type: ignore[attr-defined]
         assert "<th scope=row>Quantity</th><td>4000000 g</td>" in page.text  # type: ignore[attr-defined]
@@ -101,7 +102,8 @@ def test_a_conventional_delivery_is_served_like_any_shipment(
         listed = client.get("/v1/shipments", headers=brand)
         assert listed.status_code == 200, listed.text
         assert 3 in {s["shipmentId"] for s in listed.json()["shipments"]}
-        verdict = client.get("/v1/shipments/3/verification")
+        ref = ref_of(record, "shipment", 3)
+        verdict = client.get(f"/v1/shipments/{ref}/verification", headers=brand)
         assert verdict.status_code == 200, verdict.text
         v = verdict.json()
         assert v["holds"] and (v["failed"], v["warnings"]) == (0, 0)
@@ -116,7 +118,7 @@ def test_a_conventional_delivery_is_served_like_any_shipment(
         assert p["edges"] == [] and p["origins"] == []
         svg = client.get("/v1/shipments/3/provenance?format=svg", headers=brand)
         assert svg.status_code == 200 and svg.text.startswith("<svg")
-        sd = client.get("/v1/shipments/3/declaration")
+        sd = client.get(f"/v1/shipments/{ref}/declaration")
         assert sd.status_code == 200, sd.text
         d = sd.json()
         assert (d["quantity_g"], d["credits_g"], d["sustainable_share_bps"]) == (3 * T, 0, 0)
@@ -128,14 +130,15 @@ def test_a_conventional_delivery_is_served_like_any_shipment(
         assert fields["Credits carried"].startswith("0 g (a conventional delivery")
         page = client.get("/v1/shipments/3/declaration.html", headers=brand)
         assert page.status_code == 200 and "<td>0.00 %</td>" in page.text
-        # no such claim: the verifier's 404, with the message the CLI prints
-        missing = client.get("/v1/claims/99/verification")
-        assert missing.status_code == 404
-        body = missing.json()
-        assert (body["code"], body["error"], body["field"]) == (
-            "TN-IX-4045", "ClaimUnknown", "claim_id",
-        )  # fmt: skip
-        assert body["message"] == "no claim 99 on this chain"
+        # no such claim, or a sequential id: the same 404 (issue 25)
+        for asked in ("99", "1", "0" * 32, ref):
+            missing = client.get(f"/v1/claims/{asked}/verification")
+            assert missing.status_code == 404
+            body = missing.json()
+            assert (body["code"], body["error"], body["field"]) == (
+                "TN-IX-4048", "ReferenceUnknown", "ref",
+            )  # fmt: skip
+            assert body["message"] == "no claim has this public reference"
 
 
 def test_no_declaration_under_a_custody_scheme_without_certificates(
@@ -156,7 +159,7 @@ def test_no_declaration_under_a_custody_scheme_without_certificates(
         for who, url in [
             (brand, "/v1/shipments/2/declaration.pdf"),
             (auditor, "/v1/shipments/2/declaration.html"),
-            (None, "/v1/shipments/2/declaration"),
+            (None, f"/v1/shipments/{ref_of(record, 'shipment', 2)}/declaration"),
         ]:
             answer = client.get(url, headers={"X-API-Key": who} if who else {})
             assert answer.status_code == 409, (url, answer.text)
@@ -170,8 +173,9 @@ def test_no_declaration_under_a_custody_scheme_without_certificates(
         assert ok.status_code == 200
         assert read_sd(ok.content)["Supplier certificates"] == "ISCC-PLUS-REC-001"
         paths = client.get("/openapi.json").json()["paths"]
-        for suffix in (".pdf", ".html", ""):
-            documented = paths[f"/v1/shipments/{{shipment_id}}/declaration{suffix}"]["get"]
+        for path in ("{shipment_id}/declaration.pdf", "{shipment_id}/declaration.html",
+                     "{ref}/declaration"):  # fmt: skip
+            documented = paths[f"/v1/shipments/{path}"]["get"]
             assert "409" in documented["responses"]
 
 
@@ -197,7 +201,7 @@ def test_an_uploaded_sd_pdf_is_checked_field_by_field_without_a_key(
         body = good.json()
         assert (body["matches"], body["shipmentId"]) == (True, 2)
         assert body["declaration"] == real["declaration"]
-        assert body["verifyLink"] == f"{CONSOLE}/verify/shipment/2"
+        assert body["verifyLink"] == f"{CONSOLE}/verify/shipment/{real['public_ref']}"
         assert body["differ"] == 0 and body["matched"] == len(body["fields"]) > 30
         assert {"label": "Quantity", "document": "4000000 g", "chain": "4000000 g",
                 "ok": True} in body["fields"]  # fmt: skip
@@ -208,16 +212,16 @@ def test_an_uploaded_sd_pdf_is_checked_field_by_field_without_a_key(
         assert raw.status_code == 200, raw.text
         assert (raw.json()["matches"], raw.json()["differ"]) == (False, 1)
         assert [f for f in raw.json()["fields"] if not f["ok"]] == [
-            {"label": "Quantity", "document": "8000000 g", "chain": "4000000 g", "ok": False}
-        ]
+            {"label": "Quantity", "document": "8000000 g", "chain": None, "ok": False}
+        ]  # the chain's value is withheld from a public caller (issue 25)
 
         other = copy.deepcopy(real)
-        other["shipment_id"] = 42
+        other["public_ref"] = "ab" * 16  # a link to a shipment this chain does not have
         missing = check(content=render_pdf(other, CONSOLE))
         assert missing.status_code == 404
         assert (missing.json()["code"], missing.json()["error"]) == (
-            "TN-IX-4044",
-            "ShipmentUnknown",
+            "TN-IX-4048",
+            "ReferenceUnknown",
         )
 
         junk = check(files={"document": ("x.pdf", b"not a pdf", "application/pdf")})

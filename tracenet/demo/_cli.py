@@ -35,6 +35,7 @@ from tracenet.demo._people import people, summary
 from tracenet.demo._play import Player
 from tracenet.demo._procs import Interrupted, on_signal
 from tracenet.demo._story import tell
+from tracenet.demo._views import side_by_side
 from tracenet.demo.errors import DemoError
 
 __all__ = ["register"]
@@ -120,6 +121,7 @@ def _play(net: Network, started: float) -> None:
     try:
         tell(player)
         audit(player, "rpet-flake", player.facts["p0"] + 1)
+        side_by_side(player)
         archive(player)
     finally:
         player.close()

@@ -301,8 +301,6 @@ def start_console(net: Network, say: Callable[[str], None]) -> None:
         TRACENET_CONSOLE_HOST=HOST,
         TRACENET_CONSOLE_PORT=str(net.ports.console),
         TRACENET_CONSOLE_INDEXER_URL=net.indexer_url,
-        # the buyer pages read provenance with a key that may read every claim: the auditor's
-        TRACENET_CONSOLE_INDEXER_KEY=net.indexer_keys.get("auditor", ""),
         TRACENET_CONSOLE_GATEWAYS=json.dumps({p: net.gateway_url(p) for p in net.ports.parties}),
     )
     child = net.children.start("console", tracenet_argv("console", "serve"), env)

@@ -27,6 +27,8 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     names[net.config.admin.key] = net.config.admin.name
     claim, shipment = p.facts.get("claim"), p.facts.get("resin_shipment")
     rolling = p.facts.get("rolling_shipment")  # its credits are the rolling share (R8)
+    # the buyer's links carry public references, never the ids (issue 25)
+    claim_ref, shipment_ref = p.facts.get("claim_ref"), p.facts.get("shipment_ref")
 
     tn = printed_command()  # runs as printed, whether or not .venv/bin is on the PATH
 
@@ -36,10 +38,10 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     say("\nWho can look, where, and with which key:")
     if net.console:
         line("console", net.console_url)
-        line("buyer (no key)", f"{net.console_url}/verify/claim/{claim}")
-        line("buyer (no key)", f"{net.console_url}/verify/shipment/{shipment}")
-        if rolling:
-            line("buyer (no key)", f"{net.console_url}/verify/shipment/{rolling}  (rolling share)")
+        line("buyer (the link, no key)", f"{net.console_url}/verify/claim/{claim_ref}")
+        line("buyer (the link, no key)", f"{net.console_url}/verify/shipment/{shipment_ref}")
+        line("Acme's full page (signed in)", f"{net.console_url}/verify/claim/{claim_ref}")
+        line("", f"the same link: open it in a private window beside it (shipment {shipment})")
     else:
         line("console", "not in this checkout")
     # anyone with the chain's address checks the claim from a terminal, trusting no service

@@ -168,7 +168,8 @@ def _declaration(p: Player, shipment: int, share: int, block: int) -> None:
     """The SD Acme reads from the indexer: the method and the share, recomputed."""
     net, key = p.net, p.net.indexer_keys["brand"]
     wait_for_mirror(net, key, block)
-    route = f"/v1/shipments/{shipment}/declaration"
+    ref = read_indexer(net, key, f"/v1/shipments/{shipment}/reference")["public_ref"]
+    route = f"/v1/shipments/{ref}/declaration"  # Acme's key: the full view (issue 25)
     sd = read_indexer(net, key, route)
     methods = {c["name"]: c["attribution_method"] for c in sd.get("classes", [])}
     rows = sd.get("rolling_average") or [{}]
