@@ -18,11 +18,11 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path
 
+from tracenet.contracts import records as R
 from tracenet.indexer.api._api_deps import REFUSED, OptionalCallerDep
 from tracenet.indexer.api._keys import Caller
 from tracenet.indexer.api._sd_check_route import add_sd_check_route
 from tracenet.indexer.errors import ChainReadError, IndexerError, NotFoundError
-from tracenet.indexer.lineage._lineage import Claimed, Shipped
 from tracenet.indexer.verifier._chainread import ChainRecord, DeploymentMismatch
 from tracenet.indexer.verifier._declaration import declaration
 from tracenet.indexer.verifier._public_ref import resolve
@@ -49,10 +49,10 @@ def entitled(record: ChainRecord, caller: Caller | None, kind: str, ident: int) 
         return False
     if caller.auditor:
         return True
-    for e in record.events:
-        if kind == "shipment" and isinstance(e, Shipped) and e.shipment_id == ident:
+    for _, e in record.events:
+        if kind == "shipment" and isinstance(e, R.Shipped) and e.shipment_id == ident:
             return bool({e.from_unit_id, e.to_unit_id} & caller.units)
-        if kind == "claim" and isinstance(e, Claimed) and e.claim_id == ident:
+        if kind == "claim" and isinstance(e, R.Claimed) and e.claim_id == ident:
             return e.unit_id in caller.units
     return False
 

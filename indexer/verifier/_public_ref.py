@@ -21,8 +21,8 @@ import hashlib
 import re
 import threading
 
+from tracenet.contracts import records as R
 from tracenet.indexer.errors import NotFoundError
-from tracenet.indexer.lineage._lineage import Claimed, Shipped
 from tracenet.indexer.verifier._record import ChainRecord
 
 __all__ = ["REF_PATTERN", "public_ref", "ref_of", "references", "resolve"]
@@ -50,14 +50,14 @@ def references(record: ChainRecord) -> dict[str, tuple[str, int]]:
         if hit is not None and hit[0] is record:
             return hit[1]
     refs: dict[str, tuple[str, int]] = {}
-    for e in record.events:
-        if isinstance(e, Shipped):
-            refs[public_ref(record.chain_id, "shipment", e.shipment_id, e.ref.tx_hash)] = (
+    for at, e in record.events:
+        if isinstance(e, R.Shipped):
+            refs[public_ref(record.chain_id, "shipment", e.shipment_id, at.tx_hash)] = (
                 "shipment",
                 e.shipment_id,
             )
-        elif isinstance(e, Claimed):
-            refs[public_ref(record.chain_id, "claim", e.claim_id, e.ref.tx_hash)] = (
+        elif isinstance(e, R.Claimed):
+            refs[public_ref(record.chain_id, "claim", e.claim_id, at.tx_hash)] = (
                 "claim",
                 e.claim_id,
             )

@@ -21,18 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracenet.contracts import CertificateStatus, split_token_id
-from tracenet.indexer.lineage._lineage import (
-    CertificatesTransferred,
-    Claimed,
-    Converted,
-    InputRecorded,
-    InventoryTransferred,
-    LedgerEvent,
-    Lineage,
-    Shipped,
-)
-from tracenet.indexer.verifier._record import CertificateInfo, ChainRecord
+from tracenet.contracts import CertificateStatus, EventRecord, split_token_id
+from tracenet.contracts import records as R
+from tracenet.indexer.lineage._lineage import LedgerEvent, Lineage, lines
+from tracenet.indexer.verifier._record import ChainRecord
 from tracenet.indexer.verifier._verify import Verdict
 from tracenet.kit import iso_time
 
@@ -100,20 +92,22 @@ class Disclosure:
 
 
 def unit_of(e: LedgerEvent | None) -> int | None:
-    if isinstance(e, (InputRecorded, Converted, Claimed)):
-        return e.unit_id
-    if isinstance(e, (Shipped, InventoryTransferred, CertificatesTransferred)):
-        return e.from_unit_id
+    """The unit an event's step ran at: where credits were created, converted or claimed, or
+    where they were sent from."""
+    r = e.record if e is not None else None
+    if isinstance(r, (R.InputRecorded, R.Converted, R.Claimed)):
+        return r.unit_id
+    if isinstance(r, (R.Shipped, R.InventoryTransferred, R.CertificatesTransferred)):
+        return r.from_unit_id
     return None
 
 
-def _tokens(e: LedgerEvent | None) -> list[int]:
-    if isinstance(e, InputRecorded):
-        return [e.token_id]
-    if isinstance(e, Converted):
-        return [e.output_token_id]
-    lines = getattr(e, "lines", ())
-    return [tid for tid, _ in lines]
+def _tokens(r: EventRecord | None) -> list[int]:
+    if isinstance(r, R.InputRecorded):
+        return [r.token_id]
+    if isinstance(r, R.Converted):
+        return [r.output_token_id]
+    return [tid for tid, _ in lines(r)] if r is not None else []
 
 
 def country(location: str | None) -> str | None:
@@ -124,7 +118,7 @@ def country(location: str | None) -> str | None:
 
 def _certificates(
     record: ChainRecord, party: int, unit: int, schemes: set[int], at: int
-) -> list[CertificateInfo]:
+) -> list[R.CertificateRegistered]:
     return [
         c
         for c in sorted(record.certificates.values(), key=lambda c: c.certificate_id)
@@ -132,16 +126,17 @@ def _certificates(
         and c.scheme_id in schemes
         and unit in c.unit_ids
         and c.valid_from <= at < c.valid_until
-        and _in_force(c, at)
+        and _in_force(record, c.certificate_id, at)
     ]
 
 
-def _in_force(c: CertificateInfo, at: int) -> bool:
+def _in_force(record: ChainRecord, certificate_id: int, at: int) -> bool:
     """The certificate's last status recorded by the time ``at`` is valid (issue 20's states)."""
-    before = [ch for ch in c.changes if ch.ref is not None and ch.ref.timestamp <= at]
+    changes = record.certificate_changes.get(certificate_id, ())
+    before = [ch for ch in changes if ch.ref is not None and ch.ref.timestamp <= at]
     if before:
         return before[-1].status == CertificateStatus.valid
-    return bool(c.changes) or c.status == CertificateStatus.valid
+    return bool(changes) or record.status_of(certificate_id) == CertificateStatus.valid
 
 
 def share(grams: int, whole: int) -> int:
@@ -162,13 +157,13 @@ def _step(
     unit = record.units.get(unit_of(e) or 0)
     schemes = {
         record.classes[c].scheme_id
-        for c in (split_token_id(t)[0] for t in _tokens(e))
+        for c in (split_token_id(t)[0] for t in _tokens(e.record if e is not None else None))
         if c in record.classes
     }
     names = sorted({record.schemes.get(s, (f"scheme {s}", 0))[0] for s in schemes})
     at = e.ref.timestamp if e is not None else 0
-    if isinstance(e, InputRecorded):
-        origin = record.certificates.get(e.certificate_id)
+    if e is not None and isinstance(e.record, R.InputRecorded):
+        origin = record.certificates.get(e.record.certificate_id)
         held = [origin] if origin is not None else []
     elif unit is not None:
         held = _certificates(record, unit.party_id, unit.unit_id, schemes, at)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tracenet.indexer.lineage._lineage import Converted, InputRecorded
+from tracenet.contracts import records as R
 from tracenet.indexer.verifier._record import ChainRecord
 from tracenet.indexer.verifier._redact import Disclosure, country, share
 
@@ -43,8 +43,8 @@ def public_declaration(
             return None
         return number if "certificates" in shown else "valid at dispatch (number not disclosed)"
 
-    inputs = {e.input_id: e for e in record.events if isinstance(e, InputRecorded)}
-    conversions = {e.conversion_id: e for e in record.events if isinstance(e, Converted)}
+    inputs = {e.input_id: e for _, e in record.events if isinstance(e, R.InputRecorded)}
+    conversions = {e.conversion_id: e for _, e in record.events if isinstance(e, R.Converted)}
     credits = d["credits_g"]
 
     def shown_at(unit_id: int | None) -> frozenset[str]:

@@ -21,10 +21,10 @@ from tests.factories import (
     World,
 )
 from tests.indexer.test_reports import T, flakes_to_resin
+from tracenet.contracts import records as R
 from tracenet.indexer import Follower, IndexerSettings
 from tracenet.indexer.api._api import create_app
 from tracenet.indexer.api._keys import create_key
-from tracenet.indexer.lineage._lineage import Claimed, Shipped
 from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
 from tracenet.indexer.verifier._public_ref import ref_of
 from tracenet.indexer.verifier._redact import country, verdict_of
@@ -66,12 +66,12 @@ def test_public_references_are_128_bits_of_the_recording_transaction(
 ) -> None:
     record, _ = _setup(world, follower, engine)
     refs = set()
-    for e in record.events:
-        if isinstance(e, (Shipped, Claimed)):
+    for at, e in record.events:
+        if isinstance(e, (R.Shipped, R.Claimed)):
             kind, ident = (
-                ("shipment", e.shipment_id) if isinstance(e, Shipped) else ("claim", e.claim_id)
+                ("shipment", e.shipment_id) if isinstance(e, R.Shipped) else ("claim", e.claim_id)
             )
-            seed = f"tracenet/public-ref/v1:{record.chain_id}:{kind}:{ident}:{e.ref.tx_hash}"
+            seed = f"tracenet/public-ref/v1:{record.chain_id}:{kind}:{ident}:{at.tx_hash}"
             expected = hashlib.sha256(seed.encode()).hexdigest()[:32]
             assert ref_of(record, kind, ident) == expected
             refs.add(expected)
