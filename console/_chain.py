@@ -63,7 +63,7 @@ def chain_steps(prov: dict[str, Any], verdict: dict[str, Any] | None) -> list[di
                 "checks": mine,
                 "verdict": "unchecked" if not mine
                 else "holds" if all(c.get("ok") for c in mine) else "fails",
-                "sources": [(e["source"], e["grams"]) for e in edges if e.get("target") == key],
+                "sources": [(e["source"], e["amount_g"]) for e in edges if e.get("target") == key],
                 "page": f"/verify/{kind}/{number}" if kind in _PAGES and number.isdigit() else None,
             }
         )  # fmt: skip

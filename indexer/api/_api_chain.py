@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path
 
+from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import REFUSED
 from tracenet.indexer.api._sd_check_route import add_sd_check_route
 from tracenet.indexer.errors import ChainReadError, IndexerError, NotFoundError
@@ -38,26 +39,28 @@ def add_chain_routes(app: FastAPI, source: Callable[[], ChainRecord], responses:
         except OSError as exc:
             raise ChainReadError(f"cannot read the chain: {exc}") from exc
 
-    def verdict(kind: str, ident: int) -> dict[str, Any]:
+    def verdict(kind: str, ident: int) -> models.Verification:
         # no such claim or shipment: verify's NotFoundError, the 404 the CLI's line names
-        return render_json(verify(record(), kind, ident))
+        return models.Verification.model_validate(render_json(verify(record(), kind, ident)))
 
     @app.get(
         "/v1/claims/{claim_id}/verification",
+        response_model_exclude_none=True,
         summary="The chain-only verifier's verdict on a claim (public: no key)",
         tags=["verification"],
         responses=responses,
     )
-    def claim_verification(claim_id: Ident) -> dict[str, Any]:
+    def claim_verification(claim_id: Ident) -> models.Verification:
         return verdict("claim", claim_id)
 
     @app.get(
         "/v1/shipments/{shipment_id}/verification",
+        response_model_exclude_none=True,
         summary="The chain-only verifier's verdict on a shipment (public: no key)",
         tags=["verification"],
         responses=responses,
     )
-    def shipment_verification(shipment_id: Ident) -> dict[str, Any]:
+    def shipment_verification(shipment_id: Ident) -> models.Verification:
         return verdict("shipment", shipment_id)
 
     @app.get(
@@ -66,9 +69,9 @@ def add_chain_routes(app: FastAPI, source: Callable[[], ChainRecord], responses:
         tags=["verification"],
         responses={**responses, **REFUSED},
     )
-    def shipment_declaration(shipment_id: Ident) -> dict[str, Any]:
+    def shipment_declaration(shipment_id: Ident) -> models.Declaration:
         try:
-            return declaration(record(), shipment_id)
+            return models.Declaration.model_validate(declaration(record(), shipment_id))
         except LookupError as exc:
             raise NotFoundError(str(exc), field="shipment_id", error="ShipmentUnknown") from exc
 

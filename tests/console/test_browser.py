@@ -196,10 +196,10 @@ def test_auditor_signs_downloads_and_verifies_a_report_and_refuses_a_tampered_on
     with page.expect_download() as info:
         page.get_by_role("link", name="JSON").click()
     report = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
-    assert report["classId"] == 1 and report["reconciles"] is True
+    assert report["class_id"] == 1 and report["reconciles"] is True
     with page.expect_download() as csv_info:
         page.get_by_role("link", name="CSV").click()
-    assert "created" in Path(csv_info.value.path()).read_text(encoding="utf-8")
+    assert "created_g" in Path(csv_info.value.path()).read_text(encoding="utf-8")
 
     # The auditor's gateway signs with the auditor's key; the console only carries the report.
     page.get_by_role("button", name="Sign this report").click()
@@ -218,7 +218,7 @@ def test_auditor_signs_downloads_and_verifies_a_report_and_refuses_a_tampered_on
     shoot(page, "audit-verified")
 
     tampered = json.loads(json.dumps(signed))
-    tampered["report"]["total"]["claimed"] += 1  # a number changed after signing
+    tampered["report"]["total"]["claimed_g"] += 1  # a number changed after signing
     _upload(page, stack, tmp_path / "tampered.json", tampered)
     expect(page.locator("[data-report]")).to_have_attribute("data-report", "refused")
     expect(page.locator("table")).to_contain_text("SignatureInvalid")
