@@ -61,7 +61,7 @@ def _lines(text: str, column: str, unit: str | None) -> list[dict[str, str]]:
             raise RowError(
                 f"{part.strip()!r} is not TOKEN:QUANTITY", field=column, code="TN-IMP-4230"
             )
-        out.append({"token_id": _token(token, column), "amount": _grams(quantity, column, unit)})
+        out.append({"token_id": _token(token, column), "amount_g": _grams(quantity, column, unit)})
     if not out:
         raise RowError("at least one TOKEN:QUANTITY line", field=column, code=VALUE_MISSING)
     return out
@@ -114,7 +114,7 @@ class Kind:
 _UNIT = Column("unit", "unit", _ref, doc="the acting unit (registry name or id)")
 _DATE = Column("date", None, _date, False, "ISO-8601 date of the ERP document (kept, not sent)")
 _DOC = Column("document", "document_hash", _hash, doc="0x-hash, or a document number (hashed)")
-_QTY = Column("quantity", "quantity", _grams, doc="physical quantity with unit: 6 t, 12.5 kg")
+_QTY = Column("quantity", "quantity_g", _grams, doc="physical quantity with unit: 6 t, 12.5 kg")
 _LINES = Column("lines", "lines", _lines, doc="TOKEN:QUANTITY;… credits per token id")
 # R8 (issue 10): a rolling-average class's lines are the share in force, which the gateway adds.
 _SHIP_LINES = Column(
@@ -130,7 +130,7 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("inputs", "inputs", (
             _UNIT, Column("class", "class", _ref, doc="credit class (name or id)"),
-            Column("quantity", "amount", _grams, doc="certified quantity with unit"),
+            Column("quantity", "amount_g", _grams, doc="certified quantity with unit"),
             Column("certificate", "certificate", _ref, doc="certificate number, key or id"),
             Column("evidence", "evidence_hash", _hash, doc="0x-hash or the SD / weighbridge no."),
             _DATE,
@@ -160,7 +160,7 @@ KINDS: dict[str, Kind] = {
             Column("product", "product", _text, doc="product claimed (≤ 32 bytes)"),
             Column("purpose", "purpose", _text, doc="purpose of the claim (≤ 32 bytes)"),
             Column("class", "class", _ref, False, "R8: the rolling-average class claimed"),
-            Column("quantity", "quantity", _grams, False,
+            Column("quantity", "quantity_g", _grams, False,
                    "R8: claimed product quantity with unit (the share of it is claimed)"),
             _DATE,
         ), "claims: retire credits"),

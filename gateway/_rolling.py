@@ -89,7 +89,7 @@ async def rolling_lines(
         tid = token_id(rc.class_id, vintage, 0)
         take = min(await ctx.views.balance(unit_id, tid), remaining)
         if take:
-            lines.append(Line(token_id=tid, amount=take))
+            lines.append(Line(token_id=tid, amount_g=take))
             remaining -= take
     if remaining:
         raise RequestRejected(
