@@ -28,7 +28,7 @@ async def balance_rows(gateway: GatewayClient, indexer: IndexerClient) -> list[d
             continue
         for w in onchain.get("windows", []):
             windows[(unit, int(w["credit_class"]))] = (
-                int(w["first_vintage"]), int(w["current_vintage"])
+                int(w["first_vintage_index"]), int(w["current_vintage_index"])
             )  # fmt: skip
     months: dict[int, tuple[int, str]] = {}
     rows = []

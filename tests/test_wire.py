@@ -6,8 +6,11 @@ of every schema in the gateway's and the indexer's OpenAPI is
   quantity word (``QUANTITY_WORDS``: quantity, amount, held, claimed, lapsed, credits, stock…)
   ends in a unit suffix (``UNITS``: ``_g`` grams, ``_bps`` basis points, ``_gco2e_per_kg``
   emission factors, ``_mgco2e`` milligrams CO2e); a share or a yield ends in ``_bps``; an
-  integer ``…_factor`` ends in ``_gco2e_per_kg``. Ids, indexes, versions and counts
+  integer ``…_factor`` ends in ``_gco2e_per_kg``; a string described as grams (a decimal
+  string past 2^53) is a quantity too. Ids, indexes, versions and counts
   (``COUNTED``) are no quantities;
+- a vintage or period by its label: no integer ``…vintage`` or ``…period`` (the index only as
+  ``…_index``);
 - an enumeration by name: no integer ``enum`` and no integer property named like one
   (``ENUM_NAMES``: model, attribution, raw_material, custody, reason, role…);
 
@@ -67,7 +70,10 @@ def departures(name: str, schema: dict[str, Any]) -> list[str]:
     words = name.split("_")
     if _int_enum(schema) or (_integer(schema) and name in ENUM_NAMES):
         found.append("an enumeration as an integer (give its name)")
-    if _integer(schema) and words[-1] not in COUNTED and not name.endswith(UNITS):
+    if _integer(schema) and words[-1] in ("vintage", "period"):
+        found.append("a vintage or period as an index (its label; the index only as *_index)")
+    grams = schema.get("type") == "string" and "gram" in str(schema.get("description", ""))
+    if (_integer(schema) or grams) and words[-1] not in COUNTED and not name.endswith(UNITS):
         if words[-1] == "factor":
             found.append("an emission factor without _gco2e_per_kg")
         elif set(words) & QUANTITY_WORDS:
@@ -87,6 +93,8 @@ def test_the_rule_itself() -> None:
     assert departures("blockNumber", integer) and departures("unitId", {"type": "string"})
     assert departures("custody", integer) and departures("kind", {"enum": [0, 1, 2]})
     assert departures("custody", {"type": "string"}) == []
+    assert departures("first_vintage", integer) and departures("vintage_index", integer) == []
+    assert departures("amount", {"type": "string", "description": "grams, decimal"})
     nullable = {"anyOf": [{"type": "integer"}, {"type": "null"}]}
     assert departures("lapsed", nullable) and departures("lapsed_g", nullable) == []
 

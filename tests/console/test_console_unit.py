@@ -642,7 +642,8 @@ def test_balances_ask_the_statement_for_a_vintage_by_its_index_syntax() -> None:
 
     def gateway(_: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"windows": [
-            {"credit_class": 1, "first_vintage": 227, "current_vintage": 228}]})  # fmt: skip
+            {"credit_class": 1, "first_vintage_index": 227,
+             "current_vintage_index": 228}]})  # fmt: skip
 
     ix = IndexerClient("http://indexer", "k", timeout=1)
     ix.http = httpx.AsyncClient(base_url="http://indexer", transport=httpx.MockTransport(indexer))
