@@ -66,7 +66,7 @@ PARTY_FORMS: tuple[Form, ...] = (
         (
             _UNIT,
             Field("class", "Credit class", "ref", "class key or id"),
-            Field("amount", "Amount (g)", "grams", "credits created, integer grams"),
+            Field("amount_g", "Amount (g)", "grams", "credits created, integer grams"),
             Field(
                 "certificate",
                 "Certificate",
@@ -84,7 +84,7 @@ PARTY_FORMS: tuple[Form, ...] = (
         (
             _UNIT,
             Field("product_group", "Product group", "ref"),
-            Field("quantity", "Quantity (g)", "grams"),
+            Field("quantity_g", "Quantity (g)", "grams"),
             Field("document_hash", "Document hash", "hash", HASH_HINT),
         ),
         "R9",
@@ -96,7 +96,7 @@ PARTY_FORMS: tuple[Form, ...] = (
         (
             _UNIT,
             Field("product_group", "Product group", "ref"),
-            Field("quantity", "Quantity (g)", "grams"),
+            Field("quantity_g", "Quantity (g)", "grams"),
             Field("document_hash", "Document hash", "hash", HASH_HINT),
         ),
         "R9",
@@ -109,7 +109,7 @@ PARTY_FORMS: tuple[Form, ...] = (
             _UNIT,
             Field("to_unit", "Recipient unit", "ref", "registry key or unit id"),
             Field("product_group", "Product group", "ref"),
-            Field("quantity", "Physical quantity (g)", "grams"),
+            Field("quantity_g", "Physical quantity (g)", "grams"),
             Field("document_hash", "Delivery document hash", "hash", HASH_HINT),
             Field("order_ref", "Order reference", "text", "up to 32 bytes"),
             Field("product", "Product", "text", "up to 32 bytes"),
@@ -173,7 +173,7 @@ PARTY_FORMS: tuple[Form, ...] = (
             _UNIT,
             Field("class", "Credit class", "ref", "a rolling-average class: key or id"),
             Field(
-                "quantity",
+                "quantity_g",
                 "Claimed product quantity (g)",
                 "grams",
                 "the unit's share in force applies to it: 30 % of 1 000 000 g claims 300 000 g",
@@ -201,7 +201,7 @@ PARTY_FORMS: tuple[Form, ...] = (
         (
             _UNIT,
             Field("class", "Credit class", "ref"),
-            Field("physical_stock", "Physical stock declared (g)", "grams"),
+            Field("physical_stock_g", "Physical stock declared (g)", "grams"),
         ),
         "R4",
     ),
@@ -228,7 +228,7 @@ def _lines(field: str, text: str) -> list[dict[str, str]]:
             continue
         if len(parts) != 2:
             raise FormError(field, f"line {n}: write TOKEN_ID AMOUNT_G, not {raw.strip()!r}")
-        lines.append({"token_id": parts[0], "amount": parts[1]})
+        lines.append({"token_id": parts[0], "amount_g": parts[1]})
     return lines
 
 

@@ -32,7 +32,7 @@ PLANT, BRAND_DC, CERTIFICATE = "plant", "brand-dc", "ISCC-1"  # the number, as p
 def claim_id(stack: Stack) -> int:
     """A claim by the recycler, confirmed and mirrored."""
     row = stack.write("/v1/claims", {
-        "unit": PLANT, "lines": [{"token_id": str(stack.world.token_id), "amount": 250_000}],
+        "unit": PLANT, "lines": [{"token_id": str(stack.world.token_id), "amount_g": 250_000}],
         "beneficiary": "Bottle buyer", "product": "rPET bottle", "purpose": "recycled content",
     })  # fmt: skip
     (claimed,) = [e for e in row["outcome"]["events"] if e["event"] == "Claimed"]
@@ -244,9 +244,9 @@ def test_a_buyer_party_sees_the_shipments_it_received_with_their_credits(
     page: Page, stack: Stack
 ) -> None:
     row = stack.write("/v1/shipments", {
-        "unit": PLANT, "to_unit": BRAND_DC, "product_group": "pet-flakes", "quantity": "2000000",
+        "unit": PLANT, "to_unit": BRAND_DC, "product_group": "pet-flakes", "quantity_g": "2000000",
         "document_hash": "0x" + "5e" * 32, "order_ref": "PO-IN-1", "product": "rPET flakes",
-        "lines": [{"token_id": str(stack.world.token_id), "amount": "700000"}],
+        "lines": [{"token_id": str(stack.world.token_id), "amount_g": "700000"}],
     })  # fmt: skip
     (shipped,) = [e for e in row["outcome"]["events"] if e["event"] == "Shipped"]
     ident = int(shipped["args"]["shipmentId"])
@@ -355,9 +355,9 @@ def test_a_buyer_checks_a_received_sd_pdf_and_sees_a_tampered_one_differ(
     page: Page, stack: Stack, tmp_path: Path
 ) -> None:
     row = stack.write("/v1/shipments", {
-        "unit": PLANT, "to_unit": BRAND_DC, "product_group": "pet-flakes", "quantity": "1000000",
+        "unit": PLANT, "to_unit": BRAND_DC, "product_group": "pet-flakes", "quantity_g": "1000000",
         "document_hash": "0x" + "5d" * 32, "order_ref": "PO-SD-1", "product": "rPET flakes",
-        "lines": [{"token_id": str(stack.world.token_id), "amount": "100000"}],
+        "lines": [{"token_id": str(stack.world.token_id), "amount_g": "100000"}],
     })  # fmt: skip
     (shipped,) = [e for e in row["outcome"]["events"] if e["event"] == "Shipped"]
     ident = int(shipped["args"]["shipmentId"])
@@ -454,7 +454,7 @@ def test_a_page_of_another_port_or_host_cannot_write_or_sign_in_with_the_session
     session cookie goes with a form another page there submits; the form token and the
     Origin check refuse it, and the gateway records nothing."""
     console = stack.console_url
-    write = {"unit": PLANT, "class": "rpet-flake", "amount": "4711", "certificate": CERTIFICATE,
+    write = {"unit": PLANT, "class": "rpet-flake", "amount_g": "4711", "certificate": CERTIFICATE,
              "evidence_hash": "0x" + "a7" * 32}  # fmt: skip
     pages = {
         "/input": _auto_post(console + "/party/operations/input", write),

@@ -290,14 +290,14 @@ def test_forms_build_the_gateways_bodies() -> None:
     ship = find(PARTY_FORMS, "ship")
     assert ship is not None
     body = build_body(ship, {
-        "unit": "plant", "to_unit": "7", "product_group": "pet-flakes", "quantity": "6000000",
+        "unit": "plant", "to_unit": "7", "product_group": "pet-flakes", "quantity_g": "6000000",
         "document_hash": "0x" + "ab" * 32, "order_ref": "PO-1", "product": "flakes",
         "lines": "18446744078004518912 6000000\n 18446744078004518913, 5\n",
     })  # fmt: skip
-    assert body["unit"] == "plant" and body["to_unit"] == 7 and body["quantity"] == "6000000"
+    assert body["unit"] == "plant" and body["to_unit"] == 7 and body["quantity_g"] == "6000000"
     assert body["lines"] == [
-        {"token_id": "18446744078004518912", "amount": "6000000"},
-        {"token_id": "18446744078004518913", "amount": "5"},
+        {"token_id": "18446744078004518912", "amount_g": "6000000"},
+        {"token_id": "18446744078004518913", "amount_g": "5"},
     ]
     with pytest.raises(FormError) as missing:
         build_body(ship, {"unit": "plant"})
@@ -308,13 +308,13 @@ def test_forms_build_the_gateways_bodies() -> None:
     rolling = find(PARTY_FORMS, "claim-rolling")  # issue 10: the gateway takes the lines
     assert rolling is not None and rolling.path == "/v1/claims"
     assert build_body(rolling, {
-        "unit": "plant", "class": "rpet-bio", "quantity": "1000000", "beneficiary": "B",
+        "unit": "plant", "class": "rpet-bio", "quantity_g": "1000000", "beneficiary": "B",
         "product": "bottle", "purpose": "bio content",
-    }) == {"unit": "plant", "class": "rpet-bio", "quantity": "1000000", "beneficiary": "B",
+    }) == {"unit": "plant", "class": "rpet-bio", "quantity_g": "1000000", "beneficiary": "B",
            "product": "bottle", "purpose": "bio content"}  # fmt: skip
     with pytest.raises(FormError) as no_quantity:
         build_body(rolling, {"unit": "plant", "class": "rpet-bio"})
-    assert no_quantity.value.field == "quantity"
+    assert no_quantity.value.field == "quantity_g"
     roles = find(ADMIN_FORMS, "roles")
     assert roles is not None
     assert roles.route({"party": "4"}) == "/v1/admin/parties/4/roles"

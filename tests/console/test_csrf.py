@@ -41,7 +41,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "data": {
             "unit": "plant",
             "class": "rpet-flake",
-            "amount": "6000000",
+            "amount_g": "6000000",
             "certificate": "ISCC-1",
             "evidence_hash": "0x" + "ab" * 32,
         },
