@@ -7,19 +7,23 @@ the field it names."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tracenet.console._choices import Choices, load
 from tracenet.console._clients import ApiError, GatewayClient, IndexerClient
-from tracenet.console._forms import PARTY_FORMS, Form, FormError, build_body, find
+from tracenet.console._forms import IDENTIFIER_KINDS, PARTY_FORMS, Form, FormError, build, find
 from tracenet.console._forms_admin import ADMIN_FORMS, LISTING_OF
 from tracenet.console._names import named_rows
 from tracenet.console._offered import Offered, OfferedCache
 from tracenet.console._roles import needs, permitted, role_names
 from tracenet.console._session import Session
 from tracenet.console._web import CallerDep, GatewayDep, IndexerDep, attempt, render
+from tracenet.contracts import Role
+from tracenet.kit.quantity import format_grams
 
 router = APIRouter()
 
@@ -79,7 +83,8 @@ async def form_page(
     if not _allowed(form, caller, writes):
         return _not_yours(request, form, caller, writes)
     listing = await _listing(form, caller, indexer)
-    return render(request, "form.html", form=form, values={}, errors={}, **listing)
+    choices = await load(form.entities, form.has_lines, caller, gateway, indexer)
+    return _page(request, form, _defaults(form, choices), {}, None, 200, listing, choices)
 
 
 @router.post("/party/operations/{key}", response_class=HTMLResponse, summary="Submit a write")
@@ -92,19 +97,53 @@ async def submit(
         return render(request, "notfound.html", status=404, what=f"operation {key[:40]}")
     if not _allowed(form, caller, writes):
         return _not_yours(request, form, caller, writes)
-    values = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    values = await _values(request, form)
     listing = await _listing(form, caller, indexer)
+    choices = await load(form.entities, form.has_lines, caller, gateway, indexer)
     try:
-        body = build_body(form, values)
+        built = build(form, values, choices)
     except FormError as exc:
-        return _again(request, form, values, {exc.field: exc.message}, None, 422, listing)
+        return _page(request, form, values, exc.errors, None, 422, listing, choices)
     try:
-        accepted = await gateway.post(form.route(values), body)
+        accepted = await gateway.post(built.path, built.body)
     except ApiError as exc:
-        return _again(request, form, values, *_place(form, exc), exc.status, listing)
-    return render(
-        request, "form.html", form=form, values={}, errors={}, accepted=accepted, **listing
-    )
+        return _page(request, form, values, *_place(form, exc), exc.status, listing, choices)
+    again = _defaults(form, choices)
+    return _page(request, form, again, {}, None, 200, listing, choices, accepted=accepted)
+
+
+async def _values(request: Request, form: Form) -> dict[str, Any]:
+    """What the person typed, ticked and chose: ticked boxes as lists; a chosen file replaced
+    by its SHA-256 (the file itself is not kept), its name kept to show it was read."""
+    data = await request.form()
+    values: dict[str, Any] = {}
+    for f in form.fields:
+        if f.kind in ("roles", "refs"):
+            values[f.name] = [str(v) for v in data.getlist(f.name) if isinstance(v, str)]
+    for key, value in data.multi_items():
+        if isinstance(value, str) and key not in values:
+            values[key] = value
+    for f in form.fields:
+        if f.kind != "document":
+            continue
+        upload = data.get(f.name + "__file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            continue
+        digest = hashlib.sha256()
+        while chunk := await upload.read(1 << 20):
+            digest.update(chunk)
+        values[f.name] = "0x" + digest.hexdigest()
+        values[f.name + "__name"] = upload.filename[:200]
+    return values
+
+
+def _defaults(form: Form, choices: Choices) -> dict[str, Any]:
+    """A fresh form: the acting unit is the party's own when it has exactly one."""
+    own = choices.own_units
+    unit = form.field("unit")
+    if unit is not None and unit.entity == "units" and len(own) == 1 and form.key != "lapse":
+        return {"unit": own[0].name}
+    return {}
 
 
 async def _listing(form: Form, caller: Session, indexer: IndexerClient) -> dict[str, Any]:
@@ -139,16 +178,23 @@ def _not_yours(request: Request, form: Form, caller: Session, writes: Offered) -
 
 
 def _place(form: Form, exc: ApiError) -> tuple[dict[str, str], ApiError | None]:
-    """The error beside its field when the form has it, else at the top of the form."""
+    """The gateway's error as a sentence beside its field when the form has it (its code and
+    rule name kept with it), else at the top of the form."""
     names = {f.name for f in form.fields}
-    head = (exc.field or "").split(".")[0]
+    head = (exc.field or "").split(".")[0].split("[")[0]
     head = _ALIASES.get(head, head)
     if head in names:
-        return {head: f"{exc.error}: {exc.message}"}, exc
+        return {head: f"{_sentence(exc.message)} ({exc.error}, {exc.code})"}, exc
     return {}, exc
 
 
-def _again(
+def _sentence(text: str) -> str:
+    """A message ending as a sentence; its first word kept as written (it may be a key)."""
+    text = text.strip()
+    return text if not text or text.endswith((".", "?", "!")) else text + "."
+
+
+def _page(
     request: Request,
     form: Form,
     values: dict[str, Any],
@@ -156,8 +202,11 @@ def _again(
     error: ApiError | None,
     status: int,
     listing: dict[str, Any],
+    choices: Choices,
+    accepted: Any = None,
 ) -> Response:
     return render(
         request, "form.html", status=status, form=form, values=values, errors=errors,
-        error=error, **listing,
+        error=error, choices=choices, accepted=accepted, identifier_kinds=IDENTIFIER_KINDS,
+        all_roles=[str(r.name) for r in Role], grams=format_grams, **listing,
     )  # fmt: skip

@@ -17,12 +17,14 @@ __all__ = [
     "MAX_QUANTITY_G",
     "PERIOD_MONTHS",
     "Attribution",
+    "CertificateStatus",
     "Custody",
     "LapseReason",
     "Model",
     "RawMaterial",
     "Role",
     "RollingOperation",
+    "certificate_state",
     "parse_period_label",
     "period_label",
 ]
@@ -86,7 +88,7 @@ class Custody(IntEnum):
 
     ``none``: only the origin's certificate counts (R3). ``certified_final_claimant_exempt``:
     every unit that ships, transfers, trades or converts credits of the scheme's classes holds a
-    certificate of the scheme, valid at that block, not revoked, covering the class and the unit;
+    certificate of the scheme, valid at that block, in force, covering the class and the unit;
     a recipient and a claimant may be uncertified (a final claimant: it can claim, never pass the
     credits on). ``certified``: the same for the acting unit of every use, the claim included,
     and for the recipient of every shipment and transfer."""
@@ -101,6 +103,30 @@ class RollingOperation(IntEnum):
 
     shipment = 0
     claim = 1
+
+
+class CertificateStatus(IntEnum):
+    """A certificate's status as its certification body states it (issue 20, ``Tracenet.CERT_*``,
+    set by ``Consortium.setCertificateStatus`` with an effective date and a reason).
+
+    ``suspended`` stops inputs and custody until a reinstatement (back to ``valid``);
+    ``withdrawn`` and ``terminated`` are final. ``expired`` is no stored status: a valid
+    certificate past its validity window (:func:`certificate_state`)."""
+
+    valid = 0
+    suspended = 1
+    withdrawn = 2
+    terminated = 3
+    expired = 4
+
+
+def certificate_state(status: int, valid_from: int, valid_until: int, at: int) -> CertificateStatus:
+    """The state a person reads of a certificate at Unix time ``at``: its stated status, or
+    ``expired`` for a valid one whose window ``[valid_from, valid_until)`` has ended."""
+    stated = CertificateStatus(status)
+    if stated is CertificateStatus.valid and at >= valid_until:
+        return CertificateStatus.expired
+    return stated
 
 
 class LapseReason(IntEnum):

@@ -80,7 +80,8 @@ class CertificateView(_Struct):
         _Field("certifierPartyId", "uint32"),
         _Field("validFrom", "uint64"),
         _Field("validUntil", "uint64"),
-        _Field("revoked", "bool"),
+        _Field("status", "uint8"),
+        _Field("statusSince", "uint64"),
         _Field("auditedVolume", "uint128"),
         _Field("usedVolume", "uint128"),
         _Field("number", "string"),
@@ -91,7 +92,8 @@ class CertificateView(_Struct):
     certifier_party_id: int
     valid_from: int
     valid_until: int
-    revoked: bool
+    status: int
+    status_since: int
     audited_volume: int
     used_volume: int
     number: str
@@ -450,17 +452,25 @@ class CertificateRegistered(_Event):
 
 
 @_dataclass(frozen=True, slots=True)
-class CertificateRevoked(_Event):
-    """Event ``Consortium.CertificateRevoked``."""
+class CertificateStatusChanged(_Event):
+    """Event ``Consortium.CertificateStatusChanged``."""
 
     CONTRACT: _ClassVar[str] = "Consortium"
-    NAME: _ClassVar[str] = "CertificateRevoked"
+    NAME: _ClassVar[str] = "CertificateStatusChanged"
     TOPIC: _ClassVar[bytes] = bytes.fromhex(
-        "423072d681ec15bf187da7a99b90c7c022111f816adf86b40812aaaed6e19e20"
+        "9a12a37ba7b3d7f8f6018662ef2bc554164a1fa14174c61b8b5d7a581d12585a"
     )
-    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("certificateId", "uint32", indexed=True),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("certificateId", "uint32", indexed=True),
+        _Field("status", "uint8"),
+        _Field("effectiveAt", "uint64"),
+        _Field("reason", "string"),
+    )
 
     certificate_id: int
+    status: int
+    effective_at: int
+    reason: str
 
 
 @_dataclass(frozen=True, slots=True)
@@ -1196,6 +1206,23 @@ class CertificateQuery(_Query):
 
 
 @_dataclass(frozen=True, slots=True)
+class CertificateByNumberQuery(_Query):
+    """The view ``Consortium.certificateByNumber``."""
+
+    CONTRACT: _ClassVar[str] = "Consortium"
+    FUNCTION: _ClassVar[str] = "certificateByNumber"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("07ac9f23")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "uint32"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("schemeId", "uint32"),
+        _Field("number", "string"),
+    )
+
+    scheme_id: int
+    number: str
+
+
+@_dataclass(frozen=True, slots=True)
 class CertificateCoversQuery(_Query):
     """The view ``Consortium.certificateCovers``."""
 
@@ -1405,18 +1432,6 @@ class ReinstateParty(_Operation):
 
 
 @_dataclass(frozen=True, slots=True)
-class RevokeCertificate(_Operation):
-    """The transaction ``Consortium.revokeCertificate``."""
-
-    CONTRACT: _ClassVar[str] = "Consortium"
-    FUNCTION: _ClassVar[str] = "revokeCertificate"
-    SELECTOR: _ClassVar[bytes] = bytes.fromhex("6830a010")
-    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("certificateId", "uint32"),)
-
-    certificate_id: int
-
-
-@_dataclass(frozen=True, slots=True)
 class RevokeSigner(_Operation):
     """The transaction ``Consortium.revokeSigner``."""
 
@@ -1426,6 +1441,26 @@ class RevokeSigner(_Operation):
     FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("signer", "address"),)
 
     signer: str
+
+
+@_dataclass(frozen=True, slots=True)
+class SetCertificateStatus(_Operation):
+    """The transaction ``Consortium.setCertificateStatus``."""
+
+    CONTRACT: _ClassVar[str] = "Consortium"
+    FUNCTION: _ClassVar[str] = "setCertificateStatus"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("a824a7eb")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("certificateId", "uint32"),
+        _Field("status", "uint8"),
+        _Field("effectiveAt", "uint64"),
+        _Field("reason", "string"),
+    )
+
+    certificate_id: int
+    status: int
+    effective_at: int
+    reason: str
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2352,7 +2387,7 @@ class TransferInventory(_Operation):
 EVENTS: tuple[type[_Event], ...] = (
     BoundaryDeclared,
     CertificateRegistered,
-    CertificateRevoked,
+    CertificateStatusChanged,
     LedgerBound,
     PartyRegistered,
     PartyReinstated,
@@ -2394,8 +2429,8 @@ OPERATIONS: tuple[type[_Operation], ...] = (
     RegisterParty,
     RegisterUnit,
     ReinstateParty,
-    RevokeCertificate,
     RevokeSigner,
+    SetCertificateStatus,
     SetRoles,
     SuspendParty,
     AddCertifiedScope,
@@ -2422,6 +2457,7 @@ OPERATIONS: tuple[type[_Operation], ...] = (
 QUERIES: tuple[type[_Query], ...] = (
     ActorOfQuery,
     CertificateQuery,
+    CertificateByNumberQuery,
     CertificateCoversQuery,
     ConsortiumCountsQuery,
     CustodyCertificateQuery,
@@ -2508,11 +2544,12 @@ __all__ = [
     "CatalogCounts",
     "CatalogCountsQuery",
     "CatalogQuery",
+    "CertificateByNumberQuery",
     "CertificateCovers",
     "CertificateCoversQuery",
     "CertificateQuery",
     "CertificateRegistered",
-    "CertificateRevoked",
+    "CertificateStatusChanged",
     "CertificateView",
     "CertificatesTransferred",
     "Claim",
@@ -2581,7 +2618,6 @@ __all__ = [
     "RegisterScheme",
     "RegisterUnit",
     "ReinstateParty",
-    "RevokeCertificate",
     "RevokeSigner",
     "Role",
     "RollingClass",
@@ -2594,6 +2630,7 @@ __all__ = [
     "SchemeCustodySet",
     "SchemeMaxPeriodMonthsQuery",
     "SchemeRegistered",
+    "SetCertificateStatus",
     "SetRoles",
     "SetSchemeCustody",
     "SetUnitScope",

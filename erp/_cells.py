@@ -1,7 +1,8 @@
 """Cells to values: quantities with their unit to integer grams (exactly), hashes, texts, dates.
 
-Quantities are decimals with a unit — ``6 t``, ``6000 kg``, ``12.5 kg``, ``1 234,5 kg`` is NOT
-accepted (one decimal separator, the point; no thousands separators) — converted with
+Quantities are decimals with a unit — ``6 t``, ``6000 kg``, ``12.5 kg``, ``250 000 g`` (thousands
+grouped by a space); ``1 234,5 kg`` is NOT accepted (one decimal separator, the point) — the
+kit's rule (``tracenet.kit.quantity``, the console's forms use it too), converted with
 ``Decimal`` so that ``0.1 t`` is exactly 100 000 g; a quantity that is not a whole number of
 grams, zero, negative or above ``contracts.MAX_QUANTITY_G`` is refused with its own code.
 """
@@ -11,17 +12,16 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 
 from tracenet.contracts import MAX_QUANTITY_G
 from tracenet.erp.errors import RowError
+from tracenet.kit import quantity
 
 __all__ = ["UNITS", "parse_date", "parse_grams", "parse_hash", "parse_int", "parse_text32"]
 
 #: grams per unit
-UNITS = {"g": 1, "kg": 1_000, "t": 1_000_000}
+UNITS = quantity.UNITS
 
-_QUANTITY = re.compile(r"\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*")
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 
 # Codes of the column rules (erp/COLUMNS.md lists them).
@@ -35,44 +35,21 @@ TEXT_TOO_LONG = "TN-IMP-4227"
 DATE_INVALID = "TN-IMP-4228"
 NUMBER_INVALID = "TN-IMP-4229"
 
+_CODE_OF = {
+    "invalid": QUANTITY_INVALID, "fractional": QUANTITY_FRACTIONAL,
+    "not_positive": QUANTITY_NOT_POSITIVE, "too_large": QUANTITY_TOO_LARGE, "unit": UNIT_UNKNOWN,
+}  # fmt: skip
+
 
 def parse_grams(text: str, column: str, default_unit: str | None = None) -> int:
-    """``text`` (``"6 t"``, ``"12.5 kg"``, or a bare number with ``default_unit``) in grams."""
-    match = _QUANTITY.fullmatch(text)
-    if match is None:
-        raise RowError(
-            f"{text!r} is not a quantity like '6 t' or '12.5 kg'",
-            field=column,
-            code=QUANTITY_INVALID,
-        )
-    number, unit = match.group(1), match.group(2).lower() or (default_unit or "").lower()
-    if not unit:
-        raise RowError(
-            f"{text!r} has no unit (g, kg or t; or a quantity_unit column)",
-            field=column,
-            code=UNIT_UNKNOWN,
-        )
-    if unit not in UNITS:
-        raise RowError(f"unit {unit!r} is not one of g, kg, t", field=column, code=UNIT_UNKNOWN)
+    """``text`` (``"6 t"``, ``"12.5 kg"``, or a bare number with ``default_unit``) in grams: the
+    kit's one rule (``tracenet.kit.quantity``), each refusal with its column code."""
     try:
-        grams = Decimal(number) * UNITS[unit]
-    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only decimals
-        raise RowError(f"{text!r} is not a number", field=column, code=QUANTITY_INVALID) from exc
-    if grams != grams.to_integral_value():
-        raise RowError(
-            f"{text!r} is {grams} g: not a whole number of grams",
-            field=column,
-            code=QUANTITY_FRACTIONAL,
+        return quantity.parse_grams(
+            text, field=column, default_unit=default_unit, max_g=MAX_QUANTITY_G
         )
-    if grams <= 0:
-        raise RowError(f"{text!r} must be above zero", field=column, code=QUANTITY_NOT_POSITIVE)
-    if grams > MAX_QUANTITY_G:
-        raise RowError(
-            f"{text!r} exceeds {MAX_QUANTITY_G} g (MAX_QUANTITY_G)",
-            field=column,
-            code=QUANTITY_TOO_LARGE,
-        )
-    return int(grams)
+    except quantity.QuantityError as exc:
+        raise RowError(exc.message, field=column, code=_CODE_OF[exc.reason]) from None
 
 
 def parse_hash(text: str, column: str) -> str:

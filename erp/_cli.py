@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tracenet.erp._certificates import check_certificates, import_certificates
 from tracenet.erp._client import GatewayClient
 from tracenet.erp._columns import KINDS
 from tracenet.erp._read import load_mapping, read_table
@@ -71,15 +72,18 @@ def _run(args: argparse.Namespace) -> int:
         rows = prepare(kind, table)
         if not (args.check and args.offline):
             client = GatewayClient(settings, _api_key(settings))
+        certificates = kind.name == "certificates"
         if args.check:
-            check_rows(client, kind, table, rows, args.quiet)
+            check = check_certificates if certificates else check_rows
+            check(client, kind, table, rows, args.quiet)
             report = args.report or args.file.with_name(args.file.name + ".errors.csv")
             n = write_report(report, rows)
             bad = sum(1 for r in rows if r.problems)
             print(f"{len(rows)} rows checked, {bad} with {n} problems; report: {report}")
             return EXIT_ROWS if bad else EXIT_OK
         assert client is not None
-        summary = submit_rows(client, kind, table, rows, args.quiet)
+        submit = import_certificates if certificates else submit_rows
+        summary = submit(client, kind, table, rows, args.quiet)
         result = args.result or args.file.with_name(args.file.name + ".result.csv")
         write_result(result, table, rows)
         print("\n".join([*summary.lines(), f"result: {result}"]))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracenet.erp._cells import (
+    TEXT_TOO_LONG,
     VALUE_MISSING,
     parse_date,
     parse_grams,
@@ -24,7 +25,7 @@ from tracenet.erp._cells import (
 )
 from tracenet.erp.errors import RowError
 
-__all__ = ["KINDS", "NOT_IMPORTABLE", "Column", "Kind", "build"]
+__all__ = ["CERTIFICATE_STATUSES", "KINDS", "NOT_IMPORTABLE", "Column", "Kind", "build"]
 
 Parser = Callable[[str, str, str | None], Any]  # (cell, column, default unit) -> value
 
@@ -90,6 +91,35 @@ def _date(text: str, column: str, _: str | None) -> str:
     return parse_date(text, column)
 
 
+def _refs(text: str, column: str, unit: str | None) -> list[int | str]:
+    """Registry names or ids separated by spaces, commas or ``;``."""
+    parts = [p for p in text.replace(";", " ").replace(",", " ").split() if p]
+    if not parts:
+        raise RowError("at least one name or id", field=column, code=VALUE_MISSING)
+    return [_ref(p, column, unit) for p in parts]
+
+
+#: The statuses a published certificate list states (issue 20); ``expired`` is by date.
+CERTIFICATE_STATUSES = ("valid", "suspended", "withdrawn", "terminated", "expired")
+
+
+def _status(text: str, column: str, _: str | None) -> str:
+    value = text.strip().lower()
+    if value not in CERTIFICATE_STATUSES:
+        raise RowError(
+            f"{text.strip()!r} is not a status: {', '.join(CERTIFICATE_STATUSES)}",
+            field=column, code="TN-IMP-4231",
+        )  # fmt: skip
+    return value
+
+
+def _reason(text: str, column: str, _: str | None) -> str:
+    value = text.strip()
+    if not 0 < len(value.encode()) <= 200:
+        raise RowError("1 to 200 bytes", field=column, code=TEXT_TOO_LONG)
+    return value
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # the documented column name
@@ -102,7 +132,8 @@ class Column:
 @dataclass(frozen=True)
 class Kind:
     name: str
-    route: str  # the gateway's kind: its catalog row (gateway/_catalog.py), the batch item kind
+    # the gateway's kind: its catalog row (gateway/operations/_catalog.py), the batch item kind
+    route: str
     columns: tuple[Column, ...]
     doc: str
 
@@ -164,6 +195,23 @@ KINDS: dict[str, Kind] = {
                    "R8: claimed product quantity with unit (the share of it is claimed)"),
             _DATE,
         ), "claims: retire credits"),
+        # A certification body's published list (issue 20): registered once (a number already in
+        # the scheme is "already done"), then its status stated when it is not valid.
+        Kind("certificates", "certificates", (
+            Column("number", "number", _beneficiary, doc="certificate number, unique per scheme"),
+            Column("holder", "holder", _ref, doc="the holder party (name or id)"),
+            Column("scheme", "scheme", _ref, doc="scheme (name or id)"),
+            Column("classes", "classes", _refs, doc="scope: credit classes, space separated"),
+            Column("units", "units", _refs, doc="scope: the holder's units, space separated"),
+            Column("valid_from", "valid_from", _date, doc="ISO-8601 date or UTC date-time"),
+            Column("valid_until", "valid_until", _date, doc="end of validity (exclusive)"),
+            Column("audited_volume", "audited_volume", _grams, False, "volume cap with unit"),
+            Column("status", None, _status, False, "valid (default), suspended, withdrawn, "
+                   "terminated, or expired (by date: nothing to state)"),
+            Column("status_from", None, _date, False, "when the status took effect "
+                   "(required unless valid or expired)"),
+            Column("reason", None, _reason, False, "why (default: the published list)"),
+        ), "certificates as a certification body publishes them"),
     )
 }  # fmt: skip
 

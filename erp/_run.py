@@ -65,6 +65,15 @@ class Summary:
     reasons: Counter[str]
     seconds: float
 
+    @classmethod
+    def of(cls, rows: list[Row], seconds: float) -> Summary:
+        """The outcomes of ``rows`` and the reasons of their problems."""
+        counts: Counter[str] = Counter(r.outcome for r in rows)
+        reasons: Counter[str] = Counter(
+            f"{p['error']} ({p['column'] or 'row'})" for r in rows for p in r.problems
+        )
+        return cls(counts, reasons, seconds)
+
     def lines(self) -> list[str]:
         c = self.counts
         out = [
@@ -159,11 +168,7 @@ def submit_rows(
     with _progress(quiet) as progress:
         _send(client, kind, table, valid, dry_run=False, progress=progress, description="accepted")
         _follow(client, [r for r in valid if r.request_id], progress)
-    counts: Counter[str] = Counter(r.outcome for r in rows)
-    reasons: Counter[str] = Counter(
-        f"{p['error']} ({p['column'] or 'row'})" for r in rows for p in r.problems
-    )
-    return Summary(counts, reasons, time.monotonic() - start)
+    return Summary.of(rows, time.monotonic() - start)
 
 
 def _follow(client: GatewayClient, rows: list[Row], progress: Progress) -> None:

@@ -10,11 +10,8 @@ decoded events) or ``rejected`` (decoded custom error). ``tracenet gateway serve
 from the command line. Error codes: gateway/ERRORS.md.
 """
 
-from tracenet.gateway._auth import Principal, hash_key, new_key
-from tracenet.gateway._chain import Chain, RpcChain, Web3Chain
-from tracenet.gateway._models import ApiKey, Request, RequestPublic, Status
 from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._store import Store, make_engine
+from tracenet.gateway.api._auth import Principal, hash_key, new_key
 from tracenet.gateway.errors import (
     CODES,
     AuthError,
@@ -28,6 +25,10 @@ from tracenet.gateway.errors import (
     RequestRejected,
 )
 from tracenet.gateway.main import create_app
+from tracenet.gateway.pipeline._chain import Chain, RpcChain
+from tracenet.gateway.pipeline._models import ApiKey, Request, RequestPublic, Status
+from tracenet.gateway.pipeline._store import Store, make_engine
+from tracenet.gateway.pipeline._web3chain import Web3Chain
 
 __all__ = [
     "CODES",

@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from tracenet.gateway._auth import hash_key, new_key
-from tracenet.gateway._lease import hold_sqlite_store
 from tracenet.gateway._log import configure_logging
-from tracenet.gateway._models import ApiKey, ApiKeyPublic
-from tracenet.gateway._registry import Registry
 from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._store import Store, make_engine
+from tracenet.gateway.api._auth import hash_key, new_key
 from tracenet.gateway.errors import ConfigurationError, GatewayError, errors_document
+from tracenet.gateway.operations._registry import Registry
+from tracenet.gateway.pipeline._lease import hold_sqlite_store
+from tracenet.gateway.pipeline._models import ApiKey, ApiKeyPublic
+from tracenet.gateway.pipeline._store import Store, make_engine
 
 __all__ = ["register"]
 
@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from tracenet.gateway._migrate import current_revision, migrate
+    from tracenet.gateway.pipeline._migrate import current_revision, migrate
 
     settings = _settings()
     engine = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)

@@ -14,7 +14,7 @@
     └── ConfigurationError        the gateway cannot start (settings, keys, deployment record,
                                   another gateway serving the same SQLite store)
     SigningLeaseLost              internal, never an HTTP answer: this replica no longer holds
-                                  the right to sign (gateway/_lease.py); it stops signing
+                                  the right to sign (gateway/pipeline/_lease.py); it stops signing
 
 Every HTTP error body is ``{"code", "error", "field", "message", "args"}``; ``CODES`` below is
 the contract (generated into gateway/ERRORS.md and the OpenAPI description). Wherever a ledger
@@ -73,6 +73,7 @@ _ROWS = [
     _row("TN-GW-4031", 403, "ScopeInsufficient", "a read-scope key cannot write"),
     _row("TN-GW-4032", 403, "UnitNotOwned", "the unit belongs to another party than the key's"),
     _row("TN-GW-4033", 403, "AccessRoleMissing", "the key's party lacks the role the operation needs"),
+    _row("TN-GW-4034", 403, "CertificateNotIssuer", "only the certification body that issued a certificate states its status"),
     _row("TN-GW-4040", 404, "RouteNotFound", "no such path (see /docs)"),
     _row("TN-GW-4041", 404, "RequestNotFound", "no request with this id for this party"),
     _row("TN-GW-4051", 405, "MethodNotAllowed", "the path exists, not with this HTTP method"),
@@ -107,7 +108,7 @@ _ROWS = [
     _row("TN-GW-4244", 422, "AccessRoleMissing", "R2: the receiving unit's party is not a member"),
     _row("TN-GW-4245", 422, "CreditsNotLapsed", "R4: the credits are still in their allocation window"),
     _row("TN-GW-4246", 422, "ConversionInputMismatch", "R5: credits of another class than the process input"),
-    _row("TN-GW-4247", 422, "CertificateIsRevoked", "R3: the certificate was revoked"),
+    _row("TN-GW-4247", 422, "CertificateNotInForce", "R3: the certificate is suspended, withdrawn or terminated (it was revoked)"),
     _row("TN-GW-4248", 422, "CertificateHolderMismatch", "R3: the certificate is another party's"),
     _row("TN-GW-4249", 422, "CertificateSchemeMismatch", "R3: the certificate is of another scheme than the class"),
     _row("TN-GW-4250", 422, "CertificateScopeUnit", "R3: the certificate does not cover the unit"),
@@ -127,6 +128,12 @@ _ROWS = [
     _row("TN-GW-4264", 422, "RollingClassRequired", "R8: the class does not use the rolling average percentage"),
     _row("TN-GW-4265", 422, "RollingClassMismatch", "R8: a rolling-average claim carries lines of its class only"),
     _row("TN-GW-4266", 422, "BoundaryUnknown", "no such multi-site boundary (registry key or id)"),
+    _row("TN-GW-4267", 422, "NameAmbiguous", "a display name that several entities of the kind share: name one by its registry key or id"),
+    _row("TN-GW-4280", 422, "CertificateNumberTaken", "R3: the scheme already has a certificate of this number"),
+    _row("TN-GW-4281", 422, "CertificateStatusFinal", "a withdrawn or terminated certificate stays so"),
+    _row("TN-GW-4282", 422, "CertificateStatusUnchanged", "the certificate has this status already"),
+    _row("TN-GW-4283", 422, "CertificateStatusDate", "a status takes effect between the certificate's last change and now"),
+    _row("TN-GW-4284", 422, "CertificateStatusUnknown", "expired is by date, never stated: valid, suspended, withdrawn or terminated"),
     # ---- the service -----------------------------------------------------------------------------
     _row("TN-GW-4291", 429, "RateLimited", "too many requests from this client to the API docs (/docs, /openapi.json: the routes that need no key, but /v1/health); retry after the `Retry-After` header's seconds (`args.retryAfterSeconds`)", retryable=True),
     _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),

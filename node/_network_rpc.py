@@ -16,7 +16,7 @@ every Tracenet client whose RPC URL carries ``user:password@`` (see ``contracts.
 Three kinds of account, each holding only its own bcrypt hash here:
 
 * a **member** (``--member``): the methods its gateway calls (:data:`GATEWAY_METHODS`, from
-  ``gateway/_chain.py``), on every validator so that it can fail over. Not ``eth_getLogs``.
+  ``gateway/pipeline/_chain.py``), on every validator so that it can fail over. Not ``eth_getLogs``.
 * the **indexer** (account ``indexer``): the methods the mirror's follower and the verifier call
   (:data:`INDEXER_METHODS`, ``indexer/mirror/_chain.py`` and ``contracts._rpc``), ``eth_getLogs``
   over the whole chain included; only on the validator of the operator that runs it.
@@ -64,7 +64,7 @@ __all__ = [
 
 RPC_ACCOUNT_FORMAT = "tracenet-rpc-account/1"
 INDEXER_ACCOUNT = "indexer"
-#: Every JSON-RPC method a member's gateway calls (gateway/_chain.py), and none other.
+#: Every JSON-RPC method a member's gateway calls (gateway/pipeline/_chain.py), and none other.
 #: ``debug_traceTransaction`` is left out on purpose: the DEBUG API is not enabled on the
 #: validators, and the gateway falls back to replaying a failed call with ``eth_call``.
 GATEWAY_METHODS = (

@@ -309,7 +309,37 @@ class World:
             return f.closePeriod(class_id, stock), lambda: mdl.apply(
                 "close_period", sender, class_id, stock, now
             )
+        if op == "set_certificate_status":
+            cert_id, status, effective_at, reason = a
+            fn = self.consortium.functions.setCertificateStatus(
+                cert_id, status, effective_at, reason
+            )
+            return fn, lambda: mdl.set_certificate_status(
+                cert_id, sender, status, effective_at, reason, now
+            )
+        if op == "register_certificate":
+            holder, scheme, number, valid_from, until, volume, classes, units = a
+            fn = self.consortium.functions.registerCertificate(
+                holder, scheme, number, valid_from, until, volume, classes, units
+            )
+            cert = m.Certificate(
+                holder, scheme, mdl.signers[sender][0], valid_from, until, volume,
+                frozenset(classes), frozenset(units), number=number,
+            )  # fmt: skip
+            return fn, lambda: mdl.register_certificate(max(mdl.certificates) + 1, cert)
         raise ValueError(f"unknown operation {op}")
+
+
+def withdraw(world: World, cert_id: int) -> None:
+    """The issuing body withdraws a certificate, effective now, on chain and in the model."""
+    world.ok(
+        "set_certificate_status",
+        world.cast.certifier,
+        cert_id,
+        m.CERT_WITHDRAWN,
+        world.now(),
+        "withdrawn",
+    )
 
 
 def _split(lines: Sequence[Line]) -> tuple[list[int], list[int]]:
@@ -467,6 +497,7 @@ def bootstrap(w3: Web3) -> World:
                 volume,
                 frozenset(classes),
                 frozenset(units),
+                number=number,
             ),
         )
     return world
@@ -506,6 +537,7 @@ def add_rolling(world: World) -> None:
         0,
         frozenset({C_ROLL}),
         frozenset({U_RECYCLER}),
+        number="ISCC-PLUS-REC-004",
     )
     mdl.register_certificate(CERT_ROLL, cert)
 

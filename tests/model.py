@@ -38,6 +38,11 @@ MAX_CLASS_SUPPLY_G = 2**63 - 1
 CUSTODY_NONE = 0
 CUSTODY_FINAL_CLAIMANT_EXEMPT = 1
 CUSTODY_CERTIFIED = 2
+# A certificate's status (issue 20); "expired" is the end of its window, by date, not a status.
+CERT_VALID = 0
+CERT_SUSPENDED = 1
+CERT_WITHDRAWN = 2
+CERT_TERMINATED = 3
 LAPSE_WINDOW = 0
 LAPSE_STOCK_CAP = 1
 
@@ -104,7 +109,13 @@ class Certificate:
     classes: frozenset[int]
     units: frozenset[int]
     used: int = 0
-    revoked: bool = False
+    number: str = ""
+    status: int = 0  # CERT_*: valid, suspended, withdrawn, terminated (issue 20)
+    status_since: int = -1  # the status's effective date; valid_from until the first change
+
+    def __post_init__(self) -> None:
+        if self.status_since < 0:
+            self.status_since = self.valid_from
 
 
 @dataclass
@@ -162,11 +173,34 @@ class Ledger:
     def reinstate(self, party: int) -> None:
         self.parties[party].active = True
 
-    def revoke_certificate(self, cert_id: int) -> None:
-        cert = self.certificates[cert_id]
-        if cert.revoked:
-            raise Rejected("CertificateIsRevoked", cert_id)
-        cert.revoked = True
+    def set_certificate_status(
+        self, cert_id: int, sender: str, status: int, effective_at: int, reason: str, now: int
+    ) -> None:
+        """The issuing body states a status (issue 20): suspended comes back to valid; withdrawn
+        and terminated are final; the effective date lies between the last change and now."""
+        if sender not in self.signers:
+            raise Rejected("SignerUnknown", sender)
+        certifier = self.signers[sender][0]
+        if not self.parties[certifier].active:
+            raise Rejected("PartyIsSuspended", certifier)
+        if self.parties[certifier].roles & ROLE_CERTIFIER == 0:
+            raise Rejected("AccessRoleMissing", certifier, ROLE_CERTIFIER)
+        cert = self.certificates.get(cert_id)
+        if cert is None:
+            raise Rejected("CertificateUnknown", cert_id)
+        if cert.certifier != certifier:
+            raise Rejected("CertificateNotIssuer", cert_id, certifier)
+        if status > CERT_TERMINATED:
+            raise Rejected("CertificateStatusUnknown", status)
+        if cert.status in (CERT_WITHDRAWN, CERT_TERMINATED):
+            raise Rejected("CertificateStatusFinal", cert_id, cert.status)
+        if status == cert.status:
+            raise Rejected("CertificateStatusUnchanged", cert_id, status)
+        if not cert.status_since <= effective_at <= now:
+            raise Rejected("CertificateStatusDate", cert_id, effective_at, cert.status_since, now)
+        if not reason:
+            raise Rejected("CertificateReasonEmpty", cert_id)
+        cert.status, cert.status_since = status, effective_at
 
     def set_scope(self, unit: int, group: int, in_scope: bool) -> None:
         if in_scope:
@@ -196,6 +230,10 @@ class Ledger:
             raise Rejected("QuantityTooLarge", cert.audited, MAX_QUANTITY_G)
         for class_id in cert.classes:
             self._class(class_id)
+        if cert.number:
+            for other_id, other in self.certificates.items():
+                if other.scheme == cert.scheme and other.number == cert.number:
+                    raise Rejected("CertificateNumberTaken", cert.scheme, cert.number, other_id)
         self.certificates[cert_id] = cert
         self.scope |= {(u, self.classes[c].group) for c in cert.classes for u in cert.units}
 
@@ -504,12 +542,12 @@ class Ledger:
             raise Rejected("CustodyCertificateMissing", unit, class_id, scheme)
         for cert_id in reversed(ids):
             c = self.certificates[cert_id]
-            valid = not c.revoked and c.valid_from <= now < c.valid_until
+            valid = c.status == CERT_VALID and c.valid_from <= now < c.valid_until
             if valid and class_id in c.classes and unit in c.units:
                 return cert_id
         latest, c = ids[-1], self.certificates[ids[-1]]
-        if c.revoked:
-            raise Rejected("CertificateIsRevoked", latest)
+        if c.status != CERT_VALID:
+            raise Rejected("CertificateNotInForce", latest, c.status, c.status_since)
         if not c.valid_from <= now < c.valid_until:
             raise Rejected("CertificateNotValid", latest, now, c.valid_from, c.valid_until)
         if class_id not in c.classes:
@@ -522,8 +560,8 @@ class Ledger:
         cert = self.certificates.get(cert_id)
         if cert is None:
             raise Rejected("CertificateUnknown", cert_id)
-        if cert.revoked:
-            raise Rejected("CertificateIsRevoked", cert_id)
+        if cert.status != CERT_VALID:
+            raise Rejected("CertificateNotInForce", cert_id, cert.status, cert.status_since)
         if not cert.valid_from <= now < cert.valid_until:
             raise Rejected("CertificateNotValid", cert_id, now, cert.valid_from, cert.valid_until)
         if cert.holder != party:

@@ -113,3 +113,46 @@ def test_every_error_derives_from_the_one_root(name: str) -> None:
         and not issubclass(cls, TracenetError)
     ]
     assert strays == [], f"{name}: {strays} do not derive from tracenet.kit.errors.TracenetError"
+
+
+#: The gateway's rooms, lowest first: its shared modules (errors, settings, JSON, logs), the
+#: durable ``pipeline`` (store, chain, keys, signing, tracking), the domain ``operations`` (what a
+#: write is and its checks before signing), the HTTP ``api``, and on top what assembles them
+#: (``main``, ``_cli``, the package's ``__init__``). A room imports only its own and lower rooms.
+GATEWAY_ROOMS = {
+    "errors": 0,
+    "_settings": 0,
+    "_jsonable": 0,
+    "_log": 0,
+    "pipeline": 1,
+    "operations": 2,
+    "api": 3,
+    "main": 4,
+    "_cli": 4,
+    "__init__": 4,
+}
+
+
+def _room(parts: tuple[str, ...]) -> int:
+    return GATEWAY_ROOMS[parts[0].removesuffix(".py")]
+
+
+def test_the_gateway_rooms_import_only_downwards() -> None:
+    upward, unknown = [], []
+    for path in sorted(FOLDER["gateway"].rglob("*.py")):
+        relative = path.relative_to(FOLDER["gateway"])
+        if relative.parts[0] == "migrations":
+            continue
+        if relative.parts[0].removesuffix(".py") not in GATEWAY_ROOMS:
+            unknown.append(str(relative))
+            continue
+        for line, module in _imports(path):
+            parts = tuple(module.split("."))
+            if parts[:2] != ("tracenet", "gateway"):
+                continue
+            if len(parts) == 2 or parts[2] not in GATEWAY_ROOMS:
+                upward.append(f"gateway/{relative}:{line} imports {module} (name a room's module)")
+            elif _room(parts[2:]) > _room(relative.parts):
+                upward.append(f"gateway/{relative}:{line} imports {module}")
+    assert unknown == [], f"modules in no room of the gateway: {unknown}"
+    assert upward == []

@@ -76,3 +76,16 @@
     if (note) note.textContent = "Live updates paused; reconnecting…";
   });
 })();
+
+// The write forms: "use all" fills the amount beside a holding (the server takes "all" too).
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-fill]"), function (button) {
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.getAttribute("data-fill"));
+      if (input) { input.value = button.getAttribute("data-value"); input.focus(); }
+    });
+  });
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+})();

@@ -32,9 +32,10 @@ contract Consortium is IConsortium {
         uint32 certifierPartyId;
         uint64 validFrom;
         uint64 validUntil;
-        bool revoked;
+        uint8 status;
         uint128 auditedVolume;
         uint128 usedVolume;
+        uint64 statusSince;
         string number;
     }
 
@@ -47,6 +48,7 @@ contract Consortium is IConsortium {
     mapping(uint32 certificateId => mapping(uint32 classId => bool)) private _scopeClass;
     mapping(uint32 certificateId => mapping(uint32 unitId => bool)) private _scopeUnit;
     mapping(uint32 partyId => mapping(uint32 schemeId => uint32[])) private _partyCertificates;
+    mapping(uint32 schemeId => mapping(bytes32 numberHash => uint32 certificateId)) private _certificateNumbers;
 
     uint32 private _partyCount;
     uint32 private _unitCount;
@@ -172,6 +174,10 @@ contract Consortium is IConsortium {
             revert QuantityTooLarge(auditedVolume, Tracenet.MAX_QUANTITY_G);
         }
         if (ledger == address(0)) revert LedgerUnbound();
+        bytes32 numberHash = keccak256(bytes(number));
+        uint32 existing = _certificateNumbers[schemeId][numberHash];
+        if (existing != 0) revert CertificateNumberTaken(schemeId, number, existing);
+        _certificateNumbers[schemeId][numberHash] = certificateId;
         for (uint256 i; i < unitIds.length; ++i) {
             _requireOwnedUnit(unitIds[i], holderPartyId);
             _scopeUnit[certificateId][unitIds[i]] = true;
@@ -186,9 +192,10 @@ contract Consortium is IConsortium {
             certifierPartyId: certifier.partyId,
             validFrom: validFrom,
             validUntil: validUntil,
-            revoked: false,
+            status: Tracenet.CERT_VALID,
             auditedVolume: auditedVolume,
             usedVolume: 0,
+            statusSince: validFrom,
             number: number
         });
         emit CertificateRegistered(
@@ -208,14 +215,25 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
-    function revokeCertificate(uint32 certificateId) external {
+    function setCertificateStatus(uint32 certificateId, uint8 status, uint64 effectiveAt, string calldata reason)
+        external
+    {
         Actor memory certifier = _requireRole(Tracenet.ROLE_CERTIFIER);
         Certificate storage cert = _certificates[certificateId];
         if (cert.holderPartyId == 0) revert CertificateUnknown(certificateId);
         if (cert.certifierPartyId != certifier.partyId) revert CertificateNotIssuer(certificateId, certifier.partyId);
-        if (cert.revoked) revert CertificateIsRevoked(certificateId);
-        cert.revoked = true;
-        emit CertificateRevoked(certificateId);
+        if (status > Tracenet.CERT_TERMINATED) revert CertificateStatusUnknown(status);
+        uint8 current = cert.status;
+        if (current >= Tracenet.CERT_WITHDRAWN) revert CertificateStatusFinal(certificateId, current);
+        if (status == current) revert CertificateStatusUnchanged(certificateId, status);
+        uint64 earliest = cert.statusSince;
+        if (effectiveAt < earliest || effectiveAt > block.timestamp) {
+            revert CertificateStatusDate(certificateId, effectiveAt, earliest, uint64(block.timestamp));
+        }
+        if (bytes(reason).length == 0) revert CertificateReasonEmpty(certificateId);
+        cert.status = status;
+        cert.statusSince = effectiveAt;
+        emit CertificateStatusChanged(certificateId, status, effectiveAt, reason);
     }
 
     /// @inheritdoc IConsortium
@@ -241,7 +259,7 @@ contract Consortium is IConsortium {
         if (msg.sender != ledger) revert LedgerOnly(msg.sender);
         Certificate storage cert = _certificates[certificateId];
         if (cert.holderPartyId == 0) revert CertificateUnknown(certificateId);
-        if (cert.revoked) revert CertificateIsRevoked(certificateId);
+        if (cert.status != Tracenet.CERT_VALID) revert CertificateNotInForce(certificateId, cert.status, cert.statusSince);
         if (block.timestamp < cert.validFrom || block.timestamp >= cert.validUntil) {
             revert CertificateNotValid(certificateId, uint64(block.timestamp), cert.validFrom, cert.validUntil);
         }
@@ -266,13 +284,13 @@ contract Consortium is IConsortium {
             uint32 id = ids[i - 1];
             Certificate storage cert = _certificates[id];
             if (
-                !cert.revoked && block.timestamp >= cert.validFrom && block.timestamp < cert.validUntil
+                cert.status == Tracenet.CERT_VALID && block.timestamp >= cert.validFrom && block.timestamp < cert.validUntil
                     && _scopeClass[id][classId] && _scopeUnit[id][unitId]
             ) return id;
         }
         uint32 latest = ids[n - 1];
         Certificate storage c = _certificates[latest];
-        if (c.revoked) revert CertificateIsRevoked(latest);
+        if (c.status != Tracenet.CERT_VALID) revert CertificateNotInForce(latest, c.status, c.statusSince);
         if (block.timestamp < c.validFrom || block.timestamp >= c.validUntil) {
             revert CertificateNotValid(latest, uint64(block.timestamp), c.validFrom, c.validUntil);
         }
@@ -313,11 +331,17 @@ contract Consortium is IConsortium {
             c.certifierPartyId,
             c.validFrom,
             c.validUntil,
-            c.revoked,
+            c.status,
+            c.statusSince,
             c.auditedVolume,
             c.usedVolume,
             c.number
         );
+    }
+
+    /// @inheritdoc IConsortium
+    function certificateByNumber(uint32 schemeId, string calldata number) external view returns (uint32) {
+        return _certificateNumbers[schemeId][keccak256(bytes(number))];
     }
 
     /// @inheritdoc IConsortium

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 
-from tracenet.gateway._auth import Principal, presented_key
-from tracenet.gateway._chain import Chain
-from tracenet.gateway._service import Gateway
+from tracenet.gateway.api._auth import Principal, presented_key
+from tracenet.gateway.api._service import Gateway
+from tracenet.gateway.pipeline._chain import Chain
 
 __all__ = ["CallerDep", "ChainDep", "GatewayDep", "IdempotencyDep", "SessionDep"]
 

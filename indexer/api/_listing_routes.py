@@ -8,18 +8,28 @@ Newest first; ``limit`` caps a list (``truncated`` says when more exist)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
 from pydantic import Field
-from sqlalchemy import Connection, Table, or_, select
+from sqlalchemy import Connection, Table, func, or_, select
 
-from tracenet.contracts import Attribution, Custody, Model, RawMaterial, Role
+from tracenet.contracts import (
+    Attribution,
+    CertificateStatus,
+    Custody,
+    Model,
+    RawMaterial,
+    Role,
+    certificate_state,
+)
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import RESPONSES, STOPPED, CallerDep, ConnDep, HeadDep
 from tracenet.indexer.api._reports import as_of
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import (
+    Block,
     Boundary,
     Certificate,
     CertificateScope,
@@ -55,7 +65,7 @@ _TABLES: dict[str, Any] = {
     "schemes": Scheme, "product-groups": ProductGroup, "processes": Process,
 }  # fmt: skip
 #: Columns holding unix times: listed as ISO-8601 UTC.
-_TIMES = {"valid_from", "valid_until", "effective_from"}
+_TIMES = {"valid_from", "valid_until", "effective_from", "status_since"}
 #: Columns whose wire key carries the unit (quantities and factors of the registry).
 _UNITS = {
     "audited_volume": "audited_volume_g",
@@ -199,6 +209,7 @@ def listing_routes(app: FastAPI) -> None:
         _name_ids(conn, t, rows)
         if kind == "certificates":
             _scopes(conn, rows)
+            _states(conn, found[:limit], rows)
         if kind == "processes":
             _factors(conn, rows)
         return RegistryList.model_validate(
@@ -243,6 +254,16 @@ def _scopes(conn: Connection, rows: list[dict[str, object]]) -> None:
     for row in rows:
         s = scope.get(int(str(row["id"])), {})
         row["scope_class_ids"], row["scope_unit_ids"] = s.get("class", []), s.get("unit", [])
+
+
+def _states(conn: Connection, found: Sequence[Any], rows: list[dict[str, object]]) -> None:
+    """Each certificate's state at the mirror's latest block (issue 20): its stated status, or
+    ``expired`` for a valid one past its window."""
+    b = table(Block)
+    head = conn.execute(select(func.max(b.c.timestamp))).scalar() or 0
+    for raw, row in zip(found, rows, strict=True):
+        stated = int(CertificateStatus[str(raw.status)])
+        row["state"] = certificate_state(stated, raw.valid_from, raw.valid_until, head).name
 
 
 def _factors(conn: Connection, rows: list[dict[str, object]]) -> None:

@@ -60,7 +60,8 @@ class Books:
     #: certificate id -> grams of certified input counted against its audited volume (the ledger
     #: counts only under a certificate that states one)
     used_volume: dict[int, int] = field(default_factory=dict)
-    revoked: set[int] = field(default_factory=set)
+    #: certificate id -> its status as last stated (``CertificateStatusChanged``, issue 20)
+    status: dict[int, int] = field(default_factory=dict)
     #: (unit id, token id) pairs that went below zero (a record that cannot be)
     negative: list[tuple[int, int]] = field(default_factory=list)
 
@@ -124,8 +125,8 @@ def compute_books(records: Iterable[EventRecord], class_ids: Iterable[int] = ())
             _transfer(accounts, e.from_, e.to, zip(e.ids, e.values, strict=True))
         elif isinstance(e, R.CertificateRegistered):
             audited[e.certificate_id] = e.audited_volume
-        elif isinstance(e, R.CertificateRevoked):
-            books.revoked.add(e.certificate_id)
+        elif isinstance(e, R.CertificateStatusChanged):
+            books.status[e.certificate_id] = e.status
     for (_, token), grams in held.items():
         supply[split_token_id(token)[0]].held += grams
     books.balances = {k: v for k, v in held.items() if v}

@@ -203,13 +203,13 @@ def _books_balance(books: Books, views: dict[str, Any], report: ArchiveReport) -
     wrong = [
         c
         for c, v in certs.items()
-        if v["revoked"] != (int(c) in books.revoked)
+        if v["status"] != books.status.get(int(c), 0)
         or v["used_volume"] != books.used_volume.get(int(c), 0)
     ]
     report.add(
         "certificates-equal-ledger",
         not wrong,
-        f"{len(certs)} certificates: revocations and used volumes as the ledger answered"
+        f"{len(certs)} certificates: statuses and used volumes as the ledger answered"
         if not wrong
         else f"certificates {', '.join(wrong)} differ from the ledger's answer",
     )
@@ -251,7 +251,7 @@ def _offline(views: dict[str, Any]) -> Callable[[contracts.Query], Any]:
     def read(query: contracts.Query) -> Any:
         if isinstance(query, R.CertificateQuery):
             answer = views.get("certificates", {}).get(str(query.certificate_id), {})
-            return _Revoked(bool(answer.get("revoked", False)))
+            return _Stated(int(answer.get("status", 0)))
         if isinstance(query, R.SupplyOfBatchQuery):
             supply = views.get("supply", {})
             return tuple(R.Supply(**_ints(supply.get(str(c), {}))) for c in query.class_ids)
@@ -278,8 +278,8 @@ def _ints(values: dict[str, Any]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class _Revoked:
-    revoked: bool
+class _Stated:
+    status: int
 
 
 def _first_difference(a: list[Any], b: list[Any]) -> str:

@@ -186,7 +186,7 @@ def _head_views(handle: contracts.LedgerHandle, head: int) -> dict[str, Any]:
             },
             "supply": {str(c): s for c, s in zip(class_ids, supplies, strict=True)},
             "certificates": {
-                cid: {"revoked": v.revoked, "used_volume": v.used_volume}
+                cid: {"status": v.status, "used_volume": v.used_volume}
                 for cid, v in certificates.items()
             },
         }

@@ -38,7 +38,7 @@ REGISTRY_EVENTS = frozenset(
         "SignerAuthorized",
         "SignerRevoked",
         "CertificateRegistered",
-        "CertificateRevoked",
+        "CertificateStatusChanged",
         "SchemeRegistered",
         "SchemeCustodySet",
         "ProductGroupRegistered",

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, update
 
+from tracenet.contracts import CertificateStatus
 from tracenet.indexer.mirror._decode import Event
 from tracenet.indexer.mirror._project import REGISTRY_EVENTS
 from tracenet.indexer.mirror._tables import (
@@ -120,7 +121,9 @@ def _certificate(c: Connection, a: dict[str, Any]) -> None:
             "valid_from": a["validFrom"],
             "valid_until": a["validUntil"],
             "audited_volume": a["auditedVolume"],
-            "revoked": False,
+            "status": CertificateStatus.valid.name,
+            "status_since": a["validFrom"],
+            "status_reason": "",
         },
     )
     scope = [
@@ -135,9 +138,14 @@ def _certificate(c: Connection, a: dict[str, Any]) -> None:
         c.execute(table(CertificateScope).insert(), scope)
 
 
-def _certificate_revoked(c: Connection, a: dict[str, Any]) -> None:
+def _certificate_status(c: Connection, a: dict[str, Any]) -> None:
     t = table(Certificate)
-    c.execute(update(t).where(t.c.id == a["certificateId"]).values(revoked=True))
+    stated = {
+        "status": CertificateStatus(int(a["status"])).name,
+        "status_since": a["effectiveAt"],
+        "status_reason": a["reason"],
+    }
+    c.execute(update(t).where(t.c.id == a["certificateId"]).values(**stated))
 
 
 def _scheme(c: Connection, a: dict[str, Any]) -> None:
@@ -218,7 +226,7 @@ _APPLY: dict[str, Callable[[Connection, dict[str, Any]], None]] = {
     "SignerAuthorized": _signer,
     "SignerRevoked": _signer_revoked,
     "CertificateRegistered": _certificate,
-    "CertificateRevoked": _certificate_revoked,
+    "CertificateStatusChanged": _certificate_status,
     "SchemeRegistered": _scheme,
     "SchemeCustodySet": _scheme_custody,
     "ProductGroupRegistered": _group,

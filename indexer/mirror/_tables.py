@@ -87,7 +87,11 @@ class Certificate(SQLModel, table=True):
     valid_from: int = amount_field()
     valid_until: int = amount_field()
     audited_volume: int = amount_field()
-    revoked: bool = False
+    # As its certification body states it (issue 20, contracts.CertificateStatus): valid,
+    # suspended, withdrawn, terminated; "expired" is read from the window, never stored.
+    status: str = "valid"
+    status_since: int = amount_field()  # the status's effective date (valid_from until changed)
+    status_reason: str = ""
 
 
 class CertificateScope(SQLModel, table=True):

@@ -18,7 +18,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from tracenet import contracts
-from tracenet.contracts import Custody
+from tracenet.contracts import CertificateStatus, Custody
 from tracenet.contracts import records as R
 from tracenet.indexer.errors import ChainReadError, IndexerError
 from tracenet.indexer.lineage._lineage import (
@@ -39,6 +39,7 @@ from tracenet.indexer.verifier._record import (
     FactorInfo,
     PartyInfo,
     ProcessInfo,
+    StatusChange,
     UnitInfo,
 )
 
@@ -239,7 +240,10 @@ def _views(
         )
         for e in of(R.ProcessRegistered)
     }  # fmt: skip
-    revoked_at = {e.certificate_id: ref for ref, e in registry.get(R.CertificateRevoked, [])}
+    changes: dict[int, list[StatusChange]] = {}
+    for ref, e in registry.get(R.CertificateStatusChanged, []):
+        change = StatusChange(ref, CertificateStatus(e.status), e.effective_at, e.reason)
+        changes.setdefault(e.certificate_id, []).append(change)
     certificates = {}
     for ref, e in registry.get(R.CertificateRegistered, []):
         cid = e.certificate_id
@@ -247,7 +251,7 @@ def _views(
         certificates[cid] = CertificateInfo(
             cid, e.holder_party_id, e.scheme_id, e.certifier_party_id, e.number,
             e.valid_from, e.valid_until, e.audited_volume, e.class_ids,
-            e.unit_ids, view.revoked, revoked_at.get(cid), ref,
+            e.unit_ids, view.status, tuple(changes.get(cid, ())), ref,
         )  # fmt: skip
     custody: dict[int, list[tuple[EventRef, Custody]]] = {}
     for ref, e in registry.get(R.SchemeCustodySet, []):

@@ -8,11 +8,12 @@ input needs the acting unit's certificate, and so does a conversion's output cla
 receiving unit of a shipment or transfer, and a claimant, need one under ``certified`` only
 (``certified_final_claimant_exempt`` lets them be uncertified). ``Consortium.custodyCertificate``:
 of the unit's party's certificates of the scheme, registered before the step, the latest that is
-not revoked, valid at the step's block time (``[valid_from, valid_until)``) and whose scope
-covers the class and the unit; when there is none, the latest certificate names why, with the
-ledger's own error names (``CustodyCertificateMissing``, ``CertificateIsRevoked``,
-``CertificateNotValid``, ``CertificateScopeClass``, ``CertificateScopeUnit``). A certificate
-revoked after the step held then: ``Held.revoked_later`` says so.
+in force (no suspension, withdrawal or termination recorded before the step), valid at the
+step's block time (``[valid_from, valid_until)``) and whose scope covers the class and the unit;
+when there is none, the latest certificate names why, with the ledger's own error names
+(``CustodyCertificateMissing``, ``CertificateNotInForce``, ``CertificateNotValid``,
+``CertificateScopeClass``, ``CertificateScopeUnit``). A certificate
+suspended, withdrawn or terminated after the step held then: ``Held.stated_later`` says so.
 
 ONE judgement (``judge``: each step's ``duties``, the certificate ``held``, ``judged`` in words)
 serves both readers, so they never disagree: the verifier's ``custody-certificate`` check and
@@ -40,6 +41,7 @@ from tracenet.indexer.lineage._lineage import (
     Shipped,
 )
 from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord
+from tracenet.indexer.verifier._record import StatusChange
 from tracenet.kit import iso_time as _when
 
 __all__ = [
@@ -95,7 +97,7 @@ class Held:
 
     certificate: CertificateInfo | None  # the valid one, or the latest one the problem is about
     problem: str | None  # the ledger's error name when none was valid
-    revoked_later: EventRef | None  # the valid certificate's revocation, after the step
+    stated_later: StatusChange | None  # the valid certificate's suspension etc., after the step
 
     @property
     def ok(self) -> bool:
@@ -106,8 +108,9 @@ class Held:
 class Judgement:
     """One duty judged: ``ok`` False fails the verifier's ``custody-certificate`` check and
     refuses the Sustainability Declaration; ``warning`` holds but tells a person (a certificate
-    revoked after the step; a party uncertified at a step made before its scheme required
-    custody); ``detail`` says it in words (role, party, unit, certificate or why none)."""
+    suspended, withdrawn or terminated after the step; a party uncertified at a step made before
+    its scheme required custody); ``detail`` says it in words (role, party, unit, certificate or
+    why none)."""
 
     duty: Duty
     held: Held
@@ -182,9 +185,7 @@ def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
     t = ref.timestamp
 
     def revoked(c: CertificateInfo) -> bool:
-        if c.revoked_at is None:
-            return c.revoked  # revoked with no event: when is unknown, so not trusted
-        return _before(c.revoked_at, ref)
+        return c.out_of_force_at(ref) is not None
 
     def in_window(c: CertificateInfo) -> bool:
         return c.valid_from <= t < c.valid_until
@@ -192,10 +193,10 @@ def held(record: ChainRecord, duty: Duty, ref: EventRef) -> Held:
     for c in reversed(mine):
         covers = duty.class_id in c.class_ids and duty.unit_id in c.unit_ids
         if not revoked(c) and in_window(c) and covers:
-            return Held(c, None, c.revoked_at)
+            return Held(c, None, c.stated_later(ref))
     latest = mine[-1]
     if revoked(latest):
-        problem = "CertificateIsRevoked"
+        problem = "CertificateNotInForce"
     elif not in_window(latest):
         problem = "CertificateNotValid"
     elif duty.class_id not in latest.class_ids:
@@ -238,10 +239,10 @@ def judged(record: ChainRecord, duty: Duty, h: Held, ref: EventRef) -> Judgement
             f"{party}: {c.number} ({scheme}, {klass}), "
             f"valid {_when(c.valid_from)}..{_when(c.valid_until)}"
         )
-        later = h.revoked_later
-        if later is None:
+        later = h.stated_later
+        if later is None or later.ref is None:
             return Judgement(duty, h, True, False, detail)
-        detail += f"; revoked later (block {later.block_number}), not failed"
+        detail += f"; {later.words()}, recorded later (block {later.ref.block_number}), not failed"
         return Judgement(duty, h, True, True, detail)
     number = f" {c.number}" if c is not None else ""
     none = f"{party} held no valid {scheme} certificate for {klass} at {_when(ref.timestamp)}"

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracenet.contracts import Custody, RawMaterial, period_label, split_token_id
-from tracenet.indexer.lineage._lineage import Converted, Shipped, trace_shipment
-from tracenet.indexer.verifier._chainread import ChainRecord, UnitInfo
+from tracenet.contracts import CertificateStatus, Custody, RawMaterial, period_label, split_token_id
+from tracenet.indexer.lineage._lineage import Converted, EventRef, Shipped, trace_shipment
+from tracenet.indexer.verifier._chainread import CertificateInfo, ChainRecord, UnitInfo
 from tracenet.indexer.verifier._custody import custody_words, declared_custody
 from tracenet.indexer.verifier._rolling import rolling_shares
 from tracenet.kit import iso_time as _iso
@@ -63,21 +63,28 @@ def _name(table: tuple[str, ...], index: int) -> str:
 
 
 def _party(
-    record: ChainRecord, unit: UnitInfo | None, at: int, schemes: set[int], custody: list[str]
+    record: ChainRecord, unit: UnitInfo | None, at: EventRef, schemes: set[int], custody: list[str]
 ) -> dict[str, Any]:
     """Who, where, and the certificates of the shipment's schemes valid at dispatch: under a
-    custody scheme the one the ledger's rule finds (``custody``), else every one of the unit."""
+    custody scheme the one the ledger's rule finds (``custody``), else every one of the unit in
+    force then (issue 20: not suspended, withdrawn or terminated by a status recorded before)."""
     if unit is None:
-        return {"name": None, "unit": None, "address": None, "certificates": custody}
+        return {"name": None, "unit": None, "address": None, "certificates": custody,
+                "certificate_status": []}  # fmt: skip
     party = record.parties.get(unit.party_id)
-    certificates = [
-        c.number
+    t = at.timestamp
+    mine = [
+        c
         for c in sorted(record.certificates.values(), key=lambda c: c.certificate_id)
         if c.holder_party_id == unit.party_id
-        and c.scheme_id in schemes
+    ]
+    certificates = [
+        c.number
+        for c in mine
+        if c.scheme_id in schemes
         and unit.unit_id in c.unit_ids
-        and c.valid_from <= at < c.valid_until
-        and (c.revoked_at is None or c.revoked_at.timestamp > at)
+        and c.valid_from <= t < c.valid_until
+        and c.out_of_force_at(at) is None
     ]
     certificates = list(dict.fromkeys(custody + certificates))
     return {
@@ -88,6 +95,24 @@ def _party(
         "unit": unit.name,
         "address": unit.location,
         "certificates": certificates,
+        "certificate_status": [
+            _status(c, at) for number in certificates for c in mine if c.number == number
+        ],
+    }
+
+
+def _status(c: CertificateInfo, at: EventRef) -> dict[str, Any]:
+    """A certificate's status as its body states it today, and whether that came after the
+    dispatch (issue 20): ``valid`` at dispatch, ``suspended`` since a later date, …"""
+    last = c.changes[-1] if c.changes else None
+    later = last is not None and last.ref is not None and last.ref.block_number >= at.block_number
+    return {
+        "number": c.number,
+        "status": CertificateStatus(c.status).name,
+        "status_since": _iso(last.effective_at) if last else _iso(c.valid_from),
+        "status_reason": last.reason if last else "",
+        "stated_after_dispatch": bool(later and c.status != CertificateStatus.valid),
+        "valid_until": _iso(c.valid_until),
     }
 
 
@@ -182,8 +207,12 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     return {
         "declaration": f"SD-{record.chain_id}-{shipment_id}",
         "shipment_id": shipment_id,
-        "supplier": _party(record, record.units.get(s.from_unit_id), t, schemes, held("supplier")),
-        "recipient": _party(record, record.units.get(s.to_unit_id), t, schemes, held("recipient")),
+        "supplier": _party(
+            record, record.units.get(s.from_unit_id), s.ref, schemes, held("supplier")
+        ),
+        "recipient": _party(
+            record, record.units.get(s.to_unit_id), s.ref, schemes, held("recipient")
+        ),
         "custody": custody,
         "recipient_final_claimant": any(e["recipient_exempt"] for e in custody),
         "dispatch_date": _iso(t),
@@ -279,7 +308,16 @@ def _grams(g: int) -> str:
 def _who(p: dict[str, Any], final_claimant: bool = False) -> list[str]:
     none = "none valid at dispatch" + (" (final claimant, exempt)" if final_claimant else "")
     certs = ", ".join(p["certificates"]) or none
-    return [f"{p['name']} — {p['unit']}", f"Address: {p['address']}", f"Certificates: {certs}"]
+    lines = [f"{p['name']} — {p['unit']}", f"Address: {p['address']}", f"Certificates: {certs}"]
+    return lines + [
+        _stated(c) for c in p.get("certificate_status", []) if c["stated_after_dispatch"]
+    ]
+
+
+def _stated(c: dict[str, Any]) -> str:
+    """A status stated after the dispatch, in words (issue 20)."""
+    why = f" ({c['status_reason']})" if c["status_reason"] else ""
+    return f"{c['number']} was valid at dispatch; {c['status']} since {c['status_since']}{why}"
 
 
 def to_markdown(d: dict[str, Any]) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tracenet.contracts import Custody
+from tracenet.contracts import CertificateStatus, Custody
 from tracenet.contracts.records import ClassSpec, RollingShareApplied
 from tracenet.indexer.lineage._lineage import EventRef, LedgerEvent
+from tracenet.kit import iso_time
 
 __all__ = [
     "CertificateInfo",
@@ -17,6 +18,7 @@ __all__ = [
     "FactorInfo",
     "PartyInfo",
     "ProcessInfo",
+    "StatusChange",
     "UnitInfo",
 ]
 
@@ -39,6 +41,25 @@ class UnitInfo:
 
 
 @dataclass(frozen=True)
+class StatusChange:
+    """A ``CertificateStatusChanged`` event (issue 20): the status its certification body stated,
+    effective ``effective_at``, recorded at ``ref`` (``None``: a status the view shows with no
+    event, whose time is unknown)."""
+
+    ref: EventRef | None
+    status: CertificateStatus
+    effective_at: int
+    reason: str
+
+    def words(self) -> str:
+        """``suspended from 2031-01-02T00:00:00Z (major non-conformity)``."""
+        if self.ref is None:
+            return f"{self.status.name}, with no event"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.status.name} from {iso_time(self.effective_at)}{why}"
+
+
+@dataclass(frozen=True)
 class CertificateInfo:
     certificate_id: int
     holder_party_id: int
@@ -50,9 +71,36 @@ class CertificateInfo:
     audited_volume: int
     class_ids: tuple[int, ...]
     unit_ids: tuple[int, ...]
-    revoked: bool  # the view, now
-    revoked_at: EventRef | None  # the CertificateRevoked event
+    status: int  # the view, now (CertificateStatus)
+    changes: tuple[StatusChange, ...]  # its CertificateStatusChanged events, in chain order
     registered_at: EventRef | None  # the CertificateRegistered event
+
+    def out_of_force_at(self, ref: EventRef) -> StatusChange | None:
+        """Why the certificate was not in force at the step ``ref`` — the last status recorded
+        before it, when that is not valid — or ``None`` (in force). As the ledger judged it then:
+        a status recorded after the step did not stop it, whatever its effective date."""
+        before = [c for c in self.changes if c.ref is not None and _before(c.ref, ref)]
+        if before:
+            return None if before[-1].status == CertificateStatus.valid else before[-1]
+        if not self.changes and self.status != CertificateStatus.valid:
+            # The view shows a status no event records: when is unknown, so not trusted.
+            return StatusChange(None, CertificateStatus(self.status), 0, "")
+        return None
+
+    def stated_later(self, ref: EventRef) -> StatusChange | None:
+        """The first status other than valid recorded after the step ``ref`` (a warning)."""
+        for c in self.changes:
+            if (
+                c.ref is not None
+                and not _before(c.ref, ref)
+                and c.status != CertificateStatus.valid
+            ):
+                return c
+        return None
+
+
+def _before(a: EventRef, b: EventRef) -> bool:
+    return (a.block_number, a.log_index) < (b.block_number, b.log_index)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ Checks (``Check.code``):
 * ``conservation`` (R1) — every gram on the path is backed by recorded inflows.
 * ``certificate-*`` (R3) — for each origin input: the certificate exists, its holder is the
   unit's party, its scheme is the class's, its scope covers class and unit, the input falls in
-  its validity window, and it was not revoked before the input. Revocation time is the block of
-  the ``CertificateRevoked`` event: a certificate revoked *after* the input does not invalidate
-  it (the check holds and says so).
+  its validity window, and it was in force at the input (``certificate-in-force``: no
+  suspension, withdrawal or termination recorded before it, issue 20). A status is judged as the
+  ledger judged it, by the block of its ``CertificateStatusChanged`` event: one recorded *after*
+  the input does not invalidate it, even when its effective date is earlier (the check holds
+  with a warning naming the status, its effective date and reason).
 * ``evidence-unique`` (R3) — the input's evidence hash created credits once only.
 * ``segregation`` (R8) — segregated credits keep the batch of their input.
 * ``conversion-*`` (R5) — the process runs at the converting unit; the factor version was the
@@ -41,9 +43,9 @@ Checks (``Check.code``):
   one the ledger stated (``RollingShareApplied``), and the credits carried are exactly
   floor(share × quantity / 10 000) (``indexer.verifier._rolling``).
 
-A certificate revoked *after* the step it covers, and an uncertified step made before its
-scheme required custody, are reported, not failed: the check holds with ``warning`` set
-(``Verdict.warnings``).
+A certificate suspended, withdrawn or terminated *after* the step it covers, and an uncertified
+step made before its scheme required custody, are reported, not failed: the check holds with
+``warning`` set (``Verdict.warnings``).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class Check:
     subject: str
     ok: bool
     detail: str
-    warning: bool = False  # holds, but a person should know (a certificate revoked later)
+    warning: bool = False  # holds, but a person should know (a certificate suspended later)
 
 
 @dataclass(frozen=True)
@@ -256,19 +258,20 @@ class _Checks:
         valid = cert.valid_from <= t < cert.valid_until
         window = f"input at {_when(t)}, valid {_when(cert.valid_from)}..{_when(cert.valid_until)}"
         self.add("certificate-validity", "R3", key, valid, window)
-        at = cert.revoked_at
-        if at is None:
-            ok, detail = (
-                not cert.revoked,
-                "not revoked" if not cert.revoked else "revoked, no event",
-            )
-        elif _before(at, e.ref):
-            ok, detail = False, f"revoked at block {at.block_number}, before the input"
-        else:
-            detail = f"revoked later (block {at.block_number}); the input stays valid"
-            self.add("certificate-not-revoked", "R3", key, True, detail, warning=True)
+        stopped = cert.out_of_force_at(e.ref)
+        if stopped is not None:
+            detail = f"{stopped.words()}, before the input"
+            self.add("certificate-in-force", "R3", key, False, detail)
             return
-        self.add("certificate-not-revoked", "R3", key, ok, detail)
+        later = cert.stated_later(e.ref)
+        if later is not None and later.ref is not None:
+            detail = (
+                f"{later.words()}, recorded later (block {later.ref.block_number}); "
+                "the input stays valid"
+            )
+            self.add("certificate-in-force", "R3", key, True, detail, warning=True)
+            return
+        self.add("certificate-in-force", "R3", key, True, "valid at the input")
 
     def _unit(self, unit_id: int) -> str:
         unit = self.record.units.get(unit_id)

@@ -31,6 +31,7 @@ from tracenet import contracts
 from tracenet.wallet import Keystore, LocalSigner
 
 ROLE_AUDITOR = 4
+P_ADMIN = 1  # the consortium itself: the deployment registers it with the admin role
 P_AUDITOR = 5  # after certifier 2, recycler 3, brand 4
 
 
@@ -98,6 +99,8 @@ class Stack:
     brand_indexer_key: str  # the brand's read key: it receives shipments
     certifier_gateway_key: str  # the certification body's read-scope key of that gateway
     certifier_indexer_key: str  # its read key
+    admin_gateway_key: str = ""  # the consortium admin's write key of that gateway
+    admin_indexer_key: str = ""  # its read key
     procs: list[Proc] = field(default_factory=list)
 
     def gateway(self) -> httpx.Client:
@@ -137,8 +140,11 @@ def start(rpc_url: str, tmp: Path) -> Stack:
     wallet = Keystore(world.wallet_dir, scrypt_n=2)
     wallet.create(label="auditor", party="auditor", passphrase=PASSPHRASE)
     auditor = wallet.unlock("auditor", PASSPHRASE)
+    # …and the consortium admin's, so the admin registers parties through the console (issue 21)
+    wallet.create(label="admin", party="consortium", passphrase=PASSPHRASE)
+    admin_key = wallet.unlock("admin", PASSPHRASE)
     admin = w3.eth.accounts[0]
-    _register_auditor(w3, world.deployment_path, admin, auditor.address)
+    _register_auditor(w3, world.deployment_path, admin, auditor.address, admin_key.address)
     procs: list[Proc] = []
     try:
         return _serve(w3, world, rpc_url, tmp, auditor, procs)
@@ -148,11 +154,14 @@ def start(rpc_url: str, tmp: Path) -> Stack:
         raise
 
 
-def _register_auditor(w3: Web3, deployment: Path, admin: str, address: str) -> None:
+def _register_auditor(
+    w3: Web3, deployment: Path, admin: str, address: str, admin_address: str
+) -> None:
     c = contracts.attach(w3, contracts.Deployment.load(deployment)).consortium.functions
     for call in (
         c.registerParty("Auditor", b"\0" * 32, ROLE_AUDITOR),
         c.authorizeSigner(address, P_AUDITOR, 0),
+        c.authorizeSigner(admin_address, P_ADMIN, 0),
     ):
         h = call.transact({"from": admin, "gas": 3_000_000, "gasPrice": 0})
         assert w3.eth.wait_for_transaction_receipt(h, timeout=60)["status"] == 1
@@ -163,7 +172,7 @@ def _serve(
 ) -> Stack:
     gw_port, ix_port, co_port = free_port(), free_port(), free_port()
     gw_env = gateway_env(world, rpc_url, tmp / "gw.db", gw_port)
-    gateway_key, auditor_gateway_key, brand_gateway_key, certifier_gateway_key = (
+    gateway_key, auditor_gateway_key, brand_gateway_key, certifier_gateway_key, admin_gw_key = (
         json.loads(run(["gateway", "keys", "create", "--party", p, "--scope", scope], gw_env))[
             "api_key"
         ]
@@ -172,6 +181,7 @@ def _serve(
             (str(P_AUDITOR), "write"),
             (str(P_BRAND), "read"),
             (str(P_CERTIFIER), "read"),
+            (str(P_ADMIN), "write"),
         )
     )
     gw = Proc("gateway", ["gateway", "serve"], gw_env, tmp / "gateway.log")
@@ -196,12 +206,12 @@ def _serve(
         try:
             return tuple(
                 run(["indexer", "keys", "create", "--party", str(p)], ix_env)
-                for p in (3, P_AUDITOR, P_BRAND, P_CERTIFIER)
+                for p in (3, P_AUDITOR, P_BRAND, P_CERTIFIER, P_ADMIN)
             )
         except AssertionError:  # the mirror has not seen the parties yet
             return None
 
-    recycler_key, auditor_key, brand_key, certifier_key = wait_for(
+    recycler_key, auditor_key, brand_key, certifier_key, admin_ix_key = wait_for(
         keys, timeout=240, what="indexer keys"
     )
     # The API starts once the follower has migrated the mirror (two migrators would race).
@@ -218,7 +228,13 @@ def _serve(
         "TRACENET_CONSOLE_DOCUMENT_RATE_PER_MINUTE": "600",
         "TRACENET_CONSOLE_DOCUMENT_BURST": "100",
         "TRACENET_CONSOLE_GATEWAYS": json.dumps(
-            {"recycler": gw_url, "auditor": gw_url, "brand": gw_url, "certifier": gw_url}
+            {
+                "recycler": gw_url,
+                "auditor": gw_url,
+                "brand": gw_url,
+                "certifier": gw_url,
+                "admin": gw_url,
+            }
         ),
     }
     co = Proc("console", ["console", "serve"], co_env, tmp / "console.log")
@@ -236,7 +252,7 @@ def _serve(
         auditor_account=auditor, auditor_gateway_key=auditor_gateway_key,
         brand_gateway_key=brand_gateway_key, brand_indexer_key=brand_key,
         certifier_gateway_key=certifier_gateway_key, certifier_indexer_key=certifier_key,
-        procs=procs,
+        admin_gateway_key=admin_gw_key, admin_indexer_key=admin_ix_key, procs=procs,
     )  # fmt: skip
 
 

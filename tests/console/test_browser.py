@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -18,7 +19,8 @@ from playwright.sync_api import Page, Request, expect
 
 from tests.console.conftest import shoot, sign_in
 from tests.console.stack import P_AUDITOR, Stack
-from tracenet.contracts import period_at, period_label
+from tests.gateway.anvil_setup import wait_for
+from tracenet.contracts import Role, period_at, period_label
 from tracenet.indexer.verifier._sd_check import read_sd, shipment_of
 from tracenet.indexer.verifier._sd_document import render_pdf
 from tracenet.wallet import LocalSigner, sign_report
@@ -26,6 +28,7 @@ from tracenet.wallet import LocalSigner, sign_report
 pytestmark = pytest.mark.integration
 
 PLANT, BRAND_DC, CERTIFICATE = "plant", "brand-dc", "ISCC-1"  # the number, as people know it
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -87,34 +90,63 @@ def test_unknown_claim_is_a_clear_404(page: Page, stack: Stack) -> None:
     shoot(page, "search-error")
 
 
-def test_party_records_an_input_ships_it_and_sees_it_confirm_live(page: Page, stack: Stack) -> None:
+def _document(tmp_path: Path, name: str) -> Path:
+    """A file a clerk has at hand (a scanned ticket, a delivery note)."""
+    path = tmp_path / name
+    path.write_bytes(b"%PDF-1.4 " + name.encode() + b" 6 t rPET flakes")
+    return path
+
+
+def test_party_records_an_input_ships_it_and_sees_it_confirm_live(
+    page: Page, stack: Stack, tmp_path: Path
+) -> None:
+    """Issue 21: the recycler's clerk types as a newcomer does — names as the console shows
+    them, "6 t", a chosen file, credits picked from the balance — and succeeds first try."""
+    page.set_viewport_size(DESKTOP)  # screenshots at 1280 px (and 390 px: phone)
     outside = external(page, stack.console_url)
     sign_in(page, stack)
     shoot(page, "party", phone=True)
     page.goto(stack.console_url + "/party/operations")
     shoot(page, "operations")
     page.get_by_role("link", name="Record a certified input").click()
-    page.get_by_label("Acting unit").fill(PLANT)
-    page.get_by_label("Credit class").fill("rpet-flake")
-    page.get_by_label("Amount (g)").fill("6000000")
+    expect(page.get_by_label("Acting unit")).to_have_value("Plant")  # the party's own unit
+    expect(page.locator("#dl-class option[value='rPET-flake']")).to_have_count(1)
+    page.get_by_label("Credit class").fill("rPET-flake")  # the display name, not a key
+    page.get_by_label("Amount", exact=True).fill("6 t")
     page.get_by_label("Certificate", exact=True).fill(CERTIFICATE)
-    page.get_by_label("Evidence hash", exact=False).fill("0x" + "ab" * 32)
+    ticket = _document(tmp_path, "weighbridge-ticket.pdf")
+    page.get_by_label("Evidence document", exact=False).set_input_files(str(ticket))
+    shoot(page, "form-input-filled", phone=True)
     page.get_by_role("button", name="Send").click()
     accepted = page.locator(".accepted")
     expect(accepted).to_contain_text("Accepted by your gateway")
+    expect(page.locator(".error-summary")).to_have_count(0)
     expect(accepted.locator("[data-status]")).to_have_text("confirmed", timeout=180_000)
     expect(accepted.locator("[data-block]")).to_contain_text("block")
     shoot(page, "input-confirmed")
+    rid = accepted.get_attribute("data-request-id")
+    with stack.gateway() as gw:  # the file's SHA-256, computed by the console, was sent
+        sent = gw.get(f"/v1/requests/{rid}").json()
+    assert hashlib.sha256(ticket.read_bytes()).hexdigest() in json.dumps(sent)
 
     page.goto(stack.console_url + "/party/operations/ship")
+    expect(page.get_by_label("Acting unit")).to_have_value("Plant")
+    expect(page.locator("#dl-to_unit option[value='Brand DC']")).to_have_count(1)
     for label, value in (
-        ("Acting unit", PLANT), ("Recipient unit", BRAND_DC), ("Product group", "pet-flakes"),
-        ("Physical quantity (g)", "6000000"), ("Delivery document hash", "0x" + "cd" * 32),
-        ("Order reference", "PO-4711"), ("Product", "rPET flakes"),
-        ("Credit lines", f"{stack.world.token_id} 6000000"),
+        ("Recipient unit", "Brand DC"), ("Product group", "PET flakes"),
+        ("Physical quantity", "6 t"), ("Order reference", "PO-4711"), ("Product", "rPET flakes"),
     ):  # fmt: skip
         page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("Delivery document").set_input_files(
+        str(_document(tmp_path, "delivery-note-4711.pdf"))
+    )
+    holding = page.locator("tr[data-holding^='rPET-flake']").first
+    expect(holding).to_contain_text(" t")  # held, in tonnes
+    expect(page.get_by_text(str(stack.world.token_id))).to_have_count(0)  # no token id shown
+    holding.get_by_role("textbox").fill("6 t")  # a line picked from the balance
+    shoot(page, "form-ship-filled", phone=True)
     page.get_by_role("button", name="Send").click()
+    expect(page.locator(".error-summary")).to_have_count(0)
     expect(page.locator(".accepted [data-status]")).to_have_text("confirmed", timeout=180_000)
     shoot(page, "ship-confirmed")
 
@@ -132,27 +164,77 @@ def test_party_records_an_input_ships_it_and_sees_it_confirm_live(page: Page, st
     assert outside == []
 
 
+def test_the_admin_registers_a_party_with_roles_ticked_and_its_lei(
+    page: Page, stack: Stack
+) -> None:
+    """Issue 21: roles as checkboxes, an LEI as the identifier; first try."""
+    page.set_viewport_size(DESKTOP)  # screenshots at 1280 px (and 390 px: phone)
+    sign_in(page, stack, party="admin", gateway_key=stack.admin_gateway_key,
+            indexer_key=stack.admin_indexer_key, lands="**/party/registry/parties")  # fmt: skip
+    page.get_by_role("link", name="Register a party").click()
+    page.get_by_label("Name", exact=True).fill("Green Bottles BV")
+    page.get_by_label("member", exact=True).check()
+    page.get_by_label("origin", exact=True).check()
+    page.get_by_label("Kind").select_option(label="LEI (20 characters, ISO 17442)")
+    page.get_by_label("Number").fill("5299000J2N45DDNE4Y28")
+    shoot(page, "form-party-filled", phone=True)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".error-summary")).to_have_count(0)
+    expect(page.locator(".accepted [data-status]")).to_have_text("confirmed", timeout=180_000)
+    shoot(page, "party-registered")
+
+    def registered() -> dict[str, Any] | None:
+        rows = stack.indexed("/v1/registry/parties", stack.admin_indexer_key)["rows"]
+        return next((r for r in rows if r["name"] == "Green Bottles BV"), None)
+
+    row = wait_for(registered, timeout=120, what="the new party mirrored")
+    assert int(row["roles"]) == int(Role.member | Role.origin)
+    lei = "0x" + hashlib.sha256(b"LEI:5299000J2N45DDNE4Y28").hexdigest()
+    assert str(row["identifier"]).lower() == lei
+
+
+def test_the_gateway_takes_the_display_names_the_console_shows(stack: Stack) -> None:
+    """Issue 21: ``Plant`` and ``Brand DC`` (the chain's names) work in the API as the keys
+    do; an unknown name is still the chain's UnitUnknown naming the field."""
+    row = stack.write("/v1/shipments", {
+        "unit": "Plant", "to_unit": "brand dc", "product_group": "PET flakes",
+        "quantity": 1_000, "document_hash": "0x" + "d1" * 32, "order_ref": "PO-names",
+        "product": "flakes", "lines": [{"token_id": str(stack.world.token_id), "amount": 100}],
+    })  # fmt: skip
+    assert row["status"] == "confirmed"  # (stack.write waits for it)
+    with stack.gateway() as gw:
+        close = {"unit": "Plant", "class": "No such class", "physical_stock": 0}
+        refused = gw.post("/v1/period-closes", json=close)
+    assert refused.status_code == 422 and refused.json()["field"] == "class", refused.text
+
+
 def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> None:
+    page.set_viewport_size(DESKTOP)  # screenshots at 1280 px (and 390 px: phone)
     sign_in(page, stack)
     page.goto(stack.console_url + "/party/operations/input")
-    page.get_by_label("Acting unit").fill(PLANT)
-    page.get_by_label("Credit class").fill("rpet-flake")
-    page.get_by_label("Amount (g)").fill("1.5")
-    page.get_by_label("Certificate", exact=True).fill(CERTIFICATE)
-    page.get_by_label("Evidence hash", exact=False).fill("0x" + "ef" * 32)
+    page.get_by_label("Credit class").fill("rPET-flake")
+    page.get_by_label("Amount", exact=True).fill("1.5 g")
+    page.get_by_label("Certificate", exact=True).fill("")
     page.get_by_role("button", name="Send").click()
-    error = page.locator("#f-amount-error")
-    expect(error).to_be_visible()
-    expect(error).to_contain_text("integer")
-    expect(page.get_by_label("Amount (g)")).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_label("Amount (g)")).to_have_value("1.5")
+    # every field at fault at once, each a sentence beside it, what was typed kept
+    summary = page.locator(".error-summary")
+    expect(summary).to_have_attribute("data-errors", "3")
+    expect(page.locator("#f-amount-error")).to_contain_text("whole number of grams")
+    expect(page.locator("#f-certificate-error")).to_contain_text("Certificate is required.")
+    expect(page.locator("#f-evidence_hash-error")).to_contain_text("Choose the document's file")
+    expect(page.get_by_label("Amount", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Amount", exact=True)).to_have_value("1.5 g")
+    expect(page.get_by_label("Credit class")).to_have_value("rPET-flake")
     expect(page.locator(".accepted")).to_have_count(0)
     shoot(page, "input-field-error", phone=True)
 
-    page.get_by_label("Amount (g)").fill("1000")
-    page.get_by_label("Acting unit").fill("brand-dc")
+    page.get_by_label("Amount", exact=True).fill("1 kg")
+    page.get_by_label("Certificate", exact=True).fill(CERTIFICATE)
+    page.get_by_text("All fields: the document's hash").click()
+    page.get_by_label("SHA-256 hash of the document").fill("0x" + "ef" * 32)  # typed still works
+    page.get_by_label("Acting unit").fill("Brand DC")
     page.get_by_role("button", name="Send").click()
-    beside_unit = page.locator("#f-unit-error")  # the chain's rule name, beside the unit field
+    beside_unit = page.locator("#f-unit-error")  # the chain's rule, beside the unit field
     expect(beside_unit).to_contain_text("UnitNotOwned")
     expect(beside_unit).to_contain_text("brand-dc")
     shoot(page, "input-foreign-unit")
@@ -161,9 +243,9 @@ def test_a_bad_form_value_shows_the_field_error(page: Page, stack: Stack) -> Non
     page.goto(stack.console_url + "/party/operations")
     page.get_by_role("link", name="Claim a rolling-average share").click()
     for label, value in (
-        ("Acting unit", PLANT), ("Credit class", "rpet-flake"),
-        ("Claimed product quantity (g)", "1000000"), ("Beneficiary", "Bottle buyer"),
-        ("Product", "rPET bottle"), ("Purpose", "recycled content"),
+        ("Credit class", "rPET-flake"), ("Claimed product quantity", "1 t"),
+        ("Beneficiary", "Bottle buyer"), ("Product", "rPET bottle"),
+        ("Purpose", "recycled content"),
     ):  # fmt: skip
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_role("button", name="Send").click()
@@ -454,7 +536,7 @@ def test_a_page_of_another_port_or_host_cannot_write_or_sign_in_with_the_session
     session cookie goes with a form another page there submits; the form token and the
     Origin check refuse it, and the gateway records nothing."""
     console = stack.console_url
-    write = {"unit": PLANT, "class": "rpet-flake", "amount_g": "4711", "certificate": CERTIFICATE,
+    write = {"unit": PLANT, "class": "rpet-flake", "amount": "4711", "certificate": CERTIFICATE,
              "evidence_hash": "0x" + "a7" * 32}  # fmt: skip
     pages = {
         "/input": _auto_post(console + "/party/operations/input", write),
@@ -506,11 +588,12 @@ def test_a_page_of_another_port_or_host_cannot_write_or_sign_in_with_the_session
     page.goto(console + "/party/operations/input")
     expect(page.get_by_role("button", name="Sign out (recycler)")).to_be_visible()
 
-    def send() -> None:  # a value the gateway refuses: a field error, nothing recorded
+    def send() -> None:  # a value the console refuses: a field error, nothing recorded
         for label, value in (("Acting unit", PLANT), ("Credit class", "rpet-flake"),
-                             ("Amount (g)", "1.5"), ("Certificate", CERTIFICATE)):  # fmt: skip
+                             ("Amount", "1.5 g"), ("Certificate", CERTIFICATE)):  # fmt: skip
             page.get_by_label(label, exact=True).fill(value)
-        page.get_by_label("Evidence hash", exact=False).fill("0x" + "a7" * 32)
+        page.get_by_text("All fields: the document's hash").click()
+        page.get_by_label("SHA-256 hash of the document").fill("0x" + "a7" * 32)
         page.get_by_role("button", name="Send").click()
 
     # The form open here was made for a session that ended (signed out and in again in
@@ -527,5 +610,5 @@ def test_a_page_of_another_port_or_host_cannot_write_or_sign_in_with_the_session
     page.locator("[data-again]").click()
     page.wait_for_url(console + "/party/operations/input")
     send()
-    expect(page.locator("#f-amount-error")).to_contain_text("integer")
+    expect(page.locator("#f-amount-error")).to_contain_text("whole number of grams")
     assert recorded() == before

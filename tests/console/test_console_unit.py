@@ -15,7 +15,7 @@ from tests.console.conftest import form_token
 from tracenet import console
 from tracenet.console import ApiError, ConsoleSettings, create_app
 from tracenet.console._csrf import FIELD
-from tracenet.console._forms import PARTY_FORMS, FormError, build_body, find
+from tracenet.console._forms import PARTY_FORMS, FormError, build, build_body, find
 from tracenet.console._forms_admin import ADMIN_FORMS
 from tracenet.console._roles import needs
 from tracenet.console._svg import bar_chart, provenance_graph
@@ -290,35 +290,56 @@ def test_forms_build_the_gateways_bodies() -> None:
     ship = find(PARTY_FORMS, "ship")
     assert ship is not None
     body = build_body(ship, {
-        "unit": "plant", "to_unit": "7", "product_group": "pet-flakes", "quantity_g": "6000000",
-        "document_hash": "0x" + "ab" * 32, "order_ref": "PO-1", "product": "flakes",
-        "lines": "18446744078004518912 6000000\n 18446744078004518913, 5\n",
+        "unit": "plant", "to_unit": "7", "product_group": "pet-flakes", "quantity": "6 t",
+        "document_hash": "0x" + "AB" * 32, "order_ref": "PO-1", "product": "flakes",
+        "lines": "18446744078004518912 6000000\n 18446744078004518913, 2.5 kg\n",
     })  # fmt: skip
-    assert body["unit"] == "plant" and body["to_unit"] == 7 and body["quantity_g"] == "6000000"
+    assert body["unit"] == "plant" and body["to_unit"] == 7 and body["quantity"] == 6_000_000
+    assert body["document_hash"] == "0x" + "ab" * 32
     assert body["lines"] == [
-        {"token_id": "18446744078004518912", "amount_g": "6000000"},
-        {"token_id": "18446744078004518913", "amount_g": "5"},
+        {"token_id": "18446744078004518912", "amount": 6_000_000},
+        {"token_id": "18446744078004518913", "amount": 2_500},
     ]
-    with pytest.raises(FormError) as missing:
-        build_body(ship, {"unit": "plant"})
+    with pytest.raises(FormError) as missing:  # every field at fault at once, as sentences
+        build_body(ship, {"unit": "plant", "quantity": "1.0005 kg"})
     assert missing.value.field == "to_unit"
+    assert set(missing.value.errors) == {
+        "to_unit",
+        "product_group",
+        "quantity",
+        "document_hash",
+        "order_ref",
+        "product",
+        "lines",
+    }
+    assert missing.value.errors["quantity"].endswith("whole number of grams.")
+    assert missing.value.errors["to_unit"] == "Recipient unit is required."
     with pytest.raises(FormError) as bad_line:
-        build_body(ship, {**{f.name: "1" for f in ship.fields}, "lines": "1 2 3"})
-    assert bad_line.value.field == "lines" and "TOKEN_ID AMOUNT_G" in bad_line.value.message
+        build_body(ship, {**{f.name: "1 t" for f in ship.fields}, "lines": "1 2 3 4"})
+    assert bad_line.value.errors["lines"].startswith("Line 1: “2 3 4” is not a quantity")
+    with pytest.raises(FormError) as no_id:
+        build_body(ship, {"lines": "plant 3 t"})
+    assert no_id.value.errors["lines"].startswith("Line 1: write the token id and the amount")
+    assert "document_hash" in bad_line.value.errors  # a typed hash must be one
     rolling = find(PARTY_FORMS, "claim-rolling")  # issue 10: the gateway takes the lines
     assert rolling is not None and rolling.path == "/v1/claims"
     assert build_body(rolling, {
-        "unit": "plant", "class": "rpet-bio", "quantity_g": "1000000", "beneficiary": "B",
+        "unit": "plant", "class": "rpet-bio", "quantity": "1 t", "beneficiary": "B",
         "product": "bottle", "purpose": "bio content",
-    }) == {"unit": "plant", "class": "rpet-bio", "quantity_g": "1000000", "beneficiary": "B",
+    }) == {"unit": "plant", "class": "rpet-bio", "quantity": 1_000_000, "beneficiary": "B",
            "product": "bottle", "purpose": "bio content"}  # fmt: skip
     with pytest.raises(FormError) as no_quantity:
         build_body(rolling, {"unit": "plant", "class": "rpet-bio"})
-    assert no_quantity.value.field == "quantity_g"
+    assert no_quantity.value.field == "quantity"
     roles = find(ADMIN_FORMS, "roles")
     assert roles is not None
     assert roles.route({"party": "4"}) == "/v1/admin/parties/4/roles"
-    assert build_body(roles, {"party": "4", "roles": "8"}) == {"roles": 8}
+    assert build(roles, {"party": "4", "roles": ["member", "origin"]}).path == (
+        "/v1/admin/parties/4/roles"
+    )
+    assert build_body(roles, {"party": "4", "roles": ["member", "origin"]}) == {
+        "roles": ["member", "origin"]
+    }
     custody = find(ADMIN_FORMS, "scheme-custody")  # issue 13
     assert custody is not None
     values = {"scheme": "iscc-plus", "custody": "certified"}
@@ -342,8 +363,17 @@ def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
         assert form.path.startswith("/v1/")
         for f in form.fields:
             assert f.label and f.kind in (
-                "text", "ref", "int", "grams", "hash", "list", "bool", "lines", "tokens"
+                "text", "ref", "refs", "int", "grams", "percent", "document", "roles",
+                "identifier", "list", "bool", "lines", "tokens", "choice", "date",
             )  # fmt: skip
+            # issue 21: people's words — entities by name, quantities with their unit, files
+            what = f"{form.key}.{f.name}"
+            assert f.kind not in ("hash", "list"), f"{what}: a hash or key list to type"
+            assert "(g)" not in f.label and "bps" not in f.label.lower(), what
+            assert "mask" not in f.hint and "key or id" not in f.hint, what
+            assert f.kind != "choice" or f.options, what
+            if f.kind in ("ref", "refs"):
+                assert f.entity, f"{what}: an entity field with nothing to pick from"
 
 
 def test_api_errors_are_read_from_the_common_body_and_older_ones() -> None:
@@ -420,11 +450,12 @@ def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
 
 
 def test_a_verdict_s_warnings_are_notes_not_failures() -> None:
-    """Issue 13: a certificate revoked after the step holds, marked as a note."""
+    """Issue 13: a certificate suspended after the step holds, marked as a note."""
     from tracenet.console._web import templates
 
     check = {"code": "custody-certificate", "rule": "R2", "subject": "claim:1", "ok": True,
-             "warning": True, "detail": "claimant Acme: ISCC-1; revoked later"}  # fmt: skip
+             "warning": True, "detail": "claimant Acme: ISCC-1; suspended from 2031-01-01, "
+             "recorded later"}  # fmt: skip
     verdict = {"holds": True, "failed": 0, "warnings": 1, "checks": [check]}
     page = templates.get_template("verify.html").render(
         kind="claim", ident=1, verdict=verdict, prov=None, error=None, request=None
@@ -708,3 +739,126 @@ def test_the_indexer_is_told_which_buyer_it_answers_not_the_console() -> None:
         app.state.public_indexer.http = _answering(seen)
         direct.get("/verify/shipment/1", headers={"X-Forwarded-For": "198.51.100.4"})
         assert {r.headers["X-Forwarded-For"] for r in seen} == {"203.0.113.9"}  # not believed
+
+
+def test_forms_resolve_display_names_and_pick_lines_from_the_balance() -> None:
+    """Issue 21: names as offered (any case) become ids, a shared name is refused beside its
+    field, lines come from what the acting unit holds (lapsed, too much, another unit's:
+    refused in sentences), "all" takes the whole holding."""
+    from tracenet.console._choices import Choice, Choices, Holding
+
+    plant = Choice(1, "Plant", "unit 1 · Recycler", own=True)
+    choices = Choices(
+        entities={
+            "units": [plant, Choice(2, "Brand DC", "unit 2 · Brand"),
+                      Choice(3, "Depot", "unit 3 · Brand"), Choice(4, "Depot", "unit 4 · X")],
+            "product-groups": [Choice(1, "PET flakes", "product group 1")],
+        },
+        holdings=[
+            Holding("111", 1, "Plant", "rPET-flake", "2027-Q3", 5_000_000),
+            Holding("222", 1, "Plant", "rPET-flake", "2027-Q1", 2_000_000, lapsed=True),
+            Holding("333", 2, "Brand DC", "rPET-flake", "2027-Q3", 9_000_000),
+        ],
+        own_units=[plant],
+    )  # fmt: skip
+    ship = find(PARTY_FORMS, "ship")
+    assert ship is not None
+    typed = {
+        "unit": "plant", "to_unit": "brand dc", "product_group": "PET flakes",
+        "quantity": "6 t", "document_hash": "0x" + "ab" * 32, "order_ref": "PO-1",
+        "product": "flakes", "line-111": "3 t",
+    }  # fmt: skip
+    body = build_body(ship, typed, choices)
+    assert (body["unit"], body["to_unit"], body["product_group"]) == (1, 2, 1)
+    assert body["lines"] == [{"token_id": "111", "amount": 3_000_000}]
+    whole = build_body(ship, {**typed, "line-111": "all"}, choices)
+    assert whole["lines"][0]["amount"] == 5_000_000
+    with pytest.raises(FormError) as bad:
+        build_body(ship, {**typed, "to_unit": "Depot", "line-111": "6 t", "line-222": "1 t",
+                          "line-333": "1 kg"}, choices)  # fmt: skip
+    assert "unit 3 · Brand, unit 4 · X" in bad.value.errors["to_unit"]
+    lines = bad.value.errors["lines"]
+    assert "6 t is more than the 5 t held" in lines
+    assert "rPET-flake 2027-Q1 has lapsed" in lines
+    assert "rPET-flake 2027-Q3 is held by Brand DC, not the acting unit" in lines
+    assert build_body(ship, {**typed, "unit": "unit-key"}, choices)["unit"] == "unit-key"
+
+
+def test_admin_forms_take_roles_ticked_identifiers_by_kind_and_shares_in_percent() -> None:
+    import hashlib
+
+    party = find(ADMIN_FORMS, "party")
+    assert party is not None
+    lei = "5299000J2N45DDNE4Y28"
+    body = build_body(party, {"name": "Green Bottles BV", "roles": ["member", "origin"],
+                              "identifier_kind": "lei", "identifier": lei.lower()})  # fmt: skip
+    assert body["roles"] == ["member", "origin"]
+    assert body["identifier"] == "0x" + hashlib.sha256(f"LEI:{lei}".encode()).hexdigest()
+    with pytest.raises(FormError) as bad:
+        build_body(party, {"name": "X", "roles": ["member", "boss"], "identifier_kind": "lei",
+                           "identifier": lei[:-1] + "9"})  # fmt: skip
+    assert set(bad.value.errors) == {"roles", "identifier"}
+    assert "ISO 17442" in bad.value.errors["identifier"]
+    gln = {"name": "X", "roles": [], "identifier_kind": "gln"}
+    assert build_body(party, {**gln, "identifier": "4006381333931"})["identifier"].startswith("0x")
+    with pytest.raises(FormError):
+        build_body(party, {**gln, "identifier": "4006381333932"})
+    group = find(ADMIN_FORMS, "group")
+    assert group is not None
+    assert build_body(group, {"name": "PET", "max_share_bps": "100 %"})["max_share_bps"] == 10_000
+    assert build_body(group, {"name": "PET", "max_share_bps": "12.5"})["max_share_bps"] == 1_250
+    with pytest.raises(FormError):
+        build_body(group, {"name": "PET", "max_share_bps": "120 %"})
+
+
+def test_every_form_renders_its_pickers_from_the_registry_and_the_balance(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: every form page shows names to pick (a datalist per entity field, ticks for
+    roles and covered classes), the party's own unit filled in, holdings in t — no token id."""
+    from tracenet.console._clients import ApiError, _Client
+    from tracenet.console._session import COOKIE, Session
+
+    rows = {
+        "units": [{"id": 1, "name": "Plant", "party_id": 3, "party": "Recycler"},
+                  {"id": 2, "name": "Brand DC", "party_id": 4, "party": "Brand"}],
+        "classes": [{"id": 1, "name": "rPET-flake", "period_months": 3}],
+        "parties": [{"id": 3, "name": "Recycler"}],
+    }  # fmt: skip
+    token = str((1 << 64) | (228 << 32))
+
+    async def get(self: _Client, path: str, **_: object) -> object:
+        kind = path.removeprefix("/v1/registry/")
+        if kind in rows:
+            return {"rows": rows[kind]}
+        if path == "/v1/balances":
+            return {"balances": [{"unit_id": 1, "class_id": 1, "vintage": "2027-Q1",
+                                  "vintage_index": 228, "batch": 0, "token_id": token,
+                                  "amount_g": 6_000_000}]}  # fmt: skip
+        if path == "/v1/balances/1":
+            return {"windows": [{"credit_class": 1, "first_vintage_index": 227,
+                                 "current_vintage_index": 229}]}  # fmt: skip
+        raise ApiError(404, "TN-X", "NotFound", path)
+
+    monkeypatch.setattr(_Client, "get", get)
+    offer_the_gateways_writes(client)
+    with client:
+        session = Session("recycler", "http://127.0.0.1:9", "gk", "ik", party_id=3, roles=None)
+        client.cookies.set(COOKIE, client.app.state.sessions.open(session))  # type: ignore[attr-defined]
+        for form in (*PARTY_FORMS, *ADMIN_FORMS):
+            page = client.get(f"/party/operations/{form.key}")
+            assert page.status_code == 200, (form.key, page.text[:500])
+            for f in form.fields:
+                assert f.label in page.text, (form.key, f.label)
+                if f.kind == "ref" and f.entity in rows:
+                    assert f'list="dl-{f.name}"' in page.text, (form.key, f.name)
+        ship = client.get("/party/operations/ship").text
+        assert 'id="f-unit" name="unit" type="text" value="Plant"' in ship
+        assert '<option value="Brand DC">unit 2 · Brand</option>' in ship
+        assert ">6 t<" in ship and "2027-Q1" in ship and 'title="6 000 000 g"' in ship
+        assert token not in ship.split("All fields")[0]  # the token id only behind "All fields"
+        party = client.get("/party/operations/party").text
+        assert party.count('type="checkbox" name="roles"') == 5
+        assert "LEI (20 characters, ISO 17442)" in party
+        cert = client.get("/party/operations/certificate").text
+        assert 'name="classes" value="1"' in cert and 'type="date"' in cert

@@ -41,7 +41,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "data": {
             "unit": "plant",
             "class": "rpet-flake",
-            "amount_g": "6000000",
+            "amount": "6 t",
             "certificate": "ISCC-1",
             "evidence_hash": "0x" + "ab" * 32,
         },

@@ -24,7 +24,7 @@ from tracenet.console._session import COOKIE, Session
 from tracenet.contracts import Role
 from tracenet.gateway import GatewaySettings
 from tracenet.gateway import create_app as gateway_app
-from tracenet.gateway._catalog import WRITES
+from tracenet.gateway.operations._catalog import WRITES
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -18,6 +18,7 @@ from tests.factories import (
     P_RECYCLER,
     P_RESIN,
     PR_RESIN,
+    START,
     U_BRAND,
     U_RECYCLER,
     U_RESIN,
@@ -49,7 +50,9 @@ CERTIFIER_ONLY: dict[str, Call] = {
     "registerCertificate": lambda w: w.consortium.functions.registerCertificate(
         P_RECYCLER, 1, "N-1", 0, 2**40, 0, [C_FLAKE], [U_RECYCLER]
     ),
-    "revokeCertificate": lambda w: w.consortium.functions.revokeCertificate(CERT_RECYCLER),
+    "setCertificateStatus": lambda w: w.consortium.functions.setCertificateStatus(
+        CERT_RECYCLER, m.CERT_SUSPENDED, START, "audit"
+    ),
     "registerProcess": lambda w: w.catalog.functions.registerProcess(U_RESIN, 1, 2, "P"),
     "registerFactor": lambda w: w.catalog.functions.registerFactor(
         PR_RESIN, 9_000, 2**40, evidence()
@@ -158,7 +161,8 @@ def test_only_the_issuing_certifier_revokes_and_only_the_ledger_consumes(world: 
     world.send(c.registerParty("Other certifier", ZERO, m.ROLE_CERTIFIER), world.cast.admin)
     other = world.w3.eth.accounts[9]
     world.send(c.authorizeSigner(other, 8, 0), world.cast.admin)
-    revert = _rejected(world, lambda w: c.revokeCertificate(CERT_RECYCLER), other)
+    suspend = lambda w: c.setCertificateStatus(CERT_RECYCLER, m.CERT_SUSPENDED, START, "audit")  # noqa: E731
+    revert = _rejected(world, suspend, other)
     assert revert.name == "CertificateNotIssuer"
     consume = lambda w: c.consumeCertificate(CERT_RECYCLER, P_RECYCLER, U_RECYCLER, C_FLAKE, 1, 1)  # noqa: E731
     assert _rejected(world, consume, world.cast.certifier).name == "LedgerOnly"

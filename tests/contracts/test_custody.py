@@ -32,6 +32,7 @@ from tests.factories import (
     World,
     class_spec,
     evidence,
+    withdraw,
 )
 from tracenet.contracts.errors import LedgerRevert
 
@@ -103,14 +104,12 @@ class TestStrictChain:
         )
         assert revert.error_args["certificateId"] == CERT_RECYCLER
 
-    def test_revoked_certificate(self, world: World) -> None:
+    def test_withdrawn_certificate(self, world: World) -> None:
         tid = flake(world)
         custody(world, STRICT)
-        fn = world.consortium.functions.revokeCertificate(CERT_RECYCLER)
-        world.send(fn, world.cast.certifier)
-        world.model.revoke_certificate(CERT_RECYCLER)
+        withdraw(world, CERT_RECYCLER)
         world.rejects(
-            "CertificateIsRevoked", "ship", *ship(world, world.cast.recycler, U_RESIN, tid)
+            "CertificateNotInForce", "ship", *ship(world, world.cast.recycler, U_RESIN, tid)
         )
 
     def test_scope_lacks_class(self, world: World) -> None:
@@ -170,11 +169,9 @@ class TestFinalClaimant:
     def test_the_supplier_still_needs_its_certificate(self, world: World) -> None:
         tid = flake(world)
         custody(world, EXEMPT)
-        fn = world.consortium.functions.revokeCertificate(CERT_RECYCLER)
-        world.send(fn, world.cast.certifier)
-        world.model.revoke_certificate(CERT_RECYCLER)
+        withdraw(world, CERT_RECYCLER)
         world.rejects(
-            "CertificateIsRevoked", "ship", *ship(world, world.cast.recycler, U_RESIN, tid)
+            "CertificateNotInForce", "ship", *ship(world, world.cast.recycler, U_RESIN, tid)
         )
         world.ok("claim", world.cast.recycler, [(tid, T)], "Acme")  # claiming needs none here
 

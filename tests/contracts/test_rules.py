@@ -38,6 +38,7 @@ from tests.factories import (
     class_spec,
     evidence,
     extra_accounts,
+    withdraw,
 )
 
 T = 1_000_000  # one tonne in grams
@@ -258,16 +259,13 @@ class TestR3ValidOrigin:
             "ClassUnknown", "record_input", world.cast.recycler, 77, T, CERT_RECYCLER, evidence()
         )
 
-    def test_certificate_must_be_known_and_unrevoked(self, world: World) -> None:
+    def test_certificate_must_be_known_and_in_force(self, world: World) -> None:
         world.rejects(
             "CertificateUnknown", "record_input", world.cast.recycler, C_FLAKE, T, 42, evidence()
         )
-        world.send(
-            world.consortium.functions.revokeCertificate(CERT_RECYCLER), world.cast.certifier
-        )
-        world.model.revoke_certificate(CERT_RECYCLER)
+        withdraw(world, CERT_RECYCLER)
         world.rejects(
-            "CertificateIsRevoked",
+            "CertificateNotInForce",
             "record_input",
             world.cast.recycler,
             C_FLAKE,

@@ -45,6 +45,7 @@ from tests.factories import (
     P_RESIN,
     PR_CONTAINER,
     PR_RESIN,
+    S_EU,
     S_PLUS,
     U_BRAND,
     U_OUTSIDER,
@@ -168,6 +169,8 @@ class LedgerMachine(RuleBasedStateMachine):
         ("register_factor", 1),
         ("set_scope", 1),
         ("set_custody", 1),
+        ("certificate_status", 1),
+        ("register_certificate", 1),
     )
     OPERATIONS = tuple(name for name, weight in WEIGHTS for _ in range(weight))
 
@@ -353,6 +356,30 @@ class LedgerMachine(RuleBasedStateMachine):
         fn = self.world.catalog.functions.setSchemeCustody(S_PLUS, mode)
         self.world.send(fn, self.world.cast.admin)
         self.world.model.custody[S_PLUS] = mode
+
+    def certificate_status(self, data: st.DataObject) -> None:
+        """The body suspends, reinstates, withdraws or terminates, dated around now (issue 20)."""
+        cert = data.draw(st.sampled_from((1, 1, 2, 3, 4, 9)), label="certificate")
+        status = data.draw(st.sampled_from((1, 0, 1, 0, 1, 2, 3, 4)), label="status")
+        now = self.world.now()
+        effective = now + data.draw(st.sampled_from((0, 0, -DAY, -3 * DAY, 1)), label="offset")
+        reason = data.draw(st.sampled_from(("audit finding", "reinstated", "")), label="reason")
+        sender = self.world.cast.certifier
+        if data.draw(st.integers(0, 9), label="odd body") == 9:
+            sender = self._sender(data)
+        self._run("set_certificate_status", sender, cert, status, max(effective, 0), reason)
+
+    def register_certificate(self, data: st.DataObject) -> None:
+        """A body registers another certificate; a number already in its scheme is refused."""
+        scheme = data.draw(st.sampled_from((S_PLUS, S_PLUS, S_EU)), label="scheme")
+        n = len(self.world.model.certificates)
+        number = data.draw(
+            st.sampled_from(("ISCC-PLUS-REC-001", "ISCC-EU-REC-003", f"ISCC-NEW-{n:03d}")),
+            label="number",
+        )
+        now = self.world.now()
+        args = (P_RECYCLER, scheme, number, now, now + 400 * DAY, 0, [C_FLAKE], [U_RECYCLER])
+        self._run("register_certificate", self.world.cast.certifier, *args)
 
     # ---- invariants ------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Every ledger write of the gateway's catalog (gateway/_catalog.py) is an import kind or marked
-not importable, with its reason, in erp/_columns.py; erp/COLUMNS.md documents both."""
+"""Every ledger write of the gateway's catalog (gateway/operations/_catalog.py) is an import kind
+or marked not importable, with its reason, in erp/_columns.py; erp/COLUMNS.md documents both."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tracenet import erp
 from tracenet.erp import KINDS, NOT_IMPORTABLE
-from tracenet.gateway._catalog import BY_KIND, WRITES
+from tracenet.gateway.operations._catalog import BY_KIND, WRITES
 
 COLUMNS_MD = (Path(erp.__file__).parent / "COLUMNS.md").read_text(encoding="utf-8")
 

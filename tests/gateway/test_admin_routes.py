@@ -128,7 +128,7 @@ def test_admin_registers_a_party_with_its_unit_signer_and_catalog(harness: Harne
     assert (info.sustainable_factor, info.conventional_factor) == (500, 8_000)
 
 
-def test_certification_body_registers_and_revokes(harness: Harness) -> None:
+def test_certification_body_registers_and_states_statuses(harness: Harness) -> None:
     h, body_key = harness, harness.key(f.P_CERTIFIER)
     now = h.world.now()
     cert = {
@@ -148,8 +148,30 @@ def test_certification_body_registers_and_revokes(harness: Harness) -> None:
         f.P_CERTIFIER,
     )
     assert (args["classIds"], args["unitIds"], args["auditedVolume"]) == ([1], [1], 5_000_000)
-    args = _ok(h, body_key, f"/v1/certificates/{NEW_CERT}/revocation", None, "CertificateRevoked")
-    assert args["certificateId"] == NEW_CERT
+    again = h.post("/v1/certificates", cert, body_key)  # the number is the scheme's already
+    assert again.status_code == 422, again.text
+    assert (again.json()["error"], again.json()["field"]) == ("CertificateNumberTaken", "number")
+    assert again.json()["args"]["existingId"] == NEW_CERT
+    path = "/v1/certificates/ISCC-PLUS-REC-009/status"
+    when = h.world.now() - 5
+    suspend = {"status": "suspended", "effective_at": when, "reason": "major non-conformity"}
+    args = _ok(h, body_key, path, suspend, "CertificateStatusChanged")
+    assert (args["certificateId"], args["status"], args["effectiveAt"]) == (NEW_CERT, 1, when)
+    assert args["reason"] == "major non-conformity"
+    refused = h.post(path, {**suspend, "reason": "again"}, body_key)
+    assert (refused.status_code, refused.json()["error"]) == (422, "CertificateStatusUnchanged")
+    early = {"status": "valid", "effective_at": when - 1, "reason": "reinstated"}
+    refused = h.post(path, early, body_key)
+    assert (refused.status_code, refused.json()["error"]) == (422, "CertificateStatusDate")
+    assert refused.json()["field"] == "effective_at"
+    back = {"status": "valid", "effective_at": when, "reason": "reinstated"}
+    _ok(h, body_key, path, back, "CertificateStatusChanged")
+    end = {"status": "terminated", "effective_at": when, "reason": "left the scheme"}
+    _ok(h, body_key, path, end, "CertificateStatusChanged")
+    refused = h.post(path, back, body_key)
+    assert (refused.status_code, refused.json()["error"]) == (422, "CertificateStatusFinal")
+    refused = h.post(path, {**back, "status": "expired"}, body_key)  # by date, never stated
+    assert (refused.status_code, refused.json()["error"]) == (422, "CertificateStatusUnknown")
 
     process = {
         "unit": "resin-a",

@@ -1,7 +1,7 @@
-"""The catalog of ledger writes (gateway/_catalog.py) is what the gateway serves: one route per
-row as OpenAPI documents it (with the kind and the roles it publishes), the batch kinds, and per
-row the access the row declares — refused without a key, with a read key and to a party without
-its roles, accepted from a party with them (as a dry run and for real, stored as the row's
+"""The catalog of ledger writes (gateway/operations/_catalog.py) is what the gateway serves: one
+route per row as OpenAPI documents it (with the kind and the roles it publishes), the batch kinds,
+and per row the access the row declares — refused without a key, with a read key and to a party
+without its roles, accepted from a party with them (as a dry run and for real, stored as the row's
 operation)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.gateway.conftest import Harness
 from tests.gateway.writes import SAMPLES
 from tracenet.contracts import Role
 from tracenet.gateway import GatewaySettings, create_app
-from tracenet.gateway._catalog import WRITES, Write
+from tracenet.gateway.operations._catalog import CERTIFICATION_BATCH, WRITES, Write
 
 _ROLES = {f.P_RECYCLER: Role.member | Role.origin, f.P_RESIN: Role.member | Role.origin,
           f.P_BRAND: Role.member}  # fmt: skip
@@ -43,7 +43,8 @@ def test_openapi_publishes_every_row_and_no_other_ledger_write() -> None:
         assert op["x-tracenet-roles"] == [r.name for r in w.roles]
         assert {"202", "401", "403", "422"} <= set(op["responses"])
     item = doc["components"]["schemas"]["BatchItem"]["properties"]["kind"]
-    assert item["enum"] == [w.kind for w in WRITES]
+    # …and the certification writes a published certificate list imports with (issue 20)
+    assert item["enum"] == [w.kind for w in (*WRITES, *CERTIFICATION_BATCH)]
     # The admin's and the certification body's writes publish their role the same way.
     for path, ops in doc["paths"].items():
         tags = ops.get("post", {}).get("tags", [])
@@ -105,6 +106,6 @@ def test_the_readme_lists_at_most_ten_files_to_add_a_write_and_they_exist() -> N
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Adding a ledger write", 1)[1].split("\n#", 1)[0]
     steps = re.findall(r"^\d+\. `([^`]+)`", section, re.M)
-    assert 0 < len(steps) <= 10 and "gateway/_catalog.py" in steps
+    assert 0 < len(steps) <= 10 and "gateway/operations/_catalog.py" in steps
     for path in steps:
         assert (Path(__file__).parents[2] / path).is_file(), path

@@ -10,8 +10,8 @@ import pytest
 
 from tracenet.contracts.errors import RpcError as NodeError
 from tracenet.contracts.errors import RpcUnavailable
-from tracenet.gateway._chain import RpcChain, RpcError
 from tracenet.gateway.errors import ChainUnavailable
+from tracenet.gateway.pipeline._chain import RpcChain, RpcError
 
 
 class _Node:

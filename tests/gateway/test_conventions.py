@@ -16,8 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 from tests import factories as f
 from tests.gateway.conftest import Harness, wait_until
 from tracenet.contracts import MAX_QUANTITY_G, RawMaterial, records
-from tracenet.gateway._types import Ref
-from tracenet.gateway._views import LedgerViews
+from tracenet.gateway.operations._types import Ref
+from tracenet.gateway.pipeline._views import LedgerViews
 
 FLAKE_Q1 = (f.C_FLAKE << 64) | (244 << 32)  # rpet-flake 2031-Q1
 
@@ -191,10 +191,11 @@ def test_every_entity_reference_takes_its_name(harness: Harness) -> None:
            "valid_from": now - 10, "valid_until": now + f.YEAR, "classes": ["rpet-flake"],
            "units": ["recycling-plant"]}  # fmt: skip
     _confirmed(h, cert, "/v1/certificates", new)
-    done = _confirmed(h, cert, "/v1/certificates/ISCC-PLUS-REC-010/revocation", None)
-    (revoked,) = [e for e in done["outcome"]["events"] if e["event"] == "CertificateRevoked"]
-    assert revoked["args"]["certificateId"] == 4
-    assert _refused(h, cert, "/v1/certificates/ISCC-NONE/revocation", None)[1:] == (
+    withdraw = {"status": "withdrawn", "effective_at": w.now() - 1, "reason": "withdrawn"}
+    done = _confirmed(h, cert, "/v1/certificates/ISCC-PLUS-REC-010/status", withdraw)
+    (stated,) = [e for e in done["outcome"]["events"] if e["event"] == "CertificateStatusChanged"]
+    assert stated["args"]["certificateId"] == 4
+    assert _refused(h, cert, "/v1/certificates/ISCC-NONE/status", withdraw)[1:] == (
         "TN-GW-4229",
         "CertificateUnknown",
         "certificate",

@@ -16,11 +16,11 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.factories import temporary_database
-from tracenet.gateway._lease import AdvisoryLease, LocalLease, hold_sqlite_store
-from tracenet.gateway._models import SignerState, Status
-from tracenet.gateway._store import NewRequest, Store, _insert_batch, make_engine
-from tracenet.gateway._transitions import ClaimConflict, claim, save_bytes
 from tracenet.gateway.errors import ConfigurationError, SigningLeaseLost
+from tracenet.gateway.pipeline._lease import AdvisoryLease, LocalLease, hold_sqlite_store
+from tracenet.gateway.pipeline._models import SignerState, Status
+from tracenet.gateway.pipeline._store import NewRequest, Store, _insert_batch, make_engine
+from tracenet.gateway.pipeline._transitions import ClaimConflict, claim, save_bytes
 
 A, B, C = "0x" + "a" * 40, "0x" + "b" * 40, "0x" + "c" * 40
 
@@ -134,7 +134,8 @@ def test_a_request_is_claimed_once_and_only_its_claim_gets_the_signed_bytes(
 def test_a_second_process_on_one_sqlite_store_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/gw.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom tracenet.gateway._lease import hold_sqlite_store"
+        [sys.executable, "-c", "import sys\n"
+         "from tracenet.gateway.pipeline._lease import hold_sqlite_store"
          f"\nhold_sqlite_store({url!r})\nprint('held', flush=True)\nsys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from tests.factories import temporary_database
 from tracenet.gateway import Store, hash_key, make_engine
-from tracenet.gateway._migrate import HEAD, current_revision, migrate
+from tracenet.gateway.pipeline._migrate import HEAD, current_revision, migrate
 
 NOW = datetime(2031, 3, 1, tzinfo=UTC)
 _SEQ_TYPE = text(

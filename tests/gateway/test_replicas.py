@@ -35,7 +35,7 @@ from tracenet.node import AnvilNode
 
 pytestmark = pytest.mark.integration
 
-LOCK_NAMESPACE = 0x54524E47  # "TRNG": the advisory locks' first key (gateway/_lease.py)
+LOCK_NAMESPACE = 0x54524E47  # "TRNG": the advisory locks' first key (gateway/pipeline/_lease.py)
 
 
 class Replica(Gateway):

@@ -1,6 +1,6 @@
-"""A valid call of every ledger write of the catalog (gateway/_catalog.py) on the tests' world:
-``SAMPLES[kind](world)`` prepares what the write needs on chain (credits, a lapsed window…) and
-returns the calling party and the body. A new catalog row without its sample fails
+"""A valid call of every ledger write of the catalog (gateway/operations/_catalog.py) on the tests'
+world: ``SAMPLES[kind](world)`` prepares what the write needs on chain (credits, a lapsed window…)
+and returns the calling party and the body. A new catalog row without its sample fails
 tests/gateway/test_catalog.py."""
 
 from __future__ import annotations

@@ -68,8 +68,16 @@ def test_a_segregated_glass_shipment_under_its_cap(scenario: Scenario) -> None:
     assert d["product_group"]["max_share_bps"] == 3_500
     assert d["classes"][0]["chain_of_custody_model"] == "segregated"
     assert d["conversion_factors_upstream"] == []
-    # revoked after the dispatch: the certificate was valid when the glass left
+    # suspended after the dispatch: the certificate was in force when the glass left, and the
+    # declaration says what its body stated since (issue 20)
     assert d["supplier"]["certificates"] == ["ISCC-PLUS-REC-001"]
+    (stated,) = d["supplier"]["certificate_status"]
+    assert stated == {
+        "number": "ISCC-PLUS-REC-001", "status": "suspended",
+        "status_since": "2031-01-01T00:00:00Z", "status_reason": "audit: mass balance not kept",
+        "stated_after_dispatch": True, "valid_until": "2032-12-31T00:00:00Z",
+    }  # fmt: skip
+    assert "ISCC-PLUS-REC-001 was valid at dispatch; suspended since 2031-01-01" in to_markdown(d)
     assert [(o["input_id"], o["credits_g"]) for o in d["origins"]] == [(3, 2_000_000)]
     # 2 t at 1 000 gCO2e/kg and 18 t at 3 000, per kg of the 20 t
     assert d["emission_factor_gco2e_per_kg"] == 2_800
@@ -150,7 +158,7 @@ def with_mode(record: ChainRecord, mode: Custody, ref: EventRef | None = None) -
 def test_both_parties_certificates_valid_at_dispatch(custody_record: ChainRecord) -> None:
     d = declaration(custody_record, 2)
     assert d["supplier"]["certificates"] == ["ISCC-PLUS-RES-COC-4"]
-    # revoked after the dispatch: valid when the resin left, so it is the one printed
+    # withdrawn after the dispatch: valid when the resin left, so it is the one printed
     assert d["recipient"]["certificates"] == ["ISCC-PLUS-BRAND-5"]
     assert d["custody"] == [
         {

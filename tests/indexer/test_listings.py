@@ -76,6 +76,12 @@ def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     certificates = _get(api, "brand", "/v1/registry/certificates")["rows"]
     assert certificates and {"number", "valid_from", "scope_class_ids"} <= set(certificates[0])
     assert certificates[0]["holder_party"] and certificates[0]["scheme"]  # named beside the ids
+    # as the certification body states it (issue 20), and the state at the mirror's head
+    assert {(c["status"], c["state"]) for c in certificates} <= {
+        ("valid", "valid"), ("valid", "expired"), ("suspended", "suspended"),
+        ("withdrawn", "withdrawn"), ("terminated", "terminated"),
+    }  # fmt: skip
+    assert certificates[0]["status_since"] == certificates[0]["valid_from"]
     assert C_FLAKE in certificates[0]["scope_class_ids"] or any(
         C_FLAKE in c["scope_class_ids"] for c in certificates
     )

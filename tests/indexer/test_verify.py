@@ -17,6 +17,7 @@ from tests import factories as f
 from tests._support import free_port
 from tracenet import contracts
 from tracenet.cli import main
+from tracenet.contracts import CertificateStatus
 from tracenet.indexer.errors import NotFoundError
 from tracenet.indexer.lineage._lineage import Claimed, EventRef, InputRecorded, LedgerEvent, Shipped
 from tracenet.indexer.verifier import _verify_cli
@@ -27,6 +28,7 @@ from tracenet.indexer.verifier._chainread import (
     read_chain,
     read_logs,
 )
+from tracenet.indexer.verifier._record import StatusChange
 from tracenet.indexer.verifier._verify import Verdict, verify
 from tracenet.indexer.verifier._verify_cli import render_json, render_text
 from tracenet.node import AnvilNode, NodeSettings
@@ -66,7 +68,11 @@ def build_scenario(w3: Web3) -> Scenario:
     w.ok("ship", c.resin, f.U_BRAND, f.G_RESIN, 3_000_000, f.evidence(), [])  # conventional
     later = f.at(2031, 3, 1)
     w.send(w.catalog.functions.registerFactor(f.PR_RESIN, 8_500, later, f.evidence()), c.certifier)
-    w.send(w.consortium.functions.revokeCertificate(f.CERT_RECYCLER), c.certifier)
+    # Suspended afterwards, effective before the inputs: the ledger accepted them then.
+    suspend = w.consortium.functions.setCertificateStatus(
+        f.CERT_RECYCLER, 1, f.START, "audit: mass balance not kept"
+    )
+    w.send(suspend, c.certifier)
     return Scenario(w, read_chain(w3, w.handle.deployment, max_range=7), flake, resin, glass)
 
 
@@ -100,10 +106,11 @@ def test_a_valid_claim_holds_with_its_lineage(scenario: Scenario) -> None:
     kinds = [n.kind for n in lineage.nodes]
     assert kinds == ["input", "input", "shipment", "conversion", "shipment", "claim"]
     assert check(verdict, "conversion-factor", "conversion:1") == [True]
-    assert len(check(verdict, "certificate-not-revoked")) == 2
-    revoked = [c for c in verdict.checks if c.code == "certificate-not-revoked"]
-    assert all("revoked later" in c.detail and c.warning for c in revoked)
-    assert set(verdict.warnings) == set(revoked)  # reported, not failed
+    assert len(check(verdict, "certificate-in-force")) == 2
+    stated = [c for c in verdict.checks if c.code == "certificate-in-force"]
+    words = "suspended from 2031-01-01T00:00:00Z (audit: mass balance not kept), recorded later"
+    assert all(words in c.detail and c.warning for c in stated), stated
+    assert set(verdict.warnings) == set(stated)  # reported, not failed
     assert check(verdict, "retired-once") == [True]
     # details name what a person knows: counts by kind, units and classes by name
     details = {c.code: c.detail for c in verdict.checks if c.subject in ("ledger", "conversion:1")}
@@ -143,7 +150,9 @@ def test_the_chain_record_is_read_in_adaptive_ranges(scenario: Scenario) -> None
     r = scenario.record
     assert r.counts == (3, 4, 1, 1)
     assert sum(isinstance(e, InputRecorded) for e in r.events) == 3
-    assert r.certificates[f.CERT_RECYCLER].revoked_at is not None
+    (change,) = r.certificates[f.CERT_RECYCLER].changes
+    assert (change.status.name, change.effective_at) == ("suspended", f.START)
+    assert r.certificates[f.CERT_RECYCLER].status == 1
     assert [v.version for v in r.processes[f.PR_RESIN].factors] == [0, 1]
     assert r.units[f.U_RESIN].name == "Resin site A" and r.parties[f.P_BRAND].name == "Brand"
 
@@ -206,14 +215,20 @@ def test_tracenet_verify_of_no_claim_is_one_line(
     assert capsys.readouterr().out.startswith("claim 1: HOLDS")
 
 
-def test_a_certificate_revoked_before_the_input(scenario: Scenario) -> None:
+def test_a_certificate_suspended_before_the_input(scenario: Scenario) -> None:
     r = scenario.record
     early = EventRef(r.events[0].ref.block_number - 1, 0, "0x" + "ab" * 32, 0)
-    cert = dataclasses.replace(r.certificates[f.CERT_RECYCLER], revoked_at=early)
+    change = StatusChange(early, CertificateStatus.suspended, f.START, "audit")
+    cert = dataclasses.replace(r.certificates[f.CERT_RECYCLER], changes=(change,))
     tampered = dataclasses.replace(r, certificates={**r.certificates, f.CERT_RECYCLER: cert})
     verdict = verify(tampered, "claim", 1)
-    assert failed(verdict) == {"certificate-not-revoked"}
-    assert check(verdict, "certificate-not-revoked", "input:1") == [False]
+    assert failed(verdict) == {"certificate-in-force"}
+    assert check(verdict, "certificate-in-force", "input:1") == [False]
+    # reinstated before the input: in force again
+    back = StatusChange(early, CertificateStatus.valid, f.START, "reinstated")
+    cert = dataclasses.replace(cert, changes=(change, back))
+    tampered = dataclasses.replace(r, certificates={**r.certificates, f.CERT_RECYCLER: cert})
+    assert "certificate-in-force" not in failed(verify(tampered, "claim", 1))
 
 
 def test_a_certificate_that_does_not_cover_the_input(scenario: Scenario) -> None:

@@ -14,11 +14,12 @@ from web3 import EthereumTesterProvider, Web3
 from tests import factories as f
 from tests import model as m
 from tests.indexer.test_verify import build_scenario
-from tracenet.contracts import Custody
+from tracenet.contracts import CertificateStatus, Custody
 from tracenet.indexer.errors import DeclarationRefusedError
 from tracenet.indexer.lineage._lineage import EventRef, Shipped
 from tracenet.indexer.verifier._chainread import ChainRecord, read_chain
 from tracenet.indexer.verifier._declaration import custody_statement, declaration, to_markdown
+from tracenet.indexer.verifier._record import StatusChange
 from tracenet.indexer.verifier._sd_document import sd_fields
 from tracenet.indexer.verifier._verify import Verdict, verify
 from tracenet.indexer.verifier._verify_cli import render_json, render_text
@@ -66,7 +67,8 @@ def build_custody_record() -> ChainRecord:
     w.ok("transfer_inventory", c.resin, f.U_RESIN2, [(resin, 400_000)])
     w.ok("ship", c.resin, f.U_BRAND, f.G_RESIN, 5_000_000, f.evidence(), [(resin, 5_000_000)])
     w.ok("claim", c.brand, [(resin, 1_000_000)], "Acme Bottles")
-    w.send(w.consortium.functions.revokeCertificate(CERT_BRAND), c.certifier)
+    withdraw = w.consortium.functions.setCertificateStatus(CERT_BRAND, 2, w.now(), "left ISCC")
+    w.send(withdraw, c.certifier)
     return read_chain(w3, w.handle.deployment)
 
 
@@ -124,13 +126,13 @@ def test_every_step_names_the_certificates_held(record: ChainRecord) -> None:
     assert custody(verdict, "input:1") == []  # the origin's certificate is R3's (certificate-*)
 
 
-def test_a_certificate_revoked_after_the_step_is_a_warning(record: ChainRecord) -> None:
+def test_a_certificate_withdrawn_after_the_step_is_a_warning(record: ChainRecord) -> None:
     verdict = verify(record, "claim", 1)
     warned = {(c.code, c.subject) for c in verdict.warnings}
     assert warned == {("custody-certificate", "shipment:2"), ("custody-certificate", "claim:1")}
     [(ok, detail)] = custody(verdict, "claim:1")
     assert ok and detail.startswith(f"claimant {BRAND}: ISCC-PLUS-BRAND-5")
-    assert "revoked later" in detail
+    assert "; withdrawn from " in detail and "(left ISCC), recorded later (block " in detail
     assert render_json(verdict)["warnings"] == 2 and render_json(verdict)["holds"]
     text = render_text(verdict, record)
     assert text.startswith("claim 1: HOLDS") and ", 2 warning(s)" in text.splitlines()[0]
@@ -155,7 +157,19 @@ def test_no_certificate_fails_the_claim(record: ChainRecord) -> None:
     [
         ({"valid_until": f.START + 1}, "CertificateNotValid"),
         ({"valid_from": f.at(2031, 6, 1)}, "CertificateNotValid"),
-        ({"revoked_at": EventRef(2, 0, "0x" + "ab" * 32, f.START)}, "CertificateIsRevoked"),
+        (
+            {
+                "changes": (
+                    StatusChange(
+                        EventRef(2, 0, "0x" + "ab" * 32, f.START),
+                        CertificateStatus.suspended,
+                        f.START,
+                        "audit",
+                    ),
+                )
+            },
+            "CertificateNotInForce",
+        ),
         ({"class_ids": (f.C_FLAKE,)}, "CertificateScopeClass"),
         ({"unit_ids": (f.U_OUTSIDER,)}, "CertificateScopeUnit"),
         ({"registered_at": EventRef(10**6, 0, "0x" + "cd" * 32, 0)}, "CustodyCertificateMissing"),

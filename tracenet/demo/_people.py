@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from tracenet.demo._network import Network
 from tracenet.demo._play import Player
+from tracenet.demo._procs import printed_command
 
 __all__ = ["people", "summary"]
 
@@ -27,6 +28,8 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     claim, shipment = p.facts.get("claim"), p.facts.get("resin_shipment")
     rolling = p.facts.get("rolling_shipment")  # its credits are the rolling share (R8)
 
+    tn = printed_command()  # runs as printed, whether or not .venv/bin is on the PATH
+
     def line(who: str, where: str) -> None:
         say(f"  {who:<34} {where}")
 
@@ -40,16 +43,16 @@ def people(net: Network, p: Player, say: Callable[[str], None]) -> None:
     else:
         line("console", "not in this checkout")
     # anyone with the chain's address checks the claim from a terminal, trusting no service
-    line("buyer (chain only)", f"tracenet verify claim {claim} --rpc-url {net.rpc_url} "
+    line("buyer (chain only)", f"{tn} verify claim {claim} --rpc-url {net.rpc_url} "
                                f"--deployment {net.deployment.absolute()}")  # fmt: skip
     if rolling:
-        line("buyer (chain only)", f"tracenet verify shipment {rolling} --rpc-url {net.rpc_url} "
+        line("buyer (chain only)", f"{tn} verify shipment {rolling} --rpc-url {net.rpc_url} "
                                    f"--deployment {net.deployment.absolute()}")  # fmt: skip
     # the auditor takes the whole record away and recomputes the books with no server running:
     # the archive the story wrote, and a fresh one into a new folder
     archive = net.deployment.absolute().parent / "archive"
-    line("auditor (the record, no server)", f"tracenet archive verify {archive}")
-    line("", f"tracenet archive export --out ./tracenet-archive --rpc-url {net.rpc_url} "
+    line("auditor (the record, no server)", f"{tn} archive verify {archive}")
+    line("", f"{tn} archive export --out ./tracenet-archive --rpc-url {net.rpc_url} "
              f"--deployment {net.deployment.absolute()}")  # fmt: skip
     if net.console:
         say(f"  {'':<34} sign in at {net.console_url}/signin: choose the party, paste its keys")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -85,6 +86,20 @@ def tracenet_argv(*args: str) -> list[str]:
     """``tracenet …`` run by this interpreter (the same virtual environment, no PATH lookup);
     ``-P``: the working directory is not on the module path (a demo directory holds ``node/``)."""
     return [sys.executable, "-P", "-m", "tracenet.cli", *args]
+
+
+def printed_command() -> str:
+    """How a person types ``tracenet`` in this terminal: the bare name when the PATH finds this
+    virtual environment's command, else its path (relative to the working directory when inside
+    it, as after ``make demo``), so every line the demo prints runs as printed."""
+    script = Path(sys.executable).parent / "tracenet"
+    found = shutil.which("tracenet")
+    if found and Path(found).resolve() == script.resolve():
+        return "tracenet"
+    try:
+        return str(script.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script.absolute())
 
 
 def wait_until(condition: Callable[[], object], *, timeout: float, what: str) -> object:

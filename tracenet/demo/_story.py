@@ -3,7 +3,9 @@
 Quarter P0: ReLoop records certified PET flakes (its SD by hash; the same SD again is rejected),
 ships flakes to PolyNova, which converts them to resin at its registered 90 % yield, moves some
 inventory to its Gent site (one multi-site boundary), and ships resin to Acme, which claims
-(an over-claim is rejected). Vitra ships food-grade glass under the 35 % cap. ReLoop records
+(an over-claim is rejected). Vitra ships food-grade glass under the 35 % cap; the certification
+body suspends its certificate (an input is refused), reinstates it, and a second registration
+of its number is refused (issue 20). ReLoop records
 certified and conventional HDPE for its rolling-average class (``_rolling``). Quarter P1: ReLoop's
 P0 credits are carried forward; it closes P0 against its physical stock (the excess lapses); it
 ships HDPE pellets carrying exactly its rolling share, which Acme claims. Quarter P2: P0 credits
@@ -32,6 +34,7 @@ def tell(p: Player) -> None:
     _inputs(p)
     _resin(p)
     _glass(p)
+    _certificate_status(p)
     _rolling.feed(p, p0)
     _carry_forward(p, p0)
     _rolling.ship_and_claim(p, p0 + 1)
@@ -207,6 +210,44 @@ def _glass(p: Player) -> None:
         {**cullet, "amount_g": 25 * T, "evidence_hash": doc_hash("WB Vitra 0043")},
         expect="CertificateVolumeExceeded",
     )
+
+
+def _certificate_status(p: Player) -> None:
+    """Issue 20: the certification body states a certificate's status, as ISCC's database does."""
+    p.chapter("6b. The certification body suspends Vitra's certificate, then reinstates it")
+    number = "ISCC-PLUS-Cert-UK200-00002"  # vitra-plus
+    path = f"/v1/certificates/{number}/status"
+    p.step(
+        "certifier",
+        "suspend it: major non-conformity at the audit",
+        path,
+        {"status": "suspended", "effective_at": p.chain_time(), "reason": "major non-conformity"},
+    )
+    cullet = {"unit": "glass-yard", "class": "cullet", "certificate": number, "amount": 1 * T}
+    p.step(
+        "glass",
+        "record 1 t cullet while the certificate is suspended",
+        "/v1/inputs",
+        {**cullet, "evidence_hash": doc_hash("WB Vitra 0044")},
+        expect="CertificateNotInForce",
+    )
+    p.step(
+        "certifier",
+        "reinstate it: corrective action closed",
+        path,
+        {"status": "valid", "effective_at": p.chain_time(), "reason": "corrective action closed"},
+    )
+    p.step(
+        "certifier",
+        f"register {number} a second time",
+        "/v1/certificates",
+        {
+            "holder": "glass", "scheme": "iscc-plus", "number": number,
+            "valid_from": p.chain_time(), "valid_until": p.chain_time() + 86_400,
+            "classes": ["cullet"], "units": ["glass-yard"],
+        },
+        expect="CertificateNumberTaken",
+    )  # fmt: skip
 
 
 def _carry_forward(p: Player, p0: int) -> None:

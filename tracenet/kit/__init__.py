@@ -4,7 +4,8 @@ Every component may import from here; nothing here imports a component (``tests/
 checks both). ``errors`` is the one exception root, ``timefmt`` the one ISO-8601 formatter,
 ``keys`` the one API-key hash, ``migrations`` the one Alembic runner, ``webdocs`` the offline
 ``/docs`` page, ``ratelimit`` the per-client limit of the routes anyone may call, ``procs``
-whether a process group still runs.
+whether a process group still runs, ``quantity`` the one rule for quantities people type
+(``6 t``, ``12.5 kg``, ``250 000 g``) to integer grams and back.
 """
 
 from tracenet.kit.errors import TracenetError

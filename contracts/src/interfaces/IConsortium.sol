@@ -27,7 +27,8 @@ interface IConsortium {
         uint32 certifierPartyId;
         uint64 validFrom;
         uint64 validUntil;
-        bool revoked;
+        uint8 status; // Tracenet.CERT_*: valid, suspended, withdrawn, terminated
+        uint64 statusSince; // the effective date of the status (validFrom while never changed)
         uint128 auditedVolume; // 0: no volume cap
         uint128 usedVolume;
         string number;
@@ -63,8 +64,22 @@ interface IConsortium {
     error BoundaryForeignParty(uint32 boundaryId, uint32 partyId);
     /// @notice No certificate has id `certificateId`.
     error CertificateUnknown(uint32 certificateId);
-    /// @notice Certificate `certificateId` was revoked.
-    error CertificateIsRevoked(uint32 certificateId);
+    /// @notice Certificate `certificateId` is not in force: its certification body stated `status`
+    /// (Tracenet.CERT_SUSPENDED, CERT_WITHDRAWN or CERT_TERMINATED) effective `since`.
+    error CertificateNotInForce(uint32 certificateId, uint8 status, uint64 since);
+    /// @notice Scheme `schemeId` already has certificate `existingId` numbered `number`.
+    error CertificateNumberTaken(uint32 schemeId, string number, uint32 existingId);
+    /// @notice `status` is not a status a certification body can state (Tracenet.CERT_*).
+    error CertificateStatusUnknown(uint8 status);
+    /// @notice Certificate `certificateId` is withdrawn or terminated (`status`): that is final.
+    error CertificateStatusFinal(uint32 certificateId, uint8 status);
+    /// @notice Certificate `certificateId` already has status `status`.
+    error CertificateStatusUnchanged(uint32 certificateId, uint8 status);
+    /// @notice A status's effective date `effectiveAt` must lie in [earliest, latest]: not before the
+    /// certificate's validity starts or its last status change, not after the block that records it.
+    error CertificateStatusDate(uint32 certificateId, uint64 effectiveAt, uint64 earliest, uint64 latest);
+    /// @notice A status change must say why.
+    error CertificateReasonEmpty(uint32 certificateId);
     /// @notice Certificate `certificateId` is not valid at `timestamp` (valid in [from, until)).
     error CertificateNotValid(uint32 certificateId, uint64 timestamp, uint64 validFrom, uint64 validUntil);
     /// @notice Certificate `certificateId` is held by another party than `partyId`.
@@ -79,7 +94,7 @@ interface IConsortium {
     error CertificateVolumeExceeded(uint32 certificateId, uint256 requested, uint256 remaining);
     /// @notice A validity window must be non-empty and a scope must name classes and units.
     error CertificateInvalid(uint32 certificateId);
-    /// @notice Only the certification body that issued the certificate may revoke it.
+    /// @notice Only the certification body that issued the certificate may change its status.
     error CertificateNotIssuer(uint32 certificateId, uint32 partyId);
     /// @notice Unit `unitId`'s party holds no certificate of scheme `schemeId`, which requires a
     /// certified chain of custody for class `classId` (issue 13).
@@ -131,8 +146,9 @@ interface IConsortium {
         uint32[] classIds,
         uint32[] unitIds
     );
-    /// @notice A certificate was revoked.
-    event CertificateRevoked(uint32 indexed certificateId);
+    /// @notice The issuing certification body stated the certificate's `status` (Tracenet.CERT_*),
+    /// effective `effectiveAt`, for `reason`; CERT_VALID after a suspension is its reinstatement.
+    event CertificateStatusChanged(uint32 indexed certificateId, uint8 status, uint64 effectiveAt, string reason);
     /// @notice The ledger contract was bound to this registry.
     event LedgerBound(address ledger);
 
@@ -158,7 +174,8 @@ interface IConsortium {
     /// @notice Revokes `signer`. Callable by an admin, or by a signer of the same party.
     function revokeSigner(address signer) external;
     /// @notice Registers a certificate (certification bodies only); the product groups of its classes
-    /// enter the product scope of its units (R7).
+    /// enter the product scope of its units (R7). Its number is unique within its scheme
+    /// (CertificateNumberTaken).
     function registerCertificate(
         uint32 holderPartyId,
         uint32 schemeId,
@@ -169,8 +186,11 @@ interface IConsortium {
         uint32[] calldata classIds,
         uint32[] calldata unitIds
     ) external returns (uint32);
-    /// @notice Revokes a certificate (its issuing certification body only).
-    function revokeCertificate(uint32 certificateId) external;
+    /// @notice States a certificate's status (its issuing certification body only): suspend
+    /// (CERT_SUSPENDED), reinstate a suspended one (CERT_VALID), withdraw or terminate (final), with
+    /// the date it takes effect (not in the future) and the reason.
+    function setCertificateStatus(uint32 certificateId, uint8 status, uint64 effectiveAt, string calldata reason)
+        external;
     /// @notice Binds the ledger, once (admin only).
     function bindLedger(address ledger) external;
 
@@ -188,10 +208,10 @@ interface IConsortium {
     ) external;
 
     /// @notice The certificate that lets unit `unitId` hold and pass on credits of class `classId`
-    /// of scheme `schemeId` now: held by the unit's party, of that scheme, valid now, not revoked,
+    /// of scheme `schemeId` now: held by the unit's party, of that scheme, valid now, in force,
     /// covering the class and the unit (the latest such). Reverts with CustodyCertificateMissing if
     /// the party holds no certificate of the scheme, otherwise with why its latest one fails
-    /// (CertificateIsRevoked, CertificateNotValid, CertificateScopeClass, CertificateScopeUnit).
+    /// (CertificateNotInForce, CertificateNotValid, CertificateScopeClass, CertificateScopeUnit).
     function custodyCertificate(uint32 unitId, uint32 classId, uint32 schemeId) external view returns (uint32);
 
     // ---- views --------------------------------------------------------------------------------
@@ -204,6 +224,8 @@ interface IConsortium {
     function unitOfAccount(address account) external view returns (uint32);
     /// @notice A certificate's record.
     function certificate(uint32 certificateId) external view returns (CertificateView memory);
+    /// @notice The certificate numbered `number` in scheme `schemeId` (0 if none).
+    function certificateByNumber(uint32 schemeId, string calldata number) external view returns (uint32);
     /// @notice Whether a certificate's scope covers class `classId` and unit `unitId`.
     function certificateCovers(uint32 certificateId, uint32 classId, uint32 unitId)
         external

@@ -47,6 +47,14 @@ library Tracenet {
     uint8 internal constant CUSTODY_CERTIFIED_FINAL_CLAIMANT_EXEMPT = 1;
     uint8 internal constant CUSTODY_CERTIFIED = 2;
 
+    /// @notice A certificate's status as its certification body states it (issue 20). Valid,
+    /// suspended (no inputs, no custody; back to valid by reinstatement), withdrawn and terminated
+    /// (final). Expired is not a status: it is the end of the validity window, by date.
+    uint8 internal constant CERT_VALID = 0;
+    uint8 internal constant CERT_SUSPENDED = 1;
+    uint8 internal constant CERT_WITHDRAWN = 2;
+    uint8 internal constant CERT_TERMINATED = 3;
+
     /// @notice Why credits lapsed (R4).
     uint8 internal constant LAPSE_WINDOW = 0;
     uint8 internal constant LAPSE_STOCK_CAP = 1;

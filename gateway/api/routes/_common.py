@@ -8,10 +8,10 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._ops import Plan
-from tracenet.gateway._service import Gateway, submit
+from tracenet.gateway.api._auth import Principal
+from tracenet.gateway.api._service import Gateway, submit
 from tracenet.gateway.errors import CODES
+from tracenet.gateway.operations._ops import Plan
 
 __all__ = ["READ_RESPONSES", "WRITE_RESPONSES", "Accepted", "ErrorBody", "accept", "accepted"]
 

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from tracenet.contracts import Custody, Role
-from tracenet.gateway import _ops_admin as ops
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._catalog import roles_extension
-from tracenet.gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Plan
-from tracenet.gateway._service import Gateway
-from tracenet.gateway._types import role_names
+from tracenet.gateway.api._auth import Principal
+from tracenet.gateway.api._service import Gateway
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.gateway.operations import _ops_admin as ops
+from tracenet.gateway.operations._catalog import roles_extension
+from tracenet.gateway.operations._ops import ROLE_ADMIN, ROLE_CERTIFIER, Plan
+from tracenet.gateway.operations._types import role_names
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=WRITE_RESPONSES)
 # Every write here is the admin's (its planner checks it); OpenAPI says so (x-tracenet-roles).

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from tracenet.gateway._balances import UnitHoldings, unit_balances
-from tracenet.gateway._registry import Registry
 from tracenet.gateway.api.deps import CallerDep, GatewayDep
 from tracenet.gateway.api.routes._common import READ_RESPONSES
+from tracenet.gateway.operations._balances import UnitHoldings, unit_balances
+from tracenet.gateway.operations._registry import Registry
 
 router = APIRouter(prefix="/v1/balances", tags=["balances"])
 Uint32 = Annotated[int, Field(ge=0, lt=2**32)]

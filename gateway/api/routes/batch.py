@@ -2,7 +2,7 @@
 send, so a file of 5,000 rows does not cost 5,000 HTTP round trips.
 
 ``POST /v1/batch`` takes up to ``MAX_ITEMS`` operations, each ``{kind, idempotency_key, body}``
-with ``kind`` one of the catalog's ledger writes (gateway/_catalog.py: ``inputs``,
+with ``kind`` one of the catalog's ledger writes (gateway/operations/_catalog.py: ``inputs``,
 ``shipments``…) and ``body`` what its route takes. Every item goes through the same path as its
 single route (the row's body model, the gateway's rule checks by the row's planner, durable
 insert as the row's operation, Idempotency-Key replay), concurrently, so one group commit
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._catalog import BY_KIND
-from tracenet.gateway._service import Gateway, get_request, submit
+from tracenet.gateway.api._auth import Principal
+from tracenet.gateway.api._service import Gateway, get_request, submit
 from tracenet.gateway.api.deps import CallerDep, GatewayDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES
 from tracenet.gateway.errors import CODES, GatewayError, NotFound
+from tracenet.gateway.operations._catalog import BY_KIND
 
 __all__ = ["MAX_ITEMS", "router"]
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 else:  # the catalog's kinds, as OpenAPI's enum of an item's ``kind``
     KindName = Literal[tuple(BY_KIND)]
 
-# Pydantic error types with their own row of the code table (as in main.py's handler).
+# Pydantic error types with their own row of the code table (as in api/_handlers.py).
 _BY_TYPE = {
     "quantity_not_integer": "TN-GW-4222",
     "quantity_not_positive": "TN-GW-4223",

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from tracenet.contracts import Role
-from tracenet.gateway import _ops_admin as ops
-from tracenet.gateway._catalog import roles_extension
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.gateway.operations import _ops_admin as ops
+from tracenet.gateway.operations._catalog import roles_extension
 
 router = APIRouter(prefix="/v1", tags=["certification"], responses=WRITE_RESPONSES)
 # Every write here is the certifier's (its planner checks it); OpenAPI says so (x-tracenet-roles).
@@ -40,13 +40,21 @@ async def register_certificate(
     return await accept(gw, who, "register_certificate", body, key, plan)
 
 
-@router.post("/certificates/{certificate}/revocation", summary="Revoke a certificate", **_W)
-async def revoke_certificate(
-    certificate: CertRef, gw: GatewayDep, who: CallerDep, key: IdempotencyDep = None
+@router.post(
+    "/certificates/{certificate}/status",
+    summary="State a certificate's status: suspend, reinstate, withdraw or terminate",
+    **_W,
+)
+async def certificate_status(
+    certificate: CertRef,
+    body: ops.CertificateStatusIn,
+    gw: GatewayDep,
+    who: CallerDep,
+    key: IdempotencyDep = None,
 ) -> JSONResponse:
-    plan = lambda: ops.plan_revoke_certificate(gw.context, who, certificate)  # noqa: E731
-    body = {"certificate": certificate}
-    return await accept(gw, who, "revoke_certificate", body, key, plan)
+    plan = lambda: ops.plan_certificate_status(gw.context, who, certificate, body)  # noqa: E731
+    payload = {"certificate": certificate, **body.model_dump()}
+    return await accept(gw, who, "certificate_status", payload, key, plan)
 
 
 @router.post("/processes", summary="Register a conversion process at a unit", **_W)

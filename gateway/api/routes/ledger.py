@@ -1,5 +1,6 @@
 """Writes a party makes at one of its units: one route per row of the catalog
-(gateway/_catalog.py), ``POST /v1/{kind}`` with the row's body, summary and published role."""
+(gateway/operations/_catalog.py), ``POST /v1/{kind}`` with the row's body, summary and published
+role."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from tracenet.gateway._catalog import WRITES, Write
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.gateway.operations._catalog import WRITES, Write
 
 router = APIRouter(prefix="/v1", tags=["ledger"], responses=WRITE_RESPONSES)
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracenet.gateway._reports import sign_audit_report
 from tracenet.gateway.api.deps import CallerDep, GatewayDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES
+from tracenet.gateway.operations._reports import sign_audit_report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 #: A signature is no write: no 200 replay, no idempotency conflict.
@@ -49,4 +49,4 @@ class SignedReport(BaseModel):
     responses=_RESPONSES,
 )
 async def sign(body: ReportIn, gw: GatewayDep, who: CallerDep) -> dict[str, Any]:
-    return await sign_audit_report(gw=gw, who=who, report=body.report)
+    return await sign_audit_report(ctx=gw.context, who=who, report=body.report)

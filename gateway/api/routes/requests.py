@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
-from tracenet.gateway._models import Request, RequestPublic
-from tracenet.gateway._service import get_request
-from tracenet.gateway._streams import party_events, request_events
+from tracenet.gateway.api._service import get_request
 from tracenet.gateway.api.deps import CallerDep, GatewayDep
 from tracenet.gateway.api.routes._common import READ_RESPONSES
+from tracenet.gateway.pipeline._models import Request, RequestPublic
+from tracenet.gateway.pipeline._streams import party_events, request_events
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"], responses=READ_RESPONSES)
 #: The largest seq cursor (the store's seq is a signed 64-bit integer).

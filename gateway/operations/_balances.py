@@ -25,11 +25,11 @@ from tracenet.contracts import (
     split_token_id,
     token_id,
 )
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._ops import ROLE_AUDITOR
-from tracenet.gateway._registry import Registry
-from tracenet.gateway._views import LedgerViews
 from tracenet.gateway.errors import AuthError, RequestRejected
+from tracenet.gateway.operations._ops import ROLE_AUDITOR
+from tracenet.gateway.operations._principal import Principal
+from tracenet.gateway.operations._registry import Registry
+from tracenet.gateway.pipeline._views import LedgerViews
 
 __all__ = ["Holding", "UnitHoldings", "unit_balances"]
 

@@ -5,7 +5,7 @@ moves a batch of requests along queued → signed → submitted → confirmed | 
 ``executemany`` per statement; ``_decode_receipts`` runs in a helper process. A request is
 *claimed* (``claim``: signer and nonce allocated, status ``signed``) before it is signed, and its
 signed bytes are recorded (``save_bytes``) before they are sent; both run under the signing
-lease (gateway/_lease.py) and check that every row they meant to change changed.
+lease (gateway/pipeline/_lease.py) and check that every row they meant to change changed.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlmodel import select as sql_select
 
 from tracenet import contracts
 from tracenet.gateway._jsonable import jsonable
-from tracenet.gateway._models import Request, SignerState, Status, utcnow
-from tracenet.gateway._store import REQUESTS, Store
+from tracenet.gateway.pipeline._models import Request, SignerState, Status, utcnow
+from tracenet.gateway.pipeline._store import REQUESTS, Store
 from tracenet.kit.errors import TracenetError
 
 __all__ = [

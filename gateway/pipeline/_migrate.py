@@ -18,7 +18,7 @@ from tracenet.kit.migrations import Migrations
 
 __all__ = ["HEAD", "current_revision", "migrate"]
 
-_MIGRATIONS = Migrations(Path(__file__).parent / "migrations", "gw_alembic_version")
+_MIGRATIONS = Migrations(Path(__file__).parents[1] / "migrations", "gw_alembic_version")
 
 #: The latest revision.
 HEAD = _MIGRATIONS.head

@@ -15,9 +15,9 @@ from __future__ import annotations
 from tracenet.contracts import Attribution, split_token_id, token_id
 from tracenet.contracts import records as R
 from tracenet.contracts.records import ClassInfo, RollingClass
-from tracenet.gateway._bodies import ClaimIn, Line
-from tracenet.gateway._ops import Context, Plan, check_lines, split
 from tracenet.gateway.errors import RequestRejected
+from tracenet.gateway.operations._bodies import ClaimIn, Line
+from tracenet.gateway.operations._ops import Context, Plan, check_lines, split
 
 __all__ = ["plan_rolling_claim", "rolling_class", "rolling_lines"]
 

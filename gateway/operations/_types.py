@@ -5,7 +5,7 @@ a fractional string is refused with its own error type, and so are zero/negative
 amounts above ``contracts.MAX_QUANTITY_G`` (the ledger's one quantity bound, R13). Texts refuse
 control characters (NUL, newlines…: on chain a NUL is indistinguishable from bytes32 padding).
 A reference is a registry key or a numeric id below 2^32 (ASCII digits only: ``"²"`` is a name,
-never a number). The error types map to stable codes in ``main.py``.
+never a number). The error types map to stable codes in ``api/_handlers.py``.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tracenet.contracts import Model, split_token_id
+from tracenet.contracts import CertificateStatus, Model, split_token_id
 from tracenet.contracts import records as R
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._bodies import (
+from tracenet.gateway.errors import RequestRejected
+from tracenet.gateway.operations._bodies import (
     CertificateTransferIn,
     ClaimIn,
     ConversionIn,
@@ -18,7 +18,7 @@ from tracenet.gateway._bodies import (
     ShipmentIn,
     TransferIn,
 )
-from tracenet.gateway._ops import (
+from tracenet.gateway.operations._ops import (
     ROLE_MEMBER,
     ROLE_ORIGIN,
     Context,
@@ -29,9 +29,9 @@ from tracenet.gateway._ops import (
     recipient,
     split,
 )
-from tracenet.gateway._rolling import plan_rolling_claim, rolling_lines
-from tracenet.gateway._views import chain_time
-from tracenet.gateway.errors import RequestRejected
+from tracenet.gateway.operations._principal import Principal
+from tracenet.gateway.operations._rolling import plan_rolling_claim, rolling_lines
+from tracenet.gateway.pipeline._views import chain_time
 from tracenet.kit import iso_time as _iso
 
 __all__ = [
@@ -48,15 +48,17 @@ async def _certificate_rules(
     info = await ctx.views.class_info(class_id)
     cid = await ctx.resolve("certificates", body.certificate, "certificate")
     cert = await ctx.views.certificate(cid)
-    holder, scheme, revoked = cert.holder_party_id, cert.scheme_id, cert.revoked
+    holder, scheme, status = cert.holder_party_id, cert.scheme_id, cert.status
     valid_from, valid_until = cert.valid_from, cert.valid_until
     audited, used = cert.audited_volume, cert.used_volume
     number = f"certificate {cert.number} (id {cid})"
     now = await chain_time(ctx.views)
-    if revoked:
+    if status != CertificateStatus.valid:
+        stated = CertificateStatus(status).name
         raise RequestRejected(
-            f"{number} was revoked", error="CertificateIsRevoked", field="certificate",
-            args={"certificateId": cid},
+            f"{number} is {stated} since {_iso(cert.status_since)}",
+            error="CertificateNotInForce", field="certificate",
+            args={"certificateId": cid, "status": status, "since": cert.status_since},
         )  # fmt: skip
     if not valid_from <= now < valid_until:
         case = "expired" if now >= valid_until else "not valid yet"
@@ -152,7 +154,8 @@ async def plan_shipment(ctx: Context, who: Principal, body: ShipmentIn) -> Plan:
     group = ctx.registry.resolve("product_groups", body.product_group, "product_group")
     share = await ctx.views.max_share(group)
     await check_scope(ctx, unit_id, group, "product_group")
-    # R8: each rolling-average class of the group carries the unit's share (gateway/_rolling.py).
+    # R8: each rolling-average class of the group carries the unit's share
+    # (gateway/operations/_rolling.py).
     lines = list(body.lines)
     for rc in await ctx.views.rolling_classes(group):
         lines = [x for x in lines if split_token_id(x.token_id)[0] != rc.class_id]

@@ -1,7 +1,7 @@
 """The ledger operations a party performs, and what the gateway checks before signing them.
 
-Each ``plan_*`` function validates a body (gateway/_bodies.py) against the caller's rights and
-the chain views, and returns the ``Plan`` (acting unit, contract function, arguments) the
+Each ``plan_*`` function validates a body (gateway/operations/_bodies.py) against the caller's
+rights and the chain views, and returns the ``Plan`` (acting unit, contract function, arguments) the
 pipeline will sign. A check that fails raises ``RequestRejected``/``AuthError`` named and
 argued like the chain's custom error for the same rule; nothing is stored then. Messages name
 things as a person does (``rpet-flake 2031-Q3``, ``recycling-plant (unit 1)``).
@@ -14,15 +14,15 @@ from typing import Any
 
 from tracenet.contracts import Attribution, Model, Operation, Role, period_label, split_token_id
 from tracenet.contracts.records import ClassInfo
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._bodies import (
+from tracenet.gateway._settings import GatewaySettings
+from tracenet.gateway.errors import AuthError, RequestRejected
+from tracenet.gateway.operations._bodies import (
     Line,
 )
-from tracenet.gateway._registry import Registry
-from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._signers import SignerPool
-from tracenet.gateway._views import LedgerViews
-from tracenet.gateway.errors import AuthError, RequestRejected
+from tracenet.gateway.operations._principal import Principal
+from tracenet.gateway.operations._registry import Registry
+from tracenet.gateway.pipeline._signers import SignerPool
+from tracenet.gateway.pipeline._views import LedgerViews
 
 __all__ = ["Context", "Plan"]
 

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracenet.contracts import Role
-from tracenet.gateway import _bodies as bodies
-from tracenet.gateway import _plans as plans
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._ops import Context, Plan
+from tracenet.gateway.operations import _bodies as bodies
+from tracenet.gateway.operations import _ops_admin as certification
+from tracenet.gateway.operations import _plans as plans
+from tracenet.gateway.operations._ops import Context, Plan
+from tracenet.gateway.operations._principal import Principal
 
-__all__ = ["BY_KIND", "WRITES", "Planner", "Write", "roles_extension"]
+__all__ = ["BY_KIND", "CERTIFICATION_BATCH", "WRITES", "Planner", "Write", "roles_extension"]
 
 #: ``planner(context, caller, body)``: the checks before signing, then the call to sign.
 Planner = Callable[[Context, Principal, Any], Awaitable[Plan]]
@@ -86,5 +87,17 @@ WRITES: tuple[Write, ...] = (
           "Close the ended period against physical stock"),
 )  # fmt: skip
 
-#: The rows by kind (the batch item's ``kind``).
-BY_KIND: dict[str, Write] = {w.kind: w for w in WRITES}
+#: The certification body's writes that are batch kinds too (issue 20), so a published list of
+#: certificates imports like an ERP export (``tracenet import certificates``). They are no rows of
+#: WRITES: their single routes are the certification routes (``/v1/certificates``,
+#: ``/v1/certificates/{certificate}/status``).
+CERTIFICATION_BATCH: tuple[Write, ...] = (
+    Write("certificates", "register_certificate", certification.CertificateIn,
+          certification.plan_certificate, (Role.certifier,), "Register a certificate"),
+    Write("certificate-status", "certificate_status", certification.CertificateStatusItem,
+          certification.plan_certificate_status_item, (Role.certifier,),
+          "State a certificate's status (suspend, reinstate, withdraw, terminate)"),
+)  # fmt: skip
+
+#: The rows by kind (the batch item's ``kind``), and the certification writes a batch may carry.
+BY_KIND: dict[str, Write] = {w.kind: w for w in (*WRITES, *CERTIFICATION_BATCH)}

@@ -26,8 +26,8 @@ from tracenet.contracts.records import (
     RollingShare,
     UnitView,
 )
-from tracenet.gateway._chain import Chain
 from tracenet.gateway.errors import NAMES, ChainUnavailable, RequestRejected
+from tracenet.gateway.pipeline._chain import Chain
 
 __all__ = ["Abi", "LedgerViews"]
 
@@ -159,10 +159,21 @@ class LedgerViews:
         )  # fmt: skip
         return view
 
-    async def certificate(self, cert_id: int, field: str = "certificate") -> CertificateView:
-        (view,) = await self._known(
-            self.consortium, "certificate", [cert_id], "CertificateUnknown", field
-        )
+    async def certificate(
+        self, cert_id: int, field: str = "certificate", *, fresh: bool = False
+    ) -> CertificateView:
+        """A certificate's record; ``fresh`` reads it uncached (its status may have changed)."""
+        if fresh:
+            try:
+                (view,) = await self._view(self.consortium, "certificate", cert_id)
+            except LedgerRevert as revert:
+                raise rejected(
+                    revert, "CertificateUnknown", field, f"no {field} {cert_id}"
+                ) from None
+        else:
+            (view,) = await self._known(
+                self.consortium, "certificate", [cert_id], "CertificateUnknown", field
+            )
         cert = CertificateView.from_abi(view)
         if cert.holder_party_id == 0:
             raise RequestRejected(
@@ -185,6 +196,11 @@ class LedgerViews:
                 self._cert_numbers.setdefault(cert.number, cert_id)
             self._cert_scanned = max(self._cert_scanned, ids[-1])
         return self._cert_numbers
+
+    async def certificate_by_number(self, scheme_id: int, number: str) -> int:
+        """The certificate numbered ``number`` in scheme ``scheme_id`` (0: none), uncached."""
+        (found,) = await self._view(self.consortium, "certificateByNumber", scheme_id, number)
+        return int(found)
 
     async def covers(self, cert_id: int, class_id: int, unit_id: int) -> tuple[bool, bool]:
         a, b = await self._known(

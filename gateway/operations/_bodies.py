@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracenet.gateway._types import Bytes32Text, Grams, GramsOrZero, Hash32, Ref, Text, TokenId
+from tracenet.gateway.operations._types import (
+    Bytes32Text,
+    Grams,
+    GramsOrZero,
+    Hash32,
+    Ref,
+    Text,
+    TokenId,
+)
 
 __all__ = [
     "Body",

@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._ops import ROLE_AUDITOR
-from tracenet.gateway._ops_admin import acting_party
-from tracenet.gateway._service import Gateway
 from tracenet.gateway.errors import RequestRejected
+from tracenet.gateway.operations._ops import ROLE_AUDITOR, Context
+from tracenet.gateway.operations._ops_admin import acting_party
+from tracenet.gateway.operations._principal import Principal
 from tracenet.wallet import sign_report
 
 __all__ = ["sign_audit_report"]
@@ -26,7 +25,7 @@ log = logging.getLogger("gateway.reports")
 
 
 async def sign_audit_report(
-    *, gw: Gateway, who: Principal, report: dict[str, Any]
+    *, ctx: Context, who: Principal, report: dict[str, Any]
 ) -> dict[str, Any]:
     """``{"report", "signature": {"signer", "signature", "scheme"}}`` signed by a key of the
     caller's party; ``AccessRoleMissing`` (403) unless that party is an active auditor."""
@@ -38,8 +37,8 @@ async def sign_audit_report(
             "the report names no block (as_of.block_number): the signer's role is checked there",
             error="FieldInvalid", field="report.as_of.block_number",
         )  # fmt: skip
-    await acting_party(gw.context, who, ROLE_AUDITOR)
-    signer = gw.pool.next(who.party_id, 0)
+    await acting_party(ctx, who, ROLE_AUDITOR)
+    signer = ctx.pool.next(who.party_id, 0)
     document = sign_report(report, signer)
     log.info("signed a report of block %s for party %s with %s", block, who.party_id,
              signer.address)  # fmt: skip

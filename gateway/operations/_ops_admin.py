@@ -11,12 +11,30 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from tracenet.contracts import MAX_QUANTITY_G, Attribution, Custody, Model, RawMaterial, Role
-from tracenet.gateway._auth import Principal
-from tracenet.gateway._bodies import Body
-from tracenet.gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
-from tracenet.gateway._types import Hash32, Name, OptionalText, Ref, Roles, Timestamp, enum_by_name
+from tracenet.contracts import (
+    MAX_QUANTITY_G,
+    Attribution,
+    CertificateStatus,
+    Custody,
+    Model,
+    RawMaterial,
+    Role,
+)
 from tracenet.gateway.errors import AuthError, RequestRejected
+from tracenet.gateway.operations._bodies import Body
+from tracenet.gateway.operations._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
+from tracenet.gateway.operations._principal import Principal
+from tracenet.gateway.operations._types import (
+    Hash32,
+    Name,
+    OptionalText,
+    Ref,
+    Roles,
+    Text,
+    Timestamp,
+    enum_by_name,
+)
+from tracenet.kit import iso_time as _iso
 
 __all__ = ["acting_party"]
 
@@ -57,6 +75,33 @@ class CertificateIn(Body):
     units: list[Ref] = Field(min_length=1, max_length=64)
 
 
+#: The statuses a certification body states (``expired`` is by date, never stated).
+_STATED = [s for s in CertificateStatus if s is not CertificateStatus.expired]
+
+
+class CertificateStatusIn(Body):
+    status: enum_by_name(CertificateStatus) = Field(  # type: ignore[valid-type]
+        description="valid (a suspended certificate's reinstatement), suspended, withdrawn or "
+        "terminated (both final)"
+    )
+    effective_at: Timestamp = Field(
+        description="when the status takes effect: not after now, not before the last change"
+    )
+    reason: Text = Field(description="why, in a sentence")
+
+
+class CertificateStatusItem(CertificateStatusIn):
+    """A status as a batch item (``certificate-status``): the certificate is in the body."""
+
+    certificate: Ref
+
+
+async def plan_certificate_status_item(
+    ctx: Context, who: Principal, body: CertificateStatusItem
+) -> Plan:
+    return await plan_certificate_status(ctx, who, body.certificate, body)
+
+
 class ProcessIn(Body):
     unit: Ref
     input_class: Ref
@@ -79,6 +124,14 @@ async def plan_certificate(ctx: Context, who: Principal, body: CertificateIn) ->
     await ctx.views.scheme(scheme)
     if body.valid_from >= body.valid_until:
         raise RequestRejected("valid_from must precede valid_until", field="valid_until")
+    existing = await ctx.views.certificate_by_number(scheme, body.number)
+    if existing:
+        raise RequestRejected(
+            f"scheme {ctx.registry.label('schemes', scheme)} already has certificate "
+            f"{body.number} (id {existing})",
+            error="CertificateNumberTaken", field="number",
+            args={"schemeId": scheme, "number": body.number, "existingId": existing},
+        )  # fmt: skip
     classes = [r.resolve("classes", c, f"classes[{i}]") for i, c in enumerate(body.classes)]
     for i, c in enumerate(classes):
         await ctx.views.class_info(c, f"classes[{i}]")
@@ -93,18 +146,48 @@ async def plan_certificate(ctx: Context, who: Principal, body: CertificateIn) ->
     return Plan(0, "Consortium", "registerCertificate", args)
 
 
-async def plan_revoke_certificate(ctx: Context, who: Principal, ref: Ref) -> Plan:
+async def plan_certificate_status(
+    ctx: Context, who: Principal, ref: Ref, body: CertificateStatusIn
+) -> Plan:
+    """Suspend, reinstate, withdraw or terminate (issue 20): the chain's rules, before signing."""
     await acting_party(ctx, who, ROLE_CERTIFIER)
     certificate = await ctx.resolve("certificates", ref, "certificate")
-    cert = await ctx.views.certificate(certificate)
+    cert = await ctx.views.certificate(certificate, fresh=True)
+    label = f"certificate {cert.number} (id {certificate})"
     if cert.certifier_party_id != who.party_id:
         raise AuthError(
-            f"only the issuing body {ctx.party(cert.certifier_party_id)} revokes "
-            f"certificate {cert.number} (id {certificate})",
-            error="AccessRoleMissing", status=403,
-            args={"partyId": who.party_id, "role": int(ROLE_CERTIFIER)},
+            f"only the issuing body {ctx.party(cert.certifier_party_id)} states the status of "
+            f"{label}",
+            error="CertificateNotIssuer", status=403,
+            args={"certificateId": certificate, "partyId": who.party_id},
         )  # fmt: skip
-    return Plan(0, "Consortium", "revokeCertificate", (certificate,))
+    status, current = CertificateStatus(body.status), CertificateStatus(cert.status)
+    if status not in _STATED:
+        raise RequestRejected(
+            "expired is by date, never stated", error="CertificateStatusUnknown",
+            field="status", args={"status": int(status)},
+        )  # fmt: skip
+    if current in (CertificateStatus.withdrawn, CertificateStatus.terminated):
+        raise RequestRejected(
+            f"{label} is {current.name}: that is final", error="CertificateStatusFinal",
+            field="status", args={"certificateId": certificate, "status": int(current)},
+        )  # fmt: skip
+    if status == current:
+        raise RequestRejected(
+            f"{label} is {current.name} already", error="CertificateStatusUnchanged",
+            field="status", args={"certificateId": certificate, "status": int(current)},
+        )  # fmt: skip
+    now = await ctx.views.chain.timestamp()  # uncached: the status may be dated this very block
+    if not cert.status_since <= body.effective_at <= now:
+        raise RequestRejected(
+            f"the effective date of a status of {label} lies between its last change "
+            f"({_iso(cert.status_since)}) and now ({_iso(now)})",
+            error="CertificateStatusDate", field="effective_at",
+            args={"certificateId": certificate, "effectiveAt": body.effective_at,
+                  "earliest": cert.status_since, "latest": now},
+        )  # fmt: skip
+    args = (certificate, int(status), body.effective_at, body.reason)
+    return Plan(0, "Consortium", "setCertificateStatus", args)
 
 
 async def plan_process(ctx: Context, who: Principal, body: ProcessIn) -> Plan:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
 
-from tracenet.gateway._models import ApiKey
-from tracenet.gateway._store import Store
 from tracenet.gateway.errors import AuthError
+from tracenet.gateway.operations._principal import Principal
+from tracenet.gateway.pipeline._models import ApiKey
+from tracenet.gateway.pipeline._store import Store
 from tracenet.kit import hash_key
 
 __all__ = ["KeyCache", "Principal", "hash_key", "new_key", "presented_key"]
@@ -23,19 +23,6 @@ _PREFIX = "tn_"
 
 def new_key() -> str:
     return _PREFIX + secrets.token_urlsafe(32)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the key's id, its party and its scope."""
-
-    key_id: int
-    party_id: int
-    scope: str
-
-    def require_write(self) -> None:
-        if self.scope != "write":
-            raise AuthError("this API key may only read", error="ScopeInsufficient")
 
 
 def presented_key(authorization: str | None, x_api_key: str | None) -> str | None:

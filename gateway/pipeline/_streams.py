@@ -22,8 +22,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from sqlmodel import Session, col, func, select
 
-from tracenet.gateway._models import FINAL, Request, RequestPublic, Status
-from tracenet.gateway._store import Store
+from tracenet.gateway.pipeline._models import FINAL, Request, RequestPublic, Status
+from tracenet.gateway.pipeline._store import Store
 
 __all__ = ["HEARTBEAT", "party_events", "request_events"]
 

@@ -15,94 +15,25 @@ The hot paths (insert, the pipeline's reads and bulk updates) use Core statement
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
-import queue
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Row, Table, bindparam, event, func, insert, update
+from sqlalchemy import Row, Table, bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, create_engine, select
+from sqlmodel import Session, col, select
 
-from tracenet.gateway._lease import Lease
-from tracenet.gateway._migrate import migrate
-from tracenet.gateway._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
+from tracenet.gateway.pipeline._engine import FIRST, LATER, Writer, make_engine
+from tracenet.gateway.pipeline._lease import Lease
+from tracenet.gateway.pipeline._migrate import migrate
+from tracenet.gateway.pipeline._models import FINAL, ApiKey, Request, SignerState, Status, utcnow
 
 __all__ = ["REQUESTS", "Insert", "NewRequest", "Store", "make_engine"]
 
 T = TypeVar("T")
 REQUESTS: Table = Request.__table__  # type: ignore[attr-defined]
-
-
-def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
-    """An engine for ``url``; SQLite gets WAL, the given ``synchronous`` and a busy timeout, and
-    its file is created 0600 (it holds API key hashes and signed transactions; SQLite gives its
-    -wal and -shm files the database file's mode)."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:" and not path.startswith("file:"):
-            _private_file(Path(path))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={synchronous}")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-
-
-def _private_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    os.chmod(path, 0o600)
-
-
-_FIRST, _LATER, _LAST = 0, 1, 2  # priorities on the writer thread
-
-
-class _Writer:
-    """One thread that runs every write, most urgent first (then in submission order)."""
-
-    def __init__(self) -> None:
-        self._queue: queue.PriorityQueue[tuple[int, int, Any, Any, Any]] = queue.PriorityQueue()
-        self._order = itertools.count()
-        self._thread = threading.Thread(target=self._run, name="gw-store", daemon=True)
-        self._thread.start()
-
-    def submit(self, priority: int, fn: Callable[..., T], *args: Any) -> Future[T]:
-        future: Future[T] = Future()
-        self._queue.put((priority, next(self._order), future, fn, args))
-        return future
-
-    def shutdown(self) -> None:
-        """Run what was submitted, then stop."""
-        if self._thread.is_alive():
-            self._queue.put((_LAST, next(self._order), None, None, None))
-            self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            _, _, future, fn, args = self._queue.get()
-            if future is None:
-                return
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:
-                future.set_exception(exc)
 
 
 @dataclass(slots=True)
@@ -137,7 +68,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         migrate(engine)
-        self._writer = _Writer()
+        self._writer = Writer()
         self._pending: list[tuple[NewRequest, asyncio.Future[Insert]]] = []
         self._flushing = False
 
@@ -149,7 +80,7 @@ class Store:
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(session, *args)`` on the writer thread, in one transaction."""
-        return await asyncio.wrap_future(self._writer.submit(_LATER, self._in_tx, fn, *args))
+        return await asyncio.wrap_future(self._writer.submit(LATER, self._in_tx, fn, *args))
 
     async def write_leased(self, lease: Lease, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(session, *args)`` on the writer thread in one transaction that can only
@@ -157,7 +88,7 @@ class Store:
         ``SigningLeaseLost`` otherwise. Every write that allocates a nonce or records signed
         bytes goes through here."""
         return await asyncio.wrap_future(
-            self._writer.submit(_LATER, self._in_lease, lease, fn, *args)
+            self._writer.submit(LATER, self._in_lease, lease, fn, *args)
         )
 
     @staticmethod
@@ -168,7 +99,7 @@ class Store:
             return result
 
     def write_sync(self, fn: Callable[..., T], *args: Any) -> T:
-        result: T = self._writer.submit(_LATER, self._in_tx, fn, *args).result()
+        result: T = self._writer.submit(LATER, self._in_tx, fn, *args).result()
         return result
 
     def _in_tx(self, fn: Callable[..., T], *args: Any) -> T:
@@ -195,7 +126,7 @@ class Store:
                 rows = [r for r, _ in batch]
                 try:
                     results = await asyncio.wrap_future(
-                        self._writer.submit(_FIRST, self._in_tx, _insert_batch, rows)
+                        self._writer.submit(FIRST, self._in_tx, _insert_batch, rows)
                     )
                 except Exception as exc:
                     for _, future in batch:

@@ -15,23 +15,23 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from tracenet.gateway._auth import KeyCache, Principal
-from tracenet.gateway._chain import Chain
 from tracenet.gateway._jsonable import jsonable
-from tracenet.gateway._models import Request
-from tracenet.gateway._ops import Context, Plan
-from tracenet.gateway._pipeline import Dispatcher
-from tracenet.gateway._registry import Registry
 from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._signers import SignerPool
-from tracenet.gateway._store import NewRequest, Store
-from tracenet.gateway._views import Abi, LedgerViews
+from tracenet.gateway.api._auth import KeyCache, Principal
 from tracenet.gateway.errors import GatewayError, IdempotencyConflict, NotFound, RequestRejected
+from tracenet.gateway.operations._ops import Context, Plan
+from tracenet.gateway.operations._registry import UNKNOWN, Registry, learn_names
+from tracenet.gateway.pipeline._chain import Chain
+from tracenet.gateway.pipeline._dispatcher import Dispatcher
+from tracenet.gateway.pipeline._models import Request
+from tracenet.gateway.pipeline._signers import SignerPool
+from tracenet.gateway.pipeline._store import NewRequest, Store
+from tracenet.gateway.pipeline._views import Abi, LedgerViews
 
 __all__ = ["Gateway", "get_request", "submit"]
 
@@ -52,10 +52,42 @@ class Gateway:
     keys: KeyCache
     chain_id: int
     abis: dict[str, Abi]
+    names_from: int = 0  # the next block whose registration events teach display names
+    _names_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def context(self) -> Context:
         return Context(self.views, self.registry, self.pool, self.settings)
+
+    async def learn_names(self) -> bool:
+        """Display names registered since the last read (``Registry.learn``); whether any
+        block was read. Serialised: concurrent misses read once."""
+        async with self._names_lock:
+            addresses = {name: abi.address for name, abi in self.abis.items()}
+            before = self.names_from
+            try:
+                self.names_from = await learn_names(
+                    self.chain, self.registry, addresses, self.names_from
+                )
+            except Exception as exc:  # names are a convenience: keys and ids still work
+                log.warning("display names not read: %s", exc)
+                return False
+            return self.names_from > before
+
+
+#: Refusals of an unknown entity: the name may be one registered since the names were read.
+_UNKNOWN = {error for error, _ in UNKNOWN.values()}
+
+
+async def _plan_learning(gw: Gateway, plan: Callable[[], Awaitable[Plan]]) -> Plan:
+    """The plan; once more after reading the names registered since, when it named an entity
+    the gateway did not know (a party registered a minute ago, by its display name)."""
+    try:
+        return await plan()
+    except RequestRejected as exc:
+        if exc.error not in _UNKNOWN or not await gw.learn_names():
+            raise
+    return await plan()
 
 
 def body_hash(operation: str, payload: Any) -> str:
@@ -86,7 +118,7 @@ async def submit(
     if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
         raise RequestRejected("Idempotency-Key: 1 to 200 characters", field="Idempotency-Key")
     try:
-        planned = await plan()
+        planned = await _plan_learning(gw, plan)
     except GatewayError:
         # A replay answers with the earlier request even if its checks would fail now (the
         # credits it moved are gone). Looked up only here: on the happy path the group commit

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 
 from tracenet.gateway._settings import GatewaySettings
-from tracenet.gateway._views import LedgerViews
 from tracenet.gateway.errors import ConfigurationError, RequestRejected
+from tracenet.gateway.pipeline._views import LedgerViews
 from tracenet.wallet import Keystore, Signer, WalletError, read_passphrase
 
 __all__ = ["SignerPool", "follow_signers", "load_signers"]
