@@ -205,7 +205,7 @@ KINDS: dict[str, Kind] = {
             Column("units", "units", _refs, doc="scope: the holder's units, space separated"),
             Column("valid_from", "valid_from", _date, doc="ISO-8601 date or UTC date-time"),
             Column("valid_until", "valid_until", _date, doc="end of validity (exclusive)"),
-            Column("audited_volume", "audited_volume", _grams, False, "volume cap with unit"),
+            Column("audited_volume", "audited_volume_g", _grams, False, "volume cap with unit"),
             Column("status", None, _status, False, "valid (default), suspended, withdrawn, "
                    "terminated, or expired (by date: nothing to state)"),
             Column("status_from", None, _date, False, "when the status took effect "
