@@ -20,7 +20,7 @@ from playwright.sync_api import Page, Request, expect
 from tests.console.conftest import shoot, sign_in
 from tests.console.stack import P_AUDITOR, Stack
 from tests.gateway.anvil_setup import wait_for
-from tracenet.contracts import Role, period_at, period_label
+from tracenet.contracts import period_at, period_label
 from tracenet.indexer.verifier._sd_check import read_sd, shipment_of
 from tracenet.indexer.verifier._sd_document import render_pdf
 from tracenet.wallet import LocalSigner, sign_report
@@ -188,7 +188,7 @@ def test_the_admin_registers_a_party_with_roles_ticked_and_its_lei(
         return next((r for r in rows if r["name"] == "Green Bottles BV"), None)
 
     row = wait_for(registered, timeout=120, what="the new party mirrored")
-    assert int(row["roles"]) == int(Role.member | Role.origin)
+    assert row["roles"] == ["member", "origin"]  # by name (issue 18)
     lei = "0x" + hashlib.sha256(b"LEI:5299000J2N45DDNE4Y28").hexdigest()
     assert str(row["identifier"]).lower() == lei
 
