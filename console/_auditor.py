@@ -141,12 +141,12 @@ async def check_signed_report(raw: bytes, indexer: IndexerClient) -> dict[str, A
             else:
                 checks.append((name, None, "a check before it failed"))
         return result
-    party = f"{verdict['party']} (party {verdict['partyId']})"
+    party = f"{verdict['party']} (party {verdict['party_id']})"
     result |= {"valid": True, "signer": verdict["signer"], "party": party,
-               "block": verdict["blockNumber"]}  # fmt: skip
+               "block": verdict["block_number"]}  # fmt: skip
     checks += [
         (_CHECKS[0], True, f"signed by {verdict['signer']}"),
-        (_CHECKS[1], True, f"for {party}, an active auditor at block {verdict['blockNumber']}"),
+        (_CHECKS[1], True, f"for {party}, an active auditor at block {verdict['block_number']}"),
         (_CHECKS[2], True, "every figure matches: " + ", ".join(verdict["compared"])),
     ]
     return result
@@ -155,16 +155,16 @@ async def check_signed_report(raw: bytes, indexer: IndexerClient) -> dict[str, A
 def _held(check: int, args: dict[str, Any]) -> str:
     if check == 0:
         return f"signed by {args.get('signer', 'the named signer')}"
-    return f"for party {args.get('partyId')}, an active auditor at the report's block"
+    return f"for party {args.get('party_id')}, an active auditor at the report's block"
 
 
 def _chart(report: dict[str, Any] | None) -> str:
     if not report or not isinstance(report.get("total"), dict):
         return ""
     t = report["total"]
-    keys = ("created", "convertedIn", "held", "claimed", "lapsed", "conversionLoss", "sent")
+    keys = ("created", "converted in", "held", "claimed", "lapsed", "conversion loss", "sent")
     return bar_chart(
         "Reconciliation, all units (grams)",
-        [(k, int(t.get(k, 0))) for k in keys],
+        [(k, int(t.get(k.replace(" ", "_") + "_g", 0))) for k in keys],
         colours=("#2f7d4a", "#2f7d4a", "#3b6ea8", "#b5651d", "#8a8a8a", "#7d3b8a", "#3b6ea8"),
     )

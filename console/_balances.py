@@ -17,36 +17,30 @@ from tracenet.contracts import PERIOD_INDEX_PREFIX, period_bounds, period_label
 __all__ = ["balance_rows", "vintage_chart"]
 
 
-def _pick(row: dict[str, Any], *names: str) -> Any:
-    return next((row[n] for n in names if n in row), None)
-
-
 async def balance_rows(gateway: GatewayClient, indexer: IndexerClient) -> list[dict[str, Any]]:
     answer = await indexer.get("/v1/balances")
     held = answer.get("balances", []) if isinstance(answer, dict) else answer
     windows: dict[tuple[int, int], tuple[int, int]] = {}
-    for unit in sorted({int(_pick(r, "unitId", "unit_id", "unit")) for r in held}):
+    for unit in sorted({int(r["unit_id"]) for r in held}):
         try:
             onchain = await gateway.get(f"/v1/balances/{unit}")
         except ApiError:
             continue
         for w in onchain.get("windows", []):
             windows[(unit, int(w["credit_class"]))] = (
-                int(w["first_vintage"]), int(w["current_vintage"])
+                int(w["first_vintage_index"]), int(w["current_vintage_index"])
             )  # fmt: skip
     months: dict[int, tuple[int, str]] = {}
     rows = []
     for r in held:
-        unit = int(_pick(r, "unitId", "unit_id", "unit"))
-        cls = int(_pick(r, "classId", "class_id", "class"))
-        vintage = int(_pick(r, "vintage", "vintageIndex"))
+        unit, cls, vintage = int(r["unit_id"]), int(r["class_id"]), int(r["vintage_index"])
         if cls not in months:
             months[cls] = await _class_months(indexer, unit, cls, vintage)
         period_months, name = months[cls]
         row = {
-            "unit": unit, "class": cls, "className": name, "vintage": vintage,
-            "batch": r.get("batch", 0), "tokenId": _pick(r, "tokenId", "token_id"),
-            "amount": int(r["amount"]), "label": str(vintage), "lapses": "",
+            "unit": unit, "class": cls, "class_name": name, "vintage": vintage,
+            "batch": r.get("batch", 0), "token_id": r["token_id"],
+            "amount": int(r["amount_g"]), "label": str(r.get("vintage") or vintage), "lapses": "",
         }  # fmt: skip
         if period_months:
             row["label"] = period_label(period_months, vintage)
@@ -68,12 +62,12 @@ async def _class_months(
         )
     except ApiError:
         return 0, ""
-    return int(s.get("periodMonths") or s.get("period_months") or 0), str(s.get("className", ""))
+    return int(s.get("period_months") or 0), str(s.get("class_name", ""))
 
 
 def vintage_chart(rows: list[dict[str, Any]]) -> str:
     """Credits held per class and vintage, one bar each."""
     totals: dict[str, int] = defaultdict(int)
     for r in rows:
-        totals[f"{r['className'] or r['class']} {r['label']}"] += int(r["amount"])
+        totals[f"{r['class_name'] or r['class']} {r['label']}"] += int(r["amount"])
     return bar_chart("Credits held by class and vintage", sorted(totals.items()))

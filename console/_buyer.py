@@ -196,40 +196,16 @@ async def declaration_file(
 
 
 def from_verdict(lineage: dict[str, Any]) -> dict[str, Any]:
-    """The verifier's lineage in the shape of the indexer's provenance report."""
-    nodes = [
-        {
-            "key": n["key"],
-            "kind": n["kind"],
-            "grams": n["grams"],
-            "blockNumber": n.get("block_number"),
-            "txHash": n.get("tx_hash"),
-        }
-        for n in lineage.get("nodes") or []
-    ]
-    target = next((n for n in nodes if n["key"] == lineage.get("target")), {"grams": 0})
+    """The verifier's lineage as a provenance report: the same shape (issue 18), with the
+    method named and no depth."""
     return {
-        "target": {"grams": target["grams"]},
-        "allocationMethod": "pro-rata (the chain-only verifier's lineage)",
+        **lineage,
+        "allocation_method": "pro-rata (the chain-only verifier's lineage)",
         "depth": "",
-        "nodes": nodes,
-        "edges": lineage.get("edges") or [],
-        "origins": [
-            {
-                "inputId": o["input_id"],
-                "certificateId": o["certificate_id"],
-                "evidenceHash": o["evidence_hash"],
-                "grams": o["grams"],
-                "inputGrams": o["input_grams"],
-                "txHash": o["tx_hash"],
-            }
-            for o in lineage.get("origins") or []
-        ],
-        "unexplained": lineage.get("unexplained", 0),
     }
 
 
 def steps_of(prov: dict[str, Any]) -> list[dict[str, Any]]:
     """Each node of the lineage, in chain order, with its block and transaction."""
-    nodes = [n for n in prov.get("nodes") or [] if n.get("blockNumber") is not None]
-    return sorted(nodes, key=lambda n: (int(n["blockNumber"]), int(n.get("logIndex") or 0)))
+    nodes = [n for n in prov.get("nodes") or [] if n.get("block_number") is not None]
+    return sorted(nodes, key=lambda n: (int(n["block_number"]), int(n.get("log_index") or 0)))

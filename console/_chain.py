@@ -77,7 +77,7 @@ def chain_steps(prov: dict[str, Any], verdict: dict[str, Any] | None) -> list[di
                 **node,
                 "checks": mine,
                 "verdict": _judged(mine),
-                "sources": [(e["source"], e["grams"]) for e in edges if e.get("target") == key],
+                "sources": [(e["source"], e["amount_g"]) for e in edges if e.get("target") == key],
                 "page": None,
             }
         )

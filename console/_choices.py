@@ -138,19 +138,19 @@ async def holdings(
     when the chain's allocation window (the gateway's balance view) has left it behind."""
     answer = await indexer.get("/v1/balances")
     rows = answer.get("balances", []) if isinstance(answer, dict) else answer
-    rows = [r for r in rows or [] if isinstance(r, dict) and int(r.get("amount") or 0) > 0]
+    rows = [r for r in rows or [] if isinstance(r, dict) and int(r.get("amount_g") or 0) > 0]
     units = sorted({int(wire(r, "unit_id")) for r in rows})
     windows: dict[tuple[int, int], tuple[int, int]] = {}
     for unit in units:
         onchain, _ = await attempt(gateway.get(f"/v1/balances/{unit}"))
         for w in (onchain or {}).get("windows", []):
             key = (unit, int(w["credit_class"]))
-            windows[key] = (int(w["first_vintage"]), int(w["current_vintage"]))
+            windows[key] = (int(w["first_vintage_index"]), int(w["current_vintage_index"]))
     months: dict[int, tuple[int, str]] = {k: v for k, v in (classes or {}).items() if v[0]}
     out = []
     for r in rows:
         unit, cls = int(wire(r, "unit_id")), int(wire(r, "class_id"))
-        vintage = int(r["vintage"])
+        vintage = int(r["vintage_index"])
         if cls not in months:
             months[cls] = await _class_of(indexer, unit, cls, vintage)
         period_months, class_name = months[cls]
@@ -167,7 +167,7 @@ async def holdings(
                 token_id=str(wire(r, "token_id")), unit=unit,
                 unit_name=unit_names.get(unit, f"unit {unit}"),
                 class_name=str(wire(r, "class_name") or class_name or f"class {cls}"),
-                vintage=label, amount_g=int(r["amount"]), lapsed=lapsed, lapses=lapses,
+                vintage=label, amount_g=int(r["amount_g"]), lapsed=lapsed, lapses=lapses,
             )
         )  # fmt: skip
     return sorted(out, key=lambda h: (h.lapsed, h.unit, h.class_name, h.vintage))

@@ -14,21 +14,21 @@ from tracenet.contracts import Attribution, Model, RawMaterial, Role
 __all__ = ["named_rows", "unit_names"]
 
 _ENUMS: dict[str, type[IntEnum]] = {
-    "model": Model, "attribution": Attribution, "rawMaterial": RawMaterial,
+    "model": Model, "attribution": Attribution, "raw_material": RawMaterial,
 }  # fmt: skip
-#: The indexer's names beside the integers: the integer itself is shown by name instead.
-_BESIDE = {"modelName", "attributionName", "rawMaterialName", "roleNames"}
 
 
 def _enum(enum: type[IntEnum], value: Any) -> Any:
     try:
-        member = enum(int(value))
-    except (TypeError, ValueError):
-        return value  # a name already, or a value this console does not know: as it came
+        member = enum[value] if isinstance(value, str) else enum(int(value))
+    except (KeyError, TypeError, ValueError):
+        return value  # a value this console does not know: as it came
     return member.label if isinstance(member, RawMaterial) else member.name
 
 
 def _roles(value: Any) -> Any:
+    if isinstance(value, list):  # the indexer's role names
+        return " ".join(str(n) for n in value) or "none"
     try:
         mask = int(value)
     except (TypeError, ValueError):
@@ -44,11 +44,11 @@ def named_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         named: dict[str, Any] = {}
         for key, value in row.items():
-            if key in _BESIDE or (key + "Id" in row and row.get(key) is not None):
-                continue  # shown by name instead of its integer, or beside its id (below)
-            base = key.removesuffix("Id")
+            if key + "_id" in row and row.get(key) is not None:
+                continue  # shown beside its id (below)
+            base = key.removesuffix("_id")
             if base != key and row.get(base) is not None:
-                named[base] = f"{row[base]} ({value})"  # schemeId 1, scheme → "ISCC PLUS (1)"
+                named[base] = f"{row[base]} ({value})"  # scheme_id 1, scheme → "ISCC PLUS (1)"
                 continue
             if key in _ENUMS:
                 value = _enum(_ENUMS[key], value)

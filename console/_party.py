@@ -67,7 +67,7 @@ async def _check_keys(session: Session, indexer_url: str, timeout: float) -> dic
         indexer = IndexerClient(indexer_url, session.indexer_key, timeout=timeout)
         try:
             status = await indexer.get("/v1/status")
-            session.party_id = status.get("partyId", status.get("party_id"))
+            session.party_id = status.get("party_id")
             session.auditor = bool(status.get("auditor"))
             session.roles = await party_roles(indexer, session.party_id)
         except ApiError as exc:

@@ -58,7 +58,7 @@ REPORTS = (
             ("from", "From", "ISO date"),
             ("to", "To", "ISO date"),
             ("unit_id", "Unit (key or id)", "optional"),
-            ("process_g_per_kg", "Process emissions (g CO2e per kg)", "optional"),
+            ("process_gco2e_per_kg", "Process emissions (g CO2e per kg)", "optional"),
         ),
     ),
     Report(

@@ -56,7 +56,7 @@ def landing(roles: int | None) -> str:
 
 
 async def party_roles(indexer: IndexerClient, party_id: int | None) -> int | None:
-    """The party's role mask from the registry listing; ``None`` if it cannot be read."""
+    """The party's role mask from the registry listing's role names; ``None`` if unreadable."""
     if party_id is None:
         return None
     try:
@@ -65,8 +65,9 @@ async def party_roles(indexer: IndexerClient, party_id: int | None) -> int | Non
         return None
     for row in found.get("rows") or []:
         if str(row.get("id")) == str(party_id):
+            names = row.get("roles")  # by name (issue 18): ["member", "origin"]
             try:
-                return int(row.get("roles"))
-            except (TypeError, ValueError):
+                return sum(int(Role[str(n)]) for n in names) if isinstance(names, list) else None
+            except KeyError:  # a role this console does not know
                 return None
     return None

@@ -37,12 +37,12 @@ def _levels(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[st
 
 
 def _label(n: dict[str, Any]) -> str:
-    if n.get("certificateNumber"):
-        return f"cert {n['certificateNumber']}"
-    if n.get("yieldBps") is not None:
-        return f"yield {int(n['yieldBps']) / 100:g} %"
-    if n.get("blockNumber") is not None:
-        return f"block {n['blockNumber']}"
+    if n.get("certificate_number"):
+        return f"cert {n['certificate_number']}"
+    if n.get("yield_bps") is not None:
+        return f"yield {int(n['yield_bps']) / 100:g} %"
+    if n.get("block_number") is not None:
+        return f"block {n['block_number']}"
     return ""
 
 
@@ -77,10 +77,11 @@ def provenance_graph(prov: dict[str, Any]) -> str:
         a, b = (x1 + _W, y1 + _H // 2), (x2, y2 + _H // 2)
         out.append(
             f"<g><title>{escape(str(e['source']))} → {escape(str(e['target']))}: "
-            f'{int(e["grams"]):,} g</title><line x1="{a[0]}" y1="{a[1]}" x2="{b[0]}" y2="{b[1]}" '
+            f"{int(e['amount_g']):,} g</title>"
+            f'<line x1="{a[0]}" y1="{a[1]}" x2="{b[0]}" y2="{b[1]}" '
             'stroke="#667" stroke-width="1.5" marker-end="url(#arrow)"/>'
             f'<text x="{(a[0] + b[0]) // 2}" y="{min(a[1], b[1]) - 6}" text-anchor="middle" '
-            f'class="edge">{int(e["grams"]):,} g</text></g>'
+            f'class="edge">{int(e["amount_g"]):,} g</text></g>'
         )
     for n in nodes:
         x, y = pos[str(n["key"])]
@@ -90,7 +91,7 @@ def provenance_graph(prov: dict[str, Any]) -> str:
             f'<rect x="{x}" y="{y}" width="{_W}" height="{_H}" rx="6" '
             f'fill="{_FILL.get(kind, "#eee")}" stroke="#445"/>'
             f'<text x="{x + 8}" y="{y + 18}" class="node">{escape(str(n["key"]))}</text>'
-            f'<text x="{x + 8}" y="{y + 34}">{int(n.get("grams", 0)):,} g</text>'
+            f'<text x="{x + 8}" y="{y + 34}">{int(n.get("amount_g", 0)):,} g</text>'
             f'<text x="{x + 8}" y="{y + 47}" class="small">{escape(_label(n))}</text></g>'
         )
     out.append("</svg>")

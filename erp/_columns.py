@@ -62,7 +62,7 @@ def _lines(text: str, column: str, unit: str | None) -> list[dict[str, str]]:
             raise RowError(
                 f"{part.strip()!r} is not TOKEN:QUANTITY", field=column, code="TN-IMP-4230"
             )
-        out.append({"token_id": _token(token, column), "amount": _grams(quantity, column, unit)})
+        out.append({"token_id": _token(token, column), "amount_g": _grams(quantity, column, unit)})
     if not out:
         raise RowError("at least one TOKEN:QUANTITY line", field=column, code=VALUE_MISSING)
     return out
@@ -145,7 +145,7 @@ class Kind:
 _UNIT = Column("unit", "unit", _ref, doc="the acting unit (registry name or id)")
 _DATE = Column("date", None, _date, False, "ISO-8601 date of the ERP document (kept, not sent)")
 _DOC = Column("document", "document_hash", _hash, doc="0x-hash, or a document number (hashed)")
-_QTY = Column("quantity", "quantity", _grams, doc="physical quantity with unit: 6 t, 12.5 kg")
+_QTY = Column("quantity", "quantity_g", _grams, doc="physical quantity with unit: 6 t, 12.5 kg")
 _LINES = Column("lines", "lines", _lines, doc="TOKEN:QUANTITY;… credits per token id")
 # R8 (issue 10): a rolling-average class's lines are the share in force, which the gateway adds.
 _SHIP_LINES = Column(
@@ -161,7 +161,7 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("inputs", "inputs", (
             _UNIT, Column("class", "class", _ref, doc="credit class (name or id)"),
-            Column("quantity", "amount", _grams, doc="certified quantity with unit"),
+            Column("quantity", "amount_g", _grams, doc="certified quantity with unit"),
             Column("certificate", "certificate", _ref, doc="certificate number, key or id"),
             Column("evidence", "evidence_hash", _hash, doc="0x-hash or the SD / weighbridge no."),
             _DATE,
@@ -191,7 +191,7 @@ KINDS: dict[str, Kind] = {
             Column("product", "product", _text, doc="product claimed (≤ 32 bytes)"),
             Column("purpose", "purpose", _text, doc="purpose of the claim (≤ 32 bytes)"),
             Column("class", "class", _ref, False, "R8: the rolling-average class claimed"),
-            Column("quantity", "quantity", _grams, False,
+            Column("quantity", "quantity_g", _grams, False,
                    "R8: claimed product quantity with unit (the share of it is claimed)"),
             _DATE,
         ), "claims: retire credits"),
@@ -205,7 +205,7 @@ KINDS: dict[str, Kind] = {
             Column("units", "units", _refs, doc="scope: the holder's units, space separated"),
             Column("valid_from", "valid_from", _date, doc="ISO-8601 date or UTC date-time"),
             Column("valid_until", "valid_until", _date, doc="end of validity (exclusive)"),
-            Column("audited_volume", "audited_volume", _grams, False, "volume cap with unit"),
+            Column("audited_volume", "audited_volume_g", _grams, False, "volume cap with unit"),
             Column("status", None, _status, False, "valid (default), suspended, withdrawn, "
                    "terminated, or expired (by date: nothing to state)"),
             Column("status_from", None, _date, False, "when the status took effect "

@@ -2,8 +2,9 @@
 
 Units, classes, product groups, processes and certificates are references: a registry key or a
 numeric id (a certificate also by its number as registered on chain).
-Amounts are integer grams (``_g`` in the prose, ``amount``/``quantity`` in the fields, at most
-``MAX_QUANTITY_G``); texts refuse control characters.
+Amounts are integer grams, their wire keys ending in ``_g`` (``amount_g``, ``quantity_g``: the
+attribute without it, the bare name accepted as an alternative input only), at most
+``MAX_QUANTITY_G``; texts refuse control characters.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Body(BaseModel):
 
 class Line(Body):
     token_id: TokenId = Field(description="class << 64 | vintage << 32 | batch")
-    amount: Grams = Field(description="grams of credits")
+    amount: Grams = Field(alias="amount_g", description="grams of credits")
 
 
 class UnitBody(Body):
@@ -54,7 +55,7 @@ class UnitBody(Body):
 
 class InputIn(UnitBody):
     credit_class: Ref = Field(alias="class", description="credit class (registry key or id)")
-    amount: Grams = Field(description="grams of certified input")
+    amount: Grams = Field(alias="amount_g", description="grams of certified input")
     certificate: Ref = Field(
         description="the certificate: its number as registered (ISCC-PLUS-Cert-DE100-00001), "
         "its registry key or its id"
@@ -64,14 +65,14 @@ class InputIn(UnitBody):
 
 class QuantityIn(UnitBody):
     product_group: Ref
-    quantity: Grams = Field(description="grams")
+    quantity: Grams = Field(alias="quantity_g", description="grams")
     document_hash: Hash32
 
 
 class ShipmentIn(UnitBody):
     to_unit: Ref
     product_group: Ref
-    quantity: Grams = Field(description="grams physically delivered")
+    quantity: Grams = Field(alias="quantity_g", description="grams physically delivered")
     document_hash: Hash32
     order_ref: Bytes32Text
     product: Bytes32Text
@@ -104,14 +105,15 @@ class ClaimIn(UnitBody):
         default_factory=list,
         max_length=MAX_LINES,
         description="credits retired; for a rolling-average class may be omitted (the gateway "
-        "takes the share in force of `quantity`, oldest vintage first)",
+        "takes the share in force of `quantity_g`, oldest vintage first)",
     )
     credit_class: Ref | None = Field(
         default=None, alias="class",
-        description="R8: the rolling-average class claimed (registry key or id); with `quantity`",
+        description="R8: the rolling-average class claimed (registry key or id); with `quantity_g`",
     )  # fmt: skip
     quantity: Grams | None = Field(
         default=None,
+        alias="quantity_g",
         description="R8: grams of claimed product the rolling-average share applies to",
     )
     beneficiary: Text
@@ -129,4 +131,6 @@ class LapseIn(Body):
 
 class PeriodCloseIn(UnitBody):
     credit_class: Ref = Field(alias="class")
-    physical_stock: GramsOrZero = Field(description="grams in stock at the period's end")
+    physical_stock: GramsOrZero = Field(
+        alias="physical_stock_g", description="grams in stock at the period's end"
+    )

@@ -68,8 +68,9 @@ class CertificateIn(Body):
     valid_from: Timestamp
     valid_until: Timestamp
     audited_volume: int = Field(
-        default=0, ge=0, le=MAX_QUANTITY_G, description="grams; 0: no volume cap"
-    )
+        default=0, ge=0, le=MAX_QUANTITY_G, alias="audited_volume_g",
+        description="grams; 0: no volume cap",
+    )  # fmt: skip
     classes: list[Ref] = Field(min_length=1, max_length=64)
     units: list[Ref] = Field(min_length=1, max_length=64)
 
@@ -288,8 +289,13 @@ class ClassIn(Body):
         "bio-circular)",
     )
     waste: bool = False
-    sustainable_factor: Uint32 = Field(description="gCO2e per kg of the sustainable form")
-    conventional_factor: Uint32 = Field(description="gCO2e per kg of the conventional form")
+    sustainable_factor: Uint32 = Field(
+        alias="sustainable_factor_gco2e_per_kg", description="gCO2e per kg of the sustainable form"
+    )
+    conventional_factor: Uint32 = Field(
+        alias="conventional_factor_gco2e_per_kg",
+        description="gCO2e per kg of the conventional form",
+    )
 
 
 async def plan_admin(

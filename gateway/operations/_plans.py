@@ -95,7 +95,7 @@ async def _certificate_rules(
     if audited and body.amount > audited - used:
         raise RequestRejected(
             f"{body.amount} g exceed the {audited - used} g left on {number}",
-            error="CertificateVolumeExceeded", field="amount",
+            error="CertificateVolumeExceeded", field="amount_g",
             args={"certificateId": cid, "requested": body.amount, "remaining": audited - used},
         )  # fmt: skip
     return cid

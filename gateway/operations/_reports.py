@@ -3,7 +3,7 @@
 An auditor's console (or ERP) fetches a supply audit from the indexer and asks its own gateway to
 sign it; the key never leaves the gateway. The gateway signs only for a party that holds the
 auditor role and is active now, with a key that acts for that party on chain, and only a report
-that names the block it was computed at (``asOf.blockNumber``: the indexer checks the signer's
+that names the block it was computed at (``as_of.block_number``: the indexer checks the signer's
 role at that block). The signed document is ``wallet.sign_report``'s, the one
 ``tracenet indexer verify-report`` and the indexer's ``POST /v1/reports/verify`` check.
 """
@@ -30,12 +30,12 @@ async def sign_audit_report(
     """``{"report", "signature": {"signer", "signature", "scheme"}}`` signed by a key of the
     caller's party; ``AccessRoleMissing`` (403) unless that party is an active auditor."""
     who.require_write()
-    as_of = report.get("asOf")
-    block = as_of.get("blockNumber") if isinstance(as_of, dict) else None
+    as_of = report.get("as_of")
+    block = as_of.get("block_number") if isinstance(as_of, dict) else None
     if not isinstance(block, int) or isinstance(block, bool) or block < 0:
         raise RequestRejected(
-            "the report names no block (asOf.blockNumber): the signer's role is checked there",
-            error="FieldInvalid", field="report.asOf.blockNumber",
+            "the report names no block (as_of.block_number): the signer's role is checked there",
+            error="FieldInvalid", field="report.as_of.block_number",
         )  # fmt: skip
     await acting_party(ctx, who, ROLE_AUDITOR)
     signer = ctx.pool.next(who.party_id, 0)

@@ -25,7 +25,7 @@ __all__ = ["plan_rolling_claim", "rolling_class", "rolling_lines"]
 async def plan_rolling_claim(ctx: Context, unit_id: int, body: ClaimIn) -> Plan:
     """``claimRolling``: ``class`` and ``quantity`` given, lines checked or computed."""
     if body.credit_class is None or body.quantity is None:
-        missing = "class" if body.credit_class is None else "quantity"
+        missing = "class" if body.credit_class is None else "quantity_g"
         raise RequestRejected(
             "a rolling-average claim names its class and the claimed product quantity (grams)",
             error="FieldInvalid", field=missing,
@@ -89,7 +89,7 @@ async def rolling_lines(
         tid = token_id(rc.class_id, vintage, 0)
         take = min(await ctx.views.balance(unit_id, tid), remaining)
         if take:
-            lines.append(Line(token_id=tid, amount=take))
+            lines.append(Line(token_id=tid, amount_g=take))
             remaining -= take
     if remaining:
         raise RequestRejected(

@@ -10,6 +10,8 @@ lease (gateway/pipeline/_lease.py) and check that every row they meant to change
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,11 +39,24 @@ def decode_receipts(receipts: list[list[tuple[str, Any]]]) -> list[list[dict[str
         for name, entry in logs:
             record = contracts.decode_log(entry)  # the SDK's records; structs by field name
             if record is not None and name == record.CONTRACT:
-                events.append(
-                    {"contract": name, "event": record.NAME, "args": jsonable(record.to_args())}
-                )
+                events.append({"contract": name, "event": record.NAME, "args": named_args(record)})
         out.append(events)
     return out
+
+
+def named_args(record: Any) -> dict[str, Any]:
+    """An event's arguments as JSON, enumerations by name (``"custody": "certified"``,
+    ``"reason": "window"``) and role masks as lists of role names (README, "API
+    conventions"), never their integer codes."""
+    args = record.to_args()
+    for field, attr in zip(record.FIELDS, dataclasses.fields(record), strict=True):
+        if field.wrap is not None and issubclass(field.wrap, enum.Enum):
+            value = getattr(record, attr.name)
+            if isinstance(value, enum.Flag):
+                args[field.name] = [str(m.name) for m in value]
+            elif isinstance(value, enum.Enum):
+                args[field.name] = value.name
+    return dict(jsonable(args))
 
 
 def aware(value: Any) -> Any:

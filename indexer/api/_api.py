@@ -268,7 +268,7 @@ def _routes(app: FastAPI, reg: Registry) -> None:
         return models.Status.model_validate(
             {
                 **as_of(conn),
-                "partyId": caller.party_id,
+                "party_id": caller.party_id,
                 "auditor": caller.auditor,
                 "stopped": mirror_stop(conn),
             }
@@ -291,7 +291,7 @@ def _routes(app: FastAPI, reg: Registry) -> None:
         visible(caller, unit)
         units = [unit] if unit is not None else (None if caller.auditor else sorted(caller.units))
         rows = balances(conn, units=units, class_id=klass)
-        return models.Balances.model_validate({"asOf": as_of(conn), "balances": rows})
+        return models.Balances.model_validate({"as_of": as_of(conn), "balances": rows})
 
     @app.get(
         "/v1/units/{unit_id}/statement",
@@ -321,7 +321,7 @@ def _routes(app: FastAPI, reg: Registry) -> None:
                 error="PeriodMissing",
             )
         report = statement(conn, unit_id=unit, class_id=klass, period=index)
-        return models.Statement.model_validate({"asOf": as_of(conn), **report})
+        return models.Statement.model_validate({"as_of": as_of(conn), **report})
 
     @app.get(
         "/v1/units/{unit_id}/traceability",
@@ -353,7 +353,7 @@ def _routes(app: FastAPI, reg: Registry) -> None:
                 )
             customer = caller.party_id
         report = traceability(conn, unit_id=unit, start=start, end=end, customer_party=customer)
-        return models.Traceability.model_validate({"asOf": as_of(conn), **report})
+        return models.Traceability.model_validate({"as_of": as_of(conn), **report})
 
     def _provenance(conn: Connection, caller: Caller, kind: str, ident: int, fmt: str) -> Any:
         model = Shipment if kind == "shipment" else ClaimRow
@@ -371,7 +371,7 @@ def _routes(app: FastAPI, reg: Registry) -> None:
                 field=f"{kind}_id",
                 error="NotCounterparty",
             )
-        prov = {"asOf": as_of(conn), **app.state.provenance.provenance(conn, kind, ident)}
+        prov = {"as_of": as_of(conn), **app.state.provenance.provenance(conn, kind, ident)}
         if fmt == "svg":
             return Response(lineage_svg(prov), media_type="image/svg+xml")
         return models.Provenance.model_validate(prov)
@@ -390,6 +390,8 @@ def _routes(app: FastAPI, reg: Registry) -> None:
         summary="Provenance graph of a shipment (JSON or SVG)",
         responses={**RESPONSES, **svg},
         response_model=models.Provenance,
+        # a node carries the fields of its kind only (see models.LineageNode)
+        response_model_exclude_none=True,
     )
     def shipment_provenance(
         conn: ConnDep,
@@ -404,6 +406,8 @@ def _routes(app: FastAPI, reg: Registry) -> None:
         summary="Provenance graph of a claim (JSON or SVG)",
         responses={**RESPONSES, **svg},
         response_model=models.Provenance,
+        # a node carries the fields of its kind only (see models.LineageNode)
+        response_model_exclude_none=True,
     )
     def claim_provenance(
         conn: ConnDep, caller: CallerDep, claim_id: Id64, format: Literal["json", "svg"] = "json"

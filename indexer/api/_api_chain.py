@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Path
 
 from tracenet.contracts import records as R
+from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import REFUSED, OptionalCallerDep
 from tracenet.indexer.api._keys import Caller
 from tracenet.indexer.api._sd_check_route import add_sd_check_route
@@ -77,22 +78,24 @@ def add_chain_routes(
         except OSError as exc:
             raise ChainReadError(f"cannot read the chain: {exc}") from exc
 
-    def verdict(kind: str, ref: str, caller: Caller | None) -> dict[str, Any]:
+    def verdict(kind: str, ref: str, caller: Caller | None) -> models.VerificationView:
         chain = record()
         _, ident = resolve(chain, ref, kind)
         found = verify(chain, kind, ident)
         if entitled(chain, caller, kind, ident):
-            return {"view": "full", "public_ref": ref, **render_json(found)}
+            full = {"view": "full", "public_ref": ref, **render_json(found)}
+            return models.VerificationView.model_validate(full)
         shown = Disclosure.parse(disclosure or {}, chain, registry)
-        return public_verdict(found, chain, shown, ref)
+        return models.VerificationView.model_validate(public_verdict(found, chain, shown, ref))
 
     @app.get(
         "/v1/claims/{ref}/verification",
         summary="The chain-only verifier's verdict on a claim, by its public reference (public)",
         tags=["verification"],
         responses=responses,
+        response_model_exclude_none=True,
     )
-    def claim_verification(ref: PublicRef, caller: OptionalCallerDep) -> dict[str, Any]:
+    def claim_verification(ref: PublicRef, caller: OptionalCallerDep) -> models.VerificationView:
         return verdict("claim", ref, caller)
 
     @app.get(
@@ -100,8 +103,9 @@ def add_chain_routes(
         summary="The chain-only verifier's verdict on a shipment, by its public reference (public)",
         tags=["verification"],
         responses=responses,
+        response_model_exclude_none=True,
     )
-    def shipment_verification(ref: PublicRef, caller: OptionalCallerDep) -> dict[str, Any]:
+    def shipment_verification(ref: PublicRef, caller: OptionalCallerDep) -> models.VerificationView:
         return verdict("shipment", ref, caller)
 
     @app.get(
@@ -111,7 +115,7 @@ def add_chain_routes(
         tags=["verification"],
         responses={**responses, **REFUSED},
     )
-    def shipment_declaration(ref: PublicRef, caller: OptionalCallerDep) -> dict[str, Any]:
+    def shipment_declaration(ref: PublicRef, caller: OptionalCallerDep) -> models.DeclarationView:
         chain = record()
         _, ident = resolve(chain, ref, "shipment")
         try:
@@ -119,7 +123,8 @@ def add_chain_routes(
         except LookupError as exc:
             raise NotFoundError(str(exc), field="ref", error="ReferenceUnknown") from exc
         if entitled(chain, caller, "shipment", ident):
-            return {"view": "full", **d}
-        return public_declaration(d, chain, Disclosure.parse(disclosure or {}, chain, registry))
+            return models.DeclarationView.model_validate({"view": "full", **d})
+        shown = Disclosure.parse(disclosure or {}, chain, registry)
+        return models.DeclarationView.model_validate(public_declaration(d, chain, shown))
 
     add_sd_check_route(app, record, responses)

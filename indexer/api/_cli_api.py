@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tracenet.indexer._settings import IndexerSettings
+from tracenet.indexer.api._api_models import Audit
 from tracenet.indexer.api._export import audit_csv
 from tracenet.indexer.api._keys import create_key
 from tracenet.indexer.api._reports_class import supply_audit
@@ -147,7 +148,11 @@ def _audit(args: argparse.Namespace) -> int:
         with engine.connect() as conn:
             class_id = _resolve(conn, settings, "classes", args.class_id, "class")
             period = resolve_period(class_info(conn, class_id).period_months, args.period)
-            report = supply_audit(conn, class_id=class_id, period=period)
+            # The answer's shape (the route's model): what a signature covers is what the
+            # read API answers and what verify recomputes.
+            report = Audit.model_validate(
+                supply_audit(conn, class_id=class_id, period=period)
+            ).model_dump(mode="json", by_alias=True)
     except IndexerError as exc:
         print(f"indexer: {exc.code} {exc.message}", file=sys.stderr)
         return 2
@@ -212,8 +217,8 @@ def _verify_on_chain(args: argparse.Namespace, document: dict[str, Any]) -> int:
     finally:
         engine.dispose()
     print(
-        f"valid: signed by {verdict.signer} for party {verdict.partyId} ({verdict.party}), an "
-        f"active auditor at the report's block {verdict.blockNumber}; its figures are the "
+        f"valid: signed by {verdict.signer} for party {verdict.party_id} ({verdict.party}), an "
+        f"active auditor at the report's block {verdict.block_number}; its figures are the "
         f"chain's ({', '.join(verdict.compared)} recomputed from the mirror)"
     )
     return 0

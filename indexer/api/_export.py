@@ -13,29 +13,29 @@ def audit_csv(report: dict[str, Any]) -> str:
     """The audit's per-unit rows and total as CSV, with the block it was computed at."""
     out = io.StringIO()
     fields = [
-        "unitId",
-        "created",
-        "convertedIn",
-        "received",
-        "sent",
-        "claimed",
-        "lapsed",
-        "convertedOut",
-        "conversionLoss",
-        "held",
+        "unit_id",
+        "created_g",
+        "converted_in_g",
+        "received_g",
+        "sent_g",
+        "claimed_g",
+        "lapsed_g",
+        "converted_out_g",
+        "conversion_loss_g",
+        "held_g",
         "reconciles",
     ]
     w = csv.writer(out, lineterminator="\n")
     w.writerow(
         [
-            "# classId",
-            report["classId"],
+            "# class_id",
+            report["class_id"],
             "period",
             report["period"],
-            "blockNumber",
-            report["asOf"]["blockNumber"],
-            "blockHash",
-            report["asOf"]["blockHash"],
+            "block_number",
+            report["as_of"]["block_number"],
+            "block_hash",
+            report["as_of"]["block_hash"],
         ]
     )
     w.writerow(fields)

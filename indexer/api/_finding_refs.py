@@ -23,10 +23,10 @@ __all__ = ["name_events"]
 
 #: Operation table, its name in a finding, the id column and its JSON name (None: no id).
 _OPERATIONS: tuple[tuple[Any, str, str | None, str | None], ...] = (
-    (Shipment, "shipment", "shipment_id", "shipmentId"),
-    (ClaimRow, "claim", "claim_id", "claimId"),
-    (Conversion, "conversion", "conversion_id", "conversionId"),
-    (InputRecord, "input", "input_id", "inputId"),
+    (Shipment, "shipment", "shipment_id", "shipment_id"),
+    (ClaimRow, "claim", "claim_id", "claim_id"),
+    (Conversion, "conversion", "conversion_id", "conversion_id"),
+    (InputRecord, "input", "input_id", "input_id"),
     (Transfer, "transfer", None, None),
     (Lapse, "lapse", None, None),
     (PeriodClose, "period close", None, None),
@@ -35,8 +35,8 @@ _CHUNK = 400
 
 
 def name_events(conn: Connection, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``events`` (``blockNumber``, ``logIndex``) each with ``operation`` and its id added."""
-    keys = [(int(e["blockNumber"]), int(e["logIndex"])) for e in events]
+    """``events`` (``block_number``, ``log_index``) each with ``operation`` and its id added."""
+    keys = [(int(e["block_number"]), int(e["log_index"])) for e in events]
     found: dict[tuple[int, int], dict[str, Any]] = {}
     for model, name, column, field in _OPERATIONS:
         t = table(model)

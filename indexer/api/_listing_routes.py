@@ -66,7 +66,13 @@ _TABLES: dict[str, Any] = {
 }  # fmt: skip
 #: Columns holding unix times: listed as ISO-8601 UTC.
 _TIMES = {"valid_from", "valid_until", "effective_from", "status_since"}
-#: Id columns named beside them (``holderPartyId`` → ``holderParty``), from these tables.
+#: Columns whose wire key carries the unit (quantities and factors of the registry).
+_UNITS = {
+    "audited_volume": "audited_volume_g",
+    "sustainable_factor": "sustainable_factor_gco2e_per_kg",
+    "conventional_factor": "conventional_factor_gco2e_per_kg",
+}
+#: Id columns named beside them (``holder_party_id`` → ``holder_party``), from these tables.
 _NAMED: dict[str, Any] = {
     "party_id": Party, "holder_party_id": Party, "certifier_party_id": Party,
     "scheme_id": Scheme, "product_group_id": ProductGroup, "unit_id": Unit,
@@ -75,26 +81,41 @@ _NAMED: dict[str, Any] = {
 }  # fmt: skip
 
 
+class ShipmentRow(models.Model):
+    shipment_id: int
+    direction: str = Field(description="in or out, as seen by the caller ('' for an auditor)")
+    from_unit_id: int
+    from_unit: str | None
+    to_unit_id: int
+    to_unit: str | None
+    product_group_id: int
+    product_group: str | None
+    product: str
+    order_ref: str
+    quantity_g: int = Field(description="grams shipped (physical)")
+    credits_g: int = Field(description="grams of credits carried")
+    share_bps: int
+    document_hash: str
+    time: str | None = Field(description="ISO-8601 UTC")
+    block_number: int
+    tx_hash: str
+
+
 class Shipments(models.AsOf):
     """Shipments to or from the caller's units (every one for an auditor), newest first."""
 
-    shipments: list[dict[str, object]] = Field(
-        description="shipmentId, direction (in/out, as seen by the caller), from/to unit id and "
-        "name, productGroup, product, orderRef, quantity and credits (grams), shareBps, "
-        "documentHash, time (ISO-8601), blockNumber, txHash"
-    )
+    shipments: list[ShipmentRow]
     truncated: bool
 
 
 class RegistryList(models.AsOf):
     kind: str
-    rows: list[dict[str, object]] = Field(description="one object per entity, camelCase")
+    rows: list[dict[str, object]] = Field(
+        description="one object per entity: its columns in snake_case, each id's entity named "
+        "beside it (``party_id`` → ``party``), enumerations and roles by name, quantities in "
+        "``_g``, emission factors in ``_gco2e_per_kg``, times ISO-8601"
+    )
     truncated: bool
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)
 
 
 def _iso(value: int) -> str | None:
@@ -108,7 +129,7 @@ def _plain(row: Any, t: Table) -> dict[str, object]:
     out: dict[str, object] = {}
     for c in t.columns:
         value = getattr(row, c.name)
-        out[_camel(c.name)] = _iso(value) if c.name in _TIMES else value
+        out[_UNITS.get(c.name, c.name)] = _iso(value) if c.name in _TIMES else value
     return out
 
 
@@ -153,18 +174,18 @@ def listing_routes(app: FastAPI) -> None:
         units, groups = _names(conn, Unit), _names(conn, ProductGroup)
         listed = [
             {
-                "shipmentId": int(r.shipment_id),
+                "shipment_id": int(r.shipment_id),
                 "direction": "in" if r.to_unit_id in caller.units
                 else "out" if r.from_unit_id in caller.units else "",
-                "fromUnitId": r.from_unit_id, "fromUnit": units.get(r.from_unit_id),
-                "toUnitId": r.to_unit_id, "toUnit": units.get(r.to_unit_id),
-                "productGroupId": r.product_group_id,
-                "productGroup": groups.get(r.product_group_id),
-                "product": _text32(r.product), "orderRef": _text32(r.order_ref),
-                "quantity": int(r.quantity), "credits": int(r.credits),
-                "shareBps": int(r.credits) * 10_000 // int(r.quantity) if r.quantity else 0,
-                "documentHash": r.document_hash, "time": _iso(r.timestamp),
-                "blockNumber": r.block_number, "txHash": r.tx_hash,
+                "from_unit_id": r.from_unit_id, "from_unit": units.get(r.from_unit_id),
+                "to_unit_id": r.to_unit_id, "to_unit": units.get(r.to_unit_id),
+                "product_group_id": r.product_group_id,
+                "product_group": groups.get(r.product_group_id),
+                "product": _text32(r.product), "order_ref": _text32(r.order_ref),
+                "quantity_g": int(r.quantity), "credits_g": int(r.credits),
+                "share_bps": int(r.credits) * 10_000 // int(r.quantity) if r.quantity else 0,
+                "document_hash": r.document_hash, "time": _iso(r.timestamp),
+                "block_number": r.block_number, "tx_hash": r.tx_hash,
             }
             for r in rows[:limit]
         ]  # fmt: skip
@@ -191,34 +212,38 @@ def listing_routes(app: FastAPI) -> None:
             _states(conn, found[:limit], rows)
         if kind == "processes":
             _factors(conn, rows)
-        if kind == "schemes":  # the custody mode by its contracts.Custody name (issue 13)
-            for row in rows:
-                mode = int(str(row["custody"]))
-                row["custody"] = Custody(mode).name if mode in set(Custody) else str(mode)
         return RegistryList.model_validate(
             {**as_of(conn), "kind": kind, "rows": rows, "truncated": len(found) > limit}
         )
 
 
 def _name_ids(conn: Connection, t: Table, rows: list[dict[str, object]]) -> None:
-    """Each id column's entity named beside it; role masks and enumerations by name."""
+    """Each id column's entity named beside it; role masks and enumerations by name only."""
     names = {c: _names(conn, m) for c, m in _NAMED.items() if c in t.c}
     for i, row in enumerate(rows):
         out: dict[str, object] = {}
         for key, value in row.items():
             out[key] = value
-            snake = next((c for c in names if _camel(c) == key), None)
-            if snake is not None:
-                out[key.removesuffix("Id")] = names[snake].get(int(str(value)))
+            if key in names:
+                out[key.removesuffix("_id")] = names[key].get(int(str(value)))
             elif key == "roles":
-                out["roleNames"] = [r.name for r in Role if int(str(value)) & r]
-            elif key == "model":
-                out["modelName"] = Model(int(str(value))).name
-            elif key == "attribution":
-                out["attributionName"] = Attribution(int(str(value))).name
-            elif key == "rawMaterial":
-                out["rawMaterialName"] = RawMaterial(int(str(value))).label
+                out[key] = [r.name for r in Role if int(str(value)) & r]
+            elif key in _ENUMS:
+                out[key] = _enum_name(_ENUMS[key], int(str(value)))
         rows[i] = out
+
+
+#: Enumeration columns, answered by their ``contracts`` name (``mass_balance``, ``certified``).
+_ENUMS: dict[str, Any] = {
+    "model": Model, "attribution": Attribution, "raw_material": RawMaterial, "custody": Custody,
+}  # fmt: skip
+
+
+def _enum_name(enum: Any, value: int) -> str:
+    try:
+        return str(enum(value).name)
+    except ValueError:  # a code this release does not know: its digits
+        return str(value)
 
 
 def _scopes(conn: Connection, rows: list[dict[str, object]]) -> None:
@@ -228,7 +253,7 @@ def _scopes(conn: Connection, rows: list[dict[str, object]]) -> None:
         scope.setdefault(int(cert), {}).setdefault(str(kind), []).append(int(ref))
     for row in rows:
         s = scope.get(int(str(row["id"])), {})
-        row["scopeClassIds"], row["scopeUnitIds"] = s.get("class", []), s.get("unit", [])
+        row["scope_class_ids"], row["scope_unit_ids"] = s.get("class", []), s.get("unit", [])
 
 
 def _states(conn: Connection, found: Sequence[Any], rows: list[dict[str, object]]) -> None:

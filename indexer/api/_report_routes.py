@@ -35,7 +35,7 @@ from tracenet.indexer.mirror._tables import Party
 __all__ = ["COMPARED", "ReportVerdict", "add_report_routes", "verify_signed"]
 
 #: The parts of a supply audit fixed by the chain up to the period's end (not the checkpoint).
-COMPARED = ("classId", "period", "units", "total", "reconciles", "findings")
+COMPARED = ("class_id", "period", "units", "total", "reconciles", "findings")
 _DOC: dict[int | str, dict[str, Any]] = {
     400: {"model": models.ErrorBody, "description": "TN-IX-4001 SignatureInvalid, "
           "TN-IX-4002 SignerNotAuditor, TN-IX-4003 ReportFiguresDiffer"},
@@ -54,10 +54,10 @@ class ReportVerdict(BaseModel):
 
     valid: bool = Field(description="always true: a refusal is an error answer (400)")
     signer: str = Field(description="the checksummed address that signed")
-    partyId: int = Field(description="the auditor party the signer acted for at the block")
+    party_id: int = Field(description="the auditor party the signer acted for at the block")
     party: str = Field(description="that party's registry key or on-chain name")
-    blockNumber: int = Field(description="the report's block (asOf.blockNumber)")
-    classId: int
+    block_number: int = Field(description="the report's block (as_of.block_number)")
+    class_id: int
     period: str
     compared: list[str] = Field(description="the parts recomputed from the chain, all equal")
 
@@ -104,9 +104,9 @@ def verify_signed(
         raise ChainReadError(f"cannot read the chain: {exc}") from exc
     report: dict[str, Any] = document["report"]
     differ = _differences(conn, report)
-    block = int(report["asOf"]["blockNumber"])
+    block = int(report["as_of"]["block_number"])
     if differ:
-        mirror = int(as_of(conn)["blockNumber"])
+        mirror = int(as_of(conn)["block_number"])
         behind = (
             f" (the mirror is at block {mirror}, before the report's block {block}: let it "
             "catch up and verify again)"
@@ -117,33 +117,33 @@ def verify_signed(
             f"signed by {signer} for party {actor.party_id}, but its figures differ from the "
             f"chain's in: {', '.join(differ)}{behind}",
             field="report", error="ReportFiguresDiffer",
-            args={"signer": signer, "partyId": actor.party_id, "differ": differ},
+            args={"signer": signer, "party_id": actor.party_id, "differ": differ},
         )  # fmt: skip
     return ReportVerdict(
-        valid=True, signer=signer, partyId=actor.party_id,
+        valid=True, signer=signer, party_id=actor.party_id,
         party=names.get(actor.party_id) or _party_name(conn, actor.party_id),
-        blockNumber=block, classId=int(report["classId"]), period=str(report["period"]),
+        block_number=block, class_id=int(report["class_id"]), period=str(report["period"]),
         compared=list(COMPARED),
     )  # fmt: skip
 
 
 def _differences(conn: Connection, report: dict[str, Any]) -> list[str]:
     try:
-        class_id = int(report["classId"])
+        class_id = int(report["class_id"])
         period = str(report["period"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportError(
-            "the report names no class (classId) and period to recompute", field="report"
+            "the report names no class (class_id) and period to recompute", field="report"
         ) from exc
     months = class_info(conn, class_id).period_months
     # The signed index when the report carries one (every audit does; ``index:<n>`` is its
     # syntax); its label is compared below with the recomputed one.
-    signed = report.get("periodIndex")
+    signed = report.get("period_index")
     if isinstance(signed, int) and not isinstance(signed, bool):
-        index = resolve_period(months, f"index:{signed}", "report.periodIndex")
+        index = resolve_period(months, f"index:{signed}", "report.period_index")
     else:
         index = resolve_period(months, period, "report.period")
-    block = int(report["asOf"]["blockNumber"])  # verify_auditor read it already
+    block = int(report["as_of"]["block_number"])  # verify_auditor read it already
     fresh = supply_audit(conn, class_id=class_id, period=index, block=block)
     dumped = models.Audit.model_validate(fresh).model_dump(mode="json", by_alias=True)
     return [k for k in COMPARED if canonical_json(report.get(k)) != canonical_json(dumped.get(k))]

@@ -46,7 +46,11 @@ def as_of(conn: Connection) -> dict[str, Any]:
     cur = conn.execute(select(table(Cursor))).first()
     if cur is None:
         raise MirrorNotReadyError("the mirror holds no block yet: its follower has not started")
-    return {"chainId": cur.chain_id, "blockNumber": cur.block_number, "blockHash": cur.block_hash}
+    return {
+        "chain_id": cur.chain_id,
+        "block_number": cur.block_number,
+        "block_hash": cur.block_hash,
+    }
 
 
 def mirror_stop(conn: Connection) -> dict[str, Any] | None:
@@ -99,14 +103,17 @@ def balances(
         query = query.where(b.c.unit_id.in_(units))
     if class_id is not None:
         query = query.where(b.c.class_id == class_id)
+    c = table(CreditClass)
+    months = {int(i): int(m) for i, m in conn.execute(select(c.c.id, c.c.period_months))}
     return [
         {
-            "unitId": r.unit_id,
-            "classId": r.class_id,
-            "vintage": r.vintage,
+            "unit_id": r.unit_id,
+            "class_id": r.class_id,
+            "vintage": period_label(months[r.class_id], r.vintage),
+            "vintage_index": r.vintage,
             "batch": r.batch,
-            "tokenId": str(token_id(r.class_id, r.vintage, r.batch)),
-            "amount": r.amount,
+            "token_id": str(token_id(r.class_id, r.vintage, r.batch)),
+            "amount_g": r.amount,
         }
         for r in conn.execute(query)
     ]
@@ -178,12 +185,12 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
     pc = table(PeriodClose)
     closes = [
         {
-            "bookStock": r.book_stock,
-            "physicalStock": r.physical_stock,
-            "lapsed": r.lapsed,
-            "deviationBps": _deviation_bps(r.book_stock, r.physical_stock),
+            "book_stock_g": r.book_stock,
+            "physical_stock_g": r.physical_stock,
+            "lapsed_g": r.lapsed,
+            "deviation_bps": _deviation_bps(r.book_stock, r.physical_stock),
             "finding": _deviation_bps(r.book_stock, r.physical_stock) > STOCK_TOLERANCE_BPS,
-            "event": {"blockNumber": r.block_number, "logIndex": r.log_index},
+            "event": {"block_number": r.block_number, "log_index": r.log_index},
         }
         for r in conn.execute(
             select(pc).where(
@@ -207,32 +214,34 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         + flows["lapseOut"]
     )
     return {
-        "unitId": unit_id,
-        "classId": class_id,
-        "className": info.name,
+        "unit_id": unit_id,
+        "class_id": class_id,
+        "class_name": info.name,
         "period": period_label(info.period_months, period),
-        "periodIndex": period,
-        "periodMonths": info.period_months,
+        "period_index": period,
+        "period_months": info.period_months,
         "from": iso_time(start),
         "to": iso_time(end),
         "model": enum_name(Model, info.model),
         "attribution": enum_name(Attribution, info.attribution),
-        "opening": int(opening),
-        "inputs": {"sustainable": flows["inputIn"], "conventional": int(conventional)},
-        "received": flows["shipIn"] + flows["inventoryIn"] + flows["certificatesIn"],
-        "convertedIn": flows["convertIn"],
-        "convertedOut": flows["convertOut"],
-        "shipped": flows["shipOut"],
-        "shippedPerCustomer": [{"unitId": u, "credits": n} for u, n in sorted(shipped_to.items())],
-        "transferredOut": flows["inventoryOut"] + flows["certificatesOut"],
-        "claimed": flows["claimOut"],
-        "lapsed": flows["lapseOut"],
-        "closing": closing,
-        "carriedForward": sum(valid_next.values()),
-        "lapsingAtPeriodEnd": closing - sum(valid_next.values()),
+        "opening_g": int(opening),
+        "inputs": {"sustainable_g": flows["inputIn"], "conventional_g": int(conventional)},
+        "received_g": flows["shipIn"] + flows["inventoryIn"] + flows["certificatesIn"],
+        "converted_in_g": flows["convertIn"],
+        "converted_out_g": flows["convertOut"],
+        "shipped_g": flows["shipOut"],
+        "shipped_per_customer": [
+            {"unit_id": u, "credits_g": n} for u, n in sorted(shipped_to.items())
+        ],
+        "transferred_out_g": flows["inventoryOut"] + flows["certificatesOut"],
+        "claimed_g": flows["claimOut"],
+        "lapsed_g": flows["lapseOut"],
+        "closing_g": closing,
+        "carried_forward_g": sum(valid_next.values()),
+        "lapsing_at_period_end_g": closing - sum(valid_next.values()),
         "balanced": int(opening) + inflow - outflow == closing,
-        "periodClose": closes,
-        "rollingShares": _rolling_shares(conn, unit_id, class_id, start, end)
+        "period_close": closes,
+        "rolling_shares": _rolling_shares(conn, unit_id, class_id, start, end)
         if info.attribution == Attribution.rolling_average
         else [],
     }
@@ -256,13 +265,13 @@ def _rolling_shares(
         out.append(
             {
                 "operation": "shipment" if int(a["operation"]) == 0 else "claim",
-                "operationId": int(a["operationId"]),
-                "shareBps": int(a["shareBps"]),
-                "quantity": int(a["quantity"]),
-                "amount": int(a["amount"]),
-                "windowSustainable": int(a["windowSustainable"]),
-                "windowTotal": int(a["windowTotal"]),
-                "event": {"blockNumber": int(block), "logIndex": int(index)},
+                "operation_id": int(a["operationId"]),
+                "share_bps": int(a["shareBps"]),
+                "quantity_g": int(a["quantity"]),
+                "amount_g": int(a["amount"]),
+                "window_sustainable_g": int(a["windowSustainable"]),
+                "window_total_g": int(a["windowTotal"]),
+                "event": {"block_number": int(block), "log_index": int(index)},
             }
         )
     return out
@@ -294,16 +303,16 @@ def traceability(
         row = per.setdefault(
             r.to_unit_id,
             {
-                "customerUnitId": r.to_unit_id,
+                "customer_unit_id": r.to_unit_id,
                 "shipments": 0,
-                "physical": 0,
-                "sustainable": 0,
+                "physical_g": 0,
+                "sustainable_g": 0,
                 "classes": set(),
             },
         )
         row["shipments"] += 1
-        row["physical"] += r.quantity
-        row["sustainable"] += r.credits
+        row["physical_g"] += r.quantity
+        row["sustainable_g"] += r.credits
         classes = conn.execute(
             select(mv.c.class_id)
             .where(mv.c.block_number == r.block_number, mv.c.log_index == r.log_index)
@@ -319,13 +328,18 @@ def traceability(
         customers.append(
             {
                 **row,
-                "customerPartyId": units.get(unit),
-                "customerName": parties.get(units.get(unit, 0), ""),
-                "conventional": row["physical"] - row["sustainable"],
-                "allocatedBps": row["sustainable"] * 10_000 // row["physical"]
-                if row["physical"]
+                "customer_party_id": units.get(unit),
+                "customer_name": parties.get(units.get(unit, 0), ""),
+                "conventional_g": row["physical_g"] - row["sustainable_g"],
+                "allocated_bps": row["sustainable_g"] * 10_000 // row["physical_g"]
+                if row["physical_g"]
                 else 0,
-                "materialTypes": [{"classId": c, "name": names.get(c, "")} for c in kinds],
+                "material_types": [{"class_id": c, "name": names.get(c, "")} for c in kinds],
             }
         )
-    return {"unitId": unit_id, "from": iso_time(start), "to": iso_time(end), "customers": customers}
+    return {
+        "unit_id": unit_id,
+        "from": iso_time(start),
+        "to": iso_time(end),
+        "customers": customers,
+    }

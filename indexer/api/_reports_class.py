@@ -64,7 +64,7 @@ def footprint(
     start: int,
     end: int,
     unit_id: int | None = None,
-    process_g_per_kg: int = 0,
+    process_gco2e_per_kg: int = 0,
 ) -> dict[str, Any]:
     """R11: lower- and higher-carbon footprints and the unallocated weighted average."""
     classes = conn.execute(
@@ -95,22 +95,26 @@ def footprint(
         next(c.sustainable_factor for c in classes if c.id == k) * n for k, n in sustainable.items()
     )
     c_mg = conventional_factor * qc
-    p = process_g_per_kg
+    p = process_gco2e_per_kg
     total_mg = s_mg + c_mg + p * (qs + qc)
     a_mg, b_mg = s_mg + p * qs, c_mg + p * qc
     return {
-        "productGroupId": product_group_id,
-        "unitId": unit_id,
+        "product_group_id": product_group_id,
+        "unit_id": unit_id,
         "from": iso_time(start),
         "to": iso_time(end),
-        "processGPerKg": p,
-        "sustainableInputG": qs,
-        "conventionalInputG": qc,
-        "weightedAverageGPerKg": _per_kg(total_mg, qs + qc),
-        "lowerCarbon": {"quantityG": qs, "footprintGPerKg": _per_kg(a_mg, qs)},
-        "higherCarbon": {"quantityG": qc, "footprintGPerKg": _per_kg(b_mg, qc)},
-        "emissionsMg": {"total": total_mg, "lowerCarbon": a_mg, "higherCarbon": b_mg},
-        "addsUp": a_mg + b_mg == total_mg,
+        "process_gco2e_per_kg": p,
+        "sustainable_input_g": qs,
+        "conventional_input_g": qc,
+        "weighted_average_gco2e_per_kg": _per_kg(total_mg, qs + qc),
+        "lower_carbon": {"quantity_g": qs, "footprint_gco2e_per_kg": _per_kg(a_mg, qs)},
+        "higher_carbon": {"quantity_g": qc, "footprint_gco2e_per_kg": _per_kg(b_mg, qc)},
+        "emissions": {
+            "total_mgco2e": total_mg,
+            "lower_carbon_mgco2e": a_mg,
+            "higher_carbon_mgco2e": b_mg,
+        },
+        "adds_up": a_mg + b_mg == total_mg,
         "method": "all sustainable input allocated to the lower-carbon product (CT Part 2 §2.1)",
     }
 
@@ -136,13 +140,13 @@ def reduction_check(
         qc = int(conn.execute(query).scalar_one())
         out[label] = {
             "period": period_label(info.period_months, period),
-            "periodIndex": period,
-            "sustainable": qs,
-            "conventional": qc,
-            "shareBps": qs * 10_000 // (qs + qc) if qs + qc else 0,
+            "period_index": period,
+            "sustainable_g": qs,
+            "conventional_g": qc,
+            "share_bps": qs * 10_000 // (qs + qc) if qs + qc else 0,
         }
-    grew = out["b"]["sustainable"] > out["a"]["sustainable"]
-    share_grew = out["b"]["shareBps"] > out["a"]["shareBps"]
+    grew = out["b"]["sustainable_g"] > out["a"]["sustainable_g"]
+    share_grew = out["b"]["share_bps"] > out["a"]["share_bps"]
     reason = (
         "sustainable input grew"
         if grew
@@ -151,15 +155,20 @@ def reduction_check(
         else "sustainable input did not grow"
     )
     return {
-        "classId": class_id,
-        "unitId": unit_id,
-        "periodA": out["a"],
-        "periodB": out["b"],
+        "class_id": class_id,
+        "unit_id": unit_id,
+        "period_a": out["a"],
+        "period_b": out["b"],
         "valid": grew,
         "reason": reason,
     }
 
 
+#: The supply audit's figures, per unit and in total (grams).
+_FIGURES = (
+    "created_g", "converted_in_g", "received_g", "sent_g", "claimed_g", "lapsed_g",
+    "converted_out_g", "conversion_loss_g", "held_g",
+)  # fmt: skip
 #: No block bound: everything mirrored.
 _LAST = 2**63 - 1
 
@@ -169,7 +178,7 @@ def supply_audit(
 ) -> dict[str, Any]:
     """R13: created = held + claimed + lapsed + converted out (conversion losses), per unit and in
     total, over everything up to the end of ``period``; stock deviations above 0.5 % flagged.
-    With ``block``, only what the chain held up to that block (a signed report's ``asOf``)."""
+    With ``block``, only what the chain held up to that block (a signed report's ``as_of``)."""
     upto = _LAST if block is None else block
     info = class_info(conn, class_id)
     start, end = period_bounds(info.period_months, period)
@@ -208,20 +217,20 @@ def supply_audit(
         )
     }
     units, findings = [], []
-    total: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = dict.fromkeys(_FIGURES, 0)
     for unit in sorted(set(rows) | set(created)):
         r = rows[unit]
         entry = {
-            "unitId": unit,
-            "created": created.get(unit, 0),
-            "convertedIn": r["convertIn"],
-            "received": r["shipIn"] + r["inventoryIn"] + r["certificatesIn"],
-            "sent": r["shipOut"] + r["inventoryOut"] + r["certificatesOut"],
-            "claimed": r["claimOut"],
-            "lapsed": r["lapseOut"],
-            "convertedOut": r["convertOut"],
-            "conversionLoss": losses.get(unit, 0),
-            "held": sum(
+            "unit_id": unit,
+            "created_g": created.get(unit, 0),
+            "converted_in_g": r["convertIn"],
+            "received_g": r["shipIn"] + r["inventoryIn"] + r["certificatesIn"],
+            "sent_g": r["shipOut"] + r["inventoryOut"] + r["certificatesOut"],
+            "claimed_g": r["claimOut"],
+            "lapsed_g": r["lapseOut"],
+            "converted_out_g": r["convertOut"],
+            "conversion_loss_g": losses.get(unit, 0),
+            "held_g": sum(
                 r[k] for k in ("inputIn", "shipIn", "inventoryIn", "certificatesIn", "convertIn")
             )
             - sum(
@@ -236,26 +245,28 @@ def supply_audit(
                 )
             ),
         }
-        entry["reconciles"] = entry["created"] + entry["convertedIn"] + entry["received"] == (
-            entry["held"]
-            + entry["claimed"]
-            + entry["lapsed"]
-            + entry["convertedOut"]
-            + entry["sent"]
+        entry["reconciles"] = entry["created_g"] + entry["converted_in_g"] + entry[
+            "received_g"
+        ] == (
+            entry["held_g"]
+            + entry["claimed_g"]
+            + entry["lapsed_g"]
+            + entry["converted_out_g"]
+            + entry["sent_g"]
         )
         if not entry["reconciles"]:
             findings.append(_finding(conn, "unit does not reconcile", unit, class_id, end, upto))
         for k, v in entry.items():
-            if k not in ("unitId", "reconciles"):
+            if k in _FIGURES:
                 total[k] += int(v)
         units.append(entry)
     total_ok = (
-        total["created"] + total["convertedIn"]
-        == total["held"] + total["claimed"] + total["lapsed"] + total["convertedOut"]
-        and total["sent"] == total["received"]
+        total["created_g"] + total["converted_in_g"]
+        == total["held_g"] + total["claimed_g"] + total["lapsed_g"] + total["converted_out_g"]
+        and total["sent_g"] == total["received_g"]
     )
     if not total_ok:
-        findings.append({"kind": "total does not reconcile", "unitId": None, "events": []})
+        findings.append({"kind": "total does not reconcile", "unit_id": None, "events": []})
     pc = table(PeriodClose)
     for pcr in conn.execute(
         select(pc)
@@ -267,29 +278,30 @@ def supply_audit(
             findings.append(
                 {
                     "kind": "stock deviation above 0.5 %",
-                    "unitId": pcr.unit_id,
-                    "period": pcr.period,
-                    "bookStock": pcr.book_stock,
-                    "physicalStock": pcr.physical_stock,
-                    "deviationBps": bps,
-                    "events": [{"blockNumber": pcr.block_number, "logIndex": pcr.log_index}],
+                    "unit_id": pcr.unit_id,
+                    "period": period_label(info.period_months, pcr.period),
+                    "period_index": pcr.period,
+                    "book_stock_g": pcr.book_stock,
+                    "physical_stock_g": pcr.physical_stock,
+                    "deviation_bps": bps,
+                    "events": [{"block_number": pcr.block_number, "log_index": pcr.log_index}],
                 }
             )
     findings = [{**f, "events": name_events(conn, f["events"])} for f in findings]
     return {
         "report": "supply audit",
-        "classId": class_id,
-        "className": info.name,
+        "class_id": class_id,
+        "class_name": info.name,
         "period": period_label(info.period_months, period),
-        "periodIndex": period,
+        "period_index": period,
         "from": iso_time(start),
         "to": iso_time(end),
-        "asOf": as_of(conn),
+        "as_of": as_of(conn),
         "units": units,
         "total": dict(total),
         "reconciles": total_ok and all(u["reconciles"] for u in units),
         "findings": findings,
-        "heldAtCheckpoint": held_now,
+        "held_at_checkpoint": [{"unit_id": u, "held_g": n} for u, n in sorted(held_now.items())],
     }
 
 
@@ -310,6 +322,6 @@ def _finding(
     ).all()
     return {
         "kind": kind,
-        "unitId": unit,
-        "events": [{"blockNumber": b, "logIndex": i} for b, i in events],
+        "unit_id": unit,
+        "events": [{"block_number": b, "log_index": i} for b, i in events],
     }

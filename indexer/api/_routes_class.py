@@ -44,7 +44,7 @@ def class_routes(app: FastAPI, reg: Registry, ref: Any) -> None:
         from_day: Annotated[date, Query(alias="from", description="ISO-8601 date, inclusive")],
         to_day: Annotated[date, Query(alias="to", description="ISO-8601 date, exclusive")],
         unit_id: Annotated[str | None, Query(max_length=200)] = None,
-        process_g_per_kg: Annotated[
+        process_gco2e_per_kg: Annotated[
             int, Query(ge=0, le=10**9, description="process emissions, gCO2e per kg")
         ] = 0,
     ) -> models.Footprint:
@@ -58,9 +58,9 @@ def class_routes(app: FastAPI, reg: Registry, ref: Any) -> None:
             start=start,
             end=end,
             unit_id=unit,
-            process_g_per_kg=process_g_per_kg,
+            process_gco2e_per_kg=process_gco2e_per_kg,
         )
-        return models.Footprint.model_validate({"asOf": as_of(conn), **report})
+        return models.Footprint.model_validate({"as_of": as_of(conn), **report})
 
     @app.get(
         "/v1/classes/{class_id}/reduction-check",
@@ -82,7 +82,7 @@ def class_routes(app: FastAPI, reg: Registry, ref: Any) -> None:
         a = resolve_period(months, period_a, "period_a")
         b = resolve_period(months, period_b, "period_b")
         report = reduction_check(conn, class_id=klass, period_a=a, period_b=b, unit_id=unit)
-        return models.ReductionCheck.model_validate({"asOf": as_of(conn), **report})
+        return models.ReductionCheck.model_validate({"as_of": as_of(conn), **report})
 
     csv: dict[int | str, dict[str, Any]] = {
         200: {"content": {"text/csv": {}}, "description": "JSON, or CSV"}

@@ -63,9 +63,9 @@ class DeclarationCheck(BaseModel):
     """The document's fields beside the chain's; ``matches`` only if every one is equal."""
 
     matches: bool
-    shipmentId: int = Field(description="the shipment the document's verify link names")
+    shipment_id: int = Field(description="the shipment the document's verify link names")
     declaration: str = Field(description="the chain's SD number (SD-7)")
-    verifyLink: str = Field(description="the verify link printed on the document")
+    verify_link: str = Field(description="the verify link printed on the document")
     matched: int
     differ: int
     fields: list[FieldResult]
@@ -103,7 +103,7 @@ _GONE = 499
 def _too_large(limit: int) -> DocumentError:
     return DocumentError(
         f"the document is larger than {MAX_DOCUMENT} bytes",
-        field="document", error="DocumentTooLarge", args={"maxBytes": limit},
+        field="document", error="DocumentTooLarge", args={"max_bytes": limit},
     )  # fmt: skip
 
 
@@ -173,8 +173,8 @@ def add_sd_check_route(app: FastAPI, record: Callable[[], ChainRecord], response
             raise NotFoundError(str(exc), field="ref", error="ReferenceUnknown") from exc
         bad = sum(1 for c in result.fields if not c.ok)
         return DeclarationCheck(
-            matches=result.ok, shipmentId=result.shipment_id, declaration=result.declaration,
-            verifyLink=result.link, matched=len(result.fields) - bad, differ=bad,
+            matches=result.ok, shipment_id=result.shipment_id, declaration=result.declaration,
+            verify_link=result.link, matched=len(result.fields) - bad, differ=bad,
             fields=[FieldResult(label=c.label, document=c.document,
                                 chain=c.chain if c.ok else None, ok=c.ok)
                     for c in result.fields],

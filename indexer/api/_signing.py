@@ -46,10 +46,10 @@ def verify_auditor(document: dict[str, Any], handle: LedgerHandle) -> tuple[str,
     (``SignerNotAuditor``) unless it acted for a registered, active auditor party then."""
     signer = verify_report(document)
     try:
-        block = int(document["report"]["asOf"]["blockNumber"])
+        block = int(document["report"]["as_of"]["block_number"])
     except (KeyError, TypeError, ValueError) as exc:
         raise SignatureError(
-            "the report names no block (asOf.blockNumber) to check its signer at",
+            "the report names no block (as_of.block_number) to check its signer at",
             field="report",
         ) from exc
     refused = {"signer": signer, "block": block}
@@ -68,6 +68,6 @@ def verify_auditor(document: dict[str, Any], handle: LedgerHandle) -> tuple[str,
             f"{signer} acted for party {actor.party_id} at block {block}, which was {why}",
             field="signature",
             error="SignerNotAuditor",
-            args={**refused, "partyId": actor.party_id},
+            args={**refused, "party_id": actor.party_id},
         )
     return signer, actor

@@ -30,8 +30,9 @@ from tracenet.indexer.mirror._decode import Event
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import Certificate, Cursor, Factor, Process
 from tracenet.indexer.mirror._tables_ops import EventRow
+from tracenet.kit import iso_time
 
-__all__ = ["ALLOCATION_METHOD", "ProvenanceCache", "depth"]
+__all__ = ["ALLOCATION_METHOD", "ProvenanceCache", "depth", "lineage_json"]
 
 ALLOCATION_METHOD = (
     "proportional (pro-rata) mass-balance allocation: every outflow of a unit's credits of one "
@@ -208,38 +209,52 @@ class ProvenanceCache:
     def provenance(self, conn: Connection, kind: str, ident: int) -> dict[str, Any]:
         lineage = self.lineage(conn, kind, ident)
         certs, procs, factors = self._names(conn)
-        nodes = [_node(n, certs, procs, factors) for n in lineage.nodes]
         return {
-            "target": {"kind": kind, "id": ident, "grams": lineage.target.grams},
-            "allocationMethod": ALLOCATION_METHOD,
+            "target": {"kind": kind, "id": ident, "amount_g": lineage.target.grams},
+            "allocation_method": ALLOCATION_METHOD,
             "depth": depth(lineage),
-            "nodes": nodes,
-            "edges": [
-                {
-                    "source": e.source,
-                    "target": e.target,
-                    "tokenId": str(e.token_id),
-                    "grams": e.grams,
-                }
-                for e in lineage.edges
-            ],
-            "origins": [
-                {
-                    "inputId": o.input.input_id,
-                    "unitId": o.input.unit_id,
-                    "tokenId": str(o.input.token_id),
-                    "certificateId": o.input.certificate_id,
-                    "certificateNumber": getattr(certs.get(o.input.certificate_id), "number", None),
-                    "evidenceHash": "0x" + o.input.evidence_hash.hex(),
-                    "grams": o.grams,
-                    "inputGrams": o.input_grams,
-                    "blockNumber": o.ref.block_number,
-                    "txHash": o.ref.tx_hash,
-                }
-                for o in lineage.origins
-            ],
-            "unexplained": lineage.unexplained,
+            **lineage_json(lineage, certs, procs, factors),
         }
+
+
+def lineage_json(
+    lineage: lin.Lineage,
+    certs: dict[int, Any] | None = None,
+    procs: dict[int, Any] | None = None,
+    factors: dict[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """The lineage graph on the wire, one shape for ``/provenance`` and ``/verification``:
+    snake_case keys, grams in ``_g`` keys, token ids as decimal strings; registry names
+    (certificate numbers, process names, factor evidence) where ``certs``… are given."""
+    certs, procs, factors = certs or {}, procs or {}, factors or {}
+    return {
+        "nodes": [_node(n, certs, procs, factors) for n in lineage.nodes],
+        "edges": [
+            {
+                "source": e.source,
+                "target": e.target,
+                "token_id": str(e.token_id),
+                "amount_g": e.grams,
+            }
+            for e in lineage.edges
+        ],
+        "origins": [
+            {
+                "input_id": o.input.input_id,
+                "unit_id": o.input.unit_id,
+                "token_id": str(o.input.token_id),
+                "certificate_id": o.input.certificate_id,
+                "certificate_number": getattr(certs.get(o.input.certificate_id), "number", None),
+                "evidence_hash": "0x" + o.input.evidence_hash.hex(),
+                "amount_g": o.grams,
+                "input_amount_g": o.input_grams,
+                "block_number": o.ref.block_number,
+                "tx_hash": o.ref.tx_hash,
+            }
+            for o in lineage.origins
+        ],
+        "unexplained_g": lineage.unexplained,
+    }
 
 
 def depth(lineage: lin.Lineage) -> int:
@@ -260,43 +275,50 @@ def depth(lineage: lin.Lineage) -> int:
 def _node(
     n: lin.Node, certs: dict[int, Any], procs: dict[int, Any], factors: dict[Any, Any]
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"key": n.key, "kind": n.kind, "grams": n.grams}
+    out: dict[str, Any] = {"key": n.key, "kind": n.kind, "amount_g": n.grams}
     if n.event is None:
         return out
     ref, e = n.event
     out |= {
-        "blockNumber": ref.block_number,
-        "logIndex": ref.log_index,
-        "txHash": ref.tx_hash,
-        "timestamp": ref.timestamp,
+        "block_number": ref.block_number,
+        "log_index": ref.log_index,
+        "tx_hash": ref.tx_hash,
+        "time": iso_time(ref.timestamp),
     }
     if isinstance(e, R.InputRecorded):
         cert = certs.get(e.certificate_id)
         out |= {
-            "unitId": e.unit_id,
-            "certificateId": e.certificate_id,
-            "certificateNumber": getattr(cert, "number", None),
-            "evidenceHash": "0x" + e.evidence_hash.hex(),
+            "unit_id": e.unit_id,
+            "certificate_id": e.certificate_id,
+            "certificate_number": getattr(cert, "number", None),
+            "evidence_hash": "0x" + e.evidence_hash.hex(),
         }
     elif isinstance(e, R.Shipped):
         out |= {
-            "fromUnitId": e.from_unit_id,
-            "toUnitId": e.to_unit_id,
-            "quantity": e.quantity,
-            "documentHash": "0x" + e.document_hash.hex(),
+            "from_unit_id": e.from_unit_id,
+            "to_unit_id": e.to_unit_id,
+            "quantity_g": e.quantity,
+            "document_hash": "0x" + e.document_hash.hex(),
         }
     elif isinstance(e, R.InventoryTransferred | R.CertificatesTransferred):
-        out |= {"fromUnitId": e.from_unit_id, "toUnitId": e.to_unit_id}
+        out |= {"from_unit_id": e.from_unit_id, "to_unit_id": e.to_unit_id}
     elif isinstance(e, R.Converted):
         f = factors.get((e.process_id, e.factor_version))
         out |= {
-            "unitId": e.unit_id,
-            "processId": e.process_id,
+            "unit_id": e.unit_id,
+            "process_id": e.process_id,
             "process": getattr(procs.get(e.process_id), "name", None),
-            "factorVersion": e.factor_version,
-            "yieldBps": e.yield_bps,
-            "factorEvidenceHash": getattr(f, "evidence_hash", None),
+            "factor_version": e.factor_version,
+            "yield_bps": e.yield_bps,
+            "factor_evidence_hash": _hex(getattr(f, "evidence_hash", None)),
         }
     elif isinstance(e, R.Claimed):
-        out |= {"unitId": e.unit_id, "beneficiary": e.beneficiary}
+        out |= {"unit_id": e.unit_id, "beneficiary": e.beneficiary}
     return out
+
+
+def _hex(value: Any) -> str | None:
+    """A hash as ``0x…`` hex (the mirror holds text, the chain record bytes)."""
+    if value is None or isinstance(value, str):
+        return value
+    return "0x" + bytes(value).hex()

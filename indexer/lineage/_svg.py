@@ -46,7 +46,7 @@ def lineage_svg(prov: dict[str, Any]) -> str:
         )
         parts.append(
             f'<text x="{(x1 + w + x2) // 2}" y="{(y1 + y2) // 2 + h // 2 - 3}" '
-            f'fill="#555">{e["grams"]} g</text>'
+            f'fill="#555">{e["amount_g"]} g</text>'
         )
     for n in prov["nodes"]:
         x, y = pos[n["key"]]
@@ -60,11 +60,11 @@ def lineage_svg(prov: dict[str, Any]) -> str:
             f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="6" fill="{fill}" stroke="#444"/>'
         )
         parts.append(f'<text x="{x + 8}" y="{y + 18}">{escape(n["key"])}</text>')
-        detail = n.get("certificateNumber") or (
-            f"yield {n['yieldBps']} bps" if "yieldBps" in n else ""
+        detail = n.get("certificate_number") or (
+            f"yield {n['yield_bps']} bps" if "yield_bps" in n else ""
         )
         parts.append(
-            f'<text x="{x + 8}" y="{y + 36}">{n["grams"]} g {escape(str(detail or ""))}</text>'
+            f'<text x="{x + 8}" y="{y + 36}">{n["amount_g"]} g {escape(str(detail or ""))}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

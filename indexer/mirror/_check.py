@@ -57,9 +57,9 @@ class CheckReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "blockNumber": self.block_number,
-            "balancesChecked": self.balances_checked,
-            "classesChecked": self.classes_checked,
+            "block_number": self.block_number,
+            "balances_checked": self.balances_checked,
+            "classes_checked": self.classes_checked,
             "ok": self.ok,
             "differences": [d.__dict__ for d in self.differences],
         }

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracenet.contracts import CertificateStatus, Custody, RawMaterial, split_token_id
+from tracenet.contracts import CertificateStatus, Custody, RawMaterial, period_label, split_token_id
 from tracenet.contracts import records as R
 from tracenet.indexer.lineage._lineage import trace_shipment
 from tracenet.indexer.mirror._decode import Event, EventRef
@@ -142,16 +142,17 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
     classes: dict[int, dict[str, Any]] = {}
     for tid, amount in zip(s.token_ids, s.amounts, strict=True):
         class_id, vintage, batch = split_token_id(tid)
+        info = record.classes.get(class_id)
         lines.append(
             {
-                "token_id": hex(tid),
+                "token_id": str(tid),
                 "class_id": class_id,
-                "vintage": vintage,
+                "vintage": period_label(info.period_months, vintage) if info else None,
+                "vintage_index": vintage,
                 "batch": batch,
                 "credits_g": amount,
             }
         )
-        info = record.classes.get(class_id)
         if info is not None and class_id not in classes:
             scheme = record.schemes.get(info.scheme_id, ("?", 0))[0]
             classes[class_id] = {

@@ -28,6 +28,7 @@ from tracenet.indexer.errors import (
     NotFoundError,
 )
 from tracenet.indexer.lineage._lineage import Lineage
+from tracenet.indexer.lineage._provenance import lineage_json
 from tracenet.indexer.verifier._chainread import ChainRecord, DeploymentMismatch, read_chain
 from tracenet.indexer.verifier._declaration import CONVENTIONAL, declaration, to_markdown
 from tracenet.indexer.verifier._verify import Check, Verdict, verify
@@ -145,39 +146,6 @@ def _check_json(c: Check) -> dict[str, Any]:
     }
 
 
-def _lineage_json(lineage: Lineage) -> dict[str, Any]:
-    return {
-        "target": lineage.target.key,
-        "nodes": [
-            {
-                "key": n.key,
-                "kind": n.kind,
-                "grams": n.grams,
-                "tx_hash": n.event.ref.tx_hash if n.event else None,
-                "block_number": n.event.ref.block_number if n.event else None,
-            }
-            for n in lineage.nodes
-        ],
-        "edges": [
-            {"source": e.source, "target": e.target, "token_id": hex(e.token_id), "grams": e.grams}
-            for e in lineage.edges
-        ],
-        "origins": [
-            {
-                "input_id": o.input.input_id,
-                "unit_id": o.input.unit_id,
-                "certificate_id": o.input.certificate_id,
-                "evidence_hash": "0x" + o.input.evidence_hash.hex(),
-                "grams": o.grams,
-                "input_grams": o.input_grams,
-                "tx_hash": o.ref.tx_hash,
-            }
-            for o in lineage.origins
-        ],
-        "unexplained": lineage.unexplained,
-    }
-
-
 def render_json(verdict: Verdict) -> dict[str, Any]:
     return {
         "kind": verdict.kind,
@@ -186,7 +154,14 @@ def render_json(verdict: Verdict) -> dict[str, Any]:
         "failed": len(verdict.failures),
         "warnings": len(verdict.warnings),
         "checks": [_check_json(c) for c in verdict.checks],
-        "lineage": _lineage_json(verdict.lineage),
+        "lineage": {
+            "target": {
+                "kind": verdict.kind,
+                "id": verdict.target_id,
+                "amount_g": verdict.lineage.target.grams,
+            },
+            **lineage_json(verdict.lineage),
+        },
     }
 
 

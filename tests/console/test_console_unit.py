@@ -175,7 +175,7 @@ def test_the_shipment_page_shows_the_buyer_the_public_view_and_its_party_the_ful
     client: TestClient,
 ) -> None:
     seen: list[tuple[str, bool]] = []
-    node = {"key": "shipment:7", "kind": "shipment", "grams": 5}
+    node = {"key": "shipment:7", "kind": "shipment", "amount_g": 5}
     step = {"step": 1, "kind": "shipment", "role": "certified supplier", "country": "NL",
             "schemes": ["ISCC PLUS"], "certificate_status": "ISCC PLUS certificate valid at "
             "dispatch", "date": "2027-01-05", "share_of_target_bps": 10_000,
@@ -195,7 +195,8 @@ def test_the_shipment_page_shows_the_buyer_the_public_view_and_its_party_the_ful
             return httpx.Response(200, text="<html><script>x()</script>SD</html>")
         if path == f"/v1/shipments/{R7}/verification":
             if keyed:
-                lineage = {"target": "shipment:7", "nodes": [node], "edges": [], "origins": []}
+                lineage = {"target": {"kind": "shipment", "id": 7, "amount_g": 5}, "nodes": [node],
+                           "edges": [], "origins": []}  # fmt: skip
                 full = {"view": "full", "id": 7, "holds": True, "failed": 0, "warnings": 0,
                         "checks": [], "lineage": lineage}  # fmt: skip
                 return httpx.Response(200, json=full)
@@ -483,9 +484,9 @@ def test_api_errors_are_read_from_the_common_body_and_older_ones() -> None:
 
 def test_pictures_escape_their_text() -> None:
     prov = {
-        "nodes": [{"key": "input:1", "kind": "input", "grams": 5, "certificateNumber": "<x>"},
-                  {"key": "claim:1", "kind": "claim", "grams": 5}],
-        "edges": [{"source": "input:1", "target": "claim:1", "grams": 5}],
+        "nodes": [{"key": "input:1", "kind": "input", "amount_g": 5, "certificate_number": "<x>"},
+                  {"key": "claim:1", "kind": "claim", "amount_g": 5}],
+        "edges": [{"source": "input:1", "target": "claim:1", "amount_g": 5}],
     }  # fmt: skip
     svg = provenance_graph(prov)
     assert "&lt;x&gt;" in svg and "<x>" not in svg and svg.count("<rect") == 2
@@ -502,8 +503,8 @@ def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
 
     answers = {
         "valid": httpx.Response(200, json={
-            "valid": True, "signer": "0xA1", "partyId": 5, "party": "auditor", "blockNumber": 9,
-            "classId": 1, "period": "2031-Q1", "compared": ["total"]}),
+            "valid": True, "signer": "0xA1", "party_id": 5, "party": "auditor", "block_number": 9,
+            "class_id": 1, "period": "2031-Q1", "compared": ["total"]}),
         "stranger": httpx.Response(400, json={
             "code": "TN-IX-4002", "error": "SignerNotAuditor", "field": "signature",
             "message": "0xB2 was no registered signer at block 9", "args": {"signer": "0xB2"}}),
@@ -552,16 +553,24 @@ def test_findings_link_to_the_shipment_or_claim_they_concern() -> None:
     from tracenet.console._web import templates
 
     events = [
-        {"blockNumber": 5, "logIndex": 1, "operation": "shipment", "shipmentId": 7},
-        {"blockNumber": 6, "logIndex": 0, "operation": "claim", "claimId": 3},
-        {"blockNumber": 8, "logIndex": 2, "operation": "conversion", "conversionId": 2},
-        {"blockNumber": 9, "logIndex": 4},
+        {"block_number": 5, "log_index": 1, "operation": "shipment", "shipment_id": 7},
+        {"block_number": 6, "log_index": 0, "operation": "claim", "claim_id": 3},
+        {"block_number": 8, "log_index": 2, "operation": "conversion", "conversion_id": 2},
+        {"block_number": 9, "log_index": 4},
     ]
-    report = {"className": "rPET-flake", "reconciles": False, "asOf": {"blockNumber": 9},
+    report = {"class_name": "rPET-flake", "reconciles": False, "as_of": {"block_number": 9},
               "units": [], "findings": [
-                  {"kind": "unit does not reconcile", "unitId": 2, "events": events}]}  # fmt: skip
-    keys = ("created", "convertedIn", "received", "sent", "held", "claimed", "lapsed")
-    report["total"] = {k: 0 for k in (*keys, "convertedOut", "conversionLoss")}
+                  {"kind": "unit does not reconcile", "unit_id": 2, "events": events}]}  # fmt: skip
+    keys = (
+        "created_g",
+        "converted_in_g",
+        "received_g",
+        "sent_g",
+        "held_g",
+        "claimed_g",
+        "lapsed_g",
+    )
+    report["total"] = {k: 0 for k in (*keys, "converted_out_g", "conversion_loss_g")}
     html = templates.env.get_template("audit.html").render(
         report=report,
         values={"class_id": "1", "period": "2031-Q1"},
@@ -582,12 +591,12 @@ def test_the_chain_puts_each_check_on_its_step_in_ledger_order() -> None:
 
     prov = {
         "nodes": [
-            {"key": "claim:1", "grams": 5, "blockNumber": 30},
-            {"key": "input:1", "grams": 9, "blockNumber": 10},
-            {"key": "conversion:1", "grams": 5, "blockNumber": 20},
+            {"key": "claim:1", "amount_g": 5, "block_number": 30},
+            {"key": "input:1", "amount_g": 9, "block_number": 10},
+            {"key": "conversion:1", "amount_g": 5, "block_number": 20},
         ],
-        "edges": [{"source": "input:1", "target": "conversion:1", "grams": 6},
-                  {"source": "conversion:1", "target": "claim:1", "grams": 5}],
+        "edges": [{"source": "input:1", "target": "conversion:1", "amount_g": 6},
+                  {"source": "conversion:1", "target": "claim:1", "amount_g": 5}],
     }  # fmt: skip
     verdict = {"checks": [
         {"subject": "input:1", "ok": True, "rule": "R3", "code": "certificate-known"},
@@ -607,18 +616,18 @@ def test_registry_rows_show_enumerations_by_their_contracts_names() -> None:
     from tracenet.console._names import named_rows
 
     rows = named_rows([
-        {"id": 1, "model": 0, "modelName": "mass_balance", "attribution": 1, "rawMaterial": 1,
-         "rawMaterialName": "bio-circular", "waste": False},
-        {"id": 2, "roles": 10, "roleNames": ["certifier", "member"], "custody": "certified"},
-        {"id": 3, "model": 9, "rawMaterial": "bio"},  # unknown to this console: as it came
-        {"id": 4, "schemeId": 1, "scheme": "ISCC PLUS", "boundaryId": 0, "boundary": None},
+        {"id": 1, "model": "mass_balance", "attribution": "rolling_average",
+         "raw_material": "bio_circular", "waste": False},
+        {"id": 2, "roles": ["certifier", "member"], "custody": "certified"},
+        {"id": 3, "model": "9", "raw_material": "bio"},  # unknown to this console: as it came
+        {"id": 4, "scheme_id": 1, "scheme": "ISCC PLUS", "boundary_id": 0, "boundary": None},
     ])  # fmt: skip
     assert rows == [
         {"id": 1, "model": "mass_balance", "attribution": "rolling_average",
-         "rawMaterial": "bio-circular", "waste": False},
+         "raw_material": "bio-circular", "waste": False},
         {"id": 2, "roles": "certifier member", "custody": "certified"},
-        {"id": 3, "model": 9, "rawMaterial": "bio"},
-        {"id": 4, "scheme": "ISCC PLUS (1)", "boundaryId": 0, "boundary": None},
+        {"id": 3, "model": "9", "raw_material": "bio"},
+        {"id": 4, "scheme": "ISCC PLUS (1)", "boundary_id": 0, "boundary": None},
     ]  # fmt: skip
 
 
@@ -626,10 +635,10 @@ def test_pages_name_units_as_the_registry_does_not_by_id() -> None:
     from tracenet.console._chain import chain_steps
     from tracenet.console._web import templates
 
-    step = {"key": "shipment:4", "kind": "shipment", "grams": 5, "blockNumber": 7,
-            "documentHash": "0x" + "ab" * 32, "quantity": 9,
-            "fromUnitId": 1, "toUnitId": 2}  # fmt: skip
-    prov = {"nodes": [step], "edges": [], "origins": [], "target": {"grams": 5}}
+    step = {"key": "shipment:4", "kind": "shipment", "amount_g": 5, "block_number": 7,
+            "document_hash": "0x" + "ab" * 32, "quantity_g": 9,
+            "from_unit_id": 1, "to_unit_id": 2}  # fmt: skip
+    prov = {"nodes": [step], "edges": [], "origins": [], "target": {"amount_g": 5}}
     units = {1: "Plant (unit 1)", 2: "Brand DC (unit 2)"}
     verify = templates.get_template("verify.html").render(
         kind="shipment", ident=4, prov=prov, steps=[step], units=units, request=None
@@ -643,15 +652,15 @@ def test_pages_name_units_as_the_registry_does_not_by_id() -> None:
         kind="shipment", ident=4, steps=chain_steps(prov, None), request=None
     )
     assert "unit 1 → unit 2" in unnamed  # a console without a read key: the ids, plainly
-    balance = {"unit": 1, "class": 1, "className": "rpet-flake", "label": "2031-Q1", "batch": 0,
-               "amount": 5, "lapses": "", "tokenId": "9"}  # fmt: skip
+    balance = {"unit": 1, "class": 1, "class_name": "rpet-flake", "label": "2031-Q1", "batch": 0,
+               "amount": 5, "lapses": "", "token_id": "9"}  # fmt: skip
     party = templates.get_template("party.html").render(
         caller={"party": "recycler", "indexer_key": "k"}, balances=[balance], units=units,
         requests=[], request=None,
     )  # fmt: skip
     assert "<tr><td>Plant (unit 1)</td>" in party
-    received = {"shipmentId": 4, "fromUnitId": 1, "fromUnit": "Plant", "toUnitId": 2,
-                "quantity": 9, "credits": 5, "shareBps": 5555}  # fmt: skip
+    received = {"shipment_id": 4, "from_unit_id": 1, "from_unit": "Plant", "to_unit_id": 2,
+                "quantity_g": 9, "credits_g": 5, "share_bps": 5555}  # fmt: skip
     shipments = templates.get_template("shipments.html").render(
         indexed=True, incoming=[received], outgoing=[], units={}, request=None, caller=None
     )
@@ -714,7 +723,7 @@ def test_a_party_s_roles_are_read_from_the_registry_listing() -> None:
     from tracenet.console import IndexerClient
     from tracenet.console._roles import party_roles
 
-    rows = [{"id": 1, "roles": 1, "roleNames": ["admin"]}, {"id": 2, "roles": 2}]
+    rows = [{"id": 1, "roles": ["admin"]}, {"id": 2, "roles": ["certifier"]}]
 
     def roles_of(party: int | None, status: int = 200) -> int | None:
         client = IndexerClient("http://indexer", "k", timeout=1)
@@ -742,15 +751,16 @@ def test_balances_ask_the_statement_for_a_vintage_by_its_index_syntax() -> None:
 
     def indexer(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/balances":
-            row = {"unitId": 1, "classId": 1, "vintage": 228, "batch": 0, "tokenId": "1",
-                   "amount": 5}  # fmt: skip
+            row = {"unit_id": 1, "class_id": 1, "vintage": "2027-Q1", "vintage_index": 228,
+                   "batch": 0, "token_id": "1", "amount_g": 5}  # fmt: skip
             return httpx.Response(200, json={"balances": [row]})
         asked.append(request.url.params["period"])
-        return httpx.Response(200, json={"periodMonths": 3, "className": "rPET flake"})
+        return httpx.Response(200, json={"period_months": 3, "class_name": "rPET flake"})
 
     def gateway(_: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"windows": [
-            {"credit_class": 1, "first_vintage": 227, "current_vintage": 228}]})  # fmt: skip
+            {"credit_class": 1, "first_vintage_index": 227,
+             "current_vintage_index": 228}]})  # fmt: skip
 
     ix = IndexerClient("http://indexer", "k", timeout=1)
     ix.http = httpx.AsyncClient(base_url="http://indexer", transport=httpx.MockTransport(indexer))
@@ -896,9 +906,9 @@ def test_every_form_renders_its_pickers_from_the_registry_and_the_balance(
     from tracenet.console._session import COOKIE, Session
 
     rows = {
-        "units": [{"id": 1, "name": "Plant", "partyId": 3, "party": "Recycler"},
-                  {"id": 2, "name": "Brand DC", "partyId": 4, "party": "Brand"}],
-        "classes": [{"id": 1, "name": "rPET-flake", "periodMonths": 3}],
+        "units": [{"id": 1, "name": "Plant", "party_id": 3, "party": "Recycler"},
+                  {"id": 2, "name": "Brand DC", "party_id": 4, "party": "Brand"}],
+        "classes": [{"id": 1, "name": "rPET-flake", "period_months": 3}],
         "parties": [{"id": 3, "name": "Recycler"}],
     }  # fmt: skip
     token = str((1 << 64) | (228 << 32))
@@ -908,10 +918,12 @@ def test_every_form_renders_its_pickers_from_the_registry_and_the_balance(
         if kind in rows:
             return {"rows": rows[kind]}
         if path == "/v1/balances":
-            return {"balances": [{"unitId": 1, "classId": 1, "vintage": 228, "batch": 0,
-                                  "tokenId": token, "amount": 6_000_000}]}  # fmt: skip
+            return {"balances": [{"unit_id": 1, "class_id": 1, "vintage": "2027-Q1",
+                                  "vintage_index": 228, "batch": 0, "token_id": token,
+                                  "amount_g": 6_000_000}]}  # fmt: skip
         if path == "/v1/balances/1":
-            return {"windows": [{"credit_class": 1, "first_vintage": 227, "current_vintage": 229}]}
+            return {"windows": [{"credit_class": 1, "first_vintage_index": 227,
+                                 "current_vintage_index": 229}]}  # fmt: skip
         raise ApiError(404, "TN-X", "NotFound", path)
 
     monkeypatch.setattr(_Client, "get", get)

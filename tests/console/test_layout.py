@@ -25,10 +25,10 @@ def _lineage(steps: int) -> dict[str, Any]:
     keys = ["input:1", *[f"{k}:{i}" for i, k in enumerate(
         ["shipment", "conversion", "shipment", "transfer", "shipment"][: steps - 2], 1)],
         "claim:1"]  # fmt: skip
-    nodes = [{"key": k, "kind": k.split(":")[0], "grams": 5_400_000, "blockNumber": 10 + i}
+    nodes = [{"key": k, "kind": k.split(":")[0], "amount_g": 5_400_000, "block_number": 10 + i}
              for i, k in enumerate(keys)]  # fmt: skip
-    edges = [{"source": a, "target": b, "grams": 5_400_000} for a, b in pairwise(keys)]
-    return {"target": {"grams": 5_400_000}, "allocationMethod": "credit", "nodes": nodes,
+    edges = [{"source": a, "target": b, "amount_g": 5_400_000} for a, b in pairwise(keys)]
+    return {"target": {"amount_g": 5_400_000}, "allocation_method": "credit", "nodes": nodes,
             "edges": edges, "origins": []}  # fmt: skip
 
 

@@ -88,11 +88,11 @@ def test_a_shipment_row_becomes_the_gateway_body() -> None:
     }  # fmt: skip
     body, errors = build(KINDS["shipments"], row)
     assert errors == []
-    assert body["unit"] == "resin-a" and body["to_unit"] == 4 and body["quantity"] == "6000000"
+    assert body["unit"] == "resin-a" and body["to_unit"] == 4 and body["quantity_g"] == "6000000"
     assert body["document_hash"].startswith("0x") and len(body["document_hash"]) == 66
     assert body["lines"] == [
-        {"token_id": "79228162514264337593543950337", "amount": "5400000"},
-        {"token_id": str(0x1000000010000000000000002), "amount": "1000"},
+        {"token_id": "79228162514264337593543950337", "amount_g": "5400000"},
+        {"token_id": str(0x1000000010000000000000002), "amount_g": "1000"},
     ]
 
 
@@ -117,7 +117,7 @@ def test_a_mapping_renames_the_partys_columns_and_a_missing_one_is_named(tmp_pat
     ((number, cells),) = table.rows
     body, errors = build(KINDS["productions"], table.documented(cells))
     assert number == 2 and errors == []
-    assert body["quantity"] == "2000000" and body["unit"] == "recycling-plant"
+    assert body["quantity_g"] == "2000000" and body["unit"] == "recycling-plant"
     assert table.column_of("quantity") == "Menge"
     data.write_text("Werk;product_group;Lieferschein\nx;y;z\n")
     with pytest.raises(FileError, match="Menge"):
@@ -139,7 +139,7 @@ def test_xlsx_cells_read_like_csv_cells(tmp_path: Path) -> None:
     table = read_table(path, KINDS["productions"], {})
     bodies = [build(KINDS["productions"], table.documented(c))[0] for _, c in table.rows]
     assert [n for n, _ in table.rows] == [2, 4]
-    assert [b["quantity"] for b in bodies] == ["100000", "12500"]
+    assert [b["quantity_g"] for b in bodies] == ["100000", "12500"]
     assert bodies[0]["product_group"] == 1
 
 
@@ -150,5 +150,5 @@ def test_a_rolling_average_claim_row_names_class_and_quantity() -> None:
            "class": "rhdpe-pellet", "quantity": "5 t"}  # fmt: skip
     body, errors = build(KINDS["claims"], row)
     assert errors == []
-    assert (body["class"], body["quantity"]) == ("rhdpe-pellet", "5000000")
+    assert (body["class"], body["quantity_g"]) == ("rhdpe-pellet", "5000000")
     assert "lines" not in body

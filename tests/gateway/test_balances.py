@@ -23,7 +23,7 @@ def _get(h: Harness, unit: str, key: str | None, **params: Any) -> Any:
 
 
 def _held(body: dict[str, Any]) -> dict[int, int]:
-    return {int(b["token_id"]): int(b["amount"]) for b in body["balances"]}
+    return {int(b["token_id"]): int(b["amount_g"]) for b in body["balances"]}
 
 
 def _stock(world: World) -> dict[str, int]:
@@ -59,7 +59,7 @@ def test_without_ids_every_class_and_window_vintage_is_read(
         assert _held(body)[made["flake"]] == 1_000_000
         assert body["not_enumerable_classes"] == [f.C_GLASS, f.C_CONTAINER]
         assert any("segregated" in n for n in body["notes"])
-        windows = {w["credit_class"]: (w["first_vintage"], w["current_vintage"])
+        windows = {w["credit_class"]: (w["first_vintage_index"], w["current_vintage_index"])
                    for w in body["windows"]}  # fmt: skip
         assert windows[f.C_FLAKE] == (Q1 - 1, Q1)  # window of 2 quarters
         bio_month = made["bio"] >> 32 & 0xFFFFFFFF
@@ -86,7 +86,9 @@ def test_past_the_window_only_an_explicit_vintage_finds_credits(
         key = h.key(f.P_RECYCLER, "read")
         body = _get(h, "recycling-plant", key).json()
         assert made["flake"] not in _held(body)
-        assert {w["credit_class"]: w["first_vintage"] for w in body["windows"]}[f.C_FLAKE] == Q3 - 1
+        assert {w["credit_class"]: w["first_vintage_index"] for w in body["windows"]}[
+            f.C_FLAKE
+        ] == Q3 - 1
         asked = _get(
             h,
             "recycling-plant",
@@ -97,10 +99,10 @@ def test_past_the_window_only_an_explicit_vintage_finds_credits(
         assert _held(asked.json()) == {made["flake"]: 1_000_000, _token(f.C_FLAKE, Q3): 0}
         by_label = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": "2031-Q1"})
         (balance,) = by_label.json()["balances"]
-        assert (balance["class_key"], balance["vintage"], balance["vintage_label"]) == (
+        assert (balance["class_key"], balance["vintage_index"], balance["vintage"]) == (
             "rpet-flake", Q1, "2031-Q1",
         )  # fmt: skip
-        assert int(balance["amount"]) == 1_000_000
+        assert int(balance["amount_g"]) == 1_000_000
         monthly = _get(h, "recycling-plant", key, **{"class": "rpet-flake", "vintage": "2031-03"})
         assert (monthly.status_code, monthly.json()["field"]) == (422, "vintage[0]")
         assert "2027-Q1" in monthly.json()["message"]

@@ -127,7 +127,7 @@ def test_every_route_documents_its_statuses_and_typed_bodies(harness: Harness) -
                     assert response["content"]["application/json"]["schema"], (path, status)
     error_body = spec["components"]["schemas"]["ErrorBody"]
     assert set(error_body["properties"]) == {"code", "error", "field", "message", "args"}
-    grams = spec["components"]["schemas"]["ShipmentIn"]["properties"]["quantity"]["oneOf"][0]
+    grams = spec["components"]["schemas"]["ShipmentIn"]["properties"]["quantity_g"]["oneOf"][0]
     assert grams["maximum"] == MAX_QUANTITY_G
 
 

@@ -12,8 +12,9 @@ from tests import factories as f
 from tests.gateway.conftest import Harness
 from tracenet.wallet import canonical_json
 
-REPORT: dict[str, Any] = {"report": "supply-audit", "classId": 1, "period": "2031-Q1",
-                          "asOf": {"blockNumber": 7}, "total": {"created": 10_000_000}}  # fmt: skip
+REPORT: dict[str, Any] = {"report": "supply-audit", "class_id": 1, "period": "2031-Q1",
+                          "as_of": {"block_number": 7},
+                          "total": {"created_g": 10_000_000}}  # fmt: skip
 
 
 def test_the_auditors_gateway_signs_a_report_with_the_auditors_key(harness: Harness) -> None:
@@ -39,10 +40,10 @@ def test_only_an_auditor_with_a_write_key_and_a_dated_report_is_signed(harness: 
     read_only = h.post("/v1/reports/sign", {"report": REPORT}, h.key(f.P_AUDITOR, "read"))
     assert read_only.status_code == 403 and read_only.json()["error"] == "ScopeInsufficient"
 
-    undated = {k: v for k, v in REPORT.items() if k != "asOf"}
+    undated = {k: v for k, v in REPORT.items() if k != "as_of"}
     no_block = h.post("/v1/reports/sign", {"report": undated}, h.key(f.P_AUDITOR))
     assert no_block.status_code == 422
-    assert no_block.json()["field"] == "report.asOf.blockNumber"
+    assert no_block.json()["field"] == "report.as_of.block_number"
 
     not_an_object = h.post("/v1/reports/sign", {"report": [1, 2]}, h.key(f.P_AUDITOR))
     assert not_an_object.status_code == 422 and not_an_object.json()["field"] == "report"

@@ -110,12 +110,12 @@ def test_a_claim_takes_the_share_of_the_claimed_quantity(harness: Harness) -> No
     (claimed,) = _events(done, "Claimed")
     assert claimed["amounts"] == [1_500_000]
     (applied,) = _events(done, "RollingShareApplied")
-    assert (applied["operation"], applied["shareBps"]) == (1, 3_000)  # RollingOperation.claim
+    assert (applied["operation"], applied["shareBps"]) == ("claim", 3_000)  # by name
     lines = [{"token_id": str(PELLET), "amount": T}]
     cases = [
         ({"lines": lines, "class": None, "quantity": None}, "RollingQuantityRequired", "lines[0]"),
         ({"class": "rpet-flake"}, "RollingClassRequired", "class"),
-        ({"quantity": None}, "FieldInvalid", "quantity"),
+        ({"quantity": None}, "FieldInvalid", "quantity_g"),
         ({"lines": lines}, "RollingShareMismatch", "lines"),
     ]
     for change, error, field in cases:

@@ -69,7 +69,7 @@ CASES: list[tuple[str | None, str, str, int, str, str | None]] = [
     ("auditor", "GET", f"/v1/product-groups/{BIG}/footprint?from=2031-01-01&to=2031-04-01", 404,
      "TN-IX-4047", "product_group_id"),
     ("auditor", "GET", "/v1/product-groups/1/footprint?from=2031-01-01&to=2031-04-01"
-     "&process_g_per_kg=-1", 422, "TN-IX-4220", "process_g_per_kg"),
+     "&process_gco2e_per_kg=-1", 422, "TN-IX-4220", "process_gco2e_per_kg"),
     ("auditor", "GET", "/v1/product-groups/1/footprint?from=2031-04-01&to=2031-01-01", 422,
      "TN-IX-4223", "to"),
     ("auditor", "GET", f"/v1/product-groups/1/footprint?from=2031-01-01&to=2031-04-01"
@@ -150,7 +150,7 @@ def test_a_unit_is_named_by_id_or_name_and_a_period_by_label(
     reply = client.get(url, headers={"Authorization": f"Bearer {key}"})
     assert reply.status_code == 200, reply.json()
     body = reply.json()
-    assert (body["unitId"], body["period"], body["periodIndex"]) == (U_RECYCLER, "2031-Q1", 244)
+    assert (body["unit_id"], body["period"], body["period_index"]) == (U_RECYCLER, "2031-Q1", 244)
     assert body["from"] == "2031-01-01T00:00:00Z" and body["model"] == "mass_balance"
 
 
@@ -221,17 +221,17 @@ def test_a_year_label_is_the_year_and_an_index_has_a_syntax_of_its_own(
     check = "/v1/classes/Yearly flake/reduction-check"
     by_year = client.get(f"{check}?period_a=2030&period_b=2031", headers=headers)
     assert by_year.status_code == 200, by_year.text
-    periods = by_year.json()["periodA"], by_year.json()["periodB"]
+    periods = by_year.json()["period_a"], by_year.json()["period_b"]
     assert [p["period"] for p in periods] == ["2030", "2031"]
     by_index = client.get(f"{check}?period_a=index:60&period_b=index:61", headers=headers)
-    assert [by_index.json()[p]["period"] for p in ("periodA", "periodB")] == ["2030", "2031"]
+    assert [by_index.json()[p]["period"] for p in ("period_a", "period_b")] == ["2030", "2031"]
     quarter = client.get(f"{check}?period_a=2031-Q1&period_b=2031", headers=headers).json()
     assert (quarter["code"], quarter["field"]) == ("TN-IX-4221", "period_a")
     assert "'2027'" in quarter["message"] and quarter["args"]["index"] == "index:<n>"
     statement = client.get(
         f"/v1/units/{U}/statement?class_id=Yearly flake&period=2031", headers=headers
     ).json()
-    assert (statement["period"], statement["periodIndex"]) == ("2031", 61)
+    assert (statement["period"], statement["period_index"]) == ("2031", 61)
     assert statement["from"] == "2031-01-01T00:00:00Z"
 
 

@@ -103,21 +103,21 @@ def test_inputs_shipments_and_claims_beyond_64_bits_are_mirrored_exactly(
     ]
     _write(engine, world.handle.deployment.chain_id, events)
     with engine.connect() as conn:
-        held = {b["unitId"]: b["amount"] for b in balances(conn, units=None, class_id=C_FLAKE)}
+        held = {b["unit_id"]: b["amount_g"] for b in balances(conn, units=None, class_id=C_FLAKE)}
         assert held[U_RECYCLER] == BIG + HUGE - 2 * BIG
         assert held[U_BRAND] == 2 * BIG - BIG
         s = statement(conn, unit_id=U_RECYCLER, class_id=C_FLAKE, period=Q1)
-        assert s["inputs"]["sustainable"] == BIG + HUGE
-        assert s["shipped"] == 2 * BIG
-        assert s["closing"] == HUGE - BIG
+        assert s["inputs"]["sustainable_g"] == BIG + HUGE
+        assert s["shipped_g"] == 2 * BIG
+        assert s["closing_g"] == HUGE - BIG
         assert s["balanced"] is True
         audit = supply_audit(conn, class_id=C_FLAKE, period=Q1)
         assert audit["reconciles"] is True
-        assert audit["total"]["created"] == BIG + HUGE
-        assert audit["total"]["claimed"] == BIG
+        assert audit["total"]["created_g"] == BIG + HUGE
+        assert audit["total"]["claimed_g"] == BIG
         rows = traceability(conn, unit_id=U_RECYCLER, start=at(2031, 1, 1), end=at(2031, 4, 1))[
             "customers"
         ]
-        assert [(r["physical"], r["sustainable"]) for r in rows] == [(HUGE, 2 * BIG)]
+        assert [(r["physical_g"], r["sustainable_g"]) for r in rows] == [(HUGE, 2 * BIG)]
         cert = conn.execute(select(table(Certificate)).where(table(Certificate).c.id == 99)).one()
         assert (cert.valid_until, cert.audited_volume) == (2**64 - 1, HUGE)

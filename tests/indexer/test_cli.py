@@ -66,7 +66,7 @@ def test_run_check_keys_audit_and_verify(
     assert "TN-IX-4046" in capsys.readouterr().err
     by_name = ["--class", "rPET-flake", "--period", "index:0", "--database-url", url]
     assert main(["indexer", "audit", *by_name]) == 0
-    assert json.loads(capsys.readouterr().out)["classId"] == 1
+    assert json.loads(capsys.readouterr().out)["class_id"] == 1
 
     assert (
         main(["indexer", "audit", "--class", "1", "--period", "index:0", "--database-url", url])
@@ -87,7 +87,7 @@ def test_run_check_keys_audit_and_verify(
     out = capsys.readouterr().out
     assert f"valid: signed by {auditor.address} for party {party}" in out
     assert "its figures are the chain's" in out
-    altered = dict(audit, total={**audit["total"], "created": audit["total"]["created"] + 1})
+    altered = dict(audit, total={**audit["total"], "created_g": audit["total"]["created_g"] + 1})
     figures = tmp_path / "altered.json"
     figures.write_text(json.dumps(sign_report(altered, auditor)))
     assert main(["indexer", "verify-report", str(figures), *chain]) == 1

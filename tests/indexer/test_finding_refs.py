@@ -22,12 +22,12 @@ def test_the_events_of_a_finding_are_named_with_their_operation_and_id(
     with engine.connect() as conn:
         finding = _finding(conn, "unit does not reconcile", U_RESIN, C_FLAKE, end)
         named = name_events(conn, finding["events"])
-        assert name_events(conn, [{"blockNumber": 10**9, "logIndex": 0}]) == [
-            {"blockNumber": 10**9, "logIndex": 0}  # nothing recorded there: left as it was
+        assert name_events(conn, [{"block_number": 10**9, "log_index": 0}]) == [
+            {"block_number": 10**9, "log_index": 0}  # nothing recorded there: left as it was
         ]
     # The resin maker's flake credits: received on shipment 1, converted away by conversion 1.
-    assert [(e["operation"], e.get("shipmentId"), e.get("conversionId")) for e in named] == [
+    assert [(e["operation"], e.get("shipment_id"), e.get("conversion_id")) for e in named] == [
         ("shipment", 1, None),
         ("conversion", None, 1),
     ]
-    assert all({"blockNumber", "logIndex"} <= set(e) for e in named)
+    assert all({"block_number", "log_index"} <= set(e) for e in named)

@@ -45,16 +45,20 @@ def _get(running: Api, who: str, url: str) -> Any:
 
 def test_a_party_lists_its_shipments_in_and_out_with_their_credits(api: Api) -> None:  # noqa: F811
     resin_in = _get(api, "resin", "/v1/shipments?direction=in")["shipments"]
-    assert [(s["fromUnitId"], s["toUnitId"], s["direction"]) for s in resin_in] == [
+    assert [(s["from_unit_id"], s["to_unit_id"], s["direction"]) for s in resin_in] == [
         (U_RECYCLER, U_RESIN, "in")
     ]
     (flakes,) = resin_in
-    assert (flakes["quantity"], flakes["credits"], flakes["shareBps"]) == (6 * T, 6 * T, 10_000)
-    assert flakes["time"].endswith("Z") and flakes["txHash"].startswith("0x")
-    assert (flakes["product"], flakes["orderRef"]) == ("rPET", "PO-1")  # bytes32 text decoded
+    assert (flakes["quantity_g"], flakes["credits_g"], flakes["share_bps"]) == (
+        6 * T,
+        6 * T,
+        10_000,
+    )
+    assert flakes["time"].endswith("Z") and flakes["tx_hash"].startswith("0x")
+    assert (flakes["product"], flakes["order_ref"]) == ("rPET", "PO-1")  # bytes32 text decoded
 
     both = _get(api, "resin", "/v1/shipments")["shipments"]
-    assert [(s["direction"], s["credits"], s["shareBps"]) for s in both] == [
+    assert [(s["direction"], s["credits_g"], s["share_bps"]) for s in both] == [
         ("out", 2 * T, 5_000),  # newest first: 4 t of resin carrying 2 t of credits
         ("in", 6 * T, 10_000),
     ]
@@ -62,33 +66,33 @@ def test_a_party_lists_its_shipments_in_and_out_with_their_credits(api: Api) -> 
     assert _get(api, "outsider", "/v1/shipments")["shipments"] == []
     every = _get(api, "auditor", "/v1/shipments?limit=1")
     assert len(every["shipments"]) == 1 and every["truncated"] is True
-    assert every["shipments"][0]["toUnitId"] == U_BRAND
+    assert every["shipments"][0]["to_unit_id"] == U_BRAND
 
 
 def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     parties = _get(api, "outsider", "/v1/registry/parties")["rows"]
     recycler = parties[P_RECYCLER - 1]
-    assert recycler["id"] == P_RECYCLER and {"member", "origin"} <= set(recycler["roleNames"])
+    assert recycler["id"] == P_RECYCLER and {"member", "origin"} <= set(recycler["roles"])
     certificates = _get(api, "brand", "/v1/registry/certificates")["rows"]
-    assert certificates and {"number", "validFrom", "scopeClassIds"} <= set(certificates[0])
-    assert certificates[0]["holderParty"] and certificates[0]["scheme"]  # named beside the ids
+    assert certificates and {"number", "valid_from", "scope_class_ids"} <= set(certificates[0])
+    assert certificates[0]["holder_party"] and certificates[0]["scheme"]  # named beside the ids
     # as the certification body states it (issue 20), and the state at the mirror's head
     assert {(c["status"], c["state"]) for c in certificates} <= {
         ("valid", "valid"), ("valid", "expired"), ("suspended", "suspended"),
         ("withdrawn", "withdrawn"), ("terminated", "terminated"),
     }  # fmt: skip
-    assert certificates[0]["statusSince"] == certificates[0]["validFrom"]
-    assert C_FLAKE in certificates[0]["scopeClassIds"] or any(
-        C_FLAKE in c["scopeClassIds"] for c in certificates
+    assert certificates[0]["status_since"] == certificates[0]["valid_from"]
+    assert C_FLAKE in certificates[0]["scope_class_ids"] or any(
+        C_FLAKE in c["scope_class_ids"] for c in certificates
     )
     classes = _get(api, "brand", "/v1/registry/classes")["rows"]
-    assert classes[C_FLAKE - 1]["periodMonths"] > 0
-    assert classes[C_FLAKE - 1]["modelName"] == "mass_balance"
-    assert classes[C_FLAKE - 1]["rawMaterialName"] == "circular"
+    assert classes[C_FLAKE - 1]["period_months"] > 0
+    assert classes[C_FLAKE - 1]["model"] == "mass_balance"
+    assert classes[C_FLAKE - 1]["raw_material"] == "circular"
     processes = _get(api, "brand", "/v1/registry/processes")["rows"]
-    assert processes[0]["factors"] and "yieldBps" in processes[0]["factors"][0]
+    assert processes[0]["factors"] and "yield_bps" in processes[0]["factors"][0]
     signers = _get(api, "brand", "/v1/registry/signers")["rows"]
-    assert signers and {"address", "partyId", "party", "unitId", "active"} <= set(signers[0])
+    assert signers and {"address", "party_id", "party", "unit_id", "active"} <= set(signers[0])
     units = _get(api, "brand", "/v1/registry/units")["rows"]
     assert units[U_RECYCLER - 1]["party"] and "boundary" in units[0]
     assert _get(api, "brand", "/v1/registry/boundaries")["kind"] == "boundaries"

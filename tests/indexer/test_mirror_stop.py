@@ -76,7 +76,7 @@ def test_a_deep_reorg_stops_the_mirror_and_every_answer_says_so(
         checkpoint,
     )
     assert stop["at"].endswith("Z") and "--reset" in stop["message"]
-    assert status.json()["blockNumber"] == checkpoint  # the abandoned fork's block, as before
+    assert status.json()["block_number"] == checkpoint  # the abandoned fork's block, as before
     header = status.headers[MIRROR_HEADER]
     assert header.startswith(f"stopped; code=TN-IX-5003; error=ReorgTooDeep; block={checkpoint}")
     # Every answer carries it: errors, unknown routes, the documents, another party's key.

@@ -46,10 +46,10 @@ def test_a_signed_report_is_verified_over_http(
     good = verify(sign_report(report, auditor))
     assert good.status_code == 200, good.text
     body = good.json()
-    assert (body["valid"], body["signer"], body["partyId"], body["party"]) == (
+    assert (body["valid"], body["signer"], body["party_id"], body["party"]) == (
         True, auditor.address, P_AUDITOR, "auditor",
     )  # fmt: skip
-    assert body["blockNumber"] == report["asOf"]["blockNumber"]
+    assert body["block_number"] == report["as_of"]["block_number"]
 
     # More flakes recorded in the same (open) period: the report, as of its block, still holds.
     world.ok("record_input", world.cast.recycler, C_FLAKE, T, CERT_RECYCLER, evidence("later"))
@@ -60,15 +60,15 @@ def test_a_signed_report_is_verified_over_http(
 
     by_member = verify(sign_report(report, member)).json()
     assert (by_member["code"], by_member["error"]) == ("TN-IX-4002", "SignerNotAuditor")
-    assert by_member["args"]["partyId"] == P_RECYCLER
+    assert by_member["args"]["party_id"] == P_RECYCLER
     stranger = verify(sign_report(report, LocalSigner(Account.create()))).json()
     assert stranger["error"] == "SignerNotAuditor"
 
     tampered = sign_report(report, auditor)
-    tampered["report"]["total"]["claimed"] += 1
+    tampered["report"]["total"]["claimed_g"] += 1
     assert verify(tampered).json()["error"] == "SignatureInvalid"
 
-    altered = dict(report, total={**report["total"], "claimed": report["total"]["claimed"] + 1})
+    altered = dict(report, total={**report["total"], "claimed_g": report["total"]["claimed_g"] + 1})
     differ = verify(sign_report(altered, auditor))
     assert differ.status_code == 400
     assert (differ.json()["code"], differ.json()["args"]["differ"]) == ("TN-IX-4003", ["total"])
@@ -100,14 +100,14 @@ def test_the_cli_gives_the_api_s_verdict_on_every_report(
     # the ledger the CLI attaches to: this test's chain (no JSON-RPC endpoint on eth-tester)
     monkeypatch.setattr(_cli_api, "_ledger", lambda url, deployment: lambda: world.handle)
     common = ["--database-url", db_url, "--rpc-url", "http://127.0.0.1:1", "--deployment"]
-    created = dict(report, total={**report["total"], "created": report["total"]["created"] + 1})
+    created = dict(report, total={**report["total"], "created_g": report["total"]["created_g"] + 1})
     documents = {
         "good": sign_report(report, auditor),
         "created + 1": sign_report(created, auditor),
         "by a member": sign_report(report, member),
     }
     tampered = json.loads(json.dumps(documents["good"]))
-    tampered["report"]["total"]["claimed"] += 1  # after signing
+    tampered["report"]["total"]["claimed_g"] += 1  # after signing
     documents["tampered after signing"] = tampered
     verdicts: dict[str, str] = {}
     for name, document in documents.items():

@@ -74,16 +74,25 @@ def test_statements_of_the_flake_to_resin_illustration(
         rec = statement(conn, unit_id=U_RECYCLER, class_id=C_FLAKE, period=Q1)
         res_in = statement(conn, unit_id=U_RESIN, class_id=C_FLAKE, period=Q1)
         res_out = statement(conn, unit_id=U_RESIN, class_id=C_RESIN, period=Q1)
-    assert (rec["opening"], rec["inputs"]["sustainable"], rec["shipped"], rec["closing"]) == (
+    assert (
+        rec["opening_g"],
+        rec["inputs"]["sustainable_g"],
+        rec["shipped_g"],
+        rec["closing_g"],
+    ) == (
         0,
         10 * T,
         6 * T,
         4 * T,
     )
-    assert rec["shippedPerCustomer"] == [{"unitId": U_RESIN, "credits": 6 * T}]
-    assert rec["balanced"] and rec["carriedForward"] == 4 * T and rec["model"] == "mass_balance"
-    assert (res_in["received"], res_in["convertedOut"], res_in["closing"]) == (6 * T, 6 * T, 0)
-    assert (res_out["convertedIn"], res_out["shipped"], res_out["closing"]) == (
+    assert rec["shipped_per_customer"] == [{"unit_id": U_RESIN, "credits_g": 6 * T}]
+    assert rec["balanced"] and rec["carried_forward_g"] == 4 * T and rec["model"] == "mass_balance"
+    assert (res_in["received_g"], res_in["converted_out_g"], res_in["closing_g"]) == (
+        6 * T,
+        6 * T,
+        0,
+    )
+    assert (res_out["converted_in_g"], res_out["shipped_g"], res_out["closing_g"]) == (
         5_400_000,
         2 * T,
         3_400_000,
@@ -98,17 +107,17 @@ def test_provenance_of_the_claim_reaches_the_certified_input(
     app = create_app(engine)
     with engine.connect() as conn:
         prov = app.state.provenance.provenance(conn, "claim", 1)
-    assert prov["target"]["grams"] == T
-    assert "pro-rata" in prov["allocationMethod"]
-    assert "indexer." not in prov["allocationMethod"]  # a buyer reads it: no module names
+    assert prov["target"]["amount_g"] == T
+    assert "pro-rata" in prov["allocation_method"]
+    assert "indexer." not in prov["allocation_method"]  # a buyer reads it: no module names
     [origin] = prov["origins"]
-    assert origin["certificateNumber"] == "ISCC-PLUS-REC-001"
-    assert (origin["grams"], origin["inputGrams"]) == (T, 1_111_111)  # 1 t of resin at 90 %
+    assert origin["certificate_number"] == "ISCC-PLUS-REC-001"
+    assert (origin["amount_g"], origin["input_amount_g"]) == (T, 1_111_111)  # 1 t of resin at 90 %
     kinds = [n["kind"] for n in prov["nodes"]]
     assert kinds == ["input", "shipment", "conversion", "shipment", "claim"]
     assert prov["depth"] == 4
     conversion = next(n for n in prov["nodes"] if n["kind"] == "conversion")
-    assert conversion["yieldBps"] == 9_000 and conversion["factorEvidenceHash"].startswith("0x")
+    assert conversion["yield_bps"] == 9_000 and conversion["factor_evidence_hash"].startswith("0x")
 
 
 def test_traceability_per_customer_and_the_glass_cap(
@@ -135,18 +144,22 @@ def test_traceability_per_customer_and_the_glass_cap(
         rec = traceability(conn, unit_id=U_RECYCLER, start=at(2031, 1, 1, 0), end=at(2031, 4, 1, 0))
         res = traceability(conn, unit_id=U_RESIN, start=at(2031, 1, 1, 0), end=at(2031, 4, 1, 0))
     resin_row, outsider_row = rec["customers"]
-    assert (resin_row["customerUnitId"], resin_row["physical"], resin_row["sustainable"]) == (
+    assert (resin_row["customer_unit_id"], resin_row["physical_g"], resin_row["sustainable_g"]) == (
         U_RESIN,
         6 * T,
         6 * T,
     )
-    assert resin_row["allocatedBps"] == 10_000 and resin_row["conventional"] == 0
-    assert outsider_row["physical"] == 20 * T and outsider_row["sustainable"] == 7 * T
-    assert outsider_row["conventional"] == 13 * T and outsider_row["allocatedBps"] == 3_500
-    assert outsider_row["materialTypes"] == [{"classId": C_GLASS, "name": "Recycled cullet"}]
+    assert resin_row["allocated_bps"] == 10_000 and resin_row["conventional_g"] == 0
+    assert outsider_row["physical_g"] == 20 * T and outsider_row["sustainable_g"] == 7 * T
+    assert outsider_row["conventional_g"] == 13 * T and outsider_row["allocated_bps"] == 3_500
+    assert outsider_row["material_types"] == [{"class_id": C_GLASS, "name": "Recycled cullet"}]
     [brand] = res["customers"]
-    assert (brand["physical"], brand["sustainable"], brand["conventional"]) == (4 * T, 2 * T, 2 * T)
-    assert brand["allocatedBps"] == 5_000 and brand["materialTypes"][0]["name"] == "rPET-resin"
+    assert (brand["physical_g"], brand["sustainable_g"], brand["conventional_g"]) == (
+        4 * T,
+        2 * T,
+        2 * T,
+    )
+    assert brand["allocated_bps"] == 5_000 and brand["material_types"][0]["name"] == "rPET-resin"
 
 
 def test_q1_credits_lapse_on_the_first_day_of_q3(
@@ -165,9 +178,22 @@ def test_q1_credits_lapse_on_the_first_day_of_q3(
         q1 = statement(conn, unit_id=U_RECYCLER, class_id=C_FLAKE, period=Q1)
         q2 = statement(conn, unit_id=U_RECYCLER, class_id=C_FLAKE, period=Q2)
         q3 = statement(conn, unit_id=U_RECYCLER, class_id=C_FLAKE, period=Q3)
-    assert (q1["closing"], q1["carriedForward"], q1["lapsingAtPeriodEnd"]) == (3 * T, 3 * T, 0)
-    assert (q2["opening"], q2["carriedForward"], q2["lapsingAtPeriodEnd"]) == (3 * T, 0, 3 * T)
-    assert (q3["opening"], q3["lapsed"], q3["closing"], q3["balanced"]) == (3 * T, 3 * T, 0, True)
+    assert (q1["closing_g"], q1["carried_forward_g"], q1["lapsing_at_period_end_g"]) == (
+        3 * T,
+        3 * T,
+        0,
+    )
+    assert (q2["opening_g"], q2["carried_forward_g"], q2["lapsing_at_period_end_g"]) == (
+        3 * T,
+        0,
+        3 * T,
+    )
+    assert (q3["opening_g"], q3["lapsed_g"], q3["closing_g"], q3["balanced"]) == (
+        3 * T,
+        3 * T,
+        0,
+        True,
+    )
 
 
 def test_the_footprint_illustration(world: World, follower: Follower, engine: Engine) -> None:
@@ -183,12 +209,12 @@ def test_the_footprint_illustration(world: World, follower: Follower, engine: En
             start=at(2031, 1, 1, 0),
             end=at(2031, 4, 1, 0),
             unit_id=U_RECYCLER,
-            process_g_per_kg=500,
+            process_gco2e_per_kg=500,
         )
-    assert fp["weightedAverageGPerKg"] == 2_500  # 2.5 kgCO2e/kg
-    assert fp["lowerCarbon"] == {"quantityG": T, "footprintGPerKg": 1_500}
-    assert fp["higherCarbon"] == {"quantityG": T, "footprintGPerKg": 3_500}
-    assert fp["addsUp"] and fp["emissionsMg"]["total"] == 5_000_000_000
+    assert fp["weighted_average_gco2e_per_kg"] == 2_500  # 2.5 kgCO2e/kg
+    assert fp["lower_carbon"] == {"quantity_g": T, "footprint_gco2e_per_kg": 1_500}
+    assert fp["higher_carbon"] == {"quantity_g": T, "footprint_gco2e_per_kg": 3_500}
+    assert fp["adds_up"] and fp["emissions"]["total_mgco2e"] == 5_000_000_000
 
 
 def test_a_reduction_claim_needs_more_sustainable_input_not_a_higher_share(
@@ -206,9 +232,12 @@ def test_a_reduction_claim_needs_more_sustainable_input_not_a_higher_share(
     with engine.connect() as conn:
         share_only = reduction_check(conn, class_id=C_FLAKE, period_a=Q1, period_b=Q2)
         grown = reduction_check(conn, class_id=C_FLAKE, period_a=Q1, period_b=Q3)
-    assert (share_only["periodA"]["shareBps"], share_only["periodB"]["shareBps"]) == (5_000, 8_000)
+    assert (share_only["period_a"]["share_bps"], share_only["period_b"]["share_bps"]) == (
+        5_000,
+        8_000,
+    )
     assert not share_only["valid"] and share_only["reason"].startswith("share grew")
-    assert grown["valid"] and grown["periodB"]["sustainable"] == 2 * T
+    assert grown["valid"] and grown["period_b"]["sustainable_g"] == 2 * T
 
 
 def test_supply_audit_reconciles_flags_stock_deviations_and_is_signed(
@@ -223,22 +252,22 @@ def test_supply_audit_reconciles_flags_stock_deviations_and_is_signed(
     with engine.connect() as conn:
         audit = supply_audit(conn, class_id=C_FLAKE, period=Q2)
     total = audit["total"]
-    assert (total["created"], total["convertedOut"], total["lapsed"], total["held"]) == (
+    assert (total["created_g"], total["converted_out_g"], total["lapsed_g"], total["held_g"]) == (
         10 * T,
         6 * T,
         100_000,
         3_900_000,
     )
-    assert total["conversionLoss"] == 600_000 and audit["reconciles"]
+    assert total["conversion_loss_g"] == 600_000 and audit["reconciles"]
     [finding] = audit["findings"]
-    assert finding["kind"] == "stock deviation above 0.5 %" and finding["deviationBps"] == 250
+    assert finding["kind"] == "stock deviation above 0.5 %" and finding["deviation_bps"] == 250
     csv_text = audit_csv(audit)
-    assert csv_text.splitlines()[0].endswith(audit["asOf"]["blockHash"])
+    assert csv_text.splitlines()[0].endswith(audit["as_of"]["block_hash"])
     assert f"{U_RECYCLER},10000000,0,0,6000000,0,100000,0,0,3900000,True" in csv_text
     auditor = LocalSigner(Account.create())
     signed = sign_report(audit, auditor)
     assert verify_report(signed) == auditor.address
-    signed["report"]["total"]["held"] += 1
+    signed["report"]["total"]["held_g"] += 1
     with pytest.raises(SignatureError):
         verify_report(signed)
 
@@ -273,11 +302,11 @@ def test_api_enforces_read_keys_and_party_visibility(
     assert _get(api, None, statement_url).status_code == 401
     assert _get(api, "outsider", statement_url).status_code == 403
     assert _get(api, "outsider", statement_url).json()["code"] == "TN-IX-4031"
-    assert _get(api, "recycler", statement_url).json()["closing"] == 4 * T
+    assert _get(api, "recycler", statement_url).json()["closing_g"] == 4 * T
     assert _get(api, "auditor", statement_url).status_code == 200
     assert (
         _get(api, "recycler", f"/v1/units/{U_RECYCLER}/statement?class_id=1&day=2031-02-10").json()[
-            "periodIndex"
+            "period_index"
         ]
         == Q1
     )
@@ -285,25 +314,25 @@ def test_api_enforces_read_keys_and_party_visibility(
     trace = f"/v1/units/{U_RESIN}/traceability?from=2031-01-01&to=2031-04-01"
     assert _get(api, "outsider", trace).status_code == 403
     brand_view = _get(api, "brand", trace).json()["customers"]
-    assert [row["customerUnitId"] for row in brand_view] == [U_BRAND]
+    assert [row["customer_unit_id"] for row in brand_view] == [U_BRAND]
 
     prov = "/v1/shipments/1/provenance"
     assert _get(api, "brand", prov).status_code == 403
-    assert _get(api, "resin", prov).json()["origins"][0]["grams"] == 6 * T
+    assert _get(api, "resin", prov).json()["origins"][0]["amount_g"] == 6 * T
     svg = _get(api, "recycler", prov + "?format=svg")
     assert svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
-    assert _get(api, "brand", "/v1/claims/1/provenance").json()["target"]["grams"] == T
+    assert _get(api, "brand", "/v1/claims/1/provenance").json()["target"]["amount_g"] == T
     assert _get(api, "auditor", "/v1/claims/9/provenance").status_code == 404
 
     audit = f"/v1/classes/{C_FLAKE}/audit?period=index:{Q1}"
     assert _get(api, "recycler", audit).status_code == 403
     assert _get(api, "auditor", audit).json()["reconciles"] is True
-    assert _get(api, "auditor", audit + "&format=csv").text.startswith("# classId")
+    assert _get(api, "auditor", audit + "&format=csv").text.startswith("# class_id")
 
     own = _get(api, "recycler", "/v1/balances").json()["balances"]
-    assert {b["unitId"] for b in own} == {U_RECYCLER}
+    assert {b["unit_id"] for b in own} == {U_RECYCLER}
     assert _get(api, "recycler", f"/v1/balances?unit_id={U_BRAND}").status_code == 403
-    assert len({b["unitId"] for b in _get(api, "auditor", "/v1/balances").json()["balances"]}) == 3
+    assert len({b["unit_id"] for b in _get(api, "auditor", "/v1/balances").json()["balances"]}) == 3
     assert "/v1/classes/{class_id}/audit" in api[0].get("/openapi.json").json()["paths"]
     _ = m
 
@@ -346,7 +375,7 @@ def test_provenance_never_waits_for_the_lineage_book(
     for r in warming:
         assert (r.json()["code"], r.json()["error"]) == ("TN-IX-5034", "LineageWarming")
         assert r.headers["Retry-After"] == "1"
-    assert done.status_code == 200 and done.json()["target"]["grams"] == T
+    assert done.status_code == 200 and done.json()["target"]["amount_g"] == T
 
 
 def test_stopping_ends_a_lineage_build_that_never_catches_up(

@@ -101,20 +101,24 @@ def test_a_conventional_delivery_is_served_like_any_shipment(
     with TestClient(app) as client:
         listed = client.get("/v1/shipments", headers=brand)
         assert listed.status_code == 200, listed.text
-        assert 3 in {s["shipmentId"] for s in listed.json()["shipments"]}
+        assert 3 in {s["shipment_id"] for s in listed.json()["shipments"]}
         ref = ref_of(record, "shipment", 3)
         verdict = client.get(f"/v1/shipments/{ref}/verification", headers=brand)
         assert verdict.status_code == 200, verdict.text
         v = verdict.json()
         assert v["holds"] and (v["failed"], v["warnings"]) == (0, 0)
-        assert v["lineage"]["target"] == "shipment:3" and v["lineage"]["origins"] == []
-        assert [n["grams"] for n in v["lineage"]["nodes"]] == [0]
+        assert v["lineage"]["target"] == {"kind": "shipment", "id": 3, "amount_g": 0}
+        assert v["lineage"]["origins"] == []
+        assert [n["amount_g"] for n in v["lineage"]["nodes"]] == [0]
         prov = client.get("/v1/shipments/3/provenance", headers=brand)
         assert prov.status_code == 200, prov.text
         p = prov.json()
-        assert (p["target"]["grams"], p["depth"], p["unexplained"]) == (0, 0, 0)
+        assert (p["target"]["amount_g"], p["depth"], p["unexplained_g"]) == (0, 0, 0)
         assert [n["key"] for n in p["nodes"]] == ["shipment:3"]
-        assert p["nodes"][0]["quantity"] == 3 * T
+        assert p["nodes"][0]["quantity_g"] == 3 * T
+        # One lineage shape from both routes (issue 18): the same keys, the same node.
+        assert set(v["lineage"]) == set(p) - {"as_of", "allocation_method", "depth"}
+        assert v["lineage"]["nodes"][0] == p["nodes"][0]
         assert p["edges"] == [] and p["origins"] == []
         svg = client.get("/v1/shipments/3/provenance?format=svg", headers=brand)
         assert svg.status_code == 200 and svg.text.startswith("<svg")
@@ -166,7 +170,7 @@ def test_no_declaration_under_a_custody_scheme_without_certificates(
             body = answer.json()
             assert (body["code"], body["error"]) == ("TN-IX-4091", "CustodyCertificateMissing")
             assert body["field"] == "shipment_id"
-            assert body["args"]["role"] == "supplier" and body["args"]["unitId"] == U_RESIN
+            assert body["args"]["role"] == "supplier" and body["args"]["unit_id"] == U_RESIN
             assert body["args"]["reason"] == "CertificateScopeClass"
         # the flakes' shipment: both parties certified for flakes, the document is issued
         ok = client.get("/v1/shipments/1/declaration.pdf", headers={"X-API-Key": auditor})
@@ -199,9 +203,9 @@ def test_an_uploaded_sd_pdf_is_checked_field_by_field_without_a_key(
         good = check(files={"document": ("sd-2.pdf", render_pdf(real, CONSOLE), "application/pdf")})
         assert good.status_code == 200, good.text
         body = good.json()
-        assert (body["matches"], body["shipmentId"]) == (True, 2)
+        assert (body["matches"], body["shipment_id"]) == (True, 2)
         assert body["declaration"] == real["declaration"]
-        assert body["verifyLink"] == f"{CONSOLE}/verify/shipment/{real['public_ref']}"
+        assert body["verify_link"] == f"{CONSOLE}/verify/shipment/{real['public_ref']}"
         assert body["differ"] == 0 and body["matched"] == len(body["fields"]) > 30
         assert {"label": "Quantity", "document": "4000000 g", "chain": "4000000 g",
                 "ok": True} in body["fields"]  # fmt: skip

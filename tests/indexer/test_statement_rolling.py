@@ -29,12 +29,24 @@ def test_the_statement_lists_the_shares_applied(
         report = statement(conn, unit_id=f.U_RECYCLER, class_id=f.C_ROLL, period=q1)
         flakes = statement(conn, unit_id=f.U_RECYCLER, class_id=f.C_FLAKE, period=q1)
     assert report["attribution"] == "rolling_average"
-    assert report["inputs"] == {"sustainable": 30 * T, "conventional": 70 * T}
-    shares = [{k: v for k, v in s.items() if k != "event"} for s in report["rollingShares"]]
-    window = {"shareBps": 3_000, "windowSustainable": 30 * T, "windowTotal": 100 * T}
+    assert report["inputs"] == {"sustainable_g": 30 * T, "conventional_g": 70 * T}
+    shares = [{k: v for k, v in s.items() if k != "event"} for s in report["rolling_shares"]]
+    window = {"share_bps": 3_000, "window_sustainable_g": 30 * T, "window_total_g": 100 * T}
     assert shares == [
-        {"operation": "shipment", "operationId": 1, "quantity": 10 * T, "amount": 3 * T, **window},
-        {"operation": "claim", "operationId": 1, "quantity": 2 * T, "amount": 600_000, **window},
+        {
+            "operation": "shipment",
+            "operation_id": 1,
+            "quantity_g": 10 * T,
+            "amount_g": 3 * T,
+            **window,
+        },
+        {
+            "operation": "claim",
+            "operation_id": 1,
+            "quantity_g": 2 * T,
+            "amount_g": 600_000,
+            **window,
+        },
     ]
-    assert report["balanced"] and report["closing"] == 30 * T - 3 * T - 600_000
-    assert flakes["rollingShares"] == []
+    assert report["balanced"] and report["closing_g"] == 30 * T - 3 * T - 600_000
+    assert flakes["rolling_shares"] == []

@@ -152,7 +152,7 @@ def test_a_conventional_delivery_holds_with_nothing_upstream(scenario: Scenario)
     assert text.startswith("shipment 4: HOLDS") and "a conventional delivery: no credits" in text
     assert "origins" not in text
     as_json = render_json(verdict)
-    assert as_json["holds"] and as_json["lineage"]["nodes"][0]["grams"] == 0
+    assert as_json["holds"] and as_json["lineage"]["nodes"][0]["amount_g"] == 0
     assert as_json["lineage"]["origins"] == [] and as_json["lineage"]["edges"] == []
 
 

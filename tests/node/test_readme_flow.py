@@ -180,7 +180,7 @@ def test_the_readme_block_gives_a_working_stack(flow: Flow) -> None:
     body = {
         "unit": "recycler-plant",
         "class": "rpet-flake",
-        "amount": 1_234_567,
+        "amount_g": 1_234_567,
         "certificate": "ISCC-PLUS-Cert-DE100-00001",  # its number, as the README's curl
         "evidence_hash": "0x" + "5e" * 32,
     }
@@ -208,7 +208,7 @@ def test_the_readme_block_gives_a_working_stack(flow: Flow) -> None:
             headers = {"Authorization": f"Bearer {reader}", "X-API-Key": reader}
             answer = http.get(f"{indexer}/v1/balances", headers=headers)
             seen[:] = [f"{answer.status_code} {answer.text}"]
-            return answer.status_code == 200 and '"amount":1234567' in answer.text
+            return answer.status_code == 200 and '"amount_g":1234567' in answer.text
 
         try:
             _wait(served, timeout=60, what="the indexer to serve the new balance")

@@ -27,7 +27,7 @@ def archive(p: Player) -> None:
     key = net.indexer_keys["auditor"]
     wait_for_mirror(net, key, made.head_block)
     rows = read_indexer(net, key, "/v1/balances")["balances"]
-    mirror = {(int(r["unitId"]), int(r["tokenId"])): int(r["amount"]) for r in rows}
+    mirror = {(int(r["unit_id"]), int(r["token_id"])): int(r["amount_g"]) for r in rows}
     mine = report.books.balances
     if {k: v for k, v in mirror.items() if v} != mine:
         raise SurpriseError(what, "the indexer's balances", f"{len(mine)} holdings that differ")

@@ -30,7 +30,7 @@ def read_indexer(net: Network, key: str, path: str, **params: Any) -> Any:
 
 
 def _mirrored_block(status: dict[str, Any]) -> int:
-    block = status.get("blockNumber", status.get("block_number"))
+    block = status.get("block_number")
     return int(block) if block is not None else -1
 
 
@@ -64,7 +64,7 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
     checked = _post(net.indexer_url, key, "/v1/reports/verify", signed)
     p.say(
         f"  ok   auditor   POST {net.indexer_url}/v1/reports/verify: valid, signed by "
-        f"{checked['signer']} for {checked['party']} (party {checked['partyId']})"
+        f"{checked['signer']} for {checked['party']} (party {checked['party_id']})"
     )
     verdict = run_tracenet(net, "indexer", "verify-report", str(path.absolute()))
     p.say(

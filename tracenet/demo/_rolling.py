@@ -44,7 +44,7 @@ def _inputs(p: Player, period: int, certified: int, conventional: int, ticket: s
         {
             "unit": "recycler-plant",
             "class": CLASS,
-            "amount": certified * T,
+            "amount_g": certified * T,
             "certificate": p.id("certificates", "reloop-plus"),
             "evidence_hash": doc_hash(f"SD ReLoop {label} {ticket}: {certified} t HDPE"),
         },
@@ -56,7 +56,7 @@ def _inputs(p: Player, period: int, certified: int, conventional: int, ticket: s
         {
             "unit": "recycler-plant",
             "product_group": GROUP,
-            "quantity": conventional * T,
+            "quantity_g": conventional * T,
             "document_hash": doc_hash(f"WB ReLoop {label} {ticket}"),
         },
     )
@@ -88,7 +88,7 @@ def ship_and_claim(p: Player, p1: int) -> None:
         "unit": "recycler-plant",
         "to_unit": "brand-dc",
         "product_group": GROUP,
-        "quantity": 10 * T,
+        "quantity_g": 10 * T,
         "order_ref": "PO-8120",
         "product": "rHDPE pellets",
     }
@@ -99,7 +99,7 @@ def ship_and_claim(p: Player, p1: int) -> None:
         {
             **pellets,
             "document_hash": doc_hash("DN ReLoop H010"),
-            "lines": [{"token_id": str(p.facts["hdpe"]), "amount": 43 * T // 10}],
+            "lines": [{"token_id": str(p.facts["hdpe"]), "amount_g": 43 * T // 10}],
         },
         expect="RollingShareMismatch",
     )
@@ -130,7 +130,7 @@ def ship_and_claim(p: Player, p1: int) -> None:
         {
             "unit": "brand-dc",
             "class": CLASS,
-            "quantity": 6 * T,
+            "quantity_g": 6 * T,
             "beneficiary": "Acme Bottles plc",
             "product": "HDPE closures",
             "purpose": "recycled content",

@@ -42,7 +42,7 @@ def tell(p: Player) -> None:
 
 
 def _lines(*pairs: tuple[int, int]) -> list[dict[str, Any]]:
-    return [{"token_id": str(token), "amount": amount} for token, amount in pairs]
+    return [{"token_id": str(token), "amount_g": amount} for token, amount in pairs]
 
 
 def _inputs(p: Player) -> None:
@@ -57,7 +57,7 @@ def _inputs(p: Player) -> None:
         "recycler",
         "record 10 t certified rPET flakes",
         "/v1/inputs",
-        {**flake, "amount": 10 * T, "evidence_hash": sd},
+        {**flake, "amount_g": 10 * T, "evidence_hash": sd},
     )
     p.facts["flake"] = int(done.event("InputRecorded")["tokenId"])
     p.step(
@@ -67,7 +67,7 @@ def _inputs(p: Player) -> None:
         {
             "unit": "recycler-plant",
             "product_group": "pet-flakes",
-            "quantity": 4 * T,
+            "quantity_g": 4 * T,
             "document_hash": doc_hash("WB ReLoop 7731"),
         },
     )
@@ -75,7 +75,7 @@ def _inputs(p: Player) -> None:
         "recycler",
         "record 1 t more with the same SD (issued once)",
         "/v1/inputs",
-        {**flake, "amount": T, "evidence_hash": sd},
+        {**flake, "amount_g": T, "evidence_hash": sd},
         expect="InputEvidenceReused",
     )
 
@@ -95,7 +95,7 @@ def _resin(p: Player) -> None:
             "unit": "recycler-plant",
             "to_unit": "resin-antwerp",
             "product_group": "pet-flakes",
-            "quantity": 6 * T,
+            "quantity_g": 6 * T,
             "document_hash": doc_hash("DN ReLoop 0001"),
             "order_ref": "PO-7781",
             "product": "rPET flakes",
@@ -145,7 +145,7 @@ def _resin(p: Player) -> None:
             "unit": "resin-antwerp",
             "to_unit": "brand-dc",
             "product_group": "pet-resin",
-            "quantity": 8 * T,
+            "quantity_g": 8 * T,
             "document_hash": doc_hash("DN PolyNova 0002"),
             "order_ref": "PO-5521",
             "product": "Food-grade rPET resin",
@@ -178,14 +178,14 @@ def _glass(p: Player) -> None:
         "glass",
         "record 30 t certified cullet",
         "/v1/inputs",
-        {**cullet, "amount": 30 * T, "evidence_hash": doc_hash("WB Vitra 0042")},
+        {**cullet, "amount_g": 30 * T, "evidence_hash": doc_hash("WB Vitra 0042")},
     )
     token = int(done.event("InputRecorded")["tokenId"])
     glass = {
         "unit": "glass-yard",
         "to_unit": "brand-dc",
         "product_group": "food-glass",
-        "quantity": 20 * T,
+        "quantity_g": 20 * T,
         "order_ref": "PO-9001",
         "product": "Flint cullet",
     }
@@ -207,7 +207,7 @@ def _glass(p: Player) -> None:
         "glass",
         "record 25 t more: the certificate's audited 50 t",
         "/v1/inputs",
-        {**cullet, "amount": 25 * T, "evidence_hash": doc_hash("WB Vitra 0043")},
+        {**cullet, "amount_g": 25 * T, "evidence_hash": doc_hash("WB Vitra 0043")},
         expect="CertificateVolumeExceeded",
     )
 
@@ -254,7 +254,7 @@ def _carry_forward(p: Player, p0: int) -> None:
     flake, label0 = p.facts["flake"], p.label(p0)
     p.chapter(f"8. {p.label(p0 + 1)}: ReLoop closes {label0} and carries its credits forward")
     p.travel_to(p0 + 1)
-    close = {"unit": "recycler-plant", "class": "rpet-flake", "physical_stock": 3_500_000}
+    close = {"unit": "recycler-plant", "class": "rpet-flake", "physical_stock_g": 3_500_000}
     done = p.step(
         "recycler", f"close {label0}: book 4 t, physical stock 3.5 t", "/v1/period-closes", close
     )
@@ -275,7 +275,7 @@ def _carry_forward(p: Player, p0: int) -> None:
             "unit": "recycler-plant",
             "to_unit": "resin-antwerp",
             "product_group": "pet-flakes",
-            "quantity": 2 * T,
+            "quantity_g": 2 * T,
             "document_hash": doc_hash("DN ReLoop 0005"),
             "order_ref": "PO-7790",
             "product": "rPET flakes",
@@ -290,7 +290,7 @@ def _carry_forward(p: Player, p0: int) -> None:
         {
             "unit": "recycler-plant",
             "class": "rpet-flake",
-            "amount": 5 * T,
+            "amount_g": 5 * T,
             "certificate": p.id("certificates", "reloop-plus"),
             "evidence_hash": sd,
         },
@@ -309,7 +309,7 @@ def _lapse(p: Player, p0: int) -> None:
             "unit": "recycler-plant",
             "to_unit": "resin-antwerp",
             "product_group": "pet-flakes",
-            "quantity": T,
+            "quantity_g": T,
             "document_hash": doc_hash("DN ReLoop 0009"),
             "order_ref": "PO-7799",
             "product": "rPET flakes",

@@ -29,18 +29,18 @@ class Balance(BaseModel):
     token_id: str = Field(description="decimal: class << 64 | vintage << 32 | batch")
     credit_class: int
     class_key: str | None = Field(description="the class's registry key, if it has one")
-    vintage: int = Field(description="the vintage's period index (ask for it as `index:<n>`)")
-    vintage_label: str | None = Field(description="the vintage's period label (2031-Q3)")
+    vintage: str | None = Field(description="the vintage's period label (2031-Q3)")
+    vintage_index: int = Field(description="its period index (ask for it as `index:<n>`)")
     batch: int
-    amount: str = Field(description="grams, a decimal string (may exceed 2^53)")
+    amount_g: str = Field(description="grams, a decimal string (may exceed 2^53)")
 
 
 class Window(BaseModel):
     credit_class: int
-    first_vintage: int
-    first_vintage_label: str | None
-    current_vintage: int
-    current_vintage_label: str | None
+    first_vintage: str | None = Field(description="period label of the oldest vintage held")
+    first_vintage_index: int
+    current_vintage: str | None = Field(description="period label of the current period")
+    current_vintage_index: int
 
 
 class UnitBalances(BaseModel):
@@ -117,20 +117,20 @@ def _public(found: UnitHoldings, registry: Registry) -> UnitBalances:
                 token_id=str(h.token_id),
                 credit_class=h.credit_class,
                 class_key=registry.name_of("classes", h.credit_class),
-                vintage=h.vintage,
-                vintage_label=found.label(h.credit_class, h.vintage),
+                vintage=found.label(h.credit_class, h.vintage),
+                vintage_index=h.vintage,
                 batch=h.batch,
-                amount=str(h.amount),
+                amount_g=str(h.amount),
             )
             for h in found.holdings
         ],
         windows=[
             Window(
                 credit_class=c,
-                first_vintage=a,
-                first_vintage_label=found.label(c, a),
-                current_vintage=b,
-                current_vintage_label=found.label(c, b),
+                first_vintage=found.label(c, a),
+                first_vintage_index=a,
+                current_vintage=found.label(c, b),
+                current_vintage_index=b,
             )
             for c, (a, b) in found.windows.items()
         ],

@@ -21,7 +21,7 @@ class ReportIn(BaseModel):
 
     report: dict[str, Any] = Field(
         description="the report to sign as the indexer gave it (e.g. GET /v1/classes/{id}/audit)"
-        "; it must name its block in asOf.blockNumber"
+        "; it must name its block in as_of.block_number"
     )
 
 
