@@ -87,7 +87,7 @@ def provenance_graph(prov: dict[str, Any]) -> str:
         x, y = pos[str(n["key"])]
         kind = str(n.get("kind", ""))
         out.append(
-            f"<g><title>{escape(str(n['key']))}: {int(n.get('grams', 0)):,} g</title>"
+            f"<g><title>{escape(str(n['key']))}: {int(n.get('amount_g', 0)):,} g</title>"
             f'<rect x="{x}" y="{y}" width="{_W}" height="{_H}" rx="6" '
             f'fill="{_FILL.get(kind, "#eee")}" stroke="#445"/>'
             f'<text x="{x + 8}" y="{y + 18}" class="node">{escape(str(n["key"]))}</text>'

@@ -68,9 +68,9 @@ def side_by_side(p: Player) -> None:
     ]
     right = [f"Acme, its own key: {word}, {len(full['checks'])} checks"]
     nodes = {n["key"]: n for n in full["lineage"]["nodes"]}
-    right += [f"{key} {n['grams']:,} g" for key, n in nodes.items()]
+    right += [f"{key} {n['amount_g']:,} g" for key, n in nodes.items()]
     right += [
-        f"input {o['input_id']} certificate id {o['certificate_id']}, {o['grams']:,} g"
+        f"input {o['input_id']} certificate id {o['certificate_id']}, {o['amount_g']:,} g"
         for o in full["lineage"]["origins"]
     ]
     for line in _columns(left, right):
