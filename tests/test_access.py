@@ -262,9 +262,9 @@ def test_the_own_rows_doors_list_only_the_key_s_rows(indexer: Any) -> None:
         balances = _call(client, "GET", "/v1/balances", keys[who]).json()["balances"]
         assert balances == [], who
     brand = _call(client, "GET", "/v1/shipments", keys["brand"]).json()["shipments"]
-    assert {s["shipmentId"] for s in brand} == {2}  # not the recycler's shipment to the resin
+    assert {s["shipment_id"] for s in brand} == {2}  # not the recycler's shipment to the resin
     every = _call(client, "GET", "/v1/shipments", keys["auditor"]).json()["shipments"]
-    assert {s["shipmentId"] for s in every} == {1, 2}
+    assert {s["shipment_id"] for s in every} == {1, 2}
     for method, path in (("GET", "/v1/status"), ("GET", "/v1/registry/parties")):
         assert _call(client, method, path, None).status_code == 401, path
         assert _call(client, method, path, keys["outsider"]).status_code == 200, path
