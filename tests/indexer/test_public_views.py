@@ -148,7 +148,11 @@ def test_the_buyer_reads_the_verdict_not_the_competitors(
             assert [s["share_of_target_bps"] for s in steps] == [10_000] * 5
             # the verdict is the full view's, check for check
             full = get(f"/v1/claims/{claim}/verification", "auditor")
-            assert full["view"] == "full" and full["lineage"]["target"]["kind"] == "claim"
+            assert (
+                full["view"] == "full"
+                and full["lineage"]["target"]["kind"] == "claim"
+                and full["lineage"]["target"]["id"] == 1
+            )
             assert verdict_of(public) == verdict_of(full)
             assert len(public["checks"]) == len(full["checks"]) > 10
 
