@@ -62,9 +62,9 @@ __all__ = ["PUBLIC_PATHS", "create_app"]
 PUBLIC_PATHS = r"/docs(/.*)?|/openapi\.json"
 
 _BY_TYPE = {
-    "quantity_not_integer": "TN-GW-4222",
-    "quantity_not_positive": "TN-GW-4223",
-    "quantity_too_large": "TN-GW-4224",
+    "quantity_not_integer": "TN-GW-422-02",
+    "quantity_not_positive": "TN-GW-422-03",
+    "quantity_too_large": "TN-GW-422-04",
 }
 _BY_STATUS = {400: "BodyMalformed", 404: "RouteNotFound", 405: "MethodNotAllowed",
               413: "BodyTooLarge", 415: "UnsupportedMediaType"}  # fmt: skip
@@ -127,7 +127,7 @@ def create_app(
         telemetry=None if s.telemetry else _NO_TELEMETRY,
         docs_url=None,
         redoc_url=None,
-        # `/v1/requests/` is no route (404 TN-GW-4040), not a redirect to the list: a client
+        # `/v1/requests/` is no route (404 TN-GW-404-00), not a redirect to the list: a client
         # asking for one request by an empty id must not get an array.
         redirect_slashes=False,
     )
@@ -143,7 +143,7 @@ def create_app(
 
     @app.get(
         "/v1/health", tags=["meta"], summary="Liveness, and whether the pipeline runs",
-        responses={500: {"model": ErrorBody, "description": "TN-GW-5001 InternalError"}},
+        responses={500: {"model": ErrorBody, "description": "TN-GW-500-01 InternalError"}},
     )  # fmt: skip
     async def health(request: Request) -> Health:
         gw: Gateway = request.app.state.gateway
@@ -192,9 +192,9 @@ def _handlers(app: FastAPI) -> None:
             return await gateway_error(_, BodyError("the body is not valid JSON"))
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
         where = ".".join(loc) or None
-        row = CODES[_BY_TYPE.get(kind, "TN-GW-4220")]
+        row = CODES[_BY_TYPE.get(kind, "TN-GW-422-00")]
         ctx = dict(first.get("ctx") or {})
-        if row.code == "TN-GW-4224":  # the chain's QuantityTooLarge(value, max)
+        if row.code == "TN-GW-422-04":  # the chain's QuantityTooLarge(value, max)
             ctx = {"value": ctx.get("value", first.get("input")), "max": ctx.get("max")}
         message = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
         body = error_body(row.code, row.error, where, message, _plain(ctx))
@@ -212,7 +212,7 @@ def _handlers(app: FastAPI) -> None:
 
 
 def _rate_limited(_scope: Scope, refusal: Refusal) -> JSONResponse:
-    row = CODES["TN-GW-4291"]
+    row = CODES["TN-GW-429-01"]
     body = error_body(row.code, row.error, None, refusal.message, refusal.args)
     return JSONResponse(body, status_code=row.status)
 
