@@ -39,7 +39,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from eth_keys.datatypes import PrivateKey
@@ -53,7 +53,7 @@ from tracenet.node._network_errors import (
     QbftExtraDataError,
     TooFewOrganisationsError,
 )
-from tracenet.node._network_files import WrittenNetwork, write_network
+from tracenet.node._network_files import Validator, WrittenNetwork, write_network
 from tracenet.node._network_keys import NodePublic, new_node_key, public_part
 from tracenet.node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
 from tracenet.node._network_rpc import INDEXER_ACCOUNT, RpcAccount, hash_password, new_password
@@ -166,19 +166,6 @@ class NetworkSpec:
     @property
     def accounts(self) -> tuple[str, ...]:
         return tuple(a for org in self.everyone for a in org.accounts)
-
-
-@dataclass(frozen=True, slots=True)
-class Validator:
-    """Public facts of one organisation's validator; the private key stays on disk, at
-    ``key_file`` (after ``assemble``: where its organisation puts it, on its own machine)."""
-
-    organisation: str
-    service: str
-    address: str
-    public_key: str
-    enode: str
-    key_file: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,17 +303,7 @@ def _layout(out: Path, written: WrittenNetwork) -> NetworkLayout:
         permissions=out / written.permissions,
         static_nodes=out / written.static_nodes,
         readme=out / written.readme,
-        validators=tuple(
-            Validator(
-                organisation=v.organisation,
-                service=v.service,
-                address=v.address,
-                public_key=v.public_key,
-                enode=v.enode,
-                key_file=out / v.key_file,
-            )
-            for v in written.validators
-        ),
+        validators=tuple(replace(v, key_file=out / v.key_file) for v in written.validators),
         extra_data=written.extra_data,
     )
 

@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from tracenet.node._network import NetworkSpec
 
 __all__ = [
+    "Validator",
     "WrittenNetwork",
-    "WrittenValidator",
     "gateway_env",
     "indexer_env",
     "rpc_target",
@@ -79,7 +79,11 @@ and read `deployment.json` at start, so deploy before `docker compose up` starts
 
 
 @dataclass(frozen=True, slots=True)
-class WrittenValidator:
+class Validator:
+    """Public facts of one organisation's validator; the private key stays on disk, at
+    ``key_file`` (relative to the network directory as written, absolute in the layout
+    ``create``/``assemble`` return: where its organisation puts it, on its own machine)."""
+
     organisation: str
     service: str
     address: str
@@ -97,7 +101,7 @@ class WrittenNetwork:
     permissions: Path
     static_nodes: Path
     readme: Path
-    validators: tuple[WrittenValidator, ...]
+    validators: tuple[Validator, ...]
     extra_data: bytes
 
 
@@ -117,14 +121,14 @@ def write_network(
     ``node_keys`` (``init``: one machine holds every key) the keys and every secret are written
     too, ``rpc_passwords`` included; without (``assemble``) nothing secret is: each
     organisation adds its own. ``rpc_accounts`` are the JSON-RPC accounts' bcrypt hashes."""
-    validators: list[WrittenValidator] = []
+    validators: list[Validator] = []
     for org, part in zip(spec.organisations, publics, strict=True):
         node_dir = root / org.name / "node"
         (node_dir / "data").mkdir(parents=True)
         (node_dir / "key.pub").write_text("0x" + part.public_key_hex)
         (node_dir / "address").write_text(part.address)
         validators.append(
-            WrittenValidator(
+            Validator(
                 organisation=org.name,
                 service=f"besu-{org.name}",
                 address=part.address,
