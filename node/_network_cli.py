@@ -266,9 +266,9 @@ _PORTS = (
 
 def _values(parser: argparse.ArgumentParser, options: Sequence[_Value]) -> None:
     for o in options:
-        dest = {"dest": o.dest} if o.dest else {}
+        dest = o.dest or o.flag.removeprefix("--").replace("-", "_")
         parser.add_argument(
-            o.flag, type=o.type, default=o.default, metavar=o.metavar, help=o.help, **dest
+            o.flag, type=o.type, default=o.default, metavar=o.metavar, help=o.help, dest=dest
         )
 
 
