@@ -121,6 +121,128 @@ def write_network(
     ``node_keys`` (``init``: one machine holds every key) the keys and every secret are written
     too, ``rpc_passwords`` included; without (``assemble``) nothing secret is: each
     organisation adds its own. ``rpc_accounts`` are the JSON-RPC accounts' bcrypt hashes."""
+    validators, pending = _write_nodes(spec, root, publics, node_keys, rpc_accounts)
+    validator_addresses = [part.public_key.to_canonical_address() for part in publics]
+    _write_chain_files(spec, root, validator_addresses, [v.enode for v in validators])
+
+    services = [v.service for v in validators]
+    if node_keys is not None:
+        _write_local_secrets(root, spec, services, rpc_passwords or {})
+    for org in spec.everyone:
+        for private in ("wallet", "gateway"):
+            (root / org.name / private).mkdir(mode=0o700, parents=True)
+            (root / org.name / private).chmod(0o700)
+    (root / "deployment").mkdir()
+    (root / "deployment" / "README.md").write_text(DEPLOYMENT_README)
+
+    build_context = (
+        os.path.relpath(spec.build_context.absolute(), final_root)
+        if spec.build_context is not None
+        else None
+    )
+    nodes, gateways = _compose_services(spec, validators, publics)
+    _write_compose(spec, root, nodes, gateways, build_context)
+    _write_readme(spec, root, validators, nodes, gateways, pending, build_context,
+                  assembled=node_keys is None)  # fmt: skip
+    return WrittenNetwork(
+        genesis=Path("genesis.json"),
+        compose=Path("docker-compose.yml"),
+        permissions=Path("permissions_config.toml"),
+        static_nodes=Path("static-nodes.json"),
+        readme=Path("README.md"),
+        validators=tuple(validators),
+        extra_data=encode_qbft_extra_data(QbftExtraData.for_genesis(validator_addresses)),
+    )
+
+
+def _write_compose(
+    spec: NetworkSpec,
+    root: Path,
+    nodes: Sequence[ComposeNode],
+    gateways: Sequence[ComposeGateway],
+    build_context: str | None,
+) -> None:
+    """docker-compose.yml, the non-secret .env it reads and the .gitignore."""
+    (root / "docker-compose.yml").write_text(
+        compose_yaml(
+            nodes=nodes,
+            members=gateways,
+            indexer_besu=f"besu-{spec.indexer_at}",
+            chain_id=spec.chain_id,
+            besu_image=spec.besu_image,
+            gateway_image=spec.gateway_image,
+            indexer_image=spec.indexer_image,
+            postgres_image=spec.postgres_image,
+            build_context=build_context,
+            indexer_env_file="./secrets/indexer.env",
+            postgres_password_file="./secrets/postgres_password",
+        )
+    )
+    (root / ".env").write_text(
+        "# Non-secret settings compose reads from here; machine-specific, so not committed.\n"
+        f"TRACENET_UID={os.getuid()}\nTRACENET_GID={os.getgid()}\n"
+    )
+    (root / ".gitignore").write_text(GITIGNORE)
+
+
+def _write_readme(
+    spec: NetworkSpec,
+    root: Path,
+    validators: Sequence[Validator],
+    nodes: Sequence[ComposeNode],
+    gateways: Sequence[ComposeGateway],
+    pending: list[str],
+    build_context: str | None,
+    *,
+    assembled: bool,
+) -> None:
+    """The network's README.md: who runs what, on which ports, and what is still to do."""
+    rows = [
+        ReadmeRow(
+            organisation=v.organisation,
+            besu_service=v.service,
+            gateway_service=n.gateway_service,
+            address=v.address,
+            rpc_host_port=n.rpc_host_port,
+            gateway_host_port=n.gateway_host_port,
+        )
+        for v, n in zip(validators, nodes, strict=True)
+    ]
+    member_rows = [
+        MemberRow(
+            organisation=g.organisation,
+            gateway_service=g.gateway_service,
+            besu_service=g.besu_service,
+            gateway_host_port=g.gateway_host_port,
+        )
+        for g in gateways
+    ]
+    (root / "README.md").write_text(
+        readme_markdown(
+            chain_id=spec.chain_id,
+            block_period_seconds=spec.block_period_seconds,
+            rows=rows,
+            members=member_rows,
+            indexer_operator=spec.indexer_at,
+            pending=pending,
+            accounts=list(spec.accounts),
+            build_context=build_context,
+            besu_image=spec.besu_image,
+            assembled=assembled,
+        )
+    )
+
+
+def _write_nodes(
+    spec: NetworkSpec,
+    root: Path,
+    publics: Sequence[NodePublic],
+    node_keys: Sequence[PrivateKey] | None,
+    rpc_accounts: Sequence[RpcAccount],
+) -> tuple[list[Validator], list[str]]:
+    """Each validator's directory: public key, address, Besu config, JSON-RPC credentials (and
+    its node key, with ``node_keys``). Returns the validators and the members whose JSON-RPC
+    account is still to come."""
     validators: list[Validator] = []
     for org, part in zip(spec.organisations, publics, strict=True):
         node_dir = root / org.name / "node"
@@ -141,7 +263,6 @@ def write_network(
         for validator, key in zip(validators, node_keys, strict=True):
             # Besu reads the key as 32 bytes of hex (its own generator writes it 0x-prefixed).
             write_secret(root / validator.key_file, "0x" + key.to_bytes().hex())
-    accounts = list(spec.accounts)
     by_name = {account.name: account for account in rpc_accounts}
     members = [by_name[m.name] for m in spec.members if m.name in by_name]
     pending = [m.name for m in spec.members if m.name not in by_name]
@@ -149,7 +270,7 @@ def write_network(
         config = besu_config_toml(
             organisation=validator.organisation,
             service=validator.service,
-            account_permissioning=bool(accounts),
+            account_permissioning=bool(spec.accounts),
             extra_hosts=[part.host] if part.host != validator.service else [],
         )
         node_dir = root / validator.organisation / "node"
@@ -164,8 +285,14 @@ def write_network(
             pending=pending,
         )
         (node_dir / "rpc_credentials.toml").write_text(credentials)
+    return validators, pending
 
-    validator_addresses = [part.public_key.to_canonical_address() for part in publics]
+
+def _write_chain_files(
+    spec: NetworkSpec, root: Path, validator_addresses: list[bytes], enodes: list[str]
+) -> None:
+    """genesis.json, the permissions (accounts and nodes) and the static nodes."""
+    accounts = list(spec.accounts)
     genesis = genesis_document(
         chain_id=spec.chain_id,
         validators=validator_addresses,
@@ -178,27 +305,17 @@ def write_network(
         contract_size_limit=spec.contract_size_limit,
     )
     (root / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
-    enodes = [v.enode for v in validators]
     (root / "permissions_config.toml").write_text(
         permissions_toml(accounts=accounts, enodes=enodes)
     )
     (root / "static-nodes.json").write_text(static_nodes_json(enodes))
 
-    services = [v.service for v in validators]
-    if node_keys is not None:
-        _write_local_secrets(root, spec, services, rpc_passwords or {})
-    for org in spec.everyone:
-        for private in ("wallet", "gateway"):
-            (root / org.name / private).mkdir(mode=0o700, parents=True)
-            (root / org.name / private).chmod(0o700)
-    (root / "deployment").mkdir()
-    (root / "deployment" / "README.md").write_text(DEPLOYMENT_README)
 
-    build_context = (
-        os.path.relpath(spec.build_context.absolute(), final_root)
-        if spec.build_context is not None
-        else None
-    )
+def _compose_services(
+    spec: NetworkSpec, validators: Sequence[Validator], publics: Sequence[NodePublic]
+) -> tuple[list[ComposeNode], list[ComposeGateway]]:
+    """The compose services: each operator's validator and gateway, each member's gateway."""
+    services = [v.service for v in validators]
     nodes = [
         ComposeNode(
             organisation=v.organisation,
@@ -228,69 +345,7 @@ def write_network(
         )
         for i, m in enumerate(spec.members)
     ]
-    (root / "docker-compose.yml").write_text(
-        compose_yaml(
-            nodes=nodes,
-            members=gateways,
-            indexer_besu=f"besu-{spec.indexer_at}",
-            chain_id=spec.chain_id,
-            besu_image=spec.besu_image,
-            gateway_image=spec.gateway_image,
-            indexer_image=spec.indexer_image,
-            postgres_image=spec.postgres_image,
-            build_context=build_context,
-            indexer_env_file="./secrets/indexer.env",
-            postgres_password_file="./secrets/postgres_password",
-        )
-    )
-    (root / ".env").write_text(
-        "# Non-secret settings compose reads from here; machine-specific, so not committed.\n"
-        f"TRACENET_UID={os.getuid()}\nTRACENET_GID={os.getgid()}\n"
-    )
-    (root / ".gitignore").write_text(GITIGNORE)
-    rows = [
-        ReadmeRow(
-            organisation=v.organisation,
-            besu_service=v.service,
-            gateway_service=n.gateway_service,
-            address=v.address,
-            rpc_host_port=n.rpc_host_port,
-            gateway_host_port=n.gateway_host_port,
-        )
-        for v, n in zip(validators, nodes, strict=True)
-    ]
-    member_rows = [
-        MemberRow(
-            organisation=g.organisation,
-            gateway_service=g.gateway_service,
-            besu_service=g.besu_service,
-            gateway_host_port=g.gateway_host_port,
-        )
-        for g in gateways
-    ]
-    (root / "README.md").write_text(
-        readme_markdown(
-            chain_id=spec.chain_id,
-            block_period_seconds=spec.block_period_seconds,
-            rows=rows,
-            members=member_rows,
-            indexer_operator=spec.indexer_at,
-            pending=pending,
-            accounts=accounts,
-            build_context=build_context,
-            besu_image=spec.besu_image,
-            assembled=node_keys is None,
-        )
-    )
-    return WrittenNetwork(
-        genesis=Path("genesis.json"),
-        compose=Path("docker-compose.yml"),
-        permissions=Path("permissions_config.toml"),
-        static_nodes=Path("static-nodes.json"),
-        readme=Path("README.md"),
-        validators=tuple(validators),
-        extra_data=encode_qbft_extra_data(QbftExtraData.for_genesis(validator_addresses)),
-    )
+    return nodes, gateways
 
 
 def rpc_target(spec: NetworkSpec, member_index: int, services: Sequence[str]) -> str:
