@@ -333,6 +333,15 @@ def check_organisation_name(name: str) -> None:
 
 
 def _validate(spec: NetworkSpec) -> None:
+    operators, everyone = _validate_organisations(spec)
+    _validate_accounts(spec)
+    _validate_numbers(spec, operators=len(operators), everyone=len(everyone))
+    _validate_images(spec)
+
+
+def _validate_organisations(spec: NetworkSpec) -> tuple[list[str], list[str]]:
+    """Names of the operators and of everyone: enough operators, valid unique names, the
+    indexer at an operator."""
     operators = _names(spec.organisations)
     if len(operators) < MIN_ORGANISATIONS:
         raise TooFewOrganisationsError(len(operators), MIN_ORGANISATIONS)
@@ -354,6 +363,11 @@ def _validate(spec: NetworkSpec) -> None:
             field="indexer_operator",
             value=spec.indexer_operator,
         )
+    return operators, names
+
+
+def _validate_accounts(spec: NetworkSpec) -> None:
+    """Each account an address, none listed twice."""
     seen: set[str] = set()
     for org in spec.everyone:
         for account in org.accounts:
@@ -365,6 +379,10 @@ def _validate(spec: NetworkSpec) -> None:
                     value=account,
                 )
             seen.add(account.lower())
+
+
+def _validate_numbers(spec: NetworkSpec, *, operators: int, everyone: int) -> None:
+    """Every number in its range; the validators' and the gateways' host ports apart."""
     _check_range("chain_id", spec.chain_id, 1, MAX_CHAIN_ID)
     _check_range("block_period_seconds", spec.block_period_seconds, 1, 3600)
     _check_range("request_timeout_seconds", spec.request_timeout_seconds, 1, 3600)
@@ -373,10 +391,10 @@ def _validate(spec: NetworkSpec) -> None:
     _check_range("account_balance_wei", spec.account_balance_wei, 0, 2**256 - 1)
     if spec.contract_size_limit is not None:
         _check_range("contract_size_limit", spec.contract_size_limit, 1, 2**31 - 1)
-    _check_range("rpc_host_port", spec.rpc_host_port, 1, 65536 - len(operators))
-    _check_range("gateway_host_port", spec.gateway_host_port, 1, 65536 - len(names))
-    rpc_ports = range(spec.rpc_host_port, spec.rpc_host_port + len(operators))
-    gateway_ports = range(spec.gateway_host_port, spec.gateway_host_port + len(names))
+    _check_range("rpc_host_port", spec.rpc_host_port, 1, 65536 - operators)
+    _check_range("gateway_host_port", spec.gateway_host_port, 1, 65536 - everyone)
+    rpc_ports = range(spec.rpc_host_port, spec.rpc_host_port + operators)
+    gateway_ports = range(spec.gateway_host_port, spec.gateway_host_port + everyone)
     if set(rpc_ports) & set(gateway_ports):
         raise NetworkSpecError(
             f"host ports {rpc_ports.start}-{rpc_ports.stop - 1} (RPC) and "
@@ -384,6 +402,10 @@ def _validate(spec: NetworkSpec) -> None:
             field="gateway_host_port",
             value=spec.gateway_host_port,
         )
+
+
+def _validate_images(spec: NetworkSpec) -> None:
+    """A build context with its Dockerfile, image references without spaces."""
     if (
         spec.build_context is not None
         and not (spec.build_context / "docker" / "Dockerfile").is_file()
