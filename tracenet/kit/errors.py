@@ -145,7 +145,9 @@ that status (`TN-GW-422-42` is the gateway's 422 number 42). Each service lists 
 codes: gateway, indexer and console each have an `ERRORS.md` like this one. `error` is the
 stable name a program matches on; `retryable` says whether the same call may succeed later
 without any change (a node that did not answer, never a rule that refused). A code never
-changes meaning; a new case gets the next free serial of its status.
+changes meaning; a new case gets the next free serial of its status. Codes of four digits
+(before issue 18) were ten times the status plus the serial: the gateway's old 4262 is
+`TN-GW-422-42`.
 
 {notes.strip()}
 
