@@ -413,6 +413,35 @@ def main() -> int:
             gas = measure(node_w3)
     previous = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else None
     before = {r["operation"]: r["tracenet"] for r in (previous or {"operations": []})["operations"]}
+    rows = _rows(gas, before)
+    result = {
+        "target_ratio": TARGET_RATIO,
+        "block_gas": BLOCK_GAS,
+        "solc": "0.8.28",
+        "operations": rows,
+    }
+    if args.update or previous is None:
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(result, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(json.dumps(result))
+    _print_table(rows)
+    if previous is not None and not args.update:
+        changed = {
+            r["operation"]: (before.get(r["operation"]), r["tracenet"])
+            for r in rows
+            if before.get(r["operation"]) != r["tracenet"]
+        }
+        print(
+            "\nsnapshot:", "unchanged" if not changed else f"CHANGED {changed} (run with --update)"
+        )
+    return 0
+
+
+def _rows(gas: dict[str, dict[str, int]], before: dict[str, int]) -> list[dict[str, Any]]:
+    """One row per operation: its gas, its counterpart's, the ratio, operations per block."""
     rows = []
     for op, used in gas["tracenet"].items():
         oz = gas["openzeppelin"][op]
@@ -431,19 +460,10 @@ def main() -> int:
                 "ops_per_block_snapshot": BLOCK_GAS // before.get(op, used),
             }
         )
-    result = {
-        "target_ratio": TARGET_RATIO,
-        "block_gas": BLOCK_GAS,
-        "solc": "0.8.28",
-        "operations": rows,
-    }
-    if args.update or previous is None:
-        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(result, indent=2) + "\n")
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(json.dumps(result))
+    return rows
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
     print()
     print(
         f"{'operation':<44} {'tracenet':>9} {'OZ':>8} {'+rule':>7} {'ratio':>6}  ≤{TARGET_RATIO}"
@@ -457,16 +477,6 @@ def main() -> int:
             f" {row['ops_per_block']:>8,} {row['ops_per_block_snapshot']:>8,}"
         )
     print("\n+rule: storage the rule demands beyond ERC-1155 (see the counterpart in the JSON)")
-    if previous is not None and not args.update:
-        changed = {
-            r["operation"]: (before.get(r["operation"]), r["tracenet"])
-            for r in rows
-            if before.get(r["operation"]) != r["tracenet"]
-        }
-        print(
-            "\nsnapshot:", "unchanged" if not changed else f"CHANGED {changed} (run with --update)"
-        )
-    return 0
 
 
 if __name__ == "__main__":
