@@ -39,7 +39,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from eth_keys.datatypes import PrivateKey
@@ -53,7 +53,7 @@ from tracenet.node._network_errors import (
     QbftExtraDataError,
     TooFewOrganisationsError,
 )
-from tracenet.node._network_files import Validator, WrittenNetwork, write_network
+from tracenet.node._network_files import NetworkLayout, Validator, write_network
 from tracenet.node._network_keys import NodePublic, new_node_key, public_part
 from tracenet.node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
 from tracenet.node._network_rpc import INDEXER_ACCOUNT, RpcAccount, hash_password, new_password
@@ -168,20 +168,6 @@ class NetworkSpec:
         return tuple(a for org in self.everyone for a in org.accounts)
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkLayout:
-    """Where everything was written, and the validators' public identities."""
-
-    root: Path
-    genesis: Path
-    compose: Path
-    permissions: Path
-    static_nodes: Path
-    readme: Path
-    validators: tuple[Validator, ...]
-    extra_data: bytes = field(repr=False)
-
-
 def generate_network(
     spec: NetworkSpec,
     out: Path,
@@ -292,20 +278,7 @@ def _write(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return _layout(out, written)
-
-
-def _layout(out: Path, written: WrittenNetwork) -> NetworkLayout:
-    return NetworkLayout(
-        root=out,
-        genesis=out / written.genesis,
-        compose=out / written.compose,
-        permissions=out / written.permissions,
-        static_nodes=out / written.static_nodes,
-        readme=out / written.readme,
-        validators=tuple(replace(v, key_file=out / v.key_file) for v in written.validators),
-        extra_data=written.extra_data,
-    )
+    return written.under(out)
 
 
 def find_build_context() -> Path | None:

@@ -21,7 +21,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from tracenet.node._network import NetworkSpec
 
 __all__ = [
+    "NetworkLayout",
     "Validator",
-    "WrittenNetwork",
     "gateway_env",
     "indexer_env",
     "rpc_target",
@@ -93,16 +93,30 @@ class Validator:
 
 
 @dataclass(frozen=True, slots=True)
-class WrittenNetwork:
-    """Paths relative to the network directory."""
+class NetworkLayout:
+    """Where everything was written, and the validators' public identities."""
 
+    root: Path
     genesis: Path
     compose: Path
     permissions: Path
     static_nodes: Path
     readme: Path
     validators: tuple[Validator, ...]
-    extra_data: bytes
+    extra_data: bytes = field(repr=False)
+
+    def under(self, root: Path) -> NetworkLayout:
+        """This layout, its paths relative to the network directory, placed at ``root``."""
+        return NetworkLayout(
+            root=root,
+            genesis=root / self.genesis,
+            compose=root / self.compose,
+            permissions=root / self.permissions,
+            static_nodes=root / self.static_nodes,
+            readme=root / self.readme,
+            validators=tuple(replace(v, key_file=root / v.key_file) for v in self.validators),
+            extra_data=self.extra_data,
+        )
 
 
 def write_network(
@@ -114,8 +128,9 @@ def write_network(
     node_keys: Sequence[PrivateKey] | None = None,
     rpc_accounts: Sequence[RpcAccount] = (),
     rpc_passwords: Mapping[str, str] | None = None,
-) -> WrittenNetwork:
-    """Write ``spec`` into the empty directory ``root``, which will be renamed ``final_root``.
+) -> NetworkLayout:
+    """Write ``spec`` into the empty directory ``root``, which will be renamed ``final_root``;
+    the layout's paths are relative to it (``under`` places them).
 
     ``publics`` are the validators' public parts, in ``spec.organisations`` order. With
     ``node_keys`` (``init``: one machine holds every key) the keys and every secret are written
@@ -144,7 +159,8 @@ def write_network(
     _write_compose(spec, root, nodes, gateways, build_context)
     _write_readme(spec, root, validators, nodes, gateways, pending, build_context,
                   assembled=node_keys is None)  # fmt: skip
-    return WrittenNetwork(
+    return NetworkLayout(
+        root=Path(),
         genesis=Path("genesis.json"),
         compose=Path("docker-compose.yml"),
         permissions=Path("permissions_config.toml"),
