@@ -1,8 +1,10 @@
 """Measuring helpers shared by the benchmarks: percentiles, CPU from /proc, the gateway's own
-pipeline timestamps, blocks of the run, and targets with met/missed flags."""
+pipeline timestamps, blocks of the run, and targets with met/missed flags, printed as one
+JSON line and a table."""
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 from datetime import datetime
@@ -66,3 +68,13 @@ def block_stats(w3: Any, first: int, last: int) -> dict[str, int]:
         "max_gas_per_block": max(gas, default=0),
         "block_gas_limit": int(w3.eth.get_block(last)["gasLimit"]),
     }
+
+
+def print_result(result: dict[str, Any]) -> None:
+    """A benchmark's result: one JSON line, then a row per figure and per target (met or not)."""
+    print(json.dumps(result))
+    for k, v in result.items():
+        if k != "targets":
+            print(f"{k:<34} {v}")
+    for name, t in result["targets"].items():
+        print(f"target {name:<27} {t['value']} {t['target']}: {'met' if t['met'] else 'MISSED'}")

@@ -1,10 +1,11 @@
 """The benchmarks' world: a small consortium on a real anvil, a key store for a gateway
 subprocess, the gateway process itself and the shipment bodies it is sent.
 
-The benchmarks import nothing from ``tests/``; the integration tests reuse ``setup`` from here
-(tests/gateway/anvil_setup.py). Setup transactions are sent by
-anvil's unlocked dev accounts without waiting one by one (explicit gas, sequential ids), then
-awaited together, so a 1 s block time costs a couple of blocks, not one per transaction.
+A free port and polling come from ``tests/_support.py`` (the tests own the support code both
+share); the integration tests reuse ``setup`` from here (tests/gateway/anvil_setup.py). Setup
+transactions are sent by anvil's unlocked dev accounts without waiting one by one (explicit gas,
+sequential ids), then awaited together, so a 1 s block time costs a couple of blocks, not one
+per transaction.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from typing import Any
 import httpx
 from web3 import Web3
 
+from tests._support import free_port as free_port
+from tests._support import poll as wait_for
 from tracenet import contracts
 from tracenet.wallet import Keystore
 
@@ -113,23 +114,6 @@ def gateway_env(
         **extra,
     )
     return env
-
-
-def wait_for(condition: Any, *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def doc(i: int) -> str:

@@ -24,6 +24,7 @@ import json
 import socket
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,39 @@ class Chain:
         self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
 
+@dataclass
+class _Bench:
+    """What each step of ``measure`` uses, and the gas it collects per operation."""
+
+    chain: Chain
+    led: Any  # the Ledger's functions
+    oz: Any  # OpenZeppelin ERC-1155's functions
+    keys: dict[str, LocalSigner]
+    reg: dict[str, dict[str, int]]
+    tokens: list[int] = field(default_factory=list)  # the plant's five vintages of flake
+    tracenet: dict[str, int] = field(default_factory=dict)
+    baseline: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def owner(self) -> LocalSigner:
+        return self.keys["oz-owner"]
+
+    @property
+    def holder(self) -> str:
+        return self.keys["oz-holder"].address
+
+
 def measure(w3: Web3) -> dict[str, dict[str, int]]:
+    b = _deploy(w3)
+    _inputs(b)
+    _shipments(b)
+    p_token = _rolling_shipment(b)
+    _convert_claim_lapse(b, p_token)
+    return {"tracenet": b.tracenet, "openzeppelin": b.baseline}
+
+
+def _deploy(w3: Web3) -> _Bench:
+    """Tracenet (the bench consortium) and OpenZeppelin's ERC-1155 on one chain."""
     config = ConsortiumConfig.model_validate(CONFIG)
     labels = [
         "admin",
@@ -220,13 +253,6 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
     signers: dict[str, Signer] = dict(keys)
     deployment = deploy_consortium(w3, config, signers)
     handle = contracts.attach(w3, deployment)
-    reg = deployment.registry
-    chain = Chain(w3)
-    led = handle.ledger.functions
-    plant, mill = keys["plant"], keys["mill"]
-    flake, cert = reg["classes"]["flake"], reg["certificates"]["cert"]
-    group = reg["product_groups"]["flakes"]
-    u_mill, u_yard, u_depot = reg["units"]["mill"], reg["units"]["yard"], reg["units"]["depot"]
 
     artifact = contracts.load_artifact("BenchERC1155")
     owner = keys["oz-owner"]
@@ -238,30 +264,41 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
         w3.eth.send_raw_transaction(owner.sign_transaction(tx).raw_transaction)
     )
     oz = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi).functions
-    holder, fresh = keys["oz-holder"].address, keys["oz-fresh"].address
+    return _Bench(Chain(w3), handle.ledger.functions, oz, keys, deployment.registry)
 
-    tracenet: dict[str, int] = {}
-    baseline: dict[str, int] = {}
-    # Five vintages of flake credits at the plant (monthly periods, a 12-period window). The first
-    # input ever also creates the ledger's counters, so the steady state is measured on month 1.
-    tokens = []
+
+def _inputs(b: _Bench) -> None:
+    """Five vintages of flake credits at the plant (monthly periods, a 12-period window). The
+    first input ever also creates the ledger's counters, so the steady state is measured on
+    month 1."""
+    chain, led, oz, owner, holder = b.chain, b.led, b.oz, b.owner, b.holder
+    plant, flake, cert = b.keys["plant"], b.reg["classes"]["flake"], b.reg["certificates"]["cert"]
     for month in range(5):
         if month:
             chain.next_month()
         gas = chain.send(plant, led.recordInput(flake, 100 * T, cert, chain.doc()))
-        tokens.append(led.tokenIdOf(flake, led.currentPeriod(flake).call(), 0).call())
+        b.tokens.append(led.tokenIdOf(flake, led.currentPeriod(flake).call(), 0).call())
         if month == 1:
-            tracenet["record input (new token for the unit)"] = gas
-    tracenet["record input (unit already holds the token)"] = chain.send(
+            b.tracenet["record input (new token for the unit)"] = gas
+    b.tracenet["record input (unit already holds the token)"] = chain.send(
         plant, led.recordInput(flake, T, cert, chain.doc())
     )
     for i in range(5):
         chain.send(owner, oz.mint(owner.address, i, 100 * T))
     chain.send(owner, oz.mint(holder, 8, T))  # the holder is not new to the contract either
-    baseline["record input (new token for the unit)"] = chain.send(owner, oz.mint(holder, 9, T))
-    baseline["record input (unit already holds the token)"] = chain.send(
+    b.baseline["record input (new token for the unit)"] = chain.send(owner, oz.mint(holder, 9, T))
+    b.baseline["record input (unit already holds the token)"] = chain.send(
         owner, oz.mint(holder, 9, T)
     )
+
+
+def _shipments(b: _Bench) -> None:
+    """Shipments of 1 and 5 lines, to a unit that holds the tokens and to one that does not."""
+    chain, led, oz, owner, holder, tokens = b.chain, b.led, b.oz, b.owner, b.holder, b.tokens
+    plant, group = b.keys["plant"], b.reg["product_groups"]["flakes"]
+    units = b.reg["units"]
+    u_mill, u_yard, u_depot = units["mill"], units["yard"], units["depot"]
+    fresh = b.keys["oz-fresh"].address
 
     def shipment(to: int, lines: list[int]) -> tuple[Any, ...]:
         return (
@@ -278,6 +315,7 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
     chain.send(plant, led.ship(shipment(u_mill, [0, 1, 2, 3, 4])))  # the mill holds every token
     for i in range(5):
         chain.send(owner, oz.safeTransferFrom(owner.address, holder, i, T, b""))
+    tracenet, baseline = b.tracenet, b.baseline
     tracenet["ship 1 line to a holder"] = chain.send(plant, led.ship(shipment(u_mill, [0])))
     tracenet["ship 1 line to a non-holder"] = chain.send(plant, led.ship(shipment(u_yard, [0])))
     tracenet["ship 5 lines to a holder"] = chain.send(
@@ -295,28 +333,44 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
     baseline["ship 5 lines to a holder"] = chain.send(
         owner, batch(owner.address, holder, ids, amounts, b"")
     )
-    fresh2 = keys["oz-fresh-2"].address
+    fresh2 = b.keys["oz-fresh-2"].address
     baseline["ship 5 lines to a non-holder"] = chain.send(
         owner, batch(owner.address, fresh2, ids, amounts, b"")
     )
 
-    # R8: a rolling-average class (30 t certified of 100 t in the month: 30 %); the shipment
-    # carries exactly its share, the lines the gateway computes. The mill already holds the token.
-    pellet, pellets, zero = reg["classes"]["pellet"], reg["product_groups"]["pellets"], b"\0" * 32
+
+def _rolling_shipment(b: _Bench) -> int:
+    """R8: a rolling-average class (30 t certified of 100 t in the month: 30 %); the shipment
+    carries exactly its share, the lines the gateway computes. The mill already holds the
+    token. Returns the pellet token."""
+    chain, led, owner, plant = b.chain, b.led, b.owner, b.keys["plant"]
+    reg, zero = b.reg, b"\0" * 32
+    pellet, pellets, cert = (
+        reg["classes"]["pellet"],
+        reg["product_groups"]["pellets"],
+        reg["certificates"]["cert"],
+    )
     chain.send(plant, led.recordInput(pellet, 30 * T, cert, chain.doc()))
     chain.send(plant, led.recordConventionalInput(pellets, 70 * T, chain.doc()))
-    p_token = led.tokenIdOf(pellet, led.currentPeriod(pellet).call(), 0).call()
+    p_token: int = led.tokenIdOf(pellet, led.currentPeriod(pellet).call(), 0).call()
 
     def rolling() -> tuple[Any, ...]:
-        return (u_mill, pellets, 10 * T, chain.doc(), zero, zero, [p_token], [3 * T])
+        return (reg["units"]["mill"], pellets, 10 * T, chain.doc(), zero, zero, [p_token], [3 * T])
 
     chain.send(plant, led.ship(rolling()))
-    tracenet["ship 1 line, rolling average, to a holder"] = chain.send(plant, led.ship(rolling()))
-    baseline["ship 1 line, rolling average, to a holder"] = chain.send(
-        owner, safe(owner.address, holder, 0, T, b"")
+    b.tracenet["ship 1 line, rolling average, to a holder"] = chain.send(plant, led.ship(rolling()))
+    b.baseline["ship 1 line, rolling average, to a holder"] = chain.send(
+        owner, b.oz.safeTransferFrom(owner.address, b.holder, 0, T, b"")
     )
+    return p_token
 
-    process = reg["processes"]["p"]
+
+def _convert_claim_lapse(b: _Bench, p_token: int) -> None:
+    """A conversion, claims (plain and rolling-average), and a lapse a year later."""
+    chain, led, oz, owner, tokens = b.chain, b.led, b.oz, b.owner, b.tokens
+    plant, mill, zero = b.keys["plant"], b.keys["mill"], b"\0" * 32
+    process, pellet = b.reg["processes"]["p"], b.reg["classes"]["pellet"]
+    tracenet, baseline = b.tracenet, b.baseline
     # Warm-ups: the first conversion and claim ever also create the ledger's counters.
     chain.send(plant, led.convert(process, 0, [tokens[4]], [T]))
     chain.send(plant, led.claim([tokens[4]], [T], "Acme", b"\0" * 32, b"\0" * 32))
@@ -337,10 +391,9 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
     baseline["claim (1 line), rolling average"] = chain.send(owner, oz.burn(owner.address, 4, T))
     for _ in range(12):
         chain.next_month()
-    chain.send(mill, led.lapse(u_mill, [tokens[1]]))  # warm-up: the first lapse ever
-    tracenet["lapse (1 token)"] = chain.send(mill, led.lapse(u_mill, [tokens[0]]))
+    chain.send(mill, led.lapse(b.reg["units"]["mill"], [tokens[1]]))  # warm-up: the first lapse
+    tracenet["lapse (1 token)"] = chain.send(mill, led.lapse(b.reg["units"]["mill"], [tokens[0]]))
     baseline["lapse (1 token)"] = chain.send(owner, oz.burn(owner.address, 3, T))
-    return {"tracenet": tracenet, "openzeppelin": baseline}
 
 
 def main() -> int:
@@ -360,6 +413,35 @@ def main() -> int:
             gas = measure(node_w3)
     previous = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else None
     before = {r["operation"]: r["tracenet"] for r in (previous or {"operations": []})["operations"]}
+    rows = _rows(gas, before)
+    result = {
+        "target_ratio": TARGET_RATIO,
+        "block_gas": BLOCK_GAS,
+        "solc": "0.8.28",
+        "operations": rows,
+    }
+    if args.update or previous is None:
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(result, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(json.dumps(result))
+    _print_table(rows)
+    if previous is not None and not args.update:
+        changed = {
+            r["operation"]: (before.get(r["operation"]), r["tracenet"])
+            for r in rows
+            if before.get(r["operation"]) != r["tracenet"]
+        }
+        print(
+            "\nsnapshot:", "unchanged" if not changed else f"CHANGED {changed} (run with --update)"
+        )
+    return 0
+
+
+def _rows(gas: dict[str, dict[str, int]], before: dict[str, int]) -> list[dict[str, Any]]:
+    """One row per operation: its gas, its counterpart's, the ratio, operations per block."""
     rows = []
     for op, used in gas["tracenet"].items():
         oz = gas["openzeppelin"][op]
@@ -378,19 +460,10 @@ def main() -> int:
                 "ops_per_block_snapshot": BLOCK_GAS // before.get(op, used),
             }
         )
-    result = {
-        "target_ratio": TARGET_RATIO,
-        "block_gas": BLOCK_GAS,
-        "solc": "0.8.28",
-        "operations": rows,
-    }
-    if args.update or previous is None:
-        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(result, indent=2) + "\n")
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(json.dumps(result))
+    return rows
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
     print()
     print(
         f"{'operation':<44} {'tracenet':>9} {'OZ':>8} {'+rule':>7} {'ratio':>6}  ≤{TARGET_RATIO}"
@@ -404,16 +477,6 @@ def main() -> int:
             f" {row['ops_per_block']:>8,} {row['ops_per_block_snapshot']:>8,}"
         )
     print("\n+rule: storage the rule demands beyond ERC-1155 (see the counterpart in the JSON)")
-    if previous is not None and not args.update:
-        changed = {
-            r["operation"]: (before.get(r["operation"]), r["tracenet"])
-            for r in rows
-            if before.get(r["operation"]) != r["tracenet"]
-        }
-        print(
-            "\nsnapshot:", "unchanged" if not changed else f"CHANGED {changed} (run with --update)"
-        )
-    return 0
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import _direct, _drive
-from benchmarks._measure import block_stats, cpu_seconds, pct, phases, ratio, target
+from benchmarks._measure import block_stats, cpu_seconds, pct, phases, print_result, ratio, target
 from benchmarks._world import (
     PASSPHRASE,
     AnvilWorld,
@@ -257,12 +257,7 @@ def main() -> int:
         "loadavg_1m_before": round(load_before[0], 2),
         "loadavg_1m_after_run": round(load_during[0], 2),
     })  # fmt: skip
-    print(json.dumps(result))
-    for k, v in result.items():
-        if k != "targets":
-            print(f"{k:<34} {v}")
-    for name, t in result["targets"].items():
-        print(f"target {name:<27} {t['value']} {t['target']}: {'met' if t['met'] else 'MISSED'}")
+    print_result(result)
     return 0
 
 

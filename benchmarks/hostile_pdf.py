@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests._support import free_port  # noqa: E402
 from tests.indexer.hostile_pdf import HOSTILE, bomb  # noqa: E402
 
 _SERVER = textwrap.dedent(
@@ -74,12 +74,6 @@ _SERVER = textwrap.dedent(
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
     """
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _ticks(pid: int) -> tuple[int, int, list[int]]:
@@ -123,7 +117,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hostile-pdf-"))
-    port, keyfile = _free_port(), tmp / "key"
+    port, keyfile = free_port(), tmp / "key"
     env = {**os.environ, "PYTHONPATH": str(args.tree.resolve())}
     env = {k: v for k, v in env.items() if not k.startswith("TRACENET_INDEXER_")}
     if args.loose:

@@ -55,7 +55,7 @@ from sqlmodel import SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._chainfill import Filler
-from benchmarks._measure import pct, ratio, target
+from benchmarks._measure import pct, print_result, ratio, target
 from tracenet import contracts
 from tracenet.indexer import Follower, IndexerSettings, RpcReader, make_engine
 from tracenet.indexer.api._api import create_app
@@ -491,12 +491,7 @@ def main() -> int:
     r["loadavg_1m_before"] = round(load_before[0], 2)
     r["loadavg_1m_after_run"] = round(os.getloadavg()[0], 2)
     result = targets(r)
-    print(json.dumps(result))
-    for k, v in result.items():
-        if k != "targets":
-            print(f"{k:<34} {v}")
-    for key, t in result["targets"].items():
-        print(f"target {key:<27} {t['value']} {t['target']}: {'met' if t['met'] else 'MISSED'}")
+    print_result(result)
     return 0
 
 

@@ -21,7 +21,7 @@ It is a client of the gateways' and the indexer's HTTP APIs only (it imports nei
 * admin and certification-body forms, as far as the gateway's admin routes go.
 
 The pages anyone may open are limited per client (``public_rate_per_minute``, the SD upload
-``document_rate_per_minute``): past the rate a 429 page ``TN-CO-4291`` with Retry-After. The
+``document_rate_per_minute``): past the rate a 429 page ``TN-CO-429-01`` with Retry-After. The
 buyer's address is forwarded to the indexer (``X-Forwarded-For``), whose public routes then
 limit each buyer, not the console.
 

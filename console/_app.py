@@ -21,6 +21,7 @@ from tracenet.console._offered import OfferedCache
 from tracenet.console._session import Sessions
 from tracenet.console._settings import ConsoleSettings
 from tracenet.console._web import SignInRequired, render
+from tracenet.console.errors import framework_code
 from tracenet.kit.ratelimit import Refusal, limit_routes
 
 __all__ = ["PUBLIC_PATHS", "create_app"]
@@ -84,7 +85,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
 def _rate_limits(app: FastAPI, s: ConsoleSettings) -> None:
     def refuse(scope: Scope, refusal: Refusal) -> Response:
-        error = ApiError(429, "TN-CO-4291", "RateLimited", refusal.message, None, refusal.args)
+        error = ApiError(429, "TN-CO-429-01", "RateLimited", refusal.message, None, refusal.args)
         return render(Request(scope), "error.html", status=429, error=error)
 
     limits = {"public": s.public_limit(), "document": s.document_limit()}
@@ -107,12 +108,12 @@ def _handlers(app: FastAPI) -> None:
         if tuple(first.get("loc", ())) in (("path", "ident"), ("path", "ref")):
             return _buyer.bad_ident(request)
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-        error = ApiError(422, "TN-CO-4221", "FieldInvalid", str(first.get("msg", "invalid")),
+        error = ApiError(422, "TN-CO-422-01", "FieldInvalid", str(first.get("msg", "invalid")),
                          ".".join(loc) or None)  # fmt: skip
         return render(request, "error.html", status=422, error=error)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        error = ApiError(exc.status_code, f"TN-CO-{exc.status_code}0", "HttpError",
+        error = ApiError(exc.status_code, framework_code(exc.status_code), "HttpError",
                          str(exc.detail))  # fmt: skip
         return render(request, "error.html", status=exc.status_code, error=error)

@@ -60,7 +60,7 @@ async def download(
         report = await indexer.get(_audit_path(class_id[:40]), period=period[:40])
         body = json.dumps(report, indent=2, sort_keys=True)
         return Response(body, media_type="application/json", headers=disposition)
-    raise ApiError(404, "TN-CO-4041", "NotFound", "download report.csv or report.json", "fmt")
+    raise ApiError(404, "TN-CO-404-01", "NotFound", "download report.csv or report.json", "fmt")
 
 
 @router.post("/audit/sign", response_class=HTMLResponse, summary="Sign the report (gateway)")
@@ -88,7 +88,7 @@ async def sign(
 async def signed_download(caller: CallerDep, token: str) -> Response:
     document = caller.documents.get(token[:40])
     if document is None:
-        raise ApiError(404, "TN-CO-4042", "NotFound", "no such signed report in this session")
+        raise ApiError(404, "TN-CO-404-02", "NotFound", "no such signed report in this session")
     disposition = {"Content-Disposition": 'attachment; filename="signed-audit-report.json"'}
     return Response(document, media_type="application/json", headers=disposition)
 

@@ -1,4 +1,4 @@
-"""``tracenet console serve``: the web console (``TRACENET_CONSOLE_*`` settings)."""
+"""``tracenet console serve|errors``: the web console (``TRACENET_CONSOLE_*`` settings)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--host", help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8800)")
     serve.set_defaults(handler=_serve)
+    errors = commands.add_parser("errors", help="print the error code table (console/ERRORS.md)")
+    errors.set_defaults(handler=_errors)
+
+
+def _errors(_args: argparse.Namespace) -> int:
+    from tracenet.console.errors import errors_document
+
+    print(errors_document(), end="")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 
 Both services answer errors with one body ``{code, error, field, message, args}``; a call that
 fails becomes ``ApiError`` carrying it, so a page can show the message beside its field. A
-service that cannot be reached is ``ApiError`` too (status 503, code ``TN-CO-5031``).
+service that cannot be reached is ``ApiError`` too (status 503, code ``TN-CO-503-01``).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class ApiError(ConsoleError):
 
     @classmethod
     def unreachable(cls, service: str, exc: Exception) -> ApiError:
-        return cls(503, "TN-CO-5031", "ServiceUnavailable", f"{service}: {type(exc).__name__}")
+        return cls(503, "TN-CO-503-01", "ServiceUnavailable", f"{service}: {type(exc).__name__}")
 
 
 _ERROR_BY_STATUS = {401: "ApiKeyInvalid", 403: "AccessDenied", 404: "NotFound"}

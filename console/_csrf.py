@@ -16,7 +16,7 @@ covered without asking for it; ``tests/console/test_csrf.py`` derives the routes
   signed in to the attacker's party without knowing it) is refused too. A pre-session token
   is taken only where no session is needed: a party's write needs its session's token.
 
-A refused request is a 403 page (``TN-CO-4032 FormTokenInvalid``, ``TN-CO-4033
+A refused request is a 403 page (``TN-CO-403-02 FormTokenInvalid``, ``TN-CO-403-03
 FormOriginForeign``) and the route never runs: nothing is sent to a gateway or the indexer.
 
 What neither check can do: cookies are not kept apart by port, so a *server* on another port of
@@ -158,7 +158,7 @@ async def guard(request: Request) -> None:
         seen = origin_of(claimed) if claimed.strip().lower() != "null" else None
         if seen is None or seen != own_origin(request):
             raise FormRefused(
-                "TN-CO-4033", "FormOriginForeign",
+                "TN-CO-403-03", "FormOriginForeign",
                 f"{_AGAIN} It was sent from "
                 f"{'a page that hides its origin' if seen is None else seen[:100]}, not from a "
                 "page of this console, so nothing was recorded: if you did not mean to send "
@@ -170,7 +170,7 @@ async def guard(request: Request) -> None:
     public = request.url.path in PUBLIC_POSTS
     if not isinstance(given, str) or not given or not tokens.valid(request, given, public):
         raise FormRefused(
-            "TN-CO-4032", "FormTokenInvalid",
+            "TN-CO-403-02", "FormTokenInvalid",
             f"{_AGAIN} It was made for a session that has ended (signed out, timed out or the "
             "console restarted) or carries no form token, so nothing was recorded.",
             again=_page_of(request, referer),

@@ -34,7 +34,7 @@ async def check_document(
 ) -> Response:
     raw = await document.read(MAX_DOCUMENT + 1)
     if len(raw) > MAX_DOCUMENT:
-        large = ApiError(413, "TN-CO-4131", "DocumentTooLarge",
+        large = ApiError(413, "TN-CO-413-01", "DocumentTooLarge",
                          f"the file is larger than {MAX_DOCUMENT} bytes", "document")  # fmt: skip
         return render(request, "verify_document.html", status=413, error=large,
                       max_bytes=MAX_DOCUMENT)  # fmt: skip

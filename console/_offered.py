@@ -72,7 +72,7 @@ class OfferedCache:
             doc = await gateway.get("/openapi.json")
             if not isinstance(doc, dict):
                 what = "the gateway's /openapi.json is not an OpenAPI document"
-                raise ApiError(502, "TN-CO-5021", "OpenApiUnreadable", what)
+                raise ApiError(502, "TN-CO-502-01", "OpenApiUnreadable", what)
             offered = Offered.from_openapi(doc)
             self.put(url, offered)
             return offered

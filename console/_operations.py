@@ -170,7 +170,7 @@ def _not_yours(request: Request, form: Form, caller: Session, writes: Offered) -
     """A form of a role the party does not hold: said before, not refused by the gateway after."""
     role = role_names(needs(form, writes)).replace(" ", " or ")
     error = ApiError(
-        403, "TN-CO-4031", "AccessRoleMissing",
+        403, "TN-CO-403-01", "AccessRoleMissing",
         f"“{form.title}” needs the {role} role; {caller.party} holds "
         f"{role_names(caller.roles)}. The gateway would refuse it.",
     )  # fmt: skip

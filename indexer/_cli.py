@@ -1,4 +1,4 @@
-"""``tracenet indexer run|check|serve|keys|verify-report``: the mirror from the command line.
+"""``tracenet indexer run|check|serve|keys|verify-report|errors``: the mirror from the command line.
 
 Options override ``TRACENET_INDEXER_*`` settings. Exit codes: 0 fine, 1 mismatch / invalid,
 2 a usage or configuration error.
@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 from tracenet.contracts import Deployment, attach, connect
 from tracenet.indexer._settings import IndexerSettings
 from tracenet.indexer.api._cli_api import register_api
-from tracenet.indexer.errors import IndexerError
+from tracenet.indexer.errors import IndexerError, errors_document
 from tracenet.indexer.mirror._chain import RpcReader
 from tracenet.indexer.mirror._check import check_lag, check_mirror
 from tracenet.indexer.mirror._follower import Follower
@@ -65,7 +65,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     upgrade.add_argument("--revision", default="head", help=f"target revision (head: {HEAD})")
     upgrade.set_defaults(handler=_migrate)
 
+    errors = commands.add_parser("errors", help="print the error code table (indexer/ERRORS.md)")
+    errors.set_defaults(handler=_errors)
+
     register_api(commands, _common)
+
+
+def _errors(_args: argparse.Namespace) -> int:
+    print(errors_document(), end="")
+    return 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

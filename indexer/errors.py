@@ -19,19 +19,19 @@
     ├── DeclarationRefusedError  409: no SD — a custody scheme's party held no certificate
     └── SignatureError           a signed report does not verify, or its signer is no auditor
 
-Every error carries a row of ``CODES``: ``code`` (``TN-IX-<status><nn>``), the HTTP ``status``,
+Every error carries a row of ``CODES``: ``code`` (``TN-IX-<status>-<nn>``), the HTTP ``status``,
 the stable ``error`` name, whether a retry can help. The API answers every error with the body
 ``{"code", "error", "field", "message", "args"}`` (the gateway's); ``indexer/ERRORS.md`` is
-generated from the table (``codes_markdown``) and a test keeps it current. A code never changes
-meaning; new cases get new codes.
+generated from the table (``tracenet indexer errors > indexer/ERRORS.md``) and a test keeps it
+current. A code never changes meaning; new cases get new codes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from tracenet.kit.errors import TracenetError
+from tracenet.kit import errors as kit
+from tracenet.kit.errors import ErrorCode, TracenetError
 
 __all__ = [
     "CODES",
@@ -53,109 +53,90 @@ __all__ = [
     "SignatureError",
     "ValueOutOfRangeError",
     "codes_markdown",
+    "errors_document",
 ]
 
 
-@dataclass(frozen=True)
-class ErrorCode:
-    """One row of the table: stable code, HTTP status, stable name, what it means."""
-
-    code: str
-    status: int
-    error: str
-    meaning: str
-    retryable: bool = False
-
-
 _ROWS = [
-    ErrorCode("TN-IX-4001", 400, "SignatureInvalid", "a signed report does not verify"),
-    ErrorCode("TN-IX-4002", 400, "SignerNotAuditor", "the report's signer was no active auditor"),
-    ErrorCode("TN-IX-4003", 400, "ReportFiguresDiffer", "the report's figures are not the chain's"),
-    ErrorCode("TN-IX-4011", 401, "ApiKeyMissing", "no API key (Authorization: Bearer …)"),
-    ErrorCode("TN-IX-4012", 401, "ApiKeyInvalid", "unknown or revoked API key"),
-    ErrorCode("TN-IX-4031", 403, "ForeignUnit", "the unit belongs to another party than the key's"),
-    ErrorCode("TN-IX-4032", 403, "AuditorRequired", "only auditors read this report"),
-    ErrorCode("TN-IX-4033", 403, "NotCounterparty", "the shipment or claim is not the key party's"),
-    ErrorCode("TN-IX-4041", 404, "RouteUnknown", "no such route"),
-    ErrorCode("TN-IX-4042", 404, "UnitUnknown", "no such unit (name or id) in the mirror"),
-    ErrorCode("TN-IX-4043", 404, "ClassUnknown", "no such credit class (name or id)"),
-    ErrorCode("TN-IX-4044", 404, "ShipmentUnknown", "no such shipment in the mirror"),
-    ErrorCode("TN-IX-4045", 404, "ClaimUnknown", "no such claim in the mirror"),
-    ErrorCode("TN-IX-4046", 404, "PartyUnknown", "no such party (name or id) in the mirror"),
-    ErrorCode("TN-IX-4047", 404, "ProductGroupUnknown", "no such product group (name or id)"),
+    ErrorCode("TN-IX-400-01", 400, "SignatureInvalid", "a signed report does not verify"),
+    ErrorCode("TN-IX-400-02", 400, "SignerNotAuditor", "the report's signer was no active auditor"),
     ErrorCode(
-        "TN-IX-4048",
+        "TN-IX-404-08",
         404,
         "ReferenceUnknown",
         "no shipment or claim has this public reference (a public route takes no sequential id)",
     ),
     ErrorCode(
-        "TN-IX-4051",
+        "TN-IX-405-01",
         405,
         "MethodNotAllowed",
         "the path exists, not with this HTTP method (`args.allowed` and the Allow header name "
         "its methods: GET, or POST for /v1/reports/verify and /v1/declarations/check)",
     ),
     ErrorCode(
-        "TN-IX-4091",
+        "TN-IX-409-01",
         409,
         "CustodyCertificateMissing",
         "no SD: a custody scheme's supplier or recipient held no valid certificate at dispatch",
     ),
     ErrorCode(
-        "TN-IX-4131", 413, "DocumentTooLarge", "an uploaded document is larger than the API takes"
+        "TN-IX-413-01", 413, "DocumentTooLarge", "an uploaded document is larger than the API takes"
     ),
     ErrorCode(
-        "TN-IX-4220", 422, "FieldInvalid", "a parameter is missing, malformed or out of range"
+        "TN-IX-422-00", 422, "FieldInvalid", "a parameter is missing, malformed or out of range"
     ),
-    ErrorCode("TN-IX-4221", 422, "PeriodInvalid", "not a period label (2027-Q1) of the class"),
-    ErrorCode("TN-IX-4222", 422, "PeriodMissing", "give a period label or a day inside it"),
-    ErrorCode("TN-IX-4223", 422, "DateRangeReversed", "`to` is before `from`"),
-    ErrorCode("TN-IX-4224", 422, "ReportInvalid", "the report cannot be built from the request"),
-    ErrorCode("TN-IX-4225", 422, "DocumentUnreadable", "not a readable SD PDF with a verify link"),
+    ErrorCode("TN-IX-422-01", 422, "PeriodInvalid", "not a period label (2027-Q1) of the class"),
+    ErrorCode("TN-IX-422-02", 422, "PeriodMissing", "give a period label or a day inside it"),
+    ErrorCode("TN-IX-422-03", 422, "DateRangeReversed", "`to` is before `from`"),
+    ErrorCode("TN-IX-422-04", 422, "ReportInvalid", "the report cannot be built from the request"),
     ErrorCode(
-        "TN-IX-4226",
+        "TN-IX-422-05", 422, "DocumentUnreadable", "not a readable SD PDF with a verify link"
+    ),
+    ErrorCode(
+        "TN-IX-422-06",
         422,
         "DocumentTooComplex",
         "reading the PDF would pass a limit of the declaration check (`args.limit`: pages, "
         "objects, streamBytes, contentBytes, contentOperators, structure, cpuSeconds, "
         "memoryBytes; `args.max` its value): an SD needs far less",
     ),
-    ErrorCode("TN-IX-4229", 422, "ArchiveInvalid", "an archive that cannot be written or read"),
+    ErrorCode("TN-IX-422-09", 422, "ArchiveInvalid", "an archive that cannot be written or read"),
     ErrorCode(
-        "TN-IX-4291",
+        "TN-IX-429-01",
         429,
         "RateLimited",
         "too many requests from this client to the public routes; retry after the "
         "`Retry-After` header's seconds (`args.retryAfterSeconds`)",
         True,
     ),
-    ErrorCode("TN-IX-5001", 500, "MirrorMismatch", "the mirror follows another chain or ledger"),
-    ErrorCode("TN-IX-5002", 500, "DeploymentMismatch", "the record does not match the chain"),
-    ErrorCode("TN-IX-5003", 500, "ReorgTooDeep", "a reorg below the unfinalised window"),
-    ErrorCode("TN-IX-5004", 500, "ValueOutOfRange", "a decoded integer is no uint256"),
-    ErrorCode("TN-IX-5031", 503, "ChainUnavailable", "the node did not answer; retry", True),
-    ErrorCode("TN-IX-5032", 503, "RangeTooLarge", "the node refused the log range; halved", True),
-    ErrorCode("TN-IX-5033", 503, "ConcurrentWriter", "another indexer moved the checkpoint", True),
-    ErrorCode("TN-IX-5034", 503, "LineageWarming", "provenance is being built; retry", True),
+    ErrorCode("TN-IX-500-01", 500, "MirrorMismatch", "the mirror follows another chain or ledger"),
+    ErrorCode("TN-IX-500-02", 500, "DeploymentMismatch", "the record does not match the chain"),
+    ErrorCode("TN-IX-500-03", 500, "ReorgTooDeep", "a reorg below the unfinalised window"),
+    ErrorCode("TN-IX-500-04", 500, "ValueOutOfRange", "a decoded integer is no uint256"),
+    ErrorCode("TN-IX-503-01", 503, "ChainUnavailable", "the node did not answer; retry", True),
+    ErrorCode("TN-IX-503-02", 503, "RangeTooLarge", "the node refused the log range; halved", True),
     ErrorCode(
-        "TN-IX-5035",
+        "TN-IX-503-03", 503, "ConcurrentWriter", "another indexer moved the checkpoint", True
+    ),
+    ErrorCode("TN-IX-503-04", 503, "LineageWarming", "provenance is being built; retry", True),
+    ErrorCode(
+        "TN-IX-503-05",
         503,
         "MirrorStopped",
-        "the follower stopped (`args`: its code, error, block; e.g. TN-IX-5003 after a reorg "
+        "the follower stopped (`args`: its code, error, block; e.g. TN-IX-500-03 after a reorg "
         "below the window): a route that answers the chain's present state refuses until the "
         "mirror is rebuilt (`tracenet indexer run --reset`); every answer carries the "
         "`X-Tracenet-Mirror: stopped; …` header meanwhile",
     ),
     ErrorCode(
-        "TN-IX-5036",
+        "TN-IX-503-06",
         503,
         "DocumentCheckBusy",
         "every PDF reader is busy and the queue is full; retry (Retry-After)",
         True,
     ),
     ErrorCode(
-        "TN-IX-5037",
+        "TN-IX-503-07",
         503,
         "MirrorNotReady",
         "the mirror holds no block yet: its follower has not started (`tracenet indexer run`)",
@@ -164,15 +145,33 @@ _ROWS = [
 ]
 
 #: The table, by code.
-CODES: dict[str, ErrorCode] = {row.code: row for row in _ROWS}
+CODES: dict[str, ErrorCode] = kit.code_table(_ROWS)
 _BY_NAME: dict[str, ErrorCode] = {row.error: row for row in _ROWS}
 
 
 def codes_markdown() -> str:
-    """The table as Markdown (ERRORS.md is generated from it)."""
-    lines = ["| code | HTTP | error | meaning |", "|---|---|---|---|"]
-    lines += [f"| {r.code} | {r.status} | {r.error} | {r.meaning} |" for r in _ROWS]
-    return "\n".join(lines)
+    """The table as Markdown."""
+    return kit.codes_markdown(_ROWS)
+
+
+def errors_document() -> str:
+    """The whole of indexer/ERRORS.md (``tracenet indexer errors > indexer/ERRORS.md``)."""
+    return kit.errors_markdown("IX", _ROWS, _NOTES)
+
+
+_NOTES = """\
+Every HTTP error body of the read API is `{"code", "error", "field", "message", "args"}`, the
+gateway's body. The 5xx rows are the follower's and the CLI's errors (`tracenet indexer run`
+prints `indexer: <code> <message>` and exits 2), never answered by the API except
+`TN-IX-503-01`, `TN-IX-503-04` (provenance asked for while the lineage book is built after a
+start) and `TN-IX-503-05` (a route answering the chain's present state while the follower is
+stopped: `GET /v1/balances`, `/v1/shipments`, `/v1/registry/{kind}`,
+`/v1/classes/{class}/audit`; indexer/README.md says why those), `TN-IX-503-06` (every PDF
+reader of the declaration check busy) and `TN-IX-503-07` (a report asked of a mirror that holds
+no block yet). The public routes (verification, declaration, declaration check, docs) answer
+`TN-IX-429-01` with a `Retry-After` header past a per-client rate
+(`TRACENET_INDEXER_PUBLIC_RATE_PER_MINUTE`, …).
+"""
 
 
 def _row_of(cls: type, error: str | None) -> ErrorCode:

@@ -134,6 +134,20 @@ def deploy_consortium(
     batch.wait(handle, registry)
     say(f"registered {len(config.parties)} parties, {len(config.classes)} classes")
 
+    _register_certified(w3, handle, config, signers, registry)
+    say(f"registered {len(config.certificates)} certificates, {len(config.processes)} processes")
+    return deployment
+
+
+def _register_certified(
+    w3: Web3,
+    handle: LedgerHandle,
+    config: ConsortiumConfig,
+    signers: Mapping[str, Signer],
+    registry: dict[str, dict[str, int]],
+) -> None:
+    """What certification bodies register, each from its own first party-level signer:
+    certificates and processes, then the processes' factors."""
     certifiers: dict[str, _Batch] = {}
 
     def certifier(party_key: str) -> _Batch:
@@ -184,8 +198,6 @@ def deploy_consortium(
             certifier(proc.certifier).call(f"processes.{proc.key}.factors.{version}", None, fn)
     for each in certifiers.values():
         each.wait(handle, registry)
-    say(f"registered {len(config.certificates)} certificates, {len(config.processes)} processes")
-    return deployment
 
 
 def _quiet(_: str) -> None:
@@ -219,7 +231,17 @@ def _deploy_contracts(w3: Web3, batch: _Batch, admin_name: str) -> dict[str, Che
 def _register_admin_part(
     batch: _Batch, handle: LedgerHandle, config: ConsortiumConfig, known: Mapping[str, str]
 ) -> None:
-    c, cat = handle.consortium.functions, handle.catalog.functions
+    """What the admin registers: the catalog (schemes, product groups, classes), then the
+    parties with their boundaries, signers and units."""
+    group_id = _register_catalog(batch, handle, config)
+    _register_parties(batch, handle, config, known, group_id)
+
+
+def _register_catalog(
+    batch: _Batch, handle: LedgerHandle, config: ConsortiumConfig
+) -> dict[str, int]:
+    """Schemes, product groups and classes; returns the product groups' ids by key."""
+    cat = handle.catalog.functions
     for number, scheme in enumerate(config.schemes, 1):
         batch.call(
             f"schemes.{scheme.key}",
@@ -259,6 +281,18 @@ def _register_admin_part(
             )
         )
         batch.call(f"classes.{spec.key}", spec.key, fn)
+    return group_id
+
+
+def _register_parties(
+    batch: _Batch,
+    handle: LedgerHandle,
+    config: ConsortiumConfig,
+    known: Mapping[str, str],
+    group_id: Mapping[str, int],
+) -> None:
+    """Each party (ids from 2: the admin is 1), its boundaries, signers and units."""
+    c, cat = handle.consortium.functions, handle.catalog.functions
     boundary_id = 0
     unit_id = 0
     for party_id, party in enumerate(config.parties, 2):

@@ -39,7 +39,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from eth_keys.datatypes import PrivateKey
@@ -53,7 +53,7 @@ from tracenet.node._network_errors import (
     QbftExtraDataError,
     TooFewOrganisationsError,
 )
-from tracenet.node._network_files import WrittenNetwork, write_network
+from tracenet.node._network_files import NetworkLayout, Validator, write_network
 from tracenet.node._network_keys import NodePublic, new_node_key, public_part
 from tracenet.node._network_qbft import EvmFork, QbftExtraData, decode_qbft_extra_data
 from tracenet.node._network_rpc import INDEXER_ACCOUNT, RpcAccount, hash_password, new_password
@@ -168,33 +168,6 @@ class NetworkSpec:
         return tuple(a for org in self.everyone for a in org.accounts)
 
 
-@dataclass(frozen=True, slots=True)
-class Validator:
-    """Public facts of one organisation's validator; the private key stays on disk, at
-    ``key_file`` (after ``assemble``: where its organisation puts it, on its own machine)."""
-
-    organisation: str
-    service: str
-    address: str
-    public_key: str
-    enode: str
-    key_file: Path
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkLayout:
-    """Where everything was written, and the validators' public identities."""
-
-    root: Path
-    genesis: Path
-    compose: Path
-    permissions: Path
-    static_nodes: Path
-    readme: Path
-    validators: tuple[Validator, ...]
-    extra_data: bytes = field(repr=False)
-
-
 def generate_network(
     spec: NetworkSpec,
     out: Path,
@@ -305,30 +278,7 @@ def _write(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return _layout(out, written)
-
-
-def _layout(out: Path, written: WrittenNetwork) -> NetworkLayout:
-    return NetworkLayout(
-        root=out,
-        genesis=out / written.genesis,
-        compose=out / written.compose,
-        permissions=out / written.permissions,
-        static_nodes=out / written.static_nodes,
-        readme=out / written.readme,
-        validators=tuple(
-            Validator(
-                organisation=v.organisation,
-                service=v.service,
-                address=v.address,
-                public_key=v.public_key,
-                enode=v.enode,
-                key_file=out / v.key_file,
-            )
-            for v in written.validators
-        ),
-        extra_data=written.extra_data,
-    )
+    return written.under(out)
 
 
 def find_build_context() -> Path | None:
@@ -356,6 +306,15 @@ def check_organisation_name(name: str) -> None:
 
 
 def _validate(spec: NetworkSpec) -> None:
+    operators, everyone = _validate_organisations(spec)
+    _validate_accounts(spec)
+    _validate_numbers(spec, operators=len(operators), everyone=len(everyone))
+    _validate_images(spec)
+
+
+def _validate_organisations(spec: NetworkSpec) -> tuple[list[str], list[str]]:
+    """Names of the operators and of everyone: enough operators, valid unique names, the
+    indexer at an operator."""
     operators = _names(spec.organisations)
     if len(operators) < MIN_ORGANISATIONS:
         raise TooFewOrganisationsError(len(operators), MIN_ORGANISATIONS)
@@ -377,6 +336,11 @@ def _validate(spec: NetworkSpec) -> None:
             field="indexer_operator",
             value=spec.indexer_operator,
         )
+    return operators, names
+
+
+def _validate_accounts(spec: NetworkSpec) -> None:
+    """Each account an address, none listed twice."""
     seen: set[str] = set()
     for org in spec.everyone:
         for account in org.accounts:
@@ -388,6 +352,10 @@ def _validate(spec: NetworkSpec) -> None:
                     value=account,
                 )
             seen.add(account.lower())
+
+
+def _validate_numbers(spec: NetworkSpec, *, operators: int, everyone: int) -> None:
+    """Every number in its range; the validators' and the gateways' host ports apart."""
     _check_range("chain_id", spec.chain_id, 1, MAX_CHAIN_ID)
     _check_range("block_period_seconds", spec.block_period_seconds, 1, 3600)
     _check_range("request_timeout_seconds", spec.request_timeout_seconds, 1, 3600)
@@ -396,10 +364,10 @@ def _validate(spec: NetworkSpec) -> None:
     _check_range("account_balance_wei", spec.account_balance_wei, 0, 2**256 - 1)
     if spec.contract_size_limit is not None:
         _check_range("contract_size_limit", spec.contract_size_limit, 1, 2**31 - 1)
-    _check_range("rpc_host_port", spec.rpc_host_port, 1, 65536 - len(operators))
-    _check_range("gateway_host_port", spec.gateway_host_port, 1, 65536 - len(names))
-    rpc_ports = range(spec.rpc_host_port, spec.rpc_host_port + len(operators))
-    gateway_ports = range(spec.gateway_host_port, spec.gateway_host_port + len(names))
+    _check_range("rpc_host_port", spec.rpc_host_port, 1, 65536 - operators)
+    _check_range("gateway_host_port", spec.gateway_host_port, 1, 65536 - everyone)
+    rpc_ports = range(spec.rpc_host_port, spec.rpc_host_port + operators)
+    gateway_ports = range(spec.gateway_host_port, spec.gateway_host_port + everyone)
     if set(rpc_ports) & set(gateway_ports):
         raise NetworkSpecError(
             f"host ports {rpc_ports.start}-{rpc_ports.stop - 1} (RPC) and "
@@ -407,6 +375,10 @@ def _validate(spec: NetworkSpec) -> None:
             field="gateway_host_port",
             value=spec.gateway_host_port,
         )
+
+
+def _validate_images(spec: NetworkSpec) -> None:
+    """A build context with its Dockerfile, image references without spaces."""
     if (
         spec.build_context is not None
         and not (spec.build_context / "docker" / "Dockerfile").is_file()

@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracenet.node._network import (
     DEFAULT_BALANCE_WEI,
@@ -213,6 +213,65 @@ def _member_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _int_any_base(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+class _Value(NamedTuple):
+    """An option of ``init`` and ``assemble`` that takes one value."""
+
+    flag: str
+    type: Callable[[str], Any]
+    default: Any
+    metavar: str
+    help: str
+    dest: str | None = None  # argparse's own from the flag
+
+
+_GENESIS = (
+    _Value("--chain-id", int, DEFAULT_CHAIN_ID, "N", f"chain id (default {DEFAULT_CHAIN_ID})"),
+    _Value("--block-period", int, 1, "SECONDS", "seconds between blocks (default 1)",
+           "block_period_seconds"),
+    _Value("--request-timeout", int, 10, "SECONDS", "QBFT round timeout (default 10)",
+           "request_timeout_seconds"),
+    _Value("--epoch-length", int, 30_000, "BLOCKS", "blocks between vote resets (default 30000)"),
+    _Value("--gas-limit", _int_any_base, DEFAULT_GAS_LIMIT, "GAS",
+           f"block gas limit, decimal or 0x-hex (default {DEFAULT_GAS_LIMIT:#x})"),
+)  # fmt: skip
+_SIZE_AND_BALANCE = (
+    _Value("--contract-size-limit", int, None, "BYTES", "raise the 24576-byte contract size limit"),
+    _Value("--balance-wei", _int_any_base, DEFAULT_BALANCE_WEI, "WEI",
+           "genesis balance of each --account (default 10**24)", "account_balance_wei"),
+)  # fmt: skip
+_IMAGES = (
+    _Value("--besu-image", str, DEFAULT_BESU_IMAGE, "IMAGE",
+           f"validator image (default {DEFAULT_BESU_IMAGE})"),
+    _Value("--gateway-image", str, DEFAULT_TRACENET_IMAGE, "IMAGE",
+           f"gateway image (default {DEFAULT_TRACENET_IMAGE})"),
+    _Value("--indexer-image", str, DEFAULT_TRACENET_IMAGE, "IMAGE",
+           f"indexer image (default {DEFAULT_TRACENET_IMAGE})"),
+    _Value("--postgres-image", str, DEFAULT_POSTGRES_IMAGE, "IMAGE",
+           f"indexer database image (default {DEFAULT_POSTGRES_IMAGE})"),
+)  # fmt: skip
+_PORTS = (
+    _Value("--rpc-port", int, 8545, "PORT",
+           "first host port for validator JSON-RPC, on 127.0.0.1 (default 8545)", "rpc_host_port"),
+    _Value("--gateway-port", int, 8100, "PORT", "first host port for gateways (default 8100)",
+           "gateway_host_port"),
+)  # fmt: skip
+
+
+def _values(parser: argparse.ArgumentParser, options: Sequence[_Value]) -> None:
+    for o in options:
+        dest = o.dest or o.flag.removeprefix("--").replace("-", "_")
+        parser.add_argument(
+            o.flag, type=o.type, default=o.default, metavar=o.metavar, help=o.help, dest=dest
+        )
+
+
 def _network_options(init: argparse.ArgumentParser) -> None:
     """The options ``init`` and ``assemble`` share: everything but where the keys come from."""
     init.add_argument(
@@ -224,87 +283,15 @@ def _network_options(init: argparse.ArgumentParser) -> None:
         help="an account ORG (operator or member) transacts from: funded in genesis and "
         "allowlisted (repeat; with none, account allowlisting is off)",
     )
-    init.add_argument(
-        "--chain-id",
-        type=int,
-        default=DEFAULT_CHAIN_ID,
-        metavar="N",
-        help=f"chain id (default {DEFAULT_CHAIN_ID})",
-    )
-    init.add_argument(
-        "--block-period",
-        type=int,
-        default=1,
-        metavar="SECONDS",
-        dest="block_period_seconds",
-        help="seconds between blocks (default 1)",
-    )
-    init.add_argument(
-        "--request-timeout",
-        type=int,
-        default=10,
-        metavar="SECONDS",
-        dest="request_timeout_seconds",
-        help="QBFT round timeout (default 10)",
-    )
-    init.add_argument(
-        "--epoch-length",
-        type=int,
-        default=30_000,
-        metavar="BLOCKS",
-        help="blocks between vote resets (default 30000)",
-    )
-    init.add_argument(
-        "--gas-limit",
-        type=_int_any_base,
-        default=DEFAULT_GAS_LIMIT,
-        metavar="GAS",
-        help=f"block gas limit, decimal or 0x-hex (default {DEFAULT_GAS_LIMIT:#x})",
-    )
+    _values(init, _GENESIS)
     init.add_argument(
         "--evm-fork",
         choices=("london", "shanghai", "cancun"),
         default="cancun",
         help="EVM rules from genesis (default cancun, what solc 0.8.28 targets)",
     )
-    init.add_argument(
-        "--contract-size-limit",
-        type=int,
-        metavar="BYTES",
-        help="raise the 24576-byte contract size limit",
-    )
-    init.add_argument(
-        "--balance-wei",
-        type=_int_any_base,
-        default=DEFAULT_BALANCE_WEI,
-        dest="account_balance_wei",
-        metavar="WEI",
-        help="genesis balance of each --account (default 10**24)",
-    )
-    init.add_argument(
-        "--besu-image",
-        default=DEFAULT_BESU_IMAGE,
-        metavar="IMAGE",
-        help=f"validator image (default {DEFAULT_BESU_IMAGE})",
-    )
-    init.add_argument(
-        "--gateway-image",
-        default=DEFAULT_TRACENET_IMAGE,
-        metavar="IMAGE",
-        help=f"gateway image (default {DEFAULT_TRACENET_IMAGE})",
-    )
-    init.add_argument(
-        "--indexer-image",
-        default=DEFAULT_TRACENET_IMAGE,
-        metavar="IMAGE",
-        help=f"indexer image (default {DEFAULT_TRACENET_IMAGE})",
-    )
-    init.add_argument(
-        "--postgres-image",
-        default=DEFAULT_POSTGRES_IMAGE,
-        metavar="IMAGE",
-        help=f"indexer database image (default {DEFAULT_POSTGRES_IMAGE})",
-    )
+    _values(init, _SIZE_AND_BALANCE)
+    _values(init, _IMAGES)
     build = init.add_mutually_exclusive_group()
     build.add_argument(
         "--build-context",
@@ -318,22 +305,7 @@ def _network_options(init: argparse.ArgumentParser) -> None:
         action="store_true",
         help="reference the images only; build or pull them yourself",
     )
-    init.add_argument(
-        "--rpc-port",
-        type=int,
-        default=8545,
-        dest="rpc_host_port",
-        metavar="PORT",
-        help="first host port for validator JSON-RPC, on 127.0.0.1 (default 8545)",
-    )
-    init.add_argument(
-        "--gateway-port",
-        type=int,
-        default=8100,
-        dest="gateway_host_port",
-        metavar="PORT",
-        help="first host port for gateways (default 8100)",
-    )
+    _values(init, _PORTS)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -500,13 +472,6 @@ def _accounts_by_org(orgs: Sequence[str], pairs: Sequence[str]) -> dict[str, lis
             )
         accounts.setdefault(org, []).append(address)
     return accounts
-
-
-def _int_any_base(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
 def _fail(command: str, exc: Exception, code: int) -> int:

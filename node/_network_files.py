@@ -21,7 +21,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from tracenet.node._network import NetworkSpec
 
 __all__ = [
-    "WrittenNetwork",
-    "WrittenValidator",
+    "NetworkLayout",
+    "Validator",
     "gateway_env",
     "indexer_env",
     "rpc_target",
@@ -79,7 +79,11 @@ and read `deployment.json` at start, so deploy before `docker compose up` starts
 
 
 @dataclass(frozen=True, slots=True)
-class WrittenValidator:
+class Validator:
+    """Public facts of one organisation's validator; the private key stays on disk, at
+    ``key_file`` (relative to the network directory as written, absolute in the layout
+    ``create``/``assemble`` return: where its organisation puts it, on its own machine)."""
+
     organisation: str
     service: str
     address: str
@@ -89,16 +93,30 @@ class WrittenValidator:
 
 
 @dataclass(frozen=True, slots=True)
-class WrittenNetwork:
-    """Paths relative to the network directory."""
+class NetworkLayout:
+    """Where everything was written, and the validators' public identities."""
 
+    root: Path
     genesis: Path
     compose: Path
     permissions: Path
     static_nodes: Path
     readme: Path
-    validators: tuple[WrittenValidator, ...]
-    extra_data: bytes
+    validators: tuple[Validator, ...]
+    extra_data: bytes = field(repr=False)
+
+    def under(self, root: Path) -> NetworkLayout:
+        """This layout, its paths relative to the network directory, placed at ``root``."""
+        return NetworkLayout(
+            root=root,
+            genesis=root / self.genesis,
+            compose=root / self.compose,
+            permissions=root / self.permissions,
+            static_nodes=root / self.static_nodes,
+            readme=root / self.readme,
+            validators=tuple(replace(v, key_file=root / v.key_file) for v in self.validators),
+            extra_data=self.extra_data,
+        )
 
 
 def write_network(
@@ -110,75 +128,17 @@ def write_network(
     node_keys: Sequence[PrivateKey] | None = None,
     rpc_accounts: Sequence[RpcAccount] = (),
     rpc_passwords: Mapping[str, str] | None = None,
-) -> WrittenNetwork:
-    """Write ``spec`` into the empty directory ``root``, which will be renamed ``final_root``.
+) -> NetworkLayout:
+    """Write ``spec`` into the empty directory ``root``, which will be renamed ``final_root``;
+    the layout's paths are relative to it (``under`` places them).
 
     ``publics`` are the validators' public parts, in ``spec.organisations`` order. With
     ``node_keys`` (``init``: one machine holds every key) the keys and every secret are written
     too, ``rpc_passwords`` included; without (``assemble``) nothing secret is: each
     organisation adds its own. ``rpc_accounts`` are the JSON-RPC accounts' bcrypt hashes."""
-    validators: list[WrittenValidator] = []
-    for org, part in zip(spec.organisations, publics, strict=True):
-        node_dir = root / org.name / "node"
-        (node_dir / "data").mkdir(parents=True)
-        (node_dir / "key.pub").write_text("0x" + part.public_key_hex)
-        (node_dir / "address").write_text(part.address)
-        validators.append(
-            WrittenValidator(
-                organisation=org.name,
-                service=f"besu-{org.name}",
-                address=part.address,
-                public_key=part.public_key_hex,
-                enode=part.enode,
-                key_file=(node_dir / "key").relative_to(root),
-            )
-        )
-    if node_keys is not None:
-        for validator, key in zip(validators, node_keys, strict=True):
-            # Besu reads the key as 32 bytes of hex (its own generator writes it 0x-prefixed).
-            write_secret(root / validator.key_file, "0x" + key.to_bytes().hex())
-    accounts = list(spec.accounts)
-    by_name = {account.name: account for account in rpc_accounts}
-    members = [by_name[m.name] for m in spec.members if m.name in by_name]
-    pending = [m.name for m in spec.members if m.name not in by_name]
-    for validator, part in zip(validators, publics, strict=True):
-        config = besu_config_toml(
-            organisation=validator.organisation,
-            service=validator.service,
-            account_permissioning=bool(accounts),
-            extra_hosts=[part.host] if part.host != validator.service else [],
-        )
-        node_dir = root / validator.organisation / "node"
-        (node_dir / "config.toml").write_text(config)
-        credentials = credentials_toml(
-            operator=validator.organisation,
-            own=by_name.get(validator.organisation),
-            indexer=by_name.get(INDEXER_ACCOUNT)
-            if validator.organisation == spec.indexer_at
-            else None,
-            members=members,
-            pending=pending,
-        )
-        (node_dir / "rpc_credentials.toml").write_text(credentials)
-
+    validators, pending = _write_nodes(spec, root, publics, node_keys, rpc_accounts)
     validator_addresses = [part.public_key.to_canonical_address() for part in publics]
-    genesis = genesis_document(
-        chain_id=spec.chain_id,
-        validators=validator_addresses,
-        allocations={a.lower(): spec.account_balance_wei for a in accounts},
-        block_period_seconds=spec.block_period_seconds,
-        request_timeout_seconds=spec.request_timeout_seconds,
-        epoch_length=spec.epoch_length,
-        gas_limit=spec.gas_limit,
-        evm_fork=spec.evm_fork,
-        contract_size_limit=spec.contract_size_limit,
-    )
-    (root / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
-    enodes = [v.enode for v in validators]
-    (root / "permissions_config.toml").write_text(
-        permissions_toml(accounts=accounts, enodes=enodes)
-    )
-    (root / "static-nodes.json").write_text(static_nodes_json(enodes))
+    _write_chain_files(spec, root, validator_addresses, [v.enode for v in validators])
 
     services = [v.service for v in validators]
     if node_keys is not None:
@@ -195,6 +155,183 @@ def write_network(
         if spec.build_context is not None
         else None
     )
+    nodes, gateways = _compose_services(spec, validators, publics)
+    _write_compose(spec, root, nodes, gateways, build_context)
+    _write_readme(spec, root, validators, nodes, gateways, pending, build_context,
+                  assembled=node_keys is None)  # fmt: skip
+    return NetworkLayout(
+        root=Path(),
+        genesis=Path("genesis.json"),
+        compose=Path("docker-compose.yml"),
+        permissions=Path("permissions_config.toml"),
+        static_nodes=Path("static-nodes.json"),
+        readme=Path("README.md"),
+        validators=tuple(validators),
+        extra_data=encode_qbft_extra_data(QbftExtraData.for_genesis(validator_addresses)),
+    )
+
+
+def _write_compose(
+    spec: NetworkSpec,
+    root: Path,
+    nodes: Sequence[ComposeNode],
+    gateways: Sequence[ComposeGateway],
+    build_context: str | None,
+) -> None:
+    """docker-compose.yml, the non-secret .env it reads and the .gitignore."""
+    (root / "docker-compose.yml").write_text(
+        compose_yaml(
+            nodes=nodes,
+            members=gateways,
+            indexer_besu=f"besu-{spec.indexer_at}",
+            chain_id=spec.chain_id,
+            besu_image=spec.besu_image,
+            gateway_image=spec.gateway_image,
+            indexer_image=spec.indexer_image,
+            postgres_image=spec.postgres_image,
+            build_context=build_context,
+            indexer_env_file="./secrets/indexer.env",
+            postgres_password_file="./secrets/postgres_password",
+        )
+    )
+    (root / ".env").write_text(
+        "# Non-secret settings compose reads from here; machine-specific, so not committed.\n"
+        f"TRACENET_UID={os.getuid()}\nTRACENET_GID={os.getgid()}\n"
+    )
+    (root / ".gitignore").write_text(GITIGNORE)
+
+
+def _write_readme(
+    spec: NetworkSpec,
+    root: Path,
+    validators: Sequence[Validator],
+    nodes: Sequence[ComposeNode],
+    gateways: Sequence[ComposeGateway],
+    pending: list[str],
+    build_context: str | None,
+    *,
+    assembled: bool,
+) -> None:
+    """The network's README.md: who runs what, on which ports, and what is still to do."""
+    rows = [
+        ReadmeRow(
+            organisation=v.organisation,
+            besu_service=v.service,
+            gateway_service=n.gateway_service,
+            address=v.address,
+            rpc_host_port=n.rpc_host_port,
+            gateway_host_port=n.gateway_host_port,
+        )
+        for v, n in zip(validators, nodes, strict=True)
+    ]
+    member_rows = [
+        MemberRow(
+            organisation=g.organisation,
+            gateway_service=g.gateway_service,
+            besu_service=g.besu_service,
+            gateway_host_port=g.gateway_host_port,
+        )
+        for g in gateways
+    ]
+    (root / "README.md").write_text(
+        readme_markdown(
+            chain_id=spec.chain_id,
+            block_period_seconds=spec.block_period_seconds,
+            rows=rows,
+            members=member_rows,
+            indexer_operator=spec.indexer_at,
+            pending=pending,
+            accounts=list(spec.accounts),
+            build_context=build_context,
+            besu_image=spec.besu_image,
+            assembled=assembled,
+        )
+    )
+
+
+def _write_nodes(
+    spec: NetworkSpec,
+    root: Path,
+    publics: Sequence[NodePublic],
+    node_keys: Sequence[PrivateKey] | None,
+    rpc_accounts: Sequence[RpcAccount],
+) -> tuple[list[Validator], list[str]]:
+    """Each validator's directory: public key, address, Besu config, JSON-RPC credentials (and
+    its node key, with ``node_keys``). Returns the validators and the members whose JSON-RPC
+    account is still to come."""
+    validators: list[Validator] = []
+    for org, part in zip(spec.organisations, publics, strict=True):
+        node_dir = root / org.name / "node"
+        (node_dir / "data").mkdir(parents=True)
+        (node_dir / "key.pub").write_text("0x" + part.public_key_hex)
+        (node_dir / "address").write_text(part.address)
+        validators.append(
+            Validator(
+                organisation=org.name,
+                service=f"besu-{org.name}",
+                address=part.address,
+                public_key=part.public_key_hex,
+                enode=part.enode,
+                key_file=(node_dir / "key").relative_to(root),
+            )
+        )
+    if node_keys is not None:
+        for validator, key in zip(validators, node_keys, strict=True):
+            # Besu reads the key as 32 bytes of hex (its own generator writes it 0x-prefixed).
+            write_secret(root / validator.key_file, "0x" + key.to_bytes().hex())
+    by_name = {account.name: account for account in rpc_accounts}
+    members = [by_name[m.name] for m in spec.members if m.name in by_name]
+    pending = [m.name for m in spec.members if m.name not in by_name]
+    for validator, part in zip(validators, publics, strict=True):
+        config = besu_config_toml(
+            organisation=validator.organisation,
+            service=validator.service,
+            account_permissioning=bool(spec.accounts),
+            extra_hosts=[part.host] if part.host != validator.service else [],
+        )
+        node_dir = root / validator.organisation / "node"
+        (node_dir / "config.toml").write_text(config)
+        credentials = credentials_toml(
+            operator=validator.organisation,
+            own=by_name.get(validator.organisation),
+            indexer=by_name.get(INDEXER_ACCOUNT)
+            if validator.organisation == spec.indexer_at
+            else None,
+            members=members,
+            pending=pending,
+        )
+        (node_dir / "rpc_credentials.toml").write_text(credentials)
+    return validators, pending
+
+
+def _write_chain_files(
+    spec: NetworkSpec, root: Path, validator_addresses: list[bytes], enodes: list[str]
+) -> None:
+    """genesis.json, the permissions (accounts and nodes) and the static nodes."""
+    accounts = list(spec.accounts)
+    genesis = genesis_document(
+        chain_id=spec.chain_id,
+        validators=validator_addresses,
+        allocations={a.lower(): spec.account_balance_wei for a in accounts},
+        block_period_seconds=spec.block_period_seconds,
+        request_timeout_seconds=spec.request_timeout_seconds,
+        epoch_length=spec.epoch_length,
+        gas_limit=spec.gas_limit,
+        evm_fork=spec.evm_fork,
+        contract_size_limit=spec.contract_size_limit,
+    )
+    (root / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
+    (root / "permissions_config.toml").write_text(
+        permissions_toml(accounts=accounts, enodes=enodes)
+    )
+    (root / "static-nodes.json").write_text(static_nodes_json(enodes))
+
+
+def _compose_services(
+    spec: NetworkSpec, validators: Sequence[Validator], publics: Sequence[NodePublic]
+) -> tuple[list[ComposeNode], list[ComposeGateway]]:
+    """The compose services: each operator's validator and gateway, each member's gateway."""
+    services = [v.service for v in validators]
     nodes = [
         ComposeNode(
             organisation=v.organisation,
@@ -224,69 +361,7 @@ def write_network(
         )
         for i, m in enumerate(spec.members)
     ]
-    (root / "docker-compose.yml").write_text(
-        compose_yaml(
-            nodes=nodes,
-            members=gateways,
-            indexer_besu=f"besu-{spec.indexer_at}",
-            chain_id=spec.chain_id,
-            besu_image=spec.besu_image,
-            gateway_image=spec.gateway_image,
-            indexer_image=spec.indexer_image,
-            postgres_image=spec.postgres_image,
-            build_context=build_context,
-            indexer_env_file="./secrets/indexer.env",
-            postgres_password_file="./secrets/postgres_password",
-        )
-    )
-    (root / ".env").write_text(
-        "# Non-secret settings compose reads from here; machine-specific, so not committed.\n"
-        f"TRACENET_UID={os.getuid()}\nTRACENET_GID={os.getgid()}\n"
-    )
-    (root / ".gitignore").write_text(GITIGNORE)
-    rows = [
-        ReadmeRow(
-            organisation=v.organisation,
-            besu_service=v.service,
-            gateway_service=n.gateway_service,
-            address=v.address,
-            rpc_host_port=n.rpc_host_port,
-            gateway_host_port=n.gateway_host_port,
-        )
-        for v, n in zip(validators, nodes, strict=True)
-    ]
-    member_rows = [
-        MemberRow(
-            organisation=g.organisation,
-            gateway_service=g.gateway_service,
-            besu_service=g.besu_service,
-            gateway_host_port=g.gateway_host_port,
-        )
-        for g in gateways
-    ]
-    (root / "README.md").write_text(
-        readme_markdown(
-            chain_id=spec.chain_id,
-            block_period_seconds=spec.block_period_seconds,
-            rows=rows,
-            members=member_rows,
-            indexer_operator=spec.indexer_at,
-            pending=pending,
-            accounts=accounts,
-            build_context=build_context,
-            besu_image=spec.besu_image,
-            assembled=node_keys is None,
-        )
-    )
-    return WrittenNetwork(
-        genesis=Path("genesis.json"),
-        compose=Path("docker-compose.yml"),
-        permissions=Path("permissions_config.toml"),
-        static_nodes=Path("static-nodes.json"),
-        readme=Path("README.md"),
-        validators=tuple(validators),
-        extra_data=encode_qbft_extra_data(QbftExtraData.for_genesis(validator_addresses)),
-    )
+    return nodes, gateways
 
 
 def rpc_target(spec: NetworkSpec, member_index: int, services: Sequence[str]) -> str:

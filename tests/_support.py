@@ -1,4 +1,5 @@
-"""Helpers every test tier shares, defined once: a free TCP port and polling with a deadline."""
+"""Helpers every test tier and the benchmarks share, defined once (the tests own them): a free
+TCP port and polling with a deadline."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["free_port", "wait_until"]
+__all__ = ["free_port", "poll", "wait_until"]
 
 
 def free_port() -> int:
@@ -19,8 +20,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(condition: Callable[[], Any], *, timeout: float = 60.0, what: str) -> Any:
-    """Poll ``condition`` until it returns something truthy (and return that); fail the test
+def poll(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
+    """Poll ``condition`` until it returns something truthy (and return that); TimeoutError
     after ``timeout`` seconds naming ``what`` was awaited. Never a bare sleep as synchronisation."""
     deadline = time.monotonic() + timeout
     while True:
@@ -28,5 +29,13 @@ def wait_until(condition: Callable[[], Any], *, timeout: float = 60.0, what: str
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.02)
+
+
+def wait_until(condition: Callable[[], Any], *, timeout: float = 60.0, what: str) -> Any:
+    """``poll`` in a test: a timeout fails the test, naming ``what`` was awaited."""
+    try:
+        return poll(condition, timeout=timeout, what=what)
+    except TimeoutError as exc:
+        pytest.fail(str(exc))

@@ -54,7 +54,7 @@ def http_app(
         telemetry=None if s.telemetry else _NO_TELEMETRY,
         docs_url=None,
         redoc_url=None,
-        # `/v1/requests/` is no route (404 TN-GW-4040), not a redirect to the list: a client
+        # `/v1/requests/` is no route (404 TN-GW-404-00), not a redirect to the list: a client
         # asking for one request by an empty id must not get an array.
         redirect_slashes=False,
     )

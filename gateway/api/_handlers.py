@@ -1,7 +1,7 @@
 """Every domain error becomes an HTTP answer here and nowhere else.
 
 ``GatewayError`` carries its row of the code table (gateway/errors.py); request-validation
-errors are mapped to the same table by error type; a rate-limited client gets TN-GW-4291.
+errors are mapped to the same table by error type; a rate-limited client gets TN-GW-429-01.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from tracenet.kit.ratelimit import Refusal
 __all__ = ["install_handlers", "rate_limited"]
 
 _BY_TYPE = {
-    "quantity_not_integer": "TN-GW-4222",
-    "quantity_not_positive": "TN-GW-4223",
-    "quantity_too_large": "TN-GW-4224",
+    "quantity_not_integer": "TN-GW-422-02",
+    "quantity_not_positive": "TN-GW-422-03",
+    "quantity_too_large": "TN-GW-422-04",
 }
 _BY_STATUS = {400: "BodyMalformed", 404: "RouteNotFound", 405: "MethodNotAllowed",
               413: "BodyTooLarge", 415: "UnsupportedMediaType"}  # fmt: skip
@@ -43,9 +43,9 @@ def install_handlers(app: FastAPI) -> None:
             return await gateway_error(_, BodyError("the body is not valid JSON"))
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
         where = ".".join(loc) or None
-        row = CODES[_BY_TYPE.get(kind, "TN-GW-4220")]
+        row = CODES[_BY_TYPE.get(kind, "TN-GW-422-00")]
         ctx = dict(first.get("ctx") or {})
-        if row.code == "TN-GW-4224":  # the chain's QuantityTooLarge(value, max)
+        if row.code == "TN-GW-422-04":  # the chain's QuantityTooLarge(value, max)
             ctx = {"value": ctx.get("value", first.get("input")), "max": ctx.get("max")}
         message = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
         body = error_body(row.code, row.error, where, message, _plain(ctx))
@@ -63,7 +63,7 @@ def install_handlers(app: FastAPI) -> None:
 
 
 def rate_limited(_scope: Scope, refusal: Refusal) -> JSONResponse:
-    row = CODES["TN-GW-4291"]
+    row = CODES["TN-GW-429-01"]
     body = error_body(row.code, row.error, None, refusal.message, refusal.args)
     return JSONResponse(body, status_code=row.status)
 

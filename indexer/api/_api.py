@@ -9,7 +9,7 @@ label (``2031-Q1``; ``2031`` is the year) or index (``index:244``); dates are IS
 the follower is stopped (a reorg below its window), every answer carries
 ``X-Tracenet-Mirror: stopped; code=…; error=…; block=…``, ``/v1/status`` says why, and the
 routes answering the chain's present state (balances, the shipment and registry listings, the
-supply audit) answer 503 ``TN-IX-5035``. Every error is ``{code, error, field, message, args}``
+supply audit) answer 503 ``TN-IX-503-05``. Every error is ``{code, error, field, message, args}``
 with a stable code of indexer/ERRORS.md. The public routes are rate-limited per client
 (429 ``RateLimited`` with Retry-After; ``TRACENET_INDEXER_PUBLIC_RATE_PER_MINUTE`` and
 ``…_DOCUMENT_RATE_PER_MINUTE``)."""
@@ -113,13 +113,13 @@ def _install_handlers(app: FastAPI) -> None:
         loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "header")]
         field = loc[-1] if loc else None
         message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
-        body = _body("TN-IX-4220", message, field, {"type": str(first.get("type", ""))})
+        body = _body("TN-IX-422-00", message, field, {"type": str(first.get("type", ""))})
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code != 405:
-            return JSONResponse(_body("TN-IX-4041", str(exc.detail), None, {}), status_code=404)
+            return JSONResponse(_body("TN-IX-404-01", str(exc.detail), None, {}), status_code=404)
         allow = (exc.headers or {}).get("Allow", "")
         allowed = [m.strip() for m in allow.split(",") if m.strip()]
         message = (
@@ -127,7 +127,7 @@ def _install_handlers(app: FastAPI) -> None:
             f"{' or '.join(allowed) or 'another method'} only"
         )
         args = {"method": request.method, "allowed": allowed}
-        body = _body("TN-IX-4051", message, None, args)
+        body = _body("TN-IX-405-01", message, None, args)
         return JSONResponse(body, status_code=405, headers={"Allow": allow} if allow else None)
 
 
@@ -136,7 +136,7 @@ MIRROR_HEADER = "X-Tracenet-Mirror"
 
 
 def _stop_header(engine: Engine) -> str | None:
-    """``stopped; code=TN-IX-5003; error=ReorgTooDeep; block=1234; at=…`` or None."""
+    """``stopped; code=TN-IX-500-03; error=ReorgTooDeep; block=1234; at=…`` or None."""
     with engine.connect() as conn:
         try:
             stop = mirror_stop(conn)
@@ -177,7 +177,7 @@ class _MirrorHeader:
 
 def _rate_limits(app: FastAPI, s: IndexerSettings) -> None:
     def refuse(_scope: Any, refusal: Refusal) -> JSONResponse:
-        body = _body("TN-IX-4291", refusal.message, None, refusal.args)
+        body = _body("TN-IX-429-01", refusal.message, None, refusal.args)
         return JSONResponse(body, status_code=429)
 
     limits = {"public": s.public_limit(), "document": s.document_limit()}
@@ -221,7 +221,7 @@ def create_app(
         responses=json_errors(
             {
                 404: RESPONSES[404],
-                405: {**ERROR, "description": "TN-IX-4051 the path answers another method"},
+                405: {**ERROR, "description": "TN-IX-405-01 the path answers another method"},
             }
         ),
         docs_url=None,
@@ -380,7 +380,7 @@ def _routes(app: FastAPI, reg: Registry) -> None:
         200: {"content": {"image/svg+xml": {}}, "description": "JSON, or SVG"},
         503: {
             **ERROR,
-            "description": "TN-IX-5034 LineageWarming: the lineage book is being built after a "
+            "description": "TN-IX-503-04 LineageWarming: the lineage book is being built after a "
             "start and has not reached this target yet; retry (Retry-After)",
         },
     }

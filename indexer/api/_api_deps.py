@@ -62,16 +62,16 @@ Registry = dict[str, dict[str, int]]
 ERROR = {"model": models.ErrorBody}
 #: The statuses every route may answer besides 200, each with the error body.
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {**ERROR, "description": "TN-IX-4011/4012 missing or unknown API key"},
-    403: {**ERROR, "description": "TN-IX-403x another party's data, or auditors only"},
-    404: {**ERROR, "description": "TN-IX-404x no such unit, class, group, shipment or claim"},
-    422: {**ERROR, "description": "TN-IX-422x a parameter is malformed or out of range"},
+    401: {**ERROR, "description": "TN-IX-401-01/TN-IX-401-02 missing or unknown API key"},
+    403: {**ERROR, "description": "TN-IX-403-nn another party's data, or auditors only"},
+    404: {**ERROR, "description": "TN-IX-404-nn no such unit, class, group, shipment or claim"},
+    422: {**ERROR, "description": "TN-IX-422-nn a parameter is malformed or out of range"},
 }
 #: The 429 of every public route (no key), as an OpenAPI response.
 LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         **ERROR,
-        "description": "TN-IX-4291 RateLimited: too many requests from this client; retry "
+        "description": "TN-IX-429-01 RateLimited: too many requests from this client; retry "
         "after the Retry-After header's seconds",
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
     }
@@ -80,7 +80,7 @@ LIMITED: dict[int | str, dict[str, Any]] = {
 REFUSED: dict[int | str, dict[str, Any]] = {
     409: {
         **ERROR,
-        "description": "TN-IX-4091 CustodyCertificateMissing: under a custody scheme the "
+        "description": "TN-IX-409-01 CustodyCertificateMissing: under a custody scheme the "
         "supplier or recipient held no valid certificate at dispatch; no declaration",
     }
 }
@@ -105,7 +105,7 @@ def json_errors(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, d
 STOPPED: dict[int | str, dict[str, Any]] = {
     503: {
         **ERROR,
-        "description": "TN-IX-5035 MirrorStopped: the follower stopped (a reorg below the "
+        "description": "TN-IX-503-05 MirrorStopped: the follower stopped (a reorg below the "
         "window…): this route answers the chain's present state, which the mirror may no longer "
         "hold; `args` name the stop's code, error and block",
     }

@@ -42,7 +42,7 @@ class ErrorBody(BaseModel):
     """Every error: a stable code from indexer/ERRORS.md, the rule's name, the field, a message
     and the decoded arguments (the gateway's body)."""
 
-    code: str = Field(examples=["TN-IX-4042"])
+    code: str = Field(examples=["TN-IX-404-02"])
     error: str = Field(examples=["UnitUnknown"])
     field: str | None
     message: str
@@ -60,7 +60,7 @@ class AsOf(_Model):
 class MirrorStop(_Model):
     """Why the follower stopped (issue 26): the error it stopped on, at which block, when."""
 
-    code: str = Field(examples=["TN-IX-5003"])
+    code: str = Field(examples=["TN-IX-500-03"])
     error: str = Field(examples=["ReorgTooDeep"])
     block: int | None = Field(description="the block it stopped at (the checkpoint)")
     message: str
@@ -74,7 +74,7 @@ class Status(AsOf):
         description="null while the follower follows the chain; else why it stopped: the "
         "mirror then holds what it had (maybe an abandoned fork, see as_of), every answer "
         "carries `X-Tracenet-Mirror: stopped; …` and the routes needing the head answer 503 "
-        "TN-IX-5035"
+        "TN-IX-503-05"
     )
 
 

@@ -37,9 +37,9 @@ __all__ = ["COMPARED", "ReportVerdict", "add_report_routes", "verify_signed"]
 #: The parts of a supply audit fixed by the chain up to the period's end (not the checkpoint).
 COMPARED = ("class_id", "period", "units", "total", "reconciles", "findings")
 _DOC: dict[int | str, dict[str, Any]] = {
-    400: {"model": models.ErrorBody, "description": "TN-IX-4001 SignatureInvalid, "
-          "TN-IX-4002 SignerNotAuditor, TN-IX-4003 ReportFiguresDiffer"},
-    503: {"model": models.ErrorBody, "description": "TN-IX-5031 the node did not answer"},
+    400: {"model": models.ErrorBody, "description": "TN-IX-400-01 SignatureInvalid, "
+          "TN-IX-400-02 SignerNotAuditor, TN-IX-400-03 ReportFiguresDiffer"},
+    503: {"model": models.ErrorBody, "description": "TN-IX-503-01 the node did not answer"},
 }  # fmt: skip
 
 

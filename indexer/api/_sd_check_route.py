@@ -88,12 +88,12 @@ _BODY: dict[str, Any] = {
     }
 }
 _DOC: dict[int | str, dict[str, Any]] = {
-    413: {**ERROR, "description": "TN-IX-4131 DocumentTooLarge"},
-    422: {**ERROR, "description": "TN-IX-4225 DocumentUnreadable: no readable SD PDF with a "
-          "verify link; TN-IX-4226 DocumentTooComplex: reading it would pass a page, object, "
-          "decompressed-size, CPU or memory limit (args.limit names it); TN-IX-4220 no file "
+    413: {**ERROR, "description": "TN-IX-413-01 DocumentTooLarge"},
+    422: {**ERROR, "description": "TN-IX-422-05 DocumentUnreadable: no readable SD PDF with a "
+          "verify link; TN-IX-422-06 DocumentTooComplex: reading it would pass a page, object, "
+          "decompressed-size, CPU or memory limit (args.limit names it); TN-IX-422-00 no file "
           "field 'document'"},
-    503: {**ERROR, "description": "TN-IX-5031 the node did not answer; TN-IX-5036 "
+    503: {**ERROR, "description": "TN-IX-503-01 the node did not answer; TN-IX-503-06 "
           "DocumentCheckBusy: every PDF worker is busy and the queue full (Retry-After)"},
 }  # fmt: skip
 #: What a client that left is answered (nobody reads it): nginx's "client closed request".

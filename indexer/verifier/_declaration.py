@@ -15,7 +15,7 @@ Under a scheme requiring a certified chain of custody (issue 13), the certificat
 held at dispatch is the one the ledger's rule finds (``_custody.declared_custody``), the
 ``custody`` entries say so per class, a final claimant's exemption included; a shipment whose
 supplier or non-exempt recipient held none when the scheme required it gets no declaration
-(``DeclarationRefusedError``, ``TN-IX-4091 CustodyCertificateMissing``). A dispatch made before
+(``DeclarationRefusedError``, ``TN-IX-409-01 CustodyCertificateMissing``). A dispatch made before
 the scheme required custody is declared, with a ``notes`` entry naming the uncertified party —
 the judgement ``tracenet verify`` gives that step (``_custody.judge``: one function for both).
 

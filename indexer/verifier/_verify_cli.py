@@ -2,7 +2,7 @@
 
 Both use only a JSON-RPC endpoint and the deployment record — no indexer database. Exit codes
 of ``verify``: 0 the claim or shipment holds, 1 a check fails, there is no such claim or
-shipment (one line ``ClaimUnknown (TN-IX-4045): no claim 99 on this chain``, no checks: the
+shipment (one line ``ClaimUnknown (TN-IX-404-05): no claim 99 on this chain``, no checks: the
 API's 404) or the deployment record does not fit the chain, 2 usage or connection errors.
 ``declaration``: 0 issued, 1 no such shipment, a record that does not fit the chain, or a
 shipment that gets no declaration (under a custody scheme, a party held no valid certificate

@@ -602,7 +602,7 @@ def test_a_page_of_another_port_or_host_cannot_write_or_sign_in_with_the_session
             assert answer.value.status == 403, (site, path)
             origin = answer.value.request.all_headers().get("origin")
             assert origin == (sent or site), (site, path, origin)  # what Chromium said
-            expect(page.locator(".error")).to_contain_text("TN-CO-4033")
+            expect(page.locator(".error")).to_contain_text("TN-CO-403-03")
             expect(page.locator(".error")).to_contain_text("reload the page and try again")
         shoot(page, "csrf-refused")
     assert recorded() == before  # nothing reached the gateway
@@ -627,7 +627,7 @@ def test_a_page_of_another_port_or_host_cannot_write_or_sign_in_with_the_session
     sign_in(other, stack)
     other.close()
     send()
-    expect(page.locator(".error")).to_contain_text("TN-CO-4032")
+    expect(page.locator(".error")).to_contain_text("TN-CO-403-02")
     shoot(page, "csrf-expired")
     page.locator("[data-again]").click()
     page.wait_for_url(console + "/party/operations/input")

@@ -205,7 +205,7 @@ def test_the_shipment_page_shows_the_buyer_the_public_view_and_its_party_the_ful
             return httpx.Response(200, json=public)
         if path == f"/v1/shipments/{R7}/declaration":
             return httpx.Response(200, json=SD_7 if keyed else SD_7_PUBLIC)
-        unknown = {"code": "TN-IX-4048", "error": "ReferenceUnknown", "field": "ref",
+        unknown = {"code": "TN-IX-404-08", "error": "ReferenceUnknown", "field": "ref",
                    "message": "no shipment has this public reference"}  # fmt: skip
         return httpx.Response(404, json=unknown)
 
@@ -287,7 +287,7 @@ def test_a_conventional_delivery_and_an_uncertified_step_read_as_the_verifier_sa
     def indexer(request: httpx.Request) -> httpx.Response:
         if request.url.path in answers and request.headers.get("x-api-key") == "brand-key":
             return httpx.Response(200, json=answers[request.url.path])
-        return httpx.Response(404, json={"code": "TN-IX-4044", "error": "ShipmentUnknown"})
+        return httpx.Response(404, json={"code": "TN-IX-404-04", "error": "ShipmentUnknown"})
 
     with client:
         public = client.app.state.public_indexer  # type: ignore[attr-defined]
@@ -316,7 +316,7 @@ def test_search_takes_the_reference_and_ids_only_from_a_signed_in_party(
     def indexer(request: httpx.Request) -> httpx.Response:
         if request.url.path == f"/v1/claims/{claim}/verification":
             return httpx.Response(200, json={"view": "public", "holds": True})
-        return httpx.Response(404, json={"code": "TN-IX-4048", "error": "ReferenceUnknown"})
+        return httpx.Response(404, json={"code": "TN-IX-404-08", "error": "ReferenceUnknown"})
 
     with client:
         public = client.app.state.public_indexer  # type: ignore[attr-defined]
@@ -462,13 +462,13 @@ def test_every_field_has_a_label_and_every_form_a_gateway_route() -> None:
 
 
 def test_api_errors_are_read_from_the_common_body_and_older_ones() -> None:
-    common = httpx.Response(422, json={"code": "TN-GW-4222", "error": "FieldInvalid",
+    common = httpx.Response(422, json={"code": "TN-GW-422-02", "error": "FieldInvalid",
                                        "field": "amount", "message": "must be an integer",
                                        "args": {"max": 10**15}})  # fmt: skip
     e = ApiError.from_response(common)
     assert (e.status, e.code, e.error, e.field, e.error_args) == (
         422,
-        "TN-GW-4222",
+        "TN-GW-422-02",
         "FieldInvalid",
         "amount",
         {"max": 10**15},
@@ -506,10 +506,10 @@ def test_a_report_verdict_of_the_indexer_becomes_one_line_per_check() -> None:
             "valid": True, "signer": "0xA1", "party_id": 5, "party": "auditor", "block_number": 9,
             "class_id": 1, "period": "2031-Q1", "compared": ["total"]}),
         "stranger": httpx.Response(400, json={
-            "code": "TN-IX-4002", "error": "SignerNotAuditor", "field": "signature",
+            "code": "TN-IX-400-02", "error": "SignerNotAuditor", "field": "signature",
             "message": "0xB2 was no registered signer at block 9", "args": {"signer": "0xB2"}}),
         "junk": httpx.Response(422, json={
-            "code": "TN-IX-4220", "error": "FieldInvalid", "field": None,
+            "code": "TN-IX-422-00", "error": "FieldInvalid", "field": None,
             "message": "not an object", "args": {}}),
     }  # fmt: skip
 
@@ -780,7 +780,7 @@ PUBLIC_PAGES = ["/", "/search?q=claim+1", "/verify/claim/1", "/verify/shipment/1
 def _answering(seen: list[httpx.Request]) -> httpx.AsyncClient:
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        body = {"code": "TN-IX-4044", "error": "ShipmentUnknown", "field": None,
+        body = {"code": "TN-IX-404-04", "error": "ShipmentUnknown", "field": None,
                 "message": "no such", "args": {}}  # fmt: skip
         return httpx.Response(404, json=body)
 
@@ -800,7 +800,7 @@ def test_each_public_page_answers_429_with_retry_after_past_its_rate() -> None:
             assert [c.get(page, headers=buyer).status_code != 429 for _ in range(2)] == [True] * 2
             refused = c.get(page, headers=buyer)
             assert refused.status_code == 429, page
-            assert "TN-CO-4291" in refused.text and "RateLimited" in refused.text
+            assert "TN-CO-429-01" in refused.text and "RateLimited" in refused.text
             assert 1 <= int(refused.headers["Retry-After"]) <= 15
             assert refused.headers["Content-Security-Policy"].startswith("default-src 'self'")
         pdf = {"document": ("sd.pdf", b"%PDF-1.4", "application/pdf")}

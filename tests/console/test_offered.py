@@ -119,7 +119,10 @@ def test_the_gateways_openapi_is_read_once_per_ttl_and_an_unreadable_one_is_an_e
     cache, gateway, seen = _cache_over([ok, ok], ttl=0)
     _run(twice())
     assert seen == ["/openapi.json", "/openapi.json"]
-    for broken in (httpx.Response(503, json={"code": "TN-GW-5031"}), httpx.Response(200, json=[])):
+    for broken in (
+        httpx.Response(503, json={"code": "TN-GW-503-01"}),
+        httpx.Response(200, json=[]),
+    ):
         cache, gateway, _ = _cache_over([broken], ttl=300)
         with pytest.raises(ApiError) as unread:
             _run(cache.of(gateway))

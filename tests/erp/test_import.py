@@ -67,8 +67,8 @@ def test_check_reports_every_bad_row_and_records_nothing(live: Live, tmp_path: P
     assert sorted(report) == [
         (3, "quantity", "TN-IMP-4222", "ColumnInvalid"),
         (4, "quantity", "TN-IMP-4225", "ColumnInvalid"),
-        (5, "unit", "TN-GW-4225", "UnitUnknown"),
-        (6, "unit", "TN-GW-4032", "UnitNotOwned"),
+        (5, "unit", "TN-GW-422-05", "UnitUnknown"),
+        (6, "unit", "TN-GW-403-02", "UnitNotOwned"),
         (7, "document", "TN-IMP-4226", "ColumnInvalid"),
         (7, "quantity", "TN-IMP-4226", "ColumnInvalid"),
         (7, "unit", "TN-IMP-4226", "ColumnInvalid"),

@@ -250,11 +250,11 @@ def test_a_certificate_for_a_unit_the_holder_does_not_own_is_refused_before_sign
     block = h.world.w3.eth.block_number
     answer = h.post("/v1/certificates", cert, body_key)
     assert answer.status_code == 422, answer.text
-    assert (answer.json()["code"], answer.json()["field"]) == ("TN-GW-4220", "units[0]")
+    assert (answer.json()["code"], answer.json()["field"]) == ("TN-GW-422-00", "units[0]")
     assert h.world.w3.eth.block_number == block and h.store.count_requests() == 0
     # A party without the certifier role may not register one at all.
     refused = h.post("/v1/certificates", cert | {"units": ["recycling-plant"]}, h.key(f.P_ADMIN))
-    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-4033")
+    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-403-03")
 
 
 def test_admin_sets_the_chain_of_custody_a_scheme_requires(harness: Harness) -> None:
@@ -267,7 +267,7 @@ def test_admin_sets_the_chain_of_custody_a_scheme_requires(harness: Harness) -> 
     assert custody == Custody.certified_final_claimant_exempt
     block = h.world.w3.eth.block_number
     for url, body, status, code, field in [
-        (path, {"custody": "strict"}, 422, "TN-GW-4220", "custody"),
+        (path, {"custody": "strict"}, 422, "TN-GW-422-00", "custody"),
         ("/v1/admin/schemes/99/custody", {"custody": "certified"}, 422, None, "scheme"),
     ]:
         answer = h.post(url, body, admin)
@@ -278,7 +278,7 @@ def test_admin_sets_the_chain_of_custody_a_scheme_requires(harness: Harness) -> 
     assert answer.json()["error"] == "SchemeUnknown"
     assert h.world.w3.eth.block_number == block
     refused = h.post(path, {"custody": "none"}, h.key(f.P_RECYCLER))
-    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-4033")
+    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-403-03")
 
 
 def test_the_admin_or_a_certification_body_sets_a_unit_s_product_scope(harness: Harness) -> None:
@@ -306,7 +306,7 @@ def test_the_admin_or_a_certification_body_sets_a_unit_s_product_scope(harness: 
     assert args["inScope"] is False and not in_scope(f.U_BRAND, f.G_BIOOIL)
     block = h.world.w3.eth.block_number
     for url, sent, status, code, error, field in [
-        (path, {"product_group": "bio-oil"}, 422, "TN-GW-4220", "FieldInvalid", "in_scope"),
+        (path, {"product_group": "bio-oil"}, 422, "TN-GW-422-00", "FieldInvalid", "in_scope"),
         (path, {"product_group": "tin", "in_scope": True}, 422, None, "ProductGroupUnknown",
          "product_group"),
         (path, {"product_group": "99", "in_scope": True}, 422, None, "ProductGroupUnknown",
@@ -321,7 +321,7 @@ def test_the_admin_or_a_certification_body_sets_a_unit_s_product_scope(harness: 
             assert answer.json()["code"] == code
     assert h.world.w3.eth.block_number == block
     refused = h.post(path, {"product_group": "glass", "in_scope": True}, h.key(f.P_RECYCLER))
-    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-4033")
+    assert (refused.status_code, refused.json()["code"]) == (403, "TN-GW-403-03")
     assert "admin or certifier" in refused.json()["message"]
     documented = h.client.get("/openapi.json").json()["paths"]["/v1/admin/units/{unit}/scope"]
     assert {"202", "401", "403", "422"} <= set(documented["post"]["responses"])

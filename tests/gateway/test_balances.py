@@ -121,7 +121,7 @@ def test_past_the_window_only_an_explicit_vintage_finds_credits(
         for bad in ("-1", "2031-Q5", "index:", "Q1"):
             refused = _get(h, "recycling-plant", key, vintage=bad)
             assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
-                422, "TN-GW-4220", "vintage[0]"
+                422, "TN-GW-422-00", "vintage[0]"
             ), bad  # fmt: skip
 
 
@@ -134,7 +134,7 @@ def test_another_party_s_unit_is_forbidden_but_an_auditor_reads_all(
         for params in ({}, {"token_id": [str(made["flake"])]}):
             foreign = _get(h, "recycling-plant", resin, **params)
             assert foreign.status_code == 403, foreign.text
-            assert foreign.json()["code"] == "TN-GW-4032" and foreign.json()["field"] == "unit"
+            assert foreign.json()["code"] == "TN-GW-403-02" and foreign.json()["field"] == "unit"
         assert _get(h, "recycling-plant", None).status_code == 401
         auditor = _get(h, "recycling-plant", h.key(f.P_AUDITOR, "read"))
         assert auditor.status_code == 200
@@ -142,9 +142,9 @@ def test_another_party_s_unit_is_forbidden_but_an_auditor_reads_all(
         mine = h.key(f.P_RECYCLER, "read")
         bad = _get(h, "recycling-plant", mine, token_id=["12x"])
         assert (bad.status_code, bad.json()["code"], bad.json()["field"]) == (
-            422, "TN-GW-4226", "token_id[0]"
+            422, "TN-GW-422-06", "token_id[0]"
         )  # fmt: skip
-        assert _get(h, "nowhere", mine).json()["code"] == "TN-GW-4225"
+        assert _get(h, "nowhere", mine).json()["code"] == "TN-GW-422-05"
         assert _get(h, "recycling-plant", mine, **{"class": "unobtainium"}).status_code == 422
         negative = _get(h, "recycling-plant", mine, **{"class": "rpet-flake", "vintage": -1})
-        assert (negative.status_code, negative.json()["code"]) == (422, "TN-GW-4220")
+        assert (negative.status_code, negative.json()["code"]) == (422, "TN-GW-422-00")

@@ -29,7 +29,7 @@ def test_each_item_gets_its_own_outcome_and_keys_replay(harness: Harness) -> Non
     assert answer.status_code == 200, answer.text
     results = answer.json()["results"]
     assert [r["status"] for r in results] == [202, 422, 403, 202]
-    assert (results[1]["code"], results[1]["field"]) == ("TN-GW-4222", "quantity")
+    assert (results[1]["code"], results[1]["field"]) == ("TN-GW-422-02", "quantity")
     assert (results[2]["error"], results[2]["field"]) == ("UnitNotOwned", "unit")
     assert harness.store.count_requests() == 2
     ids = [results[0]["id"], results[3]["id"]]

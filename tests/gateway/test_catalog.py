@@ -66,9 +66,9 @@ def test_a_write_is_open_to_its_roles_only(harness: Harness, write: Write) -> No
     caller, body = SAMPLES[write.kind](world)  # KeyError: add the new write to writes.py
     key, read = harness.key(caller), harness.key(caller, "read")
     no_key = harness.post(write.path, body, None)
-    assert (no_key.status_code, no_key.json()["code"]) == (401, "TN-GW-4011")
+    assert (no_key.status_code, no_key.json()["code"]) == (401, "TN-GW-401-01")
     read_only = harness.post(write.path, body, read)
-    assert (read_only.status_code, read_only.json()["code"]) == (403, "TN-GW-4031")
+    assert (read_only.status_code, read_only.json()["code"]) == (403, "TN-GW-403-01")
 
     def dry_run(as_key: str) -> dict[str, Any]:
         item = {"kind": write.kind, "body": body}
@@ -96,7 +96,10 @@ def test_a_write_is_open_to_its_roles_only(harness: Harness, write: Write) -> No
     count = harness.store.count_requests()
     refused = harness.post(write.path, body, key)
     assert refused.status_code == 403, refused.text
-    assert (refused.json()["code"], refused.json()["error"]) == ("TN-GW-4033", "AccessRoleMissing")
+    assert (refused.json()["code"], refused.json()["error"]) == (
+        "TN-GW-403-03",
+        "AccessRoleMissing",
+    )
     assert refused.json()["args"]["role"] in [int(r) for r in write.roles]
     assert (dry_run(key)["status"], dry_run(key)["error"]) == (403, "AccessRoleMissing")
     assert harness.store.count_requests() == count

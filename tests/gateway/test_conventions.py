@@ -94,7 +94,7 @@ def test_a_signer_revoked_on_chain_stops_being_used_while_running(harness: Harne
         return dict(answer.json())
 
     answer = wait_until(refused, timeout=60, what="the revoked signer to be dropped")
-    assert (answer["code"], answer["error"]) == ("TN-GW-4241", "NoSigner")
+    assert (answer["code"], answer["error"]) == ("TN-GW-422-21", "NoSigner")
     # Once refused, the key is never used again: the next write is refused before signing.
     block = w.w3.eth.block_number
     again = harness.post("/v1/productions", body, rec)
@@ -141,7 +141,7 @@ def test_enumerations_and_dates_are_taken_by_name_and_iso_8601(harness: Harness)
     assert answer.status_code == 202, answer.text
     assert harness.wait(answer.json()["id"], admin)["status"] == "confirmed"
     bad = harness.post("/v1/admin/classes", {**spec, "model": "bogus"}, admin).json()
-    assert (bad["code"], bad["field"]) == ("TN-GW-4220", "model")
+    assert (bad["code"], bad["field"]) == ("TN-GW-422-00", "model")
     factor = {"yield_bps": 9_100, "effective_from": "2031-06-01T00:00:00Z",
               "evidence_hash": "0x" + "3c" * 32}  # fmt: skip
     answer = harness.post("/v1/processes/flake-to-resin/factors", factor, cert)
@@ -181,7 +181,7 @@ def test_every_entity_reference_takes_its_name(harness: Harness) -> None:
     unknown = {**body, "certificate": "ISCC-PLUS-NOPE", "evidence_hash": "0x" + "e3" * 32}
     assert _refused(h, rec, "/v1/inputs", unknown) == (
         422,
-        "TN-GW-4229",
+        "TN-GW-422-09",
         "CertificateUnknown",
         "certificate",
     )
@@ -196,7 +196,7 @@ def test_every_entity_reference_takes_its_name(harness: Harness) -> None:
     (stated,) = [e for e in done["outcome"]["events"] if e["event"] == "CertificateStatusChanged"]
     assert stated["args"]["certificateId"] == 4
     assert _refused(h, cert, "/v1/certificates/ISCC-NONE/status", withdraw)[1:] == (
-        "TN-GW-4229",
+        "TN-GW-422-09",
         "CertificateUnknown",
         "certificate",
     )
@@ -207,7 +207,7 @@ def test_every_entity_reference_takes_its_name(harness: Harness) -> None:
     assert changed["args"]["partyId"] == f.P_BRAND
     assert _refused(h, admin, "/v1/admin/parties/nobody/suspension", None) == (
         422,
-        "TN-GW-4227",
+        "TN-GW-422-07",
         "PartyUnknown",
         "party",
     )
@@ -217,7 +217,7 @@ def test_every_entity_reference_takes_its_name(harness: Harness) -> None:
     assert site["args"]["boundaryId"] == 1
     assert _refused(h, admin, "/v1/admin/units", {**unit, "boundary": "nowhere"}) == (
         422,
-        "TN-GW-4266",
+        "TN-GW-422-46",
         "BoundaryUnknown",
         "boundary",
     )
@@ -245,7 +245,7 @@ def test_class_enumerations_are_names_in_and_out(harness: Harness) -> None:
     assert (coded["payload"]["raw_material"], coded["payload"]["model"]) == ("bio", "mass_balance")
     assert _refused(h, admin, "/v1/admin/classes", {**spec, "raw_material": "fossil"}) == (
         422,
-        "TN-GW-4220",
+        "TN-GW-422-00",
         "FieldInvalid",
         "raw_material",
     )

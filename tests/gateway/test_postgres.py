@@ -104,7 +104,7 @@ def test_idempotency_on_postgres_under_concurrent_replays(
         ]
         assert len({a.json()["id"] for a in answers}) == 1
         other = live.http.post("/v1/inputs", json=_input(3), headers=headers)
-        assert (other.status_code, other.json()["code"]) == (409, "TN-GW-4091")
+        assert (other.status_code, other.json()["code"]) == (409, "TN-GW-409-01")
         assert other.json()["args"]["requestId"] == answers[0].json()["id"]
         assert _final(live, answers[0].json()["id"], key)["status"] == "confirmed"
         again = live.http.post("/v1/inputs", json=body, headers=headers)

@@ -35,7 +35,7 @@ def test_only_an_auditor_with_a_write_key_and_a_dated_report_is_signed(harness: 
     h = harness
     member = h.post("/v1/reports/sign", {"report": REPORT}, h.key(f.P_RECYCLER))
     assert member.status_code == 403
-    assert (member.json()["code"], member.json()["error"]) == ("TN-GW-4033", "AccessRoleMissing")
+    assert (member.json()["code"], member.json()["error"]) == ("TN-GW-403-03", "AccessRoleMissing")
 
     read_only = h.post("/v1/reports/sign", {"report": REPORT}, h.key(f.P_AUDITOR, "read"))
     assert read_only.status_code == 403 and read_only.json()["error"] == "ScopeInsufficient"

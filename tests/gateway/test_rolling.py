@@ -75,7 +75,7 @@ def test_the_gateway_adds_the_share_in_force_to_a_shipment(harness: Harness) -> 
     assert wrong.status_code == 422, wrong.text
     body = wrong.json()
     assert (body["code"], body["error"], body["field"]) == (
-        "TN-GW-4262",
+        "TN-GW-422-42",
         "RollingShareMismatch",
         "lines",
     )

@@ -134,7 +134,7 @@ def test_streams_need_a_key_and_show_only_the_party_s_requests(
         with live.stream(f"/v1/requests/{request_id}/events", other) as response:
             assert response.status_code == 404
             response.read()
-            assert response.json()["code"] == "TN-GW-4041"
+            assert response.json()["code"] == "TN-GW-404-01"
         spec = live.http.get("/openapi.json").json()
         for path in ("/v1/requests/events", "/v1/requests/{request_id}/events"):
             content = spec["paths"][path]["get"]["responses"]["200"]["content"]

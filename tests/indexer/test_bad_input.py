@@ -37,62 +37,62 @@ STATEMENT = f"/v1/units/{U}/statement?class_id={C}"
 
 #: (who, method, url, status, code, field)
 CASES: list[tuple[str | None, str, str, int, str, str | None]] = [
-    (None, "GET", "/v1/status", 401, "TN-IX-4011", "api_key"),
-    ("forged", "GET", "/v1/status", 401, "TN-IX-4012", "api_key"),
-    ("auditor", "GET", f"/v1/balances?unit_id={BIG}", 404, "TN-IX-4042", "unit_id"),
-    ("auditor", "GET", f"/v1/balances?class_id={BIG}", 404, "TN-IX-4043", "class_id"),
-    ("auditor", "GET", "/v1/balances?unit_id=%C2%B2", 404, "TN-IX-4042", "unit_id"),
-    ("recycler", "GET", "/v1/balances?unit_id=4", 403, "TN-IX-4031", "unit_id"),
+    (None, "GET", "/v1/status", 401, "TN-IX-401-01", "api_key"),
+    ("forged", "GET", "/v1/status", 401, "TN-IX-401-02", "api_key"),
+    ("auditor", "GET", f"/v1/balances?unit_id={BIG}", 404, "TN-IX-404-02", "unit_id"),
+    ("auditor", "GET", f"/v1/balances?class_id={BIG}", 404, "TN-IX-404-03", "class_id"),
+    ("auditor", "GET", "/v1/balances?unit_id=%C2%B2", 404, "TN-IX-404-02", "unit_id"),
+    ("recycler", "GET", "/v1/balances?unit_id=4", 403, "TN-IX-403-01", "unit_id"),
     ("auditor", "GET", f"/v1/units/{BIG}/statement?class_id={C}&period=2031-Q1", 404,
-     "TN-IX-4042", "unit_id"),
+     "TN-IX-404-02", "unit_id"),
     ("auditor", "GET", f"/v1/units/{U}/statement?class_id={BIG}&period=2031-Q1", 404,
-     "TN-IX-4043", "class_id"),
-    ("auditor", "GET", f"{STATEMENT}&period={BIG}", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"{STATEMENT}&period=2031-13", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"{STATEMENT}&period=2031-03", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"{STATEMENT}&day=9999-12-31", 422, "TN-IX-4221", "day"),
-    ("auditor", "GET", f"{STATEMENT}&day=2031-02-30", 422, "TN-IX-4220", "day"),
-    ("auditor", "GET", STATEMENT, 422, "TN-IX-4222", "period"),
-    ("outsider", "GET", f"{STATEMENT}&period=2031-Q1", 403, "TN-IX-4031", "unit_id"),
+     "TN-IX-404-03", "class_id"),
+    ("auditor", "GET", f"{STATEMENT}&period={BIG}", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=2031-13", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=2031-03", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"{STATEMENT}&day=9999-12-31", 422, "TN-IX-422-01", "day"),
+    ("auditor", "GET", f"{STATEMENT}&day=2031-02-30", 422, "TN-IX-422-00", "day"),
+    ("auditor", "GET", STATEMENT, 422, "TN-IX-422-02", "period"),
+    ("outsider", "GET", f"{STATEMENT}&period=2031-Q1", 403, "TN-IX-403-01", "unit_id"),
     ("auditor", "GET", f"/v1/units/{BIG}/traceability?from=2031-01-01&to=2031-04-01", 404,
-     "TN-IX-4042", "unit_id"),
+     "TN-IX-404-02", "unit_id"),
     ("auditor", "GET", f"/v1/units/{U}/traceability?from=2031-04-01&to=2031-01-01", 422,
-     "TN-IX-4223", "to"),
+     "TN-IX-422-03", "to"),
     ("outsider", "GET", f"/v1/units/{U}/traceability?from=2031-01-01&to=2031-04-01", 403,
-     "TN-IX-4033", "unit_id"),
-    ("auditor", "GET", f"/v1/shipments/{BIG}/provenance", 422, "TN-IX-4220", "shipment_id"),
-    ("auditor", "GET", f"/v1/claims/{BIG}/provenance", 422, "TN-IX-4220", "claim_id"),
-    ("auditor", "GET", "/v1/shipments/99/provenance", 404, "TN-IX-4044", "shipment_id"),
-    ("auditor", "GET", "/v1/claims/99/provenance", 404, "TN-IX-4045", "claim_id"),
-    ("auditor", "GET", "/v1/shipments/1/provenance?format=pdf", 422, "TN-IX-4220", "format"),
-    ("outsider", "GET", "/v1/claims/1/provenance", 403, "TN-IX-4033", "claim_id"),
+     "TN-IX-403-03", "unit_id"),
+    ("auditor", "GET", f"/v1/shipments/{BIG}/provenance", 422, "TN-IX-422-00", "shipment_id"),
+    ("auditor", "GET", f"/v1/claims/{BIG}/provenance", 422, "TN-IX-422-00", "claim_id"),
+    ("auditor", "GET", "/v1/shipments/99/provenance", 404, "TN-IX-404-04", "shipment_id"),
+    ("auditor", "GET", "/v1/claims/99/provenance", 404, "TN-IX-404-05", "claim_id"),
+    ("auditor", "GET", "/v1/shipments/1/provenance?format=pdf", 422, "TN-IX-422-00", "format"),
+    ("outsider", "GET", "/v1/claims/1/provenance", 403, "TN-IX-403-03", "claim_id"),
     ("auditor", "GET", f"/v1/product-groups/{BIG}/footprint?from=2031-01-01&to=2031-04-01", 404,
-     "TN-IX-4047", "product_group_id"),
+     "TN-IX-404-07", "product_group_id"),
     ("auditor", "GET", "/v1/product-groups/1/footprint?from=2031-01-01&to=2031-04-01"
-     "&process_gco2e_per_kg=-1", 422, "TN-IX-4220", "process_gco2e_per_kg"),
+     "&process_gco2e_per_kg=-1", 422, "TN-IX-422-00", "process_gco2e_per_kg"),
     ("auditor", "GET", "/v1/product-groups/1/footprint?from=2031-04-01&to=2031-01-01", 422,
-     "TN-IX-4223", "to"),
+     "TN-IX-422-03", "to"),
     ("auditor", "GET", f"/v1/product-groups/1/footprint?from=2031-01-01&to=2031-04-01"
-     f"&unit_id={BIG}", 404, "TN-IX-4042", "unit_id"),
+     f"&unit_id={BIG}", 404, "TN-IX-404-02", "unit_id"),
     ("auditor", "GET", f"/v1/classes/{BIG}/reduction-check?period_a=2031-Q1&period_b=2031-Q2",
-     404, "TN-IX-4043", "class_id"),
+     404, "TN-IX-404-03", "class_id"),
     ("auditor", "GET", f"/v1/classes/{C}/reduction-check?period_a=index:0&period_b=index:40965",
-     422, "TN-IX-4221", "period_b"),
+     422, "TN-IX-422-01", "period_b"),
     # A year is a year (issue 26): `2031` asked of a quarterly class names no quarter, and
     # bare digits are never an index.
     ("auditor", "GET", f"/v1/classes/{C}/reduction-check?period_a=2030&period_b=2031", 422,
-     "TN-IX-4221", "period_a"),
-    ("auditor", "GET", f"{STATEMENT}&period=244", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"{STATEMENT}&period=index:-1", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"{STATEMENT}&period=index:{BIG}", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"/v1/classes/{C}/audit?period=index:39808", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"/v1/classes/{C}/audit?period={BIG}", 422, "TN-IX-4221", "period"),
-    ("auditor", "GET", f"/v1/classes/{BIG}/audit?period=2031-Q1", 404, "TN-IX-4043", "class_id"),
-    ("auditor", "GET", f"/v1/classes/{C}/audit?period=2031-Q1&format=xml", 422, "TN-IX-4220",
+     "TN-IX-422-01", "period_a"),
+    ("auditor", "GET", f"{STATEMENT}&period=244", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=index:-1", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"{STATEMENT}&period=index:{BIG}", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"/v1/classes/{C}/audit?period=index:39808", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"/v1/classes/{C}/audit?period={BIG}", 422, "TN-IX-422-01", "period"),
+    ("auditor", "GET", f"/v1/classes/{BIG}/audit?period=2031-Q1", 404, "TN-IX-404-03", "class_id"),
+    ("auditor", "GET", f"/v1/classes/{C}/audit?period=2031-Q1&format=xml", 422, "TN-IX-422-00",
      "format"),
-    ("recycler", "GET", f"/v1/classes/{C}/audit?period=2031-Q1", 403, "TN-IX-4032", "party_id"),
-    ("auditor", "GET", "/v1/nowhere", 404, "TN-IX-4041", None),
-    ("auditor", "POST", "/v1/balances", 405, "TN-IX-4051", None),
+    ("recycler", "GET", f"/v1/classes/{C}/audit?period=2031-Q1", 403, "TN-IX-403-02", "party_id"),
+    ("auditor", "GET", "/v1/nowhere", 404, "TN-IX-404-01", None),
+    ("auditor", "POST", "/v1/balances", 405, "TN-IX-405-01", None),
 ]  # fmt: skip
 
 
@@ -169,10 +169,10 @@ def test_each_reference_takes_its_registry_key_on_chain_name_or_id(
     auth = {"Authorization": f"Bearer {key}"}
     days = {"from": "2031-01-01", "to": "2031-04-01"}
     kinds = [
-        ("/v1/balances", "unit_id", [str(U), "recycling-plant", "Recycling plant"], "TN-IX-4042"),
-        ("/v1/balances", "class_id", [str(C), "rpet-flake", "rPET-flake"], "TN-IX-4043"),
+        ("/v1/balances", "unit_id", [str(U), "recycling-plant", "Recycling plant"], "TN-IX-404-02"),
+        ("/v1/balances", "class_id", [str(C), "rpet-flake", "rPET-flake"], "TN-IX-404-03"),
         ("/v1/product-groups/{ref}/footprint", "product_group_id",
-         [str(G_FLAKE), "pet-flakes", "PET flakes"], "TN-IX-4047"),
+         [str(G_FLAKE), "pet-flakes", "PET flakes"], "TN-IX-404-07"),
     ]  # fmt: skip
     for path, field, refs, unknown in kinds:
         answers = []
@@ -190,13 +190,13 @@ def test_each_reference_takes_its_registry_key_on_chain_name_or_id(
 
 
 def test_a_wrong_method_names_the_methods_the_path_answers(engine: Engine) -> None:
-    """TN-IX-4051: the API has POST routes, so the message names the path's own methods."""
+    """TN-IX-405-01: the API has POST routes, so the message names the path's own methods."""
     client = TestClient(create_app(engine, ledger=lambda: None))  # type: ignore[arg-type,return-value]
     reply = client.post("/v1/balances")
     body = reply.json()
     assert (reply.status_code, body["code"], body["args"]["allowed"]) == (
         405,
-        "TN-IX-4051",
+        "TN-IX-405-01",
         ["GET"],
     )
     assert body["message"] == "POST /v1/balances: this path answers GET only"
@@ -226,7 +226,7 @@ def test_a_year_label_is_the_year_and_an_index_has_a_syntax_of_its_own(
     by_index = client.get(f"{check}?period_a=index:60&period_b=index:61", headers=headers)
     assert [by_index.json()[p]["period"] for p in ("period_a", "period_b")] == ["2030", "2031"]
     quarter = client.get(f"{check}?period_a=2031-Q1&period_b=2031", headers=headers).json()
-    assert (quarter["code"], quarter["field"]) == ("TN-IX-4221", "period_a")
+    assert (quarter["code"], quarter["field"]) == ("TN-IX-422-01", "period_a")
     assert "'2027'" in quarter["message"] and quarter["args"]["index"] == "index:<n>"
     statement = client.get(
         f"/v1/units/{U}/statement?class_id=Yearly flake&period=2031", headers=headers
@@ -255,11 +255,11 @@ def test_dates_of_every_year_are_iso_8601_with_four_digits(
 
 #: Hostile uploads to the public declaration check (issue 26): (case, body, status, code).
 PDF_CASES: list[tuple[str, bytes, int, str]] = [
-    ("empty", b"", 422, "TN-IX-4225"),
-    ("not a PDF", b"GIF89a", 422, "TN-IX-4225"),
-    ("truncated", hostile_pdf.bomb(100_000)[:900], 422, "TN-IX-4225"),
-    ("no verify link", hostile_pdf.many_pages(1), 422, "TN-IX-4225"),
-    *[(name, make(), 422, "TN-IX-4226") for name, make in hostile_pdf.HOSTILE.items()],
+    ("empty", b"", 422, "TN-IX-422-05"),
+    ("not a PDF", b"GIF89a", 422, "TN-IX-422-05"),
+    ("truncated", hostile_pdf.bomb(100_000)[:900], 422, "TN-IX-422-05"),
+    ("no verify link", hostile_pdf.many_pages(1), 422, "TN-IX-422-05"),
+    *[(name, make(), 422, "TN-IX-422-06") for name, make in hostile_pdf.HOSTILE.items()],
 ]
 
 

@@ -46,7 +46,7 @@ def test_a_key_before_catch_up_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError) as caught, engine.begin() as conn:
         create_key(conn, P_RECYCLER)
     engine.dispose()
-    assert caught.value.code == "TN-IX-4046"
+    assert caught.value.code == "TN-IX-404-06"
     assert "mirror is empty" in caught.value.message
     assert "tracenet indexer run --once" in caught.value.message
 

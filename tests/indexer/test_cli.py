@@ -63,7 +63,7 @@ def test_run_check_keys_audit_and_verify(
     assert main(["indexer", "keys", "create", "--party", "Member 1", *common]) == 0
     assert capsys.readouterr().out.startswith("tnr_")
     assert main(["indexer", "keys", "create", "--party", "nobody", *common]) == 2
-    assert "TN-IX-4046" in capsys.readouterr().err
+    assert "TN-IX-404-06" in capsys.readouterr().err
     by_name = ["--class", "rPET-flake", "--period", "index:0", "--database-url", url]
     assert main(["indexer", "audit", *by_name]) == 0
     assert json.loads(capsys.readouterr().out)["class_id"] == 1
@@ -79,7 +79,7 @@ def test_run_check_keys_audit_and_verify(
     assert main(["indexer", "verify-report", str(forged), "--signature-only"]) == 0
     capsys.readouterr()
     assert main(["indexer", "verify-report", str(forged), *chain]) == 1
-    assert "TN-IX-4002" in capsys.readouterr().err
+    assert "TN-IX-400-02" in capsys.readouterr().err
     signed = sign_report(audit, auditor)
     good = tmp_path / "signed.json"
     good.write_text(json.dumps(signed))
@@ -91,7 +91,7 @@ def test_run_check_keys_audit_and_verify(
     figures = tmp_path / "altered.json"
     figures.write_text(json.dumps(sign_report(altered, auditor)))
     assert main(["indexer", "verify-report", str(figures), *chain]) == 1
-    assert "invalid: TN-IX-4003 ReportFiguresDiffer: " in capsys.readouterr().err
+    assert "invalid: TN-IX-400-03 ReportFiguresDiffer: " in capsys.readouterr().err
     signed["report"]["period"] = 1
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(signed))

@@ -185,7 +185,7 @@ def test_no_declaration_for_an_uncertified_recipient(custody_record: ChainRecord
     with pytest.raises(DeclarationRefusedError) as caught:
         declaration(without(custody_record, CERT_BRAND), 2)
     e = caught.value
-    assert (e.code, e.status, e.error) == ("TN-IX-4091", 409, "CustodyCertificateMissing")
+    assert (e.code, e.status, e.error) == ("TN-IX-409-01", 409, "CustodyCertificateMissing")
     assert e.details["role"] == "recipient" and e.details["unit_id"] == f.U_BRAND
     assert e.details["reason"] == "CustodyCertificateMissing"
     assert "the recipient Brand (Brand DC) held no valid ISCC PLUS certificate" in e.message

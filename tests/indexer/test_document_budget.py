@@ -84,14 +84,14 @@ def test_a_hostile_pdf_is_a_422_naming_its_limit_within_the_cpu_budget(
     assert len(data) <= 1_048_576
     with TestClient(app) as client:
         warm = client.post(CHECK, content=b"%PDF-1.4 not really")  # the worker started
-        assert (warm.status_code, warm.json()["code"]) == (422, "TN-IX-4225")
+        assert (warm.status_code, warm.json()["code"]) == (422, "TN-IX-422-05")
         before = server_cpu(pool)
         reply = client.post(CHECK, content=data)
         spent = server_cpu(pool) - before
     body = reply.json()
     assert reply.status_code == 422, body
     assert (body["code"], body["error"], body["field"]) == (
-        "TN-IX-4226", "DocumentTooComplex", "document",
+        "TN-IX-422-06", "DocumentTooComplex", "document",
     )  # fmt: skip
     assert body["args"]["limit"] == LIMIT[name], body
     assert spent < CPU_BUDGET, f"{name}: {spent:.2f} CPU-s"
@@ -237,7 +237,7 @@ def test_every_public_route_answers_429_with_retry_after_past_its_rate(tmp_path:
             assert refused.status_code == 429, path
             body = refused.json()
             assert (body["code"], body["error"], body["field"]) == (
-                "TN-IX-4291", "RateLimited", None
+                "TN-IX-429-01", "RateLimited", None
             )  # fmt: skip
             retry = int(refused.headers["Retry-After"])
             assert retry == body["args"]["retryAfterSeconds"]
@@ -287,7 +287,7 @@ def test_uploads_past_the_workers_and_the_queue_are_told_to_come_back(tmp_path: 
         pool.close()
     assert refused.status_code == 503, refused.text
     assert (refused.json()["code"], refused.json()["error"]) == (
-        "TN-IX-5036", "DocumentCheckBusy",
+        "TN-IX-503-06", "DocumentCheckBusy",
     )  # fmt: skip
     assert refused.headers["Retry-After"] == "1"
     assert first.status_code == 422 and first.json()["args"]["limit"] == "cpuSeconds"

@@ -27,5 +27,5 @@ def test_a_mirror_with_no_block_yet_is_a_503_not_a_500(
         answer = client.get(route, headers={"Authorization": f"Bearer {key}"})
         assert answer.status_code == 503, (route, answer.text)
         body = answer.json()
-        assert (body["code"], body["error"]) == ("TN-IX-5037", "MirrorNotReady")
+        assert (body["code"], body["error"]) == ("TN-IX-503-07", "MirrorNotReady")
         assert CODES[body["code"]].retryable

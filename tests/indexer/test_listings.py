@@ -99,7 +99,7 @@ def test_any_member_lists_the_registry(api: Api) -> None:  # noqa: F811
     client, keys = api
     assert client.get("/v1/registry/parties").status_code == 401
     wrong = client.get("/v1/registry/secrets", headers={"X-API-Key": keys["brand"]})
-    assert wrong.status_code == 422 and wrong.json()["code"] == "TN-IX-4220"
+    assert wrong.status_code == 422 and wrong.json()["code"] == "TN-IX-422-00"
 
 
 def test_the_registry_lists_each_scheme_s_custody_mode_by_name(

@@ -1,6 +1,6 @@
 """A follower stopped by a reorg below its window says so (issue 26): the stop is recorded on
 the cursor, every API answer carries ``X-Tracenet-Mirror: stopped; …``, ``/v1/status`` says why,
-the routes answering the chain's present state refuse with 503 ``TN-IX-5035`` (documented in
+the routes answering the chain's present state refuse with 503 ``TN-IX-503-05`` (documented in
 their OpenAPI), the reports over a stated period keep answering with the header; the next step
 that finds the chain has the checkpoint again clears the stop. On SQLite and PostgreSQL."""
 
@@ -71,14 +71,14 @@ def test_a_deep_reorg_stops_the_mirror_and_every_answer_says_so(
     assert status.status_code == 200
     stop = status.json()["stopped"]
     assert (stop["code"], stop["error"], stop["block"]) == (
-        "TN-IX-5003",
+        "TN-IX-500-03",
         "ReorgTooDeep",
         checkpoint,
     )
     assert stop["at"].endswith("Z") and "--reset" in stop["message"]
     assert status.json()["block_number"] == checkpoint  # the abandoned fork's block, as before
     header = status.headers[MIRROR_HEADER]
-    assert header.startswith(f"stopped; code=TN-IX-5003; error=ReorgTooDeep; block={checkpoint}")
+    assert header.startswith(f"stopped; code=TN-IX-500-03; error=ReorgTooDeep; block={checkpoint}")
     # Every answer carries it: errors, unknown routes, the documents, another party's key.
     for url, who in [
         ("/v1/nowhere", auditor), ("/v1/status", None), ("/openapi.json", None),
@@ -91,11 +91,11 @@ def test_a_deep_reorg_stops_the_mirror_and_every_answer_says_so(
         refused = client.get(url, headers=headers)
         body = refused.json()
         assert (refused.status_code, body["code"], body["error"]) == (
-            503, "TN-IX-5035", "MirrorStopped"
+            503, "TN-IX-503-05", "MirrorStopped"
         ), url  # fmt: skip
         assert body["args"]["block"] == checkpoint and "Retry-After" not in refused.headers
         assert refused.headers[MIRROR_HEADER] == header
-    assert CODES["TN-IX-5035"].status == 503
+    assert CODES["TN-IX-503-05"].status == 503
     statement = client.get(
         f"/v1/units/{U_RECYCLER}/statement?class_id={C_FLAKE}&period=2031-Q1", headers=headers
     )
@@ -103,18 +103,18 @@ def test_a_deep_reorg_stops_the_mirror_and_every_answer_says_so(
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/v1/balances", "/v1/shipments", "/v1/registry/{kind}",
                  "/v1/classes/{class_id}/audit"):  # fmt: skip
-        assert "TN-IX-5035" in paths[path]["get"]["responses"]["503"]["description"], path
+        assert "TN-IX-503-05" in paths[path]["get"]["responses"]["503"]["description"], path
     assert "503" not in paths["/v1/units/{unit_id}/statement"]["get"]["responses"]
 
     # `tracenet indexer check` fails on it, saying why.
     lag = check_lag(engine, Web3Reader(world.w3), max_blocks=1_000, max_seconds=1e9)
-    assert not lag.ok and "the follower stopped (TN-IX-5003 ReorgTooDeep" in lag.describe()
+    assert not lag.ok and "the follower stopped (TN-IX-500-03 ReorgTooDeep" in lag.describe()
 
     # A follower started again sees the same divergence: still stopped.
     again = follower_for(world, engine, reorg_window=2, max_block_range=1)
     with pytest.raises(ReorgTooDeepError):
         again.step()
-    assert client.get("/v1/status", headers=headers).json()["stopped"]["code"] == "TN-IX-5003"
+    assert client.get("/v1/status", headers=headers).json()["stopped"]["code"] == "TN-IX-500-03"
     # The chain has the checkpoint again (the node came back on that branch): the stop clears.
     tester.revert_to_snapshot(lost)
     again.catch_up()

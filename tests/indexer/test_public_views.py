@@ -103,7 +103,7 @@ def test_walking_the_public_routes_with_ids_yields_the_same_404_as_unknown(
                     answer = client.get(path, headers=headers)
                     assert answer.status_code == 404, (path, answer.text)
                     body = answer.json()
-                    assert (body["code"], body["error"]) == ("TN-IX-4048", "ReferenceUnknown")
+                    assert (body["code"], body["error"]) == ("TN-IX-404-08", "ReferenceUnknown")
                     bodies.add(json.dumps({**body, "message": body["message"]}))
         # a claim's reference on the shipment routes: not found either (same answer as unknown)
         wrong = client.get(f"/v1/shipments/{claim}/verification").json()

@@ -59,7 +59,7 @@ def test_a_signed_report_is_verified_over_http(
     assert later.status_code == 200, later.text
 
     by_member = verify(sign_report(report, member)).json()
-    assert (by_member["code"], by_member["error"]) == ("TN-IX-4002", "SignerNotAuditor")
+    assert (by_member["code"], by_member["error"]) == ("TN-IX-400-02", "SignerNotAuditor")
     assert by_member["args"]["party_id"] == P_RECYCLER
     stranger = verify(sign_report(report, LocalSigner(Account.create()))).json()
     assert stranger["error"] == "SignerNotAuditor"
@@ -71,7 +71,7 @@ def test_a_signed_report_is_verified_over_http(
     altered = dict(report, total={**report["total"], "claimed_g": report["total"]["claimed_g"] + 1})
     differ = verify(sign_report(altered, auditor))
     assert differ.status_code == 400
-    assert (differ.json()["code"], differ.json()["args"]["differ"]) == ("TN-IX-4003", ["total"])
+    assert (differ.json()["code"], differ.json()["args"]["differ"]) == ("TN-IX-400-03", ["total"])
 
     assert verify({"report": 1}).json()["error"] == "SignatureInvalid"
     assert client.post("/v1/reports/verify", json=[1]).status_code == 422
@@ -127,7 +127,7 @@ def test_the_cli_gives_the_api_s_verdict_on_every_report(
         assert body["message"] in err
         verdicts[name] = body["code"]
     assert verdicts == {
-        "created + 1": "TN-IX-4003",
-        "by a member": "TN-IX-4002",
-        "tampered after signing": "TN-IX-4001",
+        "created + 1": "TN-IX-400-03",
+        "by a member": "TN-IX-400-02",
+        "tampered after signing": "TN-IX-400-01",
     }

@@ -301,7 +301,7 @@ def test_api_enforces_read_keys_and_party_visibility(
     statement_url = f"/v1/units/{U_RECYCLER}/statement?class_id={C_FLAKE}&period=index:{Q1}"
     assert _get(api, None, statement_url).status_code == 401
     assert _get(api, "outsider", statement_url).status_code == 403
-    assert _get(api, "outsider", statement_url).json()["code"] == "TN-IX-4031"
+    assert _get(api, "outsider", statement_url).json()["code"] == "TN-IX-403-01"
     assert _get(api, "recycler", statement_url).json()["closing_g"] == 4 * T
     assert _get(api, "auditor", statement_url).status_code == 200
     assert (
@@ -373,7 +373,7 @@ def test_provenance_never_waits_for_the_lineage_book(
     *warming, done = answers
     assert len(warming) == earlier >= 4  # input, shipment, conversion, shipment… then the claim
     for r in warming:
-        assert (r.json()["code"], r.json()["error"]) == ("TN-IX-5034", "LineageWarming")
+        assert (r.json()["code"], r.json()["error"]) == ("TN-IX-503-04", "LineageWarming")
         assert r.headers["Retry-After"] == "1"
     assert done.status_code == 200 and done.json()["target"]["amount_g"] == T
 

@@ -253,9 +253,9 @@ def test_no_document_for_a_shipment_without_custody_certificates(
     pdf = tmp_path / "sd.pdf"
     assert main(["declaration", "document", "2", "--pdf", str(pdf)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("tracenet: error: CustodyCertificateMissing (TN-IX-4091): ")
+    assert err.startswith("tracenet: error: CustodyCertificateMissing (TN-IX-409-01): ")
     assert "recipient Brand (Brand DC)" in err and err.count("\n") == 1
     assert not pdf.exists()
     assert main(["declaration", "shipment", "2"]) == 1
-    assert "CustodyCertificateMissing (TN-IX-4091)" in capsys.readouterr().err
+    assert "CustodyCertificateMissing (TN-IX-409-01)" in capsys.readouterr().err
     assert main(["declaration", "shipment", "1"]) == 0  # the flakes: both certified

@@ -79,7 +79,7 @@ def test_the_declaration_routes_serve_the_chain_record_to_its_parties_only(
         assert missing.json()["error"] == "ShipmentUnknown"  # type: ignore[attr-defined]
         bad = get("auditor", "/v1/shipments/-1/declaration.html")
         assert bad.status_code == 422  # type: ignore[attr-defined]
-        assert bad.json()["code"] == "TN-IX-4220"  # type: ignore[attr-defined]
+        assert bad.json()["code"] == "TN-IX-422-00"  # type: ignore[attr-defined]
         paths = client.get("/openapi.json").json()["paths"]
         for suffix in ("pdf", "html"):
             documented = paths[f"/v1/shipments/{{shipment_id}}/declaration.{suffix}"]["get"]
@@ -140,7 +140,7 @@ def test_a_conventional_delivery_is_served_like_any_shipment(
             assert missing.status_code == 404
             body = missing.json()
             assert (body["code"], body["error"], body["field"]) == (
-                "TN-IX-4048", "ReferenceUnknown", "ref",
+                "TN-IX-404-08", "ReferenceUnknown", "ref",
             )  # fmt: skip
             assert body["message"] == "no claim has this public reference"
 
@@ -168,7 +168,7 @@ def test_no_declaration_under_a_custody_scheme_without_certificates(
             answer = client.get(url, headers={"X-API-Key": who} if who else {})
             assert answer.status_code == 409, (url, answer.text)
             body = answer.json()
-            assert (body["code"], body["error"]) == ("TN-IX-4091", "CustodyCertificateMissing")
+            assert (body["code"], body["error"]) == ("TN-IX-409-01", "CustodyCertificateMissing")
             assert body["field"] == "shipment_id"
             assert body["args"]["role"] == "supplier" and body["args"]["unit_id"] == U_RESIN
             assert body["args"]["reason"] == "CertificateScopeClass"
@@ -224,22 +224,22 @@ def test_an_uploaded_sd_pdf_is_checked_field_by_field_without_a_key(
         missing = check(content=render_pdf(other, CONSOLE))
         assert missing.status_code == 404
         assert (missing.json()["code"], missing.json()["error"]) == (
-            "TN-IX-4048",
+            "TN-IX-404-08",
             "ReferenceUnknown",
         )
 
         junk = check(files={"document": ("x.pdf", b"not a pdf", "application/pdf")})
         assert junk.status_code == 422
-        assert (junk.json()["code"], junk.json()["field"]) == ("TN-IX-4225", "document")
+        assert (junk.json()["code"], junk.json()["field"]) == ("TN-IX-422-05", "document")
         no_file = check(files={"other": ("x.pdf", b"%PDF", "application/pdf")})
-        assert (no_file.status_code, no_file.json()["code"]) == (422, "TN-IX-4220")
+        assert (no_file.status_code, no_file.json()["code"]) == (422, "TN-IX-422-00")
 
         big = b"%PDF" + b"0" * MAX_DOCUMENT
         for kw in ({"content": big}, {"files": {"document": ("big.pdf", big, "application/pdf")}}):
             too_large = check(**kw)
             assert too_large.status_code == 413
             assert (too_large.json()["code"], too_large.json()["error"]) == (
-                "TN-IX-4131", "DocumentTooLarge",
+                "TN-IX-413-01", "DocumentTooLarge",
             )  # fmt: skip
 
         def chunks() -> Iterator[bytes]:  # chunked, no Content-Length: cut off all the same

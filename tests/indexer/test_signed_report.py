@@ -44,7 +44,7 @@ def test_only_an_active_auditor_at_the_reports_block_signs_a_report(
         with pytest.raises(SignatureError) as refused:
             verify_auditor(sign_report(report, who), world.handle)
         assert refused.value.error == "SignerNotAuditor" and why in refused.value.message
-        assert refused.value.code == "TN-IX-4002"
+        assert refused.value.code == "TN-IX-400-02"
 
     world.send(world.handle.consortium.functions.suspendParty(P_AUDITOR), world.cast.admin)
     later = _audit(world, follower, engine)

@@ -194,8 +194,8 @@ def test_a_node_refusing_large_ranges_gets_smaller_ones() -> None:
 def test_a_claim_that_does_not_exist(scenario: Scenario) -> None:
     """Nothing to verify is no verdict: no checks, the error the API answers 404 with."""
     for kind, ident, error, code in [
-        ("claim", 99, "ClaimUnknown", "TN-IX-4045"),
-        ("shipment", 42, "ShipmentUnknown", "TN-IX-4044"),
+        ("claim", 99, "ClaimUnknown", "TN-IX-404-05"),
+        ("shipment", 42, "ShipmentUnknown", "TN-IX-404-04"),
     ]:
         with pytest.raises(NotFoundError) as caught:
             verify(scenario.record, kind, ident)
@@ -220,7 +220,7 @@ def test_tracenet_verify_of_no_claim_is_one_line(
         assert main(["verify", "claim", "99", *common, *extra]) == 1
         out, err = capsys.readouterr()
         assert out == ""  # no checks, no "FAILS"
-        assert err == "tracenet: error: ClaimUnknown (TN-IX-4045): no claim 99 on this chain\n"
+        assert err == "tracenet: error: ClaimUnknown (TN-IX-404-05): no claim 99 on this chain\n"
     assert main(["verify", "claim", "1", *common]) == 0
     assert capsys.readouterr().out.startswith("claim 1: HOLDS")
 
@@ -471,7 +471,7 @@ def test_tracenet_verify_end_to_end_on_anvil(
 
         assert main(["verify", "claim", "2", *common]) == 1  # there is no claim 2
         assert capsys.readouterr().err.endswith(
-            "ClaimUnknown (TN-IX-4045): no claim 2 on this chain\n"
+            "ClaimUnknown (TN-IX-404-05): no claim 2 on this chain\n"
         )
 
         assert main(["declaration", "shipment", "2", "--json", *common]) == 0

@@ -29,7 +29,7 @@ class ErrorBody(BaseModel):
     """Every error: a stable code from the table (gateway/ERRORS.md), the rule's name (the
     chain's custom-error name for a ledger rule), the field, a message, the rule's arguments."""
 
-    code: str = Field(description="TN-GW-<status><n>, see gateway/ERRORS.md")
+    code: str = Field(description="TN-GW-<status>-<nn>, see gateway/ERRORS.md")
     error: str = Field(description="the rule's name; a ledger rule's custom-error name")
     field: str | None = Field(description="the field at fault (dotted path), if one is")
     message: str

@@ -62,13 +62,13 @@ class UnitBalances(BaseModel):
     description="With `token_id` or `class` + `vintage`: exactly those balances (zeros "
     "included). With `vintage` alone: that vintage in every class of the Catalog whose period "
     "length the label fits (`2031-Q3`: the quarterly classes; `index:244`: all), non-zero "
-    "balances only; a vintage no class's label fits is 422 TN-GW-4220. Without: every class "
+    "balances only; a vintage no class's label fits is 422 TN-GW-422-00. Without: every class "
     "of the Catalog (or the `class`es given) at every vintage "
     "still inside its allocation window, batch 0, non-zero balances only (`include_zero` to "
     "list all). Segregated classes are NOT enumerable on-chain (the batch is the input id): "
     "ask for them by `token_id`. Credits past their window not lapsed yet: ask by `class` + "
     "`vintage`. One `balanceOfUnitBatch` call at `block_number`. An auditor party may read "
-    "any unit; every other party only its own (403 TN-GW-4032).",
+    "any unit; every other party only its own (403 TN-GW-403-02).",
     responses=READ_RESPONSES,
 )
 async def read_unit_balances(

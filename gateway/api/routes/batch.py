@@ -37,9 +37,9 @@ else:  # the catalog's kinds, as OpenAPI's enum of an item's ``kind``
 
 # Pydantic error types with their own row of the code table (as in api/_handlers.py).
 _BY_TYPE = {
-    "quantity_not_integer": "TN-GW-4222",
-    "quantity_not_positive": "TN-GW-4223",
-    "quantity_too_large": "TN-GW-4224",
+    "quantity_not_integer": "TN-GW-422-02",
+    "quantity_not_positive": "TN-GW-422-03",
+    "quantity_too_large": "TN-GW-422-04",
 }
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
@@ -102,11 +102,11 @@ class LookupOut(BaseModel):
 
 def _invalid(index: int, exc: ValidationError) -> ItemOutcome:
     first: dict[str, Any] = dict(exc.errors()[0]) if exc.errors() else {}
-    row = CODES[_BY_TYPE.get(str(first.get("type", "")), "TN-GW-4220")]
+    row = CODES[_BY_TYPE.get(str(first.get("type", "")), "TN-GW-422-00")]
     field = ".".join(str(p) for p in first.get("loc", ())) or None
     message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg"))
     args: dict[str, Any] = {}
-    if row.code == "TN-GW-4224":  # the chain's QuantityTooLarge(value, max)
+    if row.code == "TN-GW-422-04":  # the chain's QuantityTooLarge(value, max)
         ctx = dict(first.get("ctx") or {})
         args = {"value": str(ctx.get("value", first.get("input"))), "max": str(ctx.get("max"))}
     return ItemOutcome(

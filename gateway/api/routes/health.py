@@ -25,7 +25,7 @@ class Health(BaseModel):
 
 @router.get(
     "/v1/health", summary="Liveness, and whether the pipeline runs",
-    responses={500: {"model": ErrorBody, "description": "TN-GW-5001 InternalError"}},
+    responses={500: {"model": ErrorBody, "description": "TN-GW-500-01 InternalError"}},
 )  # fmt: skip
 async def health(gw: GatewayDep) -> Health:
     d = gw.dispatcher

@@ -44,8 +44,8 @@ class SignedReport(BaseModel):
     summary="Sign a report with a key of the caller's party (an active auditor)",
     description="EIP-191 personal_sign over the report's canonical JSON (sorted keys, no spaces, "
     "UTF-8) with a key this gateway holds for the caller's party; nothing goes on chain. The "
-    "party must hold the auditor role and be active (403 TN-GW-4033 AccessRoleMissing). A "
-    "write-scope key is needed (403 TN-GW-4031).",
+    "party must hold the auditor role and be active (403 TN-GW-403-03 AccessRoleMissing). A "
+    "write-scope key is needed (403 TN-GW-403-01).",
     responses=_RESPONSES,
 )
 async def sign(body: ReportIn, gw: GatewayDep, who: CallerDep) -> dict[str, Any]:
