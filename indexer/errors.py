@@ -61,6 +61,25 @@ _ROWS = [
     ErrorCode("TN-IX-400-01", 400, "SignatureInvalid", "a signed report does not verify"),
     ErrorCode("TN-IX-400-02", 400, "SignerNotAuditor", "the report's signer was no active auditor"),
     ErrorCode(
+        "TN-IX-400-03", 400, "ReportFiguresDiffer", "the report's figures are not the chain's"
+    ),
+    ErrorCode("TN-IX-401-01", 401, "ApiKeyMissing", "no API key (Authorization: Bearer …)"),
+    ErrorCode("TN-IX-401-02", 401, "ApiKeyInvalid", "unknown or revoked API key"),
+    ErrorCode(
+        "TN-IX-403-01", 403, "ForeignUnit", "the unit belongs to another party than the key's"
+    ),
+    ErrorCode("TN-IX-403-02", 403, "AuditorRequired", "only auditors read this report"),
+    ErrorCode(
+        "TN-IX-403-03", 403, "NotCounterparty", "the shipment or claim is not the key party's"
+    ),
+    ErrorCode("TN-IX-404-01", 404, "RouteUnknown", "no such route"),
+    ErrorCode("TN-IX-404-02", 404, "UnitUnknown", "no such unit (name or id) in the mirror"),
+    ErrorCode("TN-IX-404-03", 404, "ClassUnknown", "no such credit class (name or id)"),
+    ErrorCode("TN-IX-404-04", 404, "ShipmentUnknown", "no such shipment in the mirror"),
+    ErrorCode("TN-IX-404-05", 404, "ClaimUnknown", "no such claim in the mirror"),
+    ErrorCode("TN-IX-404-06", 404, "PartyUnknown", "no such party (name or id) in the mirror"),
+    ErrorCode("TN-IX-404-07", 404, "ProductGroupUnknown", "no such product group (name or id)"),
+    ErrorCode(
         "TN-IX-404-08",
         404,
         "ReferenceUnknown",
