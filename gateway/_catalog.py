@@ -25,6 +25,7 @@ from typing import Any
 from tracenet.contracts import Role
 from tracenet.gateway import _bodies as bodies
 from tracenet.gateway import _plans as plans
+from tracenet.gateway import _transit as transit
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._ops import Context, Plan
 
@@ -84,6 +85,15 @@ WRITES: tuple[Write, ...] = (
           "Retire credits past their allocation window (any unit's, R4)"),
     Write("period-closes", "close_period", bodies.PeriodCloseIn, plans.plan_close, _MEMBER,
           "Close the ended period against physical stock"),
+    # Issue 19: shipments of a scheme that needs the recipient's acceptance.
+    Write("acceptances", "accept", bodies.ShipmentRefIn, transit.plan_accept, _MEMBER,
+          "Accept a shipment awaiting your acceptance (its credits become yours)"),
+    Write("rejections", "reject", bodies.ShipmentRejectIn, transit.plan_reject, _MEMBER,
+          "Reject a shipment awaiting your acceptance, with a reason (back to the sender)"),
+    Write("recalls", "recall", bodies.ShipmentRefIn, transit.plan_recall, _MEMBER,
+          "Recall a shipment you sent that awaits acceptance"),
+    Write("settlements", "settle", bodies.SettleIn, transit.plan_settle, (),
+          "Settle a shipment whose acceptance window has passed (anyone may, as the scheme says)"),
 )  # fmt: skip
 
 #: The rows by kind (the batch item's ``kind``).

@@ -11,7 +11,17 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from tracenet.contracts import MAX_QUANTITY_G, Attribution, Custody, Model, RawMaterial, Role
+from tracenet.contracts import (
+    MAX_ACCEPTANCE_WINDOW_S,
+    MAX_QUANTITY_G,
+    AcceptanceMode,
+    Attribution,
+    Custody,
+    Model,
+    RawMaterial,
+    Role,
+    Settle,
+)
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._bodies import Body
 from tracenet.gateway._ops import ROLE_ADMIN, ROLE_CERTIFIER, Context, Plan
@@ -176,6 +186,24 @@ class SchemeCustodyIn(Body):
     )
 
 
+class SchemeAcceptanceIn(Body):
+    """Issue 19: whether shipments of the scheme's credits need the recipient's acceptance."""
+
+    acceptance: enum_by_name(AcceptanceMode) = Field(  # type: ignore[valid-type]
+        description="none: a shipment credits the recipient at once; required: it waits in "
+        "transit until the recipient accepts or rejects it, the sender recalls it, or its "
+        "window passes"
+    )
+    window_seconds: int = Field(
+        default=0, ge=0, le=MAX_ACCEPTANCE_WINDOW_S,
+        description="the acceptance window, seconds (72 h: 259200); 0 with `none`",
+    )  # fmt: skip
+    settle: enum_by_name(Settle) = Field(  # type: ignore[valid-type]
+        default=Settle.accepted,
+        description="what settling after the window does: accepted or returned (to the sender)",
+    )
+
+
 class UnitScopeIn(Body):
     product_group: Ref = Field(description="the product group (registry key or id)")
     in_scope: bool = Field(
@@ -221,6 +249,8 @@ async def plan_admin(
     await acting_party(ctx, who, role)
     args = await build()
     contract = "Catalog" if fn in _CATALOG else "Consortium"
+    if fn == "setSchemeAcceptance":
+        contract = "Transit"
     return Plan(0, contract, fn, tuple(args))
 
 

@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
+from tracenet import contracts
 from tracenet.gateway._chain import Chain
 from tracenet.gateway._jsonable import jsonable
 from tracenet.gateway._lease import Lease, signing_lease
@@ -95,7 +96,7 @@ class Dispatcher:
         self._ours_lower = {a.lower() for a in pool.keys}
         self._in_hand: set[int] = set()  # signed here, not yet through _send
         self._contract_at = {
-            a.lower(): n for n, a in addresses.items() if n in ("Consortium", "Catalog", "Ledger")
+            a.lower(): n for n, a in addresses.items() if n in contracts.LEDGER_CONTRACTS
         }
         self.signer = BatchSigner(pool.keys, processes=settings.sign_processes)
         self._registry_head = -1

@@ -127,6 +127,13 @@ _ROWS = [
     _row("TN-GW-4264", 422, "RollingClassRequired", "R8: the class does not use the rolling average percentage"),
     _row("TN-GW-4265", 422, "RollingClassMismatch", "R8: a rolling-average claim carries lines of its class only"),
     _row("TN-GW-4266", 422, "BoundaryUnknown", "no such multi-site boundary (registry key or id)"),
+    _row("TN-GW-4267", 422, "TransitUnknown", "issue 19: the shipment never awaited acceptance (or does not exist)"),
+    _row("TN-GW-4268", 422, "TransitNotPending", "issue 19: the shipment no longer awaits acceptance (accepted, rejected, recalled or settled)"),
+    _row("TN-GW-4269", 422, "TransitRecipientOnly", "issue 19: only the shipment's recipient accepts or rejects it"),
+    _row("TN-GW-4270", 422, "TransitSenderOnly", "issue 19: only the shipment's sender recalls it"),
+    _row("TN-GW-4271", 422, "TransitWindowOpen", "issue 19: a shipment is settled only after its acceptance window (`args.deadline`)"),
+    _row("TN-GW-4272", 422, "TransitReasonMissing", "issue 19: a rejection states its reason"),
+    _row("TN-GW-4273", 422, "AcceptanceInvalid", "issue 19: acceptance `none` takes no window; `required` a window of 1 s to 366 days"),
     # ---- the service -----------------------------------------------------------------------------
     _row("TN-GW-4291", 429, "RateLimited", "too many requests from this client to the API docs (/docs, /openapi.json: the routes that need no key, but /v1/health); retry after the `Retry-After` header's seconds (`args.retryAfterSeconds`)", retryable=True),
     _row("TN-GW-5001", 500, "InternalError", "a fault of the gateway (logged with its traceback); never expected"),

@@ -18,6 +18,7 @@ from tracenet.contracts import Attribution, Custody, Model, RawMaterial, Role
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import RESPONSES, STOPPED, CallerDep, ConnDep, HeadDep
 from tracenet.indexer.api._reports import as_of
+from tracenet.indexer.api._transit import acceptances, pending_ids
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import (
     Boundary,
@@ -71,7 +72,9 @@ class Shipments(models.AsOf):
     shipments: list[dict[str, object]] = Field(
         description="shipmentId, direction (in/out, as seen by the caller), from/to unit id and "
         "name, productGroup, product, orderRef, quantity and credits (grams), shareBps, "
-        "documentHash, time (ISO-8601), blockNumber, txHash"
+        "documentHash, time (ISO-8601), blockNumber, txHash; `acceptance` (issue 19, null when "
+        "the shipment needed none): state (pending, accepted, rejected, recalled, "
+        "settled_accepted, settled_returned), deadline, since, reason, text"
     )
     truncated: bool
 
@@ -128,9 +131,15 @@ def listing_routes(app: FastAPI) -> None:
         _: HeadDep,
         direction: Literal["in", "out", "all"] = "all",
         limit: Limit = 100,
+        acceptance: Annotated[
+            Literal["pending"] | None,
+            Query(description="issue 19: only shipments awaiting the recipient's acceptance"),
+        ] = None,
     ) -> Shipments:
         s = table(Shipment)
         query = select(s).order_by(s.c.block_number.desc(), s.c.log_index.desc())
+        if acceptance == "pending":
+            query = query.where(s.c.shipment_id.in_(pending_ids(conn)))
         mine = sorted(caller.units)
         ins, outs = s.c.to_unit_id.in_(mine), s.c.from_unit_id.in_(mine)
         if direction == "in":
@@ -141,6 +150,7 @@ def listing_routes(app: FastAPI) -> None:
             query = query.where(or_(ins, outs))
         rows = conn.execute(query.limit(limit + 1)).all()
         units, groups = _names(conn, Unit), _names(conn, ProductGroup)
+        states = acceptances(conn, (int(r.shipment_id) for r in rows[:limit]))
         listed = [
             {
                 "shipmentId": int(r.shipment_id),
@@ -155,6 +165,7 @@ def listing_routes(app: FastAPI) -> None:
                 "shareBps": int(r.credits) * 10_000 // int(r.quantity) if r.quantity else 0,
                 "documentHash": r.document_hash, "time": _iso(r.timestamp),
                 "blockNumber": r.block_number, "txHash": r.tx_hash,
+                "acceptance": states.get(int(r.shipment_id)),
             }
             for r in rows[:limit]
         ]  # fmt: skip

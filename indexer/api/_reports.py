@@ -197,6 +197,7 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         + flows["inventoryIn"]
         + flows["certificatesIn"]
         + flows["convertIn"]
+        + flows["returnedIn"]
     )
     outflow = (
         flows["shipOut"]
@@ -223,6 +224,8 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         "convertedIn": flows["convertIn"],
         "convertedOut": flows["convertOut"],
         "shipped": flows["shipOut"],
+        # Issue 19: shipped credits that came back (rejected, recalled, settled as returned).
+        "returned_g": flows["returnedIn"],
         "shippedPerCustomer": [{"unitId": u, "credits": n} for u, n in sorted(shipped_to.items())],
         "transferredOut": flows["inventoryOut"] + flows["certificatesOut"],
         "claimed": flows["claimOut"],

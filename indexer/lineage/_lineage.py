@@ -67,6 +67,8 @@ __all__ = [
     "Origin",
     "PeriodClosed",
     "Shipped",
+    "TransitClosed",
+    "TransitOpened",
     "trace_claim",
     "trace_shipment",
 ]
@@ -172,6 +174,32 @@ class PeriodClosed:
     lapsed: int
 
 
+@dataclass(frozen=True, slots=True)
+class TransitOpened:
+    """Issue 19: shipment ``shipment_id`` awaits its recipient's acceptance until ``deadline``
+    (its ``Shipped`` follows); its credits are no unit's until it leaves transit."""
+
+    ref: EventRef
+    shipment_id: int
+    from_unit_id: int
+    to_unit_id: int
+    deadline: int
+    settle: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransitClosed:
+    """Shipment ``shipment_id`` left transit in ``state`` (``contracts.TransitState``): its lines
+    went to ``unit_id``, the recipient (accepted) or the sender (rejected, recalled, returned)."""
+
+    ref: EventRef
+    shipment_id: int
+    unit_id: int
+    state: int
+    reason: str
+    lines: tuple[Line, ...]
+
+
 LedgerEvent = (
     InputRecorded
     | Shipped
@@ -181,6 +209,8 @@ LedgerEvent = (
     | Claimed
     | Lapsed
     | PeriodClosed
+    | TransitOpened
+    | TransitClosed
 )
 
 
@@ -298,6 +328,8 @@ class LineageBook:
     _events: dict[str, LedgerEvent] = field(default_factory=dict)
     _node_lots: dict[str, list[_LotKey]] = field(default_factory=dict)
     _seq: int = 0
+    #: Issue 19: each shipment that awaited acceptance, and how it left transit (if it did).
+    transits: dict[int, tuple[TransitOpened, TransitClosed | None]] = field(default_factory=dict)
 
     def apply_all(self, events: Iterable[LedgerEvent]) -> LineageBook:
         for event in events:
@@ -316,10 +348,13 @@ class LineageBook:
             if isinstance(event, Shipped) and not event.lines:  # a conventional delivery:
                 self._events[key] = event  # a shipment all the same, with nothing upstream
                 self._node_lots.setdefault(key, [])
+            to_unit = event.to_unit_id
+            if isinstance(event, Shipped) and event.shipment_id in self.transits:
+                to_unit = -event.shipment_id  # in transit: a pool of the shipment's own
             for tid, amount in event.lines:
                 taken = self._outflow(event.from_unit_id, tid, amount)
                 self._add(key, event, tid, amount, taken, order)
-                self._inflow(event.to_unit_id, tid, (key, tid), amount)
+                self._inflow(to_unit, tid, (key, tid), amount)
         elif isinstance(event, Converted):
             key = f"conversion:{event.conversion_id}"
             taken_all: list[tuple[_LotKey, int]] = []
@@ -334,6 +369,16 @@ class LineageBook:
                 self._add(key, event, tid, amount, self._outflow(event.unit_id, tid, amount), order)
         elif isinstance(event, Lapsed):
             self._outflow(event.unit_id, event.token_id, event.amount)
+        elif isinstance(event, TransitOpened):
+            self.transits[event.shipment_id] = (event, None)
+        elif isinstance(event, TransitClosed):
+            # The credits leave the shipment's transit pool for the recipient (a receipt) or go
+            # back to the sender, keeping their lots.
+            opened = self.transits[event.shipment_id][0]
+            self.transits[event.shipment_id] = (opened, event)
+            for tid, amount in event.lines:
+                for lot, grams in self._outflow(-event.shipment_id, tid, amount):
+                    self._inflow(event.unit_id, tid, lot, grams)
         # PeriodClosed moves nothing itself: its lapses arrive as Lapsed events.
 
     def pool(self, unit_id: int, token_id: int) -> dict[str, int]:

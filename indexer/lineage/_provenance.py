@@ -44,6 +44,8 @@ _LEDGER = (
     "Claimed",
     "Lapsed",
     "PeriodClosed",
+    "TransitOpened",  # issue 19, the Transit contract's
+    "TransitClosed",
 )
 _CHUNK = 5_000  # events applied per hold of the lock while the book is built
 _REQUEST_BUDGET_S = 0.5  # how long a request helps build the book before answering 503
@@ -123,6 +125,15 @@ def to_lineage_event(row: Any) -> lin.LedgerEvent:
         )
     if name == "Lapsed":
         return lin.Lapsed(ref, a["unitId"], a["tokenId"], a["amount"], a["reason"], a["period"])
+    if name == "TransitOpened":
+        return lin.TransitOpened(
+            ref, a["shipmentId"], a["fromUnitId"], a["toUnitId"], a["deadline"], a["settle"]
+        )
+    if name == "TransitClosed":
+        return lin.TransitClosed(
+            ref, a["shipmentId"], a["unitId"], a["state"], a["reason"],
+            _lines(a["tokenIds"], a["amounts"]),
+        )  # fmt: skip
     return lin.PeriodClosed(
         ref, a["unitId"], a["classId"], a["period"], a["bookStock"], a["physicalStock"], a["lapsed"]
     )
@@ -178,7 +189,7 @@ class ProvenanceCache:
                 ev.c.block_number >= self._last[0],
                 ev.c.block_number <= checkpoint[0],
                 (ev.c.block_number > self._last[0]) | (ev.c.log_index > self._last[1]),
-                ev.c.contract == "Ledger",
+                ev.c.contract.in_(("Ledger", "Transit")),
                 ev.c.name.in_(_LEDGER),
             )
             .order_by(ev.c.block_number, ev.c.log_index)

@@ -11,17 +11,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracenet.contracts import split_token_id
+from tracenet.contracts import Settle, TransitState, split_token_id
 from tracenet.indexer.errors import ValueOutOfRangeError
 from tracenet.indexer.mirror._decode import Event
 
-__all__ = ["DAY", "REGISTRY_EVENTS", "BalanceKey", "Batch", "FlowKey", "project"]
+__all__ = ["DAY", "REGISTRY_EVENTS", "TRANSIT_POOL", "BalanceKey", "Batch", "FlowKey", "project"]
 
 #: (unit, class, vintage, batch)
 BalanceKey = tuple[int, int, int, int]
 #: (unit, class, UTC day, kind, inflow, vintage, counter unit)
 FlowKey = tuple[int, int, int, str, bool, int, int]
 DAY = 86_400
+#: The mirror's unit id for credits in transit (issue 19): the ledger's ``TRANSIT_UNIT``
+#: (2^32 - 1) does not fit a signed 32-bit column, and no real unit id is negative.
+TRANSIT_POOL = -1
 
 #: Every integer the ABI can carry; ``Amount`` columns hold any of them.
 _MAX = 2**256 - 1
@@ -64,6 +67,8 @@ class Batch:
     deltas: dict[BalanceKey, int] = field(default_factory=lambda: defaultdict(int))
     flows: dict[FlowKey, int] = field(default_factory=lambda: defaultdict(int))
     registry: list[Event] = field(default_factory=list)
+    #: Shipments of this batch that opened a transit (``TransitOpened`` precedes ``Shipped``).
+    pending: set[int] = field(default_factory=set)
 
     def key(self, e: Event) -> dict[str, Any]:
         return {
@@ -145,7 +150,16 @@ def _quantity(kind: str) -> Callable[[Batch, Event, dict[str, Any]], None]:
 
 def _shipped(b: Batch, e: Event, a: dict[str, Any]) -> None:
     src, dst = a["fromUnitId"], a["toUnitId"]
-    total = _lines(b, e, "ship", src, dst, a["tokenIds"], a["amounts"])
+    if a["shipmentId"] in b.pending:
+        # Awaiting acceptance: the sender ships to the recipient, the credits wait in transit.
+        seq = 0
+        for token, amount in zip(a["tokenIds"], a["amounts"], strict=True):
+            b.move(e, seq, "ship", src, dst, token, -amount)
+            b.move(e, seq + 1, "transit", TRANSIT_POOL, src, token, amount)
+            seq += 2
+        total = _int(sum(a["amounts"]), "credits")
+    else:
+        total = _lines(b, e, "ship", src, dst, a["tokenIds"], a["amounts"])
     b.rows["shipment"].append(
         {
             **b.key(e),
@@ -236,6 +250,43 @@ def _lapsed(b: Batch, e: Event, a: dict[str, Any]) -> None:
     b.move(e, 0, "lapse", a["unitId"], 0, a["tokenId"], -a["amount"])
 
 
+def _transit_opened(b: Batch, e: Event, a: dict[str, Any]) -> None:
+    b.pending.add(a["shipmentId"])
+    b.rows["shipment_transit"].append(
+        {
+            **b.key(e),
+            "shipment_id": a["shipmentId"],
+            "state": TransitState.pending.name,
+            "unit_id": a["toUnitId"],
+            "deadline": a["deadline"],
+            "settle": Settle(a["settle"]).name,
+            "reason": "",
+        }
+    )
+
+
+def _transit_closed(b: Batch, e: Event, a: dict[str, Any]) -> None:
+    """Out of transit: a receipt (kind ``ship`` at the recipient) or a return to the sender."""
+    state = TransitState(a["state"])
+    kind = "ship" if state.received else "returned"
+    seq = 0
+    for token, amount in zip(a["tokenIds"], a["amounts"], strict=True):
+        b.move(e, seq, "transit", TRANSIT_POOL, a["unitId"], token, -amount)
+        b.move(e, seq + 1, kind, a["unitId"], TRANSIT_POOL, token, amount)
+        seq += 2
+    b.rows["shipment_transit"].append(
+        {
+            **b.key(e),
+            "shipment_id": a["shipmentId"],
+            "state": state.name,
+            "unit_id": a["unitId"],
+            "deadline": 0,
+            "settle": "",
+            "reason": a["reason"],
+        }
+    )
+
+
 def _closed(b: Batch, e: Event, a: dict[str, Any]) -> None:
     b.rows["period_close"].append(
         {
@@ -264,6 +315,12 @@ _PROJECTORS: dict[str, Callable[[Batch, Event, dict[str, Any]], None]] = {
 }
 
 
+_TRANSIT: dict[str, Callable[[Batch, Event, dict[str, Any]], None]] = {
+    "TransitOpened": _transit_opened,
+    "TransitClosed": _transit_closed,
+}
+
+
 def project(chain_id: int, events: Iterable[Event]) -> Batch:
     """Rows for every event of the batch (the ``event`` archive included)."""
     b = Batch(chain_id)
@@ -283,6 +340,8 @@ def project(chain_id: int, events: Iterable[Event]) -> Batch:
             projector = _PROJECTORS.get(e.name)
             if projector is not None:
                 projector(b, e, e.args)
+        elif e.contract == "Transit" and e.name in _TRANSIT:
+            _TRANSIT[e.name](b, e, e.args)
         elif e.name in REGISTRY_EVENTS:
             b.registry.append(e)
     return b

@@ -32,6 +32,8 @@ from tracenet.indexer.lineage._lineage import (
     LedgerEvent,
     PeriodClosed,
     Shipped,
+    TransitClosed,
+    TransitOpened,
 )
 from tracenet.indexer.verifier._record import (
     CertificateInfo,
@@ -199,6 +201,12 @@ _LEDGER: dict[type[Any], _Builder] = {
     R.Lapsed: lambda r, e: Lapsed(r, e.unit_id, e.token_id, e.amount, int(e.reason), e.period),
     R.PeriodClosed: lambda r, e: PeriodClosed(
         r, e.unit_id, e.class_id, e.period, e.book_stock, e.physical_stock, e.lapsed
+    ),
+    R.TransitOpened: lambda r, e: TransitOpened(
+        r, e.shipment_id, e.from_unit_id, e.to_unit_id, e.deadline, int(e.settle)
+    ),
+    R.TransitClosed: lambda r, e: TransitClosed(
+        r, e.shipment_id, e.unit_id, int(e.state), e.reason, _lines(e.token_ids, e.amounts)
     ),
 }  # fmt: skip
 
