@@ -49,7 +49,18 @@ R8_SHIP = (
     f"+ R8 intake window ({R8_WINDOW} reads) and receiver intake (1 update)",
     R8_WINDOW * COLD_READ + SLOT_UPDATE,
 )
+# Issue 19: a shipment awaiting acceptance keeps its record (state, ends, group, deadline: one
+# slot; quantity; two line arrays of one line: four) and the class's in-transit counter; leaving
+# transit updates the state and the counter.
+TRANSIT_OPEN = ("+ transit record (6 new slots) and in-transit counter (1 update)",
+                6 * NEW_SLOT + SLOT_UPDATE)  # fmt: skip
+TRANSIT_CLOSE = ("+ transit state and in-transit counter (2 updates)", 2 * SLOT_UPDATE)
 RULE_STORAGE: dict[str, tuple[str, int]] = {
+    "ship 1 line awaiting acceptance": TRANSIT_OPEN,
+    "accept (1 line)": TRANSIT_CLOSE,
+    "reject (1 line)": TRANSIT_CLOSE,
+    "recall (1 line)": TRANSIT_CLOSE,
+    "settle after the window (1 line)": TRANSIT_CLOSE,
     "record input (new token for the unit)": R3_EVIDENCE,
     "record input (unit already holds the token)": R3_EVIDENCE,
     "ship 1 line, rolling average, to a holder": R8_SHIP,
@@ -67,6 +78,11 @@ COUNTERPART: dict[str, str] = {
     "claim (1 line)": "burn",
     "claim (1 line), rolling average": "burn",
     "lapse (1 token)": "burn",
+    "ship 1 line awaiting acceptance": "safeTransferFrom to a holder",
+    "accept (1 line)": "safeTransferFrom to a holder",
+    "reject (1 line)": "safeTransferFrom to a holder",
+    "recall (1 line)": "safeTransferFrom to a holder",
+    "settle after the window (1 line)": "safeTransferFrom to a holder",
 }
 T = 1_000_000
 MONTH = 31 * 86_400
@@ -315,6 +331,29 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
     baseline["ship 1 line, rolling average, to a holder"] = chain.send(
         owner, safe(owner.address, holder, 0, T, b"")
     )
+
+    # Issue 19: ISCC PLUS needs the recipient's acceptance (72 h). The first shipment awaiting
+    # acceptance also creates the class's in-transit counter: measured from the second on.
+    transit, admin, scheme = handle.transit.functions, keys["admin"], reg["schemes"]["plus"]
+    chain.send(admin, transit.setSchemeAcceptance(scheme, 1, 72 * 3600, 0))
+
+    def in_transit() -> tuple[int, int]:
+        gas = chain.send(plant, led.ship(shipment(u_mill, [0])))
+        return gas, int(led.counts().call()[1])
+
+    chain.send(mill, transit.accept(in_transit()[1]))
+    gas, first = in_transit()
+    tracenet["ship 1 line awaiting acceptance"] = gas
+    tracenet["accept (1 line)"] = chain.send(mill, transit.accept(first))
+    tracenet["reject (1 line)"] = chain.send(mill, transit.reject(in_transit()[1], "wrong grade"))
+    tracenet["recall (1 line)"] = chain.send(plant, transit.recall(in_transit()[1]))
+    late = in_transit()[1]
+    chain.next_month()
+    tracenet["settle after the window (1 line)"] = chain.send(mill, transit.settle(late))
+    chain.send(admin, transit.setSchemeAcceptance(scheme, 0, 0, 0))
+    for op in ("ship 1 line awaiting acceptance", "accept (1 line)", "reject (1 line)",
+               "recall (1 line)", "settle after the window (1 line)"):  # fmt: skip
+        baseline[op] = chain.send(owner, safe(owner.address, holder, 0, T, b""))
 
     process = reg["processes"]["p"]
     # Warm-ups: the first conversion and claim ever also create the ledger's counters.

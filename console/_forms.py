@@ -57,6 +57,7 @@ _LINES = Field(
     "one line per token: TOKEN_ID AMOUNT_G (grams), e.g. 18446744078004518912 6000000",
 )
 HASH_HINT = "0x followed by 64 hex digits"
+_SHIPMENT = Field("shipment", "Shipment", "int", "its number, as on its SD (SD-…-12: 12)")
 
 PARTY_FORMS: tuple[Form, ...] = (
     Form(
@@ -204,6 +205,36 @@ PARTY_FORMS: tuple[Form, ...] = (
             Field("physical_stock", "Physical stock declared (g)", "grams"),
         ),
         "R4",
+    ),
+    # Issue 19: shipments awaiting the recipient's acceptance (also one click each from the
+    # inbox and the pending list of /party/shipments).
+    Form(
+        "accept",
+        "Accept a shipment awaiting your acceptance",
+        "/v1/acceptances",
+        (_UNIT, _SHIPMENT),
+        "R1",
+    ),
+    Form(
+        "reject",
+        "Reject a shipment awaiting your acceptance",
+        "/v1/rejections",
+        (_UNIT, _SHIPMENT, Field("reason", "Reason", "text", "shown to the sender")),
+        "R1",
+    ),
+    Form(
+        "recall",
+        "Recall a shipment you sent",
+        "/v1/recalls",
+        (_UNIT, _SHIPMENT),
+        "R1",
+    ),
+    Form(
+        "settle",
+        "Settle a shipment whose acceptance window has passed",
+        "/v1/settlements",
+        (_SHIPMENT,),
+        "R1",
     ),
 )
 

@@ -46,8 +46,8 @@ _ENUMS = {
     "custody": "Custody",
     "operation": "RollingOperation",
     "acceptance": "AcceptanceMode",
-    "settle": "Settle",
-    "settleMode": "Settle",
+    "settle": "SettleMode",
+    "settleMode": "SettleMode",
     "state": "TransitState",
 }
 #: Names the base classes use; a field may not shadow them.
@@ -83,7 +83,7 @@ from tracenet.contracts._vocab import (
     Model,
     Role,
     RollingOperation,
-    Settle,
+    SettleMode,
     TransitState,
 )
 '''

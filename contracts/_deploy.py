@@ -70,10 +70,13 @@ class Deployment:
     @classmethod
     def from_json(cls, text: str) -> Deployment:
         data = json.loads(text)
+        addresses = {n: to_checksum_address(a) for n, a in sorted(data["addresses"].items())}
+        if "Ledger" in addresses and "Transit" not in addresses:  # a record from before issue 19
+            addresses["Transit"] = transit_address(addresses["Ledger"])
         return cls(
             chain_id=int(data["chainId"]),
             block_number=int(data["blockNumber"]),
-            addresses={n: to_checksum_address(a) for n, a in sorted(data["addresses"].items())},
+            addresses=dict(sorted(addresses.items())),
             deployer=to_checksum_address(data["deployer"]),
             registry={
                 k: {n: int(i) for n, i in v.items()} for k, v in data.get("registry", {}).items()

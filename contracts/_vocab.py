@@ -26,7 +26,7 @@ __all__ = [
     "RawMaterial",
     "Role",
     "RollingOperation",
-    "Settle",
+    "SettleMode",
     "TransitState",
     "parse_period_label",
     "period_label",
@@ -109,7 +109,7 @@ class AcceptanceMode(IntEnum):
     required = 1
 
 
-class Settle(IntEnum):
+class SettleMode(IntEnum):
     """What settling a shipment after its acceptance window does (``Tracenet.SETTLE_*``)."""
 
     accepted = 0

@@ -21,7 +21,7 @@ from tracenet.contracts._vocab import (
     Model,
     Role,
     RollingOperation,
-    Settle,
+    SettleMode,
     TransitState,
 )
 
@@ -32,12 +32,12 @@ class Acceptance(_Struct):
 
     FIELDS: _ClassVar[tuple[_Field, ...]] = (
         _Field("acceptance", "uint8", wrap=AcceptanceMode),
-        _Field("settle", "uint8", wrap=Settle),
+        _Field("settle", "uint8", wrap=SettleMode),
         _Field("windowSeconds", "uint32"),
     )
 
     acceptance: AcceptanceMode
-    settle: Settle
+    settle: SettleMode
     window_seconds: int
 
 
@@ -221,7 +221,7 @@ class Delivery(_Struct):
 
     FIELDS: _ClassVar[tuple[_Field, ...]] = (
         _Field("state", "uint8", wrap=TransitState),
-        _Field("settle", "uint8", wrap=Settle),
+        _Field("settle", "uint8", wrap=SettleMode),
         _Field("fromUnitId", "uint32"),
         _Field("toUnitId", "uint32"),
         _Field("productGroupId", "uint32"),
@@ -232,7 +232,7 @@ class Delivery(_Struct):
     )
 
     state: TransitState
-    settle: Settle
+    settle: SettleMode
     from_unit_id: int
     to_unit_id: int
     product_group_id: int
@@ -1197,13 +1197,13 @@ class SchemeAcceptanceSet(_Event):
         _Field("schemeId", "uint32", indexed=True),
         _Field("acceptance", "uint8", wrap=AcceptanceMode),
         _Field("windowSeconds", "uint32"),
-        _Field("settle", "uint8", wrap=Settle),
+        _Field("settle", "uint8", wrap=SettleMode),
     )
 
     scheme_id: int
     acceptance: AcceptanceMode
     window_seconds: int
-    settle: Settle
+    settle: SettleMode
 
 
 @_dataclass(frozen=True, slots=True)
@@ -1246,14 +1246,14 @@ class TransitOpened(_Event):
         _Field("fromUnitId", "uint32", indexed=True),
         _Field("toUnitId", "uint32", indexed=True),
         _Field("deadline", "uint64"),
-        _Field("settle", "uint8", wrap=Settle),
+        _Field("settle", "uint8", wrap=SettleMode),
     )
 
     shipment_id: int
     from_unit_id: int
     to_unit_id: int
     deadline: int
-    settle: Settle
+    settle: SettleMode
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2058,7 +2058,7 @@ class BalanceOfUnitBatchQuery(_Query):
 
 
 @_dataclass(frozen=True, slots=True)
-class LedgerCatalogQuery(_Query):
+class CatalogQuery(_Query):
     """The view ``Ledger.catalog``."""
 
     CONTRACT: _ClassVar[str] = "Ledger"
@@ -2513,17 +2513,6 @@ class Accept(_Operation):
 
 
 @_dataclass(frozen=True, slots=True)
-class TransitCatalogQuery(_Query):
-    """The view ``Transit.catalog``."""
-
-    CONTRACT: _ClassVar[str] = "Transit"
-    FUNCTION: _ClassVar[str] = "catalog"
-    SELECTOR: _ClassVar[bytes] = bytes.fromhex("074c09eb")
-    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "address"),)
-    FIELDS: _ClassVar[tuple[_Field, ...]] = ()
-
-
-@_dataclass(frozen=True, slots=True)
 class TransitConsortiumQuery(_Query):
     """The view ``Transit.consortium``."""
 
@@ -2639,13 +2628,13 @@ class SetSchemeAcceptance(_Operation):
         _Field("schemeId", "uint32"),
         _Field("acceptance", "uint8", wrap=AcceptanceMode),
         _Field("windowSeconds", "uint32"),
-        _Field("settleMode", "uint8", wrap=Settle),
+        _Field("settleMode", "uint8", wrap=SettleMode),
     )
 
     scheme_id: int
     acceptance: AcceptanceMode
     window_seconds: int
-    settle_mode: Settle
+    settle_mode: SettleMode
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2770,7 +2759,7 @@ QUERIES: tuple[type[_Query], ...] = (
     BalanceOfBatchQuery,
     BalanceOfUnitQuery,
     BalanceOfUnitBatchQuery,
-    LedgerCatalogQuery,
+    CatalogQuery,
     ClosedPeriodsQuery,
     LedgerConsortiumQuery,
     LedgerCountsQuery,
@@ -2783,7 +2772,6 @@ QUERIES: tuple[type[_Query], ...] = (
     SupportsInterfaceQuery,
     TokenIdOfQuery,
     TransitQuery,
-    TransitCatalogQuery,
     TransitConsortiumQuery,
     DeliveryQuery,
     InTransitQuery,
@@ -2840,6 +2828,7 @@ __all__ = [
     "CatalogConsortiumQuery",
     "CatalogCounts",
     "CatalogCountsQuery",
+    "CatalogQuery",
     "CertificateCovers",
     "CertificateCoversQuery",
     "CertificateQuery",
@@ -2887,7 +2876,6 @@ __all__ = [
     "LapseReason",
     "Lapsed",
     "LedgerBound",
-    "LedgerCatalogQuery",
     "LedgerConsortiumQuery",
     "LedgerCounts",
     "LedgerCountsQuery",
@@ -2941,6 +2929,7 @@ __all__ = [
     "SetSchemeCustody",
     "SetUnitScope",
     "Settle",
+    "SettleMode",
     "Ship",
     "ShipmentRequest",
     "Shipped",
@@ -2956,7 +2945,6 @@ __all__ = [
     "TransferCertificates",
     "TransferInventory",
     "TransferSingle",
-    "TransitCatalogQuery",
     "TransitClosed",
     "TransitConsortiumQuery",
     "TransitOpened",

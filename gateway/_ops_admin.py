@@ -20,7 +20,7 @@ from tracenet.contracts import (
     Model,
     RawMaterial,
     Role,
-    Settle,
+    SettleMode,
 )
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._bodies import Body
@@ -198,8 +198,8 @@ class SchemeAcceptanceIn(Body):
         default=0, ge=0, le=MAX_ACCEPTANCE_WINDOW_S,
         description="the acceptance window, seconds (72 h: 259200); 0 with `none`",
     )  # fmt: skip
-    settle: enum_by_name(Settle) = Field(  # type: ignore[valid-type]
-        default=Settle.accepted,
+    settle: enum_by_name(SettleMode) = Field(  # type: ignore[valid-type]
+        default=SettleMode.accepted,
         description="what settling after the window does: accepted or returned (to the sender)",
     )
 

@@ -237,7 +237,7 @@ def _register_admin_part(
                 number,
                 contracts.AcceptanceMode.required,
                 scheme.acceptance_window_hours * 3600,
-                contracts.Settle[scheme.acceptance_settle],
+                contracts.SettleMode[scheme.acceptance_settle],
             )
             batch.call(f"schemes.{scheme.key}.acceptance", None, fn)
     for group in config.product_groups:

@@ -13,7 +13,8 @@ import {Tracenet} from "./libraries/Tracenet.sol";
 /// Ledger so that the Ledger's bytecode grows by a hook and one function, not by a state machine.
 contract Transit is ITransit {
     IConsortium public immutable consortium;
-    ICatalog public immutable catalog;
+    /// @dev Private: a public `catalog()` would take the name `Ledger.catalog()` has in the SDK.
+    ICatalog private immutable _catalog;
     /// @dev The Ledger that created this contract (not a public view: `Consortium.ledger()` names it).
     ILedger private immutable _ledger;
 
@@ -25,7 +26,7 @@ contract Transit is ITransit {
     /// @param catalog_ the catalog of schemes and classes
     constructor(IConsortium consortium_, ICatalog catalog_) {
         consortium = consortium_;
-        catalog = catalog_;
+        _catalog = catalog_;
         _ledger = ILedger(msg.sender);
     }
 
@@ -34,7 +35,7 @@ contract Transit is ITransit {
         IConsortium.Actor memory actor = consortium.actorOf(msg.sender);
         if (!actor.active) revert IConsortium.PartyIsSuspended(actor.partyId);
         if (actor.roles & Tracenet.ROLE_ADMIN == 0) revert IConsortium.AccessRoleMissing(actor.partyId, Tracenet.ROLE_ADMIN);
-        catalog.schemeMaxPeriodMonths(schemeId); // SchemeUnknown
+        _catalog.schemeMaxPeriodMonths(schemeId); // SchemeUnknown
         bool required = acceptance == Tracenet.ACCEPTANCE_REQUIRED;
         if (
             acceptance > Tracenet.ACCEPTANCE_REQUIRED || settleMode > Tracenet.SETTLE_RETURNED
@@ -63,7 +64,7 @@ contract Transit is ITransit {
             uint32 classId = uint32(tokenIds[i] >> 64);
             if (classId == cached) continue;
             cached = classId;
-            a = _acceptance[catalog.classInfo(classId).schemeId];
+            a = _acceptance[_catalog.classInfo(classId).schemeId];
             if (a.acceptance == Tracenet.ACCEPTANCE_REQUIRED) break;
         }
         if (a.acceptance != Tracenet.ACCEPTANCE_REQUIRED) return false;

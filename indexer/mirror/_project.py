@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracenet.contracts import Settle, TransitState, split_token_id
+from tracenet.contracts import SettleMode, TransitState, split_token_id
 from tracenet.indexer.errors import ValueOutOfRangeError
 from tracenet.indexer.mirror._decode import Event
 
@@ -259,7 +259,7 @@ def _transit_opened(b: Batch, e: Event, a: dict[str, Any]) -> None:
             "state": TransitState.pending.name,
             "unit_id": a["toUnitId"],
             "deadline": a["deadline"],
-            "settle": Settle(a["settle"]).name,
+            "settle": SettleMode(a["settle"]).name,
             "reason": "",
         }
     )

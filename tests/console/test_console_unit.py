@@ -698,3 +698,30 @@ def test_the_indexer_is_told_which_buyer_it_answers_not_the_console() -> None:
         app.state.public_indexer.http = _answering(seen)
         direct.get("/verify/shipment/1", headers={"X-Forwarded-For": "198.51.100.4"})
         assert {r.headers["X-Forwarded-For"] for r in seen} == {"203.0.113.9"}  # not believed
+
+
+def test_the_inbox_offers_accept_and_reject_and_the_sender_recall_one_click_each() -> None:
+    """Issue 19: /party/shipments puts the shipments awaiting the party's acceptance first, each
+    with an Accept button and a Reject form (a labelled reason), and the party's own pending
+    shipments with a Recall button; every shipment says where it stands."""
+    from tracenet.console._web import templates
+
+    pending = {"state": "pending", "deadline": "2031-01-04T12:00:00Z", "reason": None,
+               "text": "awaiting acceptance until 2031-01-04T12:00:00Z"}  # fmt: skip
+    rejected = {"state": "rejected", "reason": "wet", "text": "rejected on 2031-01-02: wet"}
+    inbox = {"shipmentId": 7, "fromUnitId": 1, "fromUnit": "Plant", "toUnitId": 2,
+             "quantity": 9, "credits": 5, "shareBps": 5555, "acceptance": pending}  # fmt: skip
+    mine = {**inbox, "shipmentId": 8, "fromUnitId": 2, "toUnitId": 1, "toUnit": "Plant"}
+    back = {**inbox, "shipmentId": 9, "acceptance": rejected}
+    page = templates.get_template("shipments.html").render(
+        indexed=True, incoming=[inbox, back], outgoing=[mine], inbox=[inbox], awaiting=[mine],
+        units={}, request=None, caller=None, csrf_token="tok",
+    )  # fmt: skip
+    box = page.split("data-inbox")[1].split("</section>")[0]
+    assert "Awaiting your acceptance" in page and 'action="/party/operations/accept"' in box
+    assert 'action="/party/operations/reject"' in box and '<label for="reason-7">' in box
+    assert 'name="shipment" value="7"' in box and 'name="unit" value="2"' in box
+    assert 'name="csrf_token" value="tok"' in box
+    sent = page.split("data-awaiting")[1].split("</section>")[0]
+    assert 'action="/party/operations/recall"' in sent and 'value="8"' in sent
+    assert 'data-acceptance="rejected">rejected on 2031-01-02: wet<' in page

@@ -214,3 +214,25 @@ def test_custody_is_checked_at_acceptance(world: World) -> None:
     world.model.revoke_certificate(cert)
     world.rejects("CertificateIsRevoked", "accept", world.cast.brand, shipment)
     world.ok("reject", world.cast.brand, shipment, "our certificate lapsed")
+
+
+def test_a_rolling_average_receipt_counts_as_input_when_accepted(world: World) -> None:
+    """R8: the recipient's share counts a delivery once it is its own, in the period it
+    accepts it; a rejected one never counts; the sender's share was checked at dispatch."""
+    from tests.contracts.test_rolling import feed, pellet, share
+    from tests.factories import G_PELLET, add_rolling
+
+    add_rolling(world)
+    require(world)
+    feed(world, 30 * T, 70 * T)  # the recycler's share: 30 %
+    lines = [(pellet(), 3 * T)]
+    world.ok("ship", world.cast.recycler, U_RESIN, G_PELLET, 10 * T, evidence(), lines)
+    first = world.model.shipments
+    world.ok("ship", world.cast.recycler, U_RESIN, G_PELLET, 10 * T, evidence(), lines)
+    second = world.model.shipments
+    assert share(world, U_RESIN)[1:] == (0, 0, 0)  # nothing received yet
+    world.ok("reject", world.cast.resin, first, "wrong colour")
+    assert share(world, U_RESIN)[1:] == (0, 0, 0)
+    world.ok("accept", world.cast.resin, second)
+    assert share(world, U_RESIN)[1:] == (3_000, 3 * T, 10 * T)
+    assert world.balance(U_RESIN, pellet()) == 3 * T

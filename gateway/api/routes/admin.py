@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from tracenet.contracts import AcceptanceMode, Custody, Role, Settle
+from tracenet.contracts import AcceptanceMode, Custody, Role, SettleMode
 from tracenet.gateway import _ops_admin as ops
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._catalog import roles_extension
@@ -195,7 +195,8 @@ async def set_scheme_acceptance(
     who: CallerDep,
     key: IdempotencyDep = None,
 ) -> JSONResponse:
-    mode, window, settle = AcceptanceMode(body.acceptance), body.window_seconds, Settle(body.settle)
+    mode, settle = AcceptanceMode(body.acceptance), SettleMode(body.settle)
+    window = body.window_seconds
 
     async def args() -> tuple[Any, ...]:
         scheme_id = gw.registry.resolve("schemes", scheme, "scheme")
