@@ -2364,6 +2364,18 @@ class RollingShareQuery(_Query):
 
 
 @_dataclass(frozen=True, slots=True)
+class SetTransitActive(_Operation):
+    """The transaction ``Ledger.setTransitActive``."""
+
+    CONTRACT: _ClassVar[str] = "Ledger"
+    FUNCTION: _ClassVar[str] = "setTransitActive"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("91bb171e")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("active", "bool"),)
+
+    active: bool
+
+
+@_dataclass(frozen=True, slots=True)
 class Ship(_Operation):
     """The transaction ``Ledger.ship``."""
 
@@ -2719,6 +2731,7 @@ OPERATIONS: tuple[type[_Operation], ...] = (
     RecordInput,
     RecordProduction,
     Release,
+    SetTransitActive,
     Ship,
     TransferCertificates,
     TransferInventory,
@@ -2927,6 +2940,7 @@ __all__ = [
     "SetRoles",
     "SetSchemeAcceptance",
     "SetSchemeCustody",
+    "SetTransitActive",
     "SetUnitScope",
     "Settle",
     "SettleMode",

@@ -13,7 +13,6 @@ from tracenet.contracts import records as R
 from tracenet.gateway._auth import Principal
 from tracenet.gateway._bodies import SettleIn, ShipmentRefIn, ShipmentRejectIn
 from tracenet.gateway._ops import ROLE_MEMBER, Context, Plan, acting_unit
-from tracenet.gateway._views import chain_time
 from tracenet.gateway.errors import RequestRejected
 from tracenet.kit import iso_time as _iso
 
@@ -87,7 +86,9 @@ async def plan_settle(ctx: Context, who: Principal, body: SettleIn) -> Plan:
     party signs (``settle`` checks no role, as ``lapse``)."""
     ctx.pool.require(who.party_id, 0, any_unit=True)
     d = await pending(ctx, body.shipment)
-    if await chain_time(ctx.views) <= d.deadline:
+    # The latest block's time, uncached: a settlement just after the window must not be refused
+    # on a timestamp read a moment before.
+    if await ctx.views.chain.timestamp() <= d.deadline:
         raise RequestRejected(
             f"shipment {body.shipment} awaits acceptance until {_iso(d.deadline)}",
             error="TransitWindowOpen", field="shipment",

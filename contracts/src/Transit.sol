@@ -21,6 +21,8 @@ contract Transit is ITransit {
     mapping(uint32 schemeId => Acceptance) private _acceptance;
     mapping(uint64 shipmentId => Delivery) private _deliveries;
     mapping(uint32 classId => uint256) public inTransit;
+    /// @dev How many schemes require acceptance now; the Ledger is told when it becomes 0 or 1.
+    uint32 private _requiring;
 
     /// @param consortium_ the registry of parties, units and signers
     /// @param catalog_ the catalog of schemes and classes
@@ -42,6 +44,11 @@ contract Transit is ITransit {
                 || (required && (windowSeconds == 0 || windowSeconds > Tracenet.MAX_ACCEPTANCE_WINDOW))
                 || (!required && (windowSeconds != 0 || settleMode != 0))
         ) revert AcceptanceInvalid(acceptance, windowSeconds, settleMode);
+        bool was = _acceptance[schemeId].acceptance == Tracenet.ACCEPTANCE_REQUIRED;
+        if (was != required) {
+            _requiring = required ? _requiring + 1 : _requiring - 1;
+            if (_requiring == (required ? 1 : 0)) _ledger.setTransitActive(required);
+        }
         _acceptance[schemeId] = Acceptance(acceptance, settleMode, windowSeconds);
         emit SchemeAcceptanceSet(schemeId, acceptance, windowSeconds, settleMode);
     }

@@ -249,6 +249,9 @@ interface ILedger {
         bytes32 product,
         bytes32 purpose
     ) external returns (uint64 claimId);
+    /// @notice Whether any scheme requires acceptance now (issue 19), called by the Ledger's
+    /// Transit only: while none does, `ship` does not ask the Transit.
+    function setTransitActive(bool active) external;
     /// @notice Moves a shipment's credit lines out of transit (issue 19), called by the Ledger's
     /// Transit only: to the recipient `unitId` as a receipt (an active member, certified where the
     /// scheme requires every holder certified; the receipt counts as its rolling-average input of
