@@ -111,3 +111,18 @@ def test_verify_and_the_sd_say_where_a_shipment_stands() -> None:
 def check_text(verdict: object) -> str:
     [check] = [c for c in verdict.checks if c.code == "acceptance"]  # type: ignore[attr-defined]
     return str(check.detail)
+
+
+def test_the_sd_document_states_the_acceptance() -> None:
+    from tracenet.indexer.verifier._sd_document import sd_fields
+
+    w = f.bootstrap(Web3(EthereumTesterProvider(EthereumTester())))
+    rejected, *_ = story(w)
+    record = read_chain(w.w3, w.handle.deployment)
+    fields = dict(sd_fields(declaration(record, rejected), "https://console.example"))
+    assert fields["Acceptance"].startswith("rejected on ")
+    assert fields["Acceptance"].endswith(
+        "moisture 4 % over contract (the credits went back to the sender)"
+    )
+    plain = dict(sd_fields(declaration(record, w.model.shipments), "https://console.example"))
+    assert plain["Acceptance"].startswith("accepted by the recipient on ")
