@@ -181,6 +181,7 @@ class LedgerMachine(RuleBasedStateMachine):
         ("set_scope", 1),
         ("set_custody", 1),
         ("set_acceptance", 1),
+        ("ship_held", 3),
         ("resolve_transit", 4),
     )
     OPERATIONS = tuple(name for name, weight in WEIGHTS for _ in range(weight))
@@ -252,6 +253,40 @@ class LedgerMachine(RuleBasedStateMachine):
         doc = b"\0" * 32 if data.draw(st.integers(0, 9), label="no document") == 9 else evidence()
         quantity = min(max(quantity, 0), 2**256 - 1)  # a line at 2^256 - 1 makes the cap overflow
         self._run("ship", sender, to, group_id, quantity, doc, lines)
+        self._count_transit()
+
+    def ship_held(self, data: st.DataObject) -> None:
+        """Issue 19: a valid shipment of held credit-method credits to another party's unit, so
+        that, under acceptance, shipments wait in transit often (most random ones are refused)."""
+        mdl = self.world.model
+        signers = {self._unit_of(s): s for s in dict.fromkeys(self.unit_signers)}
+        holding = sorted(
+            (u, t)
+            for (t, u), n in mdl.balances.items()
+            if n > 0 and u in signers and u in UNITS
+            and mdl.classes[t >> 64].model != m.BOOK_AND_CLAIM
+            and mdl.classes[t >> 64].attribution == m.CREDIT_METHOD
+        )  # fmt: skip
+        if not holding:
+            self.ship(data)
+            return
+        unit, tid = data.draw(st.sampled_from(holding), label="held")
+        amount = data.draw(st.integers(1, mdl.balance(unit, tid)), label="amount")
+        group = mdl.classes[tid >> 64].group
+        quantity = -(-amount * 10_000 // mdl.groups[group])
+        others = [u for u in UNITS if mdl.units[u].party != mdl.units[unit].party]
+        to = data.draw(st.sampled_from(others), label="to")
+        lines = [(tid, amount)]
+        self._run("ship", signers[unit], to, group, quantity, evidence(), lines, label="ship held")
+        self._count_transit()
+
+    def _count_transit(self) -> None:
+        mdl = self.world.model
+        d = mdl.deliveries.get(mdl.shipments)
+        STATS["shipments awaiting acceptance"] += bool(d and d.state == m.TRANSIT_PENDING)
+        STATS["acceptance required at a shipment"] += any(
+            a[0] == m.ACCEPTANCE_REQUIRED for a in mdl.acceptance.values()
+        )
 
     def _rolling_lines(
         self, data: st.DataObject, unit: int, quantity: int
@@ -289,6 +324,7 @@ class LedgerMachine(RuleBasedStateMachine):
         others = [u for u in UNITS if u != self._unit_of(sender)]
         to = data.draw(st.sampled_from(others), label="to")
         self._run("ship", sender, to, G_PELLET, quantity, evidence(), lines, label="ship rolling")
+        self._count_transit()
 
     def claim_rolling(self, data: st.DataObject) -> None:
         sender = self._rolling_sender(data) if data.draw(st.booleans()) else self._sender(data)
@@ -406,8 +442,10 @@ class LedgerMachine(RuleBasedStateMachine):
         op = data.draw(st.sampled_from(("accept", "accept", "reject", "recall", "settle")))
         signers = {self._unit_of(s): s for s in dict.fromkeys(self.unit_signers)}
         right = (d.from_unit if op == "recall" else d.to_unit) if d else 0
+        STATS["transit: resolved while one was pending"] += bool(pending)
         if right in signers and data.draw(st.integers(0, 5), label="wrong end") > 0:
             sender = signers[right]
+            STATS["transit: drawn by its right end"] += 1
         else:
             sender = self._sender(data)
         if op == "settle":
