@@ -50,7 +50,18 @@ R8_SHIP = (
     f"+ R8 intake window ({R8_WINDOW} reads) and receiver intake (1 update)",
     R8_WINDOW * COLD_READ + SLOT_UPDATE,
 )
+# Issue 19: a shipment awaiting acceptance keeps its record (state, ends, group, deadline: one
+# slot; quantity; two line arrays of one line: four) and the class's in-transit counter; leaving
+# transit updates the state and the counter.
+TRANSIT_OPEN = ("+ transit record (6 new slots) and in-transit counter (1 update)",
+                6 * NEW_SLOT + SLOT_UPDATE)  # fmt: skip
+TRANSIT_CLOSE = ("+ transit state and in-transit counter (2 updates)", 2 * SLOT_UPDATE)
 RULE_STORAGE: dict[str, tuple[str, int]] = {
+    "ship 1 line awaiting acceptance": TRANSIT_OPEN,
+    "accept (1 line)": TRANSIT_CLOSE,
+    "reject (1 line)": TRANSIT_CLOSE,
+    "recall (1 line)": TRANSIT_CLOSE,
+    "settle after the window (1 line)": TRANSIT_CLOSE,
     "record input (new token for the unit)": R3_EVIDENCE,
     "record input (unit already holds the token)": R3_EVIDENCE,
     "ship 1 line, rolling average, to a holder": R8_SHIP,
@@ -68,6 +79,11 @@ COUNTERPART: dict[str, str] = {
     "claim (1 line)": "burn",
     "claim (1 line), rolling average": "burn",
     "lapse (1 token)": "burn",
+    "ship 1 line awaiting acceptance": "safeTransferFrom to a holder",
+    "accept (1 line)": "safeTransferFrom to a holder",
+    "reject (1 line)": "safeTransferFrom to a holder",
+    "recall (1 line)": "safeTransferFrom to a holder",
+    "settle after the window (1 line)": "safeTransferFrom to a holder",
 }
 T = 1_000_000
 MONTH = 31 * 86_400
@@ -215,6 +231,7 @@ class _Bench:
     tokens: list[int] = field(default_factory=list)  # the plant's five vintages of flake
     tracenet: dict[str, int] = field(default_factory=dict)
     baseline: dict[str, int] = field(default_factory=dict)
+    transit: Any = None  # the Transit's functions (issue 19)
 
     @property
     def owner(self) -> LocalSigner:
@@ -230,6 +247,7 @@ def measure(w3: Web3) -> dict[str, dict[str, int]]:
     _inputs(b)
     _shipments(b)
     p_token = _rolling_shipment(b)
+    _transit(b)
     _convert_claim_lapse(b, p_token)
     return {"tracenet": b.tracenet, "openzeppelin": b.baseline}
 
@@ -264,7 +282,10 @@ def _deploy(w3: Web3) -> _Bench:
         w3.eth.send_raw_transaction(owner.sign_transaction(tx).raw_transaction)
     )
     oz = w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi).functions
-    return _Bench(Chain(w3), handle.ledger.functions, oz, keys, deployment.registry)
+    return _Bench(
+        Chain(w3), handle.ledger.functions, oz, keys, deployment.registry,
+        transit=handle.transit.functions,
+    )  # fmt: skip
 
 
 def _inputs(b: _Bench) -> None:
@@ -363,6 +384,37 @@ def _rolling_shipment(b: _Bench) -> int:
         owner, b.oz.safeTransferFrom(owner.address, b.holder, 0, T, b"")
     )
     return p_token
+
+
+def _transit(b: _Bench) -> None:
+    """Issue 19: ISCC PLUS needs the recipient's acceptance (72 h). The first shipment awaiting
+    acceptance also creates the class's in-transit counter: measured from the second on."""
+    chain, led, owner, holder = b.chain, b.led, b.owner, b.holder
+    plant, mill, admin = b.keys["plant"], b.keys["mill"], b.keys["admin"]
+    transit, scheme = b.transit, b.reg["schemes"]["plus"]
+    group, u_mill, token = b.reg["product_groups"]["flakes"], b.reg["units"]["mill"], b.tokens[0]
+    chain.send(admin, transit.setSchemeAcceptance(scheme, 1, 72 * 3600, 0))
+
+    def in_transit() -> tuple[int, int]:
+        ship = (u_mill, group, 10 * T, chain.doc(), b"\0" * 32, b"\0" * 32, [token], [T])
+        gas = chain.send(plant, led.ship(ship))
+        return gas, int(led.counts().call()[1])
+
+    tracenet, baseline = b.tracenet, b.baseline
+    chain.send(mill, transit.accept(in_transit()[1]))
+    gas, first = in_transit()
+    tracenet["ship 1 line awaiting acceptance"] = gas
+    tracenet["accept (1 line)"] = chain.send(mill, transit.accept(first))
+    tracenet["reject (1 line)"] = chain.send(mill, transit.reject(in_transit()[1], "wrong grade"))
+    tracenet["recall (1 line)"] = chain.send(plant, transit.recall(in_transit()[1]))
+    late = in_transit()[1]
+    chain.next_month()
+    tracenet["settle after the window (1 line)"] = chain.send(mill, transit.settle(late))
+    chain.send(admin, transit.setSchemeAcceptance(scheme, 0, 0, 0))
+    safe = b.oz.safeTransferFrom
+    for op in ("ship 1 line awaiting acceptance", "accept (1 line)", "reject (1 line)",
+               "recall (1 line)", "settle after the window (1 line)"):  # fmt: skip
+        baseline[op] = chain.send(owner, safe(owner.address, holder, 0, T, b""))
 
 
 def _convert_claim_lapse(b: _Bench, p_token: int) -> None:

@@ -98,6 +98,7 @@ _CLASS = Field("class", "Credit class", "ref", "by name, e.g. rPET flake", entit
 _GROUP = Field("product_group", "Product group", "ref", "by name", entity="product-groups")
 _TO_UNIT = Field("to_unit", "Recipient unit", "ref", "the customer's unit, by name", entity="units")
 _TEXT32 = "up to 32 characters"
+_SHIPMENT = Field("shipment", "Shipment", "int", "its number, as on its SD (SD-…-12: 12)")
 
 PARTY_FORMS: tuple[Form, ...] = (
     Form(
@@ -261,6 +262,36 @@ PARTY_FORMS: tuple[Form, ...] = (
             ),
         ),
         "R4",
+    ),
+    # Issue 19: shipments awaiting the recipient's acceptance (also one click each from the
+    # inbox and the pending list of /party/shipments).
+    Form(
+        "accept",
+        "Accept a shipment awaiting your acceptance",
+        "/v1/acceptances",
+        (_UNIT, _SHIPMENT),
+        "R1",
+    ),
+    Form(
+        "reject",
+        "Reject a shipment awaiting your acceptance",
+        "/v1/rejections",
+        (_UNIT, _SHIPMENT, Field("reason", "Reason", "text", "shown to the sender")),
+        "R1",
+    ),
+    Form(
+        "recall",
+        "Recall a shipment you sent",
+        "/v1/recalls",
+        (_UNIT, _SHIPMENT),
+        "R1",
+    ),
+    Form(
+        "settle",
+        "Settle a shipment whose acceptance window has passed",
+        "/v1/settlements",
+        (_SHIPMENT,),
+        "R1",
     ),
 )
 

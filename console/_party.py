@@ -156,12 +156,19 @@ async def shipments(
             request, "shipments.html", indexed=True, error=error,
             incoming=[r for r in rows if r.get("direction") == "in"],
             outgoing=[r for r in rows if r.get("direction") == "out"],
+            # Issue 19: the recipient's inbox and the sender's pending list (one click each).
+            inbox=[r for r in rows if r.get("direction") == "in" and _pending(r)],
+            awaiting=[r for r in rows if r.get("direction") == "out" and _pending(r)],
             truncated=bool((found or {}).get("truncated")),
             units=await unit_names(indexer) if rows else {},
         )  # fmt: skip
     requests, error = await attempt(gateway.requests(limit=1000))
     out = [s for r in requests or [] for s in _shipped(r)]
     return render(request, "shipments.html", indexed=False, shipments=out, error=error)
+
+
+def _pending(row: dict[str, Any]) -> bool:
+    return ((row.get("acceptance") or {}).get("state")) == "pending"
 
 
 def _shipped(row: dict[str, Any]) -> list[dict[str, Any]]:

@@ -35,6 +35,7 @@ from tracenet.contracts._deploy import (
     attach,
     deploy_ledger,
     transact,
+    transit_address,
 )
 from tracenet.contracts._events import (
     EVENT_TYPES,
@@ -61,10 +62,13 @@ from tracenet.contracts._tokens import (
     token_id,
 )
 from tracenet.contracts._vocab import (
+    MAX_ACCEPTANCE_WINDOW_S,
     MAX_CLASS_SUPPLY_G,
     MAX_QUANTITY_G,
     PERIOD_INDEX_PREFIX,
     PERIOD_MONTHS,
+    TRANSIT_UNIT,
+    AcceptanceMode,
     Attribution,
     CertificateStatus,
     Custody,
@@ -73,6 +77,8 @@ from tracenet.contracts._vocab import (
     RawMaterial,
     Role,
     RollingOperation,
+    SettleMode,
+    TransitState,
     certificate_state,
     parse_period_label,
     parse_period_ref,
@@ -82,10 +88,13 @@ from tracenet.contracts._vocab import (
 __all__ = [
     "EVENT_TYPES",
     "LEDGER_CONTRACTS",
+    "MAX_ACCEPTANCE_WINDOW_S",
     "MAX_CLASS_SUPPLY_G",
     "MAX_QUANTITY_G",
     "PERIOD_INDEX_PREFIX",
     "PERIOD_MONTHS",
+    "TRANSIT_UNIT",
+    "AcceptanceMode",
     "Artifact",
     "AsyncRpcClient",
     "Attribution",
@@ -112,7 +121,9 @@ __all__ = [
     "RollingOperation",
     "RpcClient",
     "Sender",
+    "SettleMode",
     "StructRecord",
+    "TransitState",
     "artifact_names",
     "as_ledger_revert",
     "attach",
@@ -138,5 +149,6 @@ __all__ = [
     "split_token_id",
     "token_id",
     "transact",
+    "transit_address",
     "write_build",
 ]

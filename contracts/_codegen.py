@@ -29,7 +29,7 @@ from tracenet.contracts.errors import ArtifactNotFoundError
 __all__ = ["RECORDS_PATH", "check_records", "generate", "write_records"]
 
 RECORDS_PATH = _config.PACKAGE_DIR / "records.py"
-_CONTRACTS = ("Consortium", "Catalog", "Ledger")
+_CONTRACTS = ("Consortium", "Catalog", "Ledger", "Transit")
 
 #: Names of outputs the Solidity leaves unnamed, by (contract, function).
 _OUTPUT_NAMES: Mapping[tuple[str, str], tuple[str, ...]] = {
@@ -45,6 +45,10 @@ _ENUMS = {
     "reason": "LapseReason",
     "custody": "Custody",
     "operation": "RollingOperation",
+    "acceptance": "AcceptanceMode",
+    "settle": "SettleMode",
+    "settleMode": "SettleMode",
+    "state": "TransitState",
 }
 #: Names the base classes use; a field may not shadow them.
 _RESERVED = {
@@ -72,12 +76,15 @@ from tracenet.contracts._record import Operation as _Operation
 from tracenet.contracts._record import Query as _Query
 from tracenet.contracts._record import StructRecord as _Struct
 from tracenet.contracts._vocab import (
+    AcceptanceMode,
     Attribution,
     Custody,
     LapseReason,
     Model,
     Role,
     RollingOperation,
+    SettleMode,
+    TransitState,
 )
 '''
 

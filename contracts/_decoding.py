@@ -37,8 +37,9 @@ from tracenet.contracts._abi import artifact_names, load_artifact
 from tracenet.contracts._events import EventDecoder
 from tracenet.contracts.errors import LedgerRevert, UnknownRevert
 
-#: The three contracts of a deployed ledger, in deployment order.
-LEDGER_CONTRACTS = ("Consortium", "Catalog", "Ledger")
+#: The contracts of a deployed ledger, in deployment order; the Ledger creates its Transit
+#: (issue 19) in its constructor, at the Ledger's first contract nonce.
+LEDGER_CONTRACTS = ("Consortium", "Catalog", "Ledger", "Transit")
 
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 _PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)

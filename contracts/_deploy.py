@@ -1,7 +1,7 @@
 """Deploying the wired ledger, recording where it lives, and attaching to it again.
 
-Wiring: ``Consortium(admin, adminName)``, ``Catalog(consortium)``, ``Ledger(consortium, catalog)``,
-then ``consortium.bindLedger(ledger)`` sent by the admin.
+Wiring: ``Consortium(admin, adminName)``, ``Catalog(consortium)``, ``Ledger(consortium, catalog)``
+(which creates its ``Transit``, issue 19), then ``consortium.bindLedger(ledger)`` sent by the admin.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import rlp  # type: ignore[import-untyped]
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -68,10 +70,13 @@ class Deployment:
     @classmethod
     def from_json(cls, text: str) -> Deployment:
         data = json.loads(text)
+        addresses = {n: to_checksum_address(a) for n, a in sorted(data["addresses"].items())}
+        if "Ledger" in addresses and "Transit" not in addresses:  # a record from before issue 19
+            addresses["Transit"] = transit_address(addresses["Ledger"])
         return cls(
             chain_id=int(data["chainId"]),
             block_number=int(data["blockNumber"]),
-            addresses={n: to_checksum_address(a) for n, a in sorted(data["addresses"].items())},
+            addresses=dict(sorted(addresses.items())),
             deployer=to_checksum_address(data["deployer"]),
             registry={
                 k: {n: int(i) for n, i in v.items()} for k, v in data.get("registry", {}).items()
@@ -89,13 +94,14 @@ class Deployment:
 
 @dataclass(frozen=True)
 class LedgerHandle:
-    """The three contracts of a deployed ledger, bound to a web3 instance."""
+    """The contracts of a deployed ledger, bound to a web3 instance."""
 
     w3: Web3
     deployment: Deployment
     consortium: Contract
     catalog: Contract
     ledger: Contract
+    transit: Contract
 
     def decode_events(self, receipt: Mapping[str, Any]) -> list[DecodedEvent]:
         """The receipt's logs emitted by this ledger's contracts, decoded."""
@@ -107,7 +113,12 @@ class LedgerHandle:
 
     def function(self, call: Call) -> ContractFunction:
         """The web3 function of a request record: ``transact(w3, handle.function(op), sender)``."""
-        contract = {"Consortium": self.consortium, "Catalog": self.catalog, "Ledger": self.ledger}
+        contract = {
+            "Consortium": self.consortium,
+            "Catalog": self.catalog,
+            "Ledger": self.ledger,
+            "Transit": self.transit,
+        }
         return contract[call.CONTRACT].functions[call.FUNCTION](*call.args())
 
     def read(self, query: Query, block: int | str = "latest") -> Any:
@@ -128,6 +139,9 @@ def deploy_ledger(w3: Web3, admin: Sender, admin_name: str = "Consortium admin")
     addresses: dict[str, ChecksumAddress] = {}
     arguments: dict[str, tuple[Any, ...]] = {"Consortium": (admin_address, admin_name)}
     for name in LEDGER_CONTRACTS:
+        if name == "Transit":
+            addresses[name] = transit_address(addresses["Ledger"])
+            continue
         artifact = load_artifact(name)
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         if name == "Catalog":
@@ -168,7 +182,13 @@ def attach(w3: Web3, deployment: Deployment) -> LedgerHandle:
         consortium=contracts["Consortium"],
         catalog=contracts["Catalog"],
         ledger=contracts["Ledger"],
+        transit=contracts["Transit"],
     )
+
+
+def transit_address(ledger: str) -> ChecksumAddress:
+    """The Ledger's Transit: the contract it creates in its constructor, at its nonce 1."""
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(ledger[2:]), 1]))[12:])
 
 
 def transact(

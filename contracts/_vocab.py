@@ -13,9 +13,12 @@ import re
 from enum import IntEnum, IntFlag
 
 __all__ = [
+    "MAX_ACCEPTANCE_WINDOW_S",
     "MAX_CLASS_SUPPLY_G",
     "MAX_QUANTITY_G",
     "PERIOD_MONTHS",
+    "TRANSIT_UNIT",
+    "AcceptanceMode",
     "Attribution",
     "CertificateStatus",
     "Custody",
@@ -24,6 +27,8 @@ __all__ = [
     "RawMaterial",
     "Role",
     "RollingOperation",
+    "SettleMode",
+    "TransitState",
     "certificate_state",
     "parse_period_label",
     "period_label",
@@ -96,6 +101,45 @@ class Custody(IntEnum):
     none = 0
     certified_final_claimant_exempt = 1
     certified = 2
+
+
+class AcceptanceMode(IntEnum):
+    """Whether a scheme's shipments need the recipient's acceptance (issue 19,
+    ``Tracenet.ACCEPTANCE_*``, set by ``Transit.setSchemeAcceptance``)."""
+
+    none = 0
+    required = 1
+
+
+class SettleMode(IntEnum):
+    """What settling a shipment after its acceptance window does (``Tracenet.SETTLE_*``)."""
+
+    accepted = 0
+    returned = 1
+
+
+class TransitState(IntEnum):
+    """A shipment's acceptance state (``Tracenet.TRANSIT_*``; ``none``: it needed no acceptance)."""
+
+    none = 0
+    pending = 1
+    accepted = 2
+    rejected = 3
+    recalled = 4
+    settled_accepted = 5
+    settled_returned = 6
+
+    @property
+    def received(self) -> bool:
+        """Whether the credits went to the recipient."""
+        return self in (TransitState.accepted, TransitState.settled_accepted)
+
+
+#: The Ledger's pseudo-unit that holds credits in transit (``Tracenet.TRANSIT_UNIT``).
+TRANSIT_UNIT = 2**32 - 1
+
+#: The longest acceptance window a scheme may set, seconds (``Tracenet.MAX_ACCEPTANCE_WINDOW``).
+MAX_ACCEPTANCE_WINDOW_S = 366 * 86_400
 
 
 class RollingOperation(IntEnum):

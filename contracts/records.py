@@ -14,13 +14,31 @@ from tracenet.contracts._record import Operation as _Operation
 from tracenet.contracts._record import Query as _Query
 from tracenet.contracts._record import StructRecord as _Struct
 from tracenet.contracts._vocab import (
+    AcceptanceMode,
     Attribution,
     Custody,
     LapseReason,
     Model,
     Role,
     RollingOperation,
+    SettleMode,
+    TransitState,
 )
+
+
+@_dataclass(frozen=True, slots=True)
+class Acceptance(_Struct):
+    """The struct ``ITransit.Acceptance``."""
+
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("acceptance", "uint8", wrap=AcceptanceMode),
+        _Field("settle", "uint8", wrap=SettleMode),
+        _Field("windowSeconds", "uint32"),
+    )
+
+    acceptance: AcceptanceMode
+    settle: SettleMode
+    window_seconds: int
 
 
 @_dataclass(frozen=True, slots=True)
@@ -197,6 +215,33 @@ class ConvertResult(_Struct):
 
     output_token_id: int
     output_amount: int
+
+
+@_dataclass(frozen=True, slots=True)
+class Delivery(_Struct):
+    """The struct ``ITransit.Delivery``."""
+
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("state", "uint8", wrap=TransitState),
+        _Field("settle", "uint8", wrap=SettleMode),
+        _Field("fromUnitId", "uint32"),
+        _Field("toUnitId", "uint32"),
+        _Field("productGroupId", "uint32"),
+        _Field("deadline", "uint64"),
+        _Field("quantity", "uint256"),
+        _Field("tokenIds", "uint256[]"),
+        _Field("amounts", "uint256[]"),
+    )
+
+    state: TransitState
+    settle: SettleMode
+    from_unit_id: int
+    to_unit_id: int
+    product_group_id: int
+    deadline: int
+    quantity: int
+    token_ids: tuple[int, ...]
+    amounts: tuple[int, ...]
 
 
 @_dataclass(frozen=True, slots=True)
@@ -1147,6 +1192,78 @@ class URI(_Event):
 
     value: str
     id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class SchemeAcceptanceSet(_Event):
+    """Event ``Transit.SchemeAcceptanceSet``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    NAME: _ClassVar[str] = "SchemeAcceptanceSet"
+    TOPIC: _ClassVar[bytes] = bytes.fromhex(
+        "3b65563762682eaf06888140252dc03d2f607e629fa4a4379966236dc2875d21"
+    )
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("schemeId", "uint32", indexed=True),
+        _Field("acceptance", "uint8", wrap=AcceptanceMode),
+        _Field("windowSeconds", "uint32"),
+        _Field("settle", "uint8", wrap=SettleMode),
+    )
+
+    scheme_id: int
+    acceptance: AcceptanceMode
+    window_seconds: int
+    settle: SettleMode
+
+
+@_dataclass(frozen=True, slots=True)
+class TransitClosed(_Event):
+    """Event ``Transit.TransitClosed``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    NAME: _ClassVar[str] = "TransitClosed"
+    TOPIC: _ClassVar[bytes] = bytes.fromhex(
+        "1a3e0a4636bffd935e2865fd34f331610dae95e8661ff36bf455e38fd150e1d2"
+    )
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("shipmentId", "uint64", indexed=True),
+        _Field("unitId", "uint32", indexed=True),
+        _Field("state", "uint8", wrap=TransitState),
+        _Field("reason", "string"),
+        _Field("tokenIds", "uint256[]"),
+        _Field("amounts", "uint256[]"),
+    )
+
+    shipment_id: int
+    unit_id: int
+    state: TransitState
+    reason: str
+    token_ids: tuple[int, ...]
+    amounts: tuple[int, ...]
+
+
+@_dataclass(frozen=True, slots=True)
+class TransitOpened(_Event):
+    """Event ``Transit.TransitOpened``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    NAME: _ClassVar[str] = "TransitOpened"
+    TOPIC: _ClassVar[bytes] = bytes.fromhex(
+        "2bbe1044e2346511ff6c5e8863fa7dc5911381f77505d237e4c9f4d95221ef8f"
+    )
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("shipmentId", "uint64", indexed=True),
+        _Field("fromUnitId", "uint32", indexed=True),
+        _Field("toUnitId", "uint32", indexed=True),
+        _Field("deadline", "uint64"),
+        _Field("settle", "uint8", wrap=SettleMode),
+    )
+
+    shipment_id: int
+    from_unit_id: int
+    to_unit_id: int
+    deadline: int
+    settle: SettleMode
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2241,6 +2358,30 @@ class RecordProduction(_Operation):
 
 
 @_dataclass(frozen=True, slots=True)
+class Release(_Operation):
+    """The transaction ``Ledger.release``."""
+
+    CONTRACT: _ClassVar[str] = "Ledger"
+    FUNCTION: _ClassVar[str] = "release"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("fa69c62e")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("unitId", "uint32"),
+        _Field("receipt", "bool"),
+        _Field("productGroupId", "uint32"),
+        _Field("quantity", "uint256"),
+        _Field("tokenIds", "uint256[]"),
+        _Field("amounts", "uint256[]"),
+    )
+
+    unit_id: int
+    receipt: bool
+    product_group_id: int
+    quantity: int
+    token_ids: tuple[int, ...]
+    amounts: tuple[int, ...]
+
+
+@_dataclass(frozen=True, slots=True)
 class RollingShareQuery(_Query):
     """The view ``Ledger.rollingShare``."""
 
@@ -2255,6 +2396,18 @@ class RollingShareQuery(_Query):
 
     unit_id: int
     class_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class SetTransitActive(_Operation):
+    """The transaction ``Ledger.setTransitActive``."""
+
+    CONTRACT: _ClassVar[str] = "Ledger"
+    FUNCTION: _ClassVar[str] = "setTransitActive"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("91bb171e")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("active", "bool"),)
+
+    active: bool
 
 
 @_dataclass(frozen=True, slots=True)
@@ -2383,6 +2536,166 @@ class TransferInventory(_Operation):
     amounts: tuple[int, ...]
 
 
+@_dataclass(frozen=True, slots=True)
+class TransitQuery(_Query):
+    """The view ``Ledger.transit``."""
+
+    CONTRACT: _ClassVar[str] = "Ledger"
+    FUNCTION: _ClassVar[str] = "transit"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("ecdd5335")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "address"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = ()
+
+
+@_dataclass(frozen=True, slots=True)
+class Accept(_Operation):
+    """The transaction ``Transit.accept``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "accept"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("938daf46")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("shipmentId", "uint64"),)
+
+    shipment_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class TransitConsortiumQuery(_Query):
+    """The view ``Transit.consortium``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "consortium"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("9ad18765")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "address"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = ()
+
+
+@_dataclass(frozen=True, slots=True)
+class DeliveryQuery(_Query):
+    """The view ``Transit.delivery``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "delivery"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("0620a863")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "tuple", wrap=Delivery),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("shipmentId", "uint64"),)
+
+    shipment_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class Dispatch(_Operation):
+    """The transaction ``Transit.dispatch``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "dispatch"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("544a7ff8")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("pending", "bool"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("shipmentId", "uint64"),
+        _Field("fromUnitId", "uint32"),
+        _Field("toUnitId", "uint32"),
+        _Field("productGroupId", "uint32"),
+        _Field("quantity", "uint256"),
+        _Field("tokenIds", "uint256[]"),
+        _Field("amounts", "uint256[]"),
+    )
+
+    shipment_id: int
+    from_unit_id: int
+    to_unit_id: int
+    product_group_id: int
+    quantity: int
+    token_ids: tuple[int, ...]
+    amounts: tuple[int, ...]
+
+
+@_dataclass(frozen=True, slots=True)
+class InTransitQuery(_Query):
+    """The view ``Transit.inTransit``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "inTransit"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("4fac4e66")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "uint256"),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("classId", "uint32"),)
+
+    class_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class Recall(_Operation):
+    """The transaction ``Transit.recall``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "recall"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("58d04280")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("shipmentId", "uint64"),)
+
+    shipment_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class Reject(_Operation):
+    """The transaction ``Transit.reject``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "reject"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("d9971e92")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("shipmentId", "uint64"),
+        _Field("reason", "string"),
+    )
+
+    shipment_id: int
+    reason: str
+
+
+@_dataclass(frozen=True, slots=True)
+class SchemeAcceptanceQuery(_Query):
+    """The view ``Transit.schemeAcceptance``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "schemeAcceptance"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("667f0ac8")
+    OUTPUTS: _ClassVar[tuple[_Field, ...]] = (_Field("value", "tuple", wrap=Acceptance),)
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("schemeId", "uint32"),)
+
+    scheme_id: int
+
+
+@_dataclass(frozen=True, slots=True)
+class SetSchemeAcceptance(_Operation):
+    """The transaction ``Transit.setSchemeAcceptance``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "setSchemeAcceptance"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("28ab6652")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (
+        _Field("schemeId", "uint32"),
+        _Field("acceptance", "uint8", wrap=AcceptanceMode),
+        _Field("windowSeconds", "uint32"),
+        _Field("settleMode", "uint8", wrap=SettleMode),
+    )
+
+    scheme_id: int
+    acceptance: AcceptanceMode
+    window_seconds: int
+    settle_mode: SettleMode
+
+
+@_dataclass(frozen=True, slots=True)
+class Settle(_Operation):
+    """The transaction ``Transit.settle``."""
+
+    CONTRACT: _ClassVar[str] = "Transit"
+    FUNCTION: _ClassVar[str] = "settle"
+    SELECTOR: _ClassVar[bytes] = bytes.fromhex("4b9ba446")
+    FIELDS: _ClassVar[tuple[_Field, ...]] = (_Field("shipmentId", "uint64"),)
+
+    shipment_id: int
+
+
 #: Every record class, by kind.
 EVENTS: tuple[type[_Event], ...] = (
     BoundaryDeclared,
@@ -2418,6 +2731,9 @@ EVENTS: tuple[type[_Event], ...] = (
     TransferBatch,
     TransferSingle,
     URI,
+    SchemeAcceptanceSet,
+    TransitClosed,
+    TransitOpened,
 )
 
 OPERATIONS: tuple[type[_Operation], ...] = (
@@ -2449,9 +2765,17 @@ OPERATIONS: tuple[type[_Operation], ...] = (
     RecordConventionalInput,
     RecordInput,
     RecordProduction,
+    Release,
+    SetTransitActive,
     Ship,
     TransferCertificates,
     TransferInventory,
+    Accept,
+    Dispatch,
+    Recall,
+    Reject,
+    SetSchemeAcceptance,
+    Settle,
 )
 
 QUERIES: tuple[type[_Query], ...] = (
@@ -2496,9 +2820,15 @@ QUERIES: tuple[type[_Query], ...] = (
     SupplyOfBatchQuery,
     SupportsInterfaceQuery,
     TokenIdOfQuery,
+    TransitQuery,
+    TransitConsortiumQuery,
+    DeliveryQuery,
+    InTransitQuery,
+    SchemeAcceptanceQuery,
 )
 
 STRUCTS: tuple[type[_Struct], ...] = (
+    Acceptance,
     Actor,
     CatalogCounts,
     CertificateCovers,
@@ -2507,6 +2837,7 @@ STRUCTS: tuple[type[_Struct], ...] = (
     ClassSpec,
     ConsortiumCounts,
     ConvertResult,
+    Delivery,
     Factor,
     FactorInEffect,
     RollingClass,
@@ -2527,6 +2858,9 @@ __all__ = [
     "QUERIES",
     "STRUCTS",
     "URI",
+    "Accept",
+    "Acceptance",
+    "AcceptanceMode",
     "AccountOfQuery",
     "Actor",
     "ActorOfQuery",
@@ -2573,6 +2907,9 @@ __all__ = [
     "Custody",
     "CustodyCertificateQuery",
     "DeclareBoundary",
+    "Delivery",
+    "DeliveryQuery",
+    "Dispatch",
     "EvidenceUsedQuery",
     "Factor",
     "FactorInEffect",
@@ -2581,6 +2918,7 @@ __all__ = [
     "FactorRegistered",
     "GroupInfo",
     "GroupInfoQuery",
+    "InTransitQuery",
     "InputRecorded",
     "InventoryTransferred",
     "IsApprovedForAllQuery",
@@ -2606,6 +2944,7 @@ __all__ = [
     "ProcessRegistered",
     "ProductGroupRegistered",
     "ProductionRecorded",
+    "Recall",
     "RecordConventionalInput",
     "RecordInput",
     "RecordProduction",
@@ -2618,6 +2957,8 @@ __all__ = [
     "RegisterScheme",
     "RegisterUnit",
     "ReinstateParty",
+    "Reject",
+    "Release",
     "RevokeSigner",
     "Role",
     "RollingClass",
@@ -2626,14 +2967,20 @@ __all__ = [
     "RollingShare",
     "RollingShareApplied",
     "RollingShareQuery",
+    "SchemeAcceptanceQuery",
+    "SchemeAcceptanceSet",
     "SchemeCustodyQuery",
     "SchemeCustodySet",
     "SchemeMaxPeriodMonthsQuery",
     "SchemeRegistered",
     "SetCertificateStatus",
     "SetRoles",
+    "SetSchemeAcceptance",
     "SetSchemeCustody",
+    "SetTransitActive",
     "SetUnitScope",
+    "Settle",
+    "SettleMode",
     "Ship",
     "ShipmentRequest",
     "Shipped",
@@ -2649,6 +2996,11 @@ __all__ = [
     "TransferCertificates",
     "TransferInventory",
     "TransferSingle",
+    "TransitClosed",
+    "TransitConsortiumQuery",
+    "TransitOpened",
+    "TransitQuery",
+    "TransitState",
     "UnitOf",
     "UnitOfAccountQuery",
     "UnitOfQuery",

@@ -155,6 +155,7 @@ _SHIP_LINES = Column(
 )  # fmt: skip
 _GROUP = Column("product_group", "product_group", _ref, doc="product group (name or id)")
 _TO = Column("to_unit", "to_unit", _ref, doc="the receiving unit (name or id)")
+_SHIPMENT = Column("shipment", "shipment", _int, doc="the shipment's number (its SD's last part)")
 
 KINDS: dict[str, Kind] = {
     k.name: k
@@ -212,6 +213,14 @@ KINDS: dict[str, Kind] = {
                    "(required unless valid or expired)"),
             Column("reason", None, _reason, False, "why (default: the published list)"),
         ), "certificates as a certification body publishes them"),
+        # Issue 19: the recipient's goods receipts, and its refused deliveries.
+        Kind("receipts", "acceptances", (_UNIT, _SHIPMENT, _DATE),
+             "goods receipts: accept shipments awaiting acceptance"),
+        Kind("rejections", "rejections", (
+            _UNIT, _SHIPMENT,
+            Column("reason", "reason", _beneficiary, doc="why the delivery is refused (≤ 200)"),
+            _DATE,
+        ), "refused deliveries: reject shipments awaiting acceptance, with a reason"),
     )
 }  # fmt: skip
 
@@ -225,6 +234,10 @@ NOT_IMPORTABLE: dict[str, str] = {
     "document",
     "period-closes": "one physical-stock declaration per class at the period's end, not a row of "
     "an export",
+    "recalls": "a sender recalls one delivery it regrets, a decision of the moment, not a row of "
+    "an export",
+    "settlements": "a shipment is settled by the ledger's clock once its acceptance window has "
+    "passed (anyone may): a step of the books, not a business document",
 }
 
 

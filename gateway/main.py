@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from tracenet import contracts
 from tracenet.gateway._settings import GatewaySettings
 from tracenet.gateway.api._app import PUBLIC_PATHS, http_app
 from tracenet.gateway.api._auth import KeyCache
@@ -65,6 +66,8 @@ async def _start(
     addresses: dict[str, str] = dict(record.get("addresses") or {})
     if not all(k in addresses for k in ("Consortium", "Catalog", "Ledger")):
         raise ConfigurationError(f"{s.deployment}: no ledger addresses")
+    # A record written before issue 19 names no Transit: the Ledger created it at its nonce 1.
+    addresses.setdefault("Transit", contracts.transit_address(addresses["Ledger"]))
     the_chain = chain or RpcChain(s.rpc_url)
     chain_id = await the_chain.chain_id()
     if chain_id != int(record["chainId"]):
@@ -77,7 +80,7 @@ async def _start(
         store=the_store, chain=the_chain, pool=pool, views=views, settings=s,
         chain_id=chain_id, addresses=addresses,
     )  # fmt: skip
-    abis = {name: Abi(name, addresses[name]) for name in ("Consortium", "Catalog", "Ledger")}
+    abis = {name: Abi(name, addresses[name]) for name in contracts.LEDGER_CONTRACTS}
     gateway = Gateway(
         settings=s, store=the_store, chain=the_chain, views=views, registry=registry, pool=pool,
         dispatcher=dispatcher, keys=KeyCache(the_store), chain_id=chain_id, abis=abis,

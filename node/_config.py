@@ -53,6 +53,12 @@ class SchemeSpec(_Spec):
     #: (Catalog.setSchemeCustody): none, every holder certified except a final claimant, or
     #: every holder certified.
     custody: Literal["none", "certified_final_claimant_exempt", "certified"] = "none"
+    #: Issue 19: whether its shipments need the recipient's acceptance
+    #: (Transit.setSchemeAcceptance), within how many hours, and what settling after them does
+    #: (accepted, or returned to the sender).
+    acceptance: Literal["none", "required"] = "none"
+    acceptance_window_hours: int = Field(default=72, ge=1, le=366 * 24)
+    acceptance_settle: Literal["accepted", "returned"] = "accepted"
 
 
 class ProductGroupSpec(_Spec):

@@ -213,6 +213,7 @@ def _deploy_contracts(w3: Web3, batch: _Batch, admin_name: str) -> dict[str, Che
         "Catalog": lambda: (addresses["Consortium"],),
         "Ledger": lambda: (addresses["Consortium"], addresses["Catalog"]),
     }
+    # The Ledger creates its Transit (issue 19) in its constructor, at its nonce 1.
     for name, args in arguments.items():
         artifact = load_artifact(name)
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
@@ -221,6 +222,7 @@ def _deploy_contracts(w3: Web3, batch: _Batch, admin_name: str) -> dict[str, Che
             {"from": address, "gasPrice": 0, "nonce": batch.nonce, "gas": 8_000_000}
         )
         batch.send(f"deploy.{name}", None, dict(tx))
+    addresses["Transit"] = contracts.transit_address(addresses["Ledger"])
     consortium = w3.eth.contract(
         address=addresses["Consortium"], abi=load_artifact("Consortium").abi
     )
@@ -252,6 +254,14 @@ def _register_catalog(
         if custody != contracts.Custody.none:
             fn = cat.setSchemeCustody(number, custody)
             batch.call(f"schemes.{scheme.key}.custody", None, fn)
+        if scheme.acceptance == "required":
+            fn = handle.transit.functions.setSchemeAcceptance(
+                number,
+                contracts.AcceptanceMode.required,
+                scheme.acceptance_window_hours * 3600,
+                contracts.SettleMode[scheme.acceptance_settle],
+            )
+            batch.call(f"schemes.{scheme.key}.acceptance", None, fn)
     for group in config.product_groups:
         batch.call(
             f"product_groups.{group.key}",

@@ -327,6 +327,24 @@ class World:
                 frozenset(classes), frozenset(units), number=number,
             )  # fmt: skip
             return fn, lambda: mdl.register_certificate(max(mdl.certificates) + 1, cert)
+        t = self.handle.transit.functions
+        if op == "set_acceptance":
+            scheme, acceptance, window, settle = a
+            return t.setSchemeAcceptance(scheme, acceptance, window, settle), lambda: mdl.apply(
+                "set_acceptance", sender, scheme, acceptance, window, settle
+            )
+        if op in ("accept", "recall"):
+            (shipment,) = a
+            fn = t.accept if op == "accept" else t.recall
+            return fn(shipment), lambda: mdl.apply(op, sender, shipment, now)
+        if op == "reject":
+            shipment, reason = a
+            return t.reject(shipment, reason), lambda: mdl.apply(
+                "reject", sender, shipment, reason, now
+            )
+        if op == "settle":
+            (shipment,) = a
+            return t.settle(shipment), lambda: mdl.apply("settle", shipment, now)
         raise ValueError(f"unknown operation {op}")
 
 

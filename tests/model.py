@@ -45,6 +45,16 @@ CERT_WITHDRAWN = 2
 CERT_TERMINATED = 3
 LAPSE_WINDOW = 0
 LAPSE_STOCK_CAP = 1
+#: Acceptance of shipments (issue 19): per scheme, a window, and what settling after it does.
+ACCEPTANCE_NONE = 0
+ACCEPTANCE_REQUIRED = 1
+SETTLE_ACCEPTED = 0
+SETTLE_RETURNED = 1
+MAX_ACCEPTANCE_WINDOW = 366 * 86_400
+TRANSIT_NONE, TRANSIT_PENDING, TRANSIT_ACCEPTED, TRANSIT_REJECTED = 0, 1, 2, 3
+TRANSIT_RECALLED, TRANSIT_SETTLED_ACCEPTED, TRANSIT_SETTLED_RETURNED = 4, 5, 6
+#: The ledger's pseudo-unit holding credits in transit.
+TRANSIT_UNIT = 2**32 - 1
 
 ZERO32 = b"\x00" * 32
 
@@ -127,6 +137,20 @@ class Process:
 
 
 @dataclass
+class Delivery:
+    """A shipment awaiting the recipient's acceptance, or how it left transit (issue 19)."""
+
+    state: int
+    settle: int
+    from_unit: int
+    to_unit: int
+    group: int
+    deadline: int
+    quantity: int
+    lines: list[tuple[int, int]]
+
+
+@dataclass
 class Counters:
     issued: int = 0
     converted_in: int = 0
@@ -158,6 +182,9 @@ class Ledger:
     custody: dict[int, int] = field(default_factory=dict)  # scheme -> CUSTODY_*
     # R8 rolling average: (unit, class, period) -> [sustainable, total] grams of input.
     intake: dict[tuple[int, int, int], list[int]] = field(default_factory=dict)
+    # Issue 19: scheme -> (acceptance, window seconds, settle); shipment id -> its transit.
+    acceptance: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    deliveries: dict[int, Delivery] = field(default_factory=dict)
     inputs: int = 0
     shipments: int = 0
     conversions: int = 0
@@ -321,13 +348,137 @@ class Ledger:
         total = self._debit(from_unit, lines, "ship", group, now, to_unit)[0]
         if total > cap:
             raise Rejected("CapExceeded", total, cap)
-        self._credit(to_unit, lines)
         self.shipments += 1
+        pending = total != 0 and self._dispatch(from_unit, to_unit, group, quantity, lines, now)
+        if not pending:
+            self._credit(to_unit, lines)
         for class_id in self.rolling_classes(group):
             given = sum(n for t, n in lines if split_token_id(t)[0] == class_id)
             self._apply_share(from_unit, class_id, quantity, given, now)
-            self._grow(to_unit, class_id, given, quantity, now)
+            if not pending:
+                self._grow(to_unit, class_id, given, quantity, now)
         return self.shipments
+
+    # ---- acceptance (issue 19) -------------------------------------------------------------------
+
+    def set_acceptance(
+        self, sender: str, scheme: int, acceptance: int, window: int, settle: int
+    ) -> None:
+        party = self._party_actor(sender)
+        if self.parties[party].roles & ROLE_ADMIN == 0:
+            raise Rejected("AccessRoleMissing", party, ROLE_ADMIN)
+        if scheme not in {c.scheme for c in self.classes.values()} | set(self.custody):
+            raise Rejected("SchemeUnknown", scheme)
+        required = acceptance == ACCEPTANCE_REQUIRED
+        if (
+            acceptance > ACCEPTANCE_REQUIRED
+            or settle > SETTLE_RETURNED
+            or (required and not 0 < window <= MAX_ACCEPTANCE_WINDOW)
+            or (not required and (window != 0 or settle != 0))
+        ):
+            raise Rejected("AcceptanceInvalid", acceptance, window, settle)
+        self.acceptance[scheme] = (acceptance, window, settle)
+
+    def accept(self, sender: str, shipment: int, now: int) -> None:
+        d = self._pending(shipment)
+        unit = self._actor(sender, ROLE_MEMBER)[1]
+        if unit != d.to_unit:
+            raise Rejected("TransitRecipientOnly", shipment, unit)
+        self._close(d, TRANSIT_ACCEPTED, now)
+
+    def reject(self, sender: str, shipment: int, reason: str, now: int) -> None:
+        d = self._pending(shipment)
+        unit = self._actor(sender, ROLE_MEMBER)[1]
+        if unit != d.to_unit:
+            raise Rejected("TransitRecipientOnly", shipment, unit)
+        if not reason:
+            raise Rejected("TransitReasonMissing")
+        self._close(d, TRANSIT_REJECTED, now)
+
+    def recall(self, sender: str, shipment: int, now: int) -> None:
+        d = self._pending(shipment)
+        unit = self._actor(sender, ROLE_MEMBER)[1]
+        if unit != d.from_unit:
+            raise Rejected("TransitSenderOnly", shipment, unit)
+        self._close(d, TRANSIT_RECALLED, now)
+
+    def settle(self, shipment: int, now: int) -> None:
+        d = self._pending(shipment)
+        if now <= d.deadline:
+            raise Rejected("TransitWindowOpen", shipment, d.deadline)
+        accepted = d.settle == SETTLE_ACCEPTED
+        self._close(d, TRANSIT_SETTLED_ACCEPTED if accepted else TRANSIT_SETTLED_RETURNED, now)
+
+    def in_transit_by_class(self) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for d in self.deliveries.values():
+            if d.state == TRANSIT_PENDING:
+                for tid, amount in d.lines:
+                    class_id = split_token_id(tid)[0]
+                    out[class_id] = out.get(class_id, 0) + amount
+        return out
+
+    def in_transit(self, tid: int) -> int:
+        return sum(
+            n
+            for d in self.deliveries.values()
+            if d.state == TRANSIT_PENDING
+            for t, n in d.lines
+            if t == tid
+        )
+
+    def _dispatch(
+        self,
+        from_unit: int,
+        to_unit: int,
+        group: int,
+        quantity: int,
+        lines: list[tuple[int, int]],
+        now: int,
+    ) -> bool:
+        """Whether the shipment awaits acceptance: the first line whose scheme requires it sets
+        the window; inside one legal entity, never."""
+        required = [
+            setting
+            for tid, _ in lines
+            if (setting := self.acceptance.get(self.classes[split_token_id(tid)[0]].scheme))
+            and setting[0] == ACCEPTANCE_REQUIRED
+        ]
+        if not required:
+            return False
+        setting = required[0]
+        if self.units[from_unit].party == self.units[to_unit].party:
+            return False
+        self.deliveries[self.shipments] = Delivery(
+            TRANSIT_PENDING, setting[2], from_unit, to_unit, group, now + setting[1], quantity,
+            list(lines),
+        )  # fmt: skip
+        return True
+
+    def _pending(self, shipment: int) -> Delivery:
+        d = self.deliveries.get(shipment)
+        if d is None:
+            raise Rejected("TransitUnknown", shipment)
+        if d.state != TRANSIT_PENDING:
+            raise Rejected("TransitNotPending", shipment, d.state)
+        return d
+
+    def _close(self, d: Delivery, state: int, now: int) -> None:
+        """A receipt: the recipient an active member, certified where the scheme requires every
+        holder certified, the receipt its rolling-average input; else back to the sender."""
+        receipt = state in (TRANSIT_ACCEPTED, TRANSIT_SETTLED_ACCEPTED)
+        d.state = state
+        if receipt:
+            self._recipient(d.to_unit)
+            for tid, _ in d.lines:
+                class_id = split_token_id(tid)[0]
+                scheme = self.classes[class_id].scheme
+                if self.custody.get(scheme, CUSTODY_NONE) == CUSTODY_CERTIFIED:
+                    self._custody_certificate(d.to_unit, class_id, scheme, now)
+            for class_id in self.rolling_classes(d.group):
+                given = sum(n for t, n in d.lines if split_token_id(t)[0] == class_id)
+                self._grow(d.to_unit, class_id, given, d.quantity, now)
+        self._credit(d.to_unit if receipt else d.from_unit, d.lines)
 
     def transfer_inventory(
         self, sender: str, to_unit: int, lines: list[tuple[int, int]], now: int
@@ -413,6 +564,8 @@ class Ledger:
         return self.claims
 
     def lapse(self, unit: int, tids: list[int], now: int) -> int:
+        if unit == TRANSIT_UNIT:
+            raise Rejected("CreditsNone", unit, tids[0] if tids else 0)
         lapsed = 0
         for tid in tids:
             class_id, vintage, _ = split_token_id(tid)
@@ -501,6 +654,15 @@ class Ledger:
         if missing:
             raise Rejected("AccessRoleMissing", party_id, missing)
         return party_id, unit
+
+    def _party_actor(self, sender: str) -> int:
+        """A party-level or unit signer of an active party (the admin's writes)."""
+        if sender not in self.signers:
+            raise Rejected("SignerUnknown", sender)
+        party_id = self.signers[sender][0]
+        if not self.parties[party_id].active:
+            raise Rejected("PartyIsSuspended", party_id)
+        return party_id
 
     def _recipient(self, unit_id: int) -> Unit:
         if unit_id not in self.units:

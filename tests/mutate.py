@@ -182,15 +182,15 @@ import json, sys
 from tracenet.contracts import _config
 from tracenet.contracts._compiler import run, select_compiler
 from tracenet.contracts._sources import collect, standard_input
-unit = sys.argv[1]
+units = sys.argv[1:]
 data = standard_input(collect(_config.SOURCE_DIR, _config.NODE_MODULES))
 outputs = ["evm.bytecode.object", "evm.deployedBytecode.object"]
-data["settings"]["outputSelection"] = {unit: {"*": outputs}}
+data["settings"]["outputSelection"] = {unit: {"*": outputs} for unit in units}
 out = run(select_compiler(node_modules=_config.NODE_MODULES), data)
 errors = [e["formattedMessage"] for e in out.get("errors", []) if e["severity"] == "error"]
 if errors:
     sys.exit(errors[0].splitlines()[0])
-for name, compiled in out["contracts"][unit].items():
+for name, compiled in ((n, c) for u in units for n, c in out["contracts"][u].items()):
     path = _config.BUILD_DIR / f"{name}.json"
     if path.is_file():
         artifact = json.loads(path.read_text())
@@ -200,9 +200,15 @@ for name, compiled in out["contracts"][unit].items():
 """
 
 
+#: Files whose contracts another contract creates with ``new``: the creator's bytecode embeds
+#: theirs, so it is recompiled with them (the Ledger creates its Transit, issue 19).
+EMBEDDED_BY = {"Transit.sol": ("Ledger.sol",)}
+
+
 def compile_in(tree: Path, file: str, timeout: float) -> tuple[bool, str]:
     unit = Path(file).relative_to("contracts/src").as_posix()
-    code, output = run_bounded([sys.executable, "-c", COMPILE, unit], tree, timeout)
+    units = [unit, *EMBEDDED_BY.get(unit, ())]
+    code, output = run_bounded([sys.executable, "-c", COMPILE, *units], tree, timeout)
     if code == 0:
         return True, ""
     lines = [x for x in output.splitlines() if x.strip()]

@@ -205,6 +205,9 @@ REJECTIONS = {
     r"close \d{4}-Q\d again": "PeriodAlreadyClosed",
     r"ship 10 t pellets with 4,300,000 g \(43 %, rounded\)": "RollingShareMismatch",
     r"ship 1 t flakes with \d{4}-Q\d credits": "CreditsLapsed",
+    # Issue 19: a delivery answered already, and one settled inside its window.
+    r"accept shipment \d+ after rejecting it": "TransitNotPending",
+    r"settle shipment \d+ inside its window": "TransitWindowOpen",
 }
 
 
@@ -217,7 +220,7 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
     steps = [line for line in out.splitlines() if re.match(r"  (ok  |FAIL) ", line)]
     assert steps and all(line.startswith("  ok   ") for line in steps), steps
     assert re.search(r"^network ready in \d+ s$", out, re.M)
-    assert "every outcome as expected: 22 confirmed, 11 rejected" in out
+    assert "every outcome as expected: 32 confirmed, 13 rejected" in out
     # the chain's calendar is pinned (GENESIS): the same quarters whatever today's date
     assert "the story starts on the second day of 2027-Q1" in out
     assert "10. 2027-Q3: 2027-Q1 credits are past their two-period window" in out
@@ -241,6 +244,16 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
                      r"average "
                      r"percentage, share 42\.85 %, recomputed from the chain", out)  # fmt: skip
     assert "reconciles=True" in out
+    # Issue 19: ISCC PLUS deliveries need PolyNova's acceptance: rejected, accepted, recalled,
+    # settled after the window.
+    assert "11. 2027-Q3: ISCC PLUS deliveries need the recipient's acceptance (72 h)" in out
+    for done_ in (
+        r"reject shipment \d+: moisture 4 % over contract",
+        r"accept shipment \d+: 2 t",
+        r"recall shipment \d+",
+        r"settle shipment \d+ after 72 h unanswered",
+    ):
+        assert re.search(rf"  ok   \S+ +{done_}.*confirmed in block", out), done_
     # the auditor's gateway signs, the indexer says an active auditor did
     assert re.search(r"/v1/reports/sign: signed by 0x[0-9a-fA-F]{40}", out)
     assert re.search(r"/v1/reports/verify: valid, signed by 0x\w+ for \S+ \(party \d+\)", out)
@@ -276,7 +289,7 @@ def test_demo_once_plays_the_story_and_stops_everything(tmp_path: Path) -> None:
         printed[1], shell=True, capture_output=True, text=True, timeout=120, env=bare, check=False
     )
     assert typed.returncode == 0, typed.stdout + typed.stderr
-    assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 22
+    assert len(re.findall(r"request [0-9a-f-]{36} confirmed in block \d+", out)) == 32
     # the signed audit verifies, and reconciles
     (audit,) = (tmp_path / "demo").glob("audit-rpet-flake-*.json")
     signed = json.loads(audit.read_text())

@@ -7,7 +7,9 @@ import {ERC165, IERC165} from "@openzeppelin/contracts/utils/introspection/ERC16
 import {ICatalog} from "./interfaces/ICatalog.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {ILedger} from "./interfaces/ILedger.sol";
+import {ITransit} from "./interfaces/ITransit.sol";
 import {Tracenet} from "./libraries/Tracenet.sol";
+import {Transit} from "./Transit.sol";
 
 /// @title Mass-balance ledger of Tracenet.
 /// @notice Holds credits per bookkeeping unit and enforces R1 and R3–R8 on every operation.
@@ -62,6 +64,9 @@ contract Ledger is ILedger, IERC1155, ERC165 {
 
     IConsortium public immutable consortium;
     ICatalog public immutable catalog;
+    /// @notice Shipments awaiting the recipient's acceptance (issue 19); created here, so it is
+    /// the one contract that may call `release`.
+    ITransit public immutable transit;
 
     mapping(uint256 tokenId => mapping(uint32 unitId => uint256)) private _balances;
     mapping(uint32 classId => Counters) private _counters;
@@ -69,12 +74,16 @@ contract Ledger is ILedger, IERC1155, ERC165 {
     mapping(uint32 unitId => mapping(uint32 classId => uint32)) public closedPeriods;
     mapping(uint32 unitId => mapping(uint32 classId => mapping(uint32 period => Intake))) private _intake;
     Sequence private _sequence;
+    /// @dev Whether any scheme requires acceptance (set by the Transit): while none does, a
+    /// shipment reads this one slot instead of calling the Transit (some 9 k gas).
+    bool private _transitActive;
 
     /// @param consortium_ the registry of parties, units, signers and certificates
     /// @param catalog_ the catalog of schemes, groups, classes and processes
     constructor(IConsortium consortium_, ICatalog catalog_) {
         consortium = consortium_;
         catalog = catalog_;
+        transit = new Transit(consortium_, catalog_);
     }
 
     // ---- operations -----------------------------------------------------------------------------
@@ -131,8 +140,12 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         }
         uint256 total = _debit(fromUnitId, r.tokenIds, r.amounts, Move(Use.Ship, r.productGroupId, r.toUnitId)).total;
         if (total > cap) revert CapExceeded(total, cap);
-        _credit(r.toUnitId, r.tokenIds, r.amounts);
         shipmentId = ++_sequence.shipments;
+        // Under a scheme that needs the recipient's acceptance the credits wait in transit (issue 19).
+        bool pending = total != 0 && _transitActive
+            && transit.dispatch(shipmentId, fromUnitId, r.toUnitId, r.productGroupId, r.quantity, r.tokenIds, r.amounts);
+        uint32 creditTo = pending ? Tracenet.TRANSIT_UNIT : r.toUnitId;
+        _credit(creditTo, r.tokenIds, r.amounts);
         emit Shipped(
             shipmentId,
             fromUnitId,
@@ -145,8 +158,43 @@ contract Ledger is ILedger, IERC1155, ERC165 {
             r.tokenIds,
             r.amounts
         );
-        _applyShipmentShares(shipmentId, fromUnitId, r, rolling);
-        _emitTransfer(fromUnitId, r.toUnitId, r.tokenIds, r.amounts);
+        _applyShipmentShares(shipmentId, fromUnitId, r, rolling, pending);
+        _emitTransfer(fromUnitId, creditTo, r.tokenIds, r.amounts);
+    }
+
+    /// @inheritdoc ILedger
+    function setTransitActive(bool active) external {
+        if (msg.sender != address(transit)) revert TransitOnly(msg.sender);
+        _transitActive = active;
+    }
+
+    /// @inheritdoc ILedger
+    function release(
+        uint32 unitId,
+        bool receipt,
+        uint32 productGroupId,
+        uint256 quantity,
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts
+    ) external {
+        if (msg.sender != address(transit)) revert TransitOnly(msg.sender);
+        if (receipt) {
+            _recipient(unitId);
+            for (uint256 i; i < tokenIds.length; ++i) {
+                uint32 classId = uint32(tokenIds[i] >> 64);
+                ICatalog.ClassInfo memory info = catalog.classInfo(classId);
+                if (info.custody == Tracenet.CUSTODY_CERTIFIED) consortium.custodyCertificate(unitId, classId, info.schemeId);
+            }
+            ICatalog.RollingClass[] memory rolling = catalog.rollingClasses(productGroupId);
+            for (uint256 i; i < rolling.length; ++i) {
+                _grow(unitId, rolling[i], _linesOf(rolling[i].classId, tokenIds, amounts), quantity);
+            }
+        }
+        for (uint256 i; i < tokenIds.length; ++i) {
+            _balances[tokenIds[i]][Tracenet.TRANSIT_UNIT] -= amounts[i];
+        }
+        _credit(unitId, tokenIds, amounts);
+        _emitTransfer(Tracenet.TRANSIT_UNIT, unitId, tokenIds, amounts);
     }
 
     /// @inheritdoc ILedger
@@ -237,6 +285,8 @@ contract Ledger is ILedger, IERC1155, ERC165 {
 
     /// @inheritdoc ILedger
     function lapse(uint32 unitId, uint256[] calldata tokenIds) external returns (uint256 lapsed) {
+        // Credits in transit lapse where they land, once the shipment is accepted or returned.
+        if (unitId == Tracenet.TRANSIT_UNIT) revert CreditsNone(unitId, tokenIds.length == 0 ? 0 : tokenIds[0]);
         for (uint256 i; i < tokenIds.length; ++i) {
             uint256 id = tokenIds[i];
             (uint32 classId, uint32 vintage,) = Tracenet.splitTokenId(id);
@@ -577,15 +627,25 @@ contract Ledger is ILedger, IERC1155, ERC165 {
         uint64 shipmentId,
         uint32 fromUnitId,
         ShipmentRequest calldata r,
-        ICatalog.RollingClass[] memory rolling
+        ICatalog.RollingClass[] memory rolling,
+        bool pending
     ) private {
         for (uint256 i; i < rolling.length; ++i) {
-            uint256 given;
-            for (uint256 j; j < r.tokenIds.length; ++j) {
-                if (uint32(r.tokenIds[j] >> 64) == rolling[i].classId) given += r.amounts[j];
-            }
+            uint256 given = _linesOf(rolling[i].classId, r.tokenIds, r.amounts);
             _applyShare(Tracenet.ROLLING_SHIPMENT, shipmentId, fromUnitId, rolling[i], r.quantity, given);
-            _grow(r.toUnitId, rolling[i], given, r.quantity);
+            // A shipment awaiting acceptance counts as the recipient's input when it is accepted.
+            if (!pending) _grow(r.toUnitId, rolling[i], given, r.quantity);
+        }
+    }
+
+    /// @dev The credits of class `classId` among the lines.
+    function _linesOf(uint32 classId, uint256[] calldata ids, uint256[] calldata amounts)
+        private
+        pure
+        returns (uint256 given)
+    {
+        for (uint256 j; j < ids.length; ++j) {
+            if (uint32(ids[j] >> 64) == classId) given += amounts[j];
         }
     }
 

@@ -31,7 +31,10 @@ __all__ = [
     "Line",
     "PeriodCloseIn",
     "QuantityIn",
+    "SettleIn",
     "ShipmentIn",
+    "ShipmentRefIn",
+    "ShipmentRejectIn",
     "TransferIn",
     "UnitBody",
 ]
@@ -134,3 +137,23 @@ class PeriodCloseIn(UnitBody):
     physical_stock: GramsOrZero = Field(
         alias="physical_stock_g", description="grams in stock at the period's end"
     )
+
+
+ShipmentId = Field(ge=1, le=2**64 - 1, description="the shipment's id (its SD number: SD-…-id)")
+
+
+class ShipmentRefIn(UnitBody):
+    """Issue 19: the recipient accepts, or the sender recalls, a shipment awaiting acceptance."""
+
+    shipment: int = ShipmentId
+
+
+class ShipmentRejectIn(ShipmentRefIn):
+    reason: Text = Field(description="why the recipient refuses the delivery (shown to the sender)")
+
+
+class SettleIn(Body):
+    shipment: int = Field(
+        ge=1, le=2**64 - 1,
+        description="a shipment whose acceptance window has passed: anyone may settle it",
+    )  # fmt: skip

@@ -26,6 +26,7 @@ from tracenet.contracts import Role
 from tracenet.gateway.operations import _bodies as bodies
 from tracenet.gateway.operations import _ops_admin as certification
 from tracenet.gateway.operations import _plans as plans
+from tracenet.gateway.operations import _transit as transit
 from tracenet.gateway.operations._ops import Context, Plan
 from tracenet.gateway.operations._principal import Principal
 
@@ -85,6 +86,15 @@ WRITES: tuple[Write, ...] = (
           "Retire credits past their allocation window (any unit's, R4)"),
     Write("period-closes", "close_period", bodies.PeriodCloseIn, plans.plan_close, _MEMBER,
           "Close the ended period against physical stock"),
+    # Issue 19: shipments of a scheme that needs the recipient's acceptance.
+    Write("acceptances", "accept", bodies.ShipmentRefIn, transit.plan_accept, _MEMBER,
+          "Accept a shipment awaiting your acceptance (its credits become yours)"),
+    Write("rejections", "reject", bodies.ShipmentRejectIn, transit.plan_reject, _MEMBER,
+          "Reject a shipment awaiting your acceptance, with a reason (back to the sender)"),
+    Write("recalls", "recall", bodies.ShipmentRefIn, transit.plan_recall, _MEMBER,
+          "Recall a shipment you sent that awaits acceptance"),
+    Write("settlements", "settle", bodies.SettleIn, transit.plan_settle, (),
+          "Settle a shipment whose acceptance window has passed (anyone may, as the scheme says)"),
 )  # fmt: skip
 
 #: The certification body's writes that are batch kinds too (issue 20), so a published list of

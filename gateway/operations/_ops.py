@@ -63,7 +63,7 @@ class Context:
 @dataclass(frozen=True)
 class Plan:
     unit_id: int  # the acting unit; 0 for party-level operations
-    contract: str  # "Ledger", "Consortium" or "Catalog"
+    contract: str  # "Ledger", "Consortium", "Catalog" or "Transit"
     fn: str
     args: tuple[Any, ...]
 

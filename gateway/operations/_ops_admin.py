@@ -12,13 +12,16 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from tracenet.contracts import (
+    MAX_ACCEPTANCE_WINDOW_S,
     MAX_QUANTITY_G,
+    AcceptanceMode,
     Attribution,
     CertificateStatus,
     Custody,
     Model,
     RawMaterial,
     Role,
+    SettleMode,
 )
 from tracenet.gateway.errors import AuthError, RequestRejected
 from tracenet.gateway.operations._bodies import Body
@@ -260,6 +263,24 @@ class SchemeCustodyIn(Body):
     )
 
 
+class SchemeAcceptanceIn(Body):
+    """Issue 19: whether shipments of the scheme's credits need the recipient's acceptance."""
+
+    acceptance: enum_by_name(AcceptanceMode) = Field(  # type: ignore[valid-type]
+        description="none: a shipment credits the recipient at once; required: it waits in "
+        "transit until the recipient accepts or rejects it, the sender recalls it, or its "
+        "window passes"
+    )
+    window_seconds: int = Field(
+        default=0, ge=0, le=MAX_ACCEPTANCE_WINDOW_S,
+        description="the acceptance window, seconds (72 h: 259200); 0 with `none`",
+    )  # fmt: skip
+    settle: enum_by_name(SettleMode) = Field(  # type: ignore[valid-type]
+        default=SettleMode.accepted,
+        description="what settling after the window does: accepted or returned (to the sender)",
+    )
+
+
 class UnitScopeIn(Body):
     product_group: Ref = Field(description="the product group (registry key or id)")
     in_scope: bool = Field(
@@ -310,6 +331,8 @@ async def plan_admin(
     await acting_party(ctx, who, role)
     args = await build()
     contract = "Catalog" if fn in _CATALOG else "Consortium"
+    if fn == "setSchemeAcceptance":
+        contract = "Transit"
     return Plan(0, contract, fn, tuple(args))
 
 

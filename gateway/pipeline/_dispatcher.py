@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
+from tracenet import contracts
 from tracenet.gateway._settings import GatewaySettings
 from tracenet.gateway.errors import GatewayError, SigningLeaseLost
 from tracenet.gateway.pipeline._chain import Chain
@@ -78,7 +79,7 @@ class Dispatcher(Recovering):
         self._ours_lower = {a.lower() for a in pool.keys}
         self._in_hand: set[int] = set()  # signed here, not yet through _send
         self._contract_at = {
-            a.lower(): n for n, a in addresses.items() if n in ("Consortium", "Catalog", "Ledger")
+            a.lower(): n for n, a in addresses.items() if n in contracts.LEDGER_CONTRACTS
         }
         self.signer = BatchSigner(pool.keys, processes=settings.sign_processes)
         self._registry_head = -1

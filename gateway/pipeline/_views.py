@@ -21,6 +21,7 @@ from tracenet.contracts.records import (
     Actor,
     CertificateView,
     ClassInfo,
+    Delivery,
     Process,
     RollingClass,
     RollingShare,
@@ -63,6 +64,8 @@ class LedgerViews:
         self.consortium = Abi("Consortium", addresses["Consortium"])
         self.catalog = Abi("Catalog", addresses["Catalog"])
         self.ledger = Abi("Ledger", addresses["Ledger"])
+        transit = addresses.get("Transit") or contracts.transit_address(addresses["Ledger"])
+        self.transit = Abi("Transit", transit)
         self.ttl = ttl
         self._cache: dict[tuple[Any, ...], tuple[float, asyncio.Future[Any]]] = {}
         self._refreshing: set[tuple[Any, ...]] = set()
@@ -305,6 +308,12 @@ class LedgerViews:
             ttl=min(self.ttl, 1.0),
         )  # fmt: skip
         return RollingShare.from_abi(share)
+
+    async def delivery(self, shipment_id: int) -> Delivery:
+        """Issue 19: a shipment's transit record (state ``none``: it never awaited acceptance);
+        uncached, it changes with every accept, reject, recall and settle."""
+        (view,) = await self._view(self.transit, "delivery", shipment_id)
+        return Delivery.from_abi(view)
 
     async def evidence_used(self, evidence: bytes) -> bool:
         (used,) = await self._view(self.ledger, "evidenceUsed", evidence)

@@ -27,6 +27,7 @@ from tracenet.contracts import (
 from tracenet.indexer.api import _api_models as models
 from tracenet.indexer.api._api_deps import RESPONSES, STOPPED, CallerDep, ConnDep, HeadDep
 from tracenet.indexer.api._reports import as_of
+from tracenet.indexer.api._transit import acceptances, pending_ids
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._tables import (
     Block,
@@ -159,9 +160,15 @@ def listing_routes(app: FastAPI) -> None:
         _: HeadDep,
         direction: Literal["in", "out", "all"] = "all",
         limit: Limit = 100,
+        acceptance: Annotated[
+            Literal["pending"] | None,
+            Query(description="issue 19: only shipments awaiting the recipient's acceptance"),
+        ] = None,
     ) -> Shipments:
         s = table(Shipment)
         query = select(s).order_by(s.c.block_number.desc(), s.c.log_index.desc())
+        if acceptance == "pending":
+            query = query.where(s.c.shipment_id.in_(pending_ids(conn)))
         mine = sorted(caller.units)
         ins, outs = s.c.to_unit_id.in_(mine), s.c.from_unit_id.in_(mine)
         if direction == "in":
@@ -172,6 +179,7 @@ def listing_routes(app: FastAPI) -> None:
             query = query.where(or_(ins, outs))
         rows = conn.execute(query.limit(limit + 1)).all()
         units, groups = _names(conn, Unit), _names(conn, ProductGroup)
+        states = acceptances(conn, (int(r.shipment_id) for r in rows[:limit]))
         listed = [
             {
                 "shipment_id": int(r.shipment_id),
@@ -186,6 +194,7 @@ def listing_routes(app: FastAPI) -> None:
                 "share_bps": int(r.credits) * 10_000 // int(r.quantity) if r.quantity else 0,
                 "document_hash": r.document_hash, "time": _iso(r.timestamp),
                 "block_number": r.block_number, "tx_hash": r.tx_hash,
+                "acceptance": states.get(int(r.shipment_id)),
             }
             for r in rows[:limit]
         ]  # fmt: skip

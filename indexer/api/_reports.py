@@ -204,6 +204,7 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         + flows["inventoryIn"]
         + flows["certificatesIn"]
         + flows["convertIn"]
+        + flows["returnedIn"]
     )
     outflow = (
         flows["shipOut"]
@@ -230,6 +231,8 @@ def statement(conn: Connection, *, unit_id: int, class_id: int, period: int) -> 
         "converted_in_g": flows["convertIn"],
         "converted_out_g": flows["convertOut"],
         "shipped_g": flows["shipOut"],
+        # Issue 19: shipped credits that came back (rejected, recalled, settled as returned).
+        "returned_g": flows["returnedIn"],
         "shipped_per_customer": [
             {"unit_id": u, "credits_g": n} for u, n in sorted(shipped_to.items())
         ],

@@ -17,6 +17,7 @@ from tracenet.contracts import period_bounds, period_label
 from tracenet.indexer.api._finding_refs import name_events
 from tracenet.indexer.api._reports import STOCK_TOLERANCE_BPS, _deviation_bps, as_of, class_info
 from tracenet.indexer.errors import NotFoundError
+from tracenet.indexer.mirror._project import TRANSIT_POOL
 from tracenet.indexer.mirror._registry import table
 from tracenet.indexer.mirror._sqltypes import amount_positive, amount_sum
 from tracenet.indexer.mirror._tables import Balance, CreditClass
@@ -176,8 +177,11 @@ _LAST = 2**63 - 1
 def supply_audit(
     conn: Connection, *, class_id: int, period: int, block: int | None = None
 ) -> dict[str, Any]:
-    """R13: created = held + claimed + lapsed + converted out (conversion losses), per unit and in
-    total, over everything up to the end of ``period``; stock deviations above 0.5 % flagged.
+    """R13: created = held + in transit + claimed + lapsed + converted out (conversion losses),
+    per unit and in total, over everything up to the end of ``period``; stock deviations above
+    0.5 % flagged. Credits in transit (issue 19: shipped, awaiting the recipient's acceptance)
+    are no unit's: the total's ``in_transit_g`` column; a unit's ``returned_g`` is what came back
+    to it (rejected, recalled or settled as returned).
     With ``block``, only what the chain held up to that block (a signed report's ``as_of``)."""
     upto = _LAST if block is None else block
     info = class_info(conn, class_id)
@@ -216,6 +220,9 @@ def supply_audit(
             .group_by(table(Balance).c.unit_id)
         )
     }
+    pool = rows.pop(TRANSIT_POOL, {})
+    in_transit = pool.get("transitIn", 0) - pool.get("transitOut", 0)
+    held_now.pop(TRANSIT_POOL, None)
     units, findings = [], []
     total: dict[str, int] = dict.fromkeys(_FIGURES, 0)
     for unit in sorted(set(rows) | set(created)):
@@ -230,8 +237,17 @@ def supply_audit(
             "lapsed_g": r["lapseOut"],
             "converted_out_g": r["convertOut"],
             "conversion_loss_g": losses.get(unit, 0),
+            "returned_g": r["returnedIn"],
             "held_g": sum(
-                r[k] for k in ("inputIn", "shipIn", "inventoryIn", "certificatesIn", "convertIn")
+                r[k]
+                for k in (
+                    "inputIn",
+                    "shipIn",
+                    "inventoryIn",
+                    "certificatesIn",
+                    "convertIn",
+                    "returnedIn",
+                )
             )
             - sum(
                 r[k]
@@ -245,9 +261,9 @@ def supply_audit(
                 )
             ),
         }
-        entry["reconciles"] = entry["created_g"] + entry["converted_in_g"] + entry[
-            "received_g"
-        ] == (
+        entry["reconciles"] = (
+            entry["created_g"] + entry["converted_in_g"] + entry["received_g"] + entry["returned_g"]
+        ) == (
             entry["held_g"]
             + entry["claimed_g"]
             + entry["lapsed_g"]
@@ -260,10 +276,15 @@ def supply_audit(
             if k in _FIGURES:
                 total[k] += int(v)
         units.append(entry)
+    total["in_transit_g"] = in_transit
     total_ok = (
         total["created_g"] + total["converted_in_g"]
-        == total["held_g"] + total["claimed_g"] + total["lapsed_g"] + total["converted_out_g"]
-        and total["sent_g"] == total["received_g"]
+        == total["held_g"]
+        + in_transit
+        + total["claimed_g"]
+        + total["lapsed_g"]
+        + total["converted_out_g"]
+        and total["sent_g"] == total["received_g"] + total["returned_g"] + in_transit
     )
     if not total_ok:
         findings.append({"kind": "total does not reconcile", "unit_id": None, "events": []})

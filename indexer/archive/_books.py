@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from tracenet.contracts import EventRecord, split_token_id
+from tracenet.contracts import TRANSIT_UNIT, EventRecord, split_token_id
 from tracenet.contracts import records as R
 
 __all__ = ["Books", "ClassSupply", "compute_books", "unit_account"]
@@ -84,6 +84,7 @@ def compute_books(records: Iterable[EventRecord], class_ids: Iterable[int] = ())
     for class_id in class_ids:
         supply[class_id] = ClassSupply()
     inputs = shipments = conversions = claims = 0
+    pending: set[int] = set()  # issue 19: shipments whose credits wait in transit
     used: defaultdict[int, int] = defaultdict(int)
     audited: dict[int, int] = {}
 
@@ -101,9 +102,18 @@ def compute_books(records: Iterable[EventRecord], class_ids: Iterable[int] = ())
                 used[e.certificate_id] += e.amount
         elif isinstance(e, R.Shipped | R.InventoryTransferred | R.CertificatesTransferred):
             shipments += isinstance(e, R.Shipped)
+            to = e.to_unit_id
+            if isinstance(e, R.Shipped) and e.shipment_id in pending:
+                to = TRANSIT_UNIT  # the ledger's transit account, until accepted or returned
             for token, grams in zip(e.token_ids, e.amounts, strict=True):
                 move(e.from_unit_id, token, -grams)
-                move(e.to_unit_id, token, grams)
+                move(to, token, grams)
+        elif isinstance(e, R.TransitOpened):
+            pending.add(e.shipment_id)
+        elif isinstance(e, R.TransitClosed):
+            for token, grams in zip(e.token_ids, e.amounts, strict=True):
+                move(TRANSIT_UNIT, token, -grams)
+                move(e.unit_id, token, grams)
         elif isinstance(e, R.Converted):
             conversions += 1
             for token, grams in zip(e.input_token_ids, e.input_amounts, strict=True):

@@ -222,6 +222,10 @@ class LineageBook:
     _events: dict[str, LedgerEvent] = field(default_factory=dict)
     _node_lots: dict[str, list[_LotKey]] = field(default_factory=dict)
     _seq: int = 0
+    #: Issue 19: each shipment that awaited acceptance, and how it left transit (if it did).
+    transits: dict[int, tuple[Event[R.TransitOpened], Event[R.TransitClosed] | None]] = field(
+        default_factory=dict
+    )
 
     def apply_all(self, events: Iterable[LedgerEvent]) -> LineageBook:
         for event in events:
@@ -347,10 +351,13 @@ def _move(
     if isinstance(r, R.Shipped) and not r.token_ids:  # a conventional delivery: a shipment
         book._events[key] = e  # all the same, with nothing upstream
         book._node_lots.setdefault(key, [])
+    to_unit = r.to_unit_id
+    if isinstance(r, R.Shipped) and r.shipment_id in book.transits:
+        to_unit = -r.shipment_id  # in transit (issue 19): a pool of the shipment's own
     for tid, amount in zip(r.token_ids, r.amounts, strict=True):
         taken = book._outflow(r.from_unit_id, tid, amount)
         book._add(key, e, tid, amount, taken, e.ref.order)
-        book._inflow(r.to_unit_id, tid, (key, tid), amount)
+        book._inflow(to_unit, tid, (key, tid), amount)
 
 
 def _convert(book: LineageBook, e: Event[R.Converted]) -> None:
@@ -373,6 +380,22 @@ def _lapse(book: LineageBook, e: Event[R.Lapsed]) -> None:
     book._outflow(e.record.unit_id, e.record.token_id, e.record.amount)
 
 
+def _transit_opened(book: LineageBook, e: Event[R.TransitOpened]) -> None:
+    """Issue 19: the shipment awaits acceptance; its ``Shipped`` (next) fills its transit pool."""
+    book.transits[e.record.shipment_id] = (e, None)
+
+
+def _transit_closed(book: LineageBook, e: Event[R.TransitClosed]) -> None:
+    """The credits leave the shipment's transit pool for the recipient (a receipt) or go back
+    to the sender, keeping their lots."""
+    r = e.record
+    opened = book.transits[r.shipment_id][0]
+    book.transits[r.shipment_id] = (opened, e)
+    for tid, amount in zip(r.token_ids, r.amounts, strict=True):
+        for lot, grams in book._outflow(-r.shipment_id, tid, amount):
+            book._inflow(r.unit_id, tid, lot, grams)
+
+
 def _nothing(book: LineageBook, e: LedgerEvent) -> None:
     """A period close moves nothing itself: its lapses arrive as ``Lapsed`` events."""
 
@@ -390,6 +413,8 @@ _STEPS: Mapping[type[EventRecord], Callable[[LineageBook, Any], None]] = {
     R.Claimed: _claim,
     R.Lapsed: _lapse,
     R.PeriodClosed: _nothing,
+    R.TransitOpened: _transit_opened,
+    R.TransitClosed: _transit_closed,
 }
 
 #: The event classes the lineage reads (``_STEPS``).

@@ -97,7 +97,7 @@ class ProvenanceCache:
                 ev.c.block_number >= self._last[0],
                 ev.c.block_number <= checkpoint[0],
                 (ev.c.block_number > self._last[0]) | (ev.c.log_index > self._last[1]),
-                ev.c.contract == "Ledger",
+                ev.c.contract.in_(("Ledger", "Transit")),
                 ev.c.name.in_(_LEDGER),
             )
             .order_by(ev.c.block_number, ev.c.log_index)

@@ -11,18 +11,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracenet.contracts import EventRecord, split_token_id
+from tracenet.contracts import EventRecord, SettleMode, TransitState, split_token_id
 from tracenet.contracts import records as R
 from tracenet.indexer.errors import ValueOutOfRangeError
 from tracenet.indexer.mirror._decode import Event
 
-__all__ = ["DAY", "REGISTRY_EVENTS", "BalanceKey", "Batch", "FlowKey", "project"]
+__all__ = ["DAY", "REGISTRY_EVENTS", "TRANSIT_POOL", "BalanceKey", "Batch", "FlowKey", "project"]
 
 #: (unit, class, vintage, batch)
 BalanceKey = tuple[int, int, int, int]
 #: (unit, class, UTC day, kind, inflow, vintage, counter unit)
 FlowKey = tuple[int, int, int, str, bool, int, int]
 DAY = 86_400
+#: The mirror's unit id for credits in transit (issue 19): the ledger's ``TRANSIT_UNIT``
+#: (2^32 - 1) does not fit a signed 32-bit column, and no real unit id is negative.
+TRANSIT_POOL = -1
 
 #: Every integer the ABI can carry; ``Amount`` columns hold any of them.
 _MAX = 2**256 - 1
@@ -70,6 +73,8 @@ class Batch:
     deltas: dict[BalanceKey, int] = field(default_factory=lambda: defaultdict(int))
     flows: dict[FlowKey, int] = field(default_factory=lambda: defaultdict(int))
     registry: list[Event[EventRecord]] = field(default_factory=list)
+    #: Shipments of this batch that opened a transit (``TransitOpened`` precedes ``Shipped``).
+    pending: set[int] = field(default_factory=set)
 
     def key(self, e: Event[Any]) -> dict[str, Any]:
         return {
@@ -161,7 +166,16 @@ def _quantity(kind: str) -> Callable[[Batch, Event[Any]], None]:
 def _shipped(b: Batch, e: Event[R.Shipped]) -> None:
     r = e.record
     src, dst = r.from_unit_id, r.to_unit_id
-    total = _lines(b, e, "ship", src, dst, r.token_ids, r.amounts)
+    if r.shipment_id in b.pending:
+        # Awaiting acceptance: the sender ships to the recipient, the credits wait in transit.
+        seq = 0
+        for token, amount in zip(r.token_ids, r.amounts, strict=True):
+            b.move(e, seq, "ship", src, dst, token, -amount)
+            b.move(e, seq + 1, "transit", TRANSIT_POOL, src, token, amount)
+            seq += 2
+        total = _int(sum(r.amounts), "credits")
+    else:
+        total = _lines(b, e, "ship", src, dst, r.token_ids, r.amounts)
     b.rows["shipment"].append(
         {
             **b.key(e),
@@ -257,6 +271,45 @@ def _lapsed(b: Batch, e: Event[R.Lapsed]) -> None:
     b.move(e, 0, "lapse", r.unit_id, 0, r.token_id, -r.amount)
 
 
+def _transit_opened(b: Batch, e: Event[R.TransitOpened]) -> None:
+    r = e.record
+    b.pending.add(r.shipment_id)
+    b.rows["shipment_transit"].append(
+        {
+            **b.key(e),
+            "shipment_id": r.shipment_id,
+            "state": TransitState.pending.name,
+            "unit_id": r.to_unit_id,
+            "deadline": r.deadline,
+            "settle": SettleMode(r.settle).name,
+            "reason": "",
+        }
+    )
+
+
+def _transit_closed(b: Batch, e: Event[R.TransitClosed]) -> None:
+    """Out of transit: a receipt (kind ``ship`` at the recipient) or a return to the sender."""
+    r = e.record
+    state = TransitState(r.state)
+    kind = "ship" if state.received else "returned"
+    seq = 0
+    for token, amount in zip(r.token_ids, r.amounts, strict=True):
+        b.move(e, seq, "transit", TRANSIT_POOL, r.unit_id, token, -amount)
+        b.move(e, seq + 1, kind, r.unit_id, TRANSIT_POOL, token, amount)
+        seq += 2
+    b.rows["shipment_transit"].append(
+        {
+            **b.key(e),
+            "shipment_id": r.shipment_id,
+            "state": state.name,
+            "unit_id": r.unit_id,
+            "deadline": 0,
+            "settle": "",
+            "reason": r.reason,
+        }
+    )
+
+
 def _closed(b: Batch, e: Event[R.PeriodClosed]) -> None:
     r = e.record
     b.rows["period_close"].append(
@@ -285,6 +338,8 @@ _PROJECTORS: dict[type[EventRecord], Callable[[Batch, Any], None]] = {
     R.Claimed: _claimed,
     R.Lapsed: _lapsed,
     R.PeriodClosed: _closed,
+    R.TransitOpened: _transit_opened,
+    R.TransitClosed: _transit_closed,
 }
 
 

@@ -47,6 +47,7 @@ from tracenet.indexer.mirror._tables_ops import (
     QuantityRecord,
     Shipment,
     Transfer,
+    TransitRow,
 )
 
 __all__ = ["OPERATION_TABLES", "make_engine", "rollback_to", "write_batch"]
@@ -62,6 +63,7 @@ OPERATION_TABLES = [
     ClaimRow,
     Lapse,
     PeriodClose,
+    TransitRow,
     Movement,
 ]
 _BY_NAME = {table(m).name: table(m) for m in OPERATION_TABLES}

@@ -27,6 +27,7 @@ __all__ = [
     "QuantityRecord",
     "Shipment",
     "Transfer",
+    "TransitRow",
 ]
 
 
@@ -85,6 +86,21 @@ class Shipment(_Keyed, table=True):
     order_ref: str
     product: str
     tx_hash: str
+
+
+class TransitRow(_Keyed, table=True):
+    """Issue 19: a shipment awaiting acceptance (``state`` pending: ``unit_id`` the recipient,
+    ``deadline`` and ``settle``) or leaving transit (accepted, rejected, recalled,
+    settled_accepted, settled_returned: ``unit_id`` the unit credited, ``reason`` a rejection's).
+    A shipment's state is its latest row."""
+
+    __tablename__ = "shipment_transit"
+    shipment_id: int = Field(sa_type=BigInteger, index=True)
+    state: str
+    unit_id: int
+    deadline: int = Field(sa_type=BigInteger)
+    settle: str
+    reason: str
 
 
 class Transfer(_Keyed, table=True):

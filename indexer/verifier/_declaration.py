@@ -35,6 +35,7 @@ from tracenet.indexer.verifier._chainread import ChainRecord
 from tracenet.indexer.verifier._custody import custody_words, declared_custody
 from tracenet.indexer.verifier._public_ref import ref_of
 from tracenet.indexer.verifier._rolling import rolling_shares
+from tracenet.indexer.verifier._verify import acceptance
 from tracenet.kit import iso_time as _iso
 
 __all__ = [
@@ -260,6 +261,8 @@ def declaration(record: ChainRecord, shipment_id: int) -> dict[str, Any]:
             for o in lineage.origins
         ],
         "document_hash": "0x" + s.document_hash.hex(),
+        # Issue 19: where a shipment that needed the recipient's acceptance stands (null: none).
+        "acceptance": _acceptance(record, shipment_id),
         "transaction": {
             "chain_id": record.chain_id,
             "ledger": record.addresses.get("Ledger"),
@@ -276,6 +279,11 @@ FINAL_CLAIMANT = (
     "uncertified final claimant, exempt under the scheme: it may claim these credits, "
     "never pass them on"
 )
+
+
+def _acceptance(record: ChainRecord, shipment_id: int) -> dict[str, Any] | None:
+    said = acceptance(record, shipment_id)
+    return None if said is None else {"accepted": said[0], "text": said[1]}
 
 
 def custody_statement(d: dict[str, Any]) -> str:
@@ -367,6 +375,7 @@ def to_markdown(d: dict[str, Any]) -> str:
         f"- Sustainable share: {share // 100}.{share % 100:02d} %"
         f" (maximum {d['product_group']['max_share_bps'] / 100:.2f} %)",
         f"- Emission factor: {emission_factor(d)}",
+        *([f"- Acceptance: {d['acceptance']['text']}"] if d.get("acceptance") else []),
         *[
             f"- Rolling average percentage ({r['name']}): {r['share_bps'] / 100:.2f} %, carried "
             f"by every output of the group ({_grams(r['window_sustainable_g'])} sustainable of "

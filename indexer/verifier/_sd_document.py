@@ -124,6 +124,8 @@ def sd_fields(d: dict[str, Any], console_url: str) -> list[tuple[str, str]]:
         ("Emission factor of the delivery", emission_factor(d)),
         ("Conversion factors upstream", _upstream(d)),
         ("Multi-site transfer", "yes (same legal entity)" if same_entity else "no"),
+        # Issue 19: where a delivery that needed the recipient's acceptance stands.
+        *([("Acceptance", d["acceptance"]["text"])] if d.get("acceptance") else []),
         ("Delivery document hash", d["document_hash"]),
         ("Transaction", str(tx["tx_hash"])),
         ("Block", str(tx["block_number"])),

@@ -42,6 +42,10 @@ Checks (``Check.code``):
   carry, the share recomputed from the unit's recorded inputs over the class's window equals the
   one the ledger stated (``RollingShareApplied``), and the credits carried are exactly
   floor(share × quantity / 10 000) (``indexer.verifier._rolling``).
+* ``acceptance`` (issue 19) — a shipment of a scheme that needs the recipient's acceptance
+  says where it stands: accepted (or settled as accepted) on a day holds; awaiting acceptance,
+  rejected with its reason, recalled or returned holds with a warning (its credits are not the
+  recipient's).
 
 A certificate suspended, withdrawn or terminated *after* the step it covers, and an uncertified
 step made before its scheme required custody, are reported, not failed: the check holds with
@@ -53,7 +57,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from tracenet.contracts import Model, period_at, split_token_id
+from tracenet.contracts import Model, TransitState, period_at, split_token_id
 from tracenet.contracts import records as R
 from tracenet.indexer.errors import NotFoundError
 from tracenet.indexer.lineage._lineage import Lineage, lines, node_key, trace_claim, trace_shipment
@@ -149,7 +153,35 @@ def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
             checks.window(node.key, ref, lines(e))
         for j in judge(record, node.event):  # the judgement the SD uses (``_custody``)
             checks.add("custody-certificate", "R2", node.key, j.ok, j.detail, j.warning)
+        if isinstance(e, R.Shipped) and (said := acceptance(record, e.shipment_id)):
+            # Issue 19: a shipment not (yet) accepted holds with a warning saying so.
+            checks.add("acceptance", "R9", node.key, True, said[1], not said[0])
     return Verdict(kind, target_id, checks.done(), lineage)
+
+
+def acceptance(record: ChainRecord, shipment_id: int) -> tuple[bool, str] | None:
+    """Issue 19: (accepted, the state in people's words) of a shipment that awaited its
+    recipient's acceptance; ``None`` for one that needed none."""
+    opened = closed = None
+    for e in record.events:
+        if isinstance(e.record, R.TransitOpened) and e.record.shipment_id == shipment_id:
+            opened = e.record
+        elif isinstance(e.record, R.TransitClosed) and e.record.shipment_id == shipment_id:
+            closed = e
+    if opened is None:
+        return None
+    if closed is None:
+        return False, f"awaiting the recipient's acceptance until {_when(opened.deadline)}"
+    state, reason = TransitState(closed.record.state), closed.record.reason
+    day = _when(closed.ref.timestamp)[:10]
+    said = {
+        TransitState.accepted: f"accepted by the recipient on {day}",
+        TransitState.rejected: f"rejected on {day}: {reason} (the credits went back to the sender)",
+        TransitState.recalled: f"recalled by the sender on {day}",
+        TransitState.settled_accepted: f"settled as accepted on {day}, after the window",
+        TransitState.settled_returned: f"settled on {day} after the window: returned to the sender",
+    }[state]
+    return state.received, said
 
 
 _TARGETS = (R.Shipped, R.Claimed)

@@ -948,3 +948,30 @@ def test_every_form_renders_its_pickers_from_the_registry_and_the_balance(
         assert "LEI (20 characters, ISO 17442)" in party
         cert = client.get("/party/operations/certificate").text
         assert 'name="classes" value="1"' in cert and 'type="date"' in cert
+
+
+def test_the_inbox_offers_accept_and_reject_and_the_sender_recall_one_click_each() -> None:
+    """Issue 19: /party/shipments puts the shipments awaiting the party's acceptance first, each
+    with an Accept button and a Reject form (a labelled reason), and the party's own pending
+    shipments with a Recall button; every shipment says where it stands."""
+    from tracenet.console._web import templates
+
+    pending = {"state": "pending", "deadline": "2031-01-04T12:00:00Z", "reason": None,
+               "text": "awaiting acceptance until 2031-01-04T12:00:00Z"}  # fmt: skip
+    rejected = {"state": "rejected", "reason": "wet", "text": "rejected on 2031-01-02: wet"}
+    inbox = {"shipment_id": 7, "from_unit_id": 1, "from_unit": "Plant", "to_unit_id": 2,
+             "quantity_g": 9, "credits_g": 5, "share_bps": 5555, "acceptance": pending}  # fmt: skip
+    mine = {**inbox, "shipment_id": 8, "from_unit_id": 2, "to_unit_id": 1, "to_unit": "Plant"}
+    back = {**inbox, "shipment_id": 9, "acceptance": rejected}
+    page = templates.get_template("shipments.html").render(
+        indexed=True, incoming=[inbox, back], outgoing=[mine], inbox=[inbox], awaiting=[mine],
+        units={}, request=None, caller=None, csrf_token="tok",
+    )  # fmt: skip
+    box = page.split("data-inbox")[1].split("</section>")[0]
+    assert "Awaiting your acceptance" in page and 'action="/party/operations/accept"' in box
+    assert 'action="/party/operations/reject"' in box and '<label for="reason-7">' in box
+    assert 'name="shipment" value="7"' in box and 'name="unit" value="2"' in box
+    assert 'name="csrf_token" value="tok"' in box
+    sent = page.split("data-awaiting")[1].split("</section>")[0]
+    assert 'action="/party/operations/recall"' in sent and 'value="8"' in sent
+    assert 'data-acceptance="rejected">rejected on 2031-01-02: wet<' in page

@@ -98,6 +98,34 @@ def _close(w: World) -> tuple[int, dict[str, Any]]:
     return f.P_RECYCLER, {"unit": "recycling-plant", "class": "rpet-flake", "physical_stock": 0}
 
 
+def _in_transit(w: World, settle: int = 0) -> int:
+    """Issue 19: ISCC PLUS needs acceptance (3 days); a flake shipment from the recycler to the
+    brand waits in transit. Its shipment id."""
+    w.ok("set_acceptance", w.cast.admin, f.S_PLUS, 1, 3 * f.DAY, settle)
+    _credits(w)
+    w.ok("ship", w.cast.recycler, f.U_BRAND, f.G_FLAKE, 20_000, f.evidence(),
+         [(FLAKE_Q1, 10_000)])  # fmt: skip
+    return w.model.shipments
+
+
+def _accept(w: World) -> tuple[int, dict[str, Any]]:
+    return f.P_BRAND, {"unit": "brand-dc", "shipment": _in_transit(w)}
+
+
+def _reject(w: World) -> tuple[int, dict[str, Any]]:
+    return f.P_BRAND, {"unit": "brand-dc", "shipment": _in_transit(w), "reason": "wrong grade"}
+
+
+def _recall(w: World) -> tuple[int, dict[str, Any]]:
+    return f.P_RECYCLER, {"unit": "recycling-plant", "shipment": _in_transit(w)}
+
+
+def _settle(w: World) -> tuple[int, dict[str, Any]]:
+    shipment = _in_transit(w)
+    w.travel(w.now() + 3 * f.DAY + 1)
+    return f.P_RESIN, {"shipment": shipment}
+
+
 #: kind → the sample call of that write.
 SAMPLES: dict[str, Sample] = {
     "inputs": _input,
@@ -110,4 +138,8 @@ SAMPLES: dict[str, Sample] = {
     "claims": _claim,
     "lapses": _lapse,
     "period-closes": _close,
+    "acceptances": _accept,
+    "rejections": _reject,
+    "recalls": _recall,
+    "settlements": _settle,
 }

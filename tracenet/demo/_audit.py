@@ -47,7 +47,7 @@ def audit(p: Player, class_key: str, period: int) -> dict[str, Any]:
     """Wait for the mirror to reach the story's last block; audit, sign and verify."""
     net, key = p.net, p.net.indexer_keys["auditor"]
     label = p.label(period)
-    p.chapter(f"11. The auditor reconciles {class_key} up to {label} (R13) and signs the audit")
+    p.chapter(f"12. The auditor reconciles {class_key} up to {label} (R13) and signs the audit")
     wait_for_mirror(net, key, max((r.outcome.block or 0) for r in p.records))
     route = f"/v1/classes/{class_key}/audit"
     report = read_indexer(net, key, route, period=label)

@@ -9,7 +9,9 @@ of its number is refused (issue 20). ReLoop records
 certified and conventional HDPE for its rolling-average class (``_rolling``). Quarter P1: ReLoop's
 P0 credits are carried forward; it closes P0 against its physical stock (the excess lapses); it
 ships HDPE pellets carrying exactly its rolling share, which Acme claims. Quarter P2: P0 credits
-are past their two-period window: shipping them is rejected and they lapse.
+are past their two-period window: shipping them is rejected and they lapse. Then ISCC PLUS
+deliveries need the recipient's acceptance (``_acceptance``): a rejected delivery, an accepted
+one, a recall and a settlement after the window.
 The chain starts at ``GENESIS`` (2026-12-01), so P0 is always 2027-Q1, whatever today's date.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracenet.demo import _rolling
+from tracenet.demo import _acceptance, _rolling
 from tracenet.demo._play import Player, doc_hash
 
 __all__ = ["tell"]
@@ -39,6 +41,7 @@ def tell(p: Player) -> None:
     _carry_forward(p, p0)
     _rolling.ship_and_claim(p, p0 + 1)
     _lapse(p, p0)
+    _acceptance.tell(p, p0 + 2)
 
 
 def _lines(*pairs: tuple[int, int]) -> list[dict[str, Any]]:

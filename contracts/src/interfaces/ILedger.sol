@@ -113,6 +113,8 @@ interface ILedger {
     error RollingClassMismatch(uint256 tokenId, uint32 classId);
     /// @notice Credits move only through the ledger's operations, never by ERC-1155 transfer.
     error TransferDisabled();
+    /// @notice Only the Ledger's Transit contract releases credits in transit; `caller` is not it.
+    error TransitOnly(address caller);
 
     // ---- events (R9) ----------------------------------------------------------------------------
 
@@ -247,6 +249,21 @@ interface ILedger {
         bytes32 product,
         bytes32 purpose
     ) external returns (uint64 claimId);
+    /// @notice Whether any scheme requires acceptance now (issue 19), called by the Ledger's
+    /// Transit only: while none does, `ship` does not ask the Transit.
+    function setTransitActive(bool active) external;
+    /// @notice Moves a shipment's credit lines out of transit (issue 19), called by the Ledger's
+    /// Transit only: to the recipient `unitId` as a receipt (an active member, certified where the
+    /// scheme requires every holder certified; the receipt counts as its rolling-average input of
+    /// `quantity` grams of `productGroupId`), or back to the sender.
+    function release(
+        uint32 unitId,
+        bool receipt,
+        uint32 productGroupId,
+        uint256 quantity,
+        uint256[] calldata tokenIds,
+        uint256[] calldata amounts
+    ) external;
     /// @notice Retires, as lapsed, a unit's credits that outlived their allocation window. Anyone may call.
     function lapse(uint32 unitId, uint256[] calldata tokenIds) external returns (uint256 lapsed);
     /// @notice Closes the period that just ended for a class at the caller's unit, declaring the

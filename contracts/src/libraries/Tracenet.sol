@@ -59,6 +59,26 @@ library Tracenet {
     uint8 internal constant LAPSE_WINDOW = 0;
     uint8 internal constant LAPSE_STOCK_CAP = 1;
 
+    /// @notice Whether a scheme's shipments need the recipient's acceptance (issue 19), and what
+    /// settling a shipment after its acceptance window does.
+    uint8 internal constant ACCEPTANCE_NONE = 0;
+    uint8 internal constant ACCEPTANCE_REQUIRED = 1;
+    uint8 internal constant SETTLE_ACCEPTED = 0;
+    uint8 internal constant SETTLE_RETURNED = 1;
+    /// @notice The longest acceptance window a scheme may set (366 days).
+    uint32 internal constant MAX_ACCEPTANCE_WINDOW = 366 days;
+
+    /// @notice States of a shipment awaiting acceptance (ITransit.Delivery.state).
+    uint8 internal constant TRANSIT_NONE = 0;
+    uint8 internal constant TRANSIT_PENDING = 1;
+    uint8 internal constant TRANSIT_ACCEPTED = 2;
+    uint8 internal constant TRANSIT_REJECTED = 3;
+    uint8 internal constant TRANSIT_RECALLED = 4;
+    uint8 internal constant TRANSIT_SETTLED_ACCEPTED = 5;
+    uint8 internal constant TRANSIT_SETTLED_RETURNED = 6;
+    /// @notice The Ledger's pseudo-unit that holds credits in transit (no real unit has this id).
+    uint32 internal constant TRANSIT_UNIT = type(uint32).max;
+
     /// @notice Token id of credits of `classId`, entered in period `vintage`, batch `batch`
     /// (batch is 0 except under the segregated model, where it is the originating input id).
     function tokenId(uint32 classId, uint32 vintage, uint32 batch) internal pure returns (uint256) {

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from tracenet.contracts import Custody, Role
+from tracenet.contracts import AcceptanceMode, Custody, Role, SettleMode
 from tracenet.gateway.api._auth import Principal
 from tracenet.gateway.api._service import Gateway
 from tracenet.gateway.api.deps import CallerDep, GatewayDep, IdempotencyDep
 from tracenet.gateway.api.routes._common import WRITE_RESPONSES, Accepted, accept
+from tracenet.gateway.errors import RequestRejected
 from tracenet.gateway.operations import _ops_admin as ops
 from tracenet.gateway.operations._catalog import roles_extension
 from tracenet.gateway.operations._ops import ROLE_ADMIN, ROLE_CERTIFIER, Plan
@@ -176,6 +177,44 @@ async def set_scheme_custody(
     payload = {"scheme": scheme, "custody": Custody(body.custody).name}
     plan = _admin(gw, who, "setSchemeCustody", args)
     return await accept(gw, who, "set_scheme_custody", payload, key, plan)
+
+
+@router.post(
+    "/schemes/{scheme}/acceptance",
+    summary="Set whether a scheme's shipments need the recipient's acceptance (issue 19)",
+    description="`Transit.setSchemeAcceptance`: `acceptance` none or required, the window "
+    "(`window_seconds`, 72 h = 259200) and what settling after it does (`settle`: accepted or "
+    "returned). Applies to shipments dispatched from then on; inside one legal entity a "
+    "shipment never waits. A bad combination is 422 `AcceptanceInvalid` before signing.",
+    **_W,
+)
+async def set_scheme_acceptance(
+    scheme: SchemeRef,
+    body: ops.SchemeAcceptanceIn,
+    gw: GatewayDep,
+    who: CallerDep,
+    key: IdempotencyDep = None,
+) -> JSONResponse:
+    mode, settle = AcceptanceMode(body.acceptance), SettleMode(body.settle)
+    window = body.window_seconds
+
+    async def args() -> tuple[Any, ...]:
+        scheme_id = gw.registry.resolve("schemes", scheme, "scheme")
+        await gw.views.scheme(scheme_id)
+        required = mode == AcceptanceMode.required
+        if (required and window == 0) or (not required and (window or settle)):
+            raise RequestRejected(
+                "acceptance `required` takes a window of 1 s to 366 days; `none` no window "
+                "and no settle behaviour",
+                error="AcceptanceInvalid", field="window_seconds",
+                args={"acceptance": mode.name, "windowSeconds": window, "settle": settle.name},
+            )  # fmt: skip
+        return (scheme_id, int(mode), window, int(settle))
+
+    payload = {"scheme": scheme, "acceptance": mode.name, "window_seconds": window,
+               "settle": settle.name}  # fmt: skip
+    plan = _admin(gw, who, "setSchemeAcceptance", args)
+    return await accept(gw, who, "set_scheme_acceptance", payload, key, plan)
 
 
 @router.post(
