@@ -162,18 +162,19 @@ def verify(record: ChainRecord, kind: str, target_id: int) -> Verdict:
 def acceptance(record: ChainRecord, shipment_id: int) -> tuple[bool, str] | None:
     """Issue 19: (accepted, the state in people's words) of a shipment that awaited its
     recipient's acceptance; ``None`` for one that needed none."""
-    opened = closed = None
-    for e in record.events:
-        if isinstance(e.record, R.TransitOpened) and e.record.shipment_id == shipment_id:
-            opened = e.record
-        elif isinstance(e.record, R.TransitClosed) and e.record.shipment_id == shipment_id:
-            closed = e
+    opened: R.TransitOpened | None = None
+    closed: tuple[EventRef, R.TransitClosed] | None = None
+    for ref, r in record.events:
+        if isinstance(r, R.TransitOpened) and r.shipment_id == shipment_id:
+            opened = r
+        elif isinstance(r, R.TransitClosed) and r.shipment_id == shipment_id:
+            closed = ref, r
     if opened is None:
         return None
     if closed is None:
         return False, f"awaiting the recipient's acceptance until {_when(opened.deadline)}"
-    state, reason = TransitState(closed.record.state), closed.record.reason
-    day = _when(closed.ref.timestamp)[:10]
+    state, reason = TransitState(closed[1].state), closed[1].reason
+    day = _when(closed[0].timestamp)[:10]
     said = {
         TransitState.accepted: f"accepted by the recipient on {day}",
         TransitState.rejected: f"rejected on {day}: {reason} (the credits went back to the sender)",
