@@ -153,6 +153,9 @@ class Statement(_Period):
     converted_in_g: int
     converted_out_g: int
     shipped_g: int
+    returned_g: int = Field(
+        default=0, description="issue 19: shipped credits that came back to the unit"
+    )
     shipped_per_customer: list[CustomerCredits]
     transferred_out_g: int
     claimed_g: int
@@ -328,6 +331,16 @@ class AuditFigures(_Model):
     converted_out_g: int
     conversion_loss_g: int
     held_g: int
+    returned_g: int = Field(
+        default=0, description="issue 19: shipped credits that came back (rejected, recalled, "
+        "settled as returned)",
+    )  # fmt: skip
+
+
+class AuditTotal(AuditFigures):
+    in_transit_g: int = Field(
+        default=0, description="issue 19: shipped, awaiting the recipient's acceptance: no unit's"
+    )
 
 
 class AuditUnit(AuditFigures):
@@ -369,7 +382,7 @@ class Audit(_Period):
     to: str = Field(description="ISO-8601 UTC, exclusive")
     as_of: AsOf
     units: list[AuditUnit]
-    total: AuditFigures
+    total: AuditTotal
     reconciles: bool
     findings: list[Finding]
     held_at_checkpoint: list[UnitHeld] = Field(description="grams per unit at the checkpoint")

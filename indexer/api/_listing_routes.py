@@ -82,6 +82,20 @@ _NAMED: dict[str, Any] = {
 }  # fmt: skip
 
 
+class Acceptance(models.Model):
+    """Issue 19: where a shipment that awaited its recipient's acceptance stands."""
+
+    state: str = Field(
+        description="pending, accepted, rejected, recalled, settled_accepted or settled_returned"
+    )
+    deadline: str | None = Field(description="ISO-8601 UTC: the window's end (while pending)")
+    settle: str | None = Field(description="accepted or returned: what settling does")
+    since: str = Field(description="ISO-8601 UTC: when it took this state")
+    reason: str | None = Field(description="a rejection's reason")
+    unit_id: int = Field(description="the recipient (pending) or the unit credited")
+    text: str = Field(description="the state in a sentence")
+
+
 class ShipmentRow(models.Model):
     shipment_id: int
     direction: str = Field(description="in or out, as seen by the caller ('' for an auditor)")
@@ -100,6 +114,9 @@ class ShipmentRow(models.Model):
     time: str | None = Field(description="ISO-8601 UTC")
     block_number: int
     tx_hash: str
+    acceptance: Acceptance | None = Field(
+        default=None, description="issue 19: null when the shipment needed no acceptance"
+    )
 
 
 class Shipments(models.AsOf):

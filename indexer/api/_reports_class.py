@@ -168,7 +168,7 @@ def reduction_check(
 #: The supply audit's figures, per unit and in total (grams).
 _FIGURES = (
     "created_g", "converted_in_g", "received_g", "sent_g", "claimed_g", "lapsed_g",
-    "converted_out_g", "conversion_loss_g", "held_g",
+    "converted_out_g", "conversion_loss_g", "held_g", "returned_g",
 )  # fmt: skip
 #: No block bound: everything mirrored.
 _LAST = 2**63 - 1
