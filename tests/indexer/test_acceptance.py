@@ -62,18 +62,18 @@ def test_states_statement_and_the_audit_s_in_transit_column(
         res = statement(conn, unit_id=f.U_RESIN, class_id=f.C_FLAKE, period=Q1)
     total = audit["total"]
     assert total["in_transit_g"] == T  # the pending shipment
-    assert (total["created"], total["held"], total["returned_g"]) == (10 * T, 9 * T, 4 * T)
+    assert (total["created_g"], total["held_g"], total["returned_g"]) == (10 * T, 9 * T, 4 * T)
     assert audit["reconciles"], audit
     assert rec["balanced"] and rec["returned_g"] == 4 * T
-    assert rec["closing"] == 10 * T - 2 * T - 3 * T - T  # accepted, shipped on, pending
-    assert res["received"] == 2 * T and res["closing"] == 2 * T and res["balanced"]
+    assert rec["closing_g"] == 10 * T - 2 * T - 3 * T - T  # accepted, shipped on, pending
+    assert res["received_g"] == 2 * T and res["closing_g"] == 2 * T and res["balanced"]
 
     app = create_app(engine)
     with engine.begin() as conn:
         key = create_key(conn, party_id=f.P_RESIN)
     client = TestClient(app)
     listed = client.get("/v1/shipments", headers={"X-API-Key": key}).json()["shipments"]
-    states = {s["shipmentId"]: s["acceptance"] for s in listed}
+    states = {s["shipment_id"]: s["acceptance"] for s in listed}
     assert states[rejected]["state"] == "rejected"
     assert states[rejected]["reason"] == "moisture 4 % over contract"
     assert states[rejected]["text"].endswith(": moisture 4 % over contract")
@@ -84,7 +84,7 @@ def test_states_statement_and_the_audit_s_in_transit_column(
     inbox = client.get(
         "/v1/shipments", params={"acceptance": "pending"}, headers={"X-API-Key": key}
     ).json()["shipments"]
-    assert [s["shipmentId"] for s in inbox] == [pending]
+    assert [s["shipment_id"] for s in inbox] == [pending]
 
 
 def test_verify_and_the_sd_say_where_a_shipment_stands() -> None:
