@@ -264,11 +264,16 @@ class _Checks:
         n = cert.number
         self.add("certificate-known", "R3", key, True, f"{n} (id {cert.certificate_id})")
         holder = cert.holder_party_id == unit.party_id
-        self.add("certificate-holder", "R3", key, holder, f"holder party {cert.holder_party_id}")
+        self.add(
+            "certificate-holder", "R3", key, holder, f"held by {self._party(cert.holder_party_id)}"
+        )
         scheme = cert.scheme_id == info.scheme_id
-        self.add("certificate-scheme", "R3", key, scheme, f"scheme {cert.scheme_id}")
+        self.add("certificate-scheme", "R3", key, scheme, self._scheme(cert.scheme_id))
         covers = class_id in cert.class_ids and e.unit_id in cert.unit_ids
-        scope = f"classes {list(cert.class_ids)}, units {list(cert.unit_ids)}"
+        scope = (
+            f"covers {', '.join(self._class(c) for c in cert.class_ids)} "
+            f"at {', '.join(self._unit(u) for u in cert.unit_ids)}"
+        )
         self.add("certificate-scope", "R3", key, covers, scope)
         t = ref.timestamp
         valid = cert.valid_from <= t < cert.valid_until
@@ -325,12 +330,21 @@ class _Checks:
         ok = e.output_amount == expected
         self.add("conversion-output", "R5", key, ok, f"{e.output_amount} g, expected {expected} g")
 
+    # ---- names, as people read them (ids only where a name is missing) ----------------------
+
+    def _party(self, party_id: int) -> str:
+        party = self.record.parties.get(party_id)
+        return party.name if party is not None else f"party {party_id}"
+
+    def _scheme(self, scheme_id: int) -> str:
+        return self.record.schemes.get(scheme_id, (f"scheme {scheme_id}", 0))[0]
+
     def shipment(self, key: str, e: R.Shipped) -> None:
         name, share = self.record.product_groups.get(e.product_group_id, ("?", 0))
         credits = sum(e.amounts)
         cap = e.quantity * share // FULL_SHARE_BPS
         ok = credits <= cap <= e.quantity
-        detail = f"{credits} g ≤ {e.quantity} g × {share} bps ({name}) = {cap} g"
+        detail = f"{credits:,} g ≤ {e.quantity:,} g × {_percent(share)} ({name}) = {cap:,} g"
         self.add("shipment-cap", "R6", key, ok, detail if ok else detail.replace("≤", ">"))
         wrong = []
         for tid in e.token_ids:
@@ -364,3 +378,8 @@ class _Checks:
                 late.append(f"vintage {vintage} lapsed at period {vintage + info.window_periods}")
         detail = "; ".join(late) or f"moved within the allocation window ({_when(ref.timestamp)})"
         self.add("window", "R4", key, not late, detail)
+
+
+def _percent(bps: int) -> str:
+    """Basis points as a person reads a share: 3500 → ``35.00 %`` (integers only)."""
+    return f"{bps // 100}.{bps % 100:02d} %"

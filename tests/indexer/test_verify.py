@@ -298,7 +298,7 @@ def test_an_over_cap_shipment(scenario: Scenario) -> None:
     tampered = replace_event(scenario.record, lambda e: _shipment(e) == 3, quantity=5_000_000)
     verdict = verify(tampered, "shipment", 3)
     assert failed(verdict) == {"shipment-cap"}
-    assert "2000000 g > 5000000 g × 3500 bps" in verdict.failures[0].detail
+    assert "2,000,000 g > 5,000,000 g × 35.00 %" in verdict.failures[0].detail
 
 
 def test_the_cap_of_a_shipment_rounds_down(scenario: Scenario) -> None:
@@ -306,7 +306,7 @@ def test_the_cap_of_a_shipment_rounds_down(scenario: Scenario) -> None:
     tampered = replace_event(scenario.record, lambda e: _shipment(e) == 3, quantity=5_714_285)
     verdict = verify(tampered, "shipment", 3)
     assert failed(verdict) == {"shipment-cap"}
-    assert "= 1999999 g" in verdict.failures[0].detail
+    assert "= 1,999,999 g" in verdict.failures[0].detail
 
 
 def test_a_shipment_over_one_hundred_percent(scenario: Scenario) -> None:
