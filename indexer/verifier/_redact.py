@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from tracenet.contracts import CertificateStatus, EventRecord, split_token_id
@@ -211,19 +212,21 @@ def verdict_of(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def target_shares(lineage: Lineage) -> dict[str, float]:
-    """Each lineage node's share of the target (1.0 the whole): the target's inflows split by
+def target_shares(lineage: Lineage) -> dict[str, Fraction]:
+    """Each lineage node's share of the target, an exact fraction (1 the whole; no floats): the
+    target's inflows split by
     their grams, passed back along the edges (so a conversion's yield does not make its inputs
     look larger than the target: grams of different classes are never compared)."""
     inflow: dict[str, int] = {}
     for e in lineage.edges:
         inflow[e.target] = inflow.get(e.target, 0) + e.grams
-    shares = {lineage.target.key: 1.0}
+    shares: dict[str, Fraction] = {lineage.target.key: Fraction(1)}
     for node in reversed(lineage.nodes):  # chain order: every target after its sources
-        mine = shares.get(node.key, 0.0)
+        mine = shares.get(node.key, Fraction(0))
         for e in lineage.edges:
             if e.target == node.key and inflow[node.key]:
-                shares[e.source] = shares.get(e.source, 0.0) + mine * e.grams / inflow[node.key]
+                part = mine * Fraction(e.grams, inflow[node.key])
+                shares[e.source] = shares.get(e.source, Fraction(0)) + part
     return shares
 
 
@@ -238,7 +241,7 @@ def _steps(
         shown = disclosure.of(party, direct=party is not None and party == direct)
         if node.key == lineage.target.key:
             shown = shown | {"quantities"}  # the target's own quantity is on the buyer's SD
-        bps = round(shares.get(node.key, 0.0) * _FULL)
+        bps = round(shares.get(node.key, Fraction(0)) * _FULL)
         steps.append(_step(record, i, node.kind, node.event, node.grams, bps, shown))
         subjects[node.key] = f"step {i}"
     return steps, subjects
